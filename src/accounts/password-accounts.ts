@@ -1,0 +1,120 @@
+import { passwordProblem } from '../crypto/password.js';
+import { LanyardError } from '../errors.js';
+import { isLocale, type Locale } from '../i18n/index.js';
+import type { Lanyard } from '../lanyard.js';
+import type { Account } from '../db/schema.js';
+import { createAccount, findAccountByEmail, findAccountById, updateAccount } from '../stores/accounts.js';
+import { recordAudit } from '../stores/audit.js';
+import { setPasswordHash } from '../stores/identities.js';
+import { checkRegistrationToken, consumeRegistrationToken, createRegistration } from '../stores/registrations.js';
+import { revokeAccountSessions } from '../stores/sessions.js';
+
+const hours = (s: number) => Math.max(1, Math.round(s / 3600));
+
+/** Mails about an account speak the account's language when it has one. */
+export const localeOf = (account: Pick<Account, 'locale'>, fallback: Locale = 'en'): Locale => (isLocale(account.locale) ? account.locale : fallback);
+
+export function assertPassword(password: string, email: string): void {
+  const problem = passwordProblem(password, email);
+  if (problem) throw new LanyardError('PASSWORD_TOO_WEAK', problem, { reason: problem });
+}
+
+/**
+ * Step 1 of /register. Answers nothing about the address: an unknown one gets a REGISTER link,
+ * a known one gets a mail saying it has an account (with a reset link) — same response either way.
+ */
+export async function requestRegistration(lanyard: Lanyard, email: string, locale: Locale): Promise<void> {
+  if (!lanyard.config.selfRegistration) throw new LanyardError('SELF_REGISTRATION_DISABLED', 'Self-registration is off.');
+  const { config, clock } = lanyard;
+  await lanyard.db.transaction().execute(async (tx) => {
+    const now = clock.now();
+    const existing = await findAccountByEmail(tx, email);
+    if (existing) {
+      const { token } = await createRegistration(tx, { type: 'FORGOT', email: existing.email, accountId: existing.id }, config.tokenTtl.FORGOT, now);
+      await lanyard.queueMail(tx, 'account_exists', existing.email, locale, { link: `${config.publicUrl}/forgot/${token}`, validHours: hours(config.tokenTtl.FORGOT) });
+      return;
+    }
+    const { token } = await createRegistration(tx, { type: 'REGISTER', email }, config.tokenTtl.REGISTER, now);
+    await lanyard.queueMail(tx, 'register', email, locale, { link: `${config.publicUrl}/register/${token}`, validHours: hours(config.tokenTtl.REGISTER) });
+  });
+}
+
+/** Step 2 of /register: the mailed link proved the address; create the account with it verified. */
+export async function completeRegistration(
+  lanyard: Lanyard,
+  token: string,
+  input: { givenName: string; familyName: string; password: string; locale: Locale },
+): Promise<Account> {
+  if (!lanyard.config.selfRegistration) throw new LanyardError('SELF_REGISTRATION_DISABLED', 'Self-registration is off.');
+  // Hash before the transaction: argon2 takes tens of milliseconds and must not hold a connection.
+  const pending = await checkRegistrationToken(lanyard.db, token, { types: ['REGISTER'], now: lanyard.clock.now() });
+  assertPassword(input.password, pending.email!);
+  const passwordHash = await lanyard.hasher.hash(input.password);
+  return lanyard.db.transaction().execute(async (tx) => {
+    const now = lanyard.clock.now();
+    const reg = await consumeRegistrationToken(tx, token, { types: ['REGISTER'], now });
+    const email = reg.email!;
+    if (await findAccountByEmail(tx, email)) throw new LanyardError('EMAIL_TAKEN', 'An account with this email exists already.');
+    const account = await createAccount(
+      tx,
+      { email, email_verified_at: now, given_name: input.givenName || null, family_name: input.familyName || null, self_registered: true, locale: input.locale },
+      now,
+    );
+    await setPasswordHash(tx, account.id, passwordHash, now);
+    await recordAudit(tx, { action: 'register', accountId: account.id, provider: 'password' }, now);
+    return account;
+  });
+}
+
+/** /forgot: a FORGOT link if the address has an account; nothing otherwise; the same answer. */
+export async function requestPasswordReset(lanyard: Lanyard, email: string, locale: Locale): Promise<void> {
+  const { config } = lanyard;
+  await lanyard.db.transaction().execute(async (tx) => {
+    const now = lanyard.clock.now();
+    const account = await findAccountByEmail(tx, email);
+    if (!account || account.status !== 'active') return;
+    const { token } = await createRegistration(tx, { type: 'FORGOT', email: account.email, accountId: account.id }, config.tokenTtl.FORGOT, now);
+    await lanyard.queueMail(tx, 'forgot', account.email, localeOf(account, locale), {
+      link: `${config.publicUrl}/forgot/${token}`,
+      validHours: hours(config.tokenTtl.FORGOT),
+    });
+  });
+}
+
+/**
+ * /forgot/:token: sets the new password, proves the email (the link reached it), revokes every
+ * session of the account, and tells the owner.
+ */
+export async function resetPassword(lanyard: Lanyard, token: string, password: string): Promise<Account> {
+  const pending = await checkRegistrationToken(lanyard.db, token, { types: ['FORGOT'], now: lanyard.clock.now() });
+  assertPassword(password, pending.email ?? '');
+  const passwordHash = await lanyard.hasher.hash(password);
+  return lanyard.db.transaction().execute(async (tx) => {
+    const now = lanyard.clock.now();
+    const reg = await consumeRegistrationToken(tx, token, { types: ['FORGOT'], now });
+    const account = reg.account_id ? await findAccountById(tx, reg.account_id) : undefined;
+    if (!account) throw new LanyardError('TOKEN_INVALID', 'This link is not valid.');
+    await setPasswordHash(tx, account.id, passwordHash, now);
+    // The link reached the inbox, so the address is proven.
+    const verified = await updateAccount(tx, account.id, { email_verified_at: account.email_verified_at ?? now }, now);
+    await revokeAccountSessions(tx, account.id, now);
+    await recordAudit(tx, { action: 'password_reset', accountId: account.id, provider: 'password' }, now);
+    await lanyard.queueMail(tx, 'password_changed', account.email, localeOf(account), undefined);
+    return verified;
+  });
+}
+
+/** Change on /profile: the current password is the fresh proof (product.md §4, re-authentication). */
+export async function changePassword(lanyard: Lanyard, account: Account, current: string, next: string, keepSessionId: string): Promise<void> {
+  const identity = await lanyard.db.selectFrom('identity').select('password_hash').where('account_id', '=', account.id).where('provider', '=', 'password').executeTakeFirst();
+  if (!(await lanyard.hasher.verify(identity?.password_hash, current))) throw new LanyardError('INVALID_CREDENTIALS', 'The current password is not correct.');
+  assertPassword(next, account.email);
+  const hash = await lanyard.hasher.hash(next);
+  await lanyard.db.transaction().execute(async (tx) => {
+    const now = lanyard.clock.now();
+    await setPasswordHash(tx, account.id, hash, now);
+    await revokeAccountSessions(tx, account.id, now, keepSessionId);
+    await recordAudit(tx, { action: 'password_change', accountId: account.id, actorAccountId: account.id, provider: 'password' }, now);
+    await lanyard.queueMail(tx, 'password_changed', account.email, localeOf(account), undefined);
+  });
+}

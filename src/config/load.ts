@@ -1,0 +1,236 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { LanyardError } from '../errors.js';
+import { knownScopes, memberScopes, orcidPresets } from './orcid-presets.js';
+import type { Config, OrcidConfig, OrcidEnv, RegistrationType, SecretKey } from './schema.js';
+
+/** The client the built-in ORCID emulator knows (src/emulator/orcid/fixtures.json). */
+export const demoOrcidClient = { clientId: 'APP-LANYARDDEMO0001', clientSecret: 'lanyard-demo-secret' } as const;
+
+type Source = Record<string, unknown>;
+
+/**
+ * Configuration = defaults ← JSON file (LANYARD_CONFIG, else ./lanyard.config.json if present) ← environment.
+ * File keys are the environment names without the LANYARD_ prefix, in camelCase or as written
+ * (`port`, `PORT`, `LANYARD_PORT` all work), so one vocabulary serves both.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Source = {}): Config {
+  const file = readConfigFile(env);
+  const get = (name: string): unknown => {
+    const key = `LANYARD_${name}`;
+    if (key in overrides) return overrides[key];
+    if (env[key] !== undefined && env[key] !== '') return env[key];
+    const camel = name.toLowerCase().replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+    return file[key] ?? file[name] ?? file[camel];
+  };
+  const r = reader(get);
+
+  const port = r.int('PORT', 3000, 0, 65535);
+  const host = r.str('HOST', '0.0.0.0');
+  const publicUrl = r.url('PUBLIC_URL', `http://localhost:${port}`).replace(/\/+$/, '');
+  const databaseUrl = r.optional('DATABASE_URL', (v) => {
+    if (!/^postgres(ql)?:\/\//.test(v)) throw fix('DATABASE_URL', `must be a postgres:// URL, got "${v}"`, 'use postgres://user@host:5432/db, or unset it for the embedded database');
+    return v;
+  });
+  const dataDir = resolve(r.str('DATA_DIR', './data'));
+  const smtpUrl = r.optional('SMTP_URL', (v) => {
+    if (!/^smtps?:\/\/[^/]+/.test(v)) throw fix('SMTP_URL', `must look like smtp://host:port, got "${v}"`, 'use smtp://user:pass@host:587 or smtps://host:465');
+    return v;
+  });
+  const embedded = databaseUrl === null;
+  if (!embedded && smtpUrl === null && r.bool('REQUIRE_SMTP', true)) {
+    throw fix('SMTP_URL', 'is required with PostgreSQL (production mode)', 'set LANYARD_SMTP_URL=smtp://host:port, or LANYARD_REQUIRE_SMTP=false to keep mail in the outbox');
+  }
+  const secretKeys = readSecretKeys(r.str('SECRET_KEY', ''), r.str('SECRET_KEYS_PREVIOUS', ''), embedded, dataDir);
+  const ttl = (type: RegistrationType, dflt: number) => r.int(`TOKEN_TTL_${type}`, dflt, 60, 90 * 86400);
+
+  return {
+    port,
+    host,
+    publicUrl,
+    secureCookies: publicUrl.startsWith('https:'),
+    databaseUrl,
+    dataDir,
+    smtpUrl,
+    mailFrom: r.str('MAIL_FROM', `Lanyard <no-reply@${new URL(publicUrl).hostname}>`),
+    secretKeys,
+    selfRegistration: r.bool('SELF_REGISTRATION', true),
+    allowedRedirectOrigins: r.list('ALLOWED_REDIRECT_ORIGINS').map((o) => {
+      try {
+        return new URL(o).origin;
+      } catch {
+        throw fix('ALLOWED_REDIRECT_ORIGINS', `"${o}" is not an origin`, 'list origins like https://repository.example.org, comma-separated');
+      }
+    }),
+    trustProxy: r.bool('TRUST_PROXY', false),
+    redisUrl: r.optional('REDIS_URL', (v) => v),
+    tokenTtl: {
+      EXTERNAL: ttl('EXTERNAL', 3600),
+      VALIDATION: ttl('VALIDATION', 3600),
+      FORGOT: ttl('FORGOT', 3600),
+      CHANGE_PASSWORD: ttl('CHANGE_PASSWORD', 3600),
+      REGISTER: ttl('REGISTER', 86400),
+      INVITATION: ttl('INVITATION', 7 * 86400),
+    },
+    sessionTtlSeconds: r.int('SESSION_TTL', 14 * 86400, 300, 365 * 86400),
+    reauthSeconds: r.int('REAUTH_SECONDS', 600, 30, 86400),
+    password: {
+      // OWASP Password Storage Cheat Sheet, argon2id: m=19 MiB, t=2, p=1 (the minimum it recommends).
+      memoryCost: r.int('ARGON2_MEMORY_KIB', 19456, 7168, 1048576),
+      timeCost: r.int('ARGON2_TIME_COST', 2, 1, 10),
+      parallelism: 1,
+      maxConcurrent: r.int('ARGON2_MAX_CONCURRENT', 4, 1, 64),
+    },
+    rateLimit: {
+      signInPerMinute: r.int('RATE_SIGNIN_PER_MINUTE', 20, 1, 100000),
+      mailPerHourPerAddress: r.int('RATE_MAIL_PER_HOUR', 5, 1, 1000),
+      tokenGuessesPerMinute: r.int('RATE_TOKEN_PER_MINUTE', 30, 1, 100000),
+    },
+    orcid: readOrcid(r, publicUrl),
+    logLevel: r.str('LOG_LEVEL', 'info'),
+    embedded,
+  };
+}
+
+function readOrcid(r: Reader, publicUrl: string): OrcidConfig | null {
+  const clientId = r.str('ORCID_CLIENT_ID', '');
+  const clientSecret = r.str('ORCID_CLIENT_SECRET', '');
+  const requested = r.str('ORCID_ENV', clientId ? 'production' : 'emulator') as OrcidEnv;
+  if (!['production', 'sandbox', 'emulator', 'custom', 'off'].includes(requested)) {
+    throw fix('ORCID_ENV', `must be production, sandbox, emulator, custom or off, got "${requested}"`, 'pick one of those');
+  }
+  if ((requested as string) === 'off') return null;
+  const scopes = r.list('ORCID_SCOPES', ' ').filter(Boolean);
+  const effectiveScopes = scopes.length ? scopes : ['openid'];
+  for (const s of effectiveScopes) {
+    if (!knownScopes.includes(s)) throw fix('ORCID_SCOPES', `unknown scope "${s}"`, `use space-separated scopes from: ${knownScopes.join(' ')}`);
+  }
+  if (effectiveScopes.includes('openid') && effectiveScopes.includes('/authenticate')) {
+    // orcid-protocol.md §1.3: "only one or the other should be used".
+    throw fix('ORCID_SCOPES', 'has both openid and /authenticate', 'keep openid (recommended) or /authenticate, not both');
+  }
+  const member = effectiveScopes.some((s) => memberScopes.includes(s));
+  const trustEmail = r.bool('ORCID_TRUST_EMAIL', true);
+
+  if (requested === 'emulator') {
+    const siteUrl = r.optional('ORCID_SITE_URL', (v) => v.replace(/\/+$/, '')) ?? `${publicUrl}/orcid-emulator`;
+    return {
+      env: 'emulator',
+      clientId: clientId || demoOrcidClient.clientId,
+      clientSecret: clientSecret || demoOrcidClient.clientSecret,
+      siteUrl,
+      apiUrl: r.optional('ORCID_API_URL', (v) => v.replace(/\/+$/, '')) ?? `${siteUrl}/member-api`,
+      scopes: effectiveScopes,
+      trustEmail,
+    };
+  }
+  if (!clientId || !clientSecret) {
+    throw fix('ORCID_CLIENT_ID', `and LANYARD_ORCID_CLIENT_SECRET are required for ORCID_ENV=${requested}`, 'register a client at ORCID (Developer Tools) and set both, or unset ORCID_ENV to use the built-in emulator');
+  }
+  if (!/^APP-[0-9A-Z]{16}$/.test(clientId)) {
+    throw fix('ORCID_CLIENT_ID', `"${clientId}" is not an ORCID client id`, 'it looks like APP-XXXXXXXXXXXXXXXX (16 upper-case letters or digits)');
+  }
+  if (requested === 'custom') {
+    const siteUrl = r.optional('ORCID_SITE_URL', (v) => v.replace(/\/+$/, ''));
+    const apiUrl = r.optional('ORCID_API_URL', (v) => v.replace(/\/+$/, ''));
+    if (!siteUrl || !apiUrl) throw fix('ORCID_SITE_URL', 'and LANYARD_ORCID_API_URL are required with ORCID_ENV=custom', 'set both base URLs');
+    return { env: 'custom', clientId, clientSecret, siteUrl, apiUrl, scopes: effectiveScopes, trustEmail };
+  }
+  const preset = orcidPresets[requested as 'production' | 'sandbox'];
+  return {
+    env: requested,
+    clientId,
+    clientSecret,
+    siteUrl: preset.siteUrl,
+    // Emails of "trusted parties" are only visible through the member API with /read-limited (§2).
+    apiUrl: r.optional('ORCID_API_URL', (v) => v.replace(/\/+$/, '')) ?? (member ? preset.memberApiUrl : preset.publicApiUrl),
+    scopes: effectiveScopes,
+    trustEmail,
+  };
+}
+
+function readSecretKeys(current: string, previous: string, embedded: boolean, dataDir: string): SecretKey[] {
+  let primary = current;
+  if (!primary) {
+    if (!embedded) throw fix('SECRET_KEY', 'is required with PostgreSQL', 'generate one with `openssl rand -hex 32` and keep it safe; every Lanyard process needs the same key');
+    primary = persistedKey(dataDir);
+  }
+  return [primary, ...previous.split(',').map((s) => s.trim()).filter(Boolean)].map((k, i) => {
+    const key = decodeKey(k, i === 0 ? 'SECRET_KEY' : 'SECRET_KEYS_PREVIOUS');
+    return { id: createHash('sha256').update(key).digest('hex').slice(0, 8), key };
+  });
+}
+
+function decodeKey(value: string, name: string): Buffer {
+  if (/^[0-9a-f]{64}$/i.test(value)) return Buffer.from(value, 'hex');
+  const b64 = Buffer.from(value, 'base64');
+  if (b64.length === 32 && /^[A-Za-z0-9+/=_-]+$/.test(value)) return b64;
+  throw fix(name, 'must be 32 random bytes as 64 hex characters (or base64)', 'generate one with `openssl rand -hex 32`');
+}
+
+function persistedKey(dataDir: string): string {
+  const path = join(dataDir, 'secret.key');
+  if (existsSync(path)) return readFileSync(path, 'utf8').trim();
+  mkdirSync(dataDir, { recursive: true });
+  const key = randomBytes(32).toString('hex');
+  writeFileSync(path, `${key}\n`, { mode: 0o600 });
+  return key;
+}
+
+function readConfigFile(env: NodeJS.ProcessEnv): Source {
+  const path = env.LANYARD_CONFIG ?? (existsSync('lanyard.config.json') ? 'lanyard.config.json' : null);
+  if (!path) return {};
+  try {
+    const parsed: unknown = JSON.parse(readFileSync(path, 'utf8'));
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not a JSON object');
+    return parsed as Source;
+  } catch (e) {
+    throw fix('CONFIG', `file ${path} cannot be read: ${(e as Error).message}`, 'make it a JSON object of settings, or unset LANYARD_CONFIG');
+  }
+}
+
+function fix(name: string, problem: string, remedy: string): LanyardError {
+  return new LanyardError('CONFIG_INVALID', `LANYARD_${name} ${problem}. Fix: ${remedy}.`, { key: `LANYARD_${name}` });
+}
+
+type Reader = ReturnType<typeof reader>;
+
+function reader(get: (name: string) => unknown) {
+  const raw = (name: string): string | undefined => {
+    const v = get(name);
+    return v === undefined || v === null ? undefined : String(v);
+  };
+  return {
+    str: (name: string, dflt: string) => raw(name) ?? dflt,
+    optional: <T>(name: string, parse: (v: string) => T): T | null => {
+      const v = raw(name);
+      return v === undefined || v === '' ? null : parse(v);
+    },
+    int(name: string, dflt: number, min: number, max: number): number {
+      const v = raw(name);
+      if (v === undefined) return dflt;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < min || n > max) throw fix(name, `must be a whole number from ${min} to ${max}, got "${v}"`, `set it to e.g. ${dflt}`);
+      return n;
+    },
+    bool(name: string, dflt: boolean): boolean {
+      const v = raw(name)?.toLowerCase();
+      if (v === undefined) return dflt;
+      if (['true', '1', 'yes', 'on'].includes(v)) return true;
+      if (['false', '0', 'no', 'off'].includes(v)) return false;
+      throw fix(name, `must be true or false, got "${v}"`, 'use true or false');
+    },
+    url(name: string, dflt: string): string {
+      const v = raw(name) ?? dflt;
+      try {
+        const u = new URL(v);
+        if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error();
+        return v;
+      } catch {
+        throw fix(name, `must be an http(s) URL, got "${v}"`, 'use e.g. https://login.example.org');
+      }
+    },
+    list: (name: string, sep = ','): string[] => (raw(name) ?? '').split(sep).map((s) => s.trim()).filter(Boolean),
+  };
+}

@@ -1,0 +1,52 @@
+/** The typed configuration every part of Lanyard receives. Built and validated by `loadConfig`. */
+export type RegistrationType = 'EXTERNAL' | 'VALIDATION' | 'REGISTER' | 'FORGOT' | 'CHANGE_PASSWORD' | 'INVITATION';
+
+export type OrcidEnv = 'production' | 'sandbox' | 'emulator' | 'custom';
+
+export interface OrcidConfig {
+  env: OrcidEnv;
+  clientId: string;
+  clientSecret: string;
+  /** Site base: issuer, /oauth/authorize, /oauth/token. No trailing slash. */
+  siteUrl: string;
+  /** API base that serves /v3.0/{iD}/email (public or member API). No trailing slash. */
+  apiUrl: string;
+  scopes: string[];
+  /** Auto-link on an email ORCID marks verified (product.md §3 case 3). */
+  trustEmail: boolean;
+}
+
+export interface SecretKey {
+  id: string;
+  key: Buffer;
+}
+
+export interface Config {
+  port: number;
+  host: string;
+  publicUrl: string;
+  /** true when publicUrl is https: cookies get Secure and the __Host- prefix. */
+  secureCookies: boolean;
+  databaseUrl: string | null;
+  dataDir: string;
+  smtpUrl: string | null;
+  mailFrom: string;
+  /** The current key first; older keys after it still decrypt (rotation). */
+  secretKeys: SecretKey[];
+  selfRegistration: boolean;
+  /** Origins (scheme://host[:port]) a sign-in may redirect back to, besides publicUrl. */
+  allowedRedirectOrigins: string[];
+  trustProxy: boolean;
+  redisUrl: string | null;
+  /** Lifetime in seconds of each registration type's token. */
+  tokenTtl: Record<RegistrationType, number>;
+  sessionTtlSeconds: number;
+  /** How recent a sign-in must be for sensitive actions (unlink, password change). */
+  reauthSeconds: number;
+  password: { memoryCost: number; timeCost: number; parallelism: number; maxConcurrent: number };
+  rateLimit: { signInPerMinute: number; mailPerHourPerAddress: number; tokenGuessesPerMinute: number };
+  orcid: OrcidConfig | null;
+  logLevel: string;
+  /** Embedded mode: PGlite and, without SMTP, the dev mailbox at /dev/mail. */
+  embedded: boolean;
+}

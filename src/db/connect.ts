@@ -1,0 +1,25 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import type { Database } from './schema.js';
+import { PGliteDialect } from './pglite-dialect.js';
+
+export type Db = Kysely<Database>;
+
+const INT8 = 20;
+// Align both backends on the same JS types: int8 (count(*)) as number, timestamptz as Date, jsonb parsed.
+const int8 = (v: string) => Number(v);
+
+/** PostgreSQL through `pg` when a URL is given, else PGlite in `dataDir` (or in memory for `memory://`). */
+export async function connectDatabase(opts: { databaseUrl: string | null; dataDir: string; poolSize?: number }): Promise<Db> {
+  if (opts.databaseUrl) {
+    const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: opts.poolSize ?? 10, types: { getTypeParser: (oid, format) => (oid === INT8 ? int8 : pg.types.getTypeParser(oid, format)) } as pg.CustomTypesConfig });
+    return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  }
+  const { PGlite } = await import('@electric-sql/pglite');
+  const inMemory = opts.dataDir === 'memory://';
+  if (!inMemory) mkdirSync(opts.dataDir, { recursive: true });
+  const pglite = new PGlite(inMemory ? undefined : join(opts.dataDir, 'pglite'), { parsers: { [INT8]: int8 } });
+  return new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
+}

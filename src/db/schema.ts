@@ -1,0 +1,134 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { RegistrationType } from '../config/schema.js';
+
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
+type Json<T> = ColumnType<T, string, string>;
+
+/** The received profile values of an external identity, kept as DSpace keeps registration metadata. */
+export interface ProfileSnapshot {
+  givenName?: string | null;
+  familyName?: string | null;
+  displayName?: string | null;
+  emails?: { address: string; verified: boolean; primary?: boolean }[];
+  scopes?: string[];
+}
+
+export interface AccountTable {
+  id: Generated<string>;
+  email: string;
+  email_verified_at: Timestamp | null;
+  given_name: string | null;
+  family_name: string | null;
+  display_name: string | null;
+  status: Generated<'active' | 'disabled'>;
+  can_log_in: Generated<boolean>;
+  self_registered: Generated<boolean>;
+  is_admin: Generated<boolean>;
+  locale: string | null;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export interface IdentityTable {
+  id: Generated<string>;
+  account_id: string;
+  provider: string;
+  subject: string;
+  issuer: string | null;
+  email: string | null;
+  email_verified: Generated<boolean>;
+  profile: Json<ProfileSnapshot>;
+  /** Only for provider 'password': the argon2id PHC string. */
+  password_hash: string | null;
+  created_at: CreatedAt;
+  last_used_at: Timestamp | null;
+}
+
+export interface ProviderTokenTable {
+  identity_id: string;
+  key_id: string;
+  access_token: string;
+  refresh_token: string | null;
+  scopes: string;
+  expires_at: Timestamp | null;
+  updated_at: Timestamp;
+}
+
+export interface RegistrationTable {
+  id: Generated<string>;
+  token_hash: string;
+  type: RegistrationType;
+  email: string | null;
+  provider: string | null;
+  subject: string | null;
+  profile: Json<ProfileSnapshot>;
+  /** Provider tokens, AES-256-GCM sealed (see src/crypto/seal.ts). */
+  sealed_tokens: string | null;
+  /** The account this registration acts for (CHANGE_PASSWORD, FORGOT). Never trusted for linking. */
+  account_id: string | null;
+  created_at: CreatedAt;
+  expires_at: Timestamp;
+  consumed_at: Timestamp | null;
+}
+
+export interface SessionTable {
+  id: string;
+  secret_hash: string;
+  account_id: string;
+  amr: string;
+  authenticated_at: Timestamp;
+  created_at: CreatedAt;
+  expires_at: Timestamp;
+  revoked_at: Timestamp | null;
+  ip: string | null;
+  user_agent: string | null;
+}
+
+export interface EmailOutboxTable {
+  id: Generated<string>;
+  to_address: string;
+  subject: string;
+  text_body: string;
+  html_body: string;
+  kind: string;
+  created_at: CreatedAt;
+  attempts: Generated<number>;
+  next_attempt_at: Timestamp;
+  claimed_until: Timestamp | null;
+  sent_at: Timestamp | null;
+  failed_at: Timestamp | null;
+  last_error: string | null;
+}
+
+export interface AuditEventTable {
+  id: Generated<string>;
+  at: CreatedAt;
+  action: string;
+  outcome: 'success' | 'failure';
+  account_id: string | null;
+  actor_account_id: string | null;
+  provider: string | null;
+  subject: string | null;
+  ip: string | null;
+  detail: Json<Record<string, unknown>>;
+}
+
+export interface Database {
+  account: AccountTable;
+  identity: IdentityTable;
+  provider_token: ProviderTokenTable;
+  registration: RegistrationTable;
+  session: SessionTable;
+  email_outbox: EmailOutboxTable;
+  audit_event: AuditEventTable;
+}
+
+export type Account = Selectable<AccountTable>;
+export type NewAccount = Insertable<AccountTable>;
+export type AccountUpdate = Updateable<AccountTable>;
+export type Identity = Selectable<IdentityTable>;
+export type Registration = Selectable<RegistrationTable>;
+export type Session = Selectable<SessionTable>;
+export type OutboxMail = Selectable<EmailOutboxTable>;
+export type AuditEvent = Selectable<AuditEventTable>;

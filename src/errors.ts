@@ -1,0 +1,69 @@
+/**
+ * Every error Lanyard raises on purpose carries a stable `code` that callers can switch on.
+ * The HTTP layer turns them into `application/problem+json` (API) or an error page (browser).
+ * The list of codes, with their meaning, is documented in docs/errors.md.
+ */
+export const errorCodes = {
+  // input
+  VALIDATION_FAILED: 400,
+  INVALID_EMAIL: 400,
+  BODY_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  CSRF_FAILED: 403,
+  NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
+  RATE_LIMITED: 429,
+  // tokens and registrations
+  TOKEN_INVALID: 401,
+  TOKEN_EXPIRED: 401,
+  TOKEN_CONSUMED: 401,
+  TOKEN_WRONG_TYPE: 401,
+  TOKEN_REGISTRATION_MISMATCH: 401,
+  REGISTRATION_NOT_FOUND: 404,
+  REGISTRATION_EMAIL_STATE: 422,
+  // accounts and sessions
+  AUTH_REQUIRED: 401,
+  INVALID_CREDENTIALS: 401,
+  ACCOUNT_DISABLED: 403,
+  FORBIDDEN: 403,
+  REAUTH_REQUIRED: 401,
+  EMAIL_TAKEN: 409,
+  PASSWORD_TOO_WEAK: 400,
+  SELF_REGISTRATION_DISABLED: 403,
+  ACCOUNT_EMAIL_UNVERIFIED: 409,
+  LAST_SIGN_IN_METHOD: 409,
+  OVERRIDE_UNKNOWN_FIELD: 400,
+  // external providers
+  IDENTITY_LINKED_ELSEWHERE: 409,
+  IDENTITY_ALREADY_LINKED: 409,
+  PROVIDER_ACCESS_DENIED: 400,
+  PROVIDER_ERROR: 502,
+  PROVIDER_UNAVAILABLE: 503,
+  OAUTH_STATE_INVALID: 400,
+  OAUTH_CALLBACK_EMPTY: 400,
+  OAUTH_CODE_INVALID: 400,
+  REDIRECT_NOT_ALLOWED: 400,
+  PROVIDER_NOT_CONFIGURED: 404,
+  // configuration
+  CONFIG_INVALID: 500,
+  INTERNAL: 500,
+} as const;
+
+export type ErrorCode = keyof typeof errorCodes;
+
+export class LanyardError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  /** Extra, safe-to-show facts (field names, limits). Never secrets. */
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'LanyardError';
+    this.code = code;
+    this.status = errorCodes[code];
+    this.details = details;
+  }
+}
+
+export const isLanyardError = (e: unknown): e is LanyardError => e instanceof LanyardError;

@@ -1,0 +1,88 @@
+import cookie from '@fastify/cookie';
+import formbody from '@fastify/formbody';
+import rateLimit from '@fastify/rate-limit';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyRequest,
+  type RawReplyDefaultExpression,
+  type RawRequestDefaultExpression,
+  type RawServerDefault,
+} from 'fastify';
+import { isLocale, negotiateLocale, translator } from '../i18n/index.js';
+import type { Lanyard } from '../lanyard.js';
+import { validateSession } from '../stores/sessions.js';
+import { cookieNames, setCookie } from './cookies.js';
+import { sendError } from './errors.js';
+import { assetRoutes } from './pages/assets.js';
+import { devMailRoutes } from './pages/dev-mail.js';
+import { forgotRoutes } from './pages/forgot.js';
+import { healthRoutes } from './pages/health.js';
+import { loginRoutes } from './pages/login.js';
+import { profileRoutes } from './pages/profile.js';
+import { registerRoutes } from './pages/register.js';
+import './request-context.js';
+
+export type App = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, TypeBoxTypeProvider>;
+export type Route = (app: App, lanyard: Lanyard) => void | Promise<void>;
+
+/** Paths whose segments or query values are secrets: logged as [redacted]. */
+const secretInUrl = /(\/(?:register|forgot|external-login|review-account)\/)[^/?#]+|([?&](?:token|code|state|_csrf)=)[^&#]*/g;
+export const redactUrl = (url: string) => url.replace(secretInUrl, (_m, path?: string, query?: string) => `${path ?? query}[redacted]`);
+
+export interface HttpOptions {
+  /** Extra route modules (the ORCID flow, the REST API, the built-in emulator). */
+  routes?: Route[];
+}
+
+export async function buildHttpApp(lanyard: Lanyard, opts: HttpOptions = {}): Promise<App> {
+  const { config } = lanyard;
+  const app = Fastify({
+    loggerInstance: lanyard.log,
+    trustProxy: config.trustProxy,
+    bodyLimit: 64 * 1024,
+    disableRequestLogging: config.logLevel !== 'debug' && config.logLevel !== 'trace',
+    routerOptions: { maxParamLength: 200 },
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
+  app.setReplySerializer((payload) => JSON.stringify(payload));
+  // Keep secrets out of the request log line.
+  app.addHook('onRequest', async (request) => {
+    request.log = request.log.child({ url: redactUrl(request.url) });
+  });
+
+  await app.register(cookie);
+  await app.register(formbody, { bodyLimit: 64 * 1024 });
+  await app.register(rateLimit, { global: false, errorResponseBuilder: (_req, ctx) => Object.assign(new Error('rate limited'), { statusCode: 429, ttl: ctx.ttl }) });
+
+  app.decorateRequest('locale', 'en');
+  app.decorateRequest('t', null as never);
+  app.decorateRequest('auth', null);
+
+  app.addHook('onRequest', async (request, reply) => {
+    const names = cookieNames(config);
+    const asked = (request.query as Record<string, unknown> | undefined)?.lang;
+    if (isLocale(asked)) setCookie(reply, config, names.lang, asked, 365 * 86400);
+    const chosen = isLocale(asked) ? asked : request.cookies[names.lang];
+    request.locale = isLocale(chosen) ? chosen : negotiateLocale(request.headers['accept-language']);
+    request.t = translator(request.locale);
+    request.auth = await validateSession(lanyard.db, request.cookies[names.session], lanyard.clock.now());
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('x-frame-options', 'DENY');
+    // Tokens travel in page URLs (DSpace's routes); never leak them to another site through Referer.
+    reply.header('referrer-policy', 'no-referrer');
+    reply.header('content-security-policy', "default-src 'self'; img-src 'self' data:; style-src 'self'; form-action 'self' *; frame-ancestors 'none'");
+  });
+
+  app.setErrorHandler((error, request, reply) => sendError(lanyard, request, reply, error));
+  app.setNotFoundHandler((request, reply) => sendError(lanyard, request, reply, Object.assign(new Error('Not found'), { statusCode: 404 })));
+
+  for (const routes of [healthRoutes, assetRoutes, loginRoutes, registerRoutes, forgotRoutes, profileRoutes, devMailRoutes, ...(opts.routes ?? [])]) {
+    await routes(app, lanyard);
+  }
+  return app;
+}
+
+/** The client's address as the rate limiter and the audit log see it. */
+export const clientIp = (request: FastifyRequest) => request.ip;

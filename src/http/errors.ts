@@ -1,0 +1,67 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { type ErrorCode, isLanyardError, LanyardError } from '../errors.js';
+import type { Lanyard } from '../lanyard.js';
+import { html } from './views/html.js';
+import { sendPage } from './views/layout.js';
+
+/** Fastify's own errors, mapped once to Lanyard's stable codes. */
+const fastifyCodes: Record<string, ErrorCode> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'BODY_TOO_LARGE',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'VALIDATION_FAILED',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'VALIDATION_FAILED',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'VALIDATION_FAILED',
+  FST_ERR_VALIDATION: 'VALIDATION_FAILED',
+};
+
+export function toLanyardError(error: unknown): LanyardError {
+  if (isLanyardError(error)) return error;
+  const e = error as FastifyError;
+  if (e.validation) {
+    const details = { errors: e.validation.map((v) => ({ path: v.instancePath || v.params?.missingProperty || '', message: v.message })) };
+    return new LanyardError('VALIDATION_FAILED', `Invalid ${e.validationContext ?? 'request'}: ${e.message}`, details);
+  }
+  const mapped = e.code ? fastifyCodes[e.code] : undefined;
+  if (mapped) return new LanyardError(mapped, e.message);
+  if (e.statusCode === 429) return new LanyardError('RATE_LIMITED', 'Too many requests; slow down.');
+  if (e.statusCode === 404) return new LanyardError('NOT_FOUND', 'Not found.');
+  if (e.statusCode === 405) return new LanyardError('METHOD_NOT_ALLOWED', 'Method not allowed.');
+  if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500) return new LanyardError('VALIDATION_FAILED', e.message);
+  return new LanyardError('INTERNAL', 'Internal error.', undefined, { cause: error });
+}
+
+/** API clients (and anything asking for JSON) get problem+json; browsers get a page. */
+export function wantsJson(request: FastifyRequest): boolean {
+  if (request.url.startsWith('/api/') || request.url.startsWith('/__admin')) return true;
+  const accept = request.headers.accept ?? '';
+  return !accept.includes('text/html') && (accept.includes('json') || request.headers['content-type']?.includes('json') === true);
+}
+
+export function sendError(lanyard: Lanyard, request: FastifyRequest, reply: FastifyReply, error: unknown): FastifyReply {
+  const e = toLanyardError(error);
+  if (e.status >= 500) request.log.error({ err: error }, 'request failed');
+  else request.log.info({ code: e.code }, 'request refused');
+  if (e.code === 'RATE_LIMITED' && reply.getHeader('retry-after') === undefined) reply.header('retry-after', '60');
+  if (wantsJson(request)) {
+    return reply
+      .code(e.status)
+      .type('application/problem+json')
+      .send({
+        type: `about:blank`,
+        title: e.status >= 500 ? 'Internal error' : e.message,
+        status: e.status,
+        code: e.code,
+        ...(e.details && e.status < 500 ? { details: e.details } : {}),
+      });
+  }
+  const t = request.t;
+  const known = t(`error.${e.code}` as never);
+  const message = known.startsWith('error.') ? t('error.generic') : known;
+  return sendPage(lanyard, request, reply, {
+    title: t('error.title'),
+    status: e.status,
+    main: html`<div class="alert" role="alert" data-error-code="${e.code}"><p>${message}</p></div>
+<p>${t('error.code')}: <code>${e.code}</code></p>
+<p><a href="/login">${t('error.back')}</a></p>`,
+  });
+}

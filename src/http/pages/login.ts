@@ -1,0 +1,67 @@
+import { Type } from 'typebox';
+import type { Translate } from '../../i18n/index.js';
+import { verifyPasswordSignIn } from '../../providers/password/sign-in.js';
+import { recordAudit } from '../../stores/audit.js';
+import type { Route } from '../app.js';
+import { signIn, signOut } from '../auth.js';
+import { verifyCsrf } from '../csrf.js';
+import { safeRedirect } from '../redirects.js';
+import { field, formError } from '../views/forms.js';
+import { html, type SafeHtml } from '../views/html.js';
+import { csrfField, sendPage } from '../views/layout.js';
+
+const LoginQuery = Type.Object({ returnTo: Type.Optional(Type.String({ maxLength: 2000 })), lang: Type.Optional(Type.String({ maxLength: 10 })) });
+const LoginBody = Type.Object({
+  email: Type.String({ maxLength: 1000 }),
+  password: Type.String({ maxLength: 4096 }),
+  returnTo: Type.Optional(Type.String({ maxLength: 2000 })),
+  _csrf: Type.String({ maxLength: 200 }),
+});
+
+/** Extra blocks on /login (the ORCID button) contributed by provider modules. */
+export type LoginExtension = (ctx: { returnTo: string; t: Translate }) => SafeHtml;
+export const loginExtensions: LoginExtension[] = [];
+
+export const loginRoutes: Route = (app, lanyard) => {
+  const { config } = lanyard;
+  const limit = { rateLimit: { max: config.rateLimit.signInPerMinute, timeWindow: 60_000 } };
+
+  const form = (request: Parameters<typeof sendPage>[1], reply: Parameters<typeof sendPage>[2], returnTo: string, opts: { email?: string; error?: string; status?: number } = {}) => {
+    const { t } = request;
+    return sendPage(lanyard, request, reply, {
+      title: t('login.title'),
+      status: opts.status,
+      main: html`${formError(t, opts.error, opts.error === 'INVALID_CREDENTIALS' ? t('login.failed') : undefined)}
+${loginExtensions.map((ext) => ext({ returnTo, t }))}
+<form method="post" action="/login" novalidate>
+${csrfField(lanyard, request, reply)}
+<input type="hidden" name="returnTo" value="${returnTo}">
+${field({ name: 'email', label: t('login.email'), type: 'email', value: opts.email, autocomplete: 'username' })}
+${field({ name: 'password', label: t('login.password'), type: 'password', autocomplete: 'current-password' })}
+<button type="submit">${t('login.submit')}</button>
+</form>
+<p><a href="/forgot">${t('login.forgot')}</a></p>
+${config.selfRegistration ? html`<p>${t('login.noAccount')} <a href="/register">${t('nav.register')}</a></p>` : ''}`,
+    });
+  };
+
+  app.get('/login', { schema: { querystring: LoginQuery } }, (request, reply) => form(request, reply, safeRedirect(request.query.returnTo, config)));
+
+  app.post('/login', { schema: { body: LoginBody }, config: limit }, async (request, reply) => {
+    verifyCsrf(request, config, request.body._csrf);
+    const returnTo = safeRedirect(request.body.returnTo, config);
+    const account = await verifyPasswordSignIn(lanyard, request.body.email.trim(), request.body.password);
+    if (!account) {
+      await recordAudit(lanyard.db, { action: 'sign_in', outcome: 'failure', provider: 'password', ip: request.ip, detail: { reason: 'invalid_credentials' } }, lanyard.clock.now());
+      return form(request, reply, returnTo, { email: request.body.email.slice(0, 254), error: 'INVALID_CREDENTIALS', status: 401 });
+    }
+    await lanyard.db.transaction().execute((tx) => signIn(lanyard, tx, request, reply, { accountId: account.id, amr: ['pwd'], provider: 'password' }));
+    return reply.redirect(returnTo, 303);
+  });
+
+  app.post('/logout', { schema: { body: Type.Object({ _csrf: Type.String({ maxLength: 200 }) }) } }, async (request, reply) => {
+    verifyCsrf(request, config, request.body._csrf);
+    await signOut(lanyard, request, reply);
+    return reply.redirect('/login', 303);
+  });
+};

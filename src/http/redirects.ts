@@ -1,0 +1,24 @@
+import type { Config } from '../config/schema.js';
+
+/**
+ * Where a sign-in may send the browser afterwards (product.md §4: no open redirect). Relative
+ * paths on this service are fine; absolute URLs only to this service's origin or an allow-listed
+ * one. Anything else, including `//evil.example` and `/\evil.example`, falls back to `fallback`.
+ */
+export function safeRedirect(target: unknown, config: Pick<Config, 'publicUrl' | 'allowedRedirectOrigins'>, fallback = '/profile'): string {
+  if (typeof target !== 'string' || target.length === 0 || target.length > 2000) return fallback;
+  if (/[\u0000-\u001f\\]/.test(target)) return fallback;
+  if (target.startsWith('/') && !target.startsWith('//')) return target;
+  try {
+    const url = new URL(target);
+    const origin = url.origin;
+    if (origin === new URL(config.publicUrl).origin || config.allowedRedirectOrigins.includes(origin)) return url.href;
+  } catch {
+    /* not a URL */
+  }
+  return fallback;
+}
+
+export function isSafeRedirect(target: string, config: Pick<Config, 'publicUrl' | 'allowedRedirectOrigins'>): boolean {
+  return safeRedirect(target, config, '\u0000') !== '\u0000';
+}

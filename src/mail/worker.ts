@@ -1,0 +1,112 @@
+import nodemailer from 'nodemailer';
+import type { Logger } from 'pino';
+import type { Clock } from '../clock.js';
+import type { Db } from '../db/connect.js';
+import type { OutboxMail } from '../db/schema.js';
+import { claimDueMails, markMailFailed, markMailSent } from '../stores/outbox.js';
+
+export interface MailTransport {
+  send(mail: OutboxMail): Promise<void>;
+  close(): void;
+}
+
+/** SMTP through nodemailer. The Message-ID is the outbox id, so a retried mail is recognisably the same. */
+export function smtpTransport(url: string, from: string, hostname: string): MailTransport {
+  const transporter = nodemailer.createTransport(url, { from });
+  return {
+    async send(mail) {
+      await transporter.sendMail({
+        to: mail.to_address,
+        subject: mail.subject,
+        text: mail.text_body,
+        html: mail.html_body,
+        messageId: `<${mail.id}@${hostname}>`,
+      });
+    },
+    close: () => transporter.close(),
+  };
+}
+
+/** Embedded mode without SMTP: mails stay in the outbox and are shown at /dev/mail. */
+export const devMailboxTransport: MailTransport = { send: async () => {}, close: () => {} };
+
+export interface OutboxWorkerOptions {
+  db: Db;
+  clock: Clock;
+  transport: MailTransport;
+  log: Logger;
+  pollMs?: number;
+  maxAttempts?: number;
+  leaseSeconds?: number;
+}
+
+/**
+ * Delivers the outbox. A mail is claimed with a lease, sent, then marked sent; if the process dies
+ * mid-way the lease runs out and another worker (or this one after restart) sends it. A mail the
+ * SMTP server refused is retried with backoff and never dropped; after `maxAttempts` it is kept and
+ * marked failed for an operator to see.
+ */
+export class OutboxWorker {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private stopped = false;
+
+  constructor(private readonly o: OutboxWorkerOptions) {}
+
+  start(): void {
+    this.stopped = false;
+    this.schedule(0);
+  }
+
+  /** Runs a delivery round now (after a mail was queued) instead of waiting for the next poll. */
+  kick(): void {
+    if (this.stopped) return;
+    if (this.running) this.again = true;
+    else this.schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running;
+    this.o.transport.close();
+  }
+
+  /** One round: deliver everything due. Exposed for tests and the CLI. */
+  async deliverDue(): Promise<number> {
+    let delivered = 0;
+    for (;;) {
+      const now = this.o.clock.now();
+      const batch = await claimDueMails(this.o.db, now, 20, this.o.leaseSeconds ?? 60);
+      if (batch.length === 0) return delivered;
+      for (const mail of batch) {
+        try {
+          await this.o.transport.send(mail);
+          await markMailSent(this.o.db, mail.id, this.o.clock.now());
+          delivered++;
+        } catch (e) {
+          this.o.log.warn({ mailId: mail.id, attempt: mail.attempts, err: (e as Error).message }, 'mail delivery failed; will retry');
+          await markMailFailed(this.o.db, mail, (e as Error).message, this.o.clock.now(), this.o.maxAttempts ?? 12);
+        }
+      }
+    }
+  }
+
+  private schedule(ms: number): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.running = this.deliverDue()
+        .catch((e) => this.o.log.error({ err: e }, 'outbox round failed'))
+        .then(() => undefined)
+        .finally(() => {
+          this.running = undefined;
+          if (this.stopped) return;
+          const again = this.again;
+          this.again = false;
+          this.schedule(again ? 0 : (this.o.pollMs ?? 2000));
+        });
+    }, ms);
+    this.timer.unref();
+  }
+}

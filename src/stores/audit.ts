@@ -1,0 +1,51 @@
+import type { Db } from '../db/connect.js';
+import type { AuditEvent } from '../db/schema.js';
+
+export type AuditAction =
+  | 'sign_in'
+  | 'sign_out'
+  | 'register'
+  | 'link'
+  | 'unlink'
+  | 'merge'
+  | 'email_change'
+  | 'password_change'
+  | 'password_reset'
+  | 'registration_created'
+  | 'registration_email_changed'
+  | 'admin_action'
+  | 'link_refused';
+
+export interface AuditInput {
+  action: AuditAction;
+  outcome?: 'success' | 'failure';
+  accountId?: string | null;
+  actorAccountId?: string | null;
+  provider?: string | null;
+  subject?: string | null;
+  ip?: string | null;
+  detail?: Record<string, unknown>;
+}
+
+export async function recordAudit(db: Db, e: AuditInput, now: Date): Promise<void> {
+  await db
+    .insertInto('audit_event')
+    .values({
+      at: now,
+      action: e.action,
+      outcome: e.outcome ?? 'success',
+      account_id: e.accountId ?? null,
+      actor_account_id: e.actorAccountId ?? null,
+      provider: e.provider ?? null,
+      subject: e.subject ?? null,
+      ip: e.ip ?? null,
+      detail: JSON.stringify(e.detail ?? {}),
+    })
+    .execute();
+}
+
+export async function listAudit(db: Db, filter: { accountId?: string; limit: number }): Promise<AuditEvent[]> {
+  let q = db.selectFrom('audit_event').selectAll().orderBy('at', 'desc').limit(filter.limit);
+  if (filter.accountId) q = q.where('account_id', '=', filter.accountId);
+  return q.execute();
+}

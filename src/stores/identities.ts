@@ -1,0 +1,70 @@
+import type { Db } from '../db/connect.js';
+import type { Identity, ProfileSnapshot } from '../db/schema.js';
+
+export interface IdentityInput {
+  provider: string;
+  subject: string;
+  issuer?: string | null;
+  email?: string | null;
+  emailVerified?: boolean;
+  profile?: ProfileSnapshot;
+  passwordHash?: string | null;
+}
+
+export async function findIdentity(db: Db, provider: string, subject: string): Promise<Identity | undefined> {
+  return db.selectFrom('identity').selectAll().where('provider', '=', provider).where('subject', '=', subject).executeTakeFirst();
+}
+
+export async function listIdentities(db: Db, accountId: string): Promise<Identity[]> {
+  return db.selectFrom('identity').selectAll().where('account_id', '=', accountId).orderBy('created_at').execute();
+}
+
+/** Inserts the identity; the unique (provider, subject) constraint is the last word on races. */
+export async function insertIdentity(db: Db, accountId: string, input: IdentityInput, now: Date): Promise<Identity> {
+  return db
+    .insertInto('identity')
+    .values({
+      account_id: accountId,
+      provider: input.provider,
+      subject: input.subject,
+      issuer: input.issuer ?? null,
+      email: input.email ?? null,
+      email_verified: input.emailVerified ?? false,
+      profile: JSON.stringify(input.profile ?? {}),
+      password_hash: input.passwordHash ?? null,
+      created_at: now,
+      last_used_at: now,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export async function touchIdentity(db: Db, id: string, input: Pick<IdentityInput, 'email' | 'emailVerified' | 'profile'>, now: Date): Promise<void> {
+  await db
+    .updateTable('identity')
+    .set({
+      last_used_at: now,
+      ...(input.profile ? { profile: JSON.stringify(input.profile) } : {}),
+      ...(input.email !== undefined ? { email: input.email, email_verified: input.emailVerified ?? false } : {}),
+    })
+    .where('id', '=', id)
+    .execute();
+}
+
+export async function setPasswordHash(db: Db, accountId: string, passwordHash: string, now: Date): Promise<void> {
+  const existing = await db.selectFrom('identity').select('id').where('account_id', '=', accountId).where('provider', '=', 'password').executeTakeFirst();
+  if (existing) {
+    await db.updateTable('identity').set({ password_hash: passwordHash }).where('id', '=', existing.id).execute();
+  } else {
+    await insertIdentity(db, accountId, { provider: 'password', subject: accountId, passwordHash }, now);
+  }
+}
+
+export async function deleteIdentity(db: Db, id: string): Promise<void> {
+  await db.deleteFrom('identity').where('id', '=', id).execute();
+}
+
+/** True when a database error is the unique-violation of (provider, subject) or (account, provider). */
+export function isUniqueViolation(e: unknown): boolean {
+  return typeof e === 'object' && e !== null && (e as { code?: string }).code === '23505';
+}

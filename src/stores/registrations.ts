@@ -1,0 +1,106 @@
+import type { RegistrationType } from '../config/schema.js';
+import { addSeconds } from '../clock.js';
+import { hashToken, randomToken, tokenPattern } from '../crypto/token.js';
+import type { Db } from '../db/connect.js';
+import type { ProfileSnapshot, Registration } from '../db/schema.js';
+import { LanyardError } from '../errors.js';
+import { isUuid } from './accounts.js';
+
+export interface NewRegistration {
+  type: RegistrationType;
+  email?: string | null;
+  provider?: string | null;
+  subject?: string | null;
+  profile?: ProfileSnapshot;
+  sealedTokens?: string | null;
+  accountId?: string | null;
+}
+
+/** Creates a registration and returns its token; only the token's hash is stored (product.md §4). */
+export async function createRegistration(
+  db: Db,
+  input: NewRegistration,
+  ttlSeconds: number,
+  now: Date,
+): Promise<{ registration: Registration; token: string }> {
+  const token = randomToken();
+  const registration = await db
+    .insertInto('registration')
+    .values({
+      token_hash: hashToken(token),
+      type: input.type,
+      email: input.email ?? null,
+      provider: input.provider ?? null,
+      subject: input.subject ?? null,
+      profile: JSON.stringify(input.profile ?? {}),
+      sealed_tokens: input.sealedTokens ?? null,
+      account_id: input.accountId ?? null,
+      created_at: now,
+      expires_at: addSeconds(now, ttlSeconds),
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return { registration, token };
+}
+
+export interface TokenExpectation {
+  /** The registration the caller names (`/registrations/{id}?token=`): the token must be its own. */
+  id?: string;
+  types?: readonly RegistrationType[];
+  now: Date;
+}
+
+/**
+ * Checks a token without using it up: it must exist, be unconsumed, unexpired, of an expected
+ * type and belong to the named registration. Each failure has its own code; none says whose it is.
+ */
+export async function checkRegistrationToken(db: Db, token: string | undefined, expect: TokenExpectation): Promise<Registration> {
+  const reg = await lookup(db, token);
+  assertUsable(reg, expect);
+  return reg;
+}
+
+/**
+ * Uses a token up, atomically: one UPDATE … WHERE consumed_at IS NULL AND expires_at > now.
+ * Of two concurrent requests with the same token exactly one gets the row.
+ */
+export async function consumeRegistrationToken(db: Db, token: string | undefined, expect: TokenExpectation): Promise<Registration> {
+  const reg = await lookup(db, token);
+  assertUsable(reg, expect);
+  const consumed = await db
+    .updateTable('registration')
+    .set({ consumed_at: expect.now })
+    .where('id', '=', reg.id)
+    .where('consumed_at', 'is', null)
+    .where('expires_at', '>', expect.now)
+    .returningAll()
+    .executeTakeFirst();
+  if (!consumed) throw new LanyardError('TOKEN_CONSUMED', 'This link has already been used.');
+  return consumed;
+}
+
+async function lookup(db: Db, token: string | undefined): Promise<Registration> {
+  if (!token || !tokenPattern.test(token)) throw new LanyardError('TOKEN_INVALID', 'This link is not valid.');
+  const reg = await db.selectFrom('registration').selectAll().where('token_hash', '=', hashToken(token)).executeTakeFirst();
+  if (!reg) throw new LanyardError('TOKEN_INVALID', 'This link is not valid.');
+  return reg;
+}
+
+function assertUsable(reg: Registration, expect: TokenExpectation): void {
+  if (expect.id !== undefined && (!isUuid(expect.id) || reg.id !== expect.id)) {
+    throw new LanyardError('TOKEN_REGISTRATION_MISMATCH', 'This token does not belong to that registration.');
+  }
+  if (reg.consumed_at) throw new LanyardError('TOKEN_CONSUMED', 'This link has already been used.');
+  if (reg.expires_at <= expect.now) throw new LanyardError('TOKEN_EXPIRED', 'This link has expired.');
+  if (expect.types && !expect.types.includes(reg.type)) throw new LanyardError('TOKEN_WRONG_TYPE', 'This link cannot be used here.');
+}
+
+/** Deletes registrations that expired or were consumed more than a day ago. */
+export async function purgeRegistrations(db: Db, now: Date): Promise<number> {
+  const dayAgo = addSeconds(now, -86400);
+  const r = await db
+    .deleteFrom('registration')
+    .where((eb) => eb.or([eb('expires_at', '<', dayAgo), eb('consumed_at', '<', dayAgo)]))
+    .executeTakeFirst();
+  return Number(r.numDeletedRows);
+}
