@@ -24,8 +24,20 @@ export const redactPaths = [
   '*.code',
 ];
 
+/** Path segments and query values that are secrets (tokens, OAuth codes and state): logged as [redacted]. */
+const secretInUrl = /(\/(?:register|forgot|external-login|review-account|registrations)\/)[^/?#]+|([?&](?:token|code|state|_csrf)=)[^&#]*/g;
+export const redactUrl = (url: string) => url.replace(secretInUrl, (_m, path?: string, query?: string) => `${path ?? query}[redacted]`);
+
 export function createLogger(level: string): Logger {
-  return pino({ level, redact: { paths: redactPaths, censor: '[redacted]' } });
+  return pino({
+    level,
+    redact: { paths: redactPaths, censor: '[redacted]' },
+    serializers: {
+      req: (req: { method: string; url: string; ip?: string }) => ({ method: req.method, url: redactUrl(req.url), remoteAddress: req.ip }),
+      res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      err: pino.stdSerializers.err,
+    },
+  });
 }
 
 /** Everything the domain needs, created once per process and handed to each surface. */

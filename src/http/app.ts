@@ -27,10 +27,6 @@ import './request-context.js';
 export type App = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, TypeBoxTypeProvider>;
 export type Route = (app: App, lanyard: Lanyard) => void | Promise<void>;
 
-/** Paths whose segments or query values are secrets: logged as [redacted]. */
-const secretInUrl = /(\/(?:register|forgot|external-login|review-account)\/)[^/?#]+|([?&](?:token|code|state|_csrf)=)[^&#]*/g;
-export const redactUrl = (url: string) => url.replace(secretInUrl, (_m, path?: string, query?: string) => `${path ?? query}[redacted]`);
-
 export interface HttpOptions {
   /** Extra route modules (the ORCID flow, the REST API, the built-in emulator). */
   routes?: Route[];
@@ -42,15 +38,10 @@ export async function buildHttpApp(lanyard: Lanyard, opts: HttpOptions = {}): Pr
     loggerInstance: lanyard.log,
     trustProxy: config.trustProxy,
     bodyLimit: 64 * 1024,
-    disableRequestLogging: config.logLevel !== 'debug' && config.logLevel !== 'trace',
     routerOptions: { maxParamLength: 200 },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
   app.setReplySerializer((payload) => JSON.stringify(payload));
-  // Keep secrets out of the request log line.
-  app.addHook('onRequest', async (request) => {
-    request.log = request.log.child({ url: redactUrl(request.url) });
-  });
 
   await app.register(cookie);
   await app.register(formbody, { bodyLimit: 64 * 1024 });

@@ -1,0 +1,88 @@
+import { type AddressInfo } from 'node:net';
+import PostalMime from 'postal-mime';
+import { SMTPServer } from 'smtp-server';
+
+export interface CaughtMail {
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+  messageId: string;
+}
+
+/**
+ * A real SMTP server on loopback (smtp-server) that keeps what it receives, parsed with postal-mime.
+ * `refuse = true` makes it answer 451 to every message, as a server that is down for mail would.
+ */
+export class MailCatcher {
+  readonly messages: CaughtMail[] = [];
+  refuse = false;
+  private waiters: (() => void)[] = [];
+  private server: SMTPServer;
+  port = 0;
+
+  constructor() {
+    this.server = new SMTPServer({
+      authOptional: true,
+      disabledCommands: ['STARTTLS'],
+      logger: false,
+      onData: (stream, _session, done) => {
+        const chunks: Buffer[] = [];
+        stream.on('data', (c: Buffer) => chunks.push(c));
+        stream.on('end', () => {
+          if (this.refuse) return done(Object.assign(new Error('mailbox unavailable, try later'), { responseCode: 451 }));
+          PostalMime.parse(Buffer.concat(chunks)).then((m) => {
+            this.messages.push({
+              to: m.to?.map((a) => a.address ?? '').join(',') ?? '',
+              subject: m.subject ?? '',
+              text: m.text ?? '',
+              html: m.html ?? '',
+              messageId: m.messageId ?? '',
+            });
+            this.waiters.splice(0).forEach((w) => w());
+            done();
+          }, done);
+        });
+      },
+    });
+  }
+
+  async start(): Promise<this> {
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    this.port = (this.server.server.address() as AddressInfo).port;
+    return this;
+  }
+
+  get url(): string {
+    return `smtp://127.0.0.1:${this.port}`;
+  }
+
+  /** Waits (bounded) until a mail to `to` matching `match` has arrived, and returns it. */
+  async waitFor(to: string, match: (m: CaughtMail) => boolean = () => true, timeoutMs = 10_000): Promise<CaughtMail> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.messages.find((m) => m.to.toLowerCase() === to.toLowerCase() && match(m));
+      if (found) return found;
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`no mail to ${to} within ${timeoutMs} ms (have: ${this.messages.map((m) => `${m.to}: ${m.subject}`).join('; ') || 'none'})`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.min(left, 200));
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+/** The first link in a mail's text that contains `path`. */
+export function linkIn(mail: CaughtMail, path: string): string {
+  const link = mail.text.match(/https?:\/\/\S+/g)?.find((l) => l.includes(path));
+  if (!link) throw new Error(`no ${path} link in mail "${mail.subject}": ${mail.text}`);
+  return link;
+}

@@ -1,0 +1,58 @@
+import { TestClock } from '../../src/clock.js';
+import { loadConfig } from '../../src/config/load.js';
+import type { Config } from '../../src/config/schema.js';
+import { createLogger } from '../../src/lanyard.js';
+import { createServer, type Server } from '../../src/server.js';
+import { Browser } from './browser.js';
+import { type Backend, freshPostgresDatabase } from './databases.js';
+import { MailCatcher } from './mail-catcher.js';
+
+export const TEST_SECRET = 'a'.repeat(64);
+export const PUBLIC_URL = 'http://lanyard.test';
+
+export interface TestApp extends Server {
+  backend: Backend;
+  config: Config;
+  clock: TestClock;
+  mail: MailCatcher;
+  browser(): Browser;
+  close(): Promise<void>;
+}
+
+/**
+ * A whole Lanyard on a fresh database of the given backend, with a real SMTP catcher and an
+ * injected clock. `env` adds or overrides LANYARD_* settings.
+ */
+export async function createTestApp(backend: Backend, env: Record<string, string> = {}): Promise<TestApp> {
+  const mail = await new MailCatcher().start();
+  const pg = backend === 'postgres' ? await freshPostgresDatabase() : null;
+  const config = loadConfig({
+    LANYARD_PUBLIC_URL: PUBLIC_URL,
+    LANYARD_SECRET_KEY: TEST_SECRET,
+    LANYARD_SMTP_URL: mail.url,
+    LANYARD_DATA_DIR: 'memory://',
+    LANYARD_ORCID_ENV: 'off',
+    LANYARD_LOG_LEVEL: process.env.LANYARD_TEST_LOG ?? 'silent',
+    LANYARD_RATE_SIGNIN_PER_MINUTE: '10000',
+    LANYARD_RATE_TOKEN_PER_MINUTE: '10000',
+    LANYARD_RATE_MAIL_PER_HOUR: '1000',
+    ...(pg ? { LANYARD_DATABASE_URL: pg.url } : {}),
+    ...env,
+  });
+  if (!pg) config.dataDir = 'memory://';
+  const clock = new TestClock();
+  const server = await createServer(config, { clock, log: createLogger(config.logLevel), mailPollMs: 100 });
+  return {
+    ...server,
+    backend,
+    config,
+    clock,
+    mail,
+    browser: () => new Browser(server.app, PUBLIC_URL),
+    async close() {
+      await server.close();
+      await mail.stop();
+      await pg?.drop();
+    },
+  };
+}
