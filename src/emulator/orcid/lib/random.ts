@@ -1,0 +1,27 @@
+// Random artefacts in ORCID's shapes (orcid-protocol.md §0.2, §1.2).
+import { randomBytes, randomUUID } from 'node:crypto';
+
+const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+const LOWER_ALPHANUMERIC = 'abcdefghijklmnopqrstuvwxyz0123456789';
+
+/** `length` characters drawn uniformly from `alphabet` (rejection sampling, no modulo bias). */
+export function randomString(length: number, alphabet: string = ALPHANUMERIC): string {
+  const limit = 256 - (256 % alphabet.length);
+  let out = '';
+  while (out.length < length) {
+    for (const byte of randomBytes(length * 2)) {
+      if (byte < limit) out += alphabet[byte % alphabet.length];
+      if (out.length === length) break;
+    }
+  }
+  return out;
+}
+
+/** Authorization codes are six alphanumerics, e.g. `eUeiz2` (orcid-api-web/tutorial/get_id.md). */
+export const randomAuthorizationCode = (): string => randomString(6);
+
+/** Tokens are lowercase UUID v4 (legacy `OrcidRandomValueTokenServicesImpl.generateAccessToken`). */
+export const randomToken = (): string => randomUUID();
+
+/** Key ids follow `<env>-orcid-org-<32 lowercase alnum>` (§1.9.2); env is `emulator` here. */
+export const randomKid = (): string => `emulator-orcid-org-${randomString(32, LOWER_ALPHANUMERIC)}`;
