@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
 import type { Config } from '../config/schema.js';
 import { hmac, randomToken, safeEqual } from '../crypto/token.js';
 import { LanyardError } from '../errors.js';
@@ -9,6 +10,12 @@ import { cookieNames, setCookie } from './cookies.js';
  * form the HMAC of it under the server key. A cross-site page can neither read the cookie nor
  * compute the HMAC, so it cannot make a form field that passes.
  */
+/**
+ * The `_csrf` field of every form's body schema. Optional on purpose: a form without it must be
+ * refused by `verifyCsrf` as CSRF_FAILED (403), like a wrong token, not as VALIDATION_FAILED.
+ */
+export const CsrfField = Type.Optional(Type.String({ maxLength: 200 }));
+
 export function csrfCookieValue(request: FastifyRequest, reply: FastifyReply, config: Config): string {
   const name = cookieNames(config).csrf;
   const existing = request.cookies[name];

@@ -4,7 +4,7 @@ import { verifyPasswordSignIn } from '../../providers/password/sign-in.js';
 import { recordAudit } from '../../stores/audit.js';
 import type { Route } from '../app.js';
 import { signIn, signOut } from '../auth.js';
-import { verifyCsrf } from '../csrf.js';
+import { CsrfField, verifyCsrf } from '../csrf.js';
 import { safeRedirect } from '../redirects.js';
 import { field, formError } from '../views/forms.js';
 import { html, type SafeHtml } from '../views/html.js';
@@ -15,7 +15,7 @@ const LoginBody = Type.Object({
   email: Type.String({ maxLength: 1000 }),
   password: Type.String({ maxLength: 4096 }),
   returnTo: Type.Optional(Type.String({ maxLength: 2000 })),
-  _csrf: Type.String({ maxLength: 200 }),
+  _csrf: CsrfField,
 });
 
 /** Extra blocks on /login (the ORCID button) contributed by provider modules. */
@@ -59,7 +59,7 @@ ${config.selfRegistration ? html`<p>${t('login.noAccount')} <a href="/register">
     return reply.redirect(returnTo, 303);
   });
 
-  app.post('/logout', { schema: { body: Type.Object({ _csrf: Type.String({ maxLength: 200 }) }) } }, async (request, reply) => {
+  app.post('/logout', { schema: { body: Type.Object({ _csrf: CsrfField }) } }, async (request, reply) => {
     verifyCsrf(request, config, request.body._csrf);
     await signOut(lanyard, request, reply);
     return reply.redirect('/login', 303);

@@ -7,12 +7,12 @@ import { displayNameOf } from '../../stores/accounts.js';
 import { listIdentities } from '../../stores/identities.js';
 import type { Route } from '../app.js';
 import { requireAuth } from '../auth.js';
-import { verifyCsrf } from '../csrf.js';
+import { CsrfField, verifyCsrf } from '../csrf.js';
 import { field, formError } from '../views/forms.js';
 import { html, type SafeHtml } from '../views/html.js';
 import { csrfField, sendPage } from '../views/layout.js';
 
-const PasswordBody = Type.Object({ current: Type.String({ maxLength: 4096 }), password: Type.String({ maxLength: 4096 }), _csrf: Type.String({ maxLength: 200 }) });
+const PasswordBody = Type.Object({ current: Type.String({ maxLength: 4096 }), password: Type.String({ maxLength: 4096 }), _csrf: CsrfField });
 
 /** How each provider's identity is shown on /profile; provider modules add theirs (ORCID: iD icon + link). */
 export type IdentityView = (identity: Identity, t: Translate) => SafeHtml;

@@ -6,19 +6,19 @@ import type { MessageKey } from '../../i18n/index.js';
 import { checkRegistrationToken } from '../../stores/registrations.js';
 import type { Route } from '../app.js';
 import { signIn } from '../auth.js';
-import { verifyCsrf } from '../csrf.js';
+import { CsrfField, verifyCsrf } from '../csrf.js';
 import { field, formError } from '../views/forms.js';
 import { html } from '../views/html.js';
 import { csrfField, sendPage } from '../views/layout.js';
 
-const EmailBody = Type.Object({ email: Type.String({ maxLength: 1000 }), _csrf: Type.String({ maxLength: 200 }) });
+const EmailBody = Type.Object({ email: Type.String({ maxLength: 1000 }), _csrf: CsrfField });
 const TokenParams = Type.Object({ token: Type.String({ maxLength: 200 }) });
 const CompleteBody = Type.Object({
   givenName: Type.String({ maxLength: 200 }),
   familyName: Type.String({ maxLength: 200 }),
   password: Type.String({ maxLength: 4096 }),
   passwordConfirm: Type.String({ maxLength: 4096 }),
-  _csrf: Type.String({ maxLength: 200 }),
+  _csrf: CsrfField,
 });
 
 export const registerRoutes: Route = (app, lanyard) => {
