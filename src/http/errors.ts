@@ -55,8 +55,9 @@ export function sendError(lanyard: Lanyard, request: FastifyRequest, reply: Fast
       });
   }
   const t = request.t;
-  const known = t(`error.${e.code}` as never);
-  const message = known.startsWith('error.') ? t('error.generic') : known;
+  // Not every code has its own sentence in every catalogue; those get the generic one.
+  const known: string | undefined = t(`error.${e.code}` as never);
+  const message = known && !known.startsWith('error.') ? known : t('error.generic');
   return sendPage(lanyard, request, reply, {
     title: t('error.title'),
     status: e.status,
