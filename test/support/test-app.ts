@@ -19,6 +19,21 @@ export interface TestApp extends Server {
   close(): Promise<void>;
 }
 
+/** The settings every test Lanyard starts from: quiet, generous limits, mail to `smtpUrl`, ORCID off. */
+export function testEnv(smtpUrl: string): Record<string, string> {
+  return {
+    LANYARD_PUBLIC_URL: PUBLIC_URL,
+    LANYARD_SECRET_KEY: TEST_SECRET,
+    LANYARD_SMTP_URL: smtpUrl,
+    LANYARD_DATA_DIR: 'memory://',
+    LANYARD_ORCID_ENV: 'off',
+    LANYARD_LOG_LEVEL: process.env.LANYARD_TEST_LOG ?? 'silent',
+    LANYARD_RATE_SIGNIN_PER_MINUTE: '10000',
+    LANYARD_RATE_TOKEN_PER_MINUTE: '10000',
+    LANYARD_RATE_MAIL_PER_HOUR: '1000',
+  };
+}
+
 /**
  * A whole Lanyard on a fresh database of the given backend, with a real SMTP catcher and an
  * injected clock. `env` adds or overrides LANYARD_* settings.
@@ -26,19 +41,7 @@ export interface TestApp extends Server {
 export async function createTestApp(backend: Backend, env: Record<string, string> = {}): Promise<TestApp> {
   const mail = await new MailCatcher().start();
   const pg = backend === 'postgres' ? await freshPostgresDatabase() : null;
-  const config = loadConfig({
-    LANYARD_PUBLIC_URL: PUBLIC_URL,
-    LANYARD_SECRET_KEY: TEST_SECRET,
-    LANYARD_SMTP_URL: mail.url,
-    LANYARD_DATA_DIR: 'memory://',
-    LANYARD_ORCID_ENV: 'off',
-    LANYARD_LOG_LEVEL: process.env.LANYARD_TEST_LOG ?? 'silent',
-    LANYARD_RATE_SIGNIN_PER_MINUTE: '10000',
-    LANYARD_RATE_TOKEN_PER_MINUTE: '10000',
-    LANYARD_RATE_MAIL_PER_HOUR: '1000',
-    ...(pg ? { LANYARD_DATABASE_URL: pg.url } : {}),
-    ...env,
-  });
+  const config = loadConfig({ ...testEnv(mail.url), ...(pg ? { LANYARD_DATABASE_URL: pg.url } : {}), ...env });
   if (!pg) config.dataDir = 'memory://';
   const clock = new TestClock();
   const server = await createServer(config, { clock, log: createLogger(config.logLevel), mailPollMs: 100 });

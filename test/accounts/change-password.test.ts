@@ -1,0 +1,50 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { PASSWORD, seedAccount, signedInBrowser } from '../support/accounts.js';
+import { expectNoChange } from '../support/db-snapshot.js';
+import { assertRefused } from '../support/refusals.js';
+import { forEachBackend } from '../support/suite.js';
+
+const NEW_PASSWORD = 'another long secret';
+
+forEachBackend('change password on /profile', (ctx) => {
+  test('the new password works, the old one not, other sessions end, this one stays, owner told', async () => {
+    const app = ctx();
+    const account = await seedAccount(app.lanyard);
+    const here = await signedInBrowser(app, account.email);
+    const elsewhere = await signedInBrowser(app, account.email);
+    await here.get('/profile');
+    const page = await here.post('/profile/password', { current: PASSWORD, password: NEW_PASSWORD });
+    assert.equal(page.status, 200);
+    assert.match(page.body, /role="status">Your password has been changed/);
+
+    assert.equal((await here.get('/profile')).status, 200, 'the session that changed it was signed out');
+    assert.equal((await elsewhere.get('/profile')).status, 302, 'another session survived the change');
+    const login = app.browser();
+    await login.get('/login');
+    assertRefused(await login.post('/login', { email: account.email, password: PASSWORD }), 401, 'INVALID_CREDENTIALS');
+    await signedInBrowser(app, account.email, NEW_PASSWORD);
+    await app.mail.waitFor(account.email, (m) => /password was changed/.test(m.subject));
+  });
+
+  test('a wrong current password → 401 INVALID_CREDENTIALS, nothing changed', async () => {
+    const account = await seedAccount(ctx().lanyard);
+    const browser = await signedInBrowser(ctx(), account.email);
+    await browser.get('/profile');
+    const page = await expectNoChange(ctx().lanyard.db, () => browser.post('/profile/password', { current: 'not my password', password: NEW_PASSWORD }));
+    assertRefused(page, 401, 'INVALID_CREDENTIALS');
+  });
+
+  test('a too-short new password → 400 PASSWORD_TOO_WEAK, nothing changed', async () => {
+    const account = await seedAccount(ctx().lanyard);
+    const browser = await signedInBrowser(ctx(), account.email);
+    await browser.get('/profile');
+    assertRefused(await expectNoChange(ctx().lanyard.db, () => browser.post('/profile/password', { current: PASSWORD, password: 'tiny' })), 400, 'PASSWORD_TOO_WEAK');
+  });
+
+  test('without a session → 401 AUTH_REQUIRED, nothing changed', async () => {
+    const browser = ctx().browser();
+    await browser.get('/login');
+    assertRefused(await expectNoChange(ctx().lanyard.db, () => browser.post('/profile/password', { current: PASSWORD, password: NEW_PASSWORD })), 401, 'AUTH_REQUIRED');
+  });
+});

@@ -1,0 +1,93 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { loadConfig } from '../../src/config/load.js';
+import { isLanyardError } from '../../src/errors.js';
+
+const SECRET = 'b'.repeat(64);
+const base = { LANYARD_SECRET_KEY: SECRET, LANYARD_DATA_DIR: 'memory://' };
+const production = { ...base, LANYARD_DATABASE_URL: 'postgres://lanyard@db:5432/lanyard', LANYARD_SMTP_URL: 'smtp://mail:25' };
+
+function configFile(content: string): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'lanyard-config-')), 'lanyard.config.json');
+  writeFileSync(path, content);
+  return path;
+}
+
+/** Each bad setting, the key the error must name, and a word of the fix it must give. */
+const bad: [setting: Record<string, string>, key: string, fix: RegExp][] = [
+  [{ LANYARD_PORT: 'eighty' }, 'LANYARD_PORT', /whole number from 0 to 65535/],
+  [{ LANYARD_PORT: '70000' }, 'LANYARD_PORT', /set it to e\.g\. 3000/],
+  [{ LANYARD_PUBLIC_URL: 'ftp://login.example.org' }, 'LANYARD_PUBLIC_URL', /https:\/\/login\.example\.org/],
+  [{ LANYARD_DATABASE_URL: 'mysql://db/lanyard' }, 'LANYARD_DATABASE_URL', /postgres:\/\//],
+  [{ LANYARD_SMTP_URL: 'http://mail.example.org' }, 'LANYARD_SMTP_URL', /smtp:\/\/user:pass@host:587/],
+  [{ LANYARD_SECRET_KEY: 'too-short' }, 'LANYARD_SECRET_KEY', /openssl rand -hex 32/],
+  [{ LANYARD_SELF_REGISTRATION: 'maybe' }, 'LANYARD_SELF_REGISTRATION', /use true or false/],
+  [{ LANYARD_TOKEN_TTL_FORGOT: '10' }, 'LANYARD_TOKEN_TTL_FORGOT', /from 60 to/],
+  [{ LANYARD_RATE_SIGNIN_PER_MINUTE: '0' }, 'LANYARD_RATE_SIGNIN_PER_MINUTE', /from 1 to/],
+  [{ LANYARD_ALLOWED_REDIRECT_ORIGINS: 'not a url' }, 'LANYARD_ALLOWED_REDIRECT_ORIGINS', /https:\/\/repository\.example\.org/],
+  [{ LANYARD_ORCID_ENV: 'staging' }, 'LANYARD_ORCID_ENV', /production, sandbox, emulator, custom or off/],
+  [{ LANYARD_ORCID_SCOPES: '/write-everything' }, 'LANYARD_ORCID_SCOPES', /space-separated scopes from/],
+  [{ LANYARD_ORCID_SCOPES: 'openid /authenticate' }, 'LANYARD_ORCID_SCOPES', /not both/],
+  [{ LANYARD_ORCID_ENV: 'sandbox' }, 'LANYARD_ORCID_CLIENT_ID', /Developer Tools/],
+  [{ LANYARD_ORCID_ENV: 'sandbox', LANYARD_ORCID_CLIENT_ID: 'my-app', LANYARD_ORCID_CLIENT_SECRET: 's' }, 'LANYARD_ORCID_CLIENT_ID', /APP-XXXXXXXXXXXXXXXX/],
+  [{ LANYARD_CONFIG: '/nonexistent/lanyard.config.json' }, 'LANYARD_CONFIG', /unset LANYARD_CONFIG/],
+];
+
+describe('configuration errors name the key and the fix', () => {
+  for (const [setting, key, fix] of bad) {
+    test(`${Object.entries(setting).map(([k, v]) => `${k}=${v}`).join(' ')} → CONFIG_INVALID naming ${key}`, () => {
+      assert.throws(
+        () => loadConfig({ ...base, ...setting }),
+        (e: unknown) => {
+          assert.ok(isLanyardError(e), `not a LanyardError: ${String(e)}`);
+          assert.equal(e.code, 'CONFIG_INVALID');
+          assert.equal(e.details?.key, key);
+          assert.ok(e.message.startsWith(key), `message does not start with ${key}: ${e.message}`);
+          assert.match(e.message, /Fix: /);
+          assert.match(e.message, fix);
+          return true;
+        },
+      );
+    });
+  }
+
+  test('PostgreSQL without SMTP → names LANYARD_SMTP_URL (and how to keep mail in the outbox instead)', () => {
+    const { LANYARD_SMTP_URL: _, ...noSmtp } = production;
+    assert.throws(() => loadConfig(noSmtp), /^LanyardError: LANYARD_SMTP_URL is required.*LANYARD_REQUIRE_SMTP=false/);
+    assert.equal(loadConfig({ ...noSmtp, LANYARD_REQUIRE_SMTP: 'false' }).smtpUrl, null);
+  });
+
+  test('PostgreSQL without a secret key → names LANYARD_SECRET_KEY (embedded mode keeps one in the data dir)', () => {
+    const { LANYARD_SECRET_KEY: _, ...noKey } = production;
+    assert.throws(() => loadConfig(noKey), (e: unknown) => isLanyardError(e) && e.details?.key === 'LANYARD_SECRET_KEY');
+  });
+
+  test('a config file that is not a JSON object → names LANYARD_CONFIG', () => {
+    for (const content of ['{ not json', '[1, 2]']) {
+      assert.throws(() => loadConfig({ ...base, LANYARD_CONFIG: configFile(content) }), (e: unknown) => isLanyardError(e) && e.details?.key === 'LANYARD_CONFIG');
+    }
+  });
+});
+
+describe('configuration sources', () => {
+  test('file values apply, in any of the three spellings; the environment overrides the file', () => {
+    const LANYARD_CONFIG = configFile(JSON.stringify({ port: 8080, SELF_REGISTRATION: false, LANYARD_PUBLIC_URL: 'https://login.example.org/' }));
+    const config = loadConfig({ ...base, LANYARD_CONFIG });
+    assert.equal(config.port, 8080);
+    assert.equal(config.selfRegistration, false);
+    assert.equal(config.publicUrl, 'https://login.example.org');
+    assert.equal(config.secureCookies, true);
+    assert.equal(loadConfig({ ...base, LANYARD_CONFIG, LANYARD_PORT: '9090' }).port, 9090);
+  });
+
+  test('defaults: embedded database, the ORCID emulator, OWASP argon2id parameters, documented token lifetimes', () => {
+    const config = loadConfig(base);
+    assert.equal(config.embedded, true);
+    assert.equal(config.orcid?.env, 'emulator');
+    assert.deepEqual(config.password, { memoryCost: 19456, timeCost: 2, parallelism: 1, maxConcurrent: 4 });
+    assert.deepEqual(config.tokenTtl, { EXTERNAL: 3600, VALIDATION: 3600, FORGOT: 3600, CHANGE_PASSWORD: 3600, REGISTER: 86400, INVITATION: 604800 });
+  });
+});
