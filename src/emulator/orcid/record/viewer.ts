@@ -7,6 +7,8 @@ export interface Viewer {
   limited: boolean;
   /** The emulator's base URL, standing in for `https://orcid.org` in every URI. */
   baseUrl: string;
+  /** `new URL(baseUrl).host`, computed once rather than per request. */
+  host: string;
 }
 
 /**
@@ -24,7 +26,7 @@ export const dateValue = (ms: number | null) => (ms === null ? null : { value: m
 
 /** `{uri, path, host}` as in `orcid-identifier` and `source-orcid`. */
 export function orcidIdentifier(viewer: Viewer, orcid: string) {
-  return { uri: `${viewer.baseUrl}/${orcid}`, path: orcid, host: new URL(viewer.baseUrl).host };
+  return { uri: `${viewer.baseUrl}/${orcid}`, path: orcid, host: viewer.host };
 }
 
 /** The newest of some dates, or null for none, as containers report `last-modified-date`. */

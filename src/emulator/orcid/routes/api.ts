@@ -31,6 +31,8 @@ export const apiRoutes: FastifyPluginAsync<{ state: OrcidEmulatorState; api: 'me
   app,
   { state, api },
 ) => {
+  const host = new URL(state.baseUrl).host;
+
   /** The bearer check runs before negotiation, as Spring Security's filter precedes Jersey. */
   function authorizeRead(request: FastifyRequest, reply: FastifyReply): TokenGrant | null | 'answered' {
     // Header first, then the `access_token` query parameter (ORCID-Source `OrcidBearerTokenFilter`).
@@ -62,7 +64,7 @@ export const apiRoutes: FastifyPluginAsync<{ state: OrcidEmulatorState; api: 'me
     // `/read-limited` applies on the Member API only, and only to the record the token is for;
     // any other token reads the public view (nemar's choice for an unobserved case).
     const limited = api === 'member' && grant !== null && grant.orcid === user.orcid && section.limitedBy(grant.scopes);
-    const body = section.view({ limited, baseUrl: state.baseUrl }, user);
+    const body = section.view({ limited, baseUrl: state.baseUrl, host }, user);
     reply.code(200).header('content-type', rep.contentType);
     if (rep.kind === 'xml') return reply.send(toXml(section.root, section.ns, body));
     return reply.send(rep.pretty ? JSON.stringify(body, null, 2) : JSON.stringify(body));
