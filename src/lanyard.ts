@@ -7,6 +7,7 @@ import { migrateToLatest } from './db/migrate.js';
 import type { Locale } from './i18n/index.js';
 import { type MailKind, type MailParams, renderMail } from './mail/templates.js';
 import { devMailboxTransport, type MailTransport, OutboxWorker, smtpTransport } from './mail/worker.js';
+import { OrcidClient } from './providers/orcid/client.js';
 import { countMailsTo, enqueueMail } from './stores/outbox.js';
 
 /** Paths and headers whose values are secrets; pino replaces them with [redacted]. */
@@ -48,6 +49,8 @@ export interface Lanyard {
   hasher: PasswordHasher;
   log: Logger;
   outbox: OutboxWorker;
+  /** The ORCID client, when ORCID sign-in is configured (or the built-in emulator serves it). */
+  orcid: OrcidClient | null;
   /**
    * Renders and queues a mail in `db` (pass the transaction of the state change it announces).
    * Returns false, sending nothing, when the address reached its hourly limit.
@@ -80,6 +83,7 @@ export async function openLanyard(config: Config, opts: OpenOptions = {}): Promi
     hasher: new PasswordHasher(config.password),
     log,
     outbox,
+    orcid: config.orcid ? new OrcidClient(config.orcid, config.publicUrl) : null,
     async queueMail(tx, kind, to, locale, params) {
       const now = clock.now();
       const recent = await countMailsTo(tx, to, new Date(now.getTime() - 3600_000));

@@ -1,9 +1,13 @@
 import { buildHttpApp, type App, type Route } from './http/app.js';
+import { demoEmulatorRoutes } from './http/pages/demo-emulator.js';
+import { externalLoginRoutes } from './http/pages/external-login.js';
+import { orcidRoutes } from './http/pages/orcid.js';
+import { reviewAccountRoutes } from './http/pages/review-account.js';
 import type { Config } from './config/schema.js';
 import { type Lanyard, type OpenOptions, openLanyard } from './lanyard.js';
 
-/** The route modules of every surface, in the order they mount. */
-export const surfaces: Route[] = [];
+/** The route modules beyond the password pages, in the order they mount. */
+export const surfaces: Route[] = [orcidRoutes, externalLoginRoutes, reviewAccountRoutes, demoEmulatorRoutes];
 
 export interface Server {
   app: App;

@@ -6,7 +6,7 @@ import { knownScopes, memberScopes, orcidPresets } from './orcid-presets.js';
 import type { Config, OrcidConfig, OrcidEnv, RegistrationType, SecretKey } from './schema.js';
 
 /** The client the built-in ORCID emulator knows (src/emulator/orcid/fixtures.json). */
-export const demoOrcidClient = { clientId: 'APP-LANYARDDEMO0001', clientSecret: 'lanyard-demo-secret' } as const;
+export const demoOrcidClient = { clientId: 'APP-LANYARDDEMO00001', clientSecret: 'lanyard-demo-secret' } as const;
 
 type Source = Record<string, unknown>;
 

@@ -12,6 +12,10 @@ export interface ProfileSnapshot {
   displayName?: string | null;
   emails?: { address: string; verified: boolean; primary?: boolean }[];
   scopes?: string[];
+  /** Why a pending registration exists (src/broker/decide.ts RegistrationReason). */
+  reason?: string;
+  /** The issuer that vouched for the identity (ORCID's site URL). */
+  issuer?: string;
 }
 
 export interface AccountTable {

@@ -30,6 +30,7 @@ table{border-collapse:collapse;width:100%}
 th,td{text-align:left;border-bottom:1px solid #ddd;padding:.4rem .5rem;vertical-align:top}
 .orcid-id{display:inline-flex;gap:.35rem;align-items:center}
 .orcid-id img{width:16px;height:16px}
+form.inline{display:inline}
 pre.mail{white-space:pre-wrap;background:#f6f6f6;padding:.75rem;border:1px solid #ddd}
 `;
 

@@ -3,29 +3,30 @@ import type { Db } from '../db/connect.js';
 import { LanyardError } from '../errors.js';
 import type { Lanyard } from '../lanyard.js';
 import { recordAudit } from '../stores/audit.js';
-import { createSession, revokeSession } from '../stores/sessions.js';
+import { revokeSession } from '../stores/sessions.js';
+import { type SessionStart, startSession } from '../accounts/sessions.js';
 import { clearCookie, cookieNames, setCookie } from './cookies.js';
 
-/**
- * Signs the browser in to `accountId`: the old session (if any) is revoked and a new one made
- * (rotation, product.md §4), the cookie set, the sign-in audited — all in `db` (a transaction
- * the caller may be running, so a failed flow leaves no session behind).
- */
+/** Signs the browser in to `accountId` (see `startSession`) and sets the session cookie. */
 export async function signIn(
   lanyard: Lanyard,
   db: Db,
   request: FastifyRequest,
   reply: FastifyReply,
-  input: { accountId: string; amr: string[]; provider: string; subject?: string | null },
+  input: Omit<SessionStart, 'replaces' | 'ip' | 'userAgent'>,
 ): Promise<void> {
-  const now = lanyard.clock.now();
-  if (request.auth) await revokeSession(db, request.auth.session.id, now);
-  const { cookieValue } = await createSession(
-    db,
-    { accountId: input.accountId, amr: input.amr, ttlSeconds: lanyard.config.sessionTtlSeconds, ip: request.ip, userAgent: request.headers['user-agent'] ?? null },
-    now,
-  );
-  await recordAudit(db, { action: 'sign_in', accountId: input.accountId, provider: input.provider, subject: input.subject ?? null, ip: request.ip }, now);
+  const cookieValue = await startSession(lanyard, db, { ...input, ...sessionContext(request) });
+  setSessionCookie(lanyard, reply, cookieValue);
+}
+
+/** What a new session records about the browser, and which session it replaces. */
+export const sessionContext = (request: FastifyRequest) => ({
+  replaces: request.auth?.session.id ?? null,
+  ip: request.ip,
+  userAgent: request.headers['user-agent'] ?? null,
+});
+
+export function setSessionCookie(lanyard: Lanyard, reply: FastifyReply, cookieValue: string): void {
   setCookie(reply, lanyard.config, cookieNames(lanyard.config).session, cookieValue, lanyard.config.sessionTtlSeconds);
 }
 

@@ -32,9 +32,10 @@ export function toLanyardError(error: unknown): LanyardError {
 
 /** API clients (and anything asking for JSON) get problem+json; browsers get a page. */
 export function wantsJson(request: FastifyRequest): boolean {
-  if (request.url.startsWith('/api/') || request.url.startsWith('/__admin')) return true;
   const accept = request.headers.accept ?? '';
-  return !accept.includes('text/html') && (accept.includes('json') || request.headers['content-type']?.includes('json') === true);
+  // A browser navigating (even to the ORCID callback under /api) gets a page it can act on.
+  if (accept.includes('text/html')) return false;
+  return request.url.startsWith('/api/') || accept.includes('json') || request.headers['content-type']?.includes('json') === true;
 }
 
 export function sendError(lanyard: Lanyard, request: FastifyRequest, reply: FastifyReply, error: unknown): FastifyReply {

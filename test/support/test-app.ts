@@ -2,6 +2,7 @@ import { TestClock } from '../../src/clock.js';
 import { loadConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
 import { createLogger } from '../../src/lanyard.js';
+import { type OrcidEmulator, startOrcidEmulator } from '../../src/emulator/orcid/index.js';
 import { createServer, type Server } from '../../src/server.js';
 import { Browser } from './browser.js';
 import { type Backend, freshPostgresDatabase } from './databases.js';
@@ -9,9 +10,14 @@ import { MailCatcher } from './mail-catcher.js';
 
 export const TEST_SECRET = 'a'.repeat(64);
 export const PUBLIC_URL = 'http://lanyard.test';
+export const TEST_ORCID_CLIENT = { clientId: 'APP-LANYARDTEST0001', clientSecret: 'lanyard-test-secret' } as const;
+/** Settings for a test app that signs in with ORCID through the emulator. */
+export const withOrcid: Record<string, string> = { LANYARD_ORCID_ENV: 'emulator' };
 
 export interface TestApp extends Server {
   backend: Backend;
+  /** The ORCID emulator this app signs in with (real HTTP on loopback), when started with ORCID. */
+  orcid: OrcidEmulator | null;
   config: Config;
   clock: TestClock;
   mail: MailCatcher;
@@ -40,6 +46,11 @@ export function testEnv(smtpUrl: string): Record<string, string> {
  */
 export async function createTestApp(backend: Backend, env: Record<string, string> = {}): Promise<TestApp> {
   const mail = await new MailCatcher().start();
+  const orcid = env.LANYARD_ORCID_ENV === 'emulator' ? await startOrcidEmulator({ logger: false }) : null;
+  if (orcid) {
+    orcid.state.addClient({ clientId: TEST_ORCID_CLIENT.clientId, clientSecret: TEST_ORCID_CLIENT.clientSecret, redirectUris: [PUBLIC_URL], member: true });
+    env = { LANYARD_ORCID_SITE_URL: orcid.siteUrl, LANYARD_ORCID_API_URL: orcid.memberApiUrl, LANYARD_ORCID_CLIENT_ID: TEST_ORCID_CLIENT.clientId, LANYARD_ORCID_CLIENT_SECRET: TEST_ORCID_CLIENT.clientSecret, ...env };
+  }
   const pg = backend === 'postgres' ? await freshPostgresDatabase() : null;
   const config = loadConfig({ ...testEnv(mail.url), ...(pg ? { LANYARD_DATABASE_URL: pg.url } : {}), ...env });
   if (!pg) config.dataDir = 'memory://';
@@ -48,6 +59,7 @@ export async function createTestApp(backend: Backend, env: Record<string, string
   return {
     ...server,
     backend,
+    orcid,
     config,
     clock,
     mail,
@@ -55,6 +67,7 @@ export async function createTestApp(backend: Backend, env: Record<string, string
     async close() {
       await server.close();
       await mail.stop();
+      await orcid?.close();
       await pg?.drop();
     },
   };

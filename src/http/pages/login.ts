@@ -1,5 +1,4 @@
 import { Type } from 'typebox';
-import type { Translate } from '../../i18n/index.js';
 import { verifyPasswordSignIn } from '../../providers/password/sign-in.js';
 import { recordAudit } from '../../stores/audit.js';
 import type { Route } from '../app.js';
@@ -7,7 +6,8 @@ import { signIn, signOut } from '../auth.js';
 import { CsrfField, verifyCsrf } from '../csrf.js';
 import { safeRedirect } from '../redirects.js';
 import { field, formError } from '../views/forms.js';
-import { html, type SafeHtml } from '../views/html.js';
+import { extensionsOf } from '../extensions.js';
+import { html } from '../views/html.js';
 import { csrfField, sendPage } from '../views/layout.js';
 
 const LoginQuery = Type.Object({ returnTo: Type.Optional(Type.String({ maxLength: 2000 })), lang: Type.Optional(Type.String({ maxLength: 10 })) });
@@ -18,9 +18,6 @@ const LoginBody = Type.Object({
   _csrf: CsrfField,
 });
 
-/** Extra blocks on /login (the ORCID button) contributed by provider modules. */
-export type LoginExtension = (ctx: { returnTo: string; t: Translate }) => SafeHtml;
-export const loginExtensions: LoginExtension[] = [];
 
 export const loginRoutes: Route = (app, lanyard) => {
   const { config } = lanyard;
@@ -28,11 +25,13 @@ export const loginRoutes: Route = (app, lanyard) => {
 
   const form = (request: Parameters<typeof sendPage>[1], reply: Parameters<typeof sendPage>[2], returnTo: string, opts: { email?: string; error?: string; status?: number } = {}) => {
     const { t } = request;
+    // Signing in to link a pending external identity: the ORCID button would only loop back.
+    const linking = returnTo.startsWith('/review-account/');
     return sendPage(lanyard, request, reply, {
       title: t('login.title'),
       status: opts.status,
       main: html`${formError(t, opts.error, opts.error === 'INVALID_CREDENTIALS' ? t('login.failed') : undefined)}
-${loginExtensions.map((ext) => ext({ returnTo, t }))}
+${linking ? html`<p class="notice">${t('login.linkingHint', { provider: 'ORCID iD' })}</p>` : extensionsOf(app).login.map((ext) => ext({ returnTo, t }))}
 <form method="post" action="/login" novalidate>
 ${csrfField(lanyard, request, reply)}
 <input type="hidden" name="returnTo" value="${returnTo}">

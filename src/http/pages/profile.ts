@@ -1,29 +1,26 @@
 import { Type } from 'typebox';
 import { changePassword } from '../../accounts/password-accounts.js';
+import { unlinkIdentity } from '../../accounts/unlink.js';
 import { isLanyardError } from '../../errors.js';
-import type { MessageKey, Translate } from '../../i18n/index.js';
+import type { MessageKey } from '../../i18n/index.js';
 import type { Identity } from '../../db/schema.js';
 import { displayNameOf } from '../../stores/accounts.js';
 import { listIdentities } from '../../stores/identities.js';
 import type { Route } from '../app.js';
-import { requireAuth } from '../auth.js';
+import { requireAuth, requireFreshAuth } from '../auth.js';
 import { CsrfField, verifyCsrf } from '../csrf.js';
 import { field, formError } from '../views/forms.js';
-import { html, type SafeHtml } from '../views/html.js';
+import { extensionsOf } from '../extensions.js';
+import { html } from '../views/html.js';
 import { csrfField, sendPage } from '../views/layout.js';
 
 const PasswordBody = Type.Object({ current: Type.String({ maxLength: 4096 }), password: Type.String({ maxLength: 4096 }), _csrf: CsrfField });
 
-/** How each provider's identity is shown on /profile; provider modules add theirs (ORCID: iD icon + link). */
-export type IdentityView = (identity: Identity, t: Translate) => SafeHtml;
-export const identityViews: Record<string, IdentityView> = {
-  password: (_i, t) => html`${t('profile.provider.password')}`,
-};
-/** Blocks added to /profile by provider modules (e.g. "Connect your ORCID iD"). */
-export const profileExtensions: ((ctx: { identities: Identity[]; t: Translate; csrf: SafeHtml }) => SafeHtml)[] = [];
 
 export const profileRoutes: Route = (app, lanyard) => {
   const { config } = lanyard;
+  const ext = extensionsOf(app);
+  ext.identityViews.password = (_i, t) => html`${t('profile.provider.password')}`;
 
   const render = async (request: Parameters<typeof sendPage>[1], reply: Parameters<typeof sendPage>[2], opts: { notice?: string; error?: string; message?: string; status?: number } = {}) => {
     const { account } = requireAuth(request);
@@ -41,9 +38,13 @@ export const profileRoutes: Route = (app, lanyard) => {
 </dl>
 <h2>${t('profile.identities')}</h2>
 <ul class="identities">
-${identities.map((i) => html`<li data-provider="${i.provider}">${(identityViews[i.provider] ?? ((x: Identity) => html`${x.provider}: ${x.subject}`))(i, t)}</li>`)}
+${identities.map(
+  (i) => html`<li data-provider="${i.provider}">${(ext.identityViews[i.provider] ?? ((x: Identity) => html`${x.provider}: ${x.subject}`))(i, t)}
+${identities.length > 1 ? html` <form method="post" action="/profile/identities/${i.id}/unlink" class="inline">${csrf}<button type="submit" class="link" aria-label="${t('profile.unlink')}: ${i.provider}">${t('profile.unlink')}</button></form>` : ''}</li>`,
+)}
 </ul>
-${profileExtensions.map((ext) => ext({ identities, t, csrf }))}
+${identities.length > 1 ? html`<p class="hint">${t('profile.unlinkHint')}</p>` : ''}
+${ext.profile.map((block) => block({ identities, t, csrf }))}
 ${hasPassword
   ? html`<h2>${t('profile.changePassword')}</h2>
 <form method="post" action="/profile/password" novalidate>${csrf}
@@ -54,10 +55,21 @@ ${field({ name: 'password', label: t('profile.newPassword'), type: 'password', h
     });
   };
 
-  app.get('/profile', async (request, reply) => {
+  app.get('/profile', { schema: { querystring: Type.Object({ linked: Type.Optional(Type.String({ maxLength: 20 })), lang: Type.Optional(Type.String({ maxLength: 10 })) }) } }, async (request, reply) => {
     if (!request.auth) return reply.redirect(`/login?returnTo=${encodeURIComponent('/profile')}`);
-    return render(request, reply);
+    return render(request, reply, request.query.linked === 'orcid' ? { notice: request.t('profile.linkedNotice') } : {});
   });
+
+  app.post(
+    '/profile/identities/:id/unlink',
+    { schema: { params: Type.Object({ id: Type.String({ maxLength: 64 }) }), body: Type.Object({ _csrf: Type.String({ maxLength: 200 }) }) } },
+    async (request, reply) => {
+      verifyCsrf(request, config, request.body._csrf);
+      const { account } = requireFreshAuth(lanyard, request);
+      await unlinkIdentity(lanyard, account, request.params.id, request.ip);
+      return reply.redirect('/profile', 303);
+    },
+  );
 
   app.post('/profile/password', { schema: { body: PasswordBody }, config: { rateLimit: { max: config.rateLimit.signInPerMinute, timeWindow: 60_000 } } }, async (request, reply) => {
     verifyCsrf(request, config, request.body._csrf);

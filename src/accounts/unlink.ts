@@ -1,0 +1,38 @@
+import type { Account } from '../db/schema.js';
+import { LanyardError } from '../errors.js';
+import type { Lanyard } from '../lanyard.js';
+import { recordAudit } from '../stores/audit.js';
+import { deleteIdentity, listIdentities } from '../stores/identities.js';
+import { loadProviderTokens } from '../stores/provider-tokens.js';
+
+/**
+ * Removes a way to sign in (product.md §4): never the last one, and an ORCID identity's token is
+ * revoked at ORCID so the repository keeps no access it was not meant to keep. The caller checks
+ * that the sign-in is fresh. If ORCID cannot be reached the identity is still removed locally
+ * (the person asked for it) and the audit event says the revocation failed.
+ */
+export async function unlinkIdentity(lanyard: Lanyard, account: Account, identityId: string, ip: string | null): Promise<void> {
+  const identities = await listIdentities(lanyard.db, account.id);
+  const identity = identities.find((i) => i.id === identityId);
+  if (!identity) throw new LanyardError('NOT_FOUND', 'No such sign-in method on this account.');
+  if (identities.length <= 1) throw new LanyardError('LAST_SIGN_IN_METHOD', 'This is the last way to sign in to the account.');
+
+  let revoked: boolean | null = null;
+  if (identity.provider === 'orcid' && lanyard.orcid) {
+    const tokens = await loadProviderTokens(lanyard.db, lanyard.config.secretKeys, identity.id);
+    if (tokens) {
+      revoked = await lanyard.orcid.revoke(tokens.accessToken).then(
+        () => true,
+        (e: unknown) => {
+          lanyard.log.warn({ err: (e as Error).message }, 'ORCID token revocation failed');
+          return false;
+        },
+      );
+    }
+  }
+  await lanyard.db.transaction().execute(async (tx) => {
+    const now = lanyard.clock.now();
+    await deleteIdentity(tx, identity.id);
+    await recordAudit(tx, { action: 'unlink', accountId: account.id, actorAccountId: account.id, provider: identity.provider, subject: identity.subject, ip, detail: { tokenRevoked: revoked } }, now);
+  });
+}

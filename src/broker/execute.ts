@@ -1,0 +1,104 @@
+import { type SessionStart, startSession } from '../accounts/sessions.js';
+import { sealTokens } from '../stores/provider-tokens.js';
+import type { Db } from '../db/connect.js';
+import { LanyardError } from '../errors.js';
+import type { Lanyard } from '../lanyard.js';
+import type { ExternalProfile } from '../providers/profile.js';
+import { findAccountById } from '../stores/accounts.js';
+import { recordAudit } from '../stores/audit.js';
+import { isUniqueViolation, touchIdentity } from '../stores/identities.js';
+import { saveProviderTokens } from '../stores/provider-tokens.js';
+import { createRegistration } from '../stores/registrations.js';
+import { type Decision, decide } from './decide.js';
+import { gatherFacts } from './facts.js';
+import { linkIdentity, snapshotOf } from './link.js';
+
+export type Outcome =
+  | { kind: 'session'; accountId: string; cookie: string; redirect: string }
+  | { kind: 'linked'; accountId: string; redirect: string }
+  | { kind: 'registration'; token: string; registrationId: string; redirect: string }
+  | { kind: 'refused'; error: LanyardError };
+
+export interface BrokerContext {
+  intent: 'sign_in' | 'link';
+  /** Where to go after a sign-in (already checked against the allow-list). */
+  returnTo: string;
+  /** The browser's session facts; `signedInAccountId` only counts for intent 'link'. */
+  session: Omit<SessionStart, 'accountId' | 'amr' | 'provider' | 'subject'> & { signedInAccountId: string | null };
+}
+
+/**
+ * Runs the first-login flow for an authenticated external profile: gather facts, decide, carry
+ * out — in one transaction, so a failure leaves nothing half-written (product.md §3 case 9). If a
+ * concurrent callback for the same new identity won the race (unique violation), the flow runs
+ * once more and now finds the identity: one identity, no duplicate account.
+ */
+export async function brokerSignIn(lanyard: Lanyard, profile: ExternalProfile, ctx: BrokerContext): Promise<Outcome> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await lanyard.db.transaction().execute(async (tx) => {
+        const signedIn = ctx.session.signedInAccountId ? ((await findAccountById(tx, ctx.session.signedInAccountId)) ?? null) : null;
+        const facts = await gatherFacts(tx, profile, ctx.intent, signedIn);
+        const decision = decide(profile, facts, { trustEmail: lanyard.config.orcid?.trustEmail ?? false, selfRegistration: lanyard.config.selfRegistration });
+        return carryOut(lanyard, tx, decision, profile, ctx);
+      });
+    } catch (e) {
+      if (attempt === 0 && isUniqueViolation(e)) continue;
+      throw e;
+    }
+  }
+}
+
+/** The one place a decision becomes effects. */
+async function carryOut(lanyard: Lanyard, tx: Db, decision: Decision, profile: ExternalProfile, ctx: BrokerContext): Promise<Outcome> {
+  const now = lanyard.clock.now();
+  const { provider, subject } = profile;
+  const sessionFor = (accountId: string) => startSession(lanyard, tx, { ...ctx.session, accountId, amr: profile.amr.length ? profile.amr : [provider], provider, subject });
+
+  switch (decision.kind) {
+    case 'sign_in': {
+      const identity = await tx.selectFrom('identity').select('id').where('provider', '=', provider).where('subject', '=', subject).executeTakeFirstOrThrow();
+      const email = profile.emails.find((e) => e.verified) ?? null;
+      // Refresh the snapshot and tokens (product.md §3 case 1).
+      await touchIdentity(tx, identity.id, { profile: snapshotOf(profile), email: email?.address ?? null, emailVerified: email !== null }, now);
+      if (profile.tokens) await saveProviderTokens(tx, lanyard.config.secretKeys, identity.id, profile.tokens, now);
+      return { kind: 'session', accountId: decision.accountId, cookie: await sessionFor(decision.accountId), redirect: ctx.returnTo };
+    }
+    case 'already_linked':
+      return { kind: 'linked', accountId: decision.accountId, redirect: '/profile' };
+    case 'link': {
+      const account = (await findAccountById(tx, decision.accountId))!;
+      await linkIdentity(lanyard, tx, account, { provider, subject, snapshot: snapshotOf(profile), tokens: profile.tokens }, { via: decision.via, actorAccountId: decision.via === 'session' ? account.id : null, ip: ctx.session.ip ?? null });
+      if (!decision.signIn) return { kind: 'linked', accountId: account.id, redirect: '/profile' };
+      return { kind: 'session', accountId: account.id, cookie: await sessionFor(account.id), redirect: ctx.returnTo };
+    }
+    case 'registration': {
+      const { registration, token } = await createRegistration(
+        tx,
+        {
+          type: 'EXTERNAL',
+          email: decision.email,
+          provider,
+          subject,
+          profile: { ...snapshotOf(profile), reason: decision.reason },
+          sealedTokens: profile.tokens ? sealTokens(lanyard.config.secretKeys, profile.tokens) : null,
+        },
+        lanyard.config.tokenTtl.EXTERNAL,
+        now,
+      );
+      await recordAudit(tx, { action: 'registration_created', provider, subject, ip: ctx.session.ip ?? null, detail: { reason: decision.reason, registrationId: registration.id } }, now);
+      return { kind: 'registration', token, registrationId: registration.id, redirect: `/external-login/${token}` };
+    }
+    case 'refuse': {
+      await recordAudit(tx, { action: 'link_refused', outcome: 'failure', accountId: decision.accountId, provider, subject, ip: ctx.session.ip ?? null, detail: { code: decision.code } }, now);
+      return { kind: 'refused', error: new LanyardError(decision.code, refusalMessage[decision.code] ?? 'This sign-in cannot be completed.') };
+    }
+  }
+}
+
+const refusalMessage: Partial<Record<string, string>> = {
+  IDENTITY_LINKED_ELSEWHERE: 'This identity is already linked to another account.',
+  IDENTITY_ALREADY_LINKED: 'The account already has an identity of this provider.',
+  ACCOUNT_DISABLED: 'This account is disabled.',
+  ACCOUNT_EMAIL_UNVERIFIED: 'The account has not verified its email address yet.',
+};

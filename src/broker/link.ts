@@ -1,0 +1,60 @@
+import type { Db } from '../db/connect.js';
+import type { Account, Identity, ProfileSnapshot } from '../db/schema.js';
+import type { Lanyard } from '../lanyard.js';
+import { localeOf } from '../accounts/password-accounts.js';
+import { providerLabel } from '../providers/labels.js';
+import type { ExternalProfile } from '../providers/profile.js';
+import { recordAudit } from '../stores/audit.js';
+import { insertIdentity } from '../stores/identities.js';
+import { type ProviderTokens, saveProviderTokens } from '../stores/provider-tokens.js';
+
+/** The part of a provider's profile kept with an identity or a registration. */
+export function snapshotOf(profile: ExternalProfile): ProfileSnapshot {
+  return {
+    givenName: profile.givenName,
+    familyName: profile.familyName,
+    displayName: profile.displayName,
+    emails: profile.emails,
+    scopes: profile.tokens?.scopes ?? [],
+    issuer: profile.issuer,
+  };
+}
+
+export interface LinkInput {
+  provider: string;
+  subject: string;
+  snapshot: ProfileSnapshot;
+  tokens: ProviderTokens | null;
+}
+
+/**
+ * Links an identity to an account — the one way every path (auto-link, link from the account
+ * page, create from a registration, review-and-merge) adds an identity. It stores the tokens
+ * sealed, audits the link and sends the account the security notice of product.md §3 case 3.
+ * A concurrent link of the same identity fails on the unique (provider, subject) constraint.
+ */
+export async function linkIdentity(
+  lanyard: Lanyard,
+  tx: Db,
+  account: Account,
+  input: LinkInput,
+  audit: { via: string; actorAccountId?: string | null; ip?: string | null },
+): Promise<Identity> {
+  const now = lanyard.clock.now();
+  const verified = input.snapshot.emails?.find((e) => e.verified) ?? null;
+  const identity = await insertIdentity(
+    tx,
+    account.id,
+    { provider: input.provider, subject: input.subject, issuer: input.snapshot.issuer ?? null, email: verified?.address ?? null, emailVerified: verified !== null, profile: input.snapshot },
+    now,
+  );
+  if (input.tokens) await saveProviderTokens(tx, lanyard.config.secretKeys, identity.id, input.tokens, now);
+  await recordAudit(tx, { action: 'link', accountId: account.id, actorAccountId: audit.actorAccountId ?? null, provider: input.provider, subject: input.subject, ip: audit.ip ?? null, detail: { via: audit.via } }, now);
+  const identifier = input.provider === 'orcid' && input.snapshot.issuer ? `${input.snapshot.issuer}/${input.subject}` : input.subject;
+  await lanyard.queueMail(tx, 'identity_linked', account.email, localeOf(account), {
+    provider: providerLabel(input.provider),
+    identifier,
+    profileLink: `${lanyard.config.publicUrl}/profile`,
+  });
+  return identity;
+}

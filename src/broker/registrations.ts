@@ -1,0 +1,173 @@
+import type { RegistrationType } from '../config/schema.js';
+import { type SessionStart, startSession } from '../accounts/sessions.js';
+import type { Db } from '../db/connect.js';
+import type { Account, Registration } from '../db/schema.js';
+import { LanyardError } from '../errors.js';
+import type { Locale } from '../i18n/index.js';
+import type { Lanyard } from '../lanyard.js';
+import { providerLabel } from '../providers/labels.js';
+import { createAccount, findAccountByEmail, updateAccount } from '../stores/accounts.js';
+import { recordAudit } from '../stores/audit.js';
+import { findIdentity } from '../stores/identities.js';
+import { openTokens } from '../stores/provider-tokens.js';
+import { checkRegistrationToken, consumeRegistrationToken, createRegistration } from '../stores/registrations.js';
+import { linkIdentity } from './link.js';
+
+/** Registration types that carry an external identity waiting to be linked. */
+export const externalTypes: readonly RegistrationType[] = ['EXTERNAL', 'VALIDATION'];
+
+const hours = (s: number) => Math.max(1, Math.round(s / 3600));
+
+type SessionInfo = Omit<SessionStart, 'accountId' | 'amr' | 'provider' | 'subject'>;
+
+function linkInputOf(lanyard: Lanyard, reg: Registration) {
+  return {
+    provider: reg.provider!,
+    subject: reg.subject!,
+    snapshot: reg.profile,
+    tokens: reg.sealed_tokens ? openTokens(lanyard.config.secretKeys, reg.sealed_tokens) : null,
+  };
+}
+
+/** Whether "Create my account" can be offered: the email is proven, unused, and self-registration is on. */
+export async function canCreateFrom(lanyard: Lanyard, db: Db, reg: Registration): Promise<boolean> {
+  return lanyard.config.selfRegistration && reg.type === 'EXTERNAL' && reg.email !== null && !(await findAccountByEmail(db, reg.email));
+}
+
+/**
+ * "Create my account" (product.md §3 cases 4 and 5): the registration's email is proven (ORCID
+ * verified it, or the person opened the link mailed to it), so the account starts verified.
+ */
+export async function createAccountFromRegistration(lanyard: Lanyard, token: string, session: SessionInfo, expectId?: string): Promise<{ account: Account; cookie: string }> {
+  return lanyard.db.transaction().execute(async (tx) => {
+    const now = lanyard.clock.now();
+    const reg = await consumeRegistrationToken(tx, token, { types: ['EXTERNAL'], now, ...(expectId ? { id: expectId } : {}) });
+    if (!lanyard.config.selfRegistration) throw new LanyardError('SELF_REGISTRATION_DISABLED', 'This service does not allow creating accounts.');
+    if (!reg.email) throw new LanyardError('REGISTRATION_EMAIL_STATE', 'An email address is needed first.');
+    if (await findAccountByEmail(tx, reg.email)) throw new LanyardError('EMAIL_TAKEN', 'An account with this email exists already.');
+    if (await findIdentity(tx, reg.provider!, reg.subject!)) throw new LanyardError('IDENTITY_LINKED_ELSEWHERE', 'This identity is already linked to another account.');
+    const p = reg.profile;
+    const account = await createAccount(tx, { email: reg.email, email_verified_at: now, given_name: p.givenName ?? null, family_name: p.familyName ?? null, display_name: p.displayName ?? null, self_registered: true }, now);
+    await recordAudit(tx, { action: 'register', accountId: account.id, provider: reg.provider, subject: reg.subject, ip: session.ip ?? null }, now);
+    await linkIdentity(lanyard, tx, account, linkInputOf(lanyard, reg), { via: 'registration', ip: session.ip ?? null });
+    const cookie = await startSession(lanyard, tx, { ...session, accountId: account.id, amr: [reg.provider!], provider: reg.provider!, subject: reg.subject });
+    return { account, cookie };
+  });
+}
+
+/**
+ * "We need your email" / "Use another email" (product.md §3 case 5; DSpace's PATCH /email). The old
+ * token dies (product.md §4: changing the email rotates the token) and a new link goes to the
+ * address — VALIDATION when an account owns it (into /review-account), else EXTERNAL. The caller
+ * answers the same either way: no enumeration.
+ */
+export async function changeRegistrationEmail(lanyard: Lanyard, token: string, email: string, locale: Locale, expectId?: string): Promise<void> {
+  const { config } = lanyard;
+  await lanyard.db.transaction().execute(async (tx) => {
+    const now = lanyard.clock.now();
+    const old = await consumeRegistrationToken(tx, token, { types: externalTypes, now, ...(expectId ? { id: expectId } : {}) });
+    const owner = await findAccountByEmail(tx, email);
+    const type: RegistrationType = owner ? 'VALIDATION' : 'EXTERNAL';
+    const ttl = config.tokenTtl[type];
+    const { registration, token: fresh } = await createRegistration(
+      tx,
+      { type, email: owner?.email ?? email, provider: old.provider, subject: old.subject, profile: old.profile, sealedTokens: old.sealed_tokens },
+      ttl,
+      now,
+    );
+    const link = `${config.publicUrl}/${owner ? 'review-account' : 'external-login'}/${fresh}`;
+    const params = { link, validHours: hours(ttl), provider: providerLabel(old.provider ?? '') };
+    await lanyard.queueMail(tx, owner ? 'validation_link' : 'external_link', registration.email!, owner?.locale === 'de' ? 'de' : locale, params);
+    await recordAudit(tx, { action: 'registration_email_changed', provider: old.provider, subject: old.subject, detail: { from: old.id, to: registration.id } }, now);
+  });
+}
+
+export type ReviewField = 'givenName' | 'familyName' | 'email';
+export type ReviewChoices = Partial<Record<ReviewField, 'received' | 'current'>>;
+
+export interface ReviewRow {
+  field: ReviewField;
+  received: string | null;
+  current: string | null;
+}
+
+/**
+ * The account a registration may be merged into. VALIDATION: the account that owns the
+ * registration's email — derived, never taken from the URL (DSpace hole, reference §6.2 item 2).
+ * EXTERNAL: only the signed-in account (the person proved it by signing in).
+ */
+export async function mergeTarget(db: Db, reg: Registration, viewer: Account | null, claimedTargetId?: string): Promise<Account> {
+  let target: Account | undefined;
+  if (reg.type === 'VALIDATION') {
+    target = reg.email ? await findAccountByEmail(db, reg.email) : undefined;
+    if (!target) throw new LanyardError('TOKEN_INVALID', 'The account for this link no longer exists.');
+    if (viewer && viewer.id !== target.id) throw new LanyardError('FORBIDDEN', 'You are signed in to a different account.');
+  } else {
+    if (!viewer) throw new LanyardError('AUTH_REQUIRED', 'Sign in to the account you want to link.');
+    target = viewer;
+  }
+  if (claimedTargetId !== undefined && claimedTargetId !== target.id) throw new LanyardError('FORBIDDEN', 'This link cannot be merged into that account.');
+  return target;
+}
+
+/** Received vs current values for the review page (product.md §3 case 6). */
+export async function reviewRegistration(lanyard: Lanyard, token: string, viewer: Account | null): Promise<{ registration: Registration; target: Account; rows: ReviewRow[] }> {
+  const reg = await checkRegistrationToken(lanyard.db, token, { types: externalTypes, now: lanyard.clock.now() });
+  const target = await mergeTarget(lanyard.db, reg, viewer);
+  const rows: ReviewRow[] = [
+    { field: 'givenName', received: reg.profile.givenName ?? null, current: target.given_name },
+    { field: 'familyName', received: reg.profile.familyName ?? null, current: target.family_name },
+  ];
+  if (reg.type === 'EXTERNAL' && reg.email) rows.push({ field: 'email', received: reg.email, current: target.email });
+  return { registration: reg, target, rows };
+}
+
+/**
+ * Review & merge: one submit applies every choice, links the identity and signs in to the
+ * target. Empty fields are filled from the received values; a field is replaced only when chosen.
+ */
+export async function mergeRegistration(
+  lanyard: Lanyard,
+  token: string,
+  input: { viewer: Account | null; choices: ReviewChoices; claimedTargetId?: string; expectId?: string; session: SessionInfo },
+): Promise<{ account: Account; cookie: string }> {
+  try {
+    return await lanyard.db.transaction().execute(async (tx) => {
+      const now = lanyard.clock.now();
+      const reg = await consumeRegistrationToken(tx, token, { types: externalTypes, now, ...(input.expectId ? { id: input.expectId } : {}) });
+      const target = await mergeTarget(tx, reg, input.viewer, input.claimedTargetId);
+      const linked = await findIdentity(tx, reg.provider!, reg.subject!);
+      if (linked && linked.account_id !== target.id) throw new LanyardError('IDENTITY_LINKED_ELSEWHERE', 'This identity is already linked to another account.');
+      if (!linked && (await tx.selectFrom('identity').select('id').where('account_id', '=', target.id).where('provider', '=', reg.provider!).executeTakeFirst())) {
+        throw new LanyardError('IDENTITY_ALREADY_LINKED', 'The account already has an identity of this provider.');
+      }
+      // VALIDATION: the link reached the account's inbox — that proves the address now.
+      if (reg.type === 'EXTERNAL' && !target.email_verified_at) throw new LanyardError('ACCOUNT_EMAIL_UNVERIFIED', 'Verify the account email first.');
+      const pick = (field: ReviewField, received: string | null | undefined, current: string | null) =>
+        received && (input.choices[field] === 'received' || !current) ? received : current;
+      const email = reg.type === 'EXTERNAL' && reg.email && input.choices.email === 'received' ? reg.email : target.email;
+      if (email.toLowerCase() !== target.email.toLowerCase() && (await findAccountByEmail(tx, email))) throw new LanyardError('EMAIL_TAKEN', 'Another account uses that email.');
+      const account = await updateAccount(
+        tx,
+        target.id,
+        {
+          given_name: pick('givenName', reg.profile.givenName, target.given_name),
+          family_name: pick('familyName', reg.profile.familyName, target.family_name),
+          email,
+          email_verified_at: target.email_verified_at ?? now,
+        },
+        now,
+      );
+      if (email !== target.email) await recordAudit(tx, { action: 'email_change', accountId: account.id, detail: { via: 'review' } }, now);
+      await recordAudit(tx, { action: 'merge', accountId: account.id, actorAccountId: input.viewer?.id ?? null, provider: reg.provider, subject: reg.subject, detail: { type: reg.type, choices: input.choices } }, now);
+      if (!linked) await linkIdentity(lanyard, tx, account, linkInputOf(lanyard, reg), { via: reg.type === 'VALIDATION' ? 'validation' : 'review', actorAccountId: input.viewer?.id ?? null, ip: input.session.ip ?? null });
+      const cookie = await startSession(lanyard, tx, { ...input.session, accountId: account.id, amr: [reg.provider!], provider: reg.provider!, subject: reg.subject });
+      return { account, cookie };
+    });
+  } catch (e) {
+    if (e instanceof LanyardError && (e.code === 'IDENTITY_LINKED_ELSEWHERE' || e.code === 'IDENTITY_ALREADY_LINKED' || e.code === 'FORBIDDEN')) {
+      await recordAudit(lanyard.db, { action: 'link_refused', outcome: 'failure', actorAccountId: input.viewer?.id ?? null, ip: input.session.ip ?? null, detail: { code: e.code } }, lanyard.clock.now());
+    }
+    throw e;
+  }
+}

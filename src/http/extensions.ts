@@ -1,0 +1,22 @@
+import type { Identity } from '../db/schema.js';
+import type { Translate } from '../i18n/index.js';
+import type { SafeHtml } from './views/html.js';
+
+/**
+ * What provider modules add to the shared pages: a block on /login (the ORCID button), how their
+ * identities look on /profile, and blocks on /profile ("Connect your ORCID iD"). Kept per app, so
+ * two apps in one process (tests) do not see each other's additions.
+ */
+export interface PageExtensions {
+  login: ((ctx: { returnTo: string; t: Translate }) => SafeHtml)[];
+  identityViews: Record<string, (identity: Identity, t: Translate) => SafeHtml>;
+  profile: ((ctx: { identities: Identity[]; t: Translate; csrf: SafeHtml }) => SafeHtml)[];
+}
+
+const registry = new WeakMap<object, PageExtensions>();
+
+export function extensionsOf(app: object): PageExtensions {
+  let ext = registry.get(app);
+  if (!ext) registry.set(app, (ext = { login: [], identityViews: {}, profile: [] }));
+  return ext;
+}

@@ -1,0 +1,19 @@
+import { createOrcidEmulatorState, orcidEmulatorPlugin } from '../../emulator/orcid/index.js';
+import type { Route } from '../app.js';
+
+export const DEMO_EMULATOR_PREFIX = '/orcid-emulator';
+
+/**
+ * Demo mode (product.md §6): with no ORCID credentials, the built-in ORCID emulator is mounted on
+ * Lanyard's own port, so a newcomer can click through every first-login case offline. It is
+ * mounted only when the configuration points ORCID at this very prefix.
+ */
+export const demoEmulatorRoutes: Route = async (app, lanyard) => {
+  const orcid = lanyard.config.orcid;
+  const base = `${lanyard.config.publicUrl}${DEMO_EMULATOR_PREFIX}`;
+  if (orcid?.env !== 'emulator' || orcid.siteUrl !== base) return;
+  const state = createOrcidEmulatorState({ baseUrl: base });
+  // The demo client accepts this service's own callback, whatever port or host it runs on.
+  state.addClient({ clientId: orcid.clientId, clientSecret: orcid.clientSecret, redirectUris: [lanyard.config.publicUrl], member: true, name: 'Lanyard (demo)' });
+  await app.register(orcidEmulatorPlugin, { state, prefix: DEMO_EMULATOR_PREFIX });
+};

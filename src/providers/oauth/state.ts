@@ -1,0 +1,50 @@
+import type { Config } from '../../config/schema.js';
+import { hmac, randomToken, safeEqual } from '../../crypto/token.js';
+import { LanyardError } from '../../errors.js';
+
+/**
+ * The OAuth `state` and `nonce`, bound to the browser: they travel in an HttpOnly cookie, signed
+ * with the server key, that only this browser holds. The callback accepts a `state` only when it
+ * equals the one in this browser's cookie (login-CSRF protection DSpace lacks, reference §6.2).
+ * Nothing is stored server-side, so any Lanyard process can finish a flow another one began.
+ */
+export interface OAuthFlow {
+  state: string;
+  nonce: string;
+  /** Where to go after sign-in (already checked against the allow-list). */
+  returnTo: string;
+  /** 'link': a signed-in user is adding this provider to their account (product.md §3 case 2). */
+  intent: 'sign_in' | 'link';
+  /** For 'link': the session that asked, so another session cannot finish the link. */
+  sessionId: string | null;
+  /** Expiry, epoch seconds. */
+  exp: number;
+}
+
+const FLOW_TTL_SECONDS = 600;
+
+export function newFlow(input: Pick<OAuthFlow, 'returnTo' | 'intent' | 'sessionId'>, now: Date): OAuthFlow {
+  return { ...input, state: randomToken(), nonce: randomToken(), exp: Math.floor(now.getTime() / 1000) + FLOW_TTL_SECONDS };
+}
+
+export function encodeFlow(flow: OAuthFlow, config: Config): string {
+  const body = Buffer.from(JSON.stringify(flow)).toString('base64url');
+  return `${body}.${hmac(config.secretKeys[0]!.key, `oauth:${body}`)}`;
+}
+
+export function decodeFlow(cookie: string | undefined, config: Config, now: Date): OAuthFlow {
+  const [body, mac] = (cookie ?? '').split('.');
+  if (!body || !mac || !config.secretKeys.some((k) => safeEqual(mac, hmac(k.key, `oauth:${body}`)))) {
+    throw new LanyardError('OAUTH_STATE_INVALID', 'The sign-in was not started in this browser, or it expired. Start again.');
+  }
+  const flow = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as OAuthFlow;
+  if (flow.exp * 1000 <= now.getTime()) throw new LanyardError('OAUTH_STATE_INVALID', 'The sign-in took too long. Start again.');
+  return flow;
+}
+
+/** The callback's `state` must be the one this browser's flow holds. */
+export function checkState(flow: OAuthFlow, received: unknown): void {
+  if (typeof received !== 'string' || !safeEqual(received, flow.state)) {
+    throw new LanyardError('OAUTH_STATE_INVALID', 'The sign-in response does not belong to this browser. Start again.');
+  }
+}
