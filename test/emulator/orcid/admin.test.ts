@@ -47,8 +47,8 @@ test('§6.10 POST /__admin/clients registers a client whose redirect URIs are ho
     redirect_uri: 'https://repo.example.org/orcid/callback',
   });
   assert.equal(token.statusCode, 200);
-  const bad = await admin('POST', '/clients', { clientId: 'my-client', clientSecret: 's', redirectUris: ['http://x'] });
-  assert.equal(bad.statusCode, 400, 'client ids follow APP-<16 upper-case alphanumerics>');
+  const bad = await admin('POST', '/clients', { clientId: `APP-${'X'.repeat(47)}`, clientSecret: 's', redirectUris: ['http://x'] });
+  assert.equal(bad.statusCode, 400, 'a client_id over 50 characters is invalid (§1.4)');
 });
 
 test('§6.10 POST /__admin/clock moves emulator time so codes expire without sleeping', async () => {
