@@ -46,13 +46,21 @@ export async function startOrcidEmulator(
   // Listen first: the issuer must contain the real port before any URL is built from it.
   const server = createServer();
   const address = await listen(server, opts.port ?? 0, host);
-  const state = createOrcidEmulatorState({ ...opts, baseUrl: opts.baseUrl ?? localUrl(host, address.port) });
-  const app = Fastify({
-    logger: opts.logger ?? false,
-    serverFactory: (handler) => server.on('request', handler),
-  });
-  await app.register(orcidEmulatorPlugin, { state });
-  await app.ready();
+  let state: OrcidEmulatorState;
+  let app: ReturnType<typeof Fastify>;
+  try {
+    state = createOrcidEmulatorState({ ...opts, baseUrl: opts.baseUrl ?? localUrl(host, address.port) });
+    app = Fastify({
+      logger: opts.logger ?? false,
+      serverFactory: (handler) => server.on('request', handler),
+    });
+    await app.register(orcidEmulatorPlugin, { state });
+    await app.ready();
+  } catch (error) {
+    // Bad fixtures or options: release the port rather than leave a listener with no app.
+    server.close();
+    throw error;
+  }
   return {
     siteUrl: state.baseUrl,
     memberApiUrl: `${state.baseUrl}/member-api`,

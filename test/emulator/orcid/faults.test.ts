@@ -70,6 +70,15 @@ test('§6.9 faults are set through the admin API too, validated, and listed', as
   assert.equal((await clientCredentials()).statusCode, 200);
 });
 
+test('§6.9 a refusing endpoint also fails an inject() call instead of hanging', async () => {
+  emu.state.setFaults({ token: { refuseConnections: true } });
+  await assert.rejects(clientCredentials(), /destroyed/);
+});
+
+test('§6.9 startOrcidEmulator rejects bad fixtures and releases its port', async () => {
+  await assert.rejects(startOrcidEmulator({ fixtures: { clients: [], users: [{ givenNames: 'X', orcid: 'nope' }] } }), /valid iD/);
+});
+
 let server: OrcidEmulator;
 before(async () => {
   server = await startOrcidEmulator();

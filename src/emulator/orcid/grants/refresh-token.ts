@@ -25,9 +25,7 @@ export async function refreshTokenGrant(
   // A new access *and* refresh token, the parent's expiry kept. The parent is always revoked:
   // `revoke_old` defaulted to true and the 2026 proxy no longer forwards it, nor `expires_in`.
   state.tokens.revoke(parent);
-  const grant = state.tokens.issue({
-    ...parent,
-    scopes: requested.length > 0 ? requested : parent.scopes,
-  });
+  const { accessToken: _access, refreshToken: _refresh, ...inherited } = parent;
+  const grant = state.tokens.issue({ ...inherited, scopes: requested.length > 0 ? requested : parent.scopes });
   return sendTokenResponse(state, reply, grant, { client, withIdToken: false });
 }

@@ -29,9 +29,9 @@ export function registerFaultHooks(app: FastifyInstance, state: OrcidEmulatorSta
     if (!fault) return;
     if (fault.delayMs > 0) await sleep(fault.delayMs);
     if (fault.refuse) {
-      // The closest an HTTP server gets to "connection refused": drop the socket unanswered.
+      // The closest an HTTP server gets to "connection refused": drop the socket unanswered
+      // (destroying the response destroys its socket; under inject() the call rejects).
       reply.hijack();
-      request.raw.socket?.destroy();
       reply.raw.destroy();
       return;
     }
