@@ -89,6 +89,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Sour
     },
     orcid: readOrcid(r, publicUrl),
     logLevel: r.str('LOG_LEVEL', 'info'),
+    metrics: r.bool('METRICS', false),
     embedded,
   };
 }
@@ -112,6 +113,7 @@ function readOrcid(r: Reader, publicUrl: string): OrcidConfig | null {
   }
   const member = effectiveScopes.some((s) => memberScopes.includes(s));
   const trustEmail = r.bool('ORCID_TRUST_EMAIL', true);
+  const timeoutMs = r.int('ORCID_TIMEOUT_MS', 10_000, 100, 120_000);
 
   if (requested === 'emulator') {
     const siteUrl = r.optional('ORCID_SITE_URL', (v) => v.replace(/\/+$/, '')) ?? `${publicUrl}/orcid-emulator`;
@@ -123,6 +125,7 @@ function readOrcid(r: Reader, publicUrl: string): OrcidConfig | null {
       apiUrl: r.optional('ORCID_API_URL', (v) => v.replace(/\/+$/, '')) ?? `${siteUrl}/member-api`,
       scopes: effectiveScopes,
       trustEmail,
+      timeoutMs,
     };
   }
   if (!clientId || !clientSecret) {
@@ -135,7 +138,7 @@ function readOrcid(r: Reader, publicUrl: string): OrcidConfig | null {
     const siteUrl = r.optional('ORCID_SITE_URL', (v) => v.replace(/\/+$/, ''));
     const apiUrl = r.optional('ORCID_API_URL', (v) => v.replace(/\/+$/, ''));
     if (!siteUrl || !apiUrl) throw fix('ORCID_SITE_URL', 'and LANYARD_ORCID_API_URL are required with ORCID_ENV=custom', 'set both base URLs');
-    return { env: 'custom', clientId, clientSecret, siteUrl, apiUrl, scopes: effectiveScopes, trustEmail };
+    return { env: 'custom', clientId, clientSecret, siteUrl, apiUrl, scopes: effectiveScopes, trustEmail, timeoutMs };
   }
   const preset = orcidPresets[requested as 'production' | 'sandbox'];
   return {
@@ -147,6 +150,7 @@ function readOrcid(r: Reader, publicUrl: string): OrcidConfig | null {
     apiUrl: r.optional('ORCID_API_URL', (v) => v.replace(/\/+$/, '')) ?? (member ? preset.memberApiUrl : preset.publicApiUrl),
     scopes: effectiveScopes,
     trustEmail,
+    timeoutMs,
   };
 }
 

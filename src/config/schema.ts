@@ -14,6 +14,8 @@ export interface OrcidConfig {
   scopes: string[];
   /** Auto-link on an email ORCID marks verified (product.md §3 case 3). */
   trustEmail: boolean;
+  /** How long to wait for ORCID before showing "ORCID is not reachable". */
+  timeoutMs: number;
 }
 
 export interface SecretKey {
@@ -47,6 +49,8 @@ export interface Config {
   rateLimit: { signInPerMinute: number; mailPerHourPerAddress: number; tokenGuessesPerMinute: number };
   orcid: OrcidConfig | null;
   logLevel: string;
+  /** Serve GET /metrics (event-loop delay, memory) for the benchmark. Off by default. */
+  metrics: boolean;
   /** Embedded mode: PGlite and, without SMTP, the dev mailbox at /dev/mail. */
   embedded: boolean;
 }

@@ -45,3 +45,13 @@ export async function signInWithPassword(browser: Browser, email: string, passwo
   await browser.get(returnTo ? `/login?returnTo=${encodeURIComponent(returnTo)}` : '/login');
   return browser.post('/login', { email, password, ...(returnTo ? { returnTo } : {}) });
 }
+
+/** A first ORCID sign-in that creates the account (the iD's ORCID email must be public and new). */
+export async function createAccountWithOrcid(browser: Browser, orcid: string): Promise<Page> {
+  const back = await signInWithOrcid(browser, orcid);
+  if (!back.location?.startsWith('/external-login/')) throw new Error(`expected a registration, got ${back.status} ${back.location}`);
+  await browser.get(back.location);
+  const created = await browser.post(`${back.location}/create`, {});
+  if (created.location !== '/profile') throw new Error(`account not created: ${created.status} ${created.body.slice(0, 300)}`);
+  return created;
+}

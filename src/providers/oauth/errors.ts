@@ -16,6 +16,7 @@ export function classifyProviderError(e: unknown, provider: string): LanyardErro
   const err = e as { name?: string; code?: string; cause?: unknown; message?: string };
   const cause = err.cause as { code?: string; status?: number } | undefined;
   const network =
+    err.code === 'OAUTH_TIMEOUT' ||
     err.name === 'TimeoutError' ||
     err.name === 'AbortError' ||
     (err.name === 'TypeError' && /fetch failed/.test(err.message ?? '')) ||

@@ -16,11 +16,13 @@ export class OrcidClient {
   private readonly oidc: oidc.Configuration;
   private readonly openid: boolean;
 
+  private readonly timeoutMs: number;
+
   constructor(
     readonly config: OrcidConfig,
     publicUrl: string,
-    private readonly timeoutMs = 10_000,
   ) {
+    this.timeoutMs = config.timeoutMs;
     // The path DSpace registers at ORCID (dspace-orcid-login.md §4.1), so a DSpace client id works unchanged.
     this.redirectUri = `${publicUrl}/api/authn/orcid`;
     this.openid = config.scopes.includes('openid');
@@ -40,7 +42,7 @@ export class OrcidClient {
       config.clientSecret,
       oidc.ClientSecretPost(config.clientSecret),
     );
-    this.oidc.timeout = Math.ceil(timeoutMs / 1000);
+    this.oidc.timeout = Math.ceil(this.timeoutMs / 1000);
     if (site.startsWith('http:')) oidc.allowInsecureRequests(this.oidc);
   }
 
