@@ -55,3 +55,23 @@ export class LanyardProcess {
     }
   }
 }
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `npx lanyard <args>` (as src/cli/main.ts) to completion, with `input` on its stdin. */
+export async function runLanyardCli(args: string[], env: Record<string, string>, input = ''): Promise<CliResult> {
+  const child = spawnLanyard('src/cli/main.ts', args, env);
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+  child.stdin!.end(input);
+  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  const [code] = (await once(child, 'close')) as [number | null];
+  clearTimeout(timer);
+  return { code, stdout, stderr };
+}

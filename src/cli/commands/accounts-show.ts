@@ -1,0 +1,30 @@
+import { parseEmail } from '../../accounts/email-address.js';
+import { loadConfig } from '../../config/load.js';
+import { findAccountByEmail } from '../../stores/accounts.js';
+import { type Command, expectArgs, say, UsageError } from '../command.js';
+import { withDatabase } from '../database.js';
+import { describeAccount } from '../print-account.js';
+
+/** `accounts show <email>`: the account with that email (case-insensitive), its identities and audit trail. */
+export const accountsShow: Command = {
+  usage: 'accounts show <email>',
+  summary: 'Show an account by email: identities and recent audit events.',
+  async run(args, io) {
+    const [input] = expectArgs(args, ['email']);
+    let email: string;
+    try {
+      email = parseEmail(input);
+    } catch {
+      throw new UsageError(`"${input}" is not an email address`);
+    }
+    return withDatabase(loadConfig(io.env), async (db) => {
+      const account = await findAccountByEmail(db, email);
+      if (!account) {
+        say(io.stderr, `No account has the email ${email}.`);
+        return 1;
+      }
+      say(io.stdout, ...(await describeAccount(db, account)));
+      return 0;
+    });
+  },
+};

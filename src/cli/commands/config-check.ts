@@ -1,0 +1,62 @@
+import { loadConfig } from '../../config/load.js';
+import type { Config } from '../../config/schema.js';
+import { isLanyardError } from '../../errors.js';
+import { type Command, expectArgs, say } from '../command.js';
+
+const MASK = '********';
+const secretName = /secret|password|token/i;
+
+/** A URL with its password (if any) masked: postgres://lanyard:********@db/lanyard. */
+function maskUrl(value: string): string {
+  try {
+    const url = new URL(value);
+    if (!url.password) return value;
+    url.password = MASK;
+    return url.href.replace(encodeURIComponent(MASK), MASK);
+  } catch {
+    return value;
+  }
+}
+
+/** The effective settings as `name value` rows, nested names dotted, every secret masked. */
+export function describeConfig(config: Config): [string, string][] {
+  const rows: [string, string][] = [];
+  const walk = (value: unknown, name: string): void => {
+    if (name === 'secretKeys') {
+      const [current, ...previous] = config.secretKeys;
+      rows.push([name, `${MASK} (current key id ${current?.id}${previous.length ? `; previous: ${previous.map((k) => k.id).join(', ')}` : ''})`]);
+    } else if (value === null || value === undefined) rows.push([name, '(none)']);
+    else if (Array.isArray(value)) rows.push([name, value.length ? value.join(' ') : '(none)']);
+    else if (typeof value === 'object') for (const [k, v] of Object.entries(value)) walk(v, name ? `${name}.${k}` : k);
+    else if (typeof value === 'string') rows.push([name, secretName.test(name) && value ? MASK : maskUrl(value)]);
+    else rows.push([name, String(value)]);
+  };
+  walk(config, '');
+  return rows;
+}
+
+/** `config check`: validates the configuration and prints what Lanyard would run with. */
+export const configCheck: Command = {
+  usage: 'config check',
+  summary: 'Validate the configuration, print the effective settings (secrets masked) and the ORCID redirect URI.',
+  async run(args, io) {
+    expectArgs(args, []);
+    let config: Config;
+    try {
+      config = loadConfig(io.env);
+    } catch (e) {
+      if (!isLanyardError(e)) throw e;
+      say(io.stderr, `Configuration is invalid: ${e.message}`);
+      return 1;
+    }
+    const rows = describeConfig(config);
+    const width = Math.max(...rows.map(([name]) => name.length));
+    say(io.stdout, 'Configuration is valid.', '', ...rows.map(([name, value]) => `  ${name.padEnd(width)}  ${value}`), '');
+    // The path DSpace registers at ORCID (dspace-orcid-login.md §4.1); ORCID compares it exactly.
+    const redirectUri = `${config.publicUrl}/api/authn/orcid`;
+    if (!config.orcid) say(io.stdout, 'ORCID sign-in is off (LANYARD_ORCID_ENV=off): no redirect URI to register.');
+    else if (config.orcid.env === 'emulator') say(io.stdout, 'ORCID: the built-in emulator (demo), which accepts this redirect URI:', `  ${redirectUri}`);
+    else say(io.stdout, `Register this redirect URI at ORCID ${config.orcid.env} (Developer Tools → Redirect URIs), exactly as written:`, `  ${redirectUri}`);
+    return 0;
+  },
+};
