@@ -1,0 +1,69 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { addOrcidUser, createAccountWithOrcid, createPasswordAccount, signInWithOrcid, signInWithPassword } from '../support/orcid.js';
+import { forEachBackend } from '../support/suite.js';
+import { withOrcid } from '../support/test-app.js';
+
+forEachBackend(
+  'unlinking a way to sign in',
+  (ctx) => {
+    const identitiesOf = (accountId: string) => ctx().lanyard.db.selectFrom('identity').selectAll().where('account_id', '=', accountId).execute();
+
+    test('unlinking ORCID needs a fresh sign-in, revokes the ORCID token, and is audited', async () => {
+      const app = ctx();
+      const account = await createPasswordAccount(app, 'unlinker@uni.example');
+      const orcid = addOrcidUser(app, { emails: [{ email: 'unlinker@uni.example', visibility: 'public', verified: true }] });
+      const browser = app.browser();
+      await signInWithOrcid(browser, orcid); // case 3: linked and signed in
+      const orcidIdentity = (await identitiesOf(account.id)).find((i) => i.provider === 'orcid')!;
+      assert.ok(orcidIdentity);
+
+      app.clock.advance(app.config.reauthSeconds * 1000 + 1000);
+      await browser.get('/profile');
+      const stale = await browser.post(`/profile/identities/${orcidIdentity.id}/unlink`, {});
+      assert.equal(stale.status, 401);
+      assert.match(stale.body, /data-error-code="REAUTH_REQUIRED"/);
+      assert.equal((await identitiesOf(account.id)).length, 2);
+
+      await signInWithPassword(browser, 'unlinker@uni.example');
+      const token = (await app.lanyard.db.selectFrom('provider_token').selectAll().where('identity_id', '=', orcidIdentity.id).executeTakeFirstOrThrow()).access_token;
+      assert.ok(!token.includes('-') || token.startsWith('v1.'), 'the stored token is sealed, not the plain ORCID token');
+      await browser.get('/profile');
+      const done = await browser.post(`/profile/identities/${orcidIdentity.id}/unlink`, {});
+      assert.equal(done.status, 303);
+      assert.deepEqual((await identitiesOf(account.id)).map((i) => i.provider), ['password']);
+      const audit = await app.lanyard.db.selectFrom('audit_event').selectAll().where('action', '=', 'unlink').where('account_id', '=', account.id).executeTakeFirstOrThrow();
+      assert.equal(audit.detail.tokenRevoked, true);
+    });
+
+    test('the last way to sign in cannot be removed', async () => {
+      const app = ctx();
+      const orcid = addOrcidUser(app, { emails: [{ email: 'only-orcid@uni.example', visibility: 'public', verified: true }] });
+      const browser = app.browser();
+      await createAccountWithOrcid(browser, orcid);
+      const account = await app.lanyard.db.selectFrom('account').selectAll().where('email', '=', 'only-orcid@uni.example').executeTakeFirstOrThrow();
+      const [identity] = await identitiesOf(account.id);
+      await browser.get('/profile');
+      const refused = await browser.post(`/profile/identities/${identity!.id}/unlink`, {});
+      assert.equal(refused.status, 409);
+      assert.match(refused.body, /data-error-code="LAST_SIGN_IN_METHOD"/);
+      assert.equal((await identitiesOf(account.id)).length, 1);
+    });
+
+    test('another account’s identity cannot be unlinked', async () => {
+      const app = ctx();
+      const victim = await createPasswordAccount(app, 'victim-unlink@uni.example');
+      const orcid = addOrcidUser(app, { emails: [{ email: 'victim-unlink@uni.example', visibility: 'public', verified: true }] });
+      await signInWithOrcid(app.browser(), orcid);
+      const victimOrcid = (await identitiesOf(victim.id)).find((i) => i.provider === 'orcid')!;
+      await createPasswordAccount(app, 'attacker-unlink@uni.example');
+      const attacker = app.browser();
+      await signInWithPassword(attacker, 'attacker-unlink@uni.example');
+      await attacker.get('/profile');
+      const refused = await attacker.post(`/profile/identities/${victimOrcid.id}/unlink`, {});
+      assert.equal(refused.status, 404);
+      assert.equal((await identitiesOf(victim.id)).length, 2);
+    });
+  },
+  withOrcid,
+);
