@@ -1,0 +1,36 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import axe from 'axe-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
+
+/** Debian's Chromium: the only browser these tests use (nothing may download one). */
+export const CHROMIUM = '/usr/bin/chromium';
+
+/** Why the browser tests cannot run here, or false. Under CI=true a missing Chromium is a failure, never a skip. */
+export function chromiumSkipReason(): string | false {
+  if (existsSync(CHROMIUM) || process.env.CI === 'true') return false;
+  return `${CHROMIUM} is missing (apt-get install -y chromium); under CI=true this is a failure`;
+}
+
+export async function launchChromium(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) throw new Error(`Chromium is required but ${CHROMIUM} is missing: install it with apt-get install -y chromium (.ci/run does)`);
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+}
+
+/**
+ * Runs axe-core on the page and fails on serious or critical violations (product.md §5: "axe finds
+ * nothing serious"). axe is evaluated through the DevTools protocol, which the page's CSP
+ * (no inline scripts) rightly does not govern.
+ */
+export async function assertAccessible(page: Page): Promise<void> {
+  await page.evaluate(axe.source);
+  const violations = await page.evaluate(async () => {
+    const results = await (window as unknown as { axe: typeof axe }).axe.run(document, { resultTypes: ['violations'] });
+    return results.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target.join(' ')) }));
+  });
+  const serious = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  assert.deepEqual(serious, [], `axe found serious problems on ${page.url()}`);
+}
