@@ -17,6 +17,8 @@ export interface Page {
 export class Browser {
   private jars = new Map<string, Map<string, string>>();
   lastHtml = '';
+  /** The CSRF field of the last page that had one (the cookie it signs stays the same). */
+  lastCsrf: string | undefined;
 
   constructor(private readonly app: App, readonly origin: string) {}
 
@@ -30,15 +32,16 @@ export class Browser {
 
   clearCookies(): void {
     this.jars.clear();
+    this.lastCsrf = undefined;
   }
 
   get(url: string, headers: Record<string, string> = {}): Promise<Page> {
     return this.request('GET', url, undefined, headers);
   }
 
-  /** Posts a form; `_csrf` is taken from the last HTML page unless given. */
+  /** Posts a form; `_csrf` is the last one a page showed, unless given. */
   post(url: string, form: Record<string, string | string[]>, headers: Record<string, string> = {}): Promise<Page> {
-    const csrf = this.lastHtml.match(/name="_csrf" value="([^"]+)"/)?.[1];
+    const csrf = this.lastCsrf;
     const body = new URLSearchParams();
     for (const [k, v] of Object.entries({ ...(csrf ? { _csrf: csrf } : {}), ...form })) {
       for (const one of Array.isArray(v) ? v : [v]) body.append(k, one);
@@ -65,7 +68,10 @@ export class Browser {
       }
       page = makePage(res.status, target.href, Object.fromEntries(res.headers), await res.text());
     }
-    if (String(page.headers['content-type'] ?? '').includes('text/html')) this.lastHtml = page.body;
+    if (String(page.headers['content-type'] ?? '').includes('text/html')) {
+      this.lastHtml = page.body;
+      this.lastCsrf = page.body.match(/name="_csrf" value="([^"]+)"/)?.[1] ?? this.lastCsrf;
+    }
     return page;
   }
 
