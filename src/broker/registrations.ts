@@ -2,7 +2,7 @@ import type { RegistrationType } from '../config/schema.js';
 import { type SessionStart, startSession } from '../accounts/sessions.js';
 import type { Db } from '../db/connect.js';
 import type { Account, Registration } from '../db/schema.js';
-import { LanyardError } from '../errors.js';
+import { LanyardError, isLanyardError } from '../errors.js';
 import type { Locale } from '../i18n/index.js';
 import type { Lanyard } from '../lanyard.js';
 import { providerLabel } from '../providers/labels.js';
@@ -19,6 +19,14 @@ export const externalTypes: readonly RegistrationType[] = ['EXTERNAL', 'VALIDATI
 const hours = (s: number) => Math.max(1, Math.round(s / 3600));
 
 type SessionInfo = Omit<SessionStart, 'accountId' | 'amr' | 'provider' | 'subject'>;
+/**
+ * Carry the step out without starting a session: the REST API, where DSpace's contract has the
+ * client sign in with ORCID afterwards (dspace-orcid-login.md §4.4, §3.2 C). Not signing in there
+ * also means a forged cross-site request cannot sign a browser in to someone else's account.
+ */
+export type NoSession = SessionInfo & { signIn: false };
+type Started<S> = S extends NoSession ? null : string;
+const signsIn = (session: SessionInfo | NoSession) => !('signIn' in session && session.signIn === false);
 
 function linkInputOf(lanyard: Lanyard, reg: Registration) {
   return {
@@ -35,10 +43,28 @@ export async function canCreateFrom(lanyard: Lanyard, db: Db, reg: Registration)
 }
 
 /**
+ * DSpace's `registrations/search/findByToken` (dspace-orcid-login.md §4.2), checked like every other
+ * use of a token: an expired or used one is refused (DSpace does not check, §6.2 item 4); an unknown
+ * one is REGISTRATION_NOT_FOUND (DSpace: 404). `user` is the account whose email equals the
+ * registration's — shown to the token holder by design (§1.3, §6.2 item 7).
+ */
+export async function findRegistrationByToken(lanyard: Lanyard, token: string): Promise<{ registration: Registration; user: Account | null }> {
+  let registration: Registration;
+  try {
+    registration = await checkRegistrationToken(lanyard.db, token, { now: lanyard.clock.now() });
+  } catch (e) {
+    if (isLanyardError(e) && e.code === 'TOKEN_INVALID') throw new LanyardError('REGISTRATION_NOT_FOUND', 'No registration has this token.');
+    throw e;
+  }
+  const user = registration.email ? ((await findAccountByEmail(lanyard.db, registration.email)) ?? null) : null;
+  return { registration, user };
+}
+
+/**
  * "Create my account" (product.md §3 cases 4 and 5): the registration's email is proven (ORCID
  * verified it, or the person opened the link mailed to it), so the account starts verified.
  */
-export async function createAccountFromRegistration(lanyard: Lanyard, token: string, session: SessionInfo, expectId?: string): Promise<{ account: Account; cookie: string }> {
+export async function createAccountFromRegistration<S extends SessionInfo | NoSession>(lanyard: Lanyard, token: string, session: S, expectId?: string): Promise<{ account: Account; cookie: Started<S> }> {
   return lanyard.db.transaction().execute(async (tx) => {
     const now = lanyard.clock.now();
     const reg = await consumeRegistrationToken(tx, token, { types: ['EXTERNAL'], now, ...(expectId ? { id: expectId } : {}) });
@@ -50,9 +76,17 @@ export async function createAccountFromRegistration(lanyard: Lanyard, token: str
     const account = await createAccount(tx, { email: reg.email, email_verified_at: now, given_name: p.givenName ?? null, family_name: p.familyName ?? null, display_name: p.displayName ?? null, self_registered: true }, now);
     await recordAudit(tx, { action: 'register', accountId: account.id, provider: reg.provider, subject: reg.subject, ip: session.ip ?? null }, now);
     await linkIdentity(lanyard, tx, account, linkInputOf(lanyard, reg), { via: 'registration', ip: session.ip ?? null });
-    const cookie = await startSession(lanyard, tx, { ...session, accountId: account.id, amr: [reg.provider!], provider: reg.provider!, subject: reg.subject });
-    return { account, cookie };
+    const cookie = signsIn(session) ? await startSession(lanyard, tx, { ...session, accountId: account.id, amr: [reg.provider!], provider: reg.provider!, subject: reg.subject }) : null;
+    return { account, cookie: cookie as Started<S> };
   });
+}
+
+
+export interface EmailChangeExpectation {
+  /** The registration the caller names (`PATCH /registrations/{id}?token=`): the token must be its own. */
+  id?: string;
+  /** JSON Patch `add` expects no email yet, `replace` an existing one (DSpace RegistrationEmailPatchOperation: else 422). */
+  email?: 'absent' | 'present';
 }
 
 /**
@@ -61,11 +95,14 @@ export async function createAccountFromRegistration(lanyard: Lanyard, token: str
  * address — VALIDATION when an account owns it (into /review-account), else EXTERNAL. The caller
  * answers the same either way: no enumeration.
  */
-export async function changeRegistrationEmail(lanyard: Lanyard, token: string, email: string, locale: Locale, expectId?: string): Promise<void> {
+export async function changeRegistrationEmail(lanyard: Lanyard, token: string, email: string, locale: Locale, expect: EmailChangeExpectation = {}): Promise<void> {
   const { config } = lanyard;
   await lanyard.db.transaction().execute(async (tx) => {
     const now = lanyard.clock.now();
-    const old = await consumeRegistrationToken(tx, token, { types: externalTypes, now, ...(expectId ? { id: expectId } : {}) });
+    const old = await consumeRegistrationToken(tx, token, { types: externalTypes, now, ...(expect.id !== undefined ? { id: expect.id } : {}) });
+    if (expect.email !== undefined && (old.email === null) !== (expect.email === 'absent')) {
+      throw new LanyardError('REGISTRATION_EMAIL_STATE', old.email ? 'This registration has an email already: replace it.' : 'This registration has no email yet: add one.');
+    }
     const owner = await findAccountByEmail(tx, email);
     const type: RegistrationType = owner ? 'VALIDATION' : 'EXTERNAL';
     const ttl = config.tokenTtl[type];
@@ -126,11 +163,11 @@ export async function reviewRegistration(lanyard: Lanyard, token: string, viewer
  * Review & merge: one submit applies every choice, links the identity and signs in to the
  * target. Empty fields are filled from the received values; a field is replaced only when chosen.
  */
-export async function mergeRegistration(
+export async function mergeRegistration<S extends SessionInfo | NoSession>(
   lanyard: Lanyard,
   token: string,
-  input: { viewer: Account | null; choices: ReviewChoices; claimedTargetId?: string; expectId?: string; session: SessionInfo },
-): Promise<{ account: Account; cookie: string }> {
+  input: { viewer: Account | null; choices: ReviewChoices; claimedTargetId?: string; expectId?: string; session: S },
+): Promise<{ account: Account; cookie: Started<S> }> {
   try {
     return await lanyard.db.transaction().execute(async (tx) => {
       const now = lanyard.clock.now();
@@ -161,8 +198,8 @@ export async function mergeRegistration(
       if (email !== target.email) await recordAudit(tx, { action: 'email_change', accountId: account.id, detail: { via: 'review' } }, now);
       await recordAudit(tx, { action: 'merge', accountId: account.id, actorAccountId: input.viewer?.id ?? null, provider: reg.provider, subject: reg.subject, detail: { type: reg.type, choices: input.choices } }, now);
       if (!linked) await linkIdentity(lanyard, tx, account, linkInputOf(lanyard, reg), { via: reg.type === 'VALIDATION' ? 'validation' : 'review', actorAccountId: input.viewer?.id ?? null, ip: input.session.ip ?? null });
-      const cookie = await startSession(lanyard, tx, { ...input.session, accountId: account.id, amr: [reg.provider!], provider: reg.provider!, subject: reg.subject });
-      return { account, cookie };
+      const cookie = signsIn(input.session) ? await startSession(lanyard, tx, { ...input.session, accountId: account.id, amr: [reg.provider!], provider: reg.provider!, subject: reg.subject }) : null;
+      return { account, cookie: cookie as Started<S> };
     });
   } catch (e) {
     if (e instanceof LanyardError && (e.code === 'IDENTITY_LINKED_ELSEWHERE' || e.code === 'IDENTITY_ALREADY_LINKED' || e.code === 'FORBIDDEN')) {
