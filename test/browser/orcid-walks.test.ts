@@ -1,0 +1,98 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { assertAccessible, chromiumSkipReason, launchChromium } from '../support/chromium.js';
+import { createListeningTestApp } from '../support/listening-app.js';
+import { linkIn } from '../support/mail-catcher.js';
+import { addOrcidUser, createPasswordAccount } from '../support/orcid.js';
+import { type TestApp, withOrcid } from '../support/test-app.js';
+
+const reason = chromiumSkipReason();
+if (reason) console.log(`# browser tests skipped: ${reason}`);
+
+/** The first-login walks of issue 4, clicked through in Chromium with the ORCID emulator's own pages. */
+describe('Sign in with ORCID in Chromium, with axe on every Lanyard page', { skip: reason || false }, () => {
+  let app: TestApp & { url: string };
+  let chromium: Browser;
+
+  before(async () => {
+    app = await createListeningTestApp('pglite', withOrcid);
+    chromium = await launchChromium();
+  });
+  after(async () => {
+    await chromium?.close();
+    await app?.close();
+  });
+
+  const onLanyard = async (page: Page, path: RegExp) => {
+    await page.waitForURL((u) => u.origin === app.url && path.test(u.pathname));
+    await assertAccessible(page);
+  };
+
+  /** From /login: "Sign in with ORCID" → the emulator's sign-in page → pick the user → back on Lanyard. */
+  const orcidSignIn = async (page: Page, orcid: string, landing: RegExp) => {
+    await page.goto(`${app.url}/login`);
+    await assertAccessible(page);
+    await page.getByRole('link', { name: /Sign in with ORCID/ }).click();
+    await page.getByRole('button', { name: new RegExp(orcid) }).click();
+    await onLanyard(page, landing);
+  };
+
+  test('private email → email typed → link mailed → account created → signed in; the second ORCID sign-in lands directly', async () => {
+    const orcid = addOrcidUser(app, { givenNames: 'Maria', familyName: 'Rossi', emails: [{ email: 'maria@private.example', visibility: 'private', verified: true }] });
+    const page = await (await chromium.newContext()).newPage();
+    await orcidSignIn(page, orcid, /^\/external-login\//);
+    assert.match(await page.locator('main').innerText(), new RegExp(orcid));
+    await page.getByLabel('Your email address', { exact: true }).fill('maria.rossi@walk.example');
+    await page.getByRole('button', { name: 'Send the link' }).click();
+    await onLanyard(page, /^\/email-confirmation$/);
+
+    await page.goto(linkIn(await app.mail.waitFor('maria.rossi@walk.example'), '/external-login/'));
+    await assertAccessible(page);
+    await page.getByRole('button', { name: 'Create my account' }).click();
+    await onLanyard(page, /^\/profile$/);
+    const profile = await page.locator('main').innerText();
+    assert.match(profile, /maria\.rossi@walk\.example/);
+    assert.match(profile, new RegExp(`/${orcid}`));
+    assert.equal(await page.getByRole('img', { name: 'ORCID iD' }).count(), 1, 'the iD icon beside the iD');
+
+    const second = await (await chromium.newContext()).newPage();
+    await orcidSignIn(second, orcid, /^\/profile$/);
+  });
+
+  test('ORCID email unknown → "sign in to link" with a password account → review → linked', async () => {
+    await createPasswordAccount(app, 'walker@walk.example', { givenName: 'Wanda', familyName: 'Walker' });
+    const orcid = addOrcidUser(app, { givenNames: 'Wanda', familyName: 'Walker-Smith', emails: [{ email: 'wanda@orcid-only.example', visibility: 'public', verified: true }] });
+    const page = await (await chromium.newContext()).newPage();
+    await orcidSignIn(page, orcid, /^\/external-login\//);
+    await page.getByRole('link', { name: 'Sign in to link an existing account' }).click();
+    await onLanyard(page, /^\/login$/);
+    await page.getByLabel('Email address').fill('walker@walk.example');
+    await page.getByLabel('Password').fill('correct horse battery');
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await onLanyard(page, /^\/review-account\//);
+    await page.getByRole('radio', { name: 'Received' }).first().check(); // take the family name from ORCID
+    await page.getByRole('button', { name: 'Link my ORCID iD and save' }).click();
+    await onLanyard(page, /^\/profile$/);
+    const profile = await page.locator('main').innerText();
+    assert.match(profile, /Wanda Walker-Smith/);
+    assert.match(profile, /walker@walk\.example/);
+    assert.match(profile, new RegExp(orcid));
+  });
+
+  test('typed email belongs to an existing account → VALIDATION link → review → linked', async () => {
+    await createPasswordAccount(app, 'owner@walk.example', { givenName: 'Otto', familyName: 'Owner' });
+    const orcid = addOrcidUser(app, { givenNames: 'Otto', familyName: 'Owner', emails: [] });
+    const page = await (await chromium.newContext()).newPage();
+    await orcidSignIn(page, orcid, /^\/external-login\//);
+    await page.getByLabel('Your email address', { exact: true }).fill('owner@walk.example');
+    await page.getByRole('button', { name: 'Send the link' }).click();
+    await onLanyard(page, /^\/email-confirmation$/);
+    await page.goto(linkIn(await app.mail.waitFor('owner@walk.example', (m) => m.text.includes('/review-account/')), '/review-account/'));
+    await assertAccessible(page);
+    await page.getByRole('button', { name: 'Link my ORCID iD and save' }).click();
+    await onLanyard(page, /^\/profile$/);
+    assert.match(await page.locator('main').innerText(), new RegExp(orcid));
+    assert.match(await page.getByRole('status').innerText(), /now linked/);
+  });
+});
