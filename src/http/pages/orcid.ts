@@ -20,6 +20,18 @@ export function orcidIdLink(lanyard: Lanyard, orcid: string) {
   return html`<span class="orcid-id"><img src="/assets/orcid-id.svg" alt="ORCID iD" width="16" height="16"><a href="${url}" rel="noopener">${url}</a></span>`;
 }
 
+/**
+ * Starts an ORCID sign-in: the flow (state, nonce, where to return) goes into a signed cookie bound
+ * to this browser, and the browser to ORCID's authorize endpoint. Shared by the pages and the REST
+ * API's `GET /api/authn/orcid/start` (which answers 302, as DSpace's ORCID location does).
+ */
+export function redirectToOrcid(lanyard: Lanyard, reply: FastifyReply, flow: OAuthFlow, status: 302 | 303 = 303) {
+  const { config } = lanyard;
+  if (!lanyard.orcid) throw new LanyardError('PROVIDER_NOT_CONFIGURED', 'ORCID sign-in is not configured.');
+  setCookie(reply, config, cookieNames(config).oauth, encodeFlow(flow, config), 600);
+  return reply.redirect(lanyard.orcid.authorizationUrl(flow), status);
+}
+
 export const orcidRoutes: Route = (app, lanyard) => {
   const orcid = lanyard.orcid;
   if (!orcid) {
@@ -43,10 +55,7 @@ export const orcidRoutes: Route = (app, lanyard) => {
       : html`<form method="post" action="/profile/link/orcid">${csrf}<button type="submit" class="secondary orcid-button"><img src="/assets/orcid-id.svg" alt="" width="24" height="24">${t('profile.linkOrcid')}</button></form>`,
   );
 
-  const start = (reply: FastifyReply, flow: OAuthFlow) => {
-    setCookie(reply, config, cookieNames(config).oauth, encodeFlow(flow, config), 600);
-    return reply.redirect(orcid.authorizationUrl(flow), 303);
-  };
+  const start = (reply: FastifyReply, flow: OAuthFlow) => redirectToOrcid(lanyard, reply, flow);
 
   app.get('/login/orcid', { schema: { querystring: Type.Object({ returnTo: Type.Optional(Type.String({ maxLength: 2000 })) }) } }, (request, reply) =>
     start(reply, newFlow({ returnTo: safeRedirect(request.query.returnTo, config), intent: 'sign_in', sessionId: null }, lanyard.clock.now())),
