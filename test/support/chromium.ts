@@ -28,7 +28,9 @@ export async function launchChromium(): Promise<Browser> {
 export async function assertAccessible(page: Page): Promise<void> {
   await page.evaluate(axe.source);
   const violations = await page.evaluate(async () => {
-    const results = await (window as unknown as { axe: typeof axe }).axe.run(document, { resultTypes: ['violations'] });
+    // Runs in the page; the test's tsconfig has no DOM types, so the page's globals are named here.
+    const page = globalThis as unknown as { axe: typeof axe; document: axe.ElementContext };
+    const results = await page.axe.run(page.document, { resultTypes: ['violations'] });
     return results.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target.join(' ')) }));
   });
   const serious = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
