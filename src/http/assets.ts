@@ -17,7 +17,7 @@ footer.site ul{list-style:none;display:inline-flex;gap:.75rem;margin:0;padding:0
 .banner{background:#fff4ce;border-bottom:2px solid #8a6d00;padding:.5rem 1.25rem;color:#3d3000}
 label{display:block;font-weight:600;margin-top:1rem}
 .hint{color:var(--muted);font-size:.9rem;margin:.1rem 0}
-input[type=email],input[type=password],input[type=text]{width:100%;max-width:28rem;padding:.5rem;border:1px solid var(--border);border-radius:4px;font:inherit}
+input[type=email],input[type=password],input[type=text]{display:block;width:100%;max-width:28rem;padding:.5rem;border:1px solid var(--border);border-radius:4px;font:inherit}
 button,.button{display:inline-block;margin-top:1rem;padding:.6rem 1.1rem;border:0;border-radius:4px;background:var(--accent);color:var(--accent-fg);font:inherit;font-weight:600;cursor:pointer;text-decoration:none}
 button.secondary,.button.secondary{background:#fff;color:var(--accent);border:2px solid var(--accent)}
 button.link{background:none;color:var(--accent);padding:0;margin:0;text-decoration:underline;font-weight:400}
