@@ -1,7 +1,9 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Db } from '../db/connect.js';
+import type { Account } from '../db/schema.js';
 import { LanyardError } from '../errors.js';
 import type { Lanyard } from '../lanyard.js';
+import { verifyPasswordSignIn } from '../providers/password/sign-in.js';
 import { recordAudit } from '../stores/audit.js';
 import { revokeSession } from '../stores/sessions.js';
 import { type SessionStart, startSession } from '../accounts/sessions.js';
@@ -25,6 +27,21 @@ export const sessionContext = (request: FastifyRequest) => ({
   ip: request.ip,
   userAgent: request.headers['user-agent'] ?? null,
 });
+
+/**
+ * Password sign-in, for the login page and the REST API's `authn/login`: checks the credentials
+ * (as slowly for an unknown email as for a known one), audits a failure, and on success starts a
+ * rotated session. Null means "wrong email or password", never which of the two.
+ */
+export async function signInWithPassword(lanyard: Lanyard, request: FastifyRequest, reply: FastifyReply, email: string, password: string): Promise<Account | null> {
+  const account = await verifyPasswordSignIn(lanyard, email.trim(), password);
+  if (!account) {
+    await recordAudit(lanyard.db, { action: 'sign_in', outcome: 'failure', provider: 'password', ip: request.ip, detail: { reason: 'invalid_credentials' } }, lanyard.clock.now());
+    return null;
+  }
+  await lanyard.db.transaction().execute((tx) => signIn(lanyard, tx, request, reply, { accountId: account.id, amr: ['pwd'], provider: 'password' }));
+  return account;
+}
 
 export function setSessionCookie(lanyard: Lanyard, reply: FastifyReply, cookieValue: string): void {
   setCookie(reply, lanyard.config, cookieNames(lanyard.config).session, cookieValue, lanyard.config.sessionTtlSeconds);

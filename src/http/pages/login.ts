@@ -1,13 +1,11 @@
 import { Type } from 'typebox';
-import { verifyPasswordSignIn } from '../../providers/password/sign-in.js';
-import { recordAudit } from '../../stores/audit.js';
 import type { Route } from '../app.js';
-import { signIn, signOut } from '../auth.js';
+import { signInWithPassword, signOut } from '../auth.js';
 import { CsrfField, verifyCsrf } from '../csrf.js';
 import { safeRedirect } from '../redirects.js';
 import { field, formError } from '../views/forms.js';
 import { extensionsOf } from '../extensions.js';
-import { html } from '../views/html.js';
+import { html } from '../../lib/html.js';
 import { csrfField, sendPage } from '../views/layout.js';
 
 const LoginQuery = Type.Object({ returnTo: Type.Optional(Type.String({ maxLength: 2000 })), lang: Type.Optional(Type.String({ maxLength: 10 })) });
@@ -49,12 +47,8 @@ ${config.selfRegistration ? html`<p>${t('login.noAccount')} <a href="/register">
   app.post('/login', { schema: { body: LoginBody }, config: limit }, async (request, reply) => {
     verifyCsrf(request, config, request.body._csrf);
     const returnTo = safeRedirect(request.body.returnTo, config);
-    const account = await verifyPasswordSignIn(lanyard, request.body.email.trim(), request.body.password);
-    if (!account) {
-      await recordAudit(lanyard.db, { action: 'sign_in', outcome: 'failure', provider: 'password', ip: request.ip, detail: { reason: 'invalid_credentials' } }, lanyard.clock.now());
-      return form(request, reply, returnTo, { email: request.body.email.slice(0, 254), error: 'INVALID_CREDENTIALS', status: 401 });
-    }
-    await lanyard.db.transaction().execute((tx) => signIn(lanyard, tx, request, reply, { accountId: account.id, amr: ['pwd'], provider: 'password' }));
+    const account = await signInWithPassword(lanyard, request, reply, request.body.email, request.body.password);
+    if (!account) return form(request, reply, returnTo, { email: request.body.email.slice(0, 254), error: 'INVALID_CREDENTIALS', status: 401 });
     return reply.redirect(returnTo, 303);
   });
 
