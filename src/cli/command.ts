@@ -22,6 +22,11 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
+/** An expected failure (nothing found, database not ready): main prints the message, exit code 1. */
+export class CommandFailed extends Error {
+  override readonly name = 'CommandFailed';
+}
+
 /** The words of `usage` that select the command (`accounts show`), without its arguments. */
 export const commandWords = (c: Command) => c.usage.split(' ').filter((w) => !w.startsWith('<') && !w.startsWith('['));
 

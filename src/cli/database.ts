@@ -1,7 +1,7 @@
 import type { Config } from '../config/schema.js';
 import { connectDatabase, type Db } from '../db/connect.js';
 import { migrationsApplied } from '../db/migrate.js';
-import { LanyardError } from '../errors.js';
+import { CommandFailed } from './command.js';
 
 /**
  * Opens the configured database for one command and closes it afterwards. Only `migrate` changes
@@ -12,7 +12,7 @@ export async function withDatabase<T>(config: Config, fn: (db: Db) => Promise<T>
   const db = await connectDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 2 });
   try {
     if (opts.migrated !== false && !(await migrationsApplied(db))) {
-      throw new LanyardError('CONFIG_INVALID', 'The database is not migrated to this version of Lanyard. Fix: run `npx lanyard migrate` first.');
+      throw new CommandFailed('The database is not migrated to this version of Lanyard. Fix: run `npx lanyard migrate` first.');
     }
     return await fn(db);
   } finally {

@@ -1,5 +1,5 @@
 import { isLanyardError } from '../errors.js';
-import { type CliIO, type Command, commandWords, say, UsageError } from './command.js';
+import { type CliIO, type Command, CommandFailed, commandWords, say, UsageError } from './command.js';
 import { accountsFindOrcid } from './commands/accounts-find-orcid.js';
 import { accountsShow } from './commands/accounts-show.js';
 import { adminCreate } from './commands/admin-create.js';
@@ -25,7 +25,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
       say(io.stderr, `lanyard ${commandWords(command).join(' ')}: ${e.message}`, `usage: npx lanyard ${command.usage}`);
       return 2;
     }
-    say(io.stderr, isLanyardError(e) ? `lanyard: ${e.message}` : `lanyard: ${(e as Error).stack ?? String(e)}`);
+    say(io.stderr, isLanyardError(e) || e instanceof CommandFailed ? `lanyard: ${e.message}` : `lanyard: ${(e as Error).stack ?? String(e)}`);
     return 1;
   }
 }
