@@ -51,8 +51,6 @@ export interface Config {
   logLevel: string;
   /** Serve GET /metrics (event-loop delay, memory) for the benchmark. Off by default. */
   metrics: boolean;
-  /** Serve GET /metrics (event-loop delay, memory) for the benchmark. Off by default. */
-  metrics: boolean;
   /** Embedded mode: PGlite and, without SMTP, the dev mailbox at /dev/mail. */
   embedded: boolean;
 }
