@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { type ErrorCode, isLanyardError, LanyardError } from '../errors.js';
 import type { Lanyard } from '../lanyard.js';
-import { html } from './views/html.js';
+import { html } from '../lib/html.js';
 import { sendPage } from './views/layout.js';
 
 /** Fastify's own errors, mapped once to Lanyard's stable codes. */

@@ -1,6 +1,6 @@
 import type { Identity } from '../db/schema.js';
 import type { Translate } from '../i18n/index.js';
-import type { SafeHtml } from './views/html.js';
+import type { SafeHtml } from '../lib/html.js';
 
 /**
  * What provider modules add to the shared pages: a block on /login (the ORCID button), how their

@@ -1,5 +1,5 @@
 import { translator, type Locale, type MessageKey } from '../i18n/index.js';
-import { html, type SafeHtml } from '../http/views/html.js';
+import { html, type SafeHtml } from '../lib/html.js';
 import type { MailMessage } from '../stores/outbox.js';
 
 /** A mail made of a subject, lines of text and an optional call-to-action link; rendered as text and HTML. */

@@ -1,6 +1,6 @@
 import { listRecentMails } from '../../stores/outbox.js';
 import type { Route } from '../app.js';
-import { html } from '../views/html.js';
+import { html } from '../../lib/html.js';
 import { sendPage } from '../views/layout.js';
 
 /**

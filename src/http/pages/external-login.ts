@@ -10,7 +10,7 @@ import type { Route } from '../app.js';
 import { sessionContext, setSessionCookie } from '../auth.js';
 import { verifyCsrf } from '../csrf.js';
 import { field, formError } from '../views/forms.js';
-import { html } from '../views/html.js';
+import { html } from '../../lib/html.js';
 import { csrfField, sendPage } from '../views/layout.js';
 import { orcidIdLink } from './orcid.js';
 

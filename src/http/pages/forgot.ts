@@ -8,7 +8,7 @@ import type { Route } from '../app.js';
 import { signIn } from '../auth.js';
 import { CsrfField, verifyCsrf } from '../csrf.js';
 import { field, formError } from '../views/forms.js';
-import { html } from '../views/html.js';
+import { html } from '../../lib/html.js';
 import { csrfField, sendPage } from '../views/layout.js';
 
 const EmailBody = Type.Object({ email: Type.String({ maxLength: 1000 }), _csrf: CsrfField });

@@ -11,7 +11,7 @@ import { requireAuth, sessionContext, setSessionCookie } from '../auth.js';
 import { clearCookie, cookieNames, setCookie } from '../cookies.js';
 import { verifyCsrf } from '../csrf.js';
 import { safeRedirect } from '../redirects.js';
-import { html } from '../views/html.js';
+import { html } from '../../lib/html.js';
 import { extensionsOf } from '../extensions.js';
 
 /** ORCID's display guidelines: the iD icon and the full https://orcid.org/… link, for authenticated iDs only. */

@@ -11,7 +11,7 @@ import { requireAuth, requireFreshAuth } from '../auth.js';
 import { CsrfField, verifyCsrf } from '../csrf.js';
 import { field, formError } from '../views/forms.js';
 import { extensionsOf } from '../extensions.js';
-import { html } from '../views/html.js';
+import { html } from '../../lib/html.js';
 import { csrfField, sendPage } from '../views/layout.js';
 
 const PasswordBody = Type.Object({ current: Type.String({ maxLength: 4096 }), password: Type.String({ maxLength: 4096 }), _csrf: CsrfField });

@@ -6,7 +6,7 @@ import type { MessageKey } from '../../i18n/index.js';
 import type { Route } from '../app.js';
 import { sessionContext, setSessionCookie } from '../auth.js';
 import { verifyCsrf } from '../csrf.js';
-import { html } from '../views/html.js';
+import { html } from '../../lib/html.js';
 import { csrfField, sendPage } from '../views/layout.js';
 
 const TokenParams = Type.Object({ token: Type.String({ maxLength: 200 }) });

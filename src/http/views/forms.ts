@@ -1,5 +1,5 @@
 import type { MessageKey, Translate } from '../../i18n/index.js';
-import { html, type SafeHtml } from './html.js';
+import { html, type SafeHtml } from '../../lib/html.js';
 
 export interface FieldOptions {
   name: string;

@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Lanyard } from '../../lanyard.js';
 import { locales, translator } from '../../i18n/index.js';
 import { csrfCookieValue, csrfToken } from '../csrf.js';
-import { html, type SafeHtml } from './html.js';
+import { html, type SafeHtml } from '../../lib/html.js';
 
 export interface PageOptions {
   title: string;

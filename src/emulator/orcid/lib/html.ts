@@ -1,9 +1,5 @@
-// Escaping for everything the emulator writes into HTML.
-const ENTITIES: Record<string, string> = {
-  '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;',
-};
+// The emulator escapes with Lanyard's own escaper (one implementation of HTML escaping).
+import { escapeHtml as escapeText } from '../../../lib/html.js';
 
 /** Escapes text for element content and double- or single-quoted attribute values. */
-export function escapeHtml(value: unknown): string {
-  return String(value).replace(/[&<>"']/g, (ch) => ENTITIES[ch]!);
-}
+export const escapeHtml = (value: unknown): string => escapeText(String(value));
