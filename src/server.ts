@@ -1,3 +1,4 @@
+import { apiRoutes } from './http/api/routes.js';
 import { buildHttpApp, type App, type Route } from './http/app.js';
 import { demoEmulatorRoutes } from './http/pages/demo-emulator.js';
 import { externalLoginRoutes } from './http/pages/external-login.js';
@@ -8,7 +9,7 @@ import type { Config } from './config/schema.js';
 import { type Lanyard, type OpenOptions, openLanyard } from './lanyard.js';
 
 /** The route modules beyond the password pages, in the order they mount. */
-export const surfaces: Route[] = [orcidRoutes, externalLoginRoutes, reviewAccountRoutes, demoEmulatorRoutes, metricsRoutes];
+export const surfaces: Route[] = [orcidRoutes, externalLoginRoutes, reviewAccountRoutes, demoEmulatorRoutes, metricsRoutes, apiRoutes];
 
 export interface Server {
   app: App;

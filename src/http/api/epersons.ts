@@ -1,0 +1,138 @@
+import { completeRegistration } from '../../accounts/password-accounts.js';
+import { createAccountFromRegistration, mergeRegistration, type ReviewChoices, type ReviewField } from '../../broker/registrations.js';
+import type { Account } from '../../db/schema.js';
+import { LanyardError } from '../../errors.js';
+import { checkRegistrationToken } from '../../stores/registrations.js';
+import type { Route } from '../app.js';
+import { requireAuth, sessionContext } from '../auth.js';
+import { accountView, apiLimits } from './guards.js';
+import { epersonJson } from './representations.js';
+import { MergeQuery, NewEPerson, TokenQuery, UuidParams, ok, refusals } from './schemas.js';
+
+const tags = ['epersons'];
+const tokenRefusals = ['TOKEN_INVALID', 'TOKEN_EXPIRED', 'TOKEN_CONSUMED', 'TOKEN_WRONG_TYPE'] as const;
+
+/**
+ * DSpace's `override` names (AccountServiceImpl.getUpdateActions) → the review choices of
+ * product.md §3 case 6. `eperson.orcid` and its scopes are what every merge links anyway.
+ */
+const overrideFields: Record<string, ReviewField | null> = {
+  'eperson.firstname': 'givenName',
+  'eperson.lastname': 'familyName',
+  email: 'email',
+  'eperson.orcid': null,
+  'eperson.orcid.scope': null,
+};
+
+/** `override` as DSpace takes it: a comma list, repeated, or both. An unknown field is a 400 (DSpace: 400 too). */
+export function choicesOf(override: string | string[] | undefined): ReviewChoices {
+  const choices: ReviewChoices = {};
+  const names = [override ?? []].flat().flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+  for (const name of names) {
+    if (!Object.hasOwn(overrideFields, name)) throw new LanyardError('OVERRIDE_UNKNOWN_FIELD', `Cannot override "${name.slice(0, 64)}".`, { field: name.slice(0, 64), allowed: Object.keys(overrideFields) });
+    const field = overrideFields[name];
+    if (field) choices[field] = 'received';
+  }
+  return choices;
+}
+
+const fieldError = (field: string, message: string) => new LanyardError('VALIDATION_FAILED', message, { field });
+const firstValue = (body: NewEPerson, key: string) => body.metadata?.[key]?.[0]?.value ?? '';
+
+/**
+ * `/api/eperson/epersons` — DSpace's EPersonRestRepository.createAndReturn(…, token) and
+ * EPersonRegistrationRestController (dspace-orcid-login.md §4.4, §4.5). Neither signs the caller in:
+ * as in DSpace, the client signs in with ORCID afterwards.
+ */
+export const epersonRoutes: Route = (api, lanyard) => {
+  const { config } = lanyard;
+  const limits = apiLimits(config);
+  const respond = async (account: Account) => epersonJson(config, await accountView(lanyard, account));
+
+  api.post(
+    '/api/eperson/epersons',
+    {
+      schema: {
+        tags,
+        summary: 'Create an account from an ORCID (EXTERNAL) or REGISTER token',
+        querystring: TokenQuery,
+        body: NewEPerson,
+        response: {
+          201: ok.eperson('The new account. Not signed in: sign in with ORCID (or the password) next.'),
+          ...refusals('VALIDATION_FAILED', 'PASSWORD_TOO_WEAK', ...tokenRefusals, 'SELF_REGISTRATION_DISABLED', 'CSRF_FAILED', 'EMAIL_TAKEN', 'IDENTITY_LINKED_ELSEWHERE', 'REGISTRATION_EMAIL_STATE', 'BODY_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', 'RATE_LIMITED'),
+        },
+      },
+      config: limits.token,
+    },
+    async (request, reply) => {
+      const { token } = request.query;
+      const body = request.body;
+      // Only tokens that prove an email may create: EXTERNAL (ORCID or a mailed link) and REGISTER.
+      // A VALIDATION token means an account owns the address: it merges, never duplicates.
+      const reg = await checkRegistrationToken(lanyard.db, token, { types: ['EXTERNAL', 'REGISTER'], now: lanyard.clock.now() });
+      if (body.email !== undefined && body.email.trim().toLowerCase() !== reg.email?.toLowerCase()) throw fieldError('email', 'The email must be the one of the registration.');
+      let account: Account;
+      if (reg.type === 'EXTERNAL') {
+        if (body.netid !== undefined && body.netid !== reg.subject) throw fieldError('netid', 'The netid must be the ORCID iD of the registration.');
+        if (body.password !== undefined) throw fieldError('password', 'An account made from an ORCID registration signs in with ORCID; set a password later.');
+        ({ account } = await createAccountFromRegistration(lanyard, token, { ...sessionContext(request), signIn: false }));
+      } else {
+        // DSpace copies any JSON netid onto a password registrant (reference §6.2 item 6): never here.
+        if (body.netid !== undefined) throw fieldError('netid', 'A netid only comes from signing in with its provider.');
+        if (body.password === undefined) throw fieldError('password', 'A password is required.');
+        account = await completeRegistration(lanyard, token, {
+          givenName: firstValue(body, 'eperson.firstname'),
+          familyName: firstValue(body, 'eperson.lastname'),
+          password: body.password,
+          locale: request.locale,
+        });
+      }
+      return reply.code(201).send(await respond(account));
+    },
+  );
+
+  /**
+   * Merge: VALIDATION tokens work anonymously, but only into the account owning the registration's
+   * email — `{uuid}` must name it (DSpace hole §6.2 item 2); EXTERNAL tokens need the signed-in
+   * account and `{uuid}` = it. Every override in one call: the token dies with the first merge.
+   */
+  api.post(
+    '/api/eperson/epersons/:uuid',
+    {
+      schema: {
+        tags,
+        summary: 'Merge an ORCID registration into an account (link the iD, apply overrides)',
+        params: UuidParams,
+        querystring: MergeQuery,
+        response: {
+          201: ok.eperson('The account after the merge, the ORCID iD linked. Sign in with ORCID next.'),
+          ...refusals('VALIDATION_FAILED', 'OVERRIDE_UNKNOWN_FIELD', ...tokenRefusals, 'AUTH_REQUIRED', 'FORBIDDEN', 'CSRF_FAILED', 'EMAIL_TAKEN', 'ACCOUNT_EMAIL_UNVERIFIED', 'IDENTITY_LINKED_ELSEWHERE', 'IDENTITY_ALREADY_LINKED', 'BODY_TOO_LARGE', 'RATE_LIMITED'),
+        },
+      },
+      config: limits.token,
+    },
+    async (request, reply) => {
+      const choices = choicesOf(request.query.override);
+      const { account } = await mergeRegistration(lanyard, request.query.token, {
+        viewer: request.auth?.account ?? null,
+        choices,
+        claimedTargetId: request.params.uuid.toLowerCase(),
+        session: { ...sessionContext(request), signIn: false },
+      });
+      return reply.code(201).send(await respond(account));
+    },
+  );
+
+  // DSpace lets an EPerson read itself (and admins anyone); Lanyard's API has no admin role yet.
+  api.get(
+    '/api/eperson/epersons/:uuid',
+    {
+      schema: { tags, summary: 'The signed-in account', params: UuidParams, response: { 200: ok.eperson('The account.'), ...refusals('VALIDATION_FAILED', 'AUTH_REQUIRED', 'FORBIDDEN') } },
+    },
+    async (request) => {
+      const { account } = requireAuth(request);
+      if (account.id !== request.params.uuid.toLowerCase()) throw new LanyardError('FORBIDDEN', 'You can read only your own account.');
+      return respond(account);
+    },
+  );
+};

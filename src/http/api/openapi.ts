@@ -1,0 +1,60 @@
+import swagger, { type SwaggerOptions } from '@fastify/swagger';
+import type { App, Route } from '../app.js';
+import type { Lanyard } from '../../lanyard.js';
+import { refusals } from './schemas.js';
+
+/**
+ * The ORCID callback is served by the pages (src/http/pages/orcid.ts) and reads its raw query on
+ * purpose (ORCID's error redirects may lack `state`), so it has no request schema to generate from:
+ * it is described here, with the same problem schema as every other route.
+ */
+function orcidCallback() {
+  const param = (name: string, description: string) => ({ name, in: 'query', required: false, schema: { type: 'string' }, description });
+  return {
+    get: {
+      tags: ['authn'],
+      summary: 'ORCID’s redirect back (the redirect_uri registered at ORCID, as DSpace’s)',
+      parameters: [
+        param('code', 'The authorization code.'),
+        param('state', 'Must equal the state of this browser’s flow cookie (set by /api/authn/orcid/start or /login/orcid).'),
+        param('error', 'ORCID’s error, e.g. access_denied.'),
+        param('error_description', 'ORCID’s error text.'),
+      ],
+      responses: {
+        303: {
+          description: 'Signed in: Location is the redirectUrl given at the start, session cookie set. Or a registration was made: Location is /external-login/{token}.',
+          headers: { Location: { schema: { type: 'string' } } },
+        },
+        ...refusals(
+          'OAUTH_CALLBACK_EMPTY', 'OAUTH_STATE_INVALID', 'OAUTH_CODE_INVALID', 'PROVIDER_ACCESS_DENIED', 'PROVIDER_ERROR', 'PROVIDER_UNAVAILABLE',
+          'PROVIDER_NOT_CONFIGURED', 'ACCOUNT_DISABLED', 'ACCOUNT_EMAIL_UNVERIFIED', 'IDENTITY_LINKED_ELSEWHERE', 'IDENTITY_ALREADY_LINKED', 'RATE_LIMITED',
+        ),
+      },
+    },
+  };
+}
+
+/** Collects the API's routes, with their validation schemas, into an OpenAPI 3.1 document. */
+export async function registerOpenApi(api: App, lanyard: Lanyard): Promise<void> {
+  await api.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Lanyard REST API',
+        version: '1.0.0',
+        description: 'DSpace-compatible REST API for the ORCID sign-in flow. Differences from DSpace and a curl walkthrough: docs/api.md.',
+      },
+      servers: [{ url: lanyard.config.publicUrl }],
+      tags: [
+        { name: 'registrations', description: 'DSpace /api/eperson/registrations' },
+        { name: 'epersons', description: 'DSpace /api/eperson/epersons' },
+        { name: 'authn', description: 'DSpace /api/authn' },
+      ],
+      paths: { '/api/authn/orcid': orcidCallback() } as NonNullable<Extract<SwaggerOptions, { openapi?: unknown }>['openapi']>['paths'],
+    },
+  });
+}
+
+export const openApiDocumentRoute: Route = (api) => {
+  api.get('/api/openapi.json', { schema: { summary: 'This document', response: { 200: { description: 'OpenAPI 3.1', content: { 'application/json': { schema: { type: 'object' } } } } } } }, () => api.swagger());
+};

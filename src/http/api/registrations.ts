@@ -1,0 +1,101 @@
+import { parseEmail } from '../../accounts/email-address.js';
+import { requestPasswordReset, requestRegistration } from '../../accounts/password-accounts.js';
+import { changeRegistrationEmail, findRegistrationByToken } from '../../broker/registrations.js';
+import { LanyardError } from '../../errors.js';
+import type { Route } from '../app.js';
+import { accountView, apiLimits } from './guards.js';
+import { registrationJson } from './representations.js';
+import { AccountRequestQuery, EmailPatch, IdParams, NewRegistration, TokenQuery, empty, ok, refusals } from './schemas.js';
+
+const tags = ['registrations'];
+const tokenRefusals = ['TOKEN_INVALID', 'TOKEN_EXPIRED', 'TOKEN_CONSUMED', 'TOKEN_WRONG_TYPE'] as const;
+
+/**
+ * `/api/eperson/registrations` — DSpace's RegistrationRestRepository (dspace-orcid-login.md §4.2,
+ * §4.3, §4.6): ask for a register/forgot link, read a registration by its token, change its email.
+ */
+export const registrationRoutes: Route = (api, lanyard) => {
+  const { config } = lanyard;
+  const limits = apiLimits(config);
+
+  // The same answer whether or not an account uses the address: no enumeration (product.md §4).
+  api.post(
+    '/api/eperson/registrations',
+    {
+      schema: {
+        tags,
+        summary: 'Ask for a registration (register) or password-reset (forgot) link by mail',
+        querystring: AccountRequestQuery,
+        body: NewRegistration,
+        response: { 201: empty('Accepted; a mail is on its way if the request applies.'), ...refusals('VALIDATION_FAILED', 'INVALID_EMAIL', 'SELF_REGISTRATION_DISABLED', 'BODY_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', 'RATE_LIMITED') },
+      },
+      config: limits.signIn,
+    },
+    async (request, reply) => {
+      // `netId` is accepted for DSpace clients and never stored: an ORCID iD only ever reaches an
+      // account through ORCID's own sign-in (reference §6.2 item 6: DSpace copies it as netid).
+      const email = parseEmail(request.body.email);
+      if (request.query.accountRequestType === 'register') await requestRegistration(lanyard, email, request.locale);
+      else await requestPasswordReset(lanyard, email, request.locale);
+      return reply.code(201).send();
+    },
+  );
+
+  api.get(
+    '/api/eperson/registrations/search/findByToken',
+    {
+      schema: {
+        tags,
+        summary: 'The registration a token belongs to',
+        querystring: TokenQuery,
+        response: { 200: ok.registration, ...refusals('VALIDATION_FAILED', 'TOKEN_EXPIRED', 'TOKEN_CONSUMED', 'REGISTRATION_NOT_FOUND', 'RATE_LIMITED') },
+      },
+      config: limits.token,
+    },
+    async (request) => {
+      const { registration, user } = await findRegistrationByToken(lanyard, request.query.token);
+      return registrationJson(config, registration, user ? await accountView(lanyard, user) : null);
+    },
+  );
+
+  /**
+   * DSpace's PATCH `/email` (RegistrationEmailPatchOperation): the token must be the one of `{id}`
+   * (DSpace hole §6.2 item 1), the old token dies, a new link goes to the address. 204 either way.
+   */
+  api.patch(
+    '/api/eperson/registrations/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Set the email of an ORCID registration (JSON Patch add/replace on /email)',
+        params: IdParams,
+        querystring: TokenQuery,
+        body: EmailPatch,
+        consumes: ['application/json-patch+json', 'application/json'],
+        response: {
+          204: empty('Done: the old token is dead and a new link was mailed to the address.'),
+          ...refusals('VALIDATION_FAILED', 'INVALID_EMAIL', ...tokenRefusals, 'TOKEN_REGISTRATION_MISMATCH', 'REGISTRATION_EMAIL_STATE', 'BODY_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', 'RATE_LIMITED'),
+        },
+      },
+      config: limits.token,
+    },
+    async (request, reply) => {
+      const [operation] = request.body as EmailPatch;
+      const value = Array.isArray(operation!.value) ? operation!.value[0]! : operation!.value;
+      const email = parseEmail(value);
+      await changeRegistrationEmail(lanyard, request.query.token, email, request.locale, {
+        id: request.params.id.toLowerCase(),
+        email: operation!.op === 'add' ? 'absent' : 'present',
+      });
+      return reply.code(204).send();
+    },
+  );
+
+  // DSpace answers 405 here (RepositoryMethodNotImplementedException, RestContract epersonregistrations.md).
+  const notAllowed = () => {
+    throw new LanyardError('METHOD_NOT_ALLOWED', 'Registrations are read by their token only: use search/findByToken.');
+  };
+  const listing = { schema: { tags, summary: 'Not available: registrations are read by token only', response: refusals('VALIDATION_FAILED', 'METHOD_NOT_ALLOWED') } };
+  api.get('/api/eperson/registrations', listing, notAllowed);
+  api.get('/api/eperson/registrations/:id', { schema: { ...listing.schema, params: IdParams } }, notAllowed);
+};
