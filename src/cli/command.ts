@@ -1,3 +1,4 @@
+import { parseEmail } from '../accounts/email-address.js';
 import type { Readable, Writable } from 'node:stream';
 
 /** What a command may touch of the outside world; tests and the real process both supply it. */
@@ -38,4 +39,13 @@ export function expectArgs(args: string[], names: string[]): string[] {
   if (args.length < names.length) throw new UsageError(`missing ${names.slice(args.length).map((n) => `<${n}>`).join(' ')}`);
   if (args.length > names.length) throw new UsageError(`unexpected argument "${args[names.length]}"`);
   return args;
+}
+
+/** The command's email argument, or a usage error naming it. */
+export function emailArg(input: string): string {
+  try {
+    return parseEmail(input);
+  } catch {
+    throw new UsageError(`"${input}" is not an email address`);
+  }
 }

@@ -14,29 +14,30 @@ interface MailSpec {
 
 export type MailKind = keyof typeof specs;
 
+interface ProviderLink {
+  link: string;
+  validHours: number;
+  provider: string;
+}
+
+const providerLink = (subject: MessageKey, body: MessageKey, p: ProviderLink): MailSpec => ({
+  subject,
+  body,
+  link: p.link,
+  validHours: p.validHours,
+  params: { provider: p.provider },
+  ignoreNote: true,
+});
+
 const specs = {
   register: (p: { link: string; validHours: number }): MailSpec => ({ subject: 'mail.register.subject', body: 'mail.register.body', ...p, ignoreNote: true }),
   account_exists: (p: { link: string; validHours: number }): MailSpec => ({ subject: 'mail.exists.subject', body: 'mail.exists.body', ...p, ignoreNote: true }),
   forgot: (p: { link: string; validHours: number }): MailSpec => ({ subject: 'mail.forgot.subject', body: 'mail.forgot.body', ...p, ignoreNote: true }),
   password_changed: (): MailSpec => ({ subject: 'mail.passwordChanged.subject', body: 'mail.passwordChanged.body' }),
   /** EXTERNAL: the address is new here; the link opens /external-login/:token with it proven. */
-  external_link: (p: { link: string; validHours: number; provider: string }): MailSpec => ({
-    subject: 'mail.external.subject',
-    body: 'mail.external.body',
-    link: p.link,
-    validHours: p.validHours,
-    params: { provider: p.provider },
-    ignoreNote: true,
-  }),
+  external_link: (p: ProviderLink): MailSpec => providerLink('mail.external.subject', 'mail.external.body', p),
   /** VALIDATION: the address belongs to an account; the link opens /review-account/:token. */
-  validation_link: (p: { link: string; validHours: number; provider: string }): MailSpec => ({
-    subject: 'mail.validation.subject',
-    body: 'mail.validation.body',
-    link: p.link,
-    validHours: p.validHours,
-    params: { provider: p.provider },
-    ignoreNote: true,
-  }),
+  validation_link: (p: ProviderLink): MailSpec => providerLink('mail.validation.subject', 'mail.validation.body', p),
   /** The security notice of product.md §3 case 3: sent whenever an identity is linked to an account. */
   identity_linked: (p: { provider: string; identifier: string; profileLink: string }): MailSpec => ({
     subject: 'mail.linked.subject',

@@ -1,7 +1,6 @@
-import { parseEmail } from '../../accounts/email-address.js';
 import { loadConfig } from '../../config/load.js';
 import { findAccountByEmail } from '../../stores/accounts.js';
-import { type Command, expectArgs, say, UsageError } from '../command.js';
+import { type Command, emailArg, expectArgs, say } from '../command.js';
 import { withDatabase } from '../database.js';
 import { describeAccount } from '../print-account.js';
 
@@ -11,12 +10,7 @@ export const accountsShow: Command = {
   summary: 'Show an account by email: identities and recent audit events.',
   async run(args, io) {
     const [input] = expectArgs(args, ['email']);
-    let email: string;
-    try {
-      email = parseEmail(input);
-    } catch {
-      throw new UsageError(`"${input}" is not an email address`);
-    }
+    const email = emailArg(input!);
     return withDatabase(loadConfig(io.env), async (db) => {
       const account = await findAccountByEmail(db, email);
       if (!account) {

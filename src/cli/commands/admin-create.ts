@@ -1,4 +1,3 @@
-import { parseEmail } from '../../accounts/email-address.js';
 import { assertPassword } from '../../accounts/password-accounts.js';
 import { loadConfig } from '../../config/load.js';
 import { PasswordHasher } from '../../crypto/password.js';
@@ -6,7 +5,7 @@ import { LanyardError } from '../../errors.js';
 import { createAccount, findAccountByEmail, updateAccount } from '../../stores/accounts.js';
 import { recordAudit } from '../../stores/audit.js';
 import { listIdentities, setPasswordHash } from '../../stores/identities.js';
-import { type CliIO, type Command, expectArgs, say, UsageError } from '../command.js';
+import { type CliIO, type Command, emailArg, expectArgs, say } from '../command.js';
 import { withDatabase } from '../database.js';
 import { readSecretLine } from '../secret-input.js';
 
@@ -31,12 +30,7 @@ export const adminCreate: Command = {
   summary: 'Create an admin account, or promote an existing one (password from LANYARD_ADMIN_PASSWORD or asked for).',
   async run(args, io) {
     const [input] = expectArgs(args, ['email']);
-    let email: string;
-    try {
-      email = parseEmail(input);
-    } catch {
-      throw new UsageError(`"${input}" is not an email address`);
-    }
+    const email = emailArg(input!);
     const config = loadConfig(io.env);
     return withDatabase(config, async (db) => {
       const existing = await findAccountByEmail(db, email);
