@@ -57,11 +57,10 @@ async function carryOut(lanyard: Lanyard, tx: Db, decision: Decision, profile: E
 
   switch (decision.kind) {
     case 'sign_in': {
-      const identity = await tx.selectFrom('identity').select('id').where('provider', '=', provider).where('subject', '=', subject).executeTakeFirstOrThrow();
       const email = profile.emails.find((e) => e.verified) ?? null;
       // Refresh the snapshot and tokens (product.md §3 case 1).
-      await touchIdentity(tx, identity.id, { profile: snapshotOf(profile), email: email?.address ?? null, emailVerified: email !== null }, now);
-      if (profile.tokens) await saveProviderTokens(tx, lanyard.config.secretKeys, identity.id, profile.tokens, now);
+      const identityId = await touchIdentity(tx, { provider, subject }, { profile: snapshotOf(profile), email: email?.address ?? null, emailVerified: email !== null }, now);
+      if (profile.tokens) await saveProviderTokens(tx, lanyard.config.secretKeys, identityId, profile.tokens, now);
       return { kind: 'session', accountId: decision.accountId, cookie: await sessionFor(decision.accountId), redirect: ctx.returnTo };
     }
     case 'already_linked':

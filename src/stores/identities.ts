@@ -39,16 +39,20 @@ export async function insertIdentity(db: Db, accountId: string, input: IdentityI
     .executeTakeFirstOrThrow();
 }
 
-export async function touchIdentity(db: Db, id: string, input: Pick<IdentityInput, 'email' | 'emailVerified' | 'profile'>, now: Date): Promise<void> {
-  await db
+/** Records a sign-in with the identity (provider, subject) and refreshes what it released; returns its id. */
+export async function touchIdentity(db: Db, key: { provider: string; subject: string }, input: Pick<IdentityInput, 'email' | 'emailVerified' | 'profile'>, now: Date): Promise<string> {
+  const row = await db
     .updateTable('identity')
     .set({
       last_used_at: now,
       ...(input.profile ? { profile: JSON.stringify(input.profile) } : {}),
       ...(input.email !== undefined ? { email: input.email, email_verified: input.emailVerified ?? false } : {}),
     })
-    .where('id', '=', id)
-    .execute();
+    .where('provider', '=', key.provider)
+    .where('subject', '=', key.subject)
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return row.id;
 }
 
 export async function setPasswordHash(db: Db, accountId: string, passwordHash: string, now: Date): Promise<void> {
