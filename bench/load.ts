@@ -1,0 +1,87 @@
+// The virtual-user loop: `vus` users each run the flow back to back (a closed loop, as people do:
+// the next sign-in starts when the last one finished) until the duration or the iteration cap is
+// reached, whichever comes first. Nothing here runs unbounded.
+import { Browser } from './lib/http.js';
+import { type Summary, summarize } from './stats.js';
+
+/** What a flow gets for one iteration. `step` times one round trip under a name. */
+export interface Iteration {
+  /** A fresh browser: a new person, signed out. */
+  browser: Browser;
+  /** 0, 1, 2… across all virtual users, for picking the iteration's user. */
+  index: number;
+  step<T>(name: string, work: Promise<T>): Promise<T>;
+}
+
+export type Flow = (it: Iteration) => Promise<void>;
+
+export interface PhaseOptions {
+  vus: number;
+  /** Stop starting iterations after this long. */
+  durationMs: number;
+  /** Stop starting iterations after this many (soak mode, warm-ups). */
+  maxIterations?: number;
+  /** Called after every completed iteration (soak checkpoints). May pause the loop by returning a promise. */
+  onProgress?: (completed: number) => void | Promise<void>;
+}
+
+export interface PhaseResult {
+  completed: number;
+  errors: number;
+  /** The first few distinct error messages with their counts. */
+  errorKinds: Record<string, number>;
+  elapsedMs: number;
+  /** Completed flows per second over the elapsed time. */
+  throughput: number;
+  latency: Summary;
+  steps: Record<string, Summary>;
+}
+
+const ERROR_KINDS_KEPT = 8;
+
+export async function runPhase(flow: Flow, opts: PhaseOptions): Promise<PhaseResult> {
+  const latencies: number[] = [];
+  const stepLatencies = new Map<string, number[]>();
+  const errorKinds: Record<string, number> = {};
+  let errors = 0;
+  let next = 0;
+  const max = opts.maxIterations ?? Number.POSITIVE_INFINITY;
+  const started = performance.now();
+  const deadline = started + opts.durationMs;
+
+  const step = async <T>(name: string, work: Promise<T>): Promise<T> => {
+    const t0 = performance.now();
+    const result = await work;
+    let list = stepLatencies.get(name);
+    if (!list) stepLatencies.set(name, (list = []));
+    list.push(performance.now() - t0);
+    return result;
+  };
+
+  const user = async () => {
+    while (performance.now() < deadline && next < max) {
+      const index = next++;
+      const t0 = performance.now();
+      try {
+        await flow({ browser: new Browser(), index, step });
+        latencies.push(performance.now() - t0);
+        await opts.onProgress?.(latencies.length);
+      } catch (e) {
+        errors++;
+        const kind = (e as Error).message.slice(0, 160);
+        if (kind in errorKinds || Object.keys(errorKinds).length < ERROR_KINDS_KEPT) errorKinds[kind] = (errorKinds[kind] ?? 0) + 1;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: opts.vus }, user));
+  const elapsedMs = performance.now() - started;
+  return {
+    completed: latencies.length,
+    errors,
+    errorKinds,
+    elapsedMs,
+    throughput: latencies.length / (elapsedMs / 1000),
+    latency: summarize(latencies),
+    steps: Object.fromEntries([...stepLatencies].map(([name, list]) => [name, summarize(list)])),
+  };
+}

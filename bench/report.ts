@@ -1,0 +1,126 @@
+// The run's record, its floors of product.md §7, and the Markdown table docs/performance.md shows.
+import type { PhaseResult } from './load.js';
+
+export interface ProcessMetrics {
+  eventLoopDelayMs: { p50: number | null; p99: number | null; max: number | null };
+  memory: { rss: number; heapUsed?: number };
+}
+
+export interface PhaseRecord {
+  key: string;
+  label: string;
+  target: 'lanyard' | 'harness';
+  vus: number;
+  result: PhaseResult;
+  metrics: ProcessMetrics | null;
+  /** Cores used during the phase, by process (see lib/cpu.ts). */
+  cpu: Record<string, number> | null;
+  /** The timed phase on CLOCK_MONOTONIC, µs (for cutting it out of a CPU profile). */
+  window: { startUs: number; endUs: number };
+}
+
+export interface SoakPoint {
+  signIns: number;
+  rss: number;
+  heapUsed: number;
+}
+
+export interface RunRecord {
+  date: string;
+  machine: { cpu: string; cores: number; memoryGiB: number; node: string; loadAverageBefore: number[]; loadAverageAfter: number[] };
+  database: 'postgresql' | 'embedded (PGlite)';
+  settings: Record<string, string | number>;
+  idleRss: { afterStart: number; afterLoad: number | null };
+  phases: PhaseRecord[];
+  soak: SoakPoint[] | null;
+  wallSeconds: number;
+}
+
+export interface FloorCheck {
+  floor: string;
+  measured: string;
+  met: boolean;
+}
+
+const MB = 1024 * 1024;
+const f1 = (n: number) => n.toFixed(1);
+const f0 = (n: number) => n.toFixed(0);
+
+/** The harness's throughput: the mean of its phases, which run before and after Lanyard's ORCID phases. */
+export function floorThroughput(run: RunRecord): number | null {
+  const h = run.phases.filter((p) => p.target === 'harness');
+  return h.length ? h.reduce((a, p) => a + p.result.throughput, 0) / h.length : null;
+}
+
+export function checkFloors(run: RunRecord): FloorCheck[] {
+  const checks: FloorCheck[] = [];
+  const floor = floorThroughput(run);
+  const phase = (key: string) => run.phases.find((p) => p.key === key);
+  const returning = phase('returning');
+  if (returning && floor) {
+    const r = returning.result;
+    checks.push({ floor: 'returning-user ORCID sign-in ≥ 0.5 × harness', measured: `${f0(r.throughput)}/s = ${(r.throughput / floor).toFixed(2)} × ${f0(floor)}/s`, met: r.throughput >= 0.5 * floor });
+    checks.push({ floor: `returning-user ORCID sign-in p99 < 100 ms at ${returning.vus} users`, measured: `p99 ${f1(r.latency.p99)} ms`, met: r.latency.p99 < 100 });
+    checks.push({ floor: 'returning-user ORCID sign-in: zero errors', measured: `${r.errors} errors`, met: r.errors === 0 });
+  }
+  const priv = phase('private');
+  if (priv && floor) {
+    const r = priv.result;
+    checks.push({ floor: 'first sign-in, private email, to the registration page ≥ 0.4 × harness', measured: `${f0(r.throughput)}/s = ${(r.throughput / floor).toFixed(2)} × harness`, met: r.throughput >= 0.4 * floor });
+  }
+  const pwd = phase('password');
+  if (pwd) {
+    checks.push({ floor: 'password sign-in (argon2id m=19 MiB t=2 p=1) ≥ 150/s', measured: `${f0(pwd.result.throughput)}/s`, met: pwd.result.throughput >= 150 });
+    const eld = pwd.metrics?.eventLoopDelayMs.p99;
+    if (eld != null) checks.push({ floor: 'event-loop delay p99 < 20 ms during password sign-in', measured: `${f1(eld)} ms`, met: eld < 20 });
+  }
+  if (run.database === 'postgresql') {
+    checks.push({ floor: 'idle RSS < 150 MB with PostgreSQL', measured: `${f0(run.idleRss.afterStart / MB)} MB after start`, met: run.idleRss.afterStart < 150 * MB });
+  }
+  if (run.soak && run.soak.length >= 2) {
+    const first = run.soak.find((p) => p.signIns >= 1000) ?? run.soak[0]!;
+    const last = run.soak[run.soak.length - 1]!;
+    checks.push({
+      floor: `RSS after ${last.signIns.toLocaleString('en')} sign-ins within 20% of RSS after ${first.signIns.toLocaleString('en')}`,
+      measured: `${f0(first.rss / MB)} MB → ${f0(last.rss / MB)} MB (${(((last.rss - first.rss) / first.rss) * 100).toFixed(1)}%)`,
+      met: last.rss <= first.rss * 1.2,
+    });
+  }
+  return checks;
+}
+
+/** Markdown: the machine, the table of phases, the floors. */
+export function renderReport(run: RunRecord): string {
+  const floor = floorThroughput(run);
+  const m = run.machine;
+  const lines = [
+    `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB; Node ${m.node}; ${run.database}; ${run.date}.`,
+    `Load average before/after: ${m.loadAverageBefore.map(f1).join(' ')} / ${m.loadAverageAfter.map(f1).join(' ')}. Run took ${f0(run.wallSeconds)} s.`,
+    '',
+    '| flow | against | VUs | flows | flows/s | × floor | p50 ms | p95 ms | p99 ms | errors | event-loop p99 ms | RSS MB | CPU ms/flow (server, postgres) | cores: lanyard / harness / emulator / postgres / bench / other |',
+    '|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|',
+  ];
+  for (const p of run.phases) {
+    const r = p.result;
+    const c = p.cpu;
+    const cores = c ? [c.lanyard, c.harness, c.emulator, c.postgres, c.bench, c.other].map((v) => (v === undefined ? '–' : v.toFixed(2))).join(' / ') : '–';
+    const ratio = floor && p.target === 'lanyard' && (p.key === 'returning' || p.key === 'private') ? (r.throughput / floor).toFixed(2) : '';
+    const eld = p.metrics?.eventLoopDelayMs.p99;
+    // Cores × 1000 / flows per second = CPU milliseconds one flow costs: steadier than flows/s on a busy machine.
+    const perFlow = c && r.throughput > 0 ? `${f1(((c[p.target] ?? 0) * 1000) / r.throughput)}, ${f1(((c.postgres ?? 0) * 1000) / r.throughput)}` : '–';
+    lines.push(
+      `| ${p.label} | ${p.target} | ${p.vus} | ${r.completed} | ${f0(r.throughput)} | ${ratio} | ${f1(r.latency.p50)} | ${f1(r.latency.p95)} | ${f1(r.latency.p99)} | ${r.errors} | ${eld == null ? '–' : f1(eld)} | ${p.metrics ? f0(p.metrics.memory.rss / MB) : '–'} | ${perFlow} | ${cores} |`,
+    );
+  }
+  lines.push('', `Idle RSS of Lanyard: ${f0(run.idleRss.afterStart / MB)} MB after start${run.idleRss.afterLoad ? `, ${f0(run.idleRss.afterLoad / MB)} MB after the load` : ''}.`);
+  if (run.soak) lines.push('', `Soak (RSS by sign-ins): ${run.soak.map((p) => `${p.signIns.toLocaleString('en')}: ${f0(p.rss / MB)} MB (heap ${f0(p.heapUsed / MB)})`).join('; ')}.`);
+  const errs = run.phases.filter((p) => p.result.errors > 0);
+  for (const p of errs) lines.push('', `Errors in ${p.label} (${p.target}): ${Object.entries(p.result.errorKinds).map(([k, n]) => `${n}× ${k}`).join('; ')}`);
+  lines.push('', '| floor (product.md §7) | measured | met |', '|---|---|---|');
+  for (const c of checkFloors(run)) lines.push(`| ${c.floor} | ${c.measured} | ${c.met ? 'yes' : '**no**'} |`);
+  lines.push('', 'Per step (median / p99 ms):');
+  for (const p of run.phases) {
+    lines.push(`- ${p.label} (${p.target}): ${Object.entries(p.result.steps).map(([name, s]) => `${name} ${f1(s.p50)} / ${f1(s.p99)}`).join(', ')}`);
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,250 @@
+// `npm run bench [-- options]` — issue 6: Lanyard's sign-in flows under load beside the bare
+// relying party of product.md §7, on loopback, bounded in users, iterations and time.
+//
+//   --duration S   seconds per timed phase (default 20)      --vus N       virtual users (default 16)
+//   --flows LIST   returning,private,password,token (default all)
+//   --embedded     PGlite inside Lanyard instead of PostgreSQL
+//   --soak         only the memory check: 100,000 returning-user sign-ins, RSS at 1,000 and after
+//   --profile      run Lanyard under --cpu-prof; summarise with `tsx bench/profile-summary.ts FILE`
+//   --pg URL       an existing database on the server to use (default postgres://postgres@127.0.0.1:5432/test)
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../src/config/load.js';
+import { benchFixtures, HARNESS_CLIENT, LANYARD_CLIENT } from './fixtures.js';
+import { findByTokenFlow, tokenRoute } from './flows/find-by-token.js';
+import { harnessFlow } from './flows/harness-orcid.js';
+import { passwordFlow } from './flows/password.js';
+import { privateEmailFlow } from './flows/private-email.js';
+import { enrolFlow, returningOrcidFlow } from './flows/returning-orcid.js';
+import { Child } from './lib/child.js';
+import { cpuBetween, cpuSnapshot } from './lib/cpu.js';
+import { getJson } from './lib/http.js';
+import { type Flow, runPhase } from './load.js';
+import { type PhaseRecord, type ProcessMetrics, type RunRecord, type SoakPoint, checkFloors, renderReport } from './report.js';
+import { dropDatabase, recreateDatabase, seedPasswordAccounts } from './seed.js';
+
+const { values: args } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '20' },
+    vus: { type: 'string', default: '16' },
+    flows: { type: 'string', default: 'returning,private,password,token' },
+    embedded: { type: 'boolean', default: false },
+    soak: { type: 'boolean', default: false },
+    'soak-signins': { type: 'string', default: '100000' },
+    profile: { type: 'boolean', default: false },
+    pg: { type: 'string', default: process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test' },
+  },
+});
+
+const durationMs = Number(args.duration) * 1000;
+const vus = Number(args.vus);
+const flows = new Set(args.flows!.split(',').map((s) => s.trim()));
+const soakSignIns = Number(args['soak-signins']);
+if (!(durationMs > 0 && durationMs <= 600_000) || !(vus >= 1 && vus <= 256) || !(soakSignIns >= 1000 && soakSignIns <= 1_000_000)) {
+  console.error('bench: --duration must be 1–600 s, --vus 1–256, --soak-signins 1,000–1,000,000');
+  process.exit(2);
+}
+const warmupMs = Math.min(3000, durationMs / 4);
+const BENCH_DB = 'lanyard_bench';
+const RESULTS = resolve('bench/results');
+const RETURNING_USERS = 500;
+const PASSWORD_ACCOUNTS = 256;
+
+const log = (msg: string) => process.stdout.write(`[bench ${((performance.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${msg}\n`);
+const t0 = performance.now();
+const children: Child[] = [];
+const work = mkdtempSync(join(tmpdir(), 'lanyard-bench-'));
+
+/** Whatever happens, the run ends: a watchdog well past the planned phases stops everything. */
+const plannedMs = args.soak ? 60 * 60_000 : (flows.size * 2 + 2) * (durationMs + warmupMs) + 10 * 60_000;
+const watchdog = setTimeout(() => {
+  console.error(`bench: still running after ${plannedMs / 1000} s; stopping`);
+  void cleanup().finally(() => process.exit(1));
+}, plannedMs);
+watchdog.unref();
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((r) => server.close(() => r()));
+  return port;
+}
+
+let cleaned = false;
+async function cleanup(): Promise<void> {
+  if (cleaned) return;
+  cleaned = true;
+  await Promise.all(children.map((c) => c.stop().catch(() => null)));
+  if (!args.embedded) await dropDatabase(args.pg!, BENCH_DB).catch(() => undefined);
+  rmSync(work, { recursive: true, force: true });
+}
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void cleanup().finally(() => process.exit(130)));
+
+async function main(): Promise<void> {
+  const loadBefore = loadavg();
+  const [lanyardPort, harnessPort, emulatorPort] = [await freePort(), await freePort(), await freePort()];
+  const lanyardUrl = `http://127.0.0.1:${lanyardPort}`;
+  const harnessUrl = `http://127.0.0.1:${harnessPort}`;
+
+  // Enough first-time users that the private-email phase rarely repeats one (it wraps if it must).
+  const privateCount = Math.max(2000, Math.ceil(((durationMs + warmupMs) / 1000) * 600));
+  const { fixtures, users } = benchFixtures({ lanyardUrl, harnessUrl, returning: RETURNING_USERS, privateEmail: privateCount });
+  const fixturesFile = join(work, 'fixtures.json');
+  writeFileSync(fixturesFile, JSON.stringify(fixtures));
+
+  log(`ORCID emulator: ${users.returning.length} returning + ${users.privateEmail.length} private-email users`);
+  const emulator = await Child.start('emulator', { entry: 'src/emulator/orcid/main.ts', args: ['--port', String(emulatorPort), '--fixtures', fixturesFile], ready: /site \/ issuer\s+\S+/ });
+  children.push(emulator);
+  const siteUrl = emulator.match(/site \/ issuer\s+(\S+)/);
+
+  const databaseUrl = args.embedded ? null : await recreateDatabase(args.pg!, BENCH_DB);
+  const lanyardEnv: Record<string, string> = {
+    LANYARD_PORT: String(lanyardPort),
+    LANYARD_HOST: '127.0.0.1',
+    LANYARD_PUBLIC_URL: lanyardUrl,
+    ...(databaseUrl ? { LANYARD_DATABASE_URL: databaseUrl, LANYARD_REQUIRE_SMTP: 'false' } : { LANYARD_DATA_DIR: join(work, 'data') }),
+    LANYARD_SECRET_KEY: 'b'.repeat(64),
+    LANYARD_LOG_LEVEL: 'warn',
+    LANYARD_METRICS: 'true',
+    // One client address sends everything: the per-IP limits would otherwise measure the limiter.
+    LANYARD_RATE_SIGNIN_PER_MINUTE: '100000',
+    LANYARD_RATE_TOKEN_PER_MINUTE: '100000',
+    LANYARD_ORCID_ENV: 'emulator',
+    LANYARD_ORCID_SITE_URL: siteUrl,
+    LANYARD_ORCID_API_URL: `${siteUrl}/member-api`,
+    LANYARD_ORCID_CLIENT_ID: LANYARD_CLIENT.clientId,
+    LANYARD_ORCID_CLIENT_SECRET: LANYARD_CLIENT.clientSecret,
+  };
+  log(`database: ${databaseUrl ? `PostgreSQL ${BENCH_DB} (fresh)` : 'embedded PGlite (fresh)'}; seeding ${PASSWORD_ACCOUNTS} password accounts`);
+  const passwordEmails = await seedPasswordAccounts(loadConfig(lanyardEnv), PASSWORD_ACCOUNTS);
+
+  const harness = await Child.start('harness', {
+    entry: 'bench/harness.ts',
+    env: { HARNESS_PORT: String(harnessPort), HARNESS_SITE_URL: siteUrl, HARNESS_API_URL: `${siteUrl}/member-api`, HARNESS_CLIENT_ID: HARNESS_CLIENT.clientId, HARNESS_CLIENT_SECRET: HARNESS_CLIENT.clientSecret, ...(databaseUrl ? { HARNESS_DATABASE_URL: databaseUrl } : {}) },
+    ready: /harness listening/,
+  });
+  children.push(harness);
+
+  const profileDir = join(RESULTS, 'profiles');
+  if (args.profile) mkdirSync(profileDir, { recursive: true });
+  const lanyard = await Child.start('lanyard', {
+    entry: 'src/main.ts',
+    nodeArgs: args.profile ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [],
+    env: lanyardEnv,
+    ready: /Lanyard is running at/,
+  });
+  children.push(lanyard);
+  const pids = { lanyard: lanyard.pid, harness: harness.pid, emulator: emulator.pid, bench: process.pid };
+  const metricsOf = (target: 'lanyard' | 'harness') => getJson<ProcessMetrics>(`${target === 'lanyard' ? lanyardUrl : harnessUrl}/metrics`);
+  const resetMetrics = (target: 'lanyard' | 'harness') => fetch(`${target === 'lanyard' ? lanyardUrl : harnessUrl}/metrics/reset`, { method: 'POST' });
+
+  await new Promise((r) => setTimeout(r, 2000));
+  const idleAfterStart = (await metricsOf('lanyard')).memory.rss;
+  log(`Lanyard up (pid ${lanyard.pid}), idle RSS ${(idleAfterStart / 2 ** 20).toFixed(0)} MB`);
+
+  const phases: PhaseRecord[] = [];
+  const measure = async (key: string, label: string, target: 'lanyard' | 'harness', flow: Flow) => {
+    await runPhase(flow, { vus, durationMs: warmupMs });
+    await resetMetrics(target);
+    const before = cpuSnapshot(pids, BENCH_DB);
+    // CLOCK_MONOTONIC in µs, the clock of V8's .cpuprofile timestamps: profile-summary.ts cuts the phase out by it.
+    const startUs = Number(process.hrtime.bigint() / 1000n);
+    const result = await runPhase(flow, { vus, durationMs });
+    const window = { startUs, endUs: Number(process.hrtime.bigint() / 1000n) };
+    const cpu = cpuBetween(before, cpuSnapshot(pids, BENCH_DB));
+    const metrics = await metricsOf(target);
+    phases.push({ key, label, target, vus, result, metrics, cpu, window });
+    log(`${label} (${target}): ${result.completed} flows, ${result.throughput.toFixed(0)}/s, p50 ${result.latency.p50.toFixed(1)} p99 ${result.latency.p99.toFixed(1)} ms, ${result.errors} errors`);
+    if (result.errors) log(`  errors: ${JSON.stringify(result.errorKinds)}`);
+  };
+
+  log(`enrolling ${users.returning.length} returning users (first sign-in + create account), ${vus} at a time`);
+  const enrol = await runPhase(enrolFlow(lanyardUrl, users.returning), { vus, durationMs: 10 * 60_000, maxIterations: users.returning.length });
+  if (enrol.errors) throw new Error(`enrolment failed: ${JSON.stringify(enrol.errorKinds)}`);
+  log(`enrolled in ${(enrol.elapsedMs / 1000).toFixed(1)} s`);
+
+  let soak: SoakPoint[] | null = null;
+  let tokens: string[] = [];
+  if (args.soak) {
+    soak = await runSoak(returningOrcidFlow(lanyardUrl, users.returning), () => metricsOf('lanyard'));
+  } else {
+    const harnessPhase = () => measure('harness', 'bare relying party (floor)', 'harness', harnessFlow(harnessUrl, users.returning));
+    await harnessPhase();
+    if (flows.has('returning')) await measure('returning', '(a) returning-user ORCID sign-in', 'lanyard', returningOrcidFlow(lanyardUrl, users.returning));
+    if (flows.has('private')) await measure('private', '(b) first sign-in, private email', 'lanyard', privateEmailFlow(lanyardUrl, users.privateEmail, tokens));
+    await harnessPhase();
+    if (flows.has('password')) await measure('password', '(c) password sign-in', 'lanyard', passwordFlow(lanyardUrl, passwordEmails));
+    if (flows.has('token')) {
+      if (tokens.length === 0) {
+        await runPhase(privateEmailFlow(lanyardUrl, users.privateEmail, tokens), { vus, durationMs: 60_000, maxIterations: 500 });
+      }
+      tokens = tokens.slice(0, 5000);
+      const route = await tokenRoute(lanyardUrl, tokens[0]!);
+      const label = route === 'api' ? '(d) findByToken (REST API)' : '(d) token lookup: GET /external-login/:token (API route not there yet)';
+      await measure('token', label, 'lanyard', findByTokenFlow(lanyardUrl, tokens, route));
+    }
+  }
+
+  await new Promise((r) => setTimeout(r, 2000));
+  const idleAfterLoad = (await metricsOf('lanyard')).memory.rss;
+  const run: RunRecord = {
+    date: new Date().toISOString(),
+    machine: {
+      cpu: cpus()[0]?.model.trim() ?? 'unknown',
+      cores: availableParallelism(),
+      memoryGiB: Math.round(totalmem() / 2 ** 30),
+      node: process.version,
+      loadAverageBefore: loadBefore,
+      loadAverageAfter: loadavg(),
+    },
+    database: databaseUrl ? 'postgresql' : 'embedded (PGlite)',
+    settings: { vus, durationSeconds: durationMs / 1000, warmupSeconds: warmupMs / 1000, returningUsers: users.returning.length, privateEmailUsers: users.privateEmail.length, passwordAccounts: PASSWORD_ACCOUNTS },
+    idleRss: { afterStart: idleAfterStart, afterLoad: idleAfterLoad },
+    phases,
+    soak,
+    wallSeconds: (performance.now() - t0) / 1000,
+  };
+  mkdirSync(RESULTS, { recursive: true });
+  const stamp = run.date.replace(/[:.]/g, '-');
+  const file = join(RESULTS, `${args.soak ? 'soak' : 'bench'}-${stamp}.json`);
+  writeFileSync(file, JSON.stringify(run, null, 2));
+  const report = renderReport(run);
+  writeFileSync(file.replace(/\.json$/, '.md'), `${report}\n`);
+  process.stdout.write(`\n${report}\n\nSaved ${file} (and .md).\n`);
+  if (args.profile) log(`CPU profile of Lanyard: ${profileDir} (written when Lanyard exits). Summarise: npx tsx bench/profile-summary.ts <file>`);
+  const missed = checkFloors(run).filter((c) => !c.met).length;
+  if (missed) log(`${missed} floor(s) of product.md §7 not met (see docs/performance.md)`);
+}
+
+/** 1,000 sign-ins, RSS; then on to `soakSignIns`, RSS every tenth; each reading after a 2 s pause. */
+async function runSoak(flow: Flow, metrics: () => Promise<ProcessMetrics>): Promise<SoakPoint[]> {
+  const points: SoakPoint[] = [];
+  const marks = [1000, ...Array.from({ length: 10 }, (_, i) => Math.round(((i + 1) * soakSignIns) / 10))].filter((n, i, a) => n >= 1000 && a.indexOf(n) === i);
+  let done = 0;
+  for (const mark of marks) {
+    const r = await runPhase(flow, { vus, durationMs: 30 * 60_000, maxIterations: mark - done });
+    done += r.completed;
+    if (r.errors) log(`soak errors: ${JSON.stringify(r.errorKinds)}`);
+    await new Promise((res) => setTimeout(res, 2000));
+    const m = await metrics();
+    points.push({ signIns: done, rss: m.memory.rss, heapUsed: m.memory.heapUsed ?? 0 });
+    log(`soak: ${done.toLocaleString('en')} sign-ins (${r.throughput.toFixed(0)}/s), RSS ${(m.memory.rss / 2 ** 20).toFixed(0)} MB, heap ${((m.memory.heapUsed ?? 0) / 2 ** 20).toFixed(0)} MB`);
+  }
+  return points;
+}
+
+try {
+  await main();
+} catch (e) {
+  console.error(`bench failed: ${(e as Error).stack ?? e}`);
+  for (const c of children) console.error(`--- last output of ${c.name} ---\n${c.output.slice(-3000)}`);
+  process.exitCode = 1;
+} finally {
+  await cleanup();
+  log('done; every process it started has stopped');
+  clearTimeout(watchdog);
+}
