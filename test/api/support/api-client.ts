@@ -100,9 +100,15 @@ export class ApiClient {
 /** The token in a `/external-login/{token}` or `/review-account/{token}` location or mailed link. */
 export const tokenIn = (location: string) => new URL(location, 'http://x').pathname.split('/').pop()!;
 
-/** The token of the first mail to `to` whose link contains `path`, waiting for it. */
+const handedOut = new Set<string>();
+
+/** The token of the next mail to `to` whose link contains `path` (each mailed token is handed out once), waiting for it. */
 export async function mailedToken(app: TestApp, to: string, path: '/external-login/' | '/review-account/' | '/register/' | '/forgot/'): Promise<string> {
-  return tokenIn(linkIn(await app.mail.waitFor(to, (m) => m.text.includes(path)), path));
+  const tokenOf = (text: string) => tokenIn(linkIn({ text } as Parameters<typeof linkIn>[0], path));
+  const mail = await app.mail.waitFor(to, (m) => m.text.includes(path) && !handedOut.has(tokenOf(m.text)));
+  const token = tokenOf(mail.text);
+  handedOut.add(token);
+  return token;
 }
 
 /**
