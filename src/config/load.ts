@@ -64,7 +64,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Sour
       }
     }),
     trustProxy: r.bool('TRUST_PROXY', false),
-    redisUrl: r.optional('REDIS_URL', (v) => v),
+    redisUrl: r.optional('REDIS_URL', (v) => {
+      if (!/^rediss?:\/\//.test(v)) throw fix('REDIS_URL', `must be a redis:// URL, got "${v}"`, 'use redis://host:6379, or unset it to keep rate limits in each process');
+      return v;
+    }),
+    redisPrefix: r.str('REDIS_PREFIX', 'lanyard:'),
     tokenTtl: {
       EXTERNAL: ttl('EXTERNAL', 3600),
       VALIDATION: ttl('VALIDATION', 3600),

@@ -40,6 +40,8 @@ export interface Config {
   allowedRedirectOrigins: string[];
   trustProxy: boolean;
   redisUrl: string | null;
+  /** Prefix of Lanyard's Redis keys, so several deployments can share one Redis. */
+  redisPrefix: string;
   /** Lifetime in seconds of each registration type's token. */
   tokenTtl: Record<RegistrationType, number>;
   sessionTtlSeconds: number;

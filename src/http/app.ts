@@ -1,6 +1,7 @@
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import rateLimit from '@fastify/rate-limit';
+import { Redis } from 'ioredis';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, {
   type FastifyBaseLogger,
@@ -45,7 +46,18 @@ export async function buildHttpApp(lanyard: Lanyard, opts: HttpOptions = {}): Pr
 
   await app.register(cookie);
   await app.register(formbody, { bodyLimit: 64 * 1024 });
-  await app.register(rateLimit, { global: false, errorResponseBuilder: (_req, ctx) => Object.assign(new Error('rate limited'), { statusCode: 429, ttl: ctx.ttl }) });
+  // In memory by default; with LANYARD_REDIS_URL every process counts against the same limits.
+  // If Redis fails, sign-in keeps working without the shared limit (fail open) and the error is logged.
+  const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 2000 }) : undefined;
+  if (redis) {
+    redis.on('error', (e: Error) => lanyard.log.warn({ err: e.message }, 'redis unavailable: rate limits fall back to no shared limit'));
+    app.addHook('onClose', async () => void (await redis.quit().catch(() => redis.disconnect())));
+  }
+  await app.register(rateLimit, {
+    global: false,
+    ...(redis ? { redis, nameSpace: `${config.redisPrefix}rate:`, skipOnError: true } : {}),
+    errorResponseBuilder: (_req, ctx) => Object.assign(new Error('rate limited'), { statusCode: 429, ttl: ctx.ttl }),
+  });
 
   app.decorateRequest('locale', 'en');
   app.decorateRequest('t', null as never);
