@@ -51,24 +51,33 @@ export async function createTestApp(backend: Backend, env: Record<string, string
     orcid.state.addClient({ clientId: TEST_ORCID_CLIENT.clientId, clientSecret: TEST_ORCID_CLIENT.clientSecret, redirectUris: [env.LANYARD_PUBLIC_URL ?? PUBLIC_URL], member: true });
     env = { LANYARD_ORCID_SITE_URL: orcid.siteUrl, LANYARD_ORCID_API_URL: orcid.memberApiUrl, LANYARD_ORCID_CLIENT_ID: TEST_ORCID_CLIENT.clientId, LANYARD_ORCID_CLIENT_SECRET: TEST_ORCID_CLIENT.clientSecret, ...env };
   }
-  const pg = backend === 'postgres' ? await freshPostgresDatabase() : null;
-  const config = loadConfig({ ...testEnv(mail.url), ...(pg ? { LANYARD_DATABASE_URL: pg.url } : {}), ...env });
-  if (!pg) config.dataDir = 'memory://';
-  const clock = new TestClock();
-  const server = await createServer(config, { clock, log: createLogger(config.logLevel), mailPollMs: 100 });
-  return {
-    ...server,
-    backend,
-    orcid,
-    config,
-    clock,
-    mail,
-    browser: () => new Browser(server.app, PUBLIC_URL),
-    async close() {
-      await server.close();
-      await mail.stop();
-      await orcid?.close();
-      await pg?.drop();
-    },
-  };
+  let pg: Awaited<ReturnType<typeof freshPostgresDatabase>> | null = null;
+  try {
+    pg = backend === 'postgres' ? await freshPostgresDatabase() : null;
+    const config = loadConfig({ ...testEnv(mail.url), ...(pg ? { LANYARD_DATABASE_URL: pg.url } : {}), ...env });
+    if (!pg) config.dataDir = 'memory://';
+    const clock = new TestClock();
+    const server = await createServer(config, { clock, log: createLogger(config.logLevel), mailPollMs: 100 });
+    return {
+      ...server,
+      backend,
+      orcid,
+      config,
+      clock,
+      mail,
+      browser: () => new Browser(server.app, PUBLIC_URL),
+      async close() {
+        await server.close();
+        await mail.stop();
+        await orcid?.close();
+        await pg?.drop();
+      },
+    };
+  } catch (e) {
+    // What did start must stop, or its listening sockets keep the test process alive for ever.
+    await mail.stop();
+    await orcid?.close();
+    await pg?.drop();
+    throw e;
+  }
 }
