@@ -4,6 +4,7 @@ import { PASSWORD, seedAccount, signedInBrowser } from '../support/accounts.js';
 import { expectNoChange } from '../support/db-snapshot.js';
 import { assertRefused } from '../support/refusals.js';
 import { forEachBackend } from '../support/suite.js';
+import { browserOn } from '../support/pages.js';
 
 const NEW_PASSWORD = 'another long secret';
 
@@ -20,8 +21,7 @@ forEachBackend('change password on /profile', (ctx) => {
 
     assert.equal((await here.get('/profile')).status, 200, 'the session that changed it was signed out');
     assert.equal((await elsewhere.get('/profile')).status, 302, 'another session survived the change');
-    const login = app.browser();
-    await login.get('/login');
+    const login = await browserOn(app, '/login');
     assertRefused(await login.post('/login', { email: account.email, password: PASSWORD }), 401, 'INVALID_CREDENTIALS');
     await signedInBrowser(app, account.email, NEW_PASSWORD);
     await app.mail.waitFor(account.email, (m) => /password was changed/.test(m.subject));
@@ -43,8 +43,7 @@ forEachBackend('change password on /profile', (ctx) => {
   });
 
   test('without a session → 401 AUTH_REQUIRED, nothing changed', async () => {
-    const browser = ctx().browser();
-    await browser.get('/login');
+    const browser = await browserOn(ctx(), '/login');
     assertRefused(await expectNoChange(ctx().lanyard.db, () => browser.post('/profile/password', { current: PASSWORD, password: NEW_PASSWORD })), 401, 'AUTH_REQUIRED');
   });
 });

@@ -5,6 +5,7 @@ import { seedAccount, uniqueEmail } from '../support/accounts.js';
 import { countRows } from '../support/db-snapshot.js';
 import { forEachBackend } from '../support/suite.js';
 import type { TestApp } from '../support/test-app.js';
+import { browserOn } from '../support/pages.js';
 
 /** What an observer of the response can compare: status, target, body and which cookies were set. */
 const visible = (page: Page) => ({
@@ -15,9 +16,7 @@ const visible = (page: Page) => ({
 });
 
 async function ask(app: TestApp, page: '/register' | '/forgot', email: string) {
-  const browser = app.browser();
-  await browser.get(page);
-  return visible(await browser.post(page, { email }));
+  return visible(await (await browserOn(app, page)).post(page, { email }));
 }
 
 const mailsTo = (app: TestApp, email: string) => countRows(app.lanyard.db, 'email_outbox', ['to_address', email]);

@@ -4,6 +4,7 @@ import { mailedLink, PASSWORD, seedAccount, sessionCookie, signedInBrowser } fro
 import { countRows, expectNoChange } from '../support/db-snapshot.js';
 import { assertRefused } from '../support/refusals.js';
 import { forEachBackend } from '../support/suite.js';
+import { browserOn } from '../support/pages.js';
 
 const NEW_PASSWORD = 'a brand new secret';
 
@@ -15,8 +16,7 @@ forEachBackend('forgotten password', (ctx) => {
     const phone = await signedInBrowser(app, account.email);
 
     const link = await mailedLink(app, '/forgot', account.email);
-    const browser = app.browser();
-    assert.equal((await browser.get(link)).status, 200);
+    const browser = await browserOn(app, link);
     const done = await browser.post(link, { password: NEW_PASSWORD, passwordConfirm: NEW_PASSWORD });
     assert.equal(done.status, 303);
     assert.equal(done.location, '/profile');
@@ -27,8 +27,7 @@ forEachBackend('forgotten password', (ctx) => {
     const live = await app.lanyard.db.selectFrom('session').select('id').where('account_id', '=', account.id).where('revoked_at', 'is', null).execute();
     assert.equal(live.length, 1);
 
-    const oldPassword = app.browser();
-    await oldPassword.get('/login');
+    const oldPassword = await browserOn(app, '/login');
     assert.equal((await oldPassword.post('/login', { email: account.email, password: PASSWORD })).status, 401);
     await signedInBrowser(app, account.email, NEW_PASSWORD);
 
@@ -40,8 +39,7 @@ forEachBackend('forgotten password', (ctx) => {
   test('different passwords in the two fields → 400, nothing changed, the link still works', async () => {
     const account = await seedAccount(ctx().lanyard);
     const link = await mailedLink(ctx(), '/forgot', account.email);
-    const browser = ctx().browser();
-    await browser.get(link);
+    const browser = await browserOn(ctx(), link);
     const page = await expectNoChange(ctx().lanyard.db, () => browser.post(link, { password: NEW_PASSWORD, passwordConfirm: `${NEW_PASSWORD}!` }));
     assertRefused(page, 400, 'VALIDATION_FAILED');
     assert.equal((await browser.post(link, { password: NEW_PASSWORD, passwordConfirm: NEW_PASSWORD })).status, 303);
@@ -50,8 +48,7 @@ forEachBackend('forgotten password', (ctx) => {
   test('a too-short new password → 400 PASSWORD_TOO_WEAK, nothing changed', async () => {
     const account = await seedAccount(ctx().lanyard);
     const link = await mailedLink(ctx(), '/forgot', account.email);
-    const browser = ctx().browser();
-    await browser.get(link);
+    const browser = await browserOn(ctx(), link);
     const page = await expectNoChange(ctx().lanyard.db, () => browser.post(link, { password: 'short', passwordConfirm: 'short' }));
     assertRefused(page, 400, 'PASSWORD_TOO_WEAK');
   });

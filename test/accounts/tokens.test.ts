@@ -4,6 +4,7 @@ import { mailedLink, PASSWORD, seedAccount, uniqueEmail } from '../support/accou
 import { countRows, expectNoChange } from '../support/db-snapshot.js';
 import { assertRefused } from '../support/refusals.js';
 import { forEachBackend } from '../support/suite.js';
+import { browserOn } from '../support/pages.js';
 
 const names = { givenName: 'Grace', familyName: 'Hopper', password: PASSWORD, passwordConfirm: PASSWORD };
 const reset = { password: 'a brand new secret', passwordConfirm: 'a brand new secret' };
@@ -11,12 +12,7 @@ const reset = { password: 'a brand new secret', passwordConfirm: 'a brand new se
 forEachBackend('mailed tokens are checked on every use', (ctx) => {
   const unchanged = <T>(action: () => Promise<T>) => expectNoChange(ctx().lanyard.db, action);
 
-  /** A browser showing the form behind `link` (so it holds a CSRF token for the later submit). */
-  const openForm = async (link: string) => {
-    const browser = ctx().browser();
-    assert.equal((await browser.get(link)).status, 200);
-    return browser;
-  };
+  const openForm = (link: string) => browserOn(ctx(), link);
 
   test('a REGISTER link older than 24 h → 401 TOKEN_EXPIRED, on opening and on submitting', async () => {
     const email = uniqueEmail('late');

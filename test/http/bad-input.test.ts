@@ -3,6 +3,7 @@ import type { Browser } from '../support/browser.js';
 import { expectNoChange } from '../support/db-snapshot.js';
 import { assertRefused } from '../support/refusals.js';
 import { forEachBackend } from '../support/suite.js';
+import { browserOn } from '../support/pages.js';
 
 const form = { 'content-type': 'application/x-www-form-urlencoded' };
 
@@ -11,12 +12,7 @@ const postRaw = (browser: Browser, url: string, fields: Record<string, string>, 
   browser.request('POST', url, new URLSearchParams(fields).toString(), headers);
 
 forEachBackend('bad input is refused with a stable code and changes nothing', (ctx) => {
-  /** A browser that has loaded `page`, so its next post carries a valid CSRF field. */
-  const on = async (page: string) => {
-    const browser = ctx().browser();
-    await browser.get(page);
-    return browser;
-  };
+  const on = (page: string) => browserOn(ctx(), page);
   const unchanged = <T>(action: () => Promise<T>) => expectNoChange(ctx().lanyard.db, action);
 
   test('malformed email on /register → 400 INVALID_EMAIL', async () => {

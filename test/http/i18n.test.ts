@@ -4,6 +4,7 @@ import type { Page } from '../support/browser.js';
 import { uniqueEmail } from '../support/accounts.js';
 import { assertRefused } from '../support/refusals.js';
 import { forEachBackend } from '../support/suite.js';
+import { browserOn } from '../support/pages.js';
 
 const language = (page: Page) => page.body.match(/<html lang="([a-z]+)">/)?.[1];
 
@@ -38,8 +39,7 @@ forEachBackend('English and German', (ctx) => {
 
   test('the mail of a German sign-up is in German', async () => {
     const email = uniqueEmail('deutsch');
-    const browser = ctx().browser();
-    await browser.get('/register?lang=de');
+    const browser = await browserOn(ctx(), '/register?lang=de');
     assert.equal((await browser.post('/register', { email })).status, 303);
     const mail = await ctx().mail.waitFor(email);
     assert.equal(mail.subject, 'Ihr Lanyard-Konto anlegen');

@@ -4,14 +4,14 @@ import { PASSWORD, seedAccount } from '../support/accounts.js';
 import { countRows, expectNoChange } from '../support/db-snapshot.js';
 import { assertRefused } from '../support/refusals.js';
 import { forEachBackend } from '../support/suite.js';
+import { browserOn } from '../support/pages.js';
 
 forEachBackend(
   'sign-in rate limit',
   (ctx) => {
     test('after 3 attempts in a minute the 4th is 429 RATE_LIMITED, even with the right password, and changes nothing', async () => {
       const account = await seedAccount(ctx().lanyard);
-      const browser = ctx().browser();
-      await browser.get('/login');
+      const browser = await browserOn(ctx(), '/login');
       for (let i = 0; i < 3; i++) assertRefused(await browser.post('/login', { email: account.email, password: `guess number ${i}` }), 401, 'INVALID_CREDENTIALS');
       const limited = await expectNoChange(ctx().lanyard.db, () => browser.post('/login', { email: account.email, password: PASSWORD }));
       assertRefused(limited, 429, 'RATE_LIMITED');
@@ -25,11 +25,7 @@ forEachBackend(
 forEachBackend(
   'per-address mail limit',
   (ctx) => {
-    const forgot = async (email: string) => {
-      const browser = ctx().browser();
-      await browser.get('/forgot');
-      return browser.post('/forgot', { email });
-    };
+    const forgot = async (email: string) => (await browserOn(ctx(), '/forgot')).post('/forgot', { email });
     const queued = (email: string) => countRows(ctx().lanyard.db, 'email_outbox', ['to_address', email]);
 
     test('an address gets at most 2 mails an hour, the answer does not change, other addresses are unaffected', async () => {

@@ -8,6 +8,7 @@ import { setPasswordHash } from '../../src/stores/identities.js';
 import type { Browser } from './browser.js';
 import { linkIn } from './mail-catcher.js';
 import type { TestApp } from './test-app.js';
+import { browserOn } from './pages.js';
 
 export const PASSWORD = 'correct horse battery';
 
@@ -38,9 +39,7 @@ export const sessionCookie = (app: TestApp, browser: Browser) => browser.cookie(
  */
 export async function mailedLink(app: TestApp, page: '/register' | '/forgot', email: string, linkPath = `${page}/`): Promise<string> {
   const earlier = new Set(app.mail.messages);
-  const browser = app.browser();
-  await browser.get(page);
-  const sent = await browser.post(page, { email });
+  const sent = await (await browserOn(app, page)).post(page, { email });
   assert.equal(sent.status, 303, `asking for a link failed: ${sent.body.slice(0, 200)}`);
   return linkIn(await app.mail.waitFor(email, (m) => !earlier.has(m)), linkPath);
 }
