@@ -52,6 +52,7 @@ const BENCH_DB = 'lanyard_bench';
 const RESULTS = resolve('bench/results');
 const RETURNING_USERS = 500;
 const PASSWORD_ACCOUNTS = 256;
+const IDLE_SETTLE_MS = 8000;
 
 const log = (msg: string) => process.stdout.write(`[bench ${((performance.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${msg}\n`);
 const t0 = performance.now();
@@ -142,7 +143,8 @@ async function main(): Promise<void> {
   const metricsOf = (target: 'lanyard' | 'harness') => getJson<ProcessMetrics>(`${target === 'lanyard' ? lanyardUrl : harnessUrl}/metrics`);
   const resetMetrics = (target: 'lanyard' | 'harness') => fetch(`${target === 'lanyard' ? lanyardUrl : harnessUrl}/metrics/reset`, { method: 'POST' });
 
-  await new Promise((r) => setTimeout(r, 2000));
+  // Idle: start-up (migrations, module loading) done and its garbage given time to be collected.
+  await new Promise((r) => setTimeout(r, IDLE_SETTLE_MS));
   const idleAfterStart = (await metricsOf('lanyard')).memory.rss;
   log(`Lanyard up (pid ${lanyard.pid}), idle RSS ${(idleAfterStart / 2 ** 20).toFixed(0)} MB`);
 
@@ -189,7 +191,7 @@ async function main(): Promise<void> {
     }
   }
 
-  await new Promise((r) => setTimeout(r, 2000));
+  await new Promise((r) => setTimeout(r, IDLE_SETTLE_MS));
   const idleAfterLoad = (await metricsOf('lanyard')).memory.rss;
   const run: RunRecord = {
     date: new Date().toISOString(),

@@ -57,7 +57,21 @@ export class Browser {
     return this.request('POST', url, new URLSearchParams(form).toString(), { 'content-type': 'application/x-www-form-urlencoded' });
   }
 
-  request(method: string, url: string, body?: string, headers: Record<string, string> = {}): Promise<Response> {
+  /**
+   * A request on a kept-alive socket that the server closed just then fails with ECONNRESET before
+   * any answer; browsers resend it on a new connection, and so does this (once, as Node advises
+   * with `reusedSocket`). Anything else is an error of the flow.
+   */
+  async request(method: string, url: string, body?: string, headers: Record<string, string> = {}): Promise<Response> {
+    try {
+      return await this.send(method, url, body, headers);
+    } catch (e) {
+      if ((e as { reusedSocket?: boolean }).reusedSocket && (e as NodeJS.ErrnoException).code === 'ECONNRESET') return this.send(method, url, body, headers);
+      throw e;
+    }
+  }
+
+  private send(method: string, url: string, body: string | undefined, headers: Record<string, string>): Promise<Response> {
     const target = new URL(url);
     const origin = target.origin;
     const cookie = this.jar.header(origin);
@@ -96,7 +110,7 @@ export class Browser {
         },
       );
       req.on('timeout', () => req.destroy(new Error(`${method} ${target.pathname}: no answer within ${TIMEOUT_MS} ms`)));
-      req.on('error', reject);
+      req.on('error', (e) => reject(Object.assign(e, { reusedSocket: req.reusedSocket })));
       req.end(body);
     });
   }
