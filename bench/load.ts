@@ -39,7 +39,33 @@ export interface PhaseResult {
 
 const ERROR_KINDS_KEPT = 8;
 
-export async function runPhase(flow: Flow, opts: PhaseOptions): Promise<PhaseResult> {
+/** A phase's result with its raw samples, so slices of one flow can be merged (see `mergeSlices`). */
+export interface RawPhase extends PhaseResult {
+  raw: { latencies: number[]; steps: Map<string, number[]> };
+}
+
+/** One result from several slices of the same flow: counts and samples added, percentiles recomputed. */
+export function mergeSlices(slices: RawPhase[]): PhaseResult {
+  const latencies = slices.flatMap((s) => s.raw.latencies);
+  const steps = new Map<string, number[]>();
+  const errorKinds: Record<string, number> = {};
+  for (const s of slices) {
+    for (const [name, list] of s.raw.steps) steps.set(name, [...(steps.get(name) ?? []), ...list]);
+    for (const [k, n] of Object.entries(s.errorKinds)) errorKinds[k] = (errorKinds[k] ?? 0) + n;
+  }
+  const elapsedMs = slices.reduce((a, s) => a + s.elapsedMs, 0);
+  return {
+    completed: latencies.length,
+    errors: slices.reduce((a, s) => a + s.errors, 0),
+    errorKinds,
+    elapsedMs,
+    throughput: latencies.length / (elapsedMs / 1000),
+    latency: summarize(latencies),
+    steps: Object.fromEntries([...steps].map(([name, list]) => [name, summarize(list)])),
+  };
+}
+
+export async function runPhase(flow: Flow, opts: PhaseOptions): Promise<RawPhase> {
   const latencies: number[] = [];
   const stepLatencies = new Map<string, number[]>();
   const errorKinds: Record<string, number> = {};
@@ -83,5 +109,6 @@ export async function runPhase(flow: Flow, opts: PhaseOptions): Promise<PhaseRes
     throughput: latencies.length / (elapsedMs / 1000),
     latency: summarize(latencies),
     steps: Object.fromEntries([...stepLatencies].map(([name, list]) => [name, summarize(list)])),
+    raw: { latencies, steps: stepLatencies },
   };
 }

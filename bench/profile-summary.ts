@@ -23,12 +23,12 @@ if (!file) {
   process.exit(2);
 }
 const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
-let window = { startUs: -Infinity, endUs: Infinity };
+let windows = [{ startUs: -Infinity, endUs: Infinity }];
 if (resultsFile && phaseKey) {
-  const run = JSON.parse(readFileSync(resultsFile, 'utf8')) as { phases: { key: string; window: { startUs: number; endUs: number } }[] };
+  const run = JSON.parse(readFileSync(resultsFile, 'utf8')) as { phases: { key: string; windows: { startUs: number; endUs: number }[] }[] };
   const phase = run.phases.find((p) => p.key === phaseKey);
   if (!phase) throw new Error(`no phase ${phaseKey} in ${resultsFile}`);
-  window = phase.window;
+  windows = phase.windows;
 }
 
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
@@ -56,7 +56,7 @@ let total = 0;
 let t = profile.startTime;
 for (let i = 0; i < profile.samples.length; i++) {
   t += profile.timeDeltas[i]!;
-  if (t < window.startUs || t > window.endUs) continue;
+  if (!windows.some((w) => t >= w.startUs && t <= w.endUs)) continue;
   const dt = profile.timeDeltas[i + 1] ?? 0; // a sample stands for the time until the next one
   const node = byId.get(profile.samples[i]!)!;
   if (node.callFrame.functionName === '(idle)') continue;

@@ -15,8 +15,8 @@ export interface PhaseRecord {
   metrics: ProcessMetrics | null;
   /** Cores used during the phase, by process (see lib/cpu.ts). */
   cpu: Record<string, number> | null;
-  /** The timed phase on CLOCK_MONOTONIC, µs (for cutting it out of a CPU profile). */
-  window: { startUs: number; endUs: number };
+  /** The timed slices on CLOCK_MONOTONIC, µs (for cutting them out of a CPU profile). */
+  windows: { startUs: number; endUs: number }[];
 }
 
 export interface SoakPoint {
@@ -46,10 +46,9 @@ const MB = 1024 * 1024;
 const f1 = (n: number) => n.toFixed(1);
 const f0 = (n: number) => n.toFixed(0);
 
-/** The harness's throughput: the mean of its phases, which run before and after Lanyard's ORCID phases. */
+/** The harness's throughput, measured in slices taking turns with Lanyard's ORCID flows. */
 export function floorThroughput(run: RunRecord): number | null {
-  const h = run.phases.filter((p) => p.target === 'harness');
-  return h.length ? h.reduce((a, p) => a + p.result.throughput, 0) / h.length : null;
+  return run.phases.find((p) => p.target === 'harness')?.result.throughput ?? null;
 }
 
 export function checkFloors(run: RunRecord): FloorCheck[] {
