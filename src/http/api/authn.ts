@@ -6,8 +6,8 @@ import { signInWithPassword, signOut } from '../auth.js';
 import { csrfCookieValue, csrfToken } from '../csrf.js';
 import { redirectToOrcid } from '../pages/orcid.js';
 import { isSafeRedirect, safeRedirect } from '../redirects.js';
-import { accountView, apiLimits, CSRF_RESPONSE_HEADER } from './guards.js';
-import { statusJson } from './representations.js';
+import { apiLimits, CSRF_RESPONSE_HEADER } from './guards.js';
+import { accountView, statusJson } from './representations.js';
 import { LoginBody, OrcidStartQuery, empty, ok, redirect, refusals } from './schemas.js';
 
 const tags = ['authn'];

@@ -5,12 +5,11 @@ import { LanyardError } from '../../errors.js';
 import { checkRegistrationToken } from '../../stores/registrations.js';
 import type { Route } from '../app.js';
 import { requireAuth, sessionContext } from '../auth.js';
-import { accountView, apiLimits } from './guards.js';
-import { epersonJson } from './representations.js';
-import { MergeQuery, NewEPerson, TokenQuery, UuidParams, ok, refusals } from './schemas.js';
+import { apiLimits } from './guards.js';
+import { accountView, epersonJson } from './representations.js';
+import { MergeQuery, NewEPerson, TokenQuery, UuidParams, ok, refusals, tokenRefusals } from './schemas.js';
 
 const tags = ['epersons'];
-const tokenRefusals = ['TOKEN_INVALID', 'TOKEN_EXPIRED', 'TOKEN_CONSUMED', 'TOKEN_WRONG_TYPE'] as const;
 
 /**
  * DSpace's `override` names (AccountServiceImpl.getUpdateActions) → the review choices of

@@ -1,10 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { Config } from '../../config/schema.js';
-import type { Account } from '../../db/schema.js';
 import type { Lanyard } from '../../lanyard.js';
-import { listIdentities } from '../../stores/identities.js';
 import { verifyCsrf } from '../csrf.js';
-import type { AccountView } from './representations.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -39,9 +36,4 @@ export function csrfGuard(lanyard: Lanyard) {
     if (safeMethods.has(request.method)) return;
     if (request.auth || request.routeOptions.config.csrf === 'always') verifyCsrf(request, lanyard.config, request.headers[CSRF_HEADER]);
   };
-}
-
-/** The account with its identities, for an EPerson resource. */
-export async function accountView(lanyard: Lanyard, account: Account): Promise<AccountView> {
-  return { account, identities: await listIdentities(lanyard.db, account.id) };
 }

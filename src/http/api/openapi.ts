@@ -1,4 +1,4 @@
-import swagger, { type SwaggerOptions } from '@fastify/swagger';
+import swagger from '@fastify/swagger';
 import type { App, Route } from '../app.js';
 import type { Lanyard } from '../../lanyard.js';
 import { refusals } from './schemas.js';
@@ -9,7 +9,7 @@ import { refusals } from './schemas.js';
  * it is described here, with the same problem schema as every other route.
  */
 function orcidCallback() {
-  const param = (name: string, description: string) => ({ name, in: 'query', required: false, schema: { type: 'string' }, description });
+  const param = (name: string, description: string) => ({ name, in: 'query', required: false, schema: { type: 'string' as const }, description });
   return {
     get: {
       tags: ['authn'],
@@ -23,7 +23,7 @@ function orcidCallback() {
       responses: {
         303: {
           description: 'Signed in: Location is the redirectUrl given at the start, session cookie set. Or a registration was made: Location is /external-login/{token}.',
-          headers: { Location: { schema: { type: 'string' } } },
+          headers: { Location: { schema: { type: 'string' as const } } },
         },
         ...refusals(
           'OAUTH_CALLBACK_EMPTY', 'OAUTH_STATE_INVALID', 'OAUTH_CODE_INVALID', 'PROVIDER_ACCESS_DENIED', 'PROVIDER_ERROR', 'PROVIDER_UNAVAILABLE',
@@ -50,7 +50,7 @@ export async function registerOpenApi(api: App, lanyard: Lanyard): Promise<void>
         { name: 'epersons', description: 'DSpace /api/eperson/epersons' },
         { name: 'authn', description: 'DSpace /api/authn' },
       ],
-      paths: { '/api/authn/orcid': orcidCallback() } as NonNullable<Extract<SwaggerOptions, { openapi?: unknown }>['openapi']>['paths'],
+      paths: { '/api/authn/orcid': orcidCallback() },
     },
   });
 }

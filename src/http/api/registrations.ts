@@ -3,12 +3,11 @@ import { requestPasswordReset, requestRegistration } from '../../accounts/passwo
 import { changeRegistrationEmail, findRegistrationByToken } from '../../broker/registrations.js';
 import { LanyardError } from '../../errors.js';
 import type { Route } from '../app.js';
-import { accountView, apiLimits } from './guards.js';
-import { registrationJson } from './representations.js';
-import { AccountRequestQuery, EmailPatch, IdParams, NewRegistration, TokenQuery, empty, ok, refusals } from './schemas.js';
+import { apiLimits } from './guards.js';
+import { accountView, registrationJson } from './representations.js';
+import { AccountRequestQuery, EmailPatch, IdParams, NewRegistration, TokenQuery, empty, ok, refusals, tokenRefusals } from './schemas.js';
 
 const tags = ['registrations'];
-const tokenRefusals = ['TOKEN_INVALID', 'TOKEN_EXPIRED', 'TOKEN_CONSUMED', 'TOKEN_WRONG_TYPE'] as const;
 
 /**
  * `/api/eperson/registrations` — DSpace's RegistrationRestRepository (dspace-orcid-login.md §4.2,
@@ -27,7 +26,7 @@ export const registrationRoutes: Route = (api, lanyard) => {
         summary: 'Ask for a registration (register) or password-reset (forgot) link by mail',
         querystring: AccountRequestQuery,
         body: NewRegistration,
-        response: { 201: empty('Accepted; a mail is on its way if the request applies.'), ...refusals('VALIDATION_FAILED', 'INVALID_EMAIL', 'SELF_REGISTRATION_DISABLED', 'BODY_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', 'RATE_LIMITED') },
+        response: { 201: empty('Accepted; a mail is on its way if the request applies.'), ...refusals('VALIDATION_FAILED', 'INVALID_EMAIL', 'SELF_REGISTRATION_DISABLED', 'CSRF_FAILED', 'BODY_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', 'RATE_LIMITED') },
       },
       config: limits.signIn,
     },
@@ -74,18 +73,18 @@ export const registrationRoutes: Route = (api, lanyard) => {
         consumes: ['application/json-patch+json', 'application/json'],
         response: {
           204: empty('Done: the old token is dead and a new link was mailed to the address.'),
-          ...refusals('VALIDATION_FAILED', 'INVALID_EMAIL', ...tokenRefusals, 'TOKEN_REGISTRATION_MISMATCH', 'REGISTRATION_EMAIL_STATE', 'BODY_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', 'RATE_LIMITED'),
+          ...refusals('VALIDATION_FAILED', 'INVALID_EMAIL', ...tokenRefusals, 'TOKEN_REGISTRATION_MISMATCH', 'CSRF_FAILED', 'REGISTRATION_EMAIL_STATE', 'BODY_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', 'RATE_LIMITED'),
         },
       },
       config: limits.token,
     },
     async (request, reply) => {
-      const [operation] = request.body as EmailPatch;
-      const value = Array.isArray(operation!.value) ? operation!.value[0]! : operation!.value;
+      const operation = request.body[0]!;
+      const value = Array.isArray(operation.value) ? operation.value[0]! : operation.value;
       const email = parseEmail(value);
       await changeRegistrationEmail(lanyard, request.query.token, email, request.locale, {
         id: request.params.id.toLowerCase(),
-        email: operation!.op === 'add' ? 'absent' : 'present',
+        email: operation.op === 'add' ? 'absent' : 'present',
       });
       return reply.code(204).send();
     },

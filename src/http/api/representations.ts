@@ -1,13 +1,20 @@
 import type { Static } from 'typebox';
 import type { Config, RegistrationType } from '../../config/schema.js';
 import type { Account, Identity, Registration } from '../../db/schema.js';
+import type { Lanyard } from '../../lanyard.js';
 import { displayNameOf } from '../../stores/accounts.js';
+import { listIdentities } from '../../stores/identities.js';
 import type { AuthnStatus, EPersonRest, RegistrationRest } from './schemas.js';
 
 /** An account with its identities: what an EPerson resource is made of. */
 export interface AccountView {
   account: Account;
   identities: Identity[];
+}
+
+/** Reads the identities an EPerson resource shows (the one read the builders below need). */
+export async function accountView(lanyard: Lanyard, account: Account): Promise<AccountView> {
+  return { account, identities: await listIdentities(lanyard.db, account.id) };
 }
 
 /**

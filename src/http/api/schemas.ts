@@ -116,7 +116,6 @@ export const EmailPatch = Type.Array(
   ),
   { minItems: 1, maxItems: 1 },
 );
-export type EmailPatch = Static<typeof EmailPatch>;
 
 const InputMetadataValue = Type.Object(
   {
@@ -168,6 +167,9 @@ export const ok = {
 };
 export const empty = (description: string) => ({ description, type: 'null' });
 export const redirect = (description: string) => ({ description, type: 'null', headers: { Location: { type: 'string' } } });
+
+/** What a bad, expired, used or wrong-type registration token gets (src/stores/registrations.ts). */
+export const tokenRefusals = ['TOKEN_INVALID', 'TOKEN_EXPIRED', 'TOKEN_CONSUMED', 'TOKEN_WRONG_TYPE'] as const;
 
 /**
  * Refusals as problem+json: the listed codes grouped by their status (src/errors.ts). Each status
