@@ -15,6 +15,10 @@ const int8 = (v: string) => Number(v);
 export async function connectDatabase(opts: { databaseUrl: string | null; dataDir: string; poolSize?: number }): Promise<Db> {
   if (opts.databaseUrl) {
     const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: opts.poolSize ?? 10, types: { getTypeParser: (oid, format) => (oid === INT8 ? int8 : pg.types.getTypeParser(oid, format)) } as pg.CustomTypesConfig });
+    // An idle connection the server drops (restart, failover, pg_terminate_backend) is emitted as a
+    // pool 'error'; unheard, it crashes the process (node-postgres: "Pool" docs). The pool has
+    // already discarded that connection and the next query opens a fresh one, so nothing is lost.
+    pool.on('error', () => {});
     return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   }
   const { PGlite } = await import('@electric-sql/pglite');
