@@ -17,7 +17,8 @@ let reachable: Promise<string | null> | undefined;
 /** null when PostgreSQL answers, else the reason. Under CI=true an unreachable server is a failure, never a skip. */
 export function postgresProblem(): Promise<string | null> {
   reachable ??= (async () => {
-    const client = new pg.Client({ connectionString: adminUrl(), connectionTimeoutMillis: 3000 });
+    // Generous: a refused connection fails at once anyway; a slow one on a loaded machine is not a missing server.
+    const client = new pg.Client({ connectionString: adminUrl(), connectionTimeoutMillis: 15_000 });
     try {
       await client.connect();
       await client.query('select 1');
