@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { freePort } from '../support/listening-app.js';
-import { LanyardProcess } from '../support/lanyard-process.js';
+import { LanyardProcess, runLanyardCli } from '../support/lanyard-process.js';
 
 const TOKEN = 'c2VjcmV0LXRva2VuLXRoYXQtbXVzdC1uZXZlci1sZWFr';
 const CODE = 'b2F1dGgtY29kZS10aGF0LW11c3QtbmV2ZXItbGVhay0x';
@@ -55,4 +55,10 @@ describe('the Lanyard process (npm start)', () => {
     assert.match(lanyard.output, /shutting down/);
     await assert.rejects(fetch(`${url}/healthz`));
   });
+});
+
+test('a bad setting stops npm start with exit code 1 and a message naming the key and the fix', async () => {
+  const run = await runLanyardCli([], { LANYARD_PORT: 'eighty' }, '', 'src/main.ts');
+  assert.equal(run.code, 1);
+  assert.match(run.stderr, /^Lanyard cannot start: LANYARD_PORT must be a whole number from 0 to 65535, got "eighty"\. Fix: /);
 });

@@ -62,9 +62,9 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs `npx lanyard <args>` (as src/cli/main.ts) to completion, with `input` on its stdin. */
-export async function runLanyardCli(args: string[], env: Record<string, string>, input = ''): Promise<CliResult> {
-  const child = spawnLanyard('src/cli/main.ts', args, env);
+/** Runs `npx lanyard <args>` (or another entry point) to completion, with `input` on its stdin. */
+export async function runLanyardCli(args: string[], env: Record<string, string>, input = '', entry = 'src/cli/main.ts'): Promise<CliResult> {
+  const child = spawnLanyard(entry, args, env);
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
