@@ -47,7 +47,7 @@ if (!(durationMs > 0 && durationMs <= 600_000) || !(vus >= 1 && vus <= 256) || !
   console.error('bench: --duration must be 1–600 s, --vus 1–256, --soak-signins 1,000–1,000,000');
   process.exit(2);
 }
-const warmupMs = Math.min(3000, durationMs / 4);
+const warmupMs = Math.min(5000, durationMs / 4);
 const BENCH_DB = 'lanyard_bench';
 const RESULTS = resolve('bench/results');
 const RETURNING_USERS = 500;
@@ -181,6 +181,7 @@ async function main(): Promise<void> {
         part.metrics.push(await metricsOf(m.target));
         part.windows.push({ startUs, endUs });
         parts.set(m.key, part);
+        if (slices > 1) log(`  slice ${i + 1}/${slices} ${m.key}: ${raw.throughput.toFixed(0)}/s, other load ${cores.other ?? '?'} cores`);
       }
     }
     for (const m of group) {
