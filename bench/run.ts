@@ -106,7 +106,11 @@ async function main(): Promise<void> {
   children.push(emulator);
   const siteUrl = emulator.match(/site \/ issuer\s+(\S+)/);
 
-  const databaseUrl = args.embedded ? null : await recreateDatabase(args.pg!, BENCH_DB);
+  const databaseUrl = args.embedded
+    ? null
+    : await recreateDatabase(args.pg!, BENCH_DB).catch((e: Error) => {
+        throw new Error(`PostgreSQL at ${args.pg} cannot create ${BENCH_DB} (${e.message}): give --pg URL (or BENCH_PG_URL), or run with --embedded`);
+      });
   const lanyardEnv: Record<string, string> = {
     LANYARD_PORT: String(lanyardPort),
     LANYARD_HOST: '127.0.0.1',
