@@ -57,12 +57,17 @@ export class LanyardError extends Error {
   /** Extra, safe-to-show facts (field names, limits). Never secrets. */
   readonly details: Record<string, unknown> | undefined;
 
-  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>, options?: { cause?: unknown }) {
+  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>, options?: { cause?: unknown; status?: number }) {
     super(message, options);
     this.name = 'LanyardError';
     this.code = code;
-    this.status = errorCodes[code];
+    this.status = options?.status ?? errorCodes[code];
     this.details = details;
+  }
+
+  /** The same error answered with another status (a route that follows an external contract). */
+  withStatus(status: number): LanyardError {
+    return status === this.status ? this : new LanyardError(this.code, this.message, this.details, { cause: this.cause, status });
   }
 }
 

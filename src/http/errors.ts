@@ -2,6 +2,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { type ErrorCode, isLanyardError, LanyardError } from '../errors.js';
 import type { Lanyard } from '../lanyard.js';
 import { html } from '../lib/html.js';
+import { statusFor } from './status-overrides.js';
 import { sendPage } from './views/layout.js';
 
 /** Fastify's own errors, mapped once to Lanyard's stable codes. */
@@ -39,7 +40,8 @@ export function wantsJson(request: FastifyRequest): boolean {
 }
 
 export function sendError(lanyard: Lanyard, request: FastifyRequest, reply: FastifyReply, error: unknown): FastifyReply {
-  const e = toLanyardError(error);
+  const found = toLanyardError(error);
+  const e = found.withStatus(statusFor(request, found.code, found.status));
   if (e.status >= 500) request.log.error({ err: error }, 'request failed');
   else request.log.info({ code: e.code }, 'request refused');
   if (e.code === 'RATE_LIMITED' && reply.getHeader('retry-after') === undefined) reply.header('retry-after', '60');

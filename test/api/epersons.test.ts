@@ -47,15 +47,15 @@ forEachBackend(
       assertRefused(await unchanged(async () => merge(await client(), custom.id, token)), 401, 'TOKEN_EXPIRED');
     });
 
-    test('givenExpiredToken_whenPostAuthForMerge_thenForbidden: signed in as someone else + expired → refused (401 TOKEN_EXPIRED)', async () => {
+    test('givenExpiredToken_whenPostAuthForMerge_thenForbidden: signed in as someone else + expired → 403 TOKEN_EXPIRED', async () => {
       const admin = await createPasswordAccount(ctx(), unique('admin'));
       const custom = await createPasswordAccount(ctx(), unique('custom'));
       const c = await client();
       const { token } = await orcidRegistration(c);
       ctx().clock.advance(3600_000 + 1000);
       assert.equal((await c.login(admin.email)).status, 200);
-      // DSpace: 403 for an authenticated caller; Lanyard's token codes keep their one status (docs/api.md).
-      assertRefused(await unchanged(() => merge(c, custom.id, token)), 401, 'TOKEN_EXPIRED');
+      // DSpace: an AuthorizeException is 403 for an authenticated caller (reference §4.5).
+      assertRefused(await unchanged(() => merge(c, custom.id, token)), 403, 'TOKEN_EXPIRED');
     });
 
     test('givenValidationRegistration_whenPostAuthDiffersFromIdPathParam_thenForbidden → 403 FORBIDDEN, nothing linked', async () => {
@@ -94,7 +94,7 @@ forEachBackend(
         const eperson = res.json<EPerson>();
         assert.deepEqual([eperson.metadata['eperson.firstname']?.[0]?.value, eperson.metadata['eperson.lastname']?.[0]?.value, eperson.netid], ['Vincenzo', 'Mecca', orcid]);
         // The token died with the merge: DSpace's UI, which sends one POST per field, would fail here.
-        assertRefused(await merge(c, custom.id, token, 'eperson.lastname'), 401, 'TOKEN_CONSUMED');
+        assertRefused(await merge(c, custom.id, token, 'eperson.lastname'), 403, 'TOKEN_CONSUMED');
       });
     }
 
@@ -132,10 +132,10 @@ forEachBackend(
       const eperson = res.json<EPerson>();
       assert.deepEqual([eperson.email, eperson.netid, eperson.metadata['eperson.firstname']?.[0]?.value], [email, orcid, 'Grace']);
       assert.equal((await c.status()).json().authenticated, false, 'DSpace: no session; the UI signs in with ORCID next');
-      assertRefused(await c.post(`/api/eperson/epersons?token=${token}`, { json: {} }), 401, 'TOKEN_CONSUMED');
+      assertRefused(await c.post(`/api/eperson/epersons?token=${token}`, { json: {} }), 400, 'TOKEN_CONSUMED');
     });
 
-    test('postEpersonFromOrcidRegistrationToken refusals: another email or netid → 400; no email yet → 422; expired → 401', async () => {
+    test('postEpersonFromOrcidRegistrationToken refusals (DSpace: 400 for each): another email or netid, no email yet, expired', async () => {
       const c = await client();
       const email = unique('orcid-refusals');
       const { token, orcid } = await orcidRegistration(c, { emails: [{ email, visibility: 'public', verified: true }] });
@@ -145,15 +145,15 @@ forEachBackend(
       assertRefused(await post({ netid: orcid, password: 'correct horse battery' }), 400, 'VALIDATION_FAILED');
       assertRefused(await post({ selfRegistered: false }), 400, 'VALIDATION_FAILED');
       const noEmail = await orcidRegistration(c);
-      assertRefused(await post({}, noEmail.token), 422, 'REGISTRATION_EMAIL_STATE');
+      assertRefused(await post({}, noEmail.token), 400, 'REGISTRATION_EMAIL_STATE');
       ctx().clock.advance(3600_000 + 1000);
-      assertRefused(await post({}), 401, 'TOKEN_EXPIRED');
+      assertRefused(await post({}), 400, 'TOKEN_EXPIRED');
     });
 
     test('postEPersonFromOrcidValidationRegistrationToken: a VALIDATION token never creates (an account owns the email) → 401 TOKEN_WRONG_TYPE; it merges', async () => {
       const { custom, token } = await validationFixture();
       const c = await client();
-      assertRefused(await unchanged(() => c.post(`/api/eperson/epersons?token=${token}`, { json: { email: custom.email } })), 401, 'TOKEN_WRONG_TYPE');
+      assertRefused(await unchanged(() => c.post(`/api/eperson/epersons?token=${token}`, { json: { email: custom.email } })), 400, 'TOKEN_WRONG_TYPE');
       assert.equal((await merge(c, custom.id, token)).status, 201);
     });
 
@@ -207,7 +207,7 @@ forEachBackend(
     test('testCreateUserWithRegistration: an anonymous VALIDATION merge never creates an account — a uuid of no account → 403', async () => {
       const { token } = await validationFixture();
       const before = await ctx().lanyard.db.selectFrom('account').select('id').execute();
-      assertRefused(await merge(await client(), '00000000-0000-4000-8000-000000000000', token), 403, 'FORBIDDEN');
+      assertRefused(await merge(await client(), '00000000-0000-4000-8000-000000000000', token), 401, 'FORBIDDEN');
       assert.equal((await ctx().lanyard.db.selectFrom('account').select('id').execute()).length, before.length);
     });
 

@@ -38,13 +38,13 @@ forEachBackend(
       assert.equal(registration.email, null);
     });
 
-    test('testWithoutAuthorizationCode: a callback without code → 400 OAUTH_CALLBACK_EMPTY, ORCID never asked', async () => {
+    test('testWithoutAuthorizationCode: a callback without code → 401 OAUTH_CALLBACK_EMPTY, ORCID never asked', async () => {
       const c = await client();
       // Were the token endpoint consulted, this fault would turn the answer into PROVIDER_UNAVAILABLE.
       ctx().orcid!.state.setFaults({ token: { status: 500 } });
       try {
-        assertRefused(await c.get('/api/authn/orcid'), 400, 'OAUTH_CALLBACK_EMPTY');
-        assertRefused(await c.get('/api/authn/orcid?state=x'), 400, 'OAUTH_CALLBACK_EMPTY');
+        assertRefused(await c.get('/api/authn/orcid'), 401, 'OAUTH_CALLBACK_EMPTY');
+        assertRefused(await c.get('/api/authn/orcid?state=x'), 401, 'OAUTH_CALLBACK_EMPTY');
       } finally {
         ctx().orcid!.state.setFaults({ token: null });
       }
@@ -152,7 +152,7 @@ forEachBackend(
       const c = await ApiClient.for(ctx());
       const { token, registration } = await orcidRegistration(c, { emails: [{ email: unique('self-off'), visibility: 'public', verified: true }] });
       assert.equal(c.browser.cookie(cookieNames(ctx().config).session), undefined);
-      assertRefused(await c.post(`/api/eperson/epersons?token=${token}`, { json: {} }), 403, 'SELF_REGISTRATION_DISABLED');
+      assertRefused(await c.post(`/api/eperson/epersons?token=${token}`, { json: {} }), 400, 'SELF_REGISTRATION_DISABLED');
       assert.equal(registration.registrationType, 'ORCID');
     });
   },
@@ -160,10 +160,10 @@ forEachBackend(
 );
 
 forEachBackend('OrcidLoginFilterIT with ORCID off', (ctx) => {
-  test('testNoRedirectIfOrcidDisabled: callback and start → 404 PROVIDER_NOT_CONFIGURED, no redirect; status lists only the password', async () => {
+  test('testNoRedirectIfOrcidDisabled: callback and start → 401 PROVIDER_NOT_CONFIGURED, no redirect; status lists only the password', async () => {
     const c = await ApiClient.for(ctx());
-    assertRefused(await c.get('/api/authn/orcid?code=abc&state=def'), 404, 'PROVIDER_NOT_CONFIGURED');
-    assertRefused(await c.get('/api/authn/orcid/start'), 404, 'PROVIDER_NOT_CONFIGURED');
+    assertRefused(await c.get('/api/authn/orcid?code=abc&state=def'), 401, 'PROVIDER_NOT_CONFIGURED');
+    assertRefused(await c.get('/api/authn/orcid/start'), 401, 'PROVIDER_NOT_CONFIGURED');
     assert.doesNotMatch(String((await c.status()).headers['www-authenticate']), /orcid/);
   });
 });

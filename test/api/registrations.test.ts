@@ -78,11 +78,11 @@ forEachBackend(
       assertRefused(await unchanged(() => c.post('/api/eperson/registrations?accountRequestType=nonValidValue', { json: { email: 'no-type@reg.example' } })), 400, 'VALIDATION_FAILED');
     });
 
-    test('POST validation (DSpace HEAD): invalid, empty or null email, netId over 64 → 400; netId of 64 → 201 and never stored', async () => {
+    test('POST validation (DSpace HEAD): invalid or empty email → 422, null email or netId over 64 → 400; netId of 64 → 201 and never stored', async () => {
       const c = await client();
       const post = (body: unknown) => unchanged(() => c.post('/api/eperson/registrations?accountRequestType=register', { json: body }));
-      assertRefused(await post({ email: 'invalidemail!!!!' }), 400, 'INVALID_EMAIL');
-      assertRefused(await post({ email: '' }), 400, 'INVALID_EMAIL');
+      assertRefused(await post({ email: 'invalidemail!!!!' }), 422, 'INVALID_EMAIL');
+      assertRefused(await post({ email: '' }), 422, 'INVALID_EMAIL');
       assertRefused(await post({ email: null }), 400, 'VALIDATION_FAILED');
       assertRefused(await post({ email: 'netid@reg.example', netId: 'x'.repeat(65) }), 400, 'VALIDATION_FAILED');
       const ok = await c.post('/api/eperson/registrations?accountRequestType=register', { json: { email: 'netid@reg.example', netId: 'x'.repeat(64) } });
@@ -91,14 +91,14 @@ forEachBackend(
       assert.equal(row?.subject, null, 'a netId from the request never becomes an identity claim (reference §6.2 item 6)');
     });
 
-    test('givenRegistrationData_whenPatchInvalidValue_thenUnprocessableEntityResponse: null → 400; add on an existing email → 422; invalid email → 400', async () => {
+    test('givenRegistrationData_whenPatchInvalidValue_thenUnprocessableEntityResponse: null → 400; add on an existing email → 422; invalid email → 422', async () => {
       const c = await client();
       const { token, registration } = await orcidRegistration(c, { emails: [{ email: 'has-one@orcid.example', visibility: 'public', verified: true }] });
       assert.equal(registration.email, 'has-one@orcid.example');
       assertRefused(await unchanged(() => c.patchEmail(registration.id, token, 'replace', null)), 400, 'VALIDATION_FAILED');
       assertRefused(await unchanged(() => c.patchEmail(registration.id, token, 'add', 'test@email.example')), 422, 'REGISTRATION_EMAIL_STATE');
-      assertRefused(await unchanged(() => c.patchEmail(registration.id, token, 'replace', 'invalidemail!!!!')), 400, 'INVALID_EMAIL');
-      assertRefused(await unchanged(() => c.patchEmail(registration.id, token, 'replace', '   ')), 400, 'INVALID_EMAIL');
+      assertRefused(await unchanged(() => c.patchEmail(registration.id, token, 'replace', 'invalidemail!!!!')), 422, 'INVALID_EMAIL');
+      assertRefused(await unchanged(() => c.patchEmail(registration.id, token, 'replace', '   ')), 422, 'INVALID_EMAIL');
       const none = await orcidRegistration(c);
       assertRefused(await unchanged(() => c.patchEmail(none.registration.id, none.token, 'replace', 'test@email.example')), 422, 'REGISTRATION_EMAIL_STATE');
     });
@@ -215,10 +215,10 @@ forEachBackend(
 forEachBackend(
   'RegistrationRestRepositoryIT with self-registration off',
   (ctx) => {
-    test('registrationFlowTest (user.registration=false): register → 403 SELF_REGISTRATION_DISABLED, nothing stored', async () => {
+    test('registrationFlowTest (user.registration=false): register → 401 SELF_REGISTRATION_DISABLED, nothing stored', async () => {
       const c = await ApiClient.for(ctx());
       const res = await expectNoChange(ctx().lanyard.db, () => c.post('/api/eperson/registrations?accountRequestType=register', { json: { email: 'off@reg.example' } }));
-      assertRefused(res, 403, 'SELF_REGISTRATION_DISABLED');
+      assertRefused(res, 401, 'SELF_REGISTRATION_DISABLED');
     });
 
     test('forgotPasswordTest: forgot still works with registration off → 201 and a FORGOT registration', async () => {

@@ -30,7 +30,7 @@ forEachBackend(
 
     test('an error in the URL fragment arrives as a callback with no parameters', async () => {
       const page = await ctx().browser().get('/api/authn/orcid');
-      assertErrorPage(page, 'OAUTH_CALLBACK_EMPTY', 400);
+      assertErrorPage(page, 'OAUTH_CALLBACK_EMPTY', 401);
     });
 
     test('ORCID error redirects without state (invalid_scope) get their own page', async () => {

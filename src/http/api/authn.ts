@@ -4,11 +4,11 @@ import { newFlow } from '../../providers/oauth/state.js';
 import type { Route } from '../app.js';
 import { signInWithPassword, signOut } from '../auth.js';
 import { csrfCookieValue, csrfToken } from '../csrf.js';
-import { redirectToOrcid } from '../pages/orcid.js';
+import { callbackStatuses, redirectToOrcid } from '../pages/orcid.js';
 import { isSafeRedirect, safeRedirect } from '../redirects.js';
 import { apiLimits, CSRF_RESPONSE_HEADER } from './guards.js';
 import { accountView, statusJson } from './representations.js';
-import { LoginBody, OrcidStartQuery, empty, ok, redirect, refusals } from './schemas.js';
+import { LoginBody, OrcidStartQuery, empty, ok, redirect, refusals, refusalsWith } from './schemas.js';
 
 const tags = ['authn'];
 
@@ -80,9 +80,9 @@ export const authnRoutes: Route = (api, lanyard) => {
         tags,
         summary: 'Start signing in with ORCID: 302 to ORCID, flow cookie set',
         querystring: OrcidStartQuery,
-        response: { 302: redirect('To ORCID’s authorize endpoint.'), ...refusals('VALIDATION_FAILED', 'REDIRECT_NOT_ALLOWED', 'PROVIDER_NOT_CONFIGURED', 'RATE_LIMITED') },
+        response: { 302: redirect('To ORCID’s authorize endpoint.'), ...refusalsWith(callbackStatuses, 'VALIDATION_FAILED', 'REDIRECT_NOT_ALLOWED', 'PROVIDER_NOT_CONFIGURED', 'RATE_LIMITED') },
       },
-      config: limits.signIn,
+      config: { ...limits.signIn, statusOverrides: callbackStatuses },
     },
     (request, reply) => {
       const { redirectUrl } = request.query;

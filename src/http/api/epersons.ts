@@ -7,9 +7,15 @@ import type { Route } from '../app.js';
 import { requireAuth, sessionContext } from '../auth.js';
 import { apiLimits } from './guards.js';
 import { accountView, epersonJson } from './representations.js';
-import { MergeQuery, NewEPerson, TokenQuery, UuidParams, ok, refusals, tokenRefusals } from './schemas.js';
+import { allAs, type StatusOverrides } from '../status-overrides.js';
+import { MergeQuery, NewEPerson, TokenQuery, UuidParams, ok, refusals, refusalsWith, tokenRefusals } from './schemas.js';
 
 const tags = ['epersons'];
+
+/** DSpace answers every refusal of create-from-token with 400 (EPersonRestRepository.createAndReturn, reference §4.4). */
+const createStatuses: StatusOverrides = allAs(400, [...tokenRefusals, 'PASSWORD_TOO_WEAK', 'SELF_REGISTRATION_DISABLED', 'EMAIL_TAKEN', 'IDENTITY_LINKED_ELSEWHERE', 'REGISTRATION_EMAIL_STATE']);
+/** Merge refusals are DSpace's AuthorizeException: 401 anonymous, 403 signed in (reference §4.5). */
+const mergeStatuses: StatusOverrides = allAs('caller', [...tokenRefusals, 'FORBIDDEN']);
 
 /**
  * DSpace's `override` names (AccountServiceImpl.getUpdateActions) → the review choices of
@@ -58,10 +64,10 @@ export const epersonRoutes: Route = (api, lanyard) => {
         body: NewEPerson,
         response: {
           201: ok.eperson('The new account. Not signed in: sign in with ORCID (or the password) next.'),
-          ...refusals('VALIDATION_FAILED', 'PASSWORD_TOO_WEAK', ...tokenRefusals, 'SELF_REGISTRATION_DISABLED', 'CSRF_FAILED', 'EMAIL_TAKEN', 'IDENTITY_LINKED_ELSEWHERE', 'REGISTRATION_EMAIL_STATE', 'BODY_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', 'RATE_LIMITED'),
+          ...refusalsWith(createStatuses, 'VALIDATION_FAILED', 'PASSWORD_TOO_WEAK', ...tokenRefusals, 'SELF_REGISTRATION_DISABLED', 'CSRF_FAILED', 'EMAIL_TAKEN', 'IDENTITY_LINKED_ELSEWHERE', 'REGISTRATION_EMAIL_STATE', 'BODY_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', 'RATE_LIMITED'),
         },
       },
-      config: limits.token,
+      config: { ...limits.token, statusOverrides: createStatuses },
     },
     async (request, reply) => {
       const { token } = request.query;
@@ -105,10 +111,10 @@ export const epersonRoutes: Route = (api, lanyard) => {
         querystring: MergeQuery,
         response: {
           201: ok.eperson('The account after the merge, the ORCID iD linked. Sign in with ORCID next.'),
-          ...refusals('VALIDATION_FAILED', 'OVERRIDE_UNKNOWN_FIELD', ...tokenRefusals, 'AUTH_REQUIRED', 'FORBIDDEN', 'CSRF_FAILED', 'EMAIL_TAKEN', 'ACCOUNT_EMAIL_UNVERIFIED', 'IDENTITY_LINKED_ELSEWHERE', 'IDENTITY_ALREADY_LINKED', 'BODY_TOO_LARGE', 'RATE_LIMITED'),
+          ...refusalsWith(mergeStatuses, 'VALIDATION_FAILED', 'OVERRIDE_UNKNOWN_FIELD', ...tokenRefusals, 'AUTH_REQUIRED', 'FORBIDDEN', 'CSRF_FAILED', 'EMAIL_TAKEN', 'ACCOUNT_EMAIL_UNVERIFIED', 'IDENTITY_LINKED_ELSEWHERE', 'IDENTITY_ALREADY_LINKED', 'BODY_TOO_LARGE', 'RATE_LIMITED'),
         },
       },
-      config: limits.token,
+      config: { ...limits.token, statusOverrides: mergeStatuses },
     },
     async (request, reply) => {
       const choices = choicesOf(request.query.override);

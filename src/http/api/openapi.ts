@@ -1,7 +1,8 @@
 import swagger from '@fastify/swagger';
 import type { App, Route } from '../app.js';
 import type { Lanyard } from '../../lanyard.js';
-import { refusals } from './schemas.js';
+import { callbackStatuses } from '../pages/orcid.js';
+import { refusalsWith } from './schemas.js';
 
 /**
  * The ORCID callback is served by the pages (src/http/pages/orcid.ts) and reads its raw query on
@@ -25,7 +26,8 @@ function orcidCallback() {
           description: 'Signed in: Location is the redirectUrl given at the start, session cookie set. Or a registration was made: Location is /external-login/{token}.',
           headers: { Location: { schema: { type: 'string' as const } } },
         },
-        ...refusals(
+        ...refusalsWith(
+          callbackStatuses,
           'OAUTH_CALLBACK_EMPTY', 'OAUTH_STATE_INVALID', 'OAUTH_CODE_INVALID', 'PROVIDER_ACCESS_DENIED', 'PROVIDER_ERROR', 'PROVIDER_UNAVAILABLE',
           'PROVIDER_NOT_CONFIGURED', 'ACCOUNT_DISABLED', 'ACCOUNT_EMAIL_UNVERIFIED', 'IDENTITY_LINKED_ELSEWHERE', 'IDENTITY_ALREADY_LINKED', 'RATE_LIMITED',
         ),

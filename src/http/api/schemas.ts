@@ -1,5 +1,6 @@
 import { type Static, Type } from 'typebox';
-import { type ErrorCode, errorCodes } from '../../errors.js';
+import type { ErrorCode } from '../../errors.js';
+import { type StatusOverrides, statusesOf } from '../status-overrides.js';
 
 /**
  * The REST API's schemas: Fastify validates requests with them (unknown fields refused, no type
@@ -177,8 +178,13 @@ export const tokenRefusals = ['TOKEN_INVALID', 'TOKEN_EXPIRED', 'TOKEN_CONSUMED'
  * the route was not documented to send.
  */
 export function refusals(...codes: ErrorCode[]) {
+  return refusalsWith({}, ...codes);
+}
+
+/** `refusals` for a route that answers some codes with DSpace's statuses (src/http/status-overrides.ts). */
+export function refusalsWith(overrides: StatusOverrides, ...codes: ErrorCode[]) {
   const byStatus = new Map<number, ErrorCode[]>();
-  for (const code of codes) byStatus.set(errorCodes[code], [...(byStatus.get(errorCodes[code]) ?? []), code]);
+  for (const code of codes) for (const status of statusesOf(code, overrides)) byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
   return Object.fromEntries(
     [...byStatus].map(([status, list]) => [status, { description: `Refused: ${list.join(', ')}.`, content: { 'application/problem+json': { schema: problemOf(list) } } }]),
   );

@@ -11,8 +11,13 @@ import { requireAuth, sessionContext, setSessionCookie } from '../auth.js';
 import { clearCookie, cookieNames, setCookie } from '../cookies.js';
 import { verifyCsrf } from '../csrf.js';
 import { safeRedirect } from '../redirects.js';
+import type { StatusOverrides } from '../status-overrides.js';
 import { html } from '../../lib/html.js';
 import { extensionsOf } from '../extensions.js';
+
+
+/** DSpace's callback answers 401 when ORCID is off or no code came (OrcidLoginFilterIT, reference §4.1). */
+export const callbackStatuses: StatusOverrides = { PROVIDER_NOT_CONFIGURED: 401, OAUTH_CALLBACK_EMPTY: 401 };
 
 /** ORCID's display guidelines: the iD icon and the full https://orcid.org/… link, for authenticated iDs only. */
 export function orcidIdLink(lanyard: Lanyard, orcid: string) {
@@ -35,7 +40,7 @@ export function redirectToOrcid(lanyard: Lanyard, reply: FastifyReply, flow: OAu
 export const orcidRoutes: Route = (app, lanyard) => {
   const orcid = lanyard.orcid;
   if (!orcid) {
-    app.get('/api/authn/orcid', () => {
+    app.get('/api/authn/orcid', { config: { statusOverrides: callbackStatuses } }, () => {
       throw new LanyardError('PROVIDER_NOT_CONFIGURED', 'ORCID sign-in is not configured.');
     });
     return;
@@ -72,7 +77,7 @@ export const orcidRoutes: Route = (app, lanyard) => {
    * ORCID's error redirects may lack `state` (§1.2.2) or arrive as a fragment the server never
    * sees, so `error` and "no code at all" are handled before the state check and the exchange.
    */
-  app.get('/api/authn/orcid', { config: { rateLimit: { max: config.rateLimit.signInPerMinute, timeWindow: 60_000 } } }, async (request, reply) => {
+  app.get('/api/authn/orcid', { config: { rateLimit: { max: config.rateLimit.signInPerMinute, timeWindow: 60_000 }, statusOverrides: callbackStatuses } }, async (request, reply) => {
     const query = new URLSearchParams(request.url.split('?')[1] ?? '');
     const flowCookie = request.cookies[cookieNames(config).oauth];
     clearCookie(reply, config, cookieNames(config).oauth);
