@@ -17,12 +17,13 @@ export class Child {
   }
 
   /**
-   * Runs `node [nodeArgs] --import tsx entry args` with exactly `env` on top of the parent's
+   * Runs `node [nodeArgs] [--import tsx] entry args` (tsx only for a .ts entry) with exactly `env` on top of the parent's
    * environment minus any LANYARD_* of the developer's shell, and waits (bounded) for `ready`.
    */
   static async start(name: string, opts: { entry: string; args?: string[]; nodeArgs?: string[]; env?: Record<string, string>; ready: RegExp; timeoutMs?: number }): Promise<Child> {
     const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('LANYARD_')));
-    const proc = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', opts.entry, ...(opts.args ?? [])], {
+    const loader = opts.entry.endsWith('.ts') ? ['--import', 'tsx'] : [];
+    const proc = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...loader, opts.entry, ...(opts.args ?? [])], {
       env: { ...inherited, ...opts.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
