@@ -1,3 +1,4 @@
+import { scheduleHousekeeping } from './accounts/housekeeping.js';
 import { loadConfig } from './config/load.js';
 import { isLanyardError } from './errors.js';
 import { createServer } from './server.js';
@@ -7,6 +8,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const server = await createServer(config);
   await server.app.listen({ port: config.port, host: config.host });
+  const stopHousekeeping = scheduleHousekeeping(server.lanyard);
   const mode = config.embedded ? `embedded database in ${config.dataDir}` : 'PostgreSQL';
   const orcid = config.orcid ? (config.orcid.env === 'emulator' ? 'built-in ORCID emulator (demo)' : `ORCID ${config.orcid.env}`) : 'ORCID off';
   process.stdout.write(`\nLanyard is running at ${config.publicUrl}/login  (${mode}; ${orcid})\n\n`);
@@ -16,6 +18,7 @@ async function main(): Promise<void> {
     if (closing) return;
     closing = true;
     server.lanyard.log.info({ signal }, 'shutting down: finishing in-flight requests');
+    stopHousekeeping();
     const force = setTimeout(() => process.exit(1), 10_000);
     force.unref();
     server.close().then(

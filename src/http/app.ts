@@ -6,7 +6,6 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,
-  type FastifyRequest,
   type RawReplyDefaultExpression,
   type RawRequestDefaultExpression,
   type RawServerDefault,
@@ -86,6 +85,3 @@ export async function buildHttpApp(lanyard: Lanyard, opts: HttpOptions = {}): Pr
   }
   return app;
 }
-
-/** The client's address as the rate limiter and the audit log see it. */
-export const clientIp = (request: FastifyRequest) => request.ip;

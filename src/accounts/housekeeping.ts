@@ -1,0 +1,28 @@
+import { addSeconds } from '../clock.js';
+import type { Lanyard } from '../lanyard.js';
+import { purgeRegistrations } from '../stores/registrations.js';
+
+/**
+ * Deletes what no one can use any more: registrations expired or consumed a day ago, sessions
+ * expired or revoked a day ago. Expiry is checked on every use anyway (product.md §4); this only
+ * keeps the tables small (DSpace's RegistrationDataScheduler does the same every 15 minutes).
+ */
+export async function housekeeping(lanyard: Lanyard): Promise<{ registrations: number; sessions: number }> {
+  const now = lanyard.clock.now();
+  const dayAgo = addSeconds(now, -86400);
+  const registrations = await purgeRegistrations(lanyard.db, now);
+  const sessions = await lanyard.db
+    .deleteFrom('session')
+    .where((eb) => eb.or([eb('expires_at', '<', dayAgo), eb('revoked_at', '<', dayAgo)]))
+    .executeTakeFirst();
+  return { registrations, sessions: Number(sessions.numDeletedRows) };
+}
+
+/** Runs `housekeeping` every `intervalMs` in the background; returns a stop function. */
+export function scheduleHousekeeping(lanyard: Lanyard, intervalMs = 15 * 60_000): () => void {
+  const timer = setInterval(() => {
+    housekeeping(lanyard).catch((e: unknown) => lanyard.log.warn({ err: (e as Error).message }, 'housekeeping failed'));
+  }, intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}

@@ -1,0 +1,29 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { housekeeping } from '../../src/accounts/housekeeping.js';
+import { createRegistration } from '../../src/stores/registrations.js';
+import { createSession, revokeSession } from '../../src/stores/sessions.js';
+import { createPasswordAccount } from '../support/orcid.js';
+import { forEachBackend } from '../support/suite.js';
+
+forEachBackend('housekeeping', (ctx) => {
+  test('deletes registrations and sessions dead for a day, and nothing still usable', async () => {
+    const app = ctx();
+    const db = app.lanyard.db;
+    const account = await createPasswordAccount(app, 'keeper@uni.example');
+    const now = app.clock.now();
+    const expiring = await createRegistration(db, { type: 'EXTERNAL', provider: 'orcid', subject: '0000-0002-1825-0097' }, 3600, now);
+    const lasting = await createRegistration(db, { type: 'INVITATION', email: 'invited@uni.example' }, 7 * 86400, now);
+    const revoked = await createSession(db, { accountId: account.id, amr: ['pwd'], ttlSeconds: 30 * 86400 }, now);
+    const live = await createSession(db, { accountId: account.id, amr: ['pwd'], ttlSeconds: 30 * 86400 }, now);
+    await revokeSession(db, revoked.session.id, now);
+
+    assert.deepEqual(await housekeeping(app.lanyard), { registrations: 0, sessions: 0 }, 'nothing is a day dead yet');
+    app.clock.advance(26 * 3600_000);
+    assert.deepEqual(await housekeeping(app.lanyard), { registrations: 1, sessions: 1 });
+    const regs = await db.selectFrom('registration').select('id').where('id', 'in', [expiring.registration.id, lasting.registration.id]).execute();
+    assert.deepEqual(regs.map((r) => r.id), [lasting.registration.id]);
+    const sessions = await db.selectFrom('session').select('id').where('id', 'in', [revoked.session.id, live.session.id]).execute();
+    assert.deepEqual(sessions.map((s) => s.id), [live.session.id]);
+  });
+});
