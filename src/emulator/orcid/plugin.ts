@@ -7,6 +7,7 @@ import { apiRoutes } from './routes/api.js';
 import { authorizeRoutes } from './routes/authorize.js';
 import { discoveryRoutes } from './routes/discovery.js';
 import { registerFaultHooks } from './routes/fault-hooks.js';
+import { recordPageRoutes } from './routes/record-page.js';
 import { revokeRoutes } from './routes/revoke.js';
 import { tokenRoutes } from './routes/token.js';
 import { userinfoRoutes } from './routes/userinfo.js';
@@ -35,4 +36,5 @@ export const orcidEmulatorPlugin: FastifyPluginAsync<{ state: OrcidEmulatorState
   await app.register(apiRoutes, { state, api: 'member', prefix: '/member-api' });
   await app.register(apiRoutes, { state, api: 'public', prefix: '/pub-api' });
   await app.register(adminRoutes, { state, prefix: '/__admin' });
+  await app.register(recordPageRoutes, { state });
 };
