@@ -91,17 +91,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Sour
       mailPerHourPerAddress: r.int('RATE_MAIL_PER_HOUR', 5, 1, 1000),
       tokenGuessesPerMinute: r.int('RATE_TOKEN_PER_MINUTE', 30, 1, 100000),
     },
-    orcid: readOrcid(r, publicUrl),
+    orcid: readOrcid(r, publicUrl, embedded),
     logLevel: r.str('LOG_LEVEL', 'info'),
     metrics: r.bool('METRICS', false),
     embedded,
   };
 }
 
-function readOrcid(r: Reader, publicUrl: string): OrcidConfig | null {
+function readOrcid(r: Reader, publicUrl: string, embedded: boolean): OrcidConfig | null {
   const clientId = r.str('ORCID_CLIENT_ID', '');
   const clientSecret = r.str('ORCID_CLIENT_SECRET', '');
-  const requested = r.str('ORCID_ENV', clientId ? 'production' : 'emulator') as OrcidEnv;
+  // The demo emulator (with its open admin API) is a default only in embedded mode (product.md §6);
+  // with PostgreSQL and no credentials ORCID sign-in is off until configured.
+  const requested = r.str('ORCID_ENV', clientId ? 'production' : embedded ? 'emulator' : 'off') as OrcidEnv;
   if (!['production', 'sandbox', 'emulator', 'custom', 'off'].includes(requested)) {
     throw fix('ORCID_ENV', `must be production, sandbox, emulator, custom or off, got "${requested}"`, 'pick one of those');
   }

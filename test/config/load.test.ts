@@ -90,4 +90,9 @@ describe('configuration sources', () => {
     assert.deepEqual(config.password, { memoryCost: 19456, timeCost: 2, parallelism: 1, maxConcurrent: 4 });
     assert.deepEqual(config.tokenTtl, { EXTERNAL: 3600, VALIDATION: 3600, FORGOT: 3600, CHANGE_PASSWORD: 3600, REGISTER: 86400, INVITATION: 604800 });
   });
+
+  test('with PostgreSQL and no ORCID credentials, ORCID is off: the demo emulator (open admin API) is never a production default', () => {
+    const config = loadConfig({ ...base, LANYARD_DATABASE_URL: 'postgres://db/lanyard', LANYARD_SECRET_KEY: 'b'.repeat(64), LANYARD_SMTP_URL: 'smtp://mail:25' });
+    assert.equal(config.orcid, null);
+  });
 });
