@@ -94,6 +94,8 @@ export async function resetPassword(lanyard: Lanyard, token: string, password: s
     const reg = await consumeRegistrationToken(tx, token, { types: ['FORGOT'], now });
     const account = reg.account_id ? await findAccountById(tx, reg.account_id) : undefined;
     if (!account) throw new LanyardError('TOKEN_INVALID', 'This link is not valid.');
+    // A disabled account stays disabled: a reset link (e.g. from /register) must not reopen it.
+    if (account.status !== 'active') throw new LanyardError('ACCOUNT_DISABLED', 'This account is disabled.');
     await setPasswordHash(tx, account.id, passwordHash, now);
     // The link reached the inbox, so the address is proven.
     const verified = await updateAccount(tx, account.id, { email_verified_at: account.email_verified_at ?? now }, now);

@@ -33,6 +33,10 @@ export async function unlinkIdentity(lanyard: Lanyard, account: Account, identit
   await lanyard.db.transaction().execute(async (tx) => {
     const now = lanyard.clock.now();
     await deleteIdentity(tx, identity.id);
+    // Recount after the delete, inside the transaction: two concurrent unlinks must not both pass
+    // the check above and leave the account with no way in.
+    await tx.selectFrom('account').select('id').where('id', '=', account.id).forUpdate().execute();
+    if ((await listIdentities(tx, account.id)).length === 0) throw new LanyardError('LAST_SIGN_IN_METHOD', 'This is the last way to sign in to the account.');
     await recordAudit(tx, { action: 'unlink', accountId: account.id, actorAccountId: account.id, provider: identity.provider, subject: identity.subject, ip, detail: { tokenRevoked: revoked } }, now);
   });
 }

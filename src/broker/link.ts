@@ -2,7 +2,7 @@ import type { Db } from '../db/connect.js';
 import type { Account, Identity, ProfileSnapshot } from '../db/schema.js';
 import type { Lanyard } from '../lanyard.js';
 import { localeOf } from '../accounts/password-accounts.js';
-import { providerLabel } from '../providers/labels.js';
+import { identifierOf, providerLabel } from '../providers/labels.js';
 import type { ExternalProfile } from '../providers/profile.js';
 import { recordAudit } from '../stores/audit.js';
 import { insertIdentity } from '../stores/identities.js';
@@ -50,10 +50,9 @@ export async function linkIdentity(
   );
   if (input.tokens) await saveProviderTokens(tx, lanyard.config.secretKeys, identity.id, input.tokens, now);
   await recordAudit(tx, { action: 'link', accountId: account.id, actorAccountId: audit.actorAccountId ?? null, provider: input.provider, subject: input.subject, ip: audit.ip ?? null, detail: { via: audit.via } }, now);
-  const identifier = input.provider === 'orcid' && input.snapshot.issuer ? `${input.snapshot.issuer}/${input.subject}` : input.subject;
   await lanyard.queueMail(tx, 'identity_linked', account.email, localeOf(account), {
     provider: providerLabel(input.provider),
-    identifier,
+    identifier: identifierOf(input.provider, input.subject, input.snapshot.issuer),
     profileLink: `${lanyard.config.publicUrl}/profile`,
   });
   return identity;

@@ -5,7 +5,8 @@ import type { Account, Registration } from '../db/schema.js';
 import { LanyardError, isLanyardError } from '../errors.js';
 import type { Locale } from '../i18n/index.js';
 import type { Lanyard } from '../lanyard.js';
-import { providerLabel } from '../providers/labels.js';
+import { identifierOf, providerLabel } from '../providers/labels.js';
+import { localeOf } from '../accounts/password-accounts.js';
 import { createAccount, findAccountByEmail, updateAccount } from '../stores/accounts.js';
 import { recordAudit } from '../stores/audit.js';
 import { findIdentity } from '../stores/identities.js';
@@ -113,8 +114,8 @@ export async function changeRegistrationEmail(lanyard: Lanyard, token: string, e
       now,
     );
     const link = `${config.publicUrl}/${owner ? 'review-account' : 'external-login'}/${fresh}`;
-    const params = { link, validHours: hours(ttl), provider: providerLabel(old.provider ?? '') };
-    await lanyard.queueMail(tx, owner ? 'validation_link' : 'external_link', registration.email!, owner?.locale === 'de' ? 'de' : locale, params);
+    const params = { link, validHours: hours(ttl), provider: providerLabel(old.provider ?? ''), identifier: identifierOf(old.provider ?? '', old.subject ?? '', old.profile.issuer) };
+    await lanyard.queueMail(tx, owner ? 'validation_link' : 'external_link', registration.email!, owner ? localeOf(owner, locale) : locale, params);
     await recordAudit(tx, { action: 'registration_email_changed', provider: old.provider, subject: old.subject, detail: { from: old.id, to: registration.id } }, now);
   });
 }
@@ -144,6 +145,7 @@ export async function mergeTarget(db: Db, reg: Registration, viewer: Account | n
     target = viewer;
   }
   if (claimedTargetId !== undefined && claimedTargetId !== target.id) throw new LanyardError('FORBIDDEN', 'This link cannot be merged into that account.');
+  if (target.status !== 'active') throw new LanyardError('ACCOUNT_DISABLED', 'This account is disabled.');
   return target;
 }
 

@@ -62,6 +62,10 @@ export async function buildHttpApp(lanyard: Lanyard, opts: HttpOptions = {}): Pr
   app.decorateRequest('t', null as never);
   app.decorateRequest('auth', null);
 
+  // Forms post to this service only; ORCID's origin is allowed because "Connect your ORCID iD"
+  // is a form whose answer redirects there, and browsers apply form-action to that redirect.
+  const orcidOrigin = config.orcid ? ` ${new URL(config.orcid.siteUrl).origin}` : '';
+  const csp = `default-src 'self'; img-src 'self' data:; style-src 'self'; form-action 'self'${orcidOrigin}; frame-ancestors 'none'`;
   app.addHook('onRequest', async (request, reply) => {
     const names = cookieNames(config);
     const asked = (request.query as Record<string, unknown> | undefined)?.lang;
@@ -74,7 +78,7 @@ export async function buildHttpApp(lanyard: Lanyard, opts: HttpOptions = {}): Pr
     reply.header('x-frame-options', 'DENY');
     // Tokens travel in page URLs (DSpace's routes); never leak them to another site through Referer.
     reply.header('referrer-policy', 'no-referrer');
-    reply.header('content-security-policy', "default-src 'self'; img-src 'self' data:; style-src 'self'; form-action 'self' *; frame-ancestors 'none'");
+    reply.header('content-security-policy', csp);
   });
 
   app.setErrorHandler((error, request, reply) => sendError(lanyard, request, reply, error));

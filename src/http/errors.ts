@@ -2,6 +2,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { type ErrorCode, isLanyardError, LanyardError } from '../errors.js';
 import type { Lanyard } from '../lanyard.js';
 import { html } from '../lib/html.js';
+import { isUniqueViolation } from '../stores/identities.js';
 import { statusFor } from './status-overrides.js';
 import { sendPage } from './views/layout.js';
 
@@ -15,8 +16,20 @@ const fastifyCodes: Record<string, ErrorCode> = {
   FST_ERR_VALIDATION: 'VALIDATION_FAILED',
 };
 
+/**
+ * A unique constraint is the last word when two requests race (two links for one address, one
+ * iD linked twice at once): the loser gets the code the constraint stands for, not a 500.
+ */
+const uniqueConstraintCodes: Record<string, ErrorCode> = {
+  account_email_lower: 'EMAIL_TAKEN',
+  identity_provider_subject: 'IDENTITY_LINKED_ELSEWHERE',
+  identity_account_provider: 'IDENTITY_ALREADY_LINKED',
+};
+
 export function toLanyardError(error: unknown): LanyardError {
   if (isLanyardError(error)) return error;
+  const constraint = isUniqueViolation(error) ? uniqueConstraintCodes[(error as { constraint?: string }).constraint ?? ''] : undefined;
+  if (constraint) return new LanyardError(constraint, 'A concurrent request got there first.', undefined, { cause: error });
   const e = error as FastifyError;
   if (e.validation) {
     const details = { errors: e.validation.map((v) => ({ path: v.instancePath || v.params?.missingProperty || '', message: v.message })) };

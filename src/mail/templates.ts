@@ -18,6 +18,8 @@ interface ProviderLink {
   link: string;
   validHours: number;
   provider: string;
+  /** The identity itself (the ORCID iD URL), so the reader knows what would be linked. */
+  identifier: string;
 }
 
 const providerLink = (subject: MessageKey, body: MessageKey, p: ProviderLink): MailSpec => ({
@@ -25,7 +27,7 @@ const providerLink = (subject: MessageKey, body: MessageKey, p: ProviderLink): M
   body,
   link: p.link,
   validHours: p.validHours,
-  params: { provider: p.provider },
+  params: { provider: p.provider, identifier: p.identifier },
   ignoreNote: true,
 });
 

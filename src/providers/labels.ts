@@ -5,3 +5,8 @@ export function providerLabel(provider: string): string {
   const [kind, name] = provider.split(':');
   return name ? `${name} (${kind?.toUpperCase()})` : provider;
 }
+
+/** How an identity is written to people: an ORCID iD as its full URL (ORCID's display guidelines). */
+export function identifierOf(provider: string, subject: string, issuer?: string | null): string {
+  return provider === 'orcid' && issuer ? `${issuer}/${subject}` : subject;
+}

@@ -95,9 +95,12 @@ forEachBackend(
       const back = await signInWithOrcid(browser, orcid);
       await browser.get(back.location!);
       await browser.post(`${back.location}/email`, { email: 'EXISTING@uni.example' });
-      const link = linkIn(await app.mail.waitFor('existing@uni.example', (m) => m.text.includes('/review-account/')), '/review-account/');
+      const mail = await app.mail.waitFor('existing@uni.example', (m) => m.text.includes('/review-account/'));
+      assert.match(mail.text, new RegExp(orcid), 'the mail names the iD it would link');
+      const link = linkIn(mail, '/review-account/');
       const review = await browser.get(link);
       assert.equal(review.status, 200);
+      assert.match(review.body, new RegExp(`${app.orcid!.siteUrl}/${orcid}`), 'the review page shows which iD will be linked');
       assert.match(review.body, /Old/);
       assert.match(review.body, /New/);
       const merged = await browser.post(link, { givenName: 'received', familyName: 'current' });

@@ -86,6 +86,27 @@ forEachBackend(
       assert.match(bad.body, /data-error-code="INVALID_EMAIL"/);
       assert.equal((await browser.get(path)).status, 200);
     });
+
+    test('a reset link cannot reopen a disabled account, and a VALIDATION link cannot merge into one', async () => {
+      const app = ctx();
+      const account = await createPasswordAccount(app, 'disabled-r@uni.example');
+      await app.lanyard.db.updateTable('account').set({ status: 'disabled' }).where('id', '=', account.id).execute();
+      const browser = app.browser();
+      await browser.get('/register');
+      await browser.post('/register', { email: 'disabled-r@uni.example' });
+      const reset = linkIn(await app.mail.waitFor('disabled-r@uni.example', (m) => m.text.includes('/forgot/')), '/forgot/');
+      await browser.get(reset);
+      const refused = await browser.post(reset, { password: 'a brand new passphrase', passwordConfirm: 'a brand new passphrase' });
+      assert.equal(refused.status, 403);
+      assert.match(refused.body, /data-error-code="ACCOUNT_DISABLED"/);
+      assert.equal((await app.lanyard.db.selectFrom('session').select('id').where('account_id', '=', account.id).execute()).length, 0);
+
+      const pending = await pendingRegistration();
+      await pending.browser.get(pending.path);
+      await pending.browser.post(`${pending.path}/email`, { email: 'disabled-r@uni.example' });
+      const link = linkIn(await app.mail.waitFor('disabled-r@uni.example', (m) => m.text.includes('/review-account/')), '/review-account/');
+      assert.equal((await app.browser().get(link)).status, 403);
+    });
   },
   withOrcid,
 );

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { open } from '../../src/crypto/seal.js';
 import { addOrcidUser, createAccountWithOrcid, createPasswordAccount, signInWithOrcid, signInWithPassword } from '../support/orcid.js';
 import { forEachBackend } from '../support/suite.js';
 import { withOrcid } from '../support/test-app.js';
@@ -26,14 +27,17 @@ forEachBackend(
       assert.equal((await identitiesOf(account.id)).length, 2);
 
       await signInWithPassword(browser, 'unlinker@uni.example');
-      const token = (await app.lanyard.db.selectFrom('provider_token').selectAll().where('identity_id', '=', orcidIdentity.id).executeTakeFirstOrThrow()).access_token;
-      assert.ok(!token.includes('-') || token.startsWith('v1.'), 'the stored token is sealed, not the plain ORCID token');
+      const sealed = (await app.lanyard.db.selectFrom('provider_token').selectAll().where('identity_id', '=', orcidIdentity.id).executeTakeFirstOrThrow()).access_token;
+      assert.match(sealed, /^v1\./, 'stored sealed');
+      const plain = open(app.config.secretKeys, sealed);
+      assert.ok(app.orcid!.state.tokens.byAccessToken(plain, app.orcid!.state.now()), 'the sealed value opens to a token ORCID issued');
       await browser.get('/profile');
       const done = await browser.post(`/profile/identities/${orcidIdentity.id}/unlink`, {});
       assert.equal(done.status, 303);
       assert.deepEqual((await identitiesOf(account.id)).map((i) => i.provider), ['password']);
       const audit = await app.lanyard.db.selectFrom('audit_event').selectAll().where('action', '=', 'unlink').where('account_id', '=', account.id).executeTakeFirstOrThrow();
       assert.equal(audit.detail.tokenRevoked, true);
+      assert.equal(app.orcid!.state.tokens.byAccessToken(plain, app.orcid!.state.now()), null, 'ORCID no longer honours the token');
     });
 
     test('the last way to sign in cannot be removed', async () => {

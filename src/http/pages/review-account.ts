@@ -8,6 +8,7 @@ import { sessionContext, setSessionCookie } from '../auth.js';
 import { verifyCsrf } from '../csrf.js';
 import { html } from '../../lib/html.js';
 import { csrfField, sendPage } from '../views/layout.js';
+import { orcidIdLink } from './orcid.js';
 
 const TokenParams = Type.Object({ token: Type.String({ maxLength: 200 }) });
 const Choice = Type.Optional(Type.Union([Type.Literal('received'), Type.Literal('current')]));
@@ -43,11 +44,14 @@ export const reviewAccountRoutes: Route = (app, lanyard) => {
   app.get('/review-account/:token', { schema: { params: TokenParams }, config: tokenLimit }, async (request, reply) => {
     const { token } = request.params;
     try {
-      const { target, rows } = await reviewRegistration(lanyard, token, request.auth?.account ?? null);
+      const { registration, target, rows } = await reviewRegistration(lanyard, token, request.auth?.account ?? null);
       const { t } = request;
+      // Name the iD being linked: a VALIDATION link may come from someone else's sign-in.
       return sendPage(lanyard, request, reply, {
         title: t('review.title'),
         main: html`<p>${t('review.intro', { email: target.email })}</p>
+<p>${t('review.linking')} ${orcidIdLink(lanyard, registration.subject ?? '')}</p>
+<p class="hint">${t('review.notYou')}</p>
 <form method="post" action="/review-account/${token}">${csrfField(lanyard, request, reply)}
 ${table(request, rows)}
 <button type="submit">${t('review.submit')}</button></form>`,
