@@ -20,7 +20,12 @@ export interface BenchUsers {
   privateEmail: string[];
 }
 
-export function benchFixtures(opts: { lanyardUrl: string; harnessUrl: string; returning: number; privateEmail: number }): { fixtures: EmulatorFixtures; users: BenchUsers } {
+export function benchFixtures(opts: {
+  lanyardUrl: string;
+  harnessUrl: string;
+  returning: number;
+  privateEmail: number;
+}): { fixtures: EmulatorFixtures; users: BenchUsers } {
   const returning = Array.from({ length: opts.returning }, (_, i) => benchOrcid(1, i));
   const privateEmail = Array.from({ length: opts.privateEmail }, (_, i) => benchOrcid(2, i));
   return {
@@ -28,11 +33,26 @@ export function benchFixtures(opts: { lanyardUrl: string; harnessUrl: string; re
     fixtures: {
       clients: [
         { ...LANYARD_CLIENT, name: 'Lanyard (benchmark)', member: true, redirectUris: [opts.lanyardUrl] },
-        { ...HARNESS_CLIENT, name: 'Bare relying party (benchmark floor)', member: true, redirectUris: [opts.harnessUrl] },
+        {
+          ...HARNESS_CLIENT,
+          name: 'Bare relying party (benchmark floor)',
+          member: true,
+          redirectUris: [opts.harnessUrl],
+        },
       ],
       users: [
-        ...returning.map((orcid, i) => ({ orcid, givenNames: 'Returning', familyName: `Researcher ${i}`, emails: [{ email: `bench-r${i}@example.org`, visibility: 'public' as const, verified: true, primary: true }] })),
-        ...privateEmail.map((orcid, i) => ({ orcid, givenNames: 'Private', familyName: `Researcher ${i}`, emails: [{ email: `bench-p${i}@example.org`, visibility: 'private' as const, verified: true, primary: true }] })),
+        ...returning.map((orcid, i) => ({
+          orcid,
+          givenNames: 'Returning',
+          familyName: `Researcher ${i}`,
+          emails: [{ email: `bench-r${i}@example.org`, visibility: 'public' as const, verified: true, primary: true }],
+        })),
+        ...privateEmail.map((orcid, i) => ({
+          orcid,
+          givenNames: 'Private',
+          familyName: `Researcher ${i}`,
+          emails: [{ email: `bench-p${i}@example.org`, visibility: 'private' as const, verified: true, primary: true }],
+        })),
       ],
     },
   };

@@ -24,7 +24,8 @@ const redirectUri = `${publicUrl}/callback`;
 
 /** One insert per flow, into PostgreSQL (pool of 10 like Lanyard's) or, embedded, PGlite. */
 async function openStore(): Promise<(orcid: string, email: string | null) => Promise<void>> {
-  const ddl = 'create table if not exists harness_sign_in (id bigserial primary key, orcid text not null, email text, at timestamptz not null default now())';
+  const ddl =
+    'create table if not exists harness_sign_in (id bigserial primary key, orcid text not null, email text, at timestamptz not null default now())';
   const insert = 'insert into harness_sign_in (orcid, email) values ($1, $2)';
   if (databaseUrl) {
     const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
@@ -37,7 +38,8 @@ async function openStore(): Promise<(orcid: string, email: string | null) => Pro
   return async (orcid, email) => void (await db.query(insert, [orcid, email]));
 }
 
-const cookieOf = (req: IncomingMessage, name: string) => new RegExp(`(?:^|; )${name}=([^;]+)`).exec(req.headers.cookie ?? '')?.[1];
+const cookieOf = (req: IncomingMessage, name: string) =>
+  new RegExp(`(?:^|; )${name}=([^;]+)`).exec(req.headers.cookie ?? '')?.[1];
 
 function redirect(res: ServerResponse, location: string, cookie?: string): void {
   res.writeHead(303, { location, ...(cookie ? { 'set-cookie': cookie } : {}), 'content-length': 0 });
@@ -59,7 +61,14 @@ const server = createServer((req, res) => {
   if (url.pathname === '/start') {
     const state = randomBytes(32).toString('base64url');
     const authorize = new URL(`${siteUrl}/oauth/authorize`);
-    for (const [k, v] of Object.entries({ client_id: clientId, response_type: 'code', scope: 'openid', redirect_uri: redirectUri, state })) authorize.searchParams.set(k, v);
+    for (const [k, v] of Object.entries({
+      client_id: clientId,
+      response_type: 'code',
+      scope: 'openid',
+      redirect_uri: redirectUri,
+      state,
+    }))
+      authorize.searchParams.set(k, v);
     return redirect(res, authorize.href, `harness-state=${state}; Path=/; HttpOnly; SameSite=Lax; Max-Age=600`);
   }
   if (url.pathname === '/callback') {
@@ -73,11 +82,19 @@ const server = createServer((req, res) => {
       const tokenRes = await fetch(`${siteUrl}/oauth/token`, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-        body: new URLSearchParams({ client_id: clientId, client_secret: clientSecret, grant_type: 'authorization_code', code, redirect_uri: redirectUri }),
+        body: new URLSearchParams({
+          client_id: clientId,
+          client_secret: clientSecret,
+          grant_type: 'authorization_code',
+          code,
+          redirect_uri: redirectUri,
+        }),
       });
       if (!tokenRes.ok) throw new Error(`token: HTTP ${tokenRes.status}`);
       const tokens = (await tokenRes.json()) as { access_token: string; orcid: string };
-      const emailRes = await fetch(`${apiUrl}/v3.0/${tokens.orcid}/email`, { headers: { accept: 'application/json', authorization: `Bearer ${tokens.access_token}` } });
+      const emailRes = await fetch(`${apiUrl}/v3.0/${tokens.orcid}/email`, {
+        headers: { accept: 'application/json', authorization: `Bearer ${tokens.access_token}` },
+      });
       if (!emailRes.ok) throw new Error(`email: HTTP ${emailRes.status}`);
       const emails = (await emailRes.json()) as { email?: { email?: string }[] };
       await save(tokens.orcid, emails.email?.[0]?.email ?? null);
@@ -86,7 +103,10 @@ const server = createServer((req, res) => {
     return;
   }
   if (url.pathname === '/metrics') {
-    const body = JSON.stringify({ eventLoopDelayMs: { p50: ms(delay.percentile(50)), p99: ms(delay.percentile(99)), max: ms(delay.max) }, memory: { rss: process.memoryUsage.rss() } });
+    const body = JSON.stringify({
+      eventLoopDelayMs: { p50: ms(delay.percentile(50)), p99: ms(delay.percentile(99)), max: ms(delay.max) },
+      memory: { rss: process.memoryUsage.rss() },
+    });
     res.writeHead(200, { 'content-type': 'application/json' });
     return res.end(body);
   }
@@ -100,7 +120,8 @@ const server = createServer((req, res) => {
 });
 
 server.listen(port, '127.0.0.1', () => process.stdout.write(`harness listening at ${publicUrl}\n`));
-for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => {
+for (const signal of ['SIGINT', 'SIGTERM'] as const)
+  process.once(signal, () => {
     server.close(() => process.exit(0));
     server.closeAllConnections();
   });

@@ -95,7 +95,8 @@ export async function runPhase(flow: Flow, opts: PhaseOptions): Promise<RawPhase
       } catch (e) {
         errors++;
         const kind = (e as Error).message.slice(0, 160);
-        if (kind in errorKinds || Object.keys(errorKinds).length < ERROR_KINDS_KEPT) errorKinds[kind] = (errorKinds[kind] ?? 0) + 1;
+        if (kind in errorKinds || Object.keys(errorKinds).length < ERROR_KINDS_KEPT)
+          errorKinds[kind] = (errorKinds[kind] ?? 0) + 1;
       }
     }
   };

@@ -25,7 +25,9 @@ if (!file) {
 const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
 let windows = [{ startUs: -Infinity, endUs: Infinity }];
 if (resultsFile && phaseKey) {
-  const run = JSON.parse(readFileSync(resultsFile, 'utf8')) as { phases: { key: string; windows: { startUs: number; endUs: number }[] }[] };
+  const run = JSON.parse(readFileSync(resultsFile, 'utf8')) as {
+    phases: { key: string; windows: { startUs: number; endUs: number }[] }[];
+  };
   const phase = run.phases.find((p) => p.key === phaseKey);
   if (!phase) throw new Error(`no phase ${phaseKey} in ${resultsFile}`);
   windows = phase.windows;
@@ -47,7 +49,8 @@ function packageOf(n: Node): string {
   if (url.startsWith('src/')) return url.split('/').slice(0, 2).join('/');
   return url;
 }
-const nameOf = (n: Node) => `${n.callFrame.functionName || '(anonymous)'} ${where(n.callFrame.url)}:${n.callFrame.lineNumber + 1}`;
+const nameOf = (n: Node) =>
+  `${n.callFrame.functionName || '(anonymous)'} ${where(n.callFrame.url)}:${n.callFrame.lineNumber + 1}`;
 
 const self = new Map<string, number>();
 const pkgSelf = new Map<string, number>();
@@ -76,7 +79,9 @@ for (let i = 0; i < profile.samples.length; i++) {
 
 const pct = (v: number) => `${((v / total) * 100).toFixed(1).padStart(5)}%`;
 const top = (m: Map<string, number>, n: number) => [...m].sort((a, b) => b[1] - a[1]).slice(0, n);
-console.log(`${(total / 1e6).toFixed(2)} s of CPU (not idle) in ${phaseKey ? `phase ${phaseKey}` : 'the whole profile'}\n`);
+console.log(
+  `${(total / 1e6).toFixed(2)} s of CPU (not idle) in ${phaseKey ? `phase ${phaseKey}` : 'the whole profile'}\n`,
+);
 console.log('Self time by package:');
 for (const [k, v] of top(pkgSelf, 15)) console.log(`  ${pct(v)}  ${k}`);
 console.log('\nSelf time by function:');

@@ -27,7 +27,14 @@ export interface SoakPoint {
 
 export interface RunRecord {
   date: string;
-  machine: { cpu: string; cores: number; memoryGiB: number; node: string; loadAverageBefore: number[]; loadAverageAfter: number[] };
+  machine: {
+    cpu: string;
+    cores: number;
+    memoryGiB: number;
+    node: string;
+    loadAverageBefore: number[];
+    loadAverageAfter: number[];
+  };
   database: 'postgresql' | 'embedded (PGlite)';
   settings: Record<string, string | number>;
   idleRss: { afterStart: number; afterLoad: number | null };
@@ -58,23 +65,52 @@ export function checkFloors(run: RunRecord): FloorCheck[] {
   const returning = phase('returning');
   if (returning && floor) {
     const r = returning.result;
-    checks.push({ floor: 'returning-user ORCID sign-in ≥ 0.5 × harness', measured: `${f0(r.throughput)}/s = ${(r.throughput / floor).toFixed(2)} × ${f0(floor)}/s`, met: r.throughput >= 0.5 * floor });
-    checks.push({ floor: `returning-user ORCID sign-in p99 < 100 ms at ${returning.vus} users`, measured: `p99 ${f1(r.latency.p99)} ms`, met: r.latency.p99 < 100 });
-    checks.push({ floor: 'returning-user ORCID sign-in: zero errors', measured: `${r.errors} errors`, met: r.errors === 0 });
+    checks.push({
+      floor: 'returning-user ORCID sign-in ≥ 0.5 × harness',
+      measured: `${f0(r.throughput)}/s = ${(r.throughput / floor).toFixed(2)} × ${f0(floor)}/s`,
+      met: r.throughput >= 0.5 * floor,
+    });
+    checks.push({
+      floor: `returning-user ORCID sign-in p99 < 100 ms at ${returning.vus} users`,
+      measured: `p99 ${f1(r.latency.p99)} ms`,
+      met: r.latency.p99 < 100,
+    });
+    checks.push({
+      floor: 'returning-user ORCID sign-in: zero errors',
+      measured: `${r.errors} errors`,
+      met: r.errors === 0,
+    });
   }
   const priv = phase('private');
   if (priv && floor) {
     const r = priv.result;
-    checks.push({ floor: 'first sign-in, private email, to the registration page ≥ 0.4 × harness', measured: `${f0(r.throughput)}/s = ${(r.throughput / floor).toFixed(2)} × harness`, met: r.throughput >= 0.4 * floor });
+    checks.push({
+      floor: 'first sign-in, private email, to the registration page ≥ 0.4 × harness',
+      measured: `${f0(r.throughput)}/s = ${(r.throughput / floor).toFixed(2)} × harness`,
+      met: r.throughput >= 0.4 * floor,
+    });
   }
   const pwd = phase('password');
   if (pwd) {
-    checks.push({ floor: 'password sign-in (argon2id m=19 MiB t=2 p=1) ≥ 150/s', measured: `${f0(pwd.result.throughput)}/s`, met: pwd.result.throughput >= 150 });
+    checks.push({
+      floor: 'password sign-in (argon2id m=19 MiB t=2 p=1) ≥ 150/s',
+      measured: `${f0(pwd.result.throughput)}/s`,
+      met: pwd.result.throughput >= 150,
+    });
     const eld = pwd.metrics?.eventLoopDelayMs.p99;
-    if (eld != null) checks.push({ floor: 'event-loop delay p99 < 20 ms during password sign-in', measured: `${f1(eld)} ms`, met: eld < 20 });
+    if (eld != null)
+      checks.push({
+        floor: 'event-loop delay p99 < 20 ms during password sign-in',
+        measured: `${f1(eld)} ms`,
+        met: eld < 20,
+      });
   }
   if (run.database === 'postgresql') {
-    checks.push({ floor: 'idle RSS < 150 MB with PostgreSQL', measured: `${f0(run.idleRss.afterStart / MB)} MB after start`, met: run.idleRss.afterStart < 150 * MB });
+    checks.push({
+      floor: 'idle RSS < 150 MB with PostgreSQL',
+      measured: `${f0(run.idleRss.afterStart / MB)} MB after start`,
+      met: run.idleRss.afterStart < 150 * MB,
+    });
   }
   if (run.soak && run.soak.length >= 2) {
     const first = run.soak.find((p) => p.signIns >= 1000) ?? run.soak[0]!;
@@ -102,24 +138,51 @@ export function renderReport(run: RunRecord): string {
   for (const p of run.phases) {
     const r = p.result;
     const c = p.cpu;
-    const cores = c ? [c.lanyard, c.harness, c.emulator, c.postgres, c.bench, c.other].map((v) => (v === undefined ? '–' : v.toFixed(2))).join(' / ') : '–';
-    const ratio = floor && p.target === 'lanyard' && (p.key === 'returning' || p.key === 'private') ? (r.throughput / floor).toFixed(2) : '';
+    const cores = c
+      ? [c.lanyard, c.harness, c.emulator, c.postgres, c.bench, c.other]
+          .map((v) => (v === undefined ? '–' : v.toFixed(2)))
+          .join(' / ')
+      : '–';
+    const ratio =
+      floor && p.target === 'lanyard' && (p.key === 'returning' || p.key === 'private')
+        ? (r.throughput / floor).toFixed(2)
+        : '';
     const eld = p.metrics?.eventLoopDelayMs.p99;
     // Cores × 1000 / flows per second = CPU milliseconds one flow costs: steadier than flows/s on a busy machine.
-    const perFlow = c && r.throughput > 0 ? `${f1(((c[p.target] ?? 0) * 1000) / r.throughput)}, ${f1(((c.postgres ?? 0) * 1000) / r.throughput)}` : '–';
+    const perFlow =
+      c && r.throughput > 0
+        ? `${f1(((c[p.target] ?? 0) * 1000) / r.throughput)}, ${f1(((c.postgres ?? 0) * 1000) / r.throughput)}`
+        : '–';
     lines.push(
       `| ${p.label} | ${p.target} | ${p.vus} | ${r.completed} | ${f0(r.throughput)} | ${ratio} | ${f1(r.latency.p50)} | ${f1(r.latency.p95)} | ${f1(r.latency.p99)} | ${r.errors} | ${eld == null ? '–' : f1(eld)} | ${p.metrics ? f0(p.metrics.memory.rss / MB) : '–'} | ${perFlow} | ${cores} |`,
     );
   }
-  lines.push('', `Idle RSS of Lanyard: ${f0(run.idleRss.afterStart / MB)} MB after start${run.idleRss.afterLoad ? `, ${f0(run.idleRss.afterLoad / MB)} MB after the load` : ''}.`);
-  if (run.soak) lines.push('', `Soak (RSS by sign-ins): ${run.soak.map((p) => `${p.signIns.toLocaleString('en')}: ${f0(p.rss / MB)} MB (heap ${f0(p.heapUsed / MB)})`).join('; ')}.`);
+  lines.push(
+    '',
+    `Idle RSS of Lanyard: ${f0(run.idleRss.afterStart / MB)} MB after start${run.idleRss.afterLoad ? `, ${f0(run.idleRss.afterLoad / MB)} MB after the load` : ''}.`,
+  );
+  if (run.soak)
+    lines.push(
+      '',
+      `Soak (RSS by sign-ins): ${run.soak.map((p) => `${p.signIns.toLocaleString('en')}: ${f0(p.rss / MB)} MB (heap ${f0(p.heapUsed / MB)})`).join('; ')}.`,
+    );
   const errs = run.phases.filter((p) => p.result.errors > 0);
-  for (const p of errs) lines.push('', `Errors in ${p.label} (${p.target}): ${Object.entries(p.result.errorKinds).map(([k, n]) => `${n}× ${k}`).join('; ')}`);
+  for (const p of errs)
+    lines.push(
+      '',
+      `Errors in ${p.label} (${p.target}): ${Object.entries(p.result.errorKinds)
+        .map(([k, n]) => `${n}× ${k}`)
+        .join('; ')}`,
+    );
   lines.push('', '| floor (product.md §7) | measured | met |', '|---|---|---|');
   for (const c of checkFloors(run)) lines.push(`| ${c.floor} | ${c.measured} | ${c.met ? 'yes' : '**no**'} |`);
   lines.push('', 'Per step (median / p99 ms):');
   for (const p of run.phases) {
-    lines.push(`- ${p.label} (${p.target}): ${Object.entries(p.result.steps).map(([name, s]) => `${name} ${f1(s.p50)} / ${f1(s.p99)}`).join(', ')}`);
+    lines.push(
+      `- ${p.label} (${p.target}): ${Object.entries(p.result.steps)
+        .map(([name, s]) => `${name} ${f1(s.p50)} / ${f1(s.p99)}`)
+        .join(', ')}`,
+    );
   }
   return lines.join('\n');
 }

@@ -25,7 +25,14 @@ import { Child } from './lib/child.js';
 import { cpuBetween, cpuSnapshot } from './lib/cpu.js';
 import { getJson } from './lib/http.js';
 import { type Flow, mergeSlices, type RawPhase, runPhase } from './load.js';
-import { type PhaseRecord, type ProcessMetrics, type RunRecord, type SoakPoint, checkFloors, renderReport } from './report.js';
+import {
+  type PhaseRecord,
+  type ProcessMetrics,
+  type RunRecord,
+  type SoakPoint,
+  checkFloors,
+  renderReport,
+} from './report.js';
 import { dropDatabase, recreateDatabase, seedPasswordAccounts } from './seed.js';
 
 const { values: args } = parseArgs({
@@ -46,7 +53,11 @@ const durationMs = Number(args.duration) * 1000;
 const vus = Number(args.vus);
 const flows = new Set(args.flows!.split(',').map((s) => s.trim()));
 const soakSignIns = Number(args['soak-signins']);
-if (!(durationMs > 0 && durationMs <= 600_000) || !(vus >= 1 && vus <= 256) || !(soakSignIns >= 1000 && soakSignIns <= 1_000_000)) {
+if (
+  !(durationMs > 0 && durationMs <= 600_000) ||
+  !(vus >= 1 && vus <= 256) ||
+  !(soakSignIns >= 1000 && soakSignIns <= 1_000_000)
+) {
   console.error('bench: --duration must be 1–600 s, --vus 1–256, --soak-signins 1,000–1,000,000');
   process.exit(2);
 }
@@ -59,7 +70,8 @@ const IDLE_SETTLE_MS = 8000;
 /** The harness and Lanyard's ORCID flows take turns in this many slices each (see `measure`). */
 const ORCID_SLICES = 4;
 
-const log = (msg: string) => process.stdout.write(`[bench ${((performance.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${msg}\n`);
+const log = (msg: string) =>
+  process.stdout.write(`[bench ${((performance.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${msg}\n`);
 const t0 = performance.now();
 const children: Child[] = [];
 const work = mkdtempSync(join(tmpdir(), 'lanyard-bench-'));
@@ -88,7 +100,8 @@ async function cleanup(): Promise<void> {
   if (!args.embedded) await dropDatabase(args.pg!, BENCH_DB).catch(() => undefined);
   rmSync(work, { recursive: true, force: true });
 }
-for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void cleanup().finally(() => process.exit(130)));
+for (const signal of ['SIGINT', 'SIGTERM'] as const)
+  process.once(signal, () => void cleanup().finally(() => process.exit(130)));
 
 async function main(): Promise<void> {
   const loadBefore = loadavg();
@@ -98,25 +111,38 @@ async function main(): Promise<void> {
 
   // Enough first-time users that the private-email phase rarely repeats one (it wraps if it must).
   const privateCount = Math.max(2000, Math.ceil(((durationMs + warmupMs) / 1000) * 600));
-  const { fixtures, users } = benchFixtures({ lanyardUrl, harnessUrl, returning: RETURNING_USERS, privateEmail: privateCount });
+  const { fixtures, users } = benchFixtures({
+    lanyardUrl,
+    harnessUrl,
+    returning: RETURNING_USERS,
+    privateEmail: privateCount,
+  });
   const fixturesFile = join(work, 'fixtures.json');
   writeFileSync(fixturesFile, JSON.stringify(fixtures));
 
   log(`ORCID emulator: ${users.returning.length} returning + ${users.privateEmail.length} private-email users`);
-  const emulator = await Child.start('emulator', { entry: 'src/emulator/orcid/main.ts', args: ['--port', String(emulatorPort), '--fixtures', fixturesFile], ready: /site \/ issuer\s+\S+/ });
+  const emulator = await Child.start('emulator', {
+    entry: 'src/emulator/orcid/main.ts',
+    args: ['--port', String(emulatorPort), '--fixtures', fixturesFile],
+    ready: /site \/ issuer\s+\S+/,
+  });
   children.push(emulator);
   const siteUrl = emulator.match(/site \/ issuer\s+(\S+)/);
 
   const databaseUrl = args.embedded
     ? null
     : await recreateDatabase(args.pg!, BENCH_DB).catch((e: Error) => {
-        throw new Error(`PostgreSQL at ${args.pg} cannot create ${BENCH_DB} (${e.message}): give --pg URL (or BENCH_PG_URL), or run with --embedded`);
+        throw new Error(
+          `PostgreSQL at ${args.pg} cannot create ${BENCH_DB} (${e.message}): give --pg URL (or BENCH_PG_URL), or run with --embedded`,
+        );
       });
   const lanyardEnv: Record<string, string> = {
     LANYARD_PORT: String(lanyardPort),
     LANYARD_HOST: '127.0.0.1',
     LANYARD_PUBLIC_URL: lanyardUrl,
-    ...(databaseUrl ? { LANYARD_DATABASE_URL: databaseUrl, LANYARD_REQUIRE_SMTP: 'false' } : { LANYARD_DATA_DIR: join(work, 'data') }),
+    ...(databaseUrl
+      ? { LANYARD_DATABASE_URL: databaseUrl, LANYARD_REQUIRE_SMTP: 'false' }
+      : { LANYARD_DATA_DIR: join(work, 'data') }),
     LANYARD_SECRET_KEY: 'b'.repeat(64),
     LANYARD_LOG_LEVEL: 'warn',
     LANYARD_METRICS: 'true',
@@ -128,14 +154,25 @@ async function main(): Promise<void> {
     LANYARD_ORCID_API_URL: `${siteUrl}/member-api`,
     LANYARD_ORCID_CLIENT_ID: LANYARD_CLIENT.clientId,
     LANYARD_ORCID_CLIENT_SECRET: LANYARD_CLIENT.clientSecret,
-    ...Object.fromEntries(args['lanyard-env']!.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])),
+    ...Object.fromEntries(
+      args['lanyard-env']!.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+    ),
   };
-  log(`database: ${databaseUrl ? `PostgreSQL ${BENCH_DB} (fresh)` : 'embedded PGlite (fresh)'}; seeding ${PASSWORD_ACCOUNTS} password accounts`);
+  log(
+    `database: ${databaseUrl ? `PostgreSQL ${BENCH_DB} (fresh)` : 'embedded PGlite (fresh)'}; seeding ${PASSWORD_ACCOUNTS} password accounts`,
+  );
   const passwordEmails = await seedPasswordAccounts(loadConfig(lanyardEnv), PASSWORD_ACCOUNTS);
 
   const harness = await Child.start('harness', {
     entry: 'bench/harness.ts',
-    env: { HARNESS_PORT: String(harnessPort), HARNESS_SITE_URL: siteUrl, HARNESS_API_URL: `${siteUrl}/member-api`, HARNESS_CLIENT_ID: HARNESS_CLIENT.clientId, HARNESS_CLIENT_SECRET: HARNESS_CLIENT.clientSecret, ...(databaseUrl ? { HARNESS_DATABASE_URL: databaseUrl } : {}) },
+    env: {
+      HARNESS_PORT: String(harnessPort),
+      HARNESS_SITE_URL: siteUrl,
+      HARNESS_API_URL: `${siteUrl}/member-api`,
+      HARNESS_CLIENT_ID: HARNESS_CLIENT.clientId,
+      HARNESS_CLIENT_SECRET: HARNESS_CLIENT.clientSecret,
+      ...(databaseUrl ? { HARNESS_DATABASE_URL: databaseUrl } : {}),
+    },
     ready: /harness listening/,
   });
   children.push(harness);
@@ -143,7 +180,9 @@ async function main(): Promise<void> {
   const profileDir = join(RESULTS, 'profiles');
   if (args.profile) mkdirSync(profileDir, { recursive: true });
   // Lanyard runs as `npm start` runs it: compiled JavaScript (tsx would add ~30 MB of RSS).
-  const built = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+  const built = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], {
+    stdio: 'inherit',
+  });
   if (built.status !== 0) throw new Error('npm run build failed');
   const lanyard = await Child.start('lanyard', {
     entry: 'dist/main.js',
@@ -153,8 +192,10 @@ async function main(): Promise<void> {
   });
   children.push(lanyard);
   const pids = { lanyard: lanyard.pid, harness: harness.pid, emulator: emulator.pid, bench: process.pid };
-  const metricsOf = (target: 'lanyard' | 'harness') => getJson<ProcessMetrics>(`${target === 'lanyard' ? lanyardUrl : harnessUrl}/metrics`);
-  const resetMetrics = (target: 'lanyard' | 'harness') => fetch(`${target === 'lanyard' ? lanyardUrl : harnessUrl}/metrics/reset`, { method: 'POST' });
+  const metricsOf = (target: 'lanyard' | 'harness') =>
+    getJson<ProcessMetrics>(`${target === 'lanyard' ? lanyardUrl : harnessUrl}/metrics`);
+  const resetMetrics = (target: 'lanyard' | 'harness') =>
+    fetch(`${target === 'lanyard' ? lanyardUrl : harnessUrl}/metrics/reset`, { method: 'POST' });
 
   // Idle: start-up (migrations, module loading) done and its garbage given time to be collected.
   await new Promise((r) => setTimeout(r, IDLE_SETTLE_MS));
@@ -175,7 +216,16 @@ async function main(): Promise<void> {
    */
   const measure = async (group: Measured[], slices: number) => {
     for (const m of group) await runPhase(m.flow, { vus, durationMs: warmupMs });
-    const parts = new Map<string, { raw: RawPhase[]; ticks: Record<string, number>; ms: number; metrics: ProcessMetrics[]; windows: PhaseRecord['windows'] }>();
+    const parts = new Map<
+      string,
+      {
+        raw: RawPhase[];
+        ticks: Record<string, number>;
+        ms: number;
+        metrics: ProcessMetrics[];
+        windows: PhaseRecord['windows'];
+      }
+    >();
     for (let i = 0; i < slices; i++) {
       for (const m of group) {
         await resetMetrics(m.target);
@@ -192,7 +242,10 @@ async function main(): Promise<void> {
         part.metrics.push(await metricsOf(m.target));
         part.windows.push({ startUs, endUs });
         parts.set(m.key, part);
-        if (slices > 1) log(`  slice ${i + 1}/${slices} ${m.key}: ${raw.throughput.toFixed(0)}/s, other load ${cores.other ?? '?'} cores`);
+        if (slices > 1)
+          log(
+            `  slice ${i + 1}/${slices} ${m.key}: ${raw.throughput.toFixed(0)}/s, other load ${cores.other ?? '?'} cores`,
+          );
       }
     }
     for (const m of group) {
@@ -200,16 +253,27 @@ async function main(): Promise<void> {
       const result = mergeSlices(part.raw);
       const p99s = part.metrics.map((x) => x.eventLoopDelayMs.p99).filter((x): x is number => x !== null);
       const last = part.metrics[part.metrics.length - 1]!;
-      const metrics: ProcessMetrics = { eventLoopDelayMs: { p50: null, p99: p99s.length ? Math.max(...p99s) : null, max: null }, memory: last.memory };
-      const cpu = Object.keys(part.ticks).length ? Object.fromEntries(Object.entries(part.ticks).map(([k, v]) => [k, Math.round((v / part.ms) * 100) / 100])) : null;
+      const metrics: ProcessMetrics = {
+        eventLoopDelayMs: { p50: null, p99: p99s.length ? Math.max(...p99s) : null, max: null },
+        memory: last.memory,
+      };
+      const cpu = Object.keys(part.ticks).length
+        ? Object.fromEntries(Object.entries(part.ticks).map(([k, v]) => [k, Math.round((v / part.ms) * 100) / 100]))
+        : null;
       phases.push({ key: m.key, label: m.label, target: m.target, vus, result, metrics, cpu, windows: part.windows });
-      log(`${m.label} (${m.target}): ${result.completed} flows, ${result.throughput.toFixed(0)}/s, p50 ${result.latency.p50.toFixed(1)} p99 ${result.latency.p99.toFixed(1)} ms, ${result.errors} errors`);
+      log(
+        `${m.label} (${m.target}): ${result.completed} flows, ${result.throughput.toFixed(0)}/s, p50 ${result.latency.p50.toFixed(1)} p99 ${result.latency.p99.toFixed(1)} ms, ${result.errors} errors`,
+      );
       if (result.errors) log(`  errors: ${JSON.stringify(result.errorKinds)}`);
     }
   };
 
   log(`enrolling ${users.returning.length} returning users (first sign-in + create account), ${vus} at a time`);
-  const enrol = await runPhase(enrolFlow(lanyardUrl, users.returning), { vus, durationMs: 10 * 60_000, maxIterations: users.returning.length });
+  const enrol = await runPhase(enrolFlow(lanyardUrl, users.returning), {
+    vus,
+    durationMs: 10 * 60_000,
+    maxIterations: users.returning.length,
+  });
   if (enrol.errors) throw new Error(`enrolment failed: ${JSON.stringify(enrol.errorKinds)}`);
   log(`enrolled in ${(enrol.elapsedMs / 1000).toFixed(1)} s`);
 
@@ -218,18 +282,55 @@ async function main(): Promise<void> {
   if (args.soak) {
     soak = await runSoak(returningOrcidFlow(lanyardUrl, users.returning), () => metricsOf('lanyard'));
   } else {
-    const orcidGroup: Measured[] = [{ key: 'harness', label: 'bare relying party (floor)', target: 'harness', flow: harnessFlow(harnessUrl, users.returning) }];
-    if (flows.has('returning')) orcidGroup.push({ key: 'returning', label: '(a) returning-user ORCID sign-in', target: 'lanyard', flow: returningOrcidFlow(lanyardUrl, users.returning) });
-    if (flows.has('private')) orcidGroup.push({ key: 'private', label: '(b) first sign-in, private email', target: 'lanyard', flow: privateEmailFlow(lanyardUrl, users.privateEmail, tokens) });
+    const orcidGroup: Measured[] = [
+      {
+        key: 'harness',
+        label: 'bare relying party (floor)',
+        target: 'harness',
+        flow: harnessFlow(harnessUrl, users.returning),
+      },
+    ];
+    if (flows.has('returning'))
+      orcidGroup.push({
+        key: 'returning',
+        label: '(a) returning-user ORCID sign-in',
+        target: 'lanyard',
+        flow: returningOrcidFlow(lanyardUrl, users.returning),
+      });
+    if (flows.has('private'))
+      orcidGroup.push({
+        key: 'private',
+        label: '(b) first sign-in, private email',
+        target: 'lanyard',
+        flow: privateEmailFlow(lanyardUrl, users.privateEmail, tokens),
+      });
     if (orcidGroup.length > 1) await measure(orcidGroup, ORCID_SLICES);
-    if (flows.has('password')) await measure([{ key: 'password', label: '(c) password sign-in', target: 'lanyard', flow: passwordFlow(lanyardUrl, passwordEmails) }], 1);
+    if (flows.has('password'))
+      await measure(
+        [
+          {
+            key: 'password',
+            label: '(c) password sign-in',
+            target: 'lanyard',
+            flow: passwordFlow(lanyardUrl, passwordEmails),
+          },
+        ],
+        1,
+      );
     if (flows.has('token')) {
       if (tokens.length === 0) {
-        await runPhase(privateEmailFlow(lanyardUrl, users.privateEmail, tokens), { vus, durationMs: 60_000, maxIterations: 500 });
+        await runPhase(privateEmailFlow(lanyardUrl, users.privateEmail, tokens), {
+          vus,
+          durationMs: 60_000,
+          maxIterations: 500,
+        });
       }
       tokens = tokens.slice(0, 5000);
       const route = await tokenRoute(lanyardUrl, tokens[0]!);
-      const label = route === 'api' ? '(d) findByToken (REST API)' : '(d) token lookup: GET /external-login/:token (API route not there yet)';
+      const label =
+        route === 'api'
+          ? '(d) findByToken (REST API)'
+          : '(d) token lookup: GET /external-login/:token (API route not there yet)';
       await measure([{ key: 'token', label, target: 'lanyard', flow: findByTokenFlow(lanyardUrl, tokens, route) }], 1);
     }
   }
@@ -247,7 +348,15 @@ async function main(): Promise<void> {
       loadAverageAfter: loadavg(),
     },
     database: databaseUrl ? 'postgresql' : 'embedded (PGlite)',
-    settings: { vus, durationSeconds: durationMs / 1000, warmupSeconds: warmupMs / 1000, returningUsers: users.returning.length, privateEmailUsers: users.privateEmail.length, passwordAccounts: PASSWORD_ACCOUNTS, extraLanyardEnv: args['lanyard-env']!.join(' ') },
+    settings: {
+      vus,
+      durationSeconds: durationMs / 1000,
+      warmupSeconds: warmupMs / 1000,
+      returningUsers: users.returning.length,
+      privateEmailUsers: users.privateEmail.length,
+      passwordAccounts: PASSWORD_ACCOUNTS,
+      extraLanyardEnv: args['lanyard-env']!.join(' '),
+    },
     idleRss: { afterStart: idleAfterStart, afterLoad: idleAfterLoad },
     phases,
     soak,
@@ -260,7 +369,10 @@ async function main(): Promise<void> {
   const report = renderReport(run);
   writeFileSync(file.replace(/\.json$/, '.md'), `${report}\n`);
   process.stdout.write(`\n${report}\n\nSaved ${file} (and .md).\n`);
-  if (args.profile) log(`CPU profile of Lanyard: ${profileDir} (written when Lanyard exits). Summarise: npx tsx bench/profile-summary.ts <file>`);
+  if (args.profile)
+    log(
+      `CPU profile of Lanyard: ${profileDir} (written when Lanyard exits). Summarise: npx tsx bench/profile-summary.ts <file>`,
+    );
   const missed = checkFloors(run).filter((c) => !c.met).length;
   if (missed) log(`${missed} floor(s) of product.md §7 not met (see docs/performance.md)`);
 }
@@ -268,7 +380,9 @@ async function main(): Promise<void> {
 /** 1,000 sign-ins, RSS; then on to `soakSignIns`, RSS every tenth; each reading after a 2 s pause. */
 async function runSoak(flow: Flow, metrics: () => Promise<ProcessMetrics>): Promise<SoakPoint[]> {
   const points: SoakPoint[] = [];
-  const marks = [1000, ...Array.from({ length: 10 }, (_, i) => Math.round(((i + 1) * soakSignIns) / 10))].filter((n, i, a) => n >= 1000 && a.indexOf(n) === i);
+  const marks = [1000, ...Array.from({ length: 10 }, (_, i) => Math.round(((i + 1) * soakSignIns) / 10))].filter(
+    (n, i, a) => n >= 1000 && a.indexOf(n) === i,
+  );
   let done = 0;
   for (const mark of marks) {
     const r = await runPhase(flow, { vus, durationMs: 30 * 60_000, maxIterations: mark - done });
@@ -277,7 +391,9 @@ async function runSoak(flow: Flow, metrics: () => Promise<ProcessMetrics>): Prom
     await new Promise((res) => setTimeout(res, 2000));
     const m = await metrics();
     points.push({ signIns: done, rss: m.memory.rss, heapUsed: m.memory.heapUsed ?? 0 });
-    log(`soak: ${done.toLocaleString('en')} sign-ins (${r.throughput.toFixed(0)}/s), RSS ${(m.memory.rss / 2 ** 20).toFixed(0)} MB, heap ${((m.memory.heapUsed ?? 0) / 2 ** 20).toFixed(0)} MB`);
+    log(
+      `soak: ${done.toLocaleString('en')} sign-ins (${r.throughput.toFixed(0)}/s), RSS ${(m.memory.rss / 2 ** 20).toFixed(0)} MB, heap ${((m.memory.heapUsed ?? 0) / 2 ** 20).toFixed(0)} MB`,
+    );
   }
   return points;
 }

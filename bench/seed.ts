@@ -50,7 +50,11 @@ export async function seedPasswordAccounts(config: Config, count: number): Promi
     const now = new Date();
     const emails: string[] = [];
     for (let i = 0; i < count; i++) {
-      const account = await createAccount(db, { email: passwordEmail(i), email_verified_at: now, given_name: 'Bench', family_name: `User ${i}` }, now);
+      const account = await createAccount(
+        db,
+        { email: passwordEmail(i), email_verified_at: now, given_name: 'Bench', family_name: `User ${i}` },
+        now,
+      );
       await setPasswordHash(db, account.id, hash, now);
       emails.push(account.email);
     }

@@ -13,5 +13,12 @@ export function summarize(samples: number[]): Summary {
   const sorted = Float64Array.from(samples).sort();
   const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
   const sum = sorted.reduce((a, b) => a + b, 0);
-  return { count: sorted.length, mean: sum / sorted.length, p50: at(50), p95: at(95), p99: at(99), max: sorted[sorted.length - 1]! };
+  return {
+    count: sorted.length,
+    mean: sum / sorted.length,
+    p50: at(50),
+    p95: at(95),
+    p99: at(99),
+    max: sorted[sorted.length - 1]!,
+  };
 }

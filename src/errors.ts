@@ -57,7 +57,12 @@ export class LanyardError extends Error {
   /** Extra, safe-to-show facts (field names, limits). Never secrets. */
   readonly details: Record<string, unknown> | undefined;
 
-  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>, options?: { cause?: unknown; status?: number }) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    details?: Record<string, unknown>,
+    options?: { cause?: unknown; status?: number },
+  ) {
     super(message, options);
     this.name = 'LanyardError';
     this.code = code;
@@ -67,7 +72,9 @@ export class LanyardError extends Error {
 
   /** The same error answered with another status (a route that follows an external contract). */
   withStatus(status: number): LanyardError {
-    return status === this.status ? this : new LanyardError(this.code, this.message, this.details, { cause: this.cause, status });
+    return status === this.status
+      ? this
+      : new LanyardError(this.code, this.message, this.details, { cause: this.cause, status });
   }
 }
 

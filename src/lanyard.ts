@@ -26,15 +26,21 @@ export const redactPaths = [
 ];
 
 /** Path segments and query values that are secrets (tokens, OAuth codes and state): logged as [redacted]. */
-const secretInUrl = /(\/(?:register|forgot|external-login|review-account|registrations)\/)[^/?#]+|([?&](?:token|code|state|_csrf)=)[^&#]*/g;
-export const redactUrl = (url: string) => url.replace(secretInUrl, (_m, path?: string, query?: string) => `${path ?? query}[redacted]`);
+const secretInUrl =
+  /(\/(?:register|forgot|external-login|review-account|registrations)\/)[^/?#]+|([?&](?:token|code|state|_csrf)=)[^&#]*/g;
+export const redactUrl = (url: string) =>
+  url.replace(secretInUrl, (_m, path?: string, query?: string) => `${path ?? query}[redacted]`);
 
 export function createLogger(level: string): Logger {
   return pino({
     level,
     redact: { paths: redactPaths, censor: '[redacted]' },
     serializers: {
-      req: (req: { method: string; url: string; ip?: string }) => ({ method: req.method, url: redactUrl(req.url), remoteAddress: req.ip }),
+      req: (req: { method: string; url: string; ip?: string }) => ({
+        method: req.method,
+        url: redactUrl(req.url),
+        remoteAddress: req.ip,
+      }),
       res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       err: pino.stdSerializers.err,
     },
@@ -72,7 +78,10 @@ export async function openLanyard(config: Config, opts: OpenOptions = {}): Promi
   const db = await connectDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   await migrateToLatest(db);
   const transport =
-    opts.transport ?? (config.smtpUrl ? smtpTransport(config.smtpUrl, config.mailFrom, new URL(config.publicUrl).hostname) : devMailboxTransport);
+    opts.transport ??
+    (config.smtpUrl
+      ? smtpTransport(config.smtpUrl, config.mailFrom, new URL(config.publicUrl).hostname)
+      : devMailboxTransport);
   const outbox = new OutboxWorker({ db, clock, transport, log, pollMs: opts.mailPollMs ?? 2000 });
   outbox.start();
 

@@ -10,7 +10,11 @@ async function main(): Promise<void> {
   await server.app.listen({ port: config.port, host: config.host });
   const stopHousekeeping = scheduleHousekeeping(server.lanyard);
   const mode = config.embedded ? `embedded database in ${config.dataDir}` : 'PostgreSQL';
-  const orcid = config.orcid ? (config.orcid.env === 'emulator' ? 'built-in ORCID emulator (demo)' : `ORCID ${config.orcid.env}`) : 'ORCID off';
+  const orcid = config.orcid
+    ? config.orcid.env === 'emulator'
+      ? 'built-in ORCID emulator (demo)'
+      : `ORCID ${config.orcid.env}`
+    : 'ORCID off';
   process.stdout.write(`\nLanyard is running at ${config.publicUrl}/login  (${mode}; ${orcid})\n\n`);
 
   let closing = false;
@@ -34,6 +38,10 @@ async function main(): Promise<void> {
 }
 
 main().catch((e) => {
-  process.stderr.write(isLanyardError(e) ? `Lanyard cannot start: ${e.message}\n` : `Lanyard cannot start: ${(e as Error).stack ?? String(e)}\n`);
+  process.stderr.write(
+    isLanyardError(e)
+      ? `Lanyard cannot start: ${e.message}\n`
+      : `Lanyard cannot start: ${(e as Error).stack ?? String(e)}\n`,
+  );
   process.exit(1);
 });

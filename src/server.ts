@@ -9,7 +9,14 @@ import type { Config } from './config/schema.js';
 import { type Lanyard, type OpenOptions, openLanyard } from './lanyard.js';
 
 /** The route modules beyond the password pages, in the order they mount. */
-export const surfaces: Route[] = [orcidRoutes, externalLoginRoutes, reviewAccountRoutes, demoEmulatorRoutes, metricsRoutes, apiRoutes];
+export const surfaces: Route[] = [
+  orcidRoutes,
+  externalLoginRoutes,
+  reviewAccountRoutes,
+  demoEmulatorRoutes,
+  metricsRoutes,
+  apiRoutes,
+];
 
 export interface Server {
   app: App;

@@ -4,14 +4,17 @@ import { Browser, expectStatus } from '../lib/http.js';
 export type TokenRoute = 'api' | 'page';
 
 /** DSpace's contract (dspace-orcid-login.md §4): the registration a token names, as JSON. */
-export const findByTokenPath = (token: string) => `/api/eperson/registrations/search/findByToken?token=${encodeURIComponent(token)}`;
+export const findByTokenPath = (token: string) =>
+  `/api/eperson/registrations/search/findByToken?token=${encodeURIComponent(token)}`;
 
 /**
  * Which route serves a token lookup: the REST API when this Lanyard has it, else the page that
  * shows the same registration (GET /external-login/:token), which the report then names.
  */
 export async function tokenRoute(lanyardUrl: string, token: string): Promise<TokenRoute> {
-  const res = await new Browser().request('GET', `${lanyardUrl}${findByTokenPath(token)}`, undefined, { accept: 'application/json' });
+  const res = await new Browser().request('GET', `${lanyardUrl}${findByTokenPath(token)}`, undefined, {
+    accept: 'application/json',
+  });
   return res.status === 200 ? 'api' : 'page';
 }
 
@@ -20,10 +23,17 @@ export function findByTokenFlow(lanyardUrl: string, tokens: readonly string[], r
   return async (it) => {
     const token = tokens[it.index % tokens.length]!;
     if (route === 'api') {
-      const res = await it.step('findByToken', it.browser.request('GET', `${lanyardUrl}${findByTokenPath(token)}`, undefined, { accept: 'application/json' }));
+      const res = await it.step(
+        'findByToken',
+        it.browser.request('GET', `${lanyardUrl}${findByTokenPath(token)}`, undefined, { accept: 'application/json' }),
+      );
       expectStatus('findByToken', res, 200);
     } else {
-      expectStatus('GET /external-login/:token', await it.step('GET /external-login/:token', it.browser.get(`${lanyardUrl}/external-login/${token}`)), 200);
+      expectStatus(
+        'GET /external-login/:token',
+        await it.step('GET /external-login/:token', it.browser.get(`${lanyardUrl}/external-login/${token}`)),
+        200,
+      );
     }
   };
 }

@@ -13,12 +13,14 @@ export async function orcidRoundTrips(it: Iteration, startUrl: string, orcid: st
   const authorize = new URL(start.location!);
   authorize.searchParams.set('login_as', orcid);
   const granted = expectStatus('authorize', await step('authorize (emulator)', browser.get(authorize.href)), 302);
-  if (!granted.location || !granted.location.includes('code=')) throw new Error(`authorize: no code in ${granted.location?.split('?')[0]}`);
+  if (!granted.location || !granted.location.includes('code='))
+    throw new Error(`authorize: no code in ${granted.location?.split('?')[0]}`);
   return step('callback', browser.get(granted.location));
 }
 
 /** The answer signs the browser in: a redirect that sets `cookieName`. */
 export function expectSession(res: Response, cookieName: string): void {
   expectStatus('callback', res, 303, 302);
-  if (!res.setCookies.some((c) => c.startsWith(`${cookieName}=`) && !/max-age=0/i.test(c))) throw new Error('callback: no session cookie');
+  if (!res.setCookies.some((c) => c.startsWith(`${cookieName}=`) && !/max-age=0/i.test(c)))
+    throw new Error('callback: no session cookie');
 }

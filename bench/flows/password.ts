@@ -9,8 +9,12 @@ export function passwordFlow(lanyardUrl: string, emails: readonly string[]): Flo
   return async (it) => {
     const page = expectStatus('GET /login', await it.step('GET /login', it.browser.get(`${lanyardUrl}/login`)), 200);
     const email = emails[it.index % emails.length]!;
-    const res = await it.step('POST /login', it.browser.post(`${lanyardUrl}/login`, { email, password: BENCH_PASSWORD, _csrf: csrfFieldOf(page.body) }));
+    const res = await it.step(
+      'POST /login',
+      it.browser.post(`${lanyardUrl}/login`, { email, password: BENCH_PASSWORD, _csrf: csrfFieldOf(page.body) }),
+    );
     expectStatus('POST /login', res, 303);
-    if (!res.setCookies.some((c) => c.startsWith('lanyard-session='))) throw new Error('POST /login: no session cookie');
+    if (!res.setCookies.some((c) => c.startsWith('lanyard-session=')))
+      throw new Error('POST /login: no session cookie');
   };
 }

@@ -11,9 +11,16 @@ import { orcidRoundTrips } from './orcid.js';
  */
 export function privateEmailFlow(lanyardUrl: string, users: readonly string[], tokens: string[]): Flow {
   return async (it) => {
-    const res = expectStatus('callback', await orcidRoundTrips(it, `${lanyardUrl}/login/orcid`, users[it.index % users.length]!), 303);
+    const res = expectStatus(
+      'callback',
+      await orcidRoundTrips(it, `${lanyardUrl}/login/orcid`, users[it.index % users.length]!),
+      303,
+    );
     const m = /\/external-login\/([A-Za-z0-9_-]{43})$/.exec(res.location ?? '');
-    if (!m) throw new Error(`callback: redirected to ${res.location?.replace(/[A-Za-z0-9_-]{43}/, ':token')}, not to /external-login/:token`);
+    if (!m)
+      throw new Error(
+        `callback: redirected to ${res.location?.replace(/[A-Za-z0-9_-]{43}/, ':token')}, not to /external-login/:token`,
+      );
     expectStatus('registration page', await it.step('registration page', it.browser.get(res.location!)), 200);
     if (tokens.length < 10_000) tokens.push(m[1]!);
   };

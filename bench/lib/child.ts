@@ -20,7 +20,17 @@ export class Child {
    * Runs `node [nodeArgs] [--import tsx] entry args` (tsx only for a .ts entry) with exactly `env` on top of the parent's
    * environment minus any LANYARD_* of the developer's shell, and waits (bounded) for `ready`.
    */
-  static async start(name: string, opts: { entry: string; args?: string[]; nodeArgs?: string[]; env?: Record<string, string>; ready: RegExp; timeoutMs?: number }): Promise<Child> {
+  static async start(
+    name: string,
+    opts: {
+      entry: string;
+      args?: string[];
+      nodeArgs?: string[];
+      env?: Record<string, string>;
+      ready: RegExp;
+      timeoutMs?: number;
+    },
+  ): Promise<Child> {
     const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('LANYARD_')));
     const loader = opts.entry.endsWith('.ts') ? ['--import', 'tsx'] : [];
     const proc = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...loader, opts.entry, ...(opts.args ?? [])], {
@@ -50,8 +60,10 @@ export class Child {
   async waitFor(pattern: RegExp, timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (!pattern.test(this.out)) {
-      if (this.proc.exitCode !== null) throw new Error(`${this.name} exited (${this.proc.exitCode}) before it was ready:\n${this.out.slice(-4000)}`);
-      if (Date.now() > deadline) throw new Error(`${this.name} not ready within ${timeoutMs} ms:\n${this.out.slice(-4000)}`);
+      if (this.proc.exitCode !== null)
+        throw new Error(`${this.name} exited (${this.proc.exitCode}) before it was ready:\n${this.out.slice(-4000)}`);
+      if (Date.now() > deadline)
+        throw new Error(`${this.name} not ready within ${timeoutMs} ms:\n${this.out.slice(-4000)}`);
       await new Promise((r) => setTimeout(r, 50));
     }
   }

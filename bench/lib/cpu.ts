@@ -38,7 +38,13 @@ function machineTicks(): { busy: number; total: number } {
   return { busy: total - (n[3] ?? 0) - (n[4] ?? 0), total }; // minus idle and iowait
 }
 
-export type CpuSnapshot = { at: number; byName: Record<string, number>; postgres: Map<number, number>; busy: number; total: number };
+export type CpuSnapshot = {
+  at: number;
+  byName: Record<string, number>;
+  postgres: Map<number, number>;
+  busy: number;
+  total: number;
+};
 
 /**
  * CPU ticks so far of the named processes, of the PostgreSQL backends serving `database` (other

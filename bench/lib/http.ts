@@ -54,7 +54,9 @@ export class Browser {
   }
 
   post(url: string, form: Record<string, string>): Promise<Response> {
-    return this.request('POST', url, new URLSearchParams(form).toString(), { 'content-type': 'application/x-www-form-urlencoded' });
+    return this.request('POST', url, new URLSearchParams(form).toString(), {
+      'content-type': 'application/x-www-form-urlencoded',
+    });
   }
 
   /**
@@ -66,12 +68,18 @@ export class Browser {
     try {
       return await this.send(method, url, body, headers);
     } catch (e) {
-      if ((e as { reusedSocket?: boolean }).reusedSocket && (e as NodeJS.ErrnoException).code === 'ECONNRESET') return this.send(method, url, body, headers);
+      if ((e as { reusedSocket?: boolean }).reusedSocket && (e as NodeJS.ErrnoException).code === 'ECONNRESET')
+        return this.send(method, url, body, headers);
       throw e;
     }
   }
 
-  private send(method: string, url: string, body: string | undefined, headers: Record<string, string>): Promise<Response> {
+  private send(
+    method: string,
+    url: string,
+    body: string | undefined,
+    headers: Record<string, string>,
+  ): Promise<Response> {
     const target = new URL(url);
     const origin = target.origin;
     const cookie = this.jar.header(origin);
@@ -109,7 +117,9 @@ export class Browser {
           });
         },
       );
-      req.on('timeout', () => req.destroy(new Error(`${method} ${target.pathname}: no answer within ${TIMEOUT_MS} ms`)));
+      req.on('timeout', () =>
+        req.destroy(new Error(`${method} ${target.pathname}: no answer within ${TIMEOUT_MS} ms`)),
+      );
       req.on('error', (e) => reject(Object.assign(e, { reusedSocket: req.reusedSocket })));
       req.end(body);
     });

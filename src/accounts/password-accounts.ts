@@ -12,7 +12,8 @@ import { revokeAccountSessions } from '../stores/sessions.js';
 const hours = (s: number) => Math.max(1, Math.round(s / 3600));
 
 /** Mails about an account speak the account's language when it has one. */
-export const localeOf = (account: Pick<Account, 'locale'>, fallback: Locale = 'en'): Locale => (isLocale(account.locale) ? account.locale : fallback);
+export const localeOf = (account: Pick<Account, 'locale'>, fallback: Locale = 'en'): Locale =>
+  isLocale(account.locale) ? account.locale : fallback;
 
 export function assertPassword(password: string, email: string): void {
   const problem = passwordProblem(password, email);
@@ -24,18 +25,30 @@ export function assertPassword(password: string, email: string): void {
  * a known one gets a mail saying it has an account (with a reset link) — same response either way.
  */
 export async function requestRegistration(lanyard: Lanyard, email: string, locale: Locale): Promise<void> {
-  if (!lanyard.config.selfRegistration) throw new LanyardError('SELF_REGISTRATION_DISABLED', 'Self-registration is off.');
+  if (!lanyard.config.selfRegistration)
+    throw new LanyardError('SELF_REGISTRATION_DISABLED', 'Self-registration is off.');
   const { config, clock } = lanyard;
   await lanyard.db.transaction().execute(async (tx) => {
     const now = clock.now();
     const existing = await findAccountByEmail(tx, email);
     if (existing) {
-      const { token } = await createRegistration(tx, { type: 'FORGOT', email: existing.email, accountId: existing.id }, config.tokenTtl.FORGOT, now);
-      await lanyard.queueMail(tx, 'account_exists', existing.email, locale, { link: `${config.publicUrl}/forgot/${token}`, validHours: hours(config.tokenTtl.FORGOT) });
+      const { token } = await createRegistration(
+        tx,
+        { type: 'FORGOT', email: existing.email, accountId: existing.id },
+        config.tokenTtl.FORGOT,
+        now,
+      );
+      await lanyard.queueMail(tx, 'account_exists', existing.email, locale, {
+        link: `${config.publicUrl}/forgot/${token}`,
+        validHours: hours(config.tokenTtl.FORGOT),
+      });
       return;
     }
     const { token } = await createRegistration(tx, { type: 'REGISTER', email }, config.tokenTtl.REGISTER, now);
-    await lanyard.queueMail(tx, 'register', email, locale, { link: `${config.publicUrl}/register/${token}`, validHours: hours(config.tokenTtl.REGISTER) });
+    await lanyard.queueMail(tx, 'register', email, locale, {
+      link: `${config.publicUrl}/register/${token}`,
+      validHours: hours(config.tokenTtl.REGISTER),
+    });
   });
 }
 
@@ -45,7 +58,8 @@ export async function completeRegistration(
   token: string,
   input: { givenName: string; familyName: string; password: string; locale: Locale },
 ): Promise<Account> {
-  if (!lanyard.config.selfRegistration) throw new LanyardError('SELF_REGISTRATION_DISABLED', 'Self-registration is off.');
+  if (!lanyard.config.selfRegistration)
+    throw new LanyardError('SELF_REGISTRATION_DISABLED', 'Self-registration is off.');
   // Hash before the transaction: argon2 takes tens of milliseconds and must not hold a connection.
   const pending = await checkRegistrationToken(lanyard.db, token, { types: ['REGISTER'], now: lanyard.clock.now() });
   assertPassword(input.password, pending.email!);
@@ -54,10 +68,18 @@ export async function completeRegistration(
     const now = lanyard.clock.now();
     const reg = await consumeRegistrationToken(tx, token, { types: ['REGISTER'], now });
     const email = reg.email!;
-    if (await findAccountByEmail(tx, email)) throw new LanyardError('EMAIL_TAKEN', 'An account with this email exists already.');
+    if (await findAccountByEmail(tx, email))
+      throw new LanyardError('EMAIL_TAKEN', 'An account with this email exists already.');
     const account = await createAccount(
       tx,
-      { email, email_verified_at: now, given_name: input.givenName || null, family_name: input.familyName || null, self_registered: true, locale: input.locale },
+      {
+        email,
+        email_verified_at: now,
+        given_name: input.givenName || null,
+        family_name: input.familyName || null,
+        self_registered: true,
+        locale: input.locale,
+      },
       now,
     );
     await setPasswordHash(tx, account.id, passwordHash, now);
@@ -73,7 +95,12 @@ export async function requestPasswordReset(lanyard: Lanyard, email: string, loca
     const now = lanyard.clock.now();
     const account = await findAccountByEmail(tx, email);
     if (!account || account.status !== 'active') return;
-    const { token } = await createRegistration(tx, { type: 'FORGOT', email: account.email, accountId: account.id }, config.tokenTtl.FORGOT, now);
+    const { token } = await createRegistration(
+      tx,
+      { type: 'FORGOT', email: account.email, accountId: account.id },
+      config.tokenTtl.FORGOT,
+      now,
+    );
     await lanyard.queueMail(tx, 'forgot', account.email, localeOf(account, locale), {
       link: `${config.publicUrl}/forgot/${token}`,
       validHours: hours(config.tokenTtl.FORGOT),
@@ -107,16 +134,32 @@ export async function resetPassword(lanyard: Lanyard, token: string, password: s
 }
 
 /** Change on /profile: the current password is the fresh proof (product.md §4, re-authentication). */
-export async function changePassword(lanyard: Lanyard, account: Account, current: string, next: string, keepSessionId: string): Promise<void> {
-  const identity = await lanyard.db.selectFrom('identity').select('password_hash').where('account_id', '=', account.id).where('provider', '=', 'password').executeTakeFirst();
-  if (!(await lanyard.hasher.verify(identity?.password_hash, current))) throw new LanyardError('INVALID_CREDENTIALS', 'The current password is not correct.');
+export async function changePassword(
+  lanyard: Lanyard,
+  account: Account,
+  current: string,
+  next: string,
+  keepSessionId: string,
+): Promise<void> {
+  const identity = await lanyard.db
+    .selectFrom('identity')
+    .select('password_hash')
+    .where('account_id', '=', account.id)
+    .where('provider', '=', 'password')
+    .executeTakeFirst();
+  if (!(await lanyard.hasher.verify(identity?.password_hash, current)))
+    throw new LanyardError('INVALID_CREDENTIALS', 'The current password is not correct.');
   assertPassword(next, account.email);
   const hash = await lanyard.hasher.hash(next);
   await lanyard.db.transaction().execute(async (tx) => {
     const now = lanyard.clock.now();
     await setPasswordHash(tx, account.id, hash, now);
     await revokeAccountSessions(tx, account.id, now, keepSessionId);
-    await recordAudit(tx, { action: 'password_change', accountId: account.id, actorAccountId: account.id, provider: 'password' }, now);
+    await recordAudit(
+      tx,
+      { action: 'password_change', accountId: account.id, actorAccountId: account.id, provider: 'password' },
+      now,
+    );
     await lanyard.queueMail(tx, 'password_changed', account.email, localeOf(account), undefined);
   });
 }

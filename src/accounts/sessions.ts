@@ -21,7 +21,21 @@ export interface SessionStart {
 export async function startSession(lanyard: Lanyard, db: Db, s: SessionStart): Promise<string> {
   const now = lanyard.clock.now();
   if (s.replaces) await revokeSession(db, s.replaces, now);
-  const { cookieValue } = await createSession(db, { accountId: s.accountId, amr: s.amr, ttlSeconds: lanyard.config.sessionTtlSeconds, ip: s.ip ?? null, userAgent: s.userAgent ?? null }, now);
-  await recordAudit(db, { action: 'sign_in', accountId: s.accountId, provider: s.provider, subject: s.subject ?? null, ip: s.ip ?? null }, now);
+  const { cookieValue } = await createSession(
+    db,
+    {
+      accountId: s.accountId,
+      amr: s.amr,
+      ttlSeconds: lanyard.config.sessionTtlSeconds,
+      ip: s.ip ?? null,
+      userAgent: s.userAgent ?? null,
+    },
+    now,
+  );
+  await recordAudit(
+    db,
+    { action: 'sign_in', accountId: s.accountId, provider: s.provider, subject: s.subject ?? null, ip: s.ip ?? null },
+    now,
+  );
   return cookieValue;
 }

@@ -11,11 +11,17 @@ import { loadProviderTokens } from '../stores/provider-tokens.js';
  * that the sign-in is fresh. If ORCID cannot be reached the identity is still removed locally
  * (the person asked for it) and the audit event says the revocation failed.
  */
-export async function unlinkIdentity(lanyard: Lanyard, account: Account, identityId: string, ip: string | null): Promise<void> {
+export async function unlinkIdentity(
+  lanyard: Lanyard,
+  account: Account,
+  identityId: string,
+  ip: string | null,
+): Promise<void> {
   const identities = await listIdentities(lanyard.db, account.id);
   const identity = identities.find((i) => i.id === identityId);
   if (!identity) throw new LanyardError('NOT_FOUND', 'No such sign-in method on this account.');
-  if (identities.length <= 1) throw new LanyardError('LAST_SIGN_IN_METHOD', 'This is the last way to sign in to the account.');
+  if (identities.length <= 1)
+    throw new LanyardError('LAST_SIGN_IN_METHOD', 'This is the last way to sign in to the account.');
 
   let revoked: boolean | null = null;
   if (identity.provider === 'orcid' && lanyard.orcid) {
@@ -36,7 +42,20 @@ export async function unlinkIdentity(lanyard: Lanyard, account: Account, identit
     // Recount after the delete, inside the transaction: two concurrent unlinks must not both pass
     // the check above and leave the account with no way in.
     await tx.selectFrom('account').select('id').where('id', '=', account.id).forUpdate().execute();
-    if ((await listIdentities(tx, account.id)).length === 0) throw new LanyardError('LAST_SIGN_IN_METHOD', 'This is the last way to sign in to the account.');
-    await recordAudit(tx, { action: 'unlink', accountId: account.id, actorAccountId: account.id, provider: identity.provider, subject: identity.subject, ip, detail: { tokenRevoked: revoked } }, now);
+    if ((await listIdentities(tx, account.id)).length === 0)
+      throw new LanyardError('LAST_SIGN_IN_METHOD', 'This is the last way to sign in to the account.');
+    await recordAudit(
+      tx,
+      {
+        action: 'unlink',
+        accountId: account.id,
+        actorAccountId: account.id,
+        provider: identity.provider,
+        subject: identity.subject,
+        ip,
+        detail: { tokenRevoked: revoked },
+      },
+      now,
+    );
   });
 }

@@ -61,7 +61,9 @@ export function decide(profile: Pick<ExternalProfile, 'emails'>, facts: BrokerFa
         ? { kind: 'already_linked', accountId: signedIn.id }
         : { kind: 'refuse', code: 'IDENTITY_LINKED_ELSEWHERE', accountId: signedIn.id };
     }
-    return identityOwner.active ? { kind: 'sign_in', accountId: identityOwner.id } : { kind: 'refuse', code: 'ACCOUNT_DISABLED', accountId: identityOwner.id };
+    return identityOwner.active
+      ? { kind: 'sign_in', accountId: identityOwner.id }
+      : { kind: 'refuse', code: 'ACCOUNT_DISABLED', accountId: identityOwner.id };
   }
 
   // 2: a signed-in user links from the account page.
@@ -74,7 +76,13 @@ export function decide(profile: Pick<ExternalProfile, 'emails'>, facts: BrokerFa
   const canCreate = policy.selfRegistration;
   const email = verifiedEmail(profile);
   // 5: no usable email.
-  if (!email) return { kind: 'registration', reason: profile.emails.length > 0 ? 'email_unverified' : 'no_email', email: null, canCreate };
+  if (!email)
+    return {
+      kind: 'registration',
+      reason: profile.emails.length > 0 ? 'email_unverified' : 'no_email',
+      email: null,
+      canCreate,
+    };
   if (!policy.trustEmail) return { kind: 'registration', reason: 'email_untrusted', email: null, canCreate };
 
   const owner = facts.emailOwner;

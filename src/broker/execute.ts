@@ -37,9 +37,14 @@ export async function brokerSignIn(lanyard: Lanyard, profile: ExternalProfile, c
   for (let attempt = 0; ; attempt++) {
     try {
       return await lanyard.db.transaction().execute(async (tx) => {
-        const signedIn = ctx.session.signedInAccountId ? ((await findAccountById(tx, ctx.session.signedInAccountId)) ?? null) : null;
+        const signedIn = ctx.session.signedInAccountId
+          ? ((await findAccountById(tx, ctx.session.signedInAccountId)) ?? null)
+          : null;
         const facts = await gatherFacts(tx, profile, ctx.intent, signedIn);
-        const decision = decide(profile, facts, { trustEmail: lanyard.config.orcid?.trustEmail ?? false, selfRegistration: lanyard.config.selfRegistration });
+        const decision = decide(profile, facts, {
+          trustEmail: lanyard.config.orcid?.trustEmail ?? false,
+          selfRegistration: lanyard.config.selfRegistration,
+        });
         return carryOut(lanyard, tx, decision, profile, ctx);
       });
     } catch (e) {
@@ -50,24 +55,57 @@ export async function brokerSignIn(lanyard: Lanyard, profile: ExternalProfile, c
 }
 
 /** The one place a decision becomes effects. */
-async function carryOut(lanyard: Lanyard, tx: Db, decision: Decision, profile: ExternalProfile, ctx: BrokerContext): Promise<Outcome> {
+async function carryOut(
+  lanyard: Lanyard,
+  tx: Db,
+  decision: Decision,
+  profile: ExternalProfile,
+  ctx: BrokerContext,
+): Promise<Outcome> {
   const now = lanyard.clock.now();
   const { provider, subject } = profile;
-  const sessionFor = (accountId: string) => startSession(lanyard, tx, { ...ctx.session, accountId, amr: profile.amr.length ? profile.amr : [provider], provider, subject });
+  const sessionFor = (accountId: string) =>
+    startSession(lanyard, tx, {
+      ...ctx.session,
+      accountId,
+      amr: profile.amr.length ? profile.amr : [provider],
+      provider,
+      subject,
+    });
 
   switch (decision.kind) {
     case 'sign_in': {
       const email = profile.emails.find((e) => e.verified) ?? null;
       // Refresh the snapshot and tokens (product.md §3 case 1).
-      const identityId = await touchIdentity(tx, { provider, subject }, { profile: snapshotOf(profile), email: email?.address ?? null, emailVerified: email !== null }, now);
+      const identityId = await touchIdentity(
+        tx,
+        { provider, subject },
+        { profile: snapshotOf(profile), email: email?.address ?? null, emailVerified: email !== null },
+        now,
+      );
       if (profile.tokens) await saveProviderTokens(tx, lanyard.config.secretKeys, identityId, profile.tokens, now);
-      return { kind: 'session', accountId: decision.accountId, cookie: await sessionFor(decision.accountId), redirect: ctx.returnTo };
+      return {
+        kind: 'session',
+        accountId: decision.accountId,
+        cookie: await sessionFor(decision.accountId),
+        redirect: ctx.returnTo,
+      };
     }
     case 'already_linked':
       return { kind: 'linked', accountId: decision.accountId, redirect: '/profile' };
     case 'link': {
       const account = (await findAccountById(tx, decision.accountId))!;
-      await linkIdentity(lanyard, tx, account, { provider, subject, snapshot: snapshotOf(profile), tokens: profile.tokens }, { via: decision.via, actorAccountId: decision.via === 'session' ? account.id : null, ip: ctx.session.ip ?? null });
+      await linkIdentity(
+        lanyard,
+        tx,
+        account,
+        { provider, subject, snapshot: snapshotOf(profile), tokens: profile.tokens },
+        {
+          via: decision.via,
+          actorAccountId: decision.via === 'session' ? account.id : null,
+          ip: ctx.session.ip ?? null,
+        },
+      );
       if (!decision.signIn) return { kind: 'linked', accountId: account.id, redirect: '/profile' };
       return { kind: 'session', accountId: account.id, cookie: await sessionFor(account.id), redirect: ctx.returnTo };
     }
@@ -85,12 +123,37 @@ async function carryOut(lanyard: Lanyard, tx: Db, decision: Decision, profile: E
         lanyard.config.tokenTtl.EXTERNAL,
         now,
       );
-      await recordAudit(tx, { action: 'registration_created', provider, subject, ip: ctx.session.ip ?? null, detail: { reason: decision.reason, registrationId: registration.id } }, now);
+      await recordAudit(
+        tx,
+        {
+          action: 'registration_created',
+          provider,
+          subject,
+          ip: ctx.session.ip ?? null,
+          detail: { reason: decision.reason, registrationId: registration.id },
+        },
+        now,
+      );
       return { kind: 'registration', token, registrationId: registration.id, redirect: `/external-login/${token}` };
     }
     case 'refuse': {
-      await recordAudit(tx, { action: 'link_refused', outcome: 'failure', accountId: decision.accountId, provider, subject, ip: ctx.session.ip ?? null, detail: { code: decision.code } }, now);
-      return { kind: 'refused', error: new LanyardError(decision.code, refusalMessage[decision.code] ?? 'This sign-in cannot be completed.') };
+      await recordAudit(
+        tx,
+        {
+          action: 'link_refused',
+          outcome: 'failure',
+          accountId: decision.accountId,
+          provider,
+          subject,
+          ip: ctx.session.ip ?? null,
+          detail: { code: decision.code },
+        },
+        now,
+      );
+      return {
+        kind: 'refused',
+        error: new LanyardError(decision.code, refusalMessage[decision.code] ?? 'This sign-in cannot be completed.'),
+      };
     }
   }
 }

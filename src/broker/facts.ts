@@ -7,8 +7,18 @@ import { verifiedEmail } from './decide.js';
 
 async function accountFacts(db: Db, account: Account | undefined, provider: string): Promise<AccountFacts | null> {
   if (!account) return null;
-  const other = await db.selectFrom('identity').select('id').where('account_id', '=', account.id).where('provider', '=', provider).executeTakeFirst();
-  return { id: account.id, active: account.status === 'active' && account.can_log_in, emailVerified: account.email_verified_at !== null, hasProvider: other !== undefined };
+  const other = await db
+    .selectFrom('identity')
+    .select('id')
+    .where('account_id', '=', account.id)
+    .where('provider', '=', provider)
+    .executeTakeFirst();
+  return {
+    id: account.id,
+    active: account.status === 'active' && account.can_log_in,
+    emailVerified: account.email_verified_at !== null,
+    hasProvider: other !== undefined,
+  };
 }
 
 /**
@@ -16,7 +26,12 @@ async function accountFacts(db: Db, account: Account | undefined, provider: stri
  * email's owner. The email's owner is looked up only for an unknown identity: `decide` never reads
  * it otherwise, and a returning sign-in (the common case) saves two queries.
  */
-export async function gatherFacts(db: Db, profile: ExternalProfile, intent: BrokerFacts['intent'], signedInAccount: Account | null): Promise<BrokerFacts> {
+export async function gatherFacts(
+  db: Db,
+  profile: ExternalProfile,
+  intent: BrokerFacts['intent'],
+  signedInAccount: Account | null,
+): Promise<BrokerFacts> {
   const ownerRow = await db
     .selectFrom('identity')
     .innerJoin('account', 'account.id', 'identity.account_id')
@@ -28,7 +43,14 @@ export async function gatherFacts(db: Db, profile: ExternalProfile, intent: Brok
   const emailAccount = email ? await findAccountByEmail(db, email) : undefined;
   return {
     intent,
-    identityOwner: ownerRow ? { id: ownerRow.id, active: ownerRow.status === 'active' && ownerRow.can_log_in, emailVerified: ownerRow.email_verified_at !== null, hasProvider: true } : null,
+    identityOwner: ownerRow
+      ? {
+          id: ownerRow.id,
+          active: ownerRow.status === 'active' && ownerRow.can_log_in,
+          emailVerified: ownerRow.email_verified_at !== null,
+          hasProvider: true,
+        }
+      : null,
     signedIn: await accountFacts(db, signedInAccount ?? undefined, profile.provider),
     emailOwner: await accountFacts(db, emailAccount, profile.provider),
   };

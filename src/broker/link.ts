@@ -45,11 +45,30 @@ export async function linkIdentity(
   const identity = await insertIdentity(
     tx,
     account.id,
-    { provider: input.provider, subject: input.subject, issuer: input.snapshot.issuer ?? null, email: verified?.address ?? null, emailVerified: verified !== null, profile: input.snapshot },
+    {
+      provider: input.provider,
+      subject: input.subject,
+      issuer: input.snapshot.issuer ?? null,
+      email: verified?.address ?? null,
+      emailVerified: verified !== null,
+      profile: input.snapshot,
+    },
     now,
   );
   if (input.tokens) await saveProviderTokens(tx, lanyard.config.secretKeys, identity.id, input.tokens, now);
-  await recordAudit(tx, { action: 'link', accountId: account.id, actorAccountId: audit.actorAccountId ?? null, provider: input.provider, subject: input.subject, ip: audit.ip ?? null, detail: { via: audit.via } }, now);
+  await recordAudit(
+    tx,
+    {
+      action: 'link',
+      accountId: account.id,
+      actorAccountId: audit.actorAccountId ?? null,
+      provider: input.provider,
+      subject: input.subject,
+      ip: audit.ip ?? null,
+      detail: { via: audit.via },
+    },
+    now,
+  );
   await lanyard.queueMail(tx, 'identity_linked', account.email, localeOf(account), {
     provider: providerLabel(input.provider),
     identifier: identifierOf(input.provider, input.subject, input.snapshot.issuer),

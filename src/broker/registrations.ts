@@ -40,7 +40,12 @@ function linkInputOf(lanyard: Lanyard, reg: Registration) {
 
 /** Whether "Create my account" can be offered: the email is proven, unused, and self-registration is on. */
 export async function canCreateFrom(lanyard: Lanyard, db: Db, reg: Registration): Promise<boolean> {
-  return lanyard.config.selfRegistration && reg.type === 'EXTERNAL' && reg.email !== null && !(await findAccountByEmail(db, reg.email));
+  return (
+    lanyard.config.selfRegistration &&
+    reg.type === 'EXTERNAL' &&
+    reg.email !== null &&
+    !(await findAccountByEmail(db, reg.email))
+  );
 }
 
 /**
@@ -49,12 +54,16 @@ export async function canCreateFrom(lanyard: Lanyard, db: Db, reg: Registration)
  * one is REGISTRATION_NOT_FOUND (DSpace: 404). `user` is the account whose email equals the
  * registration's — shown to the token holder by design (§1.3, §6.2 item 7).
  */
-export async function findRegistrationByToken(lanyard: Lanyard, token: string): Promise<{ registration: Registration; user: Account | null }> {
+export async function findRegistrationByToken(
+  lanyard: Lanyard,
+  token: string,
+): Promise<{ registration: Registration; user: Account | null }> {
   let registration: Registration;
   try {
     registration = await checkRegistrationToken(lanyard.db, token, { now: lanyard.clock.now() });
   } catch (e) {
-    if (isLanyardError(e) && e.code === 'TOKEN_INVALID') throw new LanyardError('REGISTRATION_NOT_FOUND', 'No registration has this token.');
+    if (isLanyardError(e) && e.code === 'TOKEN_INVALID')
+      throw new LanyardError('REGISTRATION_NOT_FOUND', 'No registration has this token.');
     throw e;
   }
   const user = registration.email ? ((await findAccountByEmail(lanyard.db, registration.email)) ?? null) : null;
@@ -65,23 +74,66 @@ export async function findRegistrationByToken(lanyard: Lanyard, token: string): 
  * "Create my account" (product.md §3 cases 4 and 5): the registration's email is proven (ORCID
  * verified it, or the person opened the link mailed to it), so the account starts verified.
  */
-export async function createAccountFromRegistration<S extends SessionInfo | NoSession>(lanyard: Lanyard, token: string, session: S, expectId?: string): Promise<{ account: Account; cookie: Started<S> }> {
+export async function createAccountFromRegistration<S extends SessionInfo | NoSession>(
+  lanyard: Lanyard,
+  token: string,
+  session: S,
+  expectId?: string,
+): Promise<{ account: Account; cookie: Started<S> }> {
   return lanyard.db.transaction().execute(async (tx) => {
     const now = lanyard.clock.now();
-    const reg = await consumeRegistrationToken(tx, token, { types: ['EXTERNAL'], now, ...(expectId ? { id: expectId } : {}) });
-    if (!lanyard.config.selfRegistration) throw new LanyardError('SELF_REGISTRATION_DISABLED', 'This service does not allow creating accounts.');
+    const reg = await consumeRegistrationToken(tx, token, {
+      types: ['EXTERNAL'],
+      now,
+      ...(expectId ? { id: expectId } : {}),
+    });
+    if (!lanyard.config.selfRegistration)
+      throw new LanyardError('SELF_REGISTRATION_DISABLED', 'This service does not allow creating accounts.');
     if (!reg.email) throw new LanyardError('REGISTRATION_EMAIL_STATE', 'An email address is needed first.');
-    if (await findAccountByEmail(tx, reg.email)) throw new LanyardError('EMAIL_TAKEN', 'An account with this email exists already.');
-    if (await findIdentity(tx, reg.provider!, reg.subject!)) throw new LanyardError('IDENTITY_LINKED_ELSEWHERE', 'This identity is already linked to another account.');
+    if (await findAccountByEmail(tx, reg.email))
+      throw new LanyardError('EMAIL_TAKEN', 'An account with this email exists already.');
+    if (await findIdentity(tx, reg.provider!, reg.subject!))
+      throw new LanyardError('IDENTITY_LINKED_ELSEWHERE', 'This identity is already linked to another account.');
     const p = reg.profile;
-    const account = await createAccount(tx, { email: reg.email, email_verified_at: now, given_name: p.givenName ?? null, family_name: p.familyName ?? null, display_name: p.displayName ?? null, self_registered: true }, now);
-    await recordAudit(tx, { action: 'register', accountId: account.id, provider: reg.provider, subject: reg.subject, ip: session.ip ?? null }, now);
-    await linkIdentity(lanyard, tx, account, linkInputOf(lanyard, reg), { via: 'registration', ip: session.ip ?? null });
-    const cookie = signsIn(session) ? await startSession(lanyard, tx, { ...session, accountId: account.id, amr: [reg.provider!], provider: reg.provider!, subject: reg.subject }) : null;
+    const account = await createAccount(
+      tx,
+      {
+        email: reg.email,
+        email_verified_at: now,
+        given_name: p.givenName ?? null,
+        family_name: p.familyName ?? null,
+        display_name: p.displayName ?? null,
+        self_registered: true,
+      },
+      now,
+    );
+    await recordAudit(
+      tx,
+      {
+        action: 'register',
+        accountId: account.id,
+        provider: reg.provider,
+        subject: reg.subject,
+        ip: session.ip ?? null,
+      },
+      now,
+    );
+    await linkIdentity(lanyard, tx, account, linkInputOf(lanyard, reg), {
+      via: 'registration',
+      ip: session.ip ?? null,
+    });
+    const cookie = signsIn(session)
+      ? await startSession(lanyard, tx, {
+          ...session,
+          accountId: account.id,
+          amr: [reg.provider!],
+          provider: reg.provider!,
+          subject: reg.subject,
+        })
+      : null;
     return { account, cookie: cookie as Started<S> };
   });
 }
-
 
 export interface EmailChangeExpectation {
   /** The registration the caller names (`PATCH /registrations/{id}?token=`): the token must be its own. */
@@ -96,27 +148,69 @@ export interface EmailChangeExpectation {
  * address — VALIDATION when an account owns it (into /review-account), else EXTERNAL. The caller
  * answers the same either way: no enumeration.
  */
-export async function changeRegistrationEmail(lanyard: Lanyard, token: string, email: string, locale: Locale, expect: EmailChangeExpectation = {}): Promise<void> {
+export async function changeRegistrationEmail(
+  lanyard: Lanyard,
+  token: string,
+  email: string,
+  locale: Locale,
+  expect: EmailChangeExpectation = {},
+): Promise<void> {
   const { config } = lanyard;
   await lanyard.db.transaction().execute(async (tx) => {
     const now = lanyard.clock.now();
-    const old = await consumeRegistrationToken(tx, token, { types: externalTypes, now, ...(expect.id !== undefined ? { id: expect.id } : {}) });
+    const old = await consumeRegistrationToken(tx, token, {
+      types: externalTypes,
+      now,
+      ...(expect.id !== undefined ? { id: expect.id } : {}),
+    });
     if (expect.email !== undefined && (old.email === null) !== (expect.email === 'absent')) {
-      throw new LanyardError('REGISTRATION_EMAIL_STATE', old.email ? 'This registration has an email already: replace it.' : 'This registration has no email yet: add one.');
+      throw new LanyardError(
+        'REGISTRATION_EMAIL_STATE',
+        old.email
+          ? 'This registration has an email already: replace it.'
+          : 'This registration has no email yet: add one.',
+      );
     }
     const owner = await findAccountByEmail(tx, email);
     const type: RegistrationType = owner ? 'VALIDATION' : 'EXTERNAL';
     const ttl = config.tokenTtl[type];
     const { registration, token: fresh } = await createRegistration(
       tx,
-      { type, email: owner?.email ?? email, provider: old.provider, subject: old.subject, profile: old.profile, sealedTokens: old.sealed_tokens },
+      {
+        type,
+        email: owner?.email ?? email,
+        provider: old.provider,
+        subject: old.subject,
+        profile: old.profile,
+        sealedTokens: old.sealed_tokens,
+      },
       ttl,
       now,
     );
     const link = `${config.publicUrl}/${owner ? 'review-account' : 'external-login'}/${fresh}`;
-    const params = { link, validHours: hours(ttl), provider: providerLabel(old.provider ?? ''), identifier: identifierOf(old.provider ?? '', old.subject ?? '', old.profile.issuer) };
-    await lanyard.queueMail(tx, owner ? 'validation_link' : 'external_link', registration.email!, owner ? localeOf(owner, locale) : locale, params);
-    await recordAudit(tx, { action: 'registration_email_changed', provider: old.provider, subject: old.subject, detail: { from: old.id, to: registration.id } }, now);
+    const params = {
+      link,
+      validHours: hours(ttl),
+      provider: providerLabel(old.provider ?? ''),
+      identifier: identifierOf(old.provider ?? '', old.subject ?? '', old.profile.issuer),
+    };
+    await lanyard.queueMail(
+      tx,
+      owner ? 'validation_link' : 'external_link',
+      registration.email!,
+      owner ? localeOf(owner, locale) : locale,
+      params,
+    );
+    await recordAudit(
+      tx,
+      {
+        action: 'registration_email_changed',
+        provider: old.provider,
+        subject: old.subject,
+        detail: { from: old.id, to: registration.id },
+      },
+      now,
+    );
   });
 }
 
@@ -134,23 +228,34 @@ export interface ReviewRow {
  * registration's email — derived, never taken from the URL (DSpace hole, reference §6.2 item 2).
  * EXTERNAL: only the signed-in account (the person proved it by signing in).
  */
-export async function mergeTarget(db: Db, reg: Registration, viewer: Account | null, claimedTargetId?: string): Promise<Account> {
+export async function mergeTarget(
+  db: Db,
+  reg: Registration,
+  viewer: Account | null,
+  claimedTargetId?: string,
+): Promise<Account> {
   let target: Account | undefined;
   if (reg.type === 'VALIDATION') {
     target = reg.email ? await findAccountByEmail(db, reg.email) : undefined;
     if (!target) throw new LanyardError('TOKEN_INVALID', 'The account for this link no longer exists.');
-    if (viewer && viewer.id !== target.id) throw new LanyardError('FORBIDDEN', 'You are signed in to a different account.');
+    if (viewer && viewer.id !== target.id)
+      throw new LanyardError('FORBIDDEN', 'You are signed in to a different account.');
   } else {
     if (!viewer) throw new LanyardError('AUTH_REQUIRED', 'Sign in to the account you want to link.');
     target = viewer;
   }
-  if (claimedTargetId !== undefined && claimedTargetId !== target.id) throw new LanyardError('FORBIDDEN', 'This link cannot be merged into that account.');
+  if (claimedTargetId !== undefined && claimedTargetId !== target.id)
+    throw new LanyardError('FORBIDDEN', 'This link cannot be merged into that account.');
   if (target.status !== 'active') throw new LanyardError('ACCOUNT_DISABLED', 'This account is disabled.');
   return target;
 }
 
 /** Received vs current values for the review page (product.md §3 case 6). */
-export async function reviewRegistration(lanyard: Lanyard, token: string, viewer: Account | null): Promise<{ registration: Registration; target: Account; rows: ReviewRow[] }> {
+export async function reviewRegistration(
+  lanyard: Lanyard,
+  token: string,
+  viewer: Account | null,
+): Promise<{ registration: Registration; target: Account; rows: ReviewRow[] }> {
   const reg = await checkRegistrationToken(lanyard.db, token, { types: externalTypes, now: lanyard.clock.now() });
   const target = await mergeTarget(lanyard.db, reg, viewer);
   const rows: ReviewRow[] = [
@@ -173,19 +278,35 @@ export async function mergeRegistration<S extends SessionInfo | NoSession>(
   try {
     return await lanyard.db.transaction().execute(async (tx) => {
       const now = lanyard.clock.now();
-      const reg = await consumeRegistrationToken(tx, token, { types: externalTypes, now, ...(input.expectId ? { id: input.expectId } : {}) });
+      const reg = await consumeRegistrationToken(tx, token, {
+        types: externalTypes,
+        now,
+        ...(input.expectId ? { id: input.expectId } : {}),
+      });
       const target = await mergeTarget(tx, reg, input.viewer, input.claimedTargetId);
       const linked = await findIdentity(tx, reg.provider!, reg.subject!);
-      if (linked && linked.account_id !== target.id) throw new LanyardError('IDENTITY_LINKED_ELSEWHERE', 'This identity is already linked to another account.');
-      if (!linked && (await tx.selectFrom('identity').select('id').where('account_id', '=', target.id).where('provider', '=', reg.provider!).executeTakeFirst())) {
+      if (linked && linked.account_id !== target.id)
+        throw new LanyardError('IDENTITY_LINKED_ELSEWHERE', 'This identity is already linked to another account.');
+      if (
+        !linked &&
+        (await tx
+          .selectFrom('identity')
+          .select('id')
+          .where('account_id', '=', target.id)
+          .where('provider', '=', reg.provider!)
+          .executeTakeFirst())
+      ) {
         throw new LanyardError('IDENTITY_ALREADY_LINKED', 'The account already has an identity of this provider.');
       }
       // VALIDATION: the link reached the account's inbox — that proves the address now.
-      if (reg.type === 'EXTERNAL' && !target.email_verified_at) throw new LanyardError('ACCOUNT_EMAIL_UNVERIFIED', 'Verify the account email first.');
+      if (reg.type === 'EXTERNAL' && !target.email_verified_at)
+        throw new LanyardError('ACCOUNT_EMAIL_UNVERIFIED', 'Verify the account email first.');
       const pick = (field: ReviewField, received: string | null | undefined, current: string | null) =>
         received && (input.choices[field] === 'received' || !current) ? received : current;
-      const email = reg.type === 'EXTERNAL' && reg.email && input.choices.email === 'received' ? reg.email : target.email;
-      if (email.toLowerCase() !== target.email.toLowerCase() && (await findAccountByEmail(tx, email))) throw new LanyardError('EMAIL_TAKEN', 'Another account uses that email.');
+      const email =
+        reg.type === 'EXTERNAL' && reg.email && input.choices.email === 'received' ? reg.email : target.email;
+      if (email.toLowerCase() !== target.email.toLowerCase() && (await findAccountByEmail(tx, email)))
+        throw new LanyardError('EMAIL_TAKEN', 'Another account uses that email.');
       const account = await updateAccount(
         tx,
         target.id,
@@ -197,15 +318,53 @@ export async function mergeRegistration<S extends SessionInfo | NoSession>(
         },
         now,
       );
-      if (email !== target.email) await recordAudit(tx, { action: 'email_change', accountId: account.id, detail: { via: 'review' } }, now);
-      await recordAudit(tx, { action: 'merge', accountId: account.id, actorAccountId: input.viewer?.id ?? null, provider: reg.provider, subject: reg.subject, detail: { type: reg.type, choices: input.choices } }, now);
-      if (!linked) await linkIdentity(lanyard, tx, account, linkInputOf(lanyard, reg), { via: reg.type === 'VALIDATION' ? 'validation' : 'review', actorAccountId: input.viewer?.id ?? null, ip: input.session.ip ?? null });
-      const cookie = signsIn(input.session) ? await startSession(lanyard, tx, { ...input.session, accountId: account.id, amr: [reg.provider!], provider: reg.provider!, subject: reg.subject }) : null;
+      if (email !== target.email)
+        await recordAudit(tx, { action: 'email_change', accountId: account.id, detail: { via: 'review' } }, now);
+      await recordAudit(
+        tx,
+        {
+          action: 'merge',
+          accountId: account.id,
+          actorAccountId: input.viewer?.id ?? null,
+          provider: reg.provider,
+          subject: reg.subject,
+          detail: { type: reg.type, choices: input.choices },
+        },
+        now,
+      );
+      if (!linked)
+        await linkIdentity(lanyard, tx, account, linkInputOf(lanyard, reg), {
+          via: reg.type === 'VALIDATION' ? 'validation' : 'review',
+          actorAccountId: input.viewer?.id ?? null,
+          ip: input.session.ip ?? null,
+        });
+      const cookie = signsIn(input.session)
+        ? await startSession(lanyard, tx, {
+            ...input.session,
+            accountId: account.id,
+            amr: [reg.provider!],
+            provider: reg.provider!,
+            subject: reg.subject,
+          })
+        : null;
       return { account, cookie: cookie as Started<S> };
     });
   } catch (e) {
-    if (e instanceof LanyardError && (e.code === 'IDENTITY_LINKED_ELSEWHERE' || e.code === 'IDENTITY_ALREADY_LINKED' || e.code === 'FORBIDDEN')) {
-      await recordAudit(lanyard.db, { action: 'link_refused', outcome: 'failure', actorAccountId: input.viewer?.id ?? null, ip: input.session.ip ?? null, detail: { code: e.code } }, lanyard.clock.now());
+    if (
+      e instanceof LanyardError &&
+      (e.code === 'IDENTITY_LINKED_ELSEWHERE' || e.code === 'IDENTITY_ALREADY_LINKED' || e.code === 'FORBIDDEN')
+    ) {
+      await recordAudit(
+        lanyard.db,
+        {
+          action: 'link_refused',
+          outcome: 'failure',
+          actorAccountId: input.viewer?.id ?? null,
+          ip: input.session.ip ?? null,
+          detail: { code: e.code },
+        },
+        lanyard.clock.now(),
+      );
     }
     throw e;
   }

@@ -36,7 +36,13 @@ export const say = (stream: Writable, ...lines: string[]) => stream.write(`${lin
 
 /** Exactly `count` arguments, or a UsageError naming what is missing or extra. */
 export function expectArgs(args: string[], names: string[]): string[] {
-  if (args.length < names.length) throw new UsageError(`missing ${names.slice(args.length).map((n) => `<${n}>`).join(' ')}`);
+  if (args.length < names.length)
+    throw new UsageError(
+      `missing ${names
+        .slice(args.length)
+        .map((n) => `<${n}>`)
+        .join(' ')}`,
+    );
   if (args.length > names.length) throw new UsageError(`unexpected argument "${args[names.length]}"`);
   return args;
 }

@@ -28,6 +28,9 @@ export async function describeAccount(db: Db, account: Account, auditLimit = 20)
     '',
     `Recent audit events (newest first, at most ${auditLimit})`,
     ...(events.length === 0 ? ['  (none)'] : []),
-    ...events.map((e) => `  ${when(e.at)}  ${e.action} ${e.outcome}${e.provider ? ` via ${e.provider}` : ''}${e.subject ? ` ${e.subject}` : ''}${e.ip ? ` from ${e.ip}` : ''}`),
+    ...events.map(
+      (e) =>
+        `  ${when(e.at)}  ${e.action} ${e.outcome}${e.provider ? ` via ${e.provider}` : ''}${e.subject ? ` ${e.subject}` : ''}${e.ip ? ` from ${e.ip}` : ''}`,
+    ),
   ];
 }

@@ -8,11 +8,20 @@ import { helpCommand } from './commands/help.js';
 import { migrate } from './commands/migrate.js';
 
 /** Every operator command (`npx lanyard help` lists them in this order). */
-export const commands: Command[] = [configCheck, migrate, accountsShow, accountsFindOrcid, adminCreate, helpCommand(() => commands)];
+export const commands: Command[] = [
+  configCheck,
+  migrate,
+  accountsShow,
+  accountsFindOrcid,
+  adminCreate,
+  helpCommand(() => commands),
+];
 
 /** Finds the command whose words start `argv` (the longest match) and runs it; returns the exit code. */
 export async function runCli(argv: string[], io: CliIO): Promise<number> {
-  const matches = commands.filter((c) => commandWords(c).every((w, i) => argv[i] === w)).sort((a, b) => commandWords(b).length - commandWords(a).length);
+  const matches = commands
+    .filter((c) => commandWords(c).every((w, i) => argv[i] === w))
+    .sort((a, b) => commandWords(b).length - commandWords(a).length);
   const command = argv.length === 0 ? commands.find((c) => c.usage === 'help') : matches[0];
   if (!command) {
     say(io.stderr, `lanyard: unknown command "${argv.join(' ')}". Run \`npx lanyard help\` for the list.`);
@@ -25,7 +34,12 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
       say(io.stderr, `lanyard ${commandWords(command).join(' ')}: ${e.message}`, `usage: npx lanyard ${command.usage}`);
       return 2;
     }
-    say(io.stderr, isLanyardError(e) || e instanceof CommandFailed ? `lanyard: ${e.message}` : `lanyard: ${(e as Error).stack ?? String(e)}`);
+    say(
+      io.stderr,
+      isLanyardError(e) || e instanceof CommandFailed
+        ? `lanyard: ${e.message}`
+        : `lanyard: ${(e as Error).stack ?? String(e)}`,
+    );
     return 1;
   }
 }

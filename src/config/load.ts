@@ -30,17 +30,31 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Sour
   const host = r.str('HOST', '0.0.0.0');
   const publicUrl = r.url('PUBLIC_URL', `http://localhost:${port}`).replace(/\/+$/, '');
   const databaseUrl = r.optional('DATABASE_URL', (v) => {
-    if (!/^postgres(ql)?:\/\//.test(v)) throw fix('DATABASE_URL', `must be a postgres:// URL, got "${v}"`, 'use postgres://user@host:5432/db, or unset it for the embedded database');
+    if (!/^postgres(ql)?:\/\//.test(v))
+      throw fix(
+        'DATABASE_URL',
+        `must be a postgres:// URL, got "${v}"`,
+        'use postgres://user@host:5432/db, or unset it for the embedded database',
+      );
     return v;
   });
   const dataDir = resolve(r.str('DATA_DIR', './data'));
   const smtpUrl = r.optional('SMTP_URL', (v) => {
-    if (!/^smtps?:\/\/[^/]+/.test(v)) throw fix('SMTP_URL', `must look like smtp://host:port, got "${v}"`, 'use smtp://user:pass@host:587 or smtps://host:465');
+    if (!/^smtps?:\/\/[^/]+/.test(v))
+      throw fix(
+        'SMTP_URL',
+        `must look like smtp://host:port, got "${v}"`,
+        'use smtp://user:pass@host:587 or smtps://host:465',
+      );
     return v;
   });
   const embedded = databaseUrl === null;
   if (!embedded && smtpUrl === null && r.bool('REQUIRE_SMTP', true)) {
-    throw fix('SMTP_URL', 'is required with PostgreSQL (production mode)', 'set LANYARD_SMTP_URL=smtp://host:port, or LANYARD_REQUIRE_SMTP=false to keep mail in the outbox');
+    throw fix(
+      'SMTP_URL',
+      'is required with PostgreSQL (production mode)',
+      'set LANYARD_SMTP_URL=smtp://host:port, or LANYARD_REQUIRE_SMTP=false to keep mail in the outbox',
+    );
   }
   const secretKeys = readSecretKeys(r.str('SECRET_KEY', ''), r.str('SECRET_KEYS_PREVIOUS', ''), embedded, dataDir);
   const ttl = (type: RegistrationType, dflt: number) => r.int(`TOKEN_TTL_${type}`, dflt, 60, 90 * 86400);
@@ -60,12 +74,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Sour
       try {
         return new URL(o).origin;
       } catch {
-        throw fix('ALLOWED_REDIRECT_ORIGINS', `"${o}" is not an origin`, 'list origins like https://repository.example.org, comma-separated');
+        throw fix(
+          'ALLOWED_REDIRECT_ORIGINS',
+          `"${o}" is not an origin`,
+          'list origins like https://repository.example.org, comma-separated',
+        );
       }
     }),
     trustProxy: r.bool('TRUST_PROXY', false),
     redisUrl: r.optional('REDIS_URL', (v) => {
-      if (!/^rediss?:\/\//.test(v)) throw fix('REDIS_URL', `must be a redis:// URL, got "${v}"`, 'use redis://host:6379, or unset it to keep rate limits in each process');
+      if (!/^rediss?:\/\//.test(v))
+        throw fix(
+          'REDIS_URL',
+          `must be a redis:// URL, got "${v}"`,
+          'use redis://host:6379, or unset it to keep rate limits in each process',
+        );
       return v;
     }),
     redisPrefix: r.str('REDIS_PREFIX', 'lanyard:'),
@@ -105,17 +128,26 @@ function readOrcid(r: Reader, publicUrl: string, embedded: boolean): OrcidConfig
   // with PostgreSQL and no credentials ORCID sign-in is off until configured.
   const requested = r.str('ORCID_ENV', clientId ? 'production' : embedded ? 'emulator' : 'off') as OrcidEnv;
   if (!['production', 'sandbox', 'emulator', 'custom', 'off'].includes(requested)) {
-    throw fix('ORCID_ENV', `must be production, sandbox, emulator, custom or off, got "${requested}"`, 'pick one of those');
+    throw fix(
+      'ORCID_ENV',
+      `must be production, sandbox, emulator, custom or off, got "${requested}"`,
+      'pick one of those',
+    );
   }
   if ((requested as string) === 'off') return null;
   const scopes = r.list('ORCID_SCOPES', ' ').filter(Boolean);
   const effectiveScopes = scopes.length ? scopes : ['openid'];
   for (const s of effectiveScopes) {
-    if (!knownScopes.includes(s)) throw fix('ORCID_SCOPES', `unknown scope "${s}"`, `use space-separated scopes from: ${knownScopes.join(' ')}`);
+    if (!knownScopes.includes(s))
+      throw fix('ORCID_SCOPES', `unknown scope "${s}"`, `use space-separated scopes from: ${knownScopes.join(' ')}`);
   }
   if (effectiveScopes.includes('openid') && effectiveScopes.includes('/authenticate')) {
     // orcid-protocol.md §1.3: "only one or the other should be used".
-    throw fix('ORCID_SCOPES', 'has both openid and /authenticate', 'keep openid (recommended) or /authenticate, not both');
+    throw fix(
+      'ORCID_SCOPES',
+      'has both openid and /authenticate',
+      'keep openid (recommended) or /authenticate, not both',
+    );
   }
   const member = effectiveScopes.some((s) => memberScopes.includes(s));
   const trustEmail = r.bool('ORCID_TRUST_EMAIL', true);
@@ -135,15 +167,24 @@ function readOrcid(r: Reader, publicUrl: string, embedded: boolean): OrcidConfig
     };
   }
   if (!clientId || !clientSecret) {
-    throw fix('ORCID_CLIENT_ID', `and LANYARD_ORCID_CLIENT_SECRET are required for ORCID_ENV=${requested}`, 'register a client at ORCID (Developer Tools) and set both, or unset ORCID_ENV to use the built-in emulator');
+    throw fix(
+      'ORCID_CLIENT_ID',
+      `and LANYARD_ORCID_CLIENT_SECRET are required for ORCID_ENV=${requested}`,
+      'register a client at ORCID (Developer Tools) and set both, or unset ORCID_ENV to use the built-in emulator',
+    );
   }
   if (!/^APP-[0-9A-Z]{16}$/.test(clientId)) {
-    throw fix('ORCID_CLIENT_ID', `"${clientId}" is not an ORCID client id`, 'it looks like APP-XXXXXXXXXXXXXXXX (16 upper-case letters or digits)');
+    throw fix(
+      'ORCID_CLIENT_ID',
+      `"${clientId}" is not an ORCID client id`,
+      'it looks like APP-XXXXXXXXXXXXXXXX (16 upper-case letters or digits)',
+    );
   }
   if (requested === 'custom') {
     const siteUrl = r.optional('ORCID_SITE_URL', (v) => v.replace(/\/+$/, ''));
     const apiUrl = r.optional('ORCID_API_URL', (v) => v.replace(/\/+$/, ''));
-    if (!siteUrl || !apiUrl) throw fix('ORCID_SITE_URL', 'and LANYARD_ORCID_API_URL are required with ORCID_ENV=custom', 'set both base URLs');
+    if (!siteUrl || !apiUrl)
+      throw fix('ORCID_SITE_URL', 'and LANYARD_ORCID_API_URL are required with ORCID_ENV=custom', 'set both base URLs');
     return { env: 'custom', clientId, clientSecret, siteUrl, apiUrl, scopes: effectiveScopes, trustEmail, timeoutMs };
   }
   const preset = orcidPresets[requested as 'production' | 'sandbox'];
@@ -153,7 +194,8 @@ function readOrcid(r: Reader, publicUrl: string, embedded: boolean): OrcidConfig
     clientSecret,
     siteUrl: preset.siteUrl,
     // Emails of "trusted parties" are only visible through the member API with /read-limited (§2).
-    apiUrl: r.optional('ORCID_API_URL', (v) => v.replace(/\/+$/, '')) ?? (member ? preset.memberApiUrl : preset.publicApiUrl),
+    apiUrl:
+      r.optional('ORCID_API_URL', (v) => v.replace(/\/+$/, '')) ?? (member ? preset.memberApiUrl : preset.publicApiUrl),
     scopes: effectiveScopes,
     trustEmail,
     timeoutMs,
@@ -163,10 +205,21 @@ function readOrcid(r: Reader, publicUrl: string, embedded: boolean): OrcidConfig
 function readSecretKeys(current: string, previous: string, embedded: boolean, dataDir: string): SecretKey[] {
   let primary = current;
   if (!primary) {
-    if (!embedded) throw fix('SECRET_KEY', 'is required with PostgreSQL', 'generate one with `openssl rand -hex 32` and keep it safe; every Lanyard process needs the same key');
+    if (!embedded)
+      throw fix(
+        'SECRET_KEY',
+        'is required with PostgreSQL',
+        'generate one with `openssl rand -hex 32` and keep it safe; every Lanyard process needs the same key',
+      );
     primary = persistedKey(dataDir);
   }
-  return [primary, ...previous.split(',').map((s) => s.trim()).filter(Boolean)].map((k, i) => {
+  return [
+    primary,
+    ...previous
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  ].map((k, i) => {
     const key = decodeKey(k, i === 0 ? 'SECRET_KEY' : 'SECRET_KEYS_PREVIOUS');
     return { id: createHash('sha256').update(key).digest('hex').slice(0, 8), key };
   });
@@ -176,7 +229,11 @@ function decodeKey(value: string, name: string): Buffer {
   if (/^[0-9a-f]{64}$/i.test(value)) return Buffer.from(value, 'hex');
   const b64 = Buffer.from(value, 'base64');
   if (b64.length === 32 && /^[A-Za-z0-9+/=_-]+$/.test(value)) return b64;
-  throw fix(name, 'must be 32 random bytes as 64 hex characters (or base64)', 'generate one with `openssl rand -hex 32`');
+  throw fix(
+    name,
+    'must be 32 random bytes as 64 hex characters (or base64)',
+    'generate one with `openssl rand -hex 32`',
+  );
 }
 
 function persistedKey(dataDir: string): string {
@@ -196,7 +253,11 @@ function readConfigFile(env: NodeJS.ProcessEnv): Source {
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not a JSON object');
     return parsed as Source;
   } catch (e) {
-    throw fix('CONFIG', `file ${path} cannot be read: ${(e as Error).message}`, 'make it a JSON object of settings, or unset LANYARD_CONFIG');
+    throw fix(
+      'CONFIG',
+      `file ${path} cannot be read: ${(e as Error).message}`,
+      'make it a JSON object of settings, or unset LANYARD_CONFIG',
+    );
   }
 }
 
@@ -221,7 +282,8 @@ function reader(get: (name: string) => unknown) {
       const v = raw(name);
       if (v === undefined) return dflt;
       const n = Number(v);
-      if (!Number.isInteger(n) || n < min || n > max) throw fix(name, `must be a whole number from ${min} to ${max}, got "${v}"`, `set it to e.g. ${dflt}`);
+      if (!Number.isInteger(n) || n < min || n > max)
+        throw fix(name, `must be a whole number from ${min} to ${max}, got "${v}"`, `set it to e.g. ${dflt}`);
       return n;
     },
     bool(name: string, dflt: boolean): boolean {
@@ -241,6 +303,10 @@ function reader(get: (name: string) => unknown) {
         throw fix(name, `must be an http(s) URL, got "${v}"`, 'use e.g. https://login.example.org');
       }
     },
-    list: (name: string, sep = ','): string[] => (raw(name) ?? '').split(sep).map((s) => s.trim()).filter(Boolean),
+    list: (name: string, sep = ','): string[] =>
+      (raw(name) ?? '')
+        .split(sep)
+        .map((s) => s.trim())
+        .filter(Boolean),
   };
 }

@@ -1,8 +1,15 @@
 import type { OrcidEnv } from './schema.js';
 
 /** ORCID's hosts (orcid-protocol.md §1.1): the site issues tokens, the API hosts serve records. */
-export const orcidPresets: Record<Exclude<OrcidEnv, 'custom' | 'emulator'>, { siteUrl: string; memberApiUrl: string; publicApiUrl: string }> = {
-  production: { siteUrl: 'https://orcid.org', memberApiUrl: 'https://api.orcid.org', publicApiUrl: 'https://pub.orcid.org' },
+export const orcidPresets: Record<
+  Exclude<OrcidEnv, 'custom' | 'emulator'>,
+  { siteUrl: string; memberApiUrl: string; publicApiUrl: string }
+> = {
+  production: {
+    siteUrl: 'https://orcid.org',
+    memberApiUrl: 'https://api.orcid.org',
+    publicApiUrl: 'https://pub.orcid.org',
+  },
   sandbox: {
     siteUrl: 'https://sandbox.orcid.org',
     memberApiUrl: 'https://api.sandbox.orcid.org',

@@ -12,9 +12,19 @@ const INT8 = 20;
 const int8 = (v: string) => Number(v);
 
 /** PostgreSQL through `pg` when a URL is given, else PGlite in `dataDir` (or in memory for `memory://`). */
-export async function connectDatabase(opts: { databaseUrl: string | null; dataDir: string; poolSize?: number }): Promise<Db> {
+export async function connectDatabase(opts: {
+  databaseUrl: string | null;
+  dataDir: string;
+  poolSize?: number;
+}): Promise<Db> {
   if (opts.databaseUrl) {
-    const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: opts.poolSize ?? 10, types: { getTypeParser: (oid, format) => (oid === INT8 ? int8 : pg.types.getTypeParser(oid, format)) } as pg.CustomTypesConfig });
+    const pool = new pg.Pool({
+      connectionString: opts.databaseUrl,
+      max: opts.poolSize ?? 10,
+      types: {
+        getTypeParser: (oid, format) => (oid === INT8 ? int8 : pg.types.getTypeParser(oid, format)),
+      } as pg.CustomTypesConfig,
+    });
     // An idle connection the server drops (restart, failover, pg_terminate_backend) is emitted as a
     // pool 'error'; unheard, it crashes the process (node-postgres: "Pool" docs). The pool has
     // already discarded that connection and the next query opens a fresh one, so nothing is lost.

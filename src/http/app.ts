@@ -24,7 +24,13 @@ import { profileRoutes } from './pages/profile.js';
 import { registerRoutes } from './pages/register.js';
 import './request-context.js';
 
-export type App = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, TypeBoxTypeProvider>;
+export type App = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
 export type Route = (app: App, lanyard: Lanyard) => void | Promise<void>;
 
 export interface HttpOptions {
@@ -47,9 +53,13 @@ export async function buildHttpApp(lanyard: Lanyard, opts: HttpOptions = {}): Pr
   await app.register(formbody, { bodyLimit: 64 * 1024 });
   // In memory by default; with LANYARD_REDIS_URL every process counts against the same limits.
   // If Redis fails, sign-in keeps working without the shared limit (fail open) and the error is logged.
-  const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 2000 }) : undefined;
+  const redis = config.redisUrl
+    ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 2000 })
+    : undefined;
   if (redis) {
-    redis.on('error', (e: Error) => lanyard.log.warn({ err: e.message }, 'redis unavailable: rate limits fall back to no shared limit'));
+    redis.on('error', (e: Error) =>
+      lanyard.log.warn({ err: e.message }, 'redis unavailable: rate limits fall back to no shared limit'),
+    );
     app.addHook('onClose', async () => void (await redis.quit().catch(() => redis.disconnect())));
   }
   await app.register(rateLimit, {
@@ -82,9 +92,20 @@ export async function buildHttpApp(lanyard: Lanyard, opts: HttpOptions = {}): Pr
   });
 
   app.setErrorHandler((error, request, reply) => sendError(lanyard, request, reply, error));
-  app.setNotFoundHandler((request, reply) => sendError(lanyard, request, reply, Object.assign(new Error('Not found'), { statusCode: 404 })));
+  app.setNotFoundHandler((request, reply) =>
+    sendError(lanyard, request, reply, Object.assign(new Error('Not found'), { statusCode: 404 })),
+  );
 
-  for (const routes of [healthRoutes, assetRoutes, loginRoutes, registerRoutes, forgotRoutes, profileRoutes, devMailRoutes, ...(opts.routes ?? [])]) {
+  for (const routes of [
+    healthRoutes,
+    assetRoutes,
+    loginRoutes,
+    registerRoutes,
+    forgotRoutes,
+    profileRoutes,
+    devMailRoutes,
+    ...(opts.routes ?? []),
+  ]) {
     await routes(app, lanyard);
   }
   return app;

@@ -33,13 +33,33 @@ export const sessionContext = (request: FastifyRequest) => ({
  * (as slowly for an unknown email as for a known one), audits a failure, and on success starts a
  * rotated session. Null means "wrong email or password", never which of the two.
  */
-export async function signInWithPassword(lanyard: Lanyard, request: FastifyRequest, reply: FastifyReply, email: string, password: string): Promise<Account | null> {
+export async function signInWithPassword(
+  lanyard: Lanyard,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  email: string,
+  password: string,
+): Promise<Account | null> {
   const account = await verifyPasswordSignIn(lanyard, email.trim(), password);
   if (!account) {
-    await recordAudit(lanyard.db, { action: 'sign_in', outcome: 'failure', provider: 'password', ip: request.ip, detail: { reason: 'invalid_credentials' } }, lanyard.clock.now());
+    await recordAudit(
+      lanyard.db,
+      {
+        action: 'sign_in',
+        outcome: 'failure',
+        provider: 'password',
+        ip: request.ip,
+        detail: { reason: 'invalid_credentials' },
+      },
+      lanyard.clock.now(),
+    );
     return null;
   }
-  await lanyard.db.transaction().execute((tx) => signIn(lanyard, tx, request, reply, { accountId: account.id, amr: ['pwd'], provider: 'password' }));
+  await lanyard.db
+    .transaction()
+    .execute((tx) =>
+      signIn(lanyard, tx, request, reply, { accountId: account.id, amr: ['pwd'], provider: 'password' }),
+    );
   return account;
 }
 
@@ -65,6 +85,7 @@ export function requireAuth(request: FastifyRequest): NonNullable<FastifyRequest
 export function requireFreshAuth(lanyard: Lanyard, request: FastifyRequest): NonNullable<FastifyRequest['auth']> {
   const auth = requireAuth(request);
   const age = (lanyard.clock.now().getTime() - auth.session.authenticated_at.getTime()) / 1000;
-  if (age > lanyard.config.reauthSeconds) throw new LanyardError('REAUTH_REQUIRED', 'Sign in again to confirm it is you.');
+  if (age > lanyard.config.reauthSeconds)
+    throw new LanyardError('REAUTH_REQUIRED', 'Sign in again to confirm it is you.');
   return auth;
 }

@@ -8,10 +8,21 @@ import type { Config } from '../config/schema.js';
  */
 export function cookieNames(config: Pick<Config, 'secureCookies'>) {
   const p = config.secureCookies ? '__Host-' : '';
-  return { session: `${p}lanyard-session`, csrf: `${p}lanyard-csrf`, oauth: `${p}lanyard-oauth`, lang: `${p}lanyard-lang` };
+  return {
+    session: `${p}lanyard-session`,
+    csrf: `${p}lanyard-csrf`,
+    oauth: `${p}lanyard-oauth`,
+    lang: `${p}lanyard-lang`,
+  };
 }
 
-export function setCookie(reply: FastifyReply, config: Pick<Config, 'secureCookies'>, name: string, value: string, maxAgeSeconds?: number): void {
+export function setCookie(
+  reply: FastifyReply,
+  config: Pick<Config, 'secureCookies'>,
+  name: string,
+  value: string,
+  maxAgeSeconds?: number,
+): void {
   reply.setCookie(name, value, {
     path: '/',
     httpOnly: true,

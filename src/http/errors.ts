@@ -28,11 +28,19 @@ const uniqueConstraintCodes: Record<string, ErrorCode> = {
 
 export function toLanyardError(error: unknown): LanyardError {
   if (isLanyardError(error)) return error;
-  const constraint = isUniqueViolation(error) ? uniqueConstraintCodes[(error as { constraint?: string }).constraint ?? ''] : undefined;
-  if (constraint) return new LanyardError(constraint, 'A concurrent request got there first.', undefined, { cause: error });
+  const constraint = isUniqueViolation(error)
+    ? uniqueConstraintCodes[(error as { constraint?: string }).constraint ?? '']
+    : undefined;
+  if (constraint)
+    return new LanyardError(constraint, 'A concurrent request got there first.', undefined, { cause: error });
   const e = error as FastifyError;
   if (e.validation) {
-    const details = { errors: e.validation.map((v) => ({ path: v.instancePath || v.params?.missingProperty || '', message: v.message })) };
+    const details = {
+      errors: e.validation.map((v) => ({
+        path: v.instancePath || v.params?.missingProperty || '',
+        message: v.message,
+      })),
+    };
     return new LanyardError('VALIDATION_FAILED', `Invalid ${e.validationContext ?? 'request'}: ${e.message}`, details);
   }
   const mapped = e.code ? fastifyCodes[e.code] : undefined;
@@ -40,7 +48,8 @@ export function toLanyardError(error: unknown): LanyardError {
   if (e.statusCode === 429) return new LanyardError('RATE_LIMITED', 'Too many requests; slow down.');
   if (e.statusCode === 404) return new LanyardError('NOT_FOUND', 'Not found.');
   if (e.statusCode === 405) return new LanyardError('METHOD_NOT_ALLOWED', 'Method not allowed.');
-  if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500) return new LanyardError('VALIDATION_FAILED', e.message);
+  if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500)
+    return new LanyardError('VALIDATION_FAILED', e.message);
   return new LanyardError('INTERNAL', 'Internal error.', undefined, { cause: error });
 }
 
@@ -49,10 +58,19 @@ export function wantsJson(request: FastifyRequest): boolean {
   const accept = request.headers.accept ?? '';
   // A browser navigating (even to the ORCID callback under /api) gets a page it can act on.
   if (accept.includes('text/html')) return false;
-  return request.url.startsWith('/api/') || accept.includes('json') || request.headers['content-type']?.includes('json') === true;
+  return (
+    request.url.startsWith('/api/') ||
+    accept.includes('json') ||
+    request.headers['content-type']?.includes('json') === true
+  );
 }
 
-export function sendError(lanyard: Lanyard, request: FastifyRequest, reply: FastifyReply, error: unknown): FastifyReply {
+export function sendError(
+  lanyard: Lanyard,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  error: unknown,
+): FastifyReply {
   const found = toLanyardError(error);
   const e = found.withStatus(statusFor(request, found.code, found.status));
   if (e.status >= 500) request.log.error({ err: error }, 'request failed');
@@ -78,7 +96,7 @@ export function sendError(lanyard: Lanyard, request: FastifyRequest, reply: Fast
     title: t('error.title'),
     status: e.status,
     main: html`<div class="alert" role="alert" data-error-code="${e.code}"><p>${message}</p></div>
-<p>${t('error.code')}: <code>${e.code}</code></p>
-<p><a href="/login">${t('error.back')}</a></p>`,
+      <p>${t('error.code')}: <code>${e.code}</code></p>
+      <p><a href="/login">${t('error.back')}</a></p>`,
   });
 }

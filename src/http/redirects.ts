@@ -5,7 +5,11 @@ import type { Config } from '../config/schema.js';
  * paths on this service are fine; absolute URLs only to this service's origin or an allow-listed
  * one. Anything else, including `//evil.example` and `/\evil.example`, falls back to `fallback`.
  */
-export function safeRedirect(target: unknown, config: Pick<Config, 'publicUrl' | 'allowedRedirectOrigins'>, fallback = '/profile'): string {
+export function safeRedirect(
+  target: unknown,
+  config: Pick<Config, 'publicUrl' | 'allowedRedirectOrigins'>,
+  fallback = '/profile',
+): string {
   if (typeof target !== 'string' || target.length === 0 || target.length > 2000) return fallback;
   if (/[\u0000-\u001f\\]/.test(target)) return fallback;
   if (target.startsWith('/') && !target.startsWith('//')) return target;

@@ -31,4 +31,5 @@ export function statusesOf(code: ErrorCode, overrides: StatusOverrides = {}): nu
 }
 
 /** The same override for several codes. */
-export const allAs = (status: number | 'caller', codes: readonly ErrorCode[]): StatusOverrides => Object.fromEntries(codes.map((c) => [c, status]));
+export const allAs = (status: number | 'caller', codes: readonly ErrorCode[]): StatusOverrides =>
+  Object.fromEntries(codes.map((c) => [c, status]));

@@ -26,7 +26,8 @@ export const de: Messages = {
   'login.linkingHint': 'Melden Sie sich bei dem Konto an, mit dem Sie Ihre {provider}-Identität verknüpfen möchten.',
 
   'register.title': 'Konto anlegen',
-  'register.intro': 'Geben Sie Ihre E-Mail-Adresse ein. Wir senden Ihnen einen Link, mit dem Sie Namen und Passwort festlegen.',
+  'register.intro':
+    'Geben Sie Ihre E-Mail-Adresse ein. Wir senden Ihnen einen Link, mit dem Sie Namen und Passwort festlegen.',
   'register.submit': 'Link senden',
   'register.disabled': 'Dieser Dienst erlaubt keine Selbstregistrierung. Bitte wenden Sie sich an das Repository-Team.',
   'register.complete.title': 'Konto fertig anlegen',
@@ -43,13 +44,15 @@ export const de: Messages = {
   'password.is_email': 'Das Passwort darf nicht Ihre E-Mail-Adresse sein.',
 
   'forgot.title': 'Passwort zurücksetzen',
-  'forgot.intro': 'Geben Sie die E-Mail-Adresse Ihres Kontos ein. Falls es existiert, senden wir einen Link für ein neues Passwort.',
+  'forgot.intro':
+    'Geben Sie die E-Mail-Adresse Ihres Kontos ein. Falls es existiert, senden wir einen Link für ein neues Passwort.',
   'forgot.submit': 'Link senden',
   'forgot.reset.title': 'Neues Passwort wählen',
   'forgot.reset.submit': 'Neues Passwort speichern',
 
   'confirm.title': 'Bitte prüfen Sie Ihr Postfach',
-  'confirm.body': 'Falls die Adresse verwendet werden kann, haben wir ihr eine E-Mail gesendet. Folgen Sie dem Link darin. Der Link ist nur begrenzt gültig.',
+  'confirm.body':
+    'Falls die Adresse verwendet werden kann, haben wir ihr eine E-Mail gesendet. Folgen Sie dem Link darin. Der Link ist nur begrenzt gültig.',
 
   'profile.title': 'Ihr Konto',
   'profile.email': 'E-Mail-Adresse',
@@ -73,7 +76,8 @@ export const de: Messages = {
   'error.back': 'Zurück zur Anmeldung',
   'error.code': 'Fehlercode',
   'error.NOT_FOUND': 'Diese Seite gibt es nicht.',
-  'error.CSRF_FAILED': 'Das Formular ist abgelaufen oder kam von einer anderen Seite. Laden Sie die Seite neu und versuchen Sie es erneut.',
+  'error.CSRF_FAILED':
+    'Das Formular ist abgelaufen oder kam von einer anderen Seite. Laden Sie die Seite neu und versuchen Sie es erneut.',
   'error.RATE_LIMITED': 'Zu viele Versuche. Warten Sie eine Minute und versuchen Sie es erneut.',
   'error.TOKEN_INVALID': 'Dieser Link ist ungültig. Fordern Sie einen neuen an.',
   'error.TOKEN_EXPIRED': 'Dieser Link ist abgelaufen. Fordern Sie einen neuen an.',
@@ -86,7 +90,8 @@ export const de: Messages = {
   'error.AUTH_REQUIRED': 'Bitte melden Sie sich zuerst an.',
   'error.REAUTH_REQUIRED': 'Bitte bestätigen Sie, dass Sie es sind: Melden Sie sich erneut an.',
   'error.EMAIL_TAKEN': 'Es gibt bereits ein Konto mit dieser E-Mail-Adresse. Melden Sie sich dort an.',
-  'error.SELF_REGISTRATION_DISABLED': 'Dieser Dienst erlaubt keine Selbstregistrierung. Bitte wenden Sie sich an das Repository-Team.',
+  'error.SELF_REGISTRATION_DISABLED':
+    'Dieser Dienst erlaubt keine Selbstregistrierung. Bitte wenden Sie sich an das Repository-Team.',
   'error.INTERNAL': 'Ein unerwarteter Fehler ist aufgetreten. Versuchen Sie es später erneut.',
   'error.generic': 'Die Anfrage konnte nicht ausgeführt werden.',
 
@@ -96,17 +101,22 @@ export const de: Messages = {
   'mail.register.subject': 'Ihr {app}-Konto anlegen',
   'mail.register.body': 'Um Ihr Konto anzulegen, öffnen Sie diesen Link:',
   'mail.exists.subject': 'Ihr {app}-Konto',
-  'mail.exists.body': 'Jemand wollte mit dieser Adresse ein Konto anlegen, aber Sie haben bereits eines. Um ein neues Passwort zu setzen, öffnen Sie diesen Link:',
+  'mail.exists.body':
+    'Jemand wollte mit dieser Adresse ein Konto anlegen, aber Sie haben bereits eines. Um ein neues Passwort zu setzen, öffnen Sie diesen Link:',
   'mail.forgot.subject': 'Ihr {app}-Passwort zurücksetzen',
   'mail.forgot.body': 'Um ein neues Passwort zu wählen, öffnen Sie diesen Link:',
   'mail.passwordChanged.subject': 'Ihr {app}-Passwort wurde geändert',
-  'mail.passwordChanged.body': 'Das Passwort Ihres Kontos wurde geändert. Falls Sie das nicht waren, setzen Sie Ihr Passwort jetzt zurück und informieren Sie das Repository-Team.',
+  'mail.passwordChanged.body':
+    'Das Passwort Ihres Kontos wurde geändert. Falls Sie das nicht waren, setzen Sie Ihr Passwort jetzt zurück und informieren Sie das Repository-Team.',
   'mail.external.subject': 'Bestätigen Sie Ihre E-Mail-Adresse für {app}',
-  'mail.external.body': 'Sie haben sich mit {provider} angemeldet und diese E-Mail-Adresse angegeben. Um sie zu bestätigen und fortzufahren, öffnen Sie diesen Link:',
+  'mail.external.body':
+    'Sie haben sich mit {provider} angemeldet und diese E-Mail-Adresse angegeben. Um sie zu bestätigen und fortzufahren, öffnen Sie diesen Link:',
   'mail.validation.subject': '{provider} mit Ihrem {app}-Konto verknüpfen',
-  'mail.validation.body': 'Jemand hat sich mit {provider} {identifier} angemeldet und möchte sie mit dem Konto dieser Adresse verknüpfen. Wenn Sie das waren, öffnen Sie diesen Link, um zu prüfen und zu bestätigen; sonst ignorieren Sie diese E-Mail, dann wird nichts verknüpft:',
+  'mail.validation.body':
+    'Jemand hat sich mit {provider} {identifier} angemeldet und möchte sie mit dem Konto dieser Adresse verknüpfen. Wenn Sie das waren, öffnen Sie diesen Link, um zu prüfen und zu bestätigen; sonst ignorieren Sie diese E-Mail, dann wird nichts verknüpft:',
   'mail.linked.subject': '{provider} wurde mit Ihrem {app}-Konto verknüpft',
-  'mail.linked.body': '{provider} {identifier} wurde mit Ihrem Konto verknüpft und kann jetzt zur Anmeldung verwendet werden. Falls Sie das nicht waren, entfernen Sie die Verknüpfung auf Ihrer Kontoseite und informieren Sie das Repository-Team:',
+  'mail.linked.body':
+    '{provider} {identifier} wurde mit Ihrem Konto verknüpft und kann jetzt zur Anmeldung verwendet werden. Falls Sie das nicht waren, entfernen Sie die Verknüpfung auf Ihrer Kontoseite und informieren Sie das Repository-Team:',
   'orcid.demoLabel': 'ORCID-Emulator (Demo)',
   'external.title': 'Anmeldung mit ORCID abschließen',
   'external.authenticated': 'ORCID hat Ihre Identität bestätigt:',
@@ -117,20 +127,29 @@ export const de: Messages = {
   'external.create': 'Mein Konto anlegen',
   'external.createHint': 'Ihr neues Konto verwendet {email}; die Adresse ist bereits bestätigt.',
   'external.needEmail.title': 'Wir benötigen Ihre E-Mail-Adresse',
-  'external.needEmail.no_email': 'Ihr ORCID-Datensatz gibt uns keine E-Mail-Adresse frei. Geben Sie Ihre ein: Damit finden wir Ihr Konto hier oder legen eines an.',
-  'external.needEmail.email_unverified': 'Ihr ORCID-Datensatz gibt keine bestätigte E-Mail-Adresse frei. Geben Sie Ihre ein: Damit finden wir Ihr Konto hier oder legen eines an.',
-  'external.needEmail.email_untrusted': 'Dieser Dienst erkennt Konten nicht an der E-Mail-Adresse aus ORCID. Geben Sie Ihre ein: Damit finden wir Ihr Konto hier oder legen eines an.',
-  'external.needEmail.account_email_unverified': 'Bevor wir Ihre ORCID iD verknüpfen, müssen wir Ihre E-Mail-Adresse bestätigen. Geben Sie sie ein, und wir senden Ihnen einen Link.',
-  'external.needEmail.email_unknown': 'Falls Sie für Ihr Konto hier eine andere Adresse verwenden, geben Sie diese ein.',
+  'external.needEmail.no_email':
+    'Ihr ORCID-Datensatz gibt uns keine E-Mail-Adresse frei. Geben Sie Ihre ein: Damit finden wir Ihr Konto hier oder legen eines an.',
+  'external.needEmail.email_unverified':
+    'Ihr ORCID-Datensatz gibt keine bestätigte E-Mail-Adresse frei. Geben Sie Ihre ein: Damit finden wir Ihr Konto hier oder legen eines an.',
+  'external.needEmail.email_untrusted':
+    'Dieser Dienst erkennt Konten nicht an der E-Mail-Adresse aus ORCID. Geben Sie Ihre ein: Damit finden wir Ihr Konto hier oder legen eines an.',
+  'external.needEmail.account_email_unverified':
+    'Bevor wir Ihre ORCID iD verknüpfen, müssen wir Ihre E-Mail-Adresse bestätigen. Geben Sie sie ein, und wir senden Ihnen einen Link.',
+  'external.needEmail.email_unknown':
+    'Falls Sie für Ihr Konto hier eine andere Adresse verwenden, geben Sie diese ein.',
   'external.emailLabel': 'Ihre E-Mail-Adresse',
-  'external.emailHint': 'Wir senden einen Link an diese Adresse. Gehört sie zu einem Konto, verknüpft der Link Ihre ORCID iD mit diesem Konto.',
+  'external.emailHint':
+    'Wir senden einen Link an diese Adresse. Gehört sie zu einem Konto, verknüpft der Link Ihre ORCID iD mit diesem Konto.',
   'external.sendLink': 'Link senden',
   'external.otherEmail': 'Andere E-Mail-Adresse verwenden',
   'external.linkExisting': 'Anmelden und bestehendes Konto verknüpfen',
-  'external.linkExistingHint': 'Sie haben hier schon ein Konto? Melden Sie sich an, und wir verknüpfen Ihre ORCID iD damit.',
-  'external.noCreate': 'Dieser Dienst legt Konten nicht selbst an. Verknüpfen Sie Ihre ORCID iD mit Ihrem bestehenden Konto: Melden Sie sich an oder geben Sie dessen E-Mail-Adresse ein.',
+  'external.linkExistingHint':
+    'Sie haben hier schon ein Konto? Melden Sie sich an, und wir verknüpfen Ihre ORCID iD damit.',
+  'external.noCreate':
+    'Dieser Dienst legt Konten nicht selbst an. Verknüpfen Sie Ihre ORCID iD mit Ihrem bestehenden Konto: Melden Sie sich an oder geben Sie dessen E-Mail-Adresse ein.',
   'review.title': 'Kontodaten prüfen',
-  'review.intro': 'Bevor Ihre ORCID iD mit dem Konto {email} verknüpft wird, wählen Sie, welche Werte gelten sollen. Ein Klick speichert alle Entscheidungen.',
+  'review.intro':
+    'Bevor Ihre ORCID iD mit dem Konto {email} verknüpft wird, wählen Sie, welche Werte gelten sollen. Ein Klick speichert alle Entscheidungen.',
   'review.field': 'Angabe',
   'review.received': 'Von ORCID erhalten',
   'review.current': 'Aktueller Wert',
@@ -142,23 +161,31 @@ export const de: Messages = {
   'review.field.email': 'E-Mail-Adresse',
   'review.empty': '(leer)',
   'review.linking': 'Die zu verknüpfende ORCID iD:',
-  'review.notYou': 'Wenn das nicht Ihre ORCID iD ist, fahren Sie nicht fort: Schließen Sie die Seite, und der Link verfällt ungenutzt.',
+  'review.notYou':
+    'Wenn das nicht Ihre ORCID iD ist, fahren Sie nicht fort: Schließen Sie die Seite, und der Link verfällt ungenutzt.',
   'review.submit': 'ORCID iD verknüpfen und speichern',
   'profile.linkedNotice': 'Ihre ORCID iD ist jetzt mit Ihrem Konto verknüpft.',
   'profile.unlinkHint': 'Zum Entfernen eines Anmeldewegs ist eine kürzliche Anmeldung nötig.',
   'error.retry': 'Erneut versuchen',
   'error.INVALID_CREDENTIALS': 'E-Mail-Adresse oder Passwort sind nicht korrekt.',
-  'error.OAUTH_STATE_INVALID': 'Diese Anmeldung wurde nicht in diesem Browser begonnen oder hat zu lange gedauert. Bitte beginnen Sie erneut.',
-  'error.OAUTH_CALLBACK_EMPTY': 'ORCID hat Sie ohne Antwort zurückgeschickt (die Anfrage wurde vielleicht abgelehnt). Bitte beginnen Sie erneut.',
-  'error.OAUTH_CODE_INVALID': 'ORCID hat diese Anmeldung nicht angenommen (abgelaufen oder schon verwendet). Bitte beginnen Sie erneut.',
+  'error.OAUTH_STATE_INVALID':
+    'Diese Anmeldung wurde nicht in diesem Browser begonnen oder hat zu lange gedauert. Bitte beginnen Sie erneut.',
+  'error.OAUTH_CALLBACK_EMPTY':
+    'ORCID hat Sie ohne Antwort zurückgeschickt (die Anfrage wurde vielleicht abgelehnt). Bitte beginnen Sie erneut.',
+  'error.OAUTH_CODE_INVALID':
+    'ORCID hat diese Anmeldung nicht angenommen (abgelaufen oder schon verwendet). Bitte beginnen Sie erneut.',
   'error.PROVIDER_ACCESS_DENIED': 'Sie haben den Zugriff bei ORCID nicht erlaubt, daher wurden Sie nicht angemeldet.',
-  'error.PROVIDER_ERROR': 'ORCID hat etwas geantwortet, das wir nicht verwenden können. Bitte versuchen Sie es erneut; bleibt der Fehler, informieren Sie das Repository-Team.',
+  'error.PROVIDER_ERROR':
+    'ORCID hat etwas geantwortet, das wir nicht verwenden können. Bitte versuchen Sie es erneut; bleibt der Fehler, informieren Sie das Repository-Team.',
   'error.PROVIDER_UNAVAILABLE': 'ORCID ist gerade nicht erreichbar. Bitte versuchen Sie es in einigen Minuten erneut.',
   'error.PROVIDER_NOT_CONFIGURED': 'Die Anmeldung mit diesem Dienst ist hier nicht eingerichtet.',
-  'error.IDENTITY_LINKED_ELSEWHERE': 'Diese ORCID iD ist bereits mit einem anderen Konto verknüpft. Melden Sie sich damit an, um jenes Konto zu nutzen, oder bitten Sie das Repository-Team, die Konten zusammenzuführen.',
-  'error.IDENTITY_ALREADY_LINKED': 'Mit dem Konto ist bereits eine andere ORCID iD verknüpft. Entfernen Sie diese zuerst auf Ihrer Kontoseite.',
+  'error.IDENTITY_LINKED_ELSEWHERE':
+    'Diese ORCID iD ist bereits mit einem anderen Konto verknüpft. Melden Sie sich damit an, um jenes Konto zu nutzen, oder bitten Sie das Repository-Team, die Konten zusammenzuführen.',
+  'error.IDENTITY_ALREADY_LINKED':
+    'Mit dem Konto ist bereits eine andere ORCID iD verknüpft. Entfernen Sie diese zuerst auf Ihrer Kontoseite.',
   'error.ACCOUNT_DISABLED': 'Dieses Konto ist gesperrt. Wenden Sie sich an das Repository-Team.',
-  'error.ACCOUNT_EMAIL_UNVERIFIED': 'Das Konto hat seine E-Mail-Adresse noch nicht bestätigt. Setzen Sie das Passwort zurück (das bestätigt sie) und verknüpfen Sie dann erneut.',
+  'error.ACCOUNT_EMAIL_UNVERIFIED':
+    'Das Konto hat seine E-Mail-Adresse noch nicht bestätigt. Setzen Sie das Passwort zurück (das bestätigt sie) und verknüpfen Sie dann erneut.',
   'error.LAST_SIGN_IN_METHOD': 'Dies ist der letzte Anmeldeweg für Ihr Konto; fügen Sie erst einen weiteren hinzu.',
   'error.FORBIDDEN': 'Das ist Ihnen nicht erlaubt.',
   'error.REGISTRATION_EMAIL_STATE': 'Zuerst wird eine E-Mail-Adresse benötigt.',

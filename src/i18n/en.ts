@@ -48,7 +48,8 @@ export const en = {
   'forgot.reset.submit': 'Save the new password',
 
   'confirm.title': 'Check your inbox',
-  'confirm.body': 'If the address can be used, we have sent it an email. Follow the link in it to continue. The link is valid for a limited time.',
+  'confirm.body':
+    'If the address can be used, we have sent it an email. Follow the link in it to continue. The link is valid for a limited time.',
 
   'profile.title': 'Your account',
   'profile.email': 'Email address',
@@ -85,7 +86,8 @@ export const en = {
   'error.AUTH_REQUIRED': 'Please sign in first.',
   'error.REAUTH_REQUIRED': 'Please confirm it is you: sign in again.',
   'error.EMAIL_TAKEN': 'An account with this email address exists already. Sign in to it instead.',
-  'error.SELF_REGISTRATION_DISABLED': 'This service does not allow creating accounts. Ask the repository managers for one.',
+  'error.SELF_REGISTRATION_DISABLED':
+    'This service does not allow creating accounts. Ask the repository managers for one.',
   'error.INTERNAL': 'An unexpected error happened. Try again later.',
   'error.generic': 'The request could not be completed.',
 
@@ -95,17 +97,22 @@ export const en = {
   'mail.register.subject': 'Create your {app} account',
   'mail.register.body': 'To create your account, open this link:',
   'mail.exists.subject': 'Your {app} account',
-  'mail.exists.body': 'Someone asked to create an account with this address, but you have one already. To set a new password, open this link:',
+  'mail.exists.body':
+    'Someone asked to create an account with this address, but you have one already. To set a new password, open this link:',
   'mail.forgot.subject': 'Reset your {app} password',
   'mail.forgot.body': 'To choose a new password, open this link:',
   'mail.passwordChanged.subject': 'Your {app} password was changed',
-  'mail.passwordChanged.body': 'The password of your account was changed. If this was not you, reset your password now and tell the repository managers.',
+  'mail.passwordChanged.body':
+    'The password of your account was changed. If this was not you, reset your password now and tell the repository managers.',
   'mail.external.subject': 'Confirm your email address for {app}',
-  'mail.external.body': 'You signed in with {provider} and gave this email address. To confirm it and continue, open this link:',
+  'mail.external.body':
+    'You signed in with {provider} and gave this email address. To confirm it and continue, open this link:',
   'mail.validation.subject': 'Link {provider} to your {app} account',
-  'mail.validation.body': 'Someone signed in with {provider} {identifier} and asked to link it to the account of this address. If that was you, open this link to review and confirm; if not, ignore this email and nothing is linked:',
+  'mail.validation.body':
+    'Someone signed in with {provider} {identifier} and asked to link it to the account of this address. If that was you, open this link to review and confirm; if not, ignore this email and nothing is linked:',
   'mail.linked.subject': '{provider} was linked to your {app} account',
-  'mail.linked.body': '{provider} {identifier} was linked to your account and can now be used to sign in. If this was not you, remove it on your account page and tell the repository managers:',
+  'mail.linked.body':
+    '{provider} {identifier} was linked to your account and can now be used to sign in. If this was not you, remove it on your account page and tell the repository managers:',
   'orcid.demoLabel': 'ORCID emulator (demo)',
   'external.title': 'Finish signing in with ORCID',
   'external.authenticated': 'ORCID confirmed your identity:',
@@ -116,20 +123,27 @@ export const en = {
   'external.create': 'Create my account',
   'external.createHint': 'Your new account will use {email}; it is already verified.',
   'external.needEmail.title': 'We need your email address',
-  'external.needEmail.no_email': 'Your ORCID record does not share an email address with us. Enter yours: we use it to find your account here, or to create one.',
-  'external.needEmail.email_unverified': 'Your ORCID record shares no verified email address. Enter yours: we use it to find your account here, or to create one.',
-  'external.needEmail.email_untrusted': 'This service does not identify accounts by the email address from ORCID. Enter yours: we use it to find your account here, or to create one.',
-  'external.needEmail.account_email_unverified': 'We need to confirm your email address before linking your ORCID iD. Enter it and we will send you a link.',
+  'external.needEmail.no_email':
+    'Your ORCID record does not share an email address with us. Enter yours: we use it to find your account here, or to create one.',
+  'external.needEmail.email_unverified':
+    'Your ORCID record shares no verified email address. Enter yours: we use it to find your account here, or to create one.',
+  'external.needEmail.email_untrusted':
+    'This service does not identify accounts by the email address from ORCID. Enter yours: we use it to find your account here, or to create one.',
+  'external.needEmail.account_email_unverified':
+    'We need to confirm your email address before linking your ORCID iD. Enter it and we will send you a link.',
   'external.needEmail.email_unknown': 'If you use another address for your account here, enter it.',
   'external.emailLabel': 'Your email address',
-  'external.emailHint': 'We will send a link to this address. If an account uses it, the link connects your ORCID iD to that account.',
+  'external.emailHint':
+    'We will send a link to this address. If an account uses it, the link connects your ORCID iD to that account.',
   'external.sendLink': 'Send the link',
   'external.otherEmail': 'Use another email address',
   'external.linkExisting': 'Sign in to link an existing account',
   'external.linkExistingHint': 'Already have an account here? Sign in to it and we will link your ORCID iD to it.',
-  'external.noCreate': 'This service does not create accounts by itself. Link your ORCID iD to your existing account: sign in to it, or enter its email address.',
+  'external.noCreate':
+    'This service does not create accounts by itself. Link your ORCID iD to your existing account: sign in to it, or enter its email address.',
   'review.title': 'Review your account information',
-  'review.intro': 'Before your ORCID iD is linked to the account {email}, choose which values to keep. One click saves all choices.',
+  'review.intro':
+    'Before your ORCID iD is linked to the account {email}, choose which values to keep. One click saves all choices.',
   'review.field': 'Information',
   'review.received': 'Received from ORCID',
   'review.current': 'Current value',
@@ -148,16 +162,21 @@ export const en = {
   'error.retry': 'Try again',
   'error.INVALID_CREDENTIALS': 'The email address or password is not correct.',
   'error.OAUTH_STATE_INVALID': 'This sign-in was not started in this browser, or it took too long. Please start again.',
-  'error.OAUTH_CALLBACK_EMPTY': 'ORCID sent you back without an answer (the request may have been refused). Please start again.',
+  'error.OAUTH_CALLBACK_EMPTY':
+    'ORCID sent you back without an answer (the request may have been refused). Please start again.',
   'error.OAUTH_CODE_INVALID': 'ORCID did not accept this sign-in (it expired or was already used). Please start again.',
   'error.PROVIDER_ACCESS_DENIED': 'You did not allow access on ORCID, so you were not signed in.',
-  'error.PROVIDER_ERROR': 'ORCID answered something we could not use. Please try again; if it persists, tell the repository managers.',
+  'error.PROVIDER_ERROR':
+    'ORCID answered something we could not use. Please try again; if it persists, tell the repository managers.',
   'error.PROVIDER_UNAVAILABLE': 'ORCID is not reachable right now. Please try again in a few minutes.',
   'error.PROVIDER_NOT_CONFIGURED': 'Sign-in with this provider is not set up here.',
-  'error.IDENTITY_LINKED_ELSEWHERE': 'This ORCID iD is already linked to another account. Sign in with it to use that account, or ask the repository managers to merge the accounts.',
-  'error.IDENTITY_ALREADY_LINKED': 'The account already has another ORCID iD linked. Remove it first on your account page.',
+  'error.IDENTITY_LINKED_ELSEWHERE':
+    'This ORCID iD is already linked to another account. Sign in with it to use that account, or ask the repository managers to merge the accounts.',
+  'error.IDENTITY_ALREADY_LINKED':
+    'The account already has another ORCID iD linked. Remove it first on your account page.',
   'error.ACCOUNT_DISABLED': 'This account is disabled. Contact the repository managers.',
-  'error.ACCOUNT_EMAIL_UNVERIFIED': 'The account has not confirmed its email address yet. Reset the password (that confirms it), then link again.',
+  'error.ACCOUNT_EMAIL_UNVERIFIED':
+    'The account has not confirmed its email address yet. Reset the password (that confirms it), then link again.',
   'error.LAST_SIGN_IN_METHOD': 'This is the last way to sign in to your account; add another before removing it.',
   'error.FORBIDDEN': 'You are not allowed to do this.',
   'error.REGISTRATION_EMAIL_STATE': 'An email address is needed first.',

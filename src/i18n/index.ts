@@ -17,7 +17,8 @@ export function translator(locale: Locale): Translate {
   };
 }
 
-export const isLocale = (s: unknown): s is Locale => typeof s === 'string' && (locales as readonly string[]).includes(s);
+export const isLocale = (s: unknown): s is Locale =>
+  typeof s === 'string' && (locales as readonly string[]).includes(s);
 
 /** Picks the best of our locales from an Accept-Language header, honouring q-values. */
 export function negotiateLocale(header: string | undefined): Locale {
@@ -30,5 +31,5 @@ export function negotiateLocale(header: string | undefined): Locale {
       return { lang: (tag ?? '').toLowerCase().split('-')[0] ?? '', q: q ? Number(q.slice(2)) || 0 : 1 };
     })
     .sort((a, b) => b.q - a.q);
-  return ranked.find((r) => isLocale(r.lang) && r.q > 0)?.lang as Locale | undefined ?? 'en';
+  return (ranked.find((r) => isLocale(r.lang) && r.q > 0)?.lang as Locale | undefined) ?? 'en';
 }

@@ -32,9 +32,24 @@ const providerLink = (subject: MessageKey, body: MessageKey, p: ProviderLink): M
 });
 
 const specs = {
-  register: (p: { link: string; validHours: number }): MailSpec => ({ subject: 'mail.register.subject', body: 'mail.register.body', ...p, ignoreNote: true }),
-  account_exists: (p: { link: string; validHours: number }): MailSpec => ({ subject: 'mail.exists.subject', body: 'mail.exists.body', ...p, ignoreNote: true }),
-  forgot: (p: { link: string; validHours: number }): MailSpec => ({ subject: 'mail.forgot.subject', body: 'mail.forgot.body', ...p, ignoreNote: true }),
+  register: (p: { link: string; validHours: number }): MailSpec => ({
+    subject: 'mail.register.subject',
+    body: 'mail.register.body',
+    ...p,
+    ignoreNote: true,
+  }),
+  account_exists: (p: { link: string; validHours: number }): MailSpec => ({
+    subject: 'mail.exists.subject',
+    body: 'mail.exists.body',
+    ...p,
+    ignoreNote: true,
+  }),
+  forgot: (p: { link: string; validHours: number }): MailSpec => ({
+    subject: 'mail.forgot.subject',
+    body: 'mail.forgot.body',
+    ...p,
+    ignoreNote: true,
+  }),
   password_changed: (): MailSpec => ({ subject: 'mail.passwordChanged.subject', body: 'mail.passwordChanged.body' }),
   /** EXTERNAL: the address is new here; the link opens /external-login/:token with it proven. */
   external_link: (p: ProviderLink): MailSpec => providerLink('mail.external.subject', 'mail.external.body', p),
@@ -51,7 +66,13 @@ const specs = {
 
 export type MailParams<K extends MailKind> = Parameters<(typeof specs)[K]>[0];
 
-export function renderMail<K extends MailKind>(kind: K, to: string, locale: Locale, params: MailParams<K>, appName = 'Lanyard'): MailMessage {
+export function renderMail<K extends MailKind>(
+  kind: K,
+  to: string,
+  locale: Locale,
+  params: MailParams<K>,
+  appName = 'Lanyard',
+): MailMessage {
   const spec = (specs[kind] as (p: MailParams<K>) => MailSpec)(params);
   const t = translator(locale);
   const vars = { app: appName, ...spec.params };
@@ -60,11 +81,25 @@ export function renderMail<K extends MailKind>(kind: K, to: string, locale: Loca
   const valid = spec.validHours ? t('mail.validFor', { hours: spec.validHours }) : undefined;
   const ignore = spec.ignoreNote ? t('mail.ignore') : undefined;
 
-  const text = [t('mail.greeting'), '', body, ...(spec.link ? ['', spec.link] : []), ...(valid ? ['', valid] : []), ...(ignore ? ['', ignore] : []), '', `— ${appName}`].join('\n');
+  const text = [
+    t('mail.greeting'),
+    '',
+    body,
+    ...(spec.link ? ['', spec.link] : []),
+    ...(valid ? ['', valid] : []),
+    ...(ignore ? ['', ignore] : []),
+    '',
+    `— ${appName}`,
+  ].join('\n');
   const paragraph = (s: string | undefined): SafeHtml | '' => (s ? html`<p>${s}</p>` : '');
-  const htmlBody = html`<!doctype html><html lang="${locale}"><body style="font-family:sans-serif;line-height:1.5">
-<p>${t('mail.greeting')}</p><p>${body}</p>
-${spec.link ? html`<p><a href="${spec.link}">${spec.link}</a></p>` : ''}
-${paragraph(valid)}${paragraph(ignore)}<p>— ${appName}</p></body></html>`;
+  const htmlBody = html`<!doctype html>
+    <html lang="${locale}">
+      <body style="font-family:sans-serif;line-height:1.5">
+        <p>${t('mail.greeting')}</p>
+        <p>${body}</p>
+        ${spec.link ? html`<p><a href="${spec.link}">${spec.link}</a></p>` : ''} ${paragraph(valid)}${paragraph(ignore)}
+        <p>— ${appName}</p>
+      </body>
+    </html>`;
   return { to, subject, text, html: htmlBody.value, kind };
 }

@@ -86,7 +86,10 @@ export class OutboxWorker {
           await markMailSent(this.o.db, mail.id, this.o.clock.now());
           delivered++;
         } catch (e) {
-          this.o.log.warn({ mailId: mail.id, attempt: mail.attempts, err: (e as Error).message }, 'mail delivery failed; will retry');
+          this.o.log.warn(
+            { mailId: mail.id, attempt: mail.attempts, err: (e as Error).message },
+            'mail delivery failed; will retry',
+          );
           await markMailFailed(this.o.db, mail, (e as Error).message, this.o.clock.now(), this.o.maxAttempts ?? 12);
         }
       }

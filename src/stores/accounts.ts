@@ -27,8 +27,18 @@ export async function createAccount(db: Db, values: Omit<NewAccount, 'updated_at
     .executeTakeFirstOrThrow();
 }
 
-export async function updateAccount(db: Db, id: string, values: Omit<AccountUpdate, 'updated_at'>, now: Date): Promise<Account> {
-  return db.updateTable('account').set({ ...values, updated_at: now }).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+export async function updateAccount(
+  db: Db,
+  id: string,
+  values: Omit<AccountUpdate, 'updated_at'>,
+  now: Date,
+): Promise<Account> {
+  return db
+    .updateTable('account')
+    .set({ ...values, updated_at: now })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
 }
 
 export function displayNameOf(a: Pick<Account, 'display_name' | 'given_name' | 'family_name' | 'email'>): string {

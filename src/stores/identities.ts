@@ -12,7 +12,12 @@ export interface IdentityInput {
 }
 
 export async function findIdentity(db: Db, provider: string, subject: string): Promise<Identity | undefined> {
-  return db.selectFrom('identity').selectAll().where('provider', '=', provider).where('subject', '=', subject).executeTakeFirst();
+  return db
+    .selectFrom('identity')
+    .selectAll()
+    .where('provider', '=', provider)
+    .where('subject', '=', subject)
+    .executeTakeFirst();
 }
 
 export async function listIdentities(db: Db, accountId: string): Promise<Identity[]> {
@@ -40,7 +45,12 @@ export async function insertIdentity(db: Db, accountId: string, input: IdentityI
 }
 
 /** Records a sign-in with the identity (provider, subject) and refreshes what it released; returns its id. */
-export async function touchIdentity(db: Db, key: { provider: string; subject: string }, input: Pick<IdentityInput, 'email' | 'emailVerified' | 'profile'>, now: Date): Promise<string> {
+export async function touchIdentity(
+  db: Db,
+  key: { provider: string; subject: string },
+  input: Pick<IdentityInput, 'email' | 'emailVerified' | 'profile'>,
+  now: Date,
+): Promise<string> {
   const row = await db
     .updateTable('identity')
     .set({
@@ -56,7 +66,12 @@ export async function touchIdentity(db: Db, key: { provider: string; subject: st
 }
 
 export async function setPasswordHash(db: Db, accountId: string, passwordHash: string, now: Date): Promise<void> {
-  const existing = await db.selectFrom('identity').select('id').where('account_id', '=', accountId).where('provider', '=', 'password').executeTakeFirst();
+  const existing = await db
+    .selectFrom('identity')
+    .select('id')
+    .where('account_id', '=', accountId)
+    .where('provider', '=', 'password')
+    .executeTakeFirst();
   if (existing) {
     await db.updateTable('identity').set({ password_hash: passwordHash }).where('id', '=', existing.id).execute();
   } else {

@@ -18,7 +18,15 @@ export interface MailMessage {
 export async function enqueueMail(db: Db, mail: MailMessage, now: Date): Promise<string> {
   const row = await db
     .insertInto('email_outbox')
-    .values({ to_address: mail.to, subject: mail.subject, text_body: mail.text, html_body: mail.html, kind: mail.kind, created_at: now, next_attempt_at: now })
+    .values({
+      to_address: mail.to,
+      subject: mail.subject,
+      text_body: mail.text,
+      html_body: mail.html,
+      kind: mail.kind,
+      created_at: now,
+      next_attempt_at: now,
+    })
     .returning('id')
     .executeTakeFirstOrThrow();
   return row.id;
@@ -57,18 +65,32 @@ export async function claimDueMails(db: Db, now: Date, limit: number, leaseSecon
     return trx
       .updateTable('email_outbox')
       .set({ claimed_until: addSeconds(now, leaseSeconds), attempts: sql`attempts + 1` })
-      .where('id', 'in', due.map((d) => d.id))
+      .where(
+        'id',
+        'in',
+        due.map((d) => d.id),
+      )
       .returningAll()
       .execute();
   });
 }
 
 export async function markMailSent(db: Db, id: string, now: Date): Promise<void> {
-  await db.updateTable('email_outbox').set({ sent_at: now, claimed_until: null, last_error: null }).where('id', '=', id).execute();
+  await db
+    .updateTable('email_outbox')
+    .set({ sent_at: now, claimed_until: null, last_error: null })
+    .where('id', '=', id)
+    .execute();
 }
 
 /** Schedules another try with exponential backoff, or gives up (kept, marked failed) after `maxAttempts`. */
-export async function markMailFailed(db: Db, mail: OutboxMail, error: string, now: Date, maxAttempts: number): Promise<void> {
+export async function markMailFailed(
+  db: Db,
+  mail: OutboxMail,
+  error: string,
+  now: Date,
+  maxAttempts: number,
+): Promise<void> {
   const giveUp = mail.attempts >= maxAttempts;
   const delay = Math.min(3600, 5 * 2 ** (mail.attempts - 1));
   await db

@@ -10,7 +10,13 @@ export interface ProviderTokens {
 }
 
 /** Stores an identity's provider tokens sealed with the current key (product.md §2). */
-export async function saveProviderTokens(db: Db, keys: SecretKey[], identityId: string, t: ProviderTokens, now: Date): Promise<void> {
+export async function saveProviderTokens(
+  db: Db,
+  keys: SecretKey[],
+  identityId: string,
+  t: ProviderTokens,
+  now: Date,
+): Promise<void> {
   const values = {
     key_id: keys[0]!.id,
     access_token: seal(keys, t.accessToken),
@@ -26,8 +32,16 @@ export async function saveProviderTokens(db: Db, keys: SecretKey[], identityId: 
     .execute();
 }
 
-export async function loadProviderTokens(db: Db, keys: SecretKey[], identityId: string): Promise<ProviderTokens | null> {
-  const row = await db.selectFrom('provider_token').selectAll().where('identity_id', '=', identityId).executeTakeFirst();
+export async function loadProviderTokens(
+  db: Db,
+  keys: SecretKey[],
+  identityId: string,
+): Promise<ProviderTokens | null> {
+  const row = await db
+    .selectFrom('provider_token')
+    .selectAll()
+    .where('identity_id', '=', identityId)
+    .executeTakeFirst();
   if (!row) return null;
   return {
     accessToken: open(keys, row.access_token),

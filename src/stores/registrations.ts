@@ -54,7 +54,11 @@ export interface TokenExpectation {
  * Checks a token without using it up: it must exist, be unconsumed, unexpired, of an expected
  * type and belong to the named registration. Each failure has its own code; none says whose it is.
  */
-export async function checkRegistrationToken(db: Db, token: string | undefined, expect: TokenExpectation): Promise<Registration> {
+export async function checkRegistrationToken(
+  db: Db,
+  token: string | undefined,
+  expect: TokenExpectation,
+): Promise<Registration> {
   const reg = await lookup(db, token);
   assertUsable(reg, expect);
   return reg;
@@ -64,7 +68,11 @@ export async function checkRegistrationToken(db: Db, token: string | undefined, 
  * Uses a token up, atomically: one UPDATE … WHERE consumed_at IS NULL AND expires_at > now.
  * Of two concurrent requests with the same token exactly one gets the row.
  */
-export async function consumeRegistrationToken(db: Db, token: string | undefined, expect: TokenExpectation): Promise<Registration> {
+export async function consumeRegistrationToken(
+  db: Db,
+  token: string | undefined,
+  expect: TokenExpectation,
+): Promise<Registration> {
   const reg = await lookup(db, token);
   assertUsable(reg, expect);
   const consumed = await db
@@ -81,7 +89,11 @@ export async function consumeRegistrationToken(db: Db, token: string | undefined
 
 async function lookup(db: Db, token: string | undefined): Promise<Registration> {
   if (!token || !tokenPattern.test(token)) throw new LanyardError('TOKEN_INVALID', 'This link is not valid.');
-  const reg = await db.selectFrom('registration').selectAll().where('token_hash', '=', hashToken(token)).executeTakeFirst();
+  const reg = await db
+    .selectFrom('registration')
+    .selectAll()
+    .where('token_hash', '=', hashToken(token))
+    .executeTakeFirst();
   if (!reg) throw new LanyardError('TOKEN_INVALID', 'This link is not valid.');
   return reg;
 }
@@ -92,7 +104,8 @@ function assertUsable(reg: Registration, expect: TokenExpectation): void {
   }
   if (reg.consumed_at) throw new LanyardError('TOKEN_CONSUMED', 'This link has already been used.');
   if (reg.expires_at <= expect.now) throw new LanyardError('TOKEN_EXPIRED', 'This link has expired.');
-  if (expect.types && !expect.types.includes(reg.type)) throw new LanyardError('TOKEN_WRONG_TYPE', 'This link cannot be used here.');
+  if (expect.types && !expect.types.includes(reg.type))
+    throw new LanyardError('TOKEN_WRONG_TYPE', 'This link cannot be used here.');
 }
 
 /** Deletes registrations that expired or were consumed more than a day ago. */

@@ -34,12 +34,17 @@ export async function createSession(
   return { session, cookieValue: `${id}.${secret}` };
 }
 
-export async function validateSession(db: Db, cookieValue: string | undefined, now: Date): Promise<{ session: Session; account: Account } | null> {
+export async function validateSession(
+  db: Db,
+  cookieValue: string | undefined,
+  now: Date,
+): Promise<{ session: Session; account: Account } | null> {
   if (!cookieValue) return null;
   const [id, secret] = cookieValue.split('.');
   if (!id || !secret || id.length > 64 || secret.length > 64) return null;
   const session = await db.selectFrom('session').selectAll().where('id', '=', id).executeTakeFirst();
-  if (!session || session.revoked_at || session.expires_at <= now || !safeEqual(session.secret_hash, hashToken(secret))) return null;
+  if (!session || session.revoked_at || session.expires_at <= now || !safeEqual(session.secret_hash, hashToken(secret)))
+    return null;
   const account = await db.selectFrom('account').selectAll().where('id', '=', session.account_id).executeTakeFirst();
   if (!account || account.status !== 'active' || !account.can_log_in) return null;
   return { session, account };
@@ -50,7 +55,11 @@ export async function revokeSession(db: Db, id: string, now: Date): Promise<void
 }
 
 export async function revokeAccountSessions(db: Db, accountId: string, now: Date, exceptId?: string): Promise<void> {
-  let q = db.updateTable('session').set({ revoked_at: now }).where('account_id', '=', accountId).where('revoked_at', 'is', null);
+  let q = db
+    .updateTable('session')
+    .set({ revoked_at: now })
+    .where('account_id', '=', accountId)
+    .where('revoked_at', 'is', null);
   if (exceptId) q = q.where('id', '!=', exceptId);
   await q.execute();
 }
@@ -60,5 +69,9 @@ export async function refreshAuthentication(db: Db, id: string, method: string, 
   const s = await db.selectFrom('session').select('amr').where('id', '=', id).executeTakeFirstOrThrow();
   const amr = new Set(s.amr.split(' ').filter(Boolean));
   amr.add(method);
-  await db.updateTable('session').set({ authenticated_at: now, amr: [...amr].join(' ') }).where('id', '=', id).execute();
+  await db
+    .updateTable('session')
+    .set({ authenticated_at: now, amr: [...amr].join(' ') })
+    .where('id', '=', id)
+    .execute();
 }

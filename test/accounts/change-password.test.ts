@@ -31,7 +31,9 @@ forEachBackend('change password on /profile', (ctx) => {
     const account = await seedAccount(ctx().lanyard);
     const browser = await signedInBrowser(ctx(), account.email);
     await browser.get('/profile');
-    const page = await expectNoChange(ctx().lanyard.db, () => browser.post('/profile/password', { current: 'not my password', password: NEW_PASSWORD }));
+    const page = await expectNoChange(ctx().lanyard.db, () =>
+      browser.post('/profile/password', { current: 'not my password', password: NEW_PASSWORD }),
+    );
     assertRefused(page, 401, 'INVALID_CREDENTIALS');
   });
 
@@ -39,11 +41,23 @@ forEachBackend('change password on /profile', (ctx) => {
     const account = await seedAccount(ctx().lanyard);
     const browser = await signedInBrowser(ctx(), account.email);
     await browser.get('/profile');
-    assertRefused(await expectNoChange(ctx().lanyard.db, () => browser.post('/profile/password', { current: PASSWORD, password: 'tiny' })), 400, 'PASSWORD_TOO_WEAK');
+    assertRefused(
+      await expectNoChange(ctx().lanyard.db, () =>
+        browser.post('/profile/password', { current: PASSWORD, password: 'tiny' }),
+      ),
+      400,
+      'PASSWORD_TOO_WEAK',
+    );
   });
 
   test('without a session → 401 AUTH_REQUIRED, nothing changed', async () => {
     const browser = await browserOn(ctx(), '/login');
-    assertRefused(await expectNoChange(ctx().lanyard.db, () => browser.post('/profile/password', { current: PASSWORD, password: NEW_PASSWORD })), 401, 'AUTH_REQUIRED');
+    assertRefused(
+      await expectNoChange(ctx().lanyard.db, () =>
+        browser.post('/profile/password', { current: PASSWORD, password: NEW_PASSWORD }),
+      ),
+      401,
+      'AUTH_REQUIRED',
+    );
   });
 });

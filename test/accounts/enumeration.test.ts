@@ -12,7 +12,10 @@ const visible = (page: Page) => ({
   status: page.status,
   location: page.location,
   body: page.body,
-  cookies: [page.headers['set-cookie'] ?? []].flat().map((c) => c.split('=')[0]).sort(),
+  cookies: [page.headers['set-cookie'] ?? []]
+    .flat()
+    .map((c) => c.split('=')[0])
+    .sort(),
 });
 
 async function ask(app: TestApp, page: '/register' | '/forgot', email: string) {

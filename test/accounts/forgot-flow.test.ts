@@ -23,8 +23,14 @@ forEachBackend('forgotten password', (ctx) => {
     assert.equal((await browser.get('/profile')).status, 200);
     assert.ok(sessionCookie(app, browser));
 
-    for (const old of [laptop, phone]) assert.equal((await old.get('/profile')).status, 302, 'an older session still works');
-    const live = await app.lanyard.db.selectFrom('session').select('id').where('account_id', '=', account.id).where('revoked_at', 'is', null).execute();
+    for (const old of [laptop, phone])
+      assert.equal((await old.get('/profile')).status, 302, 'an older session still works');
+    const live = await app.lanyard.db
+      .selectFrom('session')
+      .select('id')
+      .where('account_id', '=', account.id)
+      .where('revoked_at', 'is', null)
+      .execute();
     assert.equal(live.length, 1);
 
     const oldPassword = await browserOn(app, '/login');
@@ -40,7 +46,9 @@ forEachBackend('forgotten password', (ctx) => {
     const account = await seedAccount(ctx().lanyard);
     const link = await mailedLink(ctx(), '/forgot', account.email);
     const browser = await browserOn(ctx(), link);
-    const page = await expectNoChange(ctx().lanyard.db, () => browser.post(link, { password: NEW_PASSWORD, passwordConfirm: `${NEW_PASSWORD}!` }));
+    const page = await expectNoChange(ctx().lanyard.db, () =>
+      browser.post(link, { password: NEW_PASSWORD, passwordConfirm: `${NEW_PASSWORD}!` }),
+    );
     assertRefused(page, 400, 'VALIDATION_FAILED');
     assert.equal((await browser.post(link, { password: NEW_PASSWORD, passwordConfirm: NEW_PASSWORD })).status, 303);
   });
@@ -49,7 +57,9 @@ forEachBackend('forgotten password', (ctx) => {
     const account = await seedAccount(ctx().lanyard);
     const link = await mailedLink(ctx(), '/forgot', account.email);
     const browser = await browserOn(ctx(), link);
-    const page = await expectNoChange(ctx().lanyard.db, () => browser.post(link, { password: 'short', passwordConfirm: 'short' }));
+    const page = await expectNoChange(ctx().lanyard.db, () =>
+      browser.post(link, { password: 'short', passwordConfirm: 'short' }),
+    );
     assertRefused(page, 400, 'PASSWORD_TOO_WEAK');
   });
 });

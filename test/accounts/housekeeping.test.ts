@@ -12,7 +12,12 @@ forEachBackend('housekeeping', (ctx) => {
     const db = app.lanyard.db;
     const account = await createPasswordAccount(app, 'keeper@uni.example');
     const now = app.clock.now();
-    const expiring = await createRegistration(db, { type: 'EXTERNAL', provider: 'orcid', subject: '0000-0002-1825-0097' }, 3600, now);
+    const expiring = await createRegistration(
+      db,
+      { type: 'EXTERNAL', provider: 'orcid', subject: '0000-0002-1825-0097' },
+      3600,
+      now,
+    );
     const lasting = await createRegistration(db, { type: 'INVITATION', email: 'invited@uni.example' }, 7 * 86400, now);
     const revoked = await createSession(db, { accountId: account.id, amr: ['pwd'], ttlSeconds: 30 * 86400 }, now);
     const live = await createSession(db, { accountId: account.id, amr: ['pwd'], ttlSeconds: 30 * 86400 }, now);
@@ -21,9 +26,23 @@ forEachBackend('housekeeping', (ctx) => {
     assert.deepEqual(await housekeeping(app.lanyard), { registrations: 0, sessions: 0 }, 'nothing is a day dead yet');
     app.clock.advance(26 * 3600_000);
     assert.deepEqual(await housekeeping(app.lanyard), { registrations: 1, sessions: 1 });
-    const regs = await db.selectFrom('registration').select('id').where('id', 'in', [expiring.registration.id, lasting.registration.id]).execute();
-    assert.deepEqual(regs.map((r) => r.id), [lasting.registration.id]);
-    const sessions = await db.selectFrom('session').select('id').where('id', 'in', [revoked.session.id, live.session.id]).execute();
-    assert.deepEqual(sessions.map((s) => s.id), [live.session.id]);
+    const regs = await db
+      .selectFrom('registration')
+      .select('id')
+      .where('id', 'in', [expiring.registration.id, lasting.registration.id])
+      .execute();
+    assert.deepEqual(
+      regs.map((r) => r.id),
+      [lasting.registration.id],
+    );
+    const sessions = await db
+      .selectFrom('session')
+      .select('id')
+      .where('id', 'in', [revoked.session.id, live.session.id])
+      .execute();
+    assert.deepEqual(
+      sessions.map((s) => s.id),
+      [live.session.id],
+    );
   });
 });

@@ -17,7 +17,12 @@ forEachBackend('password accounts', (ctx) => {
     const form = await browser.get(link);
     assert.equal(form.status, 200);
     assert.match(form.body, /Ada@Example\.org/);
-    const done = await browser.post(link, { givenName: 'Ada', familyName: 'Lovelace', password: 'correct horse battery', passwordConfirm: 'correct horse battery' });
+    const done = await browser.post(link, {
+      givenName: 'Ada',
+      familyName: 'Lovelace',
+      password: 'correct horse battery',
+      passwordConfirm: 'correct horse battery',
+    });
     assert.equal(done.status, 303);
     assert.equal(done.location, '/profile');
 
@@ -25,7 +30,11 @@ forEachBackend('password accounts', (ctx) => {
     assert.equal(profile.status, 200);
     assert.match(profile.body, /Ada Lovelace/);
     assert.match(profile.body, /verified/);
-    const account = await db().selectFrom('account').selectAll().where('email', '=', 'Ada@Example.org').executeTakeFirstOrThrow();
+    const account = await db()
+      .selectFrom('account')
+      .selectAll()
+      .where('email', '=', 'Ada@Example.org')
+      .executeTakeFirstOrThrow();
     assert.ok(account.email_verified_at);
 
     await browser.post('/logout', {});

@@ -48,7 +48,13 @@ forEachBackend('mailed tokens are checked on every use', (ctx) => {
     const link = await mailedLink(ctx(), '/forgot', account.email);
     const second = await openForm(link);
     assert.equal((await (await openForm(link)).post(link, reset)).status, 303);
-    assertRefused(await unchanged(() => second.post(link, { password: 'yet another secret', passwordConfirm: 'yet another secret' })), 401, 'TOKEN_CONSUMED');
+    assertRefused(
+      await unchanged(() =>
+        second.post(link, { password: 'yet another secret', passwordConfirm: 'yet another secret' }),
+      ),
+      401,
+      'TOKEN_CONSUMED',
+    );
   });
 
   test('a made-up or malformed token → 401 TOKEN_INVALID', async () => {

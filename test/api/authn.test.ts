@@ -16,14 +16,20 @@ forEachBackend(
   'authn: login, logout, status, CSRF',
   (ctx) => {
     const client = () => ApiClient.for(ctx());
-    const form = (user: string, password: string) => ({ body: new URLSearchParams({ user, password }).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const form = (user: string, password: string) => ({
+      body: new URLSearchParams({ user, password }).toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
 
     test('status hands out the CSRF token (DSPACE-XSRF-TOKEN) and the sign-in methods (WWW-Authenticate, ORCID location)', async () => {
       const c = await client();
       const res = await c.status();
       assert.equal(res.json().authenticated, false);
       assert.match(String(res.headers['dspace-xsrf-token']), /^[A-Za-z0-9_-]{43}$/);
-      assert.equal(res.headers['www-authenticate'], `password realm="Lanyard REST API", orcid realm="Lanyard REST API", location="${PUBLIC_URL}/api/authn/orcid/start"`);
+      assert.equal(
+        res.headers['www-authenticate'],
+        `password realm="Lanyard REST API", orcid realm="Lanyard REST API", location="${PUBLIC_URL}/api/authn/orcid/start"`,
+      );
     });
 
     test('login (form, DSpace’s `user`/`password`) → 200 with the account embedded and a session cookie; JSON works too', async () => {
@@ -36,15 +42,27 @@ forEachBackend(
       assert.equal((await c.status()).json()._links.eperson.href, `${PUBLIC_URL}/api/eperson/epersons/${account.id}`);
       const json = await client();
       await json.status();
-      assert.equal((await json.post('/api/authn/login', { json: { user: account.email, password: 'correct horse battery' } })).status, 200);
+      assert.equal(
+        (await json.post('/api/authn/login', { json: { user: account.email, password: 'correct horse battery' } }))
+          .status,
+        200,
+      );
     });
 
     test('login with a wrong password or an unknown user → 401 INVALID_CREDENTIALS, the same answer', async () => {
       const account = await createPasswordAccount(ctx(), unique('wrong'));
       const c = await client();
       await c.status();
-      assertRefused(await c.post('/api/authn/login', form(account.email, 'not the password')), 401, 'INVALID_CREDENTIALS');
-      assertRefused(await c.post('/api/authn/login', form(unique('nobody'), 'not the password')), 401, 'INVALID_CREDENTIALS');
+      assertRefused(
+        await c.post('/api/authn/login', form(account.email, 'not the password')),
+        401,
+        'INVALID_CREDENTIALS',
+      );
+      assertRefused(
+        await c.post('/api/authn/login', form(unique('nobody'), 'not the password')),
+        401,
+        'INVALID_CREDENTIALS',
+      );
     });
 
     test('login without X-XSRF-TOKEN, or with another browser’s → 403 CSRF_FAILED (login CSRF), no session', async () => {
@@ -54,14 +72,25 @@ forEachBackend(
       const other = await client();
       await other.status();
       await c.status();
-      assertRefused(await c.post('/api/authn/login', { ...form(account.email, 'correct horse battery'), headers: { ...form('', '').headers, 'x-xsrf-token': other.xsrf! } }), 403, 'CSRF_FAILED');
+      assertRefused(
+        await c.post('/api/authn/login', {
+          ...form(account.email, 'correct horse battery'),
+          headers: { ...form('', '').headers, 'x-xsrf-token': other.xsrf! },
+        }),
+        403,
+        'CSRF_FAILED',
+      );
       assert.equal(c.browser.cookie(cookieNames(ctx().config).session), undefined);
     });
 
     test('login with an unknown field or a wrong type → 400 VALIDATION_FAILED', async () => {
       const c = await client();
       await c.status();
-      assertRefused(await c.post('/api/authn/login', { json: { user: 'a@b.example', password: 'x', admin: true } }), 400, 'VALIDATION_FAILED');
+      assertRefused(
+        await c.post('/api/authn/login', { json: { user: 'a@b.example', password: 'x', admin: true } }),
+        400,
+        'VALIDATION_FAILED',
+      );
       assertRefused(await c.post('/api/authn/login', { json: { user: 5, password: 'x' } }), 400, 'VALIDATION_FAILED');
     });
 
@@ -83,9 +112,15 @@ forEachBackend(
       const c = await client();
       const { token } = await orcidRegistration(c);
       await c.login(account.email);
-      const res = await expectNoChange(ctx().lanyard.db, () => c.post(`/api/eperson/epersons/${account.id}?token=${token}`, { csrf: false }));
+      const res = await expectNoChange(ctx().lanyard.db, () =>
+        c.post(`/api/eperson/epersons/${account.id}?token=${token}`, { csrf: false }),
+      );
       assertRefused(res, 403, 'CSRF_FAILED');
-      assert.equal((await c.post(`/api/eperson/epersons/${account.id}?token=${token}`)).status, 201, 'with the header it goes through');
+      assert.equal(
+        (await c.post(`/api/eperson/epersons/${account.id}?token=${token}`)).status,
+        201,
+        'with the header it goes through',
+      );
     });
   },
   withOrcid,

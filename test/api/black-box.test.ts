@@ -17,11 +17,20 @@ class Curl {
   private readonly jar = new Map<string, Map<string, string>>();
   check: OpenApiCheck | undefined;
 
-  async request(method: string, url: string, opts: { body?: string; headers?: Record<string, string> } = {}): Promise<Page> {
+  async request(
+    method: string,
+    url: string,
+    opts: { body?: string; headers?: Record<string, string> } = {},
+  ): Promise<Page> {
     const target = new URL(url);
     const cookies = this.jar.get(target.host) ?? new Map<string, string>();
     const cookie = [...cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-    const res = await fetch(target, { method, redirect: 'manual', body: opts.body, headers: { accept: 'application/json', ...(cookie ? { cookie } : {}), ...opts.headers } });
+    const res = await fetch(target, {
+      method,
+      redirect: 'manual',
+      body: opts.body,
+      headers: { accept: 'application/json', ...(cookie ? { cookie } : {}), ...opts.headers },
+    });
     for (const line of res.headers.getSetCookie()) {
       const [pair, ...attrs] = line.split(';');
       const [name, ...value] = pair!.split('=');
@@ -31,7 +40,14 @@ class Curl {
     }
     this.jar.set(target.host, cookies);
     const body = await res.text();
-    const page: Page = { status: res.status, url, headers: Object.fromEntries(res.headers), body, location: res.headers.get('location') ?? undefined, json: () => JSON.parse(body) };
+    const page: Page = {
+      status: res.status,
+      url,
+      headers: Object.fromEntries(res.headers),
+      body,
+      location: res.headers.get('location') ?? undefined,
+      json: () => JSON.parse(body),
+    };
     if (this.check && target.pathname.startsWith('/api/')) this.check.check(method, target.pathname, page);
     return page;
   }
@@ -58,7 +74,8 @@ eachBackend('black box: the private-email ORCID flow through the REST API alone'
   }
 
   const token = (link: string) => new URL(link, app.url).pathname.split('/').pop()!;
-  const mailedLink = async (to: string, path: string) => linkIn(await app.mail.waitFor(to, (m) => m.text.includes(path)), path);
+  const mailedLink = async (to: string, path: string) =>
+    linkIn(await app.mail.waitFor(to, (m) => m.text.includes(path)), path);
   const json = { 'content-type': 'application/json' };
 
   async function newCurl() {
@@ -73,13 +90,20 @@ eachBackend('black box: the private-email ORCID flow through the REST API alone'
     const back = await orcidSignIn(curl, orcid);
     assert.equal(back.status, 303);
     assert.match(back.location!, /^\/external-login\/[A-Za-z0-9_-]{43}$/);
-    const found = await curl.request('GET', `${app.url}/api/eperson/registrations/search/findByToken?token=${token(back.location!)}`);
+    const found = await curl.request(
+      'GET',
+      `${app.url}/api/eperson/registrations/search/findByToken?token=${token(back.location!)}`,
+    );
     const registration = found.json();
     assert.deepEqual([registration.email, registration.netId, registration.registrationType], [null, orcid, 'ORCID']);
-    const patched = await curl.request('PATCH', `${app.url}/api/eperson/registrations/${registration.id}?token=${token(back.location!)}`, {
-      body: JSON.stringify([{ op: 'add', path: '/email', value: email }]),
-      headers: { 'content-type': 'application/json-patch+json' },
-    });
+    const patched = await curl.request(
+      'PATCH',
+      `${app.url}/api/eperson/registrations/${registration.id}?token=${token(back.location!)}`,
+      {
+        body: JSON.stringify([{ op: 'add', path: '/email', value: email }]),
+        headers: { 'content-type': 'application/json-patch+json' },
+      },
+    );
     assert.equal(patched.status, 204);
     return token(await mailedLink(email, path));
   }
@@ -88,14 +112,24 @@ eachBackend('black box: the private-email ORCID flow through the REST API alone'
     const back = await orcidSignIn(curl, orcid);
     assert.deepEqual([back.status, back.location], [303, '/api/authn/status']);
     const status = (await curl.request('GET', `${app.url}/api/authn/status`)).json();
-    assert.deepEqual([status.authenticated, status._embedded.eperson.id, status._embedded.eperson.netid], [true, accountId, orcid]);
+    assert.deepEqual(
+      [status.authenticated, status._embedded.eperson.id, status._embedded.eperson.netid],
+      [true, accountId, orcid],
+    );
   }
 
   test('private email, a new address: PATCH → EXTERNAL link → create → ORCID sign-in lands in the new account', async () => {
-    const orcid = addOrcidUser(app, { givenNames: 'Josiah', familyName: 'Carberry', emails: [{ email: 'josiah@private.example', visibility: 'private', verified: true }] });
+    const orcid = addOrcidUser(app, {
+      givenNames: 'Josiah',
+      familyName: 'Carberry',
+      emails: [{ email: 'josiah@private.example', visibility: 'private', verified: true }],
+    });
     const curl = await newCurl();
     const t2 = await registerWithEmail(curl, orcid, 'josiah.carberry@uni.example', '/external-login/');
-    const created = await curl.request('POST', `${app.url}/api/eperson/epersons?token=${t2}`, { body: '{}', headers: json });
+    const created = await curl.request('POST', `${app.url}/api/eperson/epersons?token=${t2}`, {
+      body: '{}',
+      headers: json,
+    });
     assert.equal(created.status, 201);
     assert.deepEqual([created.json().email, created.json().netid], ['josiah.carberry@uni.example', orcid]);
     await landsIn(await newCurl(), orcid, created.json().id);
@@ -105,19 +139,40 @@ eachBackend('black box: the private-email ORCID flow through the REST API alone'
     const curl = await newCurl();
     // The existing account, made through the API too: register → mailed link → create with a password.
     const email = 'existing.researcher@uni.example';
-    assert.equal((await curl.request('POST', `${app.url}/api/eperson/registrations?accountRequestType=register`, { body: JSON.stringify({ email }), headers: json })).status, 201);
+    assert.equal(
+      (
+        await curl.request('POST', `${app.url}/api/eperson/registrations?accountRequestType=register`, {
+          body: JSON.stringify({ email }),
+          headers: json,
+        })
+      ).status,
+      201,
+    );
     const registerToken = token(await mailedLink(email, '/register/'));
     const account = await curl.request('POST', `${app.url}/api/eperson/epersons?token=${registerToken}`, {
-      body: JSON.stringify({ email, password: 'correct horse battery', metadata: { 'eperson.firstname': [{ value: 'Old' }], 'eperson.lastname': [{ value: 'Name' }] } }),
+      body: JSON.stringify({
+        email,
+        password: 'correct horse battery',
+        metadata: { 'eperson.firstname': [{ value: 'Old' }], 'eperson.lastname': [{ value: 'Name' }] },
+      }),
       headers: json,
     });
     assert.equal(account.status, 201);
 
-    const orcid = addOrcidUser(app, { givenNames: 'New', familyName: 'Name', emails: [{ email: 'hidden@private.example', visibility: 'private', verified: true }] });
+    const orcid = addOrcidUser(app, {
+      givenNames: 'New',
+      familyName: 'Name',
+      emails: [{ email: 'hidden@private.example', visibility: 'private', verified: true }],
+    });
     const t2 = await registerWithEmail(curl, orcid, email, '/review-account/');
-    const review = (await curl.request('GET', `${app.url}/api/eperson/registrations/search/findByToken?token=${t2}`)).json();
+    const review = (
+      await curl.request('GET', `${app.url}/api/eperson/registrations/search/findByToken?token=${t2}`)
+    ).json();
     assert.deepEqual([review.registrationType, review.user], ['VALIDATION_ORCID', account.json().id]);
-    const merged = await curl.request('POST', `${app.url}/api/eperson/epersons/${review.user}?token=${t2}&override=eperson.firstname`);
+    const merged = await curl.request(
+      'POST',
+      `${app.url}/api/eperson/epersons/${review.user}?token=${t2}&override=eperson.firstname`,
+    );
     assert.equal(merged.status, 201);
     assert.deepEqual([merged.json().metadata['eperson.firstname'][0].value, merged.json().netid], ['New', orcid]);
     await landsIn(await newCurl(), orcid, account.json().id);

@@ -21,7 +21,13 @@ forEachBackend(
   (ctx) => {
     const client = () => ApiClient.for(ctx());
     const unchanged = <T>(action: () => Promise<T>) => expectNoChange(ctx().lanyard.db, action);
-    const identityOf = (orcid: string) => ctx().lanyard.db.selectFrom('identity').selectAll().where('provider', '=', 'orcid').where('subject', '=', orcid).executeTakeFirst();
+    const identityOf = (orcid: string) =>
+      ctx()
+        .lanyard.db.selectFrom('identity')
+        .selectAll()
+        .where('provider', '=', 'orcid')
+        .where('subject', '=', orcid)
+        .executeTakeFirst();
 
     /** A VALIDATION token for `account`'s address, from an ORCID registration of a fresh iD. */
     async function validationFor(c: ApiClient, email: string) {
@@ -35,12 +41,26 @@ forEachBackend(
       const victim = await orcidRegistration(c, { givenNames: 'Victim' });
       const attacker = await orcidRegistration(c);
       assert.match(victim.registration.id, uuidV4, 'registration ids are random UUIDs, never sequential');
-      assertRefused(await unchanged(() => c.patchEmail(victim.registration.id, attacker.token, 'add', unique('attacker'))), 401, 'TOKEN_REGISTRATION_MISMATCH');
+      assertRefused(
+        await unchanged(() => c.patchEmail(victim.registration.id, attacker.token, 'add', unique('attacker'))),
+        401,
+        'TOKEN_REGISTRATION_MISMATCH',
+      );
       // A password-flow token (DSpace: REGISTER/FORGOT tokens never expire there) is refused the same way.
       const registerEmail = unique('register');
       await c.post('/api/eperson/registrations?accountRequestType=register', { json: { email: registerEmail } });
-      const register = (await ctx().lanyard.db.selectFrom('registration').select('id').where('email', '=', registerEmail).executeTakeFirstOrThrow()).id;
-      assertRefused(await unchanged(() => c.patchEmail(register, attacker.token, 'add', unique('attacker'))), 401, 'TOKEN_REGISTRATION_MISMATCH');
+      const register = (
+        await ctx()
+          .lanyard.db.selectFrom('registration')
+          .select('id')
+          .where('email', '=', registerEmail)
+          .executeTakeFirstOrThrow()
+      ).id;
+      assertRefused(
+        await unchanged(() => c.patchEmail(register, attacker.token, 'add', unique('attacker'))),
+        401,
+        'TOKEN_REGISTRATION_MISMATCH',
+      );
       // Both tokens still work for their own registrations.
       assert.equal((await c.findByToken(victim.token)).json().email, null);
       assert.equal((await c.patchEmail(attacker.registration.id, attacker.token, 'add', unique('own'))).status, 204);
@@ -51,11 +71,24 @@ forEachBackend(
       const victim = await createPasswordAccount(ctx(), unique('victim'), { givenName: 'Vic', familyName: 'Tim' });
       const c = await client();
       const { token, orcid } = await validationFor(c, attackerAccount.email);
-      assertRefused(await c.post(`/api/eperson/epersons/${victim.id}?token=${token}&override=eperson.firstname,eperson.lastname`), 401, 'FORBIDDEN');
+      assertRefused(
+        await c.post(`/api/eperson/epersons/${victim.id}?token=${token}&override=eperson.firstname,eperson.lastname`),
+        401,
+        'FORBIDDEN',
+      );
       assert.equal(await identityOf(orcid), undefined, 'the attacker’s iD is linked to nobody');
-      const after = await ctx().lanyard.db.selectFrom('account').selectAll().where('id', '=', victim.id).executeTakeFirstOrThrow();
+      const after = await ctx()
+        .lanyard.db.selectFrom('account')
+        .selectAll()
+        .where('id', '=', victim.id)
+        .executeTakeFirstOrThrow();
       assert.deepEqual(after, victim, 'the victim’s account is untouched');
-      const refusal = await ctx().lanyard.db.selectFrom('audit_event').select('detail').where('action', '=', 'link_refused').orderBy('at', 'desc').executeTakeFirstOrThrow();
+      const refusal = await ctx()
+        .lanyard.db.selectFrom('audit_event')
+        .select('detail')
+        .where('action', '=', 'link_refused')
+        .orderBy('at', 'desc')
+        .executeTakeFirstOrThrow();
       assert.deepEqual(refusal.detail, { code: 'FORBIDDEN' }, 'the attempt is audited');
       assert.equal((await c.post(`/api/eperson/epersons/${attackerAccount.id}?token=${token}`)).status, 201);
       assert.equal((await identityOf(orcid))?.account_id, attackerAccount.id);
@@ -67,7 +100,11 @@ forEachBackend(
       const first = await validationFor(c, account.email);
       assert.equal((await c.post(`/api/eperson/epersons/${account.id}?token=${first.token}`)).status, 201);
       const second = await validationFor(c, account.email);
-      assertRefused(await c.post(`/api/eperson/epersons/${account.id}?token=${second.token}`), 409, 'IDENTITY_ALREADY_LINKED');
+      assertRefused(
+        await c.post(`/api/eperson/epersons/${account.id}?token=${second.token}`),
+        409,
+        'IDENTITY_ALREADY_LINKED',
+      );
       assert.equal(await identityOf(second.orcid), undefined);
       // The first iD signs in to the account (DSpace's netid mismatch loops back to a new registration instead).
       const back = await c.orcidSignIn(first.orcid, '/api/authn/status');
@@ -77,14 +114,20 @@ forEachBackend(
     test('§6.2.4: an expired token is refused on every endpoint (findByToken, PATCH, create, merge with ORCID and VALIDATION tokens)', async () => {
       const account = await createPasswordAccount(ctx(), unique('expiry'));
       const c = await client();
-      const external = await orcidRegistration(c, { emails: [{ email: unique('expiry-public'), visibility: 'public', verified: true }] });
+      const external = await orcidRegistration(c, {
+        emails: [{ email: unique('expiry-public'), visibility: 'public', verified: true }],
+      });
       const validation = await validationFor(c, account.email);
       ctx().clock.advance(3600_000 + 1000);
       await c.login(account.email);
       const refusedAll = async (code: 'TOKEN_EXPIRED') => {
         // Statuses as DSpace's contract for a signed-in caller: 403 on PATCH and merge, 400 on create.
         assertRefused(await c.findByToken(external.token), 401, code);
-        assertRefused(await c.patchEmail(external.registration.id, external.token, 'replace', unique('late')), 403, code);
+        assertRefused(
+          await c.patchEmail(external.registration.id, external.token, 'replace', unique('late')),
+          403,
+          code,
+        );
         assertRefused(await c.post(`/api/eperson/epersons?token=${external.token}`, { json: {} }), 400, code);
         assertRefused(await c.post(`/api/eperson/epersons/${account.id}?token=${external.token}`), 403, code);
         assertRefused(await c.post(`/api/eperson/epersons/${account.id}?token=${validation.token}`), 403, code);
@@ -106,14 +149,20 @@ forEachBackend(
           assertRefused(await c.post(`/api/eperson/epersons?token=${token}`, { json: {} }), 400, 'TOKEN_CONSUMED');
           assertRefused(await c.post(`/api/eperson/epersons/${account.id}?token=${token}`), 403, 'TOKEN_CONSUMED');
         }
-        assertRefused(await c.patchEmail(rotated.registration.id, rotated.token, 'add', unique('again')), 403, 'TOKEN_CONSUMED');
+        assertRefused(
+          await c.patchEmail(rotated.registration.id, rotated.token, 'add', unique('again')),
+          403,
+          'TOKEN_CONSUMED',
+        );
       });
     });
 
     test('§6.2.5: an unverified public ORCID email that matches an account never auto-links; the registration carries no email', async () => {
       const account = await createPasswordAccount(ctx(), unique('unverified-match'));
       const c = await client();
-      const { registration, orcid } = await orcidRegistration(c, { emails: [{ email: account.email, visibility: 'public', verified: false }] });
+      const { registration, orcid } = await orcidRegistration(c, {
+        emails: [{ email: account.email, visibility: 'public', verified: false }],
+      });
       assert.equal(registration.email, null);
       assert.equal(registration.user, null, 'nothing about the account is revealed');
       assert.equal(await identityOf(orcid), undefined);
@@ -127,14 +176,22 @@ forEachBackend(
       authorize.searchParams.set('login_as', orcid);
       const callback = (await attacker.browser.get(authorize.href)).location!;
       const victim = await client();
-      assertRefused(await unchanged(() => victim.get(new URL(callback).pathname + new URL(callback).search)), 400, 'OAUTH_STATE_INVALID');
+      assertRefused(
+        await unchanged(() => victim.get(new URL(callback).pathname + new URL(callback).search)),
+        400,
+        'OAUTH_STATE_INVALID',
+      );
     });
 
     test('§6.2.6: tokens are 256-bit random strings stored only as hashes', async () => {
       const c = await client();
       const { token, registration } = await orcidRegistration(c);
       assert.match(token, /^[A-Za-z0-9_-]{43}$/);
-      const row = await ctx().lanyard.db.selectFrom('registration').selectAll().where('id', '=', registration.id).executeTakeFirstOrThrow();
+      const row = await ctx()
+        .lanyard.db.selectFrom('registration')
+        .selectAll()
+        .where('id', '=', registration.id)
+        .executeTakeFirstOrThrow();
       assert.equal(row.token_hash, hashToken(token));
       assert.doesNotMatch(JSON.stringify(row), new RegExp(token));
     });

@@ -20,14 +20,24 @@ forEachBackend(
   (ctx) => {
     const client = () => ApiClient.for(ctx());
     const unchanged = <T>(action: () => Promise<T>) => expectNoChange(ctx().lanyard.db, action);
-    const identityOf = (orcid: string) => ctx().lanyard.db.selectFrom('identity').selectAll().where('provider', '=', 'orcid').where('subject', '=', orcid).executeTakeFirst();
-    const merge = (c: ApiClient, uuid: string, token: string, override?: string) => c.post(`/api/eperson/epersons/${uuid}?token=${token}${override ? `&override=${override}` : ''}`);
+    const identityOf = (orcid: string) =>
+      ctx()
+        .lanyard.db.selectFrom('identity')
+        .selectAll()
+        .where('provider', '=', 'orcid')
+        .where('subject', '=', orcid)
+        .executeTakeFirst();
+    const merge = (c: ApiClient, uuid: string, token: string, override?: string) =>
+      c.post(`/api/eperson/epersons/${uuid}?token=${token}${override ? `&override=${override}` : ''}`);
 
     /** DSpace's fixture: a password account "Vins 4Science", and an ORCID registration "Vincenzo Mecca" renewed to its email. */
     async function validationFixture() {
       const custom = await createPasswordAccount(ctx(), unique('vins'), { givenName: 'Vins', familyName: '4Science' });
       const c = await client();
-      const { token, registration, orcid } = await orcidRegistration(c, { givenNames: 'Vincenzo', familyName: 'Mecca' });
+      const { token, registration, orcid } = await orcidRegistration(c, {
+        givenNames: 'Vincenzo',
+        familyName: 'Mecca',
+      });
       assert.equal((await c.patchEmail(registration.id, token, 'add', custom.email)).status, 204);
       return { custom, orcid, token: await mailedToken(ctx(), custom.email, '/review-account/') };
     }
@@ -36,9 +46,17 @@ forEachBackend(
       const custom = await createPasswordAccount(ctx(), unique('custom'));
       const c = await client();
       const { token } = await orcidRegistration(c);
-      assertRefused(await unchanged(() => merge(c, custom.id, token, 'eperson.firstname,eperson.lastname,eperson.orcid')), 401, 'AUTH_REQUIRED');
+      assertRefused(
+        await unchanged(() => merge(c, custom.id, token, 'eperson.firstname,eperson.lastname,eperson.orcid')),
+        401,
+        'AUTH_REQUIRED',
+      );
       // DSpace's test spells "eperson.firtname": Lanyard validates the request before the token (docs/api.md).
-      assertRefused(await unchanged(() => merge(c, custom.id, token, 'eperson.firtname')), 400, 'OVERRIDE_UNKNOWN_FIELD');
+      assertRefused(
+        await unchanged(() => merge(c, custom.id, token, 'eperson.firtname')),
+        400,
+        'OVERRIDE_UNKNOWN_FIELD',
+      );
     });
 
     test('givenExpiredToken_whenPostForMerge_thenUnauthorized: anonymous + expired → 401 TOKEN_EXPIRED', async () => {
@@ -82,8 +100,14 @@ forEachBackend(
     });
 
     for (const [name, override] of [
-      ['givenValidationRegistration_whenPostWithOverride_thenCreated / …_thenMetadataReplaced (comma list)', 'eperson.firstname,eperson.lastname'],
-      ['…_thenMetadataReplaced with a repeated override parameter: every override in one call', 'eperson.firstname&override=eperson.lastname'],
+      [
+        'givenValidationRegistration_whenPostWithOverride_thenCreated / …_thenMetadataReplaced (comma list)',
+        'eperson.firstname,eperson.lastname',
+      ],
+      [
+        '…_thenMetadataReplaced with a repeated override parameter: every override in one call',
+        'eperson.firstname&override=eperson.lastname',
+      ],
     ] as const) {
       test(`${name}: 201, names replaced by the received ones`, async () => {
         const { custom, token, orcid } = await validationFixture();
@@ -92,7 +116,14 @@ forEachBackend(
         const res = await merge(c, custom.id, token, override);
         assert.equal(res.status, 201);
         const eperson = res.json<EPerson>();
-        assert.deepEqual([eperson.metadata['eperson.firstname']?.[0]?.value, eperson.metadata['eperson.lastname']?.[0]?.value, eperson.netid], ['Vincenzo', 'Mecca', orcid]);
+        assert.deepEqual(
+          [
+            eperson.metadata['eperson.firstname']?.[0]?.value,
+            eperson.metadata['eperson.lastname']?.[0]?.value,
+            eperson.netid,
+          ],
+          ['Vincenzo', 'Mecca', orcid],
+        );
         // The token died with the merge: DSpace's UI, which sends one POST per field, would fail here.
         assertRefused(await merge(c, custom.id, token, 'eperson.lastname'), 403, 'TOKEN_CONSUMED');
       });
@@ -123,23 +154,45 @@ forEachBackend(
     test('postEpersonFromOrcidRegistrationToken: the DSpace UI body → 201 with the ORCID values; not signed in', async () => {
       const c = await client();
       const email = unique('orcid-public');
-      const { token, registration, orcid } = await orcidRegistration(c, { givenNames: 'Grace', familyName: 'Hopper', emails: [{ email, visibility: 'public', verified: true }] });
+      const { token, registration, orcid } = await orcidRegistration(c, {
+        givenNames: 'Grace',
+        familyName: 'Hopper',
+        emails: [{ email, visibility: 'public', verified: true }],
+      });
       const { email: _omit, ...metadata } = registration.registrationMetadata;
       const res = await c.post(`/api/eperson/epersons?token=${token}`, {
-        json: { email, netid: orcid, metadata, canLogIn: true, requireCertificate: false, selfRegistered: true, type: 'eperson' },
+        json: {
+          email,
+          netid: orcid,
+          metadata,
+          canLogIn: true,
+          requireCertificate: false,
+          selfRegistered: true,
+          type: 'eperson',
+        },
       });
       assert.equal(res.status, 201, res.body);
       const eperson = res.json<EPerson>();
-      assert.deepEqual([eperson.email, eperson.netid, eperson.metadata['eperson.firstname']?.[0]?.value], [email, orcid, 'Grace']);
-      assert.equal((await c.status()).json().authenticated, false, 'DSpace: no session; the UI signs in with ORCID next');
+      assert.deepEqual(
+        [eperson.email, eperson.netid, eperson.metadata['eperson.firstname']?.[0]?.value],
+        [email, orcid, 'Grace'],
+      );
+      assert.equal(
+        (await c.status()).json().authenticated,
+        false,
+        'DSpace: no session; the UI signs in with ORCID next',
+      );
       assertRefused(await c.post(`/api/eperson/epersons?token=${token}`, { json: {} }), 400, 'TOKEN_CONSUMED');
     });
 
     test('postEpersonFromOrcidRegistrationToken refusals (DSpace: 400 for each): another email or netid, no email yet, expired', async () => {
       const c = await client();
       const email = unique('orcid-refusals');
-      const { token, orcid } = await orcidRegistration(c, { emails: [{ email, visibility: 'public', verified: true }] });
-      const post = (body: unknown, t = token) => unchanged(() => c.post(`/api/eperson/epersons?token=${t}`, { json: body }));
+      const { token, orcid } = await orcidRegistration(c, {
+        emails: [{ email, visibility: 'public', verified: true }],
+      });
+      const post = (body: unknown, t = token) =>
+        unchanged(() => c.post(`/api/eperson/epersons?token=${t}`, { json: body }));
       assertRefused(await post({ email: unique('other') }), 400, 'VALIDATION_FAILED');
       assertRefused(await post({ netid: '0000-0002-1825-0097' }), 400, 'VALIDATION_FAILED');
       assertRefused(await post({ netid: orcid, password: 'correct horse battery' }), 400, 'VALIDATION_FAILED');
@@ -153,28 +206,52 @@ forEachBackend(
     test('postEPersonFromOrcidValidationRegistrationToken: a VALIDATION token never creates (an account owns the email) → 401 TOKEN_WRONG_TYPE; it merges', async () => {
       const { custom, token } = await validationFixture();
       const c = await client();
-      assertRefused(await unchanged(() => c.post(`/api/eperson/epersons?token=${token}`, { json: { email: custom.email } })), 400, 'TOKEN_WRONG_TYPE');
+      assertRefused(
+        await unchanged(() => c.post(`/api/eperson/epersons?token=${token}`, { json: { email: custom.email } })),
+        400,
+        'TOKEN_WRONG_TYPE',
+      );
       assert.equal((await merge(c, custom.id, token)).status, 201);
     });
 
     test('postEpersonNetIdWithoutPasswordNotExternalRegistrationToken: REGISTER token + netid → 400; with a password and names → 201', async () => {
       const c = await client();
       const email = unique('register');
-      assert.equal((await c.post('/api/eperson/registrations?accountRequestType=register', { json: { email } })).status, 201);
+      assert.equal(
+        (await c.post('/api/eperson/registrations?accountRequestType=register', { json: { email } })).status,
+        201,
+      );
       const token = await mailedToken(ctx(), email, '/register/');
-      assertRefused(await unchanged(() => c.post(`/api/eperson/epersons?token=${token}`, { json: { email, netid: '0000-0002-1825-0097' } })), 400, 'VALIDATION_FAILED');
-      assertRefused(await unchanged(() => c.post(`/api/eperson/epersons?token=${token}`, { json: { email } })), 400, 'VALIDATION_FAILED');
+      assertRefused(
+        await unchanged(() =>
+          c.post(`/api/eperson/epersons?token=${token}`, { json: { email, netid: '0000-0002-1825-0097' } }),
+        ),
+        400,
+        'VALIDATION_FAILED',
+      );
+      assertRefused(
+        await unchanged(() => c.post(`/api/eperson/epersons?token=${token}`, { json: { email } })),
+        400,
+        'VALIDATION_FAILED',
+      );
       const metadata = { 'eperson.firstname': [{ value: 'Reg' }], 'eperson.lastname': [{ value: 'Istered' }] };
-      const res = await c.post(`/api/eperson/epersons?token=${token}`, { json: { email, password: 'correct horse battery', metadata } });
+      const res = await c.post(`/api/eperson/epersons?token=${token}`, {
+        json: { email, password: 'correct horse battery', metadata },
+      });
       assert.equal(res.status, 201, res.body);
-      assert.deepEqual([res.json<EPerson>().netid, res.json<EPerson>().metadata['eperson.lastname']?.[0]?.value], [null, 'Istered']);
+      assert.deepEqual(
+        [res.json<EPerson>().netid, res.json<EPerson>().metadata['eperson.lastname']?.[0]?.value],
+        [null, 'Istered'],
+      );
       assert.equal((await c.login(email)).status, 200);
     });
 
     test('testMergedORCIDRegistration: signed in + ORCID token into one’s own account → 201; iD linked, email kept, token used up', async () => {
       const linker = await createPasswordAccount(ctx(), unique('linker'));
       const c = await client();
-      const { token, orcid } = await orcidRegistration(c, { emails: [{ email: unique('orcid-side'), visibility: 'public', verified: true }] });
+      const { token, orcid } = await orcidRegistration(c, {
+        emails: [{ email: unique('orcid-side'), visibility: 'public', verified: true }],
+      });
       await c.login(linker.email);
       const res = await merge(c, linker.id, token);
       assert.equal(res.status, 201);
@@ -184,12 +261,18 @@ forEachBackend(
     });
 
     test('testMergedORCIDRegistrationWithOverwrittenMetadata: override first and last name', async () => {
-      const linker = await createPasswordAccount(ctx(), unique('overwritten'), { givenName: 'Old', familyName: 'Names' });
+      const linker = await createPasswordAccount(ctx(), unique('overwritten'), {
+        givenName: 'Old',
+        familyName: 'Names',
+      });
       const c = await client();
       const { token } = await orcidRegistration(c, { givenNames: 'New', familyName: 'Given' });
       await c.login(linker.email);
       const eperson = (await merge(c, linker.id, token, 'eperson.firstname,eperson.lastname')).json<EPerson>();
-      assert.deepEqual([eperson.metadata['eperson.firstname']?.[0]?.value, eperson.metadata['eperson.lastname']?.[0]?.value], ['New', 'Given']);
+      assert.deepEqual(
+        [eperson.metadata['eperson.firstname']?.[0]?.value, eperson.metadata['eperson.lastname']?.[0]?.value],
+        ['New', 'Given'],
+      );
     });
 
     test('testCannotMergedORCIDRegistrationWithDifferentLoggedEperson → 403 FORBIDDEN, nothing linked, refusal audited', async () => {
@@ -200,7 +283,12 @@ forEachBackend(
       await c.login(signedIn.email);
       assertRefused(await merge(c, victim.id, token), 403, 'FORBIDDEN');
       assert.equal(await identityOf(orcid), undefined);
-      const audit = await ctx().lanyard.db.selectFrom('audit_event').select('action').where('action', '=', 'link_refused').where('actor_account_id', '=', signedIn.id).execute();
+      const audit = await ctx()
+        .lanyard.db.selectFrom('audit_event')
+        .select('action')
+        .where('action', '=', 'link_refused')
+        .where('actor_account_id', '=', signedIn.id)
+        .execute();
       assert.equal(audit.length, 1);
     });
 
@@ -215,7 +303,12 @@ forEachBackend(
       const owner = await createPasswordAccount(ctx(), unique('owner'));
       const c = await client();
       for (const type of ['REGISTER', 'FORGOT', 'CHANGE_PASSWORD', 'INVITATION'] as const) {
-        const { token } = await createRegistration(ctx().lanyard.db, { type, email: owner.email, accountId: owner.id }, 3600, ctx().clock.now());
+        const { token } = await createRegistration(
+          ctx().lanyard.db,
+          { type, email: owner.email, accountId: owner.id },
+          3600,
+          ctx().clock.now(),
+        );
         assertRefused(await unchanged(() => merge(c, owner.id, token)), 401, 'TOKEN_WRONG_TYPE');
       }
     });

@@ -20,21 +20,34 @@ forEachBackend(
   (ctx) => {
     const client = () => ApiClient.for(ctx());
     const sessionOf = (c: ApiClient) => c.browser.cookie(cookieNames(ctx().config).session);
-    const disable = (id: string) => ctx().lanyard.db.updateTable('account').set({ status: 'disabled' }).where('id', '=', id).execute();
+    const disable = (id: string) =>
+      ctx().lanyard.db.updateTable('account').set({ status: 'disabled' }).where('id', '=', id).execute();
 
     test('testEPersonCreationViaOrcidLogin: a public email no account uses → external-login/{token}; findByToken shows the ORCID data', async () => {
       const c = await client();
       const email = unique('public');
-      const { registration, orcid } = await orcidRegistration(c, { givenNames: 'Test', familyName: 'User', emails: [{ email, visibility: 'public', verified: true }] });
-      assert.deepEqual([registration.netId, registration.registrationType, registration.email, registration.user], [orcid, 'ORCID', email, null]);
+      const { registration, orcid } = await orcidRegistration(c, {
+        givenNames: 'Test',
+        familyName: 'User',
+        emails: [{ email, visibility: 'public', verified: true }],
+      });
+      assert.deepEqual(
+        [registration.netId, registration.registrationType, registration.email, registration.user],
+        [orcid, 'ORCID', email, null],
+      );
       const md = registration.registrationMetadata;
-      assert.deepEqual([md['eperson.orcid']?.[0]?.value, md['eperson.firstname']?.[0]?.value, md['eperson.lastname']?.[0]?.value], [orcid, 'Test', 'User']);
+      assert.deepEqual(
+        [md['eperson.orcid']?.[0]?.value, md['eperson.firstname']?.[0]?.value, md['eperson.lastname']?.[0]?.value],
+        [orcid, 'Test', 'User'],
+      );
       assert.equal(sessionOf(c), undefined, 'no session: the person decides on the external-login page');
     });
 
     test('testRedirectiViaOrcidLoginWithoutEmail: a private email → external-login/{token}, registration without email', async () => {
       const c = await client();
-      const { registration } = await orcidRegistration(c, { emails: [{ email: unique('private'), visibility: 'private', verified: true }] });
+      const { registration } = await orcidRegistration(c, {
+        emails: [{ email: unique('private'), visibility: 'private', verified: true }],
+      });
       assert.equal(registration.email, null);
     });
 
@@ -54,19 +67,26 @@ forEachBackend(
     test('testEPersonLoggedInByNetId: a linked iD signs in: session cookie and 303 to the redirectUrl', async () => {
       const c = await client();
       const email = unique('netid');
-      const { token, orcid } = await orcidRegistration(c, { emails: [{ email, visibility: 'public', verified: true }] });
+      const { token, orcid } = await orcidRegistration(c, {
+        emails: [{ email, visibility: 'public', verified: true }],
+      });
       assert.equal((await c.post(`/api/eperson/epersons?token=${token}`, { json: {} })).status, 201);
       const again = await ApiClient.for(ctx());
       const back = await again.orcidSignIn(orcid, '/api/authn/status');
       assert.deepEqual([back.status, back.location], [303, '/api/authn/status']);
       assert.ok(sessionOf(again));
       const status = (await again.status()).json();
-      assert.deepEqual([status.authenticated, status._embedded.eperson.email, status._embedded.eperson.netid], [true, email, orcid]);
+      assert.deepEqual(
+        [status.authenticated, status._embedded.eperson.email, status._embedded.eperson.netid],
+        [true, email, orcid],
+      );
     });
 
     test('testEPersonCannotLogInByNetId: the linked account is disabled → 403 ACCOUNT_DISABLED, no session', async () => {
       const c = await client();
-      const { token, orcid } = await orcidRegistration(c, { emails: [{ email: unique('disabled-netid'), visibility: 'public', verified: true }] });
+      const { token, orcid } = await orcidRegistration(c, {
+        emails: [{ email: unique('disabled-netid'), visibility: 'public', verified: true }],
+      });
       const created = await c.post(`/api/eperson/epersons?token=${token}`, { json: {} });
       await disable(created.json().id);
       const again = await ApiClient.for(ctx());
@@ -112,7 +132,9 @@ forEachBackend(
 
     test('testLoggedInEPersonWithProfile: the account gets the iD and scopes, and the ORCID token is kept (sealed)', async () => {
       const c = await client();
-      const { token, orcid } = await orcidRegistration(c, { emails: [{ email: unique('profile'), visibility: 'public', verified: true }] });
+      const { token, orcid } = await orcidRegistration(c, {
+        emails: [{ email: unique('profile'), visibility: 'public', verified: true }],
+      });
       const eperson = (await c.post(`/api/eperson/epersons?token=${token}`, { json: {} })).json();
       assert.equal(eperson.metadata['eperson.orcid'][0].value, orcid);
       assert.ok(eperson.metadata['eperson.orcid.scope'].length >= 1);
@@ -122,7 +144,13 @@ forEachBackend(
         .select(['provider_token.access_token', 'provider_token.scopes'])
         .where('identity.subject', '=', orcid)
         .executeTakeFirstOrThrow();
-      assert.equal(stored.scopes.split(' ').sort().join(' '), eperson.metadata['eperson.orcid.scope'].map((v: { value: string }) => v.value).sort().join(' '));
+      assert.equal(
+        stored.scopes.split(' ').sort().join(' '),
+        eperson.metadata['eperson.orcid.scope']
+          .map((v: { value: string }) => v.value)
+          .sort()
+          .join(' '),
+      );
       assert.doesNotMatch(stored.access_token, /^[0-9a-f-]{36}$/, 'the token is sealed at rest');
     });
 
@@ -137,7 +165,11 @@ forEachBackend(
     test('testRedirectToGivenUntrustedUrl → 400 REDIRECT_NOT_ALLOWED, no flow started', async () => {
       const c = await client();
       for (const url of ['https://evil.example/steal', '//evil.example', '/\\evil.example']) {
-        assertRefused(await c.get(`/api/authn/orcid/start?redirectUrl=${encodeURIComponent(url)}`), 400, 'REDIRECT_NOT_ALLOWED');
+        assertRefused(
+          await c.get(`/api/authn/orcid/start?redirectUrl=${encodeURIComponent(url)}`),
+          400,
+          'REDIRECT_NOT_ALLOWED',
+        );
       }
       assert.equal(c.browser.cookie(cookieNames(ctx().config).oauth), undefined);
     });
@@ -150,9 +182,15 @@ forEachBackend(
   (ctx) => {
     test('testWithoutSelfRegistrationEnabled: no session and no account; the registration stays for linking (product.md §3 case 7)', async () => {
       const c = await ApiClient.for(ctx());
-      const { token, registration } = await orcidRegistration(c, { emails: [{ email: unique('self-off'), visibility: 'public', verified: true }] });
+      const { token, registration } = await orcidRegistration(c, {
+        emails: [{ email: unique('self-off'), visibility: 'public', verified: true }],
+      });
       assert.equal(c.browser.cookie(cookieNames(ctx().config).session), undefined);
-      assertRefused(await c.post(`/api/eperson/epersons?token=${token}`, { json: {} }), 400, 'SELF_REGISTRATION_DISABLED');
+      assertRefused(
+        await c.post(`/api/eperson/epersons?token=${token}`, { json: {} }),
+        400,
+        'SELF_REGISTRATION_DISABLED',
+      );
       assert.equal(registration.registrationType, 'ORCID');
     });
   },

@@ -21,7 +21,10 @@ forEachBackend(
 
     test('mail-sending: after 3 register/forgot requests a minute the 4th is 429 and queues no mail', async () => {
       const c = await ApiClient.for(ctx());
-      const ask = (i: number) => c.post('/api/eperson/registrations?accountRequestType=register', { json: { email: `limit-${i}@rate.example` } });
+      const ask = (i: number) =>
+        c.post('/api/eperson/registrations?accountRequestType=register', {
+          json: { email: `limit-${i}@rate.example` },
+        });
       for (let i = 0; i < 3; i++) assert.equal((await ask(i)).status, 201);
       assertRefused(await expectNoChange(ctx().lanyard.db, () => ask(3)), 429, 'RATE_LIMITED');
       assert.equal(await countRows(ctx().lanyard.db, 'email_outbox', ['to_address', 'limit-3@rate.example']), 0);

@@ -16,8 +16,10 @@ forEachBackend(
   'RegistrationRestRepositoryIT',
   (ctx) => {
     const client = () => ApiClient.for(ctx());
-    const register = async (email: string, type = 'register') => (await client()).post(`/api/eperson/registrations?accountRequestType=${type}`, { json: { email } });
-    const registrations = (email: string) => ctx().lanyard.db.selectFrom('registration').selectAll().where('email', '=', email).execute();
+    const register = async (email: string, type = 'register') =>
+      (await client()).post(`/api/eperson/registrations?accountRequestType=${type}`, { json: { email } });
+    const registrations = (email: string) =>
+      ctx().lanyard.db.selectFrom('registration').selectAll().where('email', '=', email).execute();
     const unchanged = <T>(action: () => Promise<T>) => expectNoChange(ctx().lanyard.db, action);
 
     test('findByTokenTestExistingUserTest: `user` is the account that owns the registration email', async () => {
@@ -37,7 +39,10 @@ forEachBackend(
       assert.equal((await register('newuser@testnewuser.example')).status, 201);
       const token = await mailedToken(ctx(), 'newuser@testnewuser.example', '/register/');
       const reg = (await (await client()).findByToken(token)).json<Registration>();
-      assert.deepEqual({ email: reg.email, user: reg.user, type: reg.registrationType, netId: reg.netId }, { email: 'newuser@testnewuser.example', user: null, type: 'REGISTER', netId: null });
+      assert.deepEqual(
+        { email: reg.email, user: reg.user, type: reg.registrationType, netId: reg.netId },
+        { email: 'newuser@testnewuser.example', user: null, type: 'REGISTER', netId: null },
+      );
     });
 
     test('findByTokenNotExistingTokenTest: an unknown token → 404 REGISTRATION_NOT_FOUND', async () => {
@@ -74,39 +79,86 @@ forEachBackend(
 
     test('accountEndpoint_WithoutAccountTypeParam / WrongAccountTypeParam → 400 VALIDATION_FAILED, nothing stored', async () => {
       const c = await client();
-      assertRefused(await unchanged(() => c.post('/api/eperson/registrations', { json: { email: 'no-type@reg.example' } })), 400, 'VALIDATION_FAILED');
-      assertRefused(await unchanged(() => c.post('/api/eperson/registrations?accountRequestType=nonValidValue', { json: { email: 'no-type@reg.example' } })), 400, 'VALIDATION_FAILED');
+      assertRefused(
+        await unchanged(() => c.post('/api/eperson/registrations', { json: { email: 'no-type@reg.example' } })),
+        400,
+        'VALIDATION_FAILED',
+      );
+      assertRefused(
+        await unchanged(() =>
+          c.post('/api/eperson/registrations?accountRequestType=nonValidValue', {
+            json: { email: 'no-type@reg.example' },
+          }),
+        ),
+        400,
+        'VALIDATION_FAILED',
+      );
     });
 
     test('POST validation (DSpace HEAD): invalid or empty email → 422, null email or netId over 64 → 400; netId of 64 → 201 and never stored', async () => {
       const c = await client();
-      const post = (body: unknown) => unchanged(() => c.post('/api/eperson/registrations?accountRequestType=register', { json: body }));
+      const post = (body: unknown) =>
+        unchanged(() => c.post('/api/eperson/registrations?accountRequestType=register', { json: body }));
       assertRefused(await post({ email: 'invalidemail!!!!' }), 422, 'INVALID_EMAIL');
       assertRefused(await post({ email: '' }), 422, 'INVALID_EMAIL');
       assertRefused(await post({ email: null }), 400, 'VALIDATION_FAILED');
       assertRefused(await post({ email: 'netid@reg.example', netId: 'x'.repeat(65) }), 400, 'VALIDATION_FAILED');
-      const ok = await c.post('/api/eperson/registrations?accountRequestType=register', { json: { email: 'netid@reg.example', netId: 'x'.repeat(64) } });
+      const ok = await c.post('/api/eperson/registrations?accountRequestType=register', {
+        json: { email: 'netid@reg.example', netId: 'x'.repeat(64) },
+      });
       assert.equal(ok.status, 201);
       const [row] = await registrations('netid@reg.example');
-      assert.equal(row?.subject, null, 'a netId from the request never becomes an identity claim (reference §6.2 item 6)');
+      assert.equal(
+        row?.subject,
+        null,
+        'a netId from the request never becomes an identity claim (reference §6.2 item 6)',
+      );
     });
 
     test('givenRegistrationData_whenPatchInvalidValue_thenUnprocessableEntityResponse: null → 400; add on an existing email → 422; invalid email → 422', async () => {
       const c = await client();
-      const { token, registration } = await orcidRegistration(c, { emails: [{ email: 'has-one@orcid.example', visibility: 'public', verified: true }] });
+      const { token, registration } = await orcidRegistration(c, {
+        emails: [{ email: 'has-one@orcid.example', visibility: 'public', verified: true }],
+      });
       assert.equal(registration.email, 'has-one@orcid.example');
-      assertRefused(await unchanged(() => c.patchEmail(registration.id, token, 'replace', null)), 400, 'VALIDATION_FAILED');
-      assertRefused(await unchanged(() => c.patchEmail(registration.id, token, 'add', 'test@email.example')), 422, 'REGISTRATION_EMAIL_STATE');
-      assertRefused(await unchanged(() => c.patchEmail(registration.id, token, 'replace', 'invalidemail!!!!')), 422, 'INVALID_EMAIL');
-      assertRefused(await unchanged(() => c.patchEmail(registration.id, token, 'replace', '   ')), 422, 'INVALID_EMAIL');
+      assertRefused(
+        await unchanged(() => c.patchEmail(registration.id, token, 'replace', null)),
+        400,
+        'VALIDATION_FAILED',
+      );
+      assertRefused(
+        await unchanged(() => c.patchEmail(registration.id, token, 'add', 'test@email.example')),
+        422,
+        'REGISTRATION_EMAIL_STATE',
+      );
+      assertRefused(
+        await unchanged(() => c.patchEmail(registration.id, token, 'replace', 'invalidemail!!!!')),
+        422,
+        'INVALID_EMAIL',
+      );
+      assertRefused(
+        await unchanged(() => c.patchEmail(registration.id, token, 'replace', '   ')),
+        422,
+        'INVALID_EMAIL',
+      );
       const none = await orcidRegistration(c);
-      assertRefused(await unchanged(() => c.patchEmail(none.registration.id, none.token, 'replace', 'test@email.example')), 422, 'REGISTRATION_EMAIL_STATE');
+      assertRefused(
+        await unchanged(() => c.patchEmail(none.registration.id, none.token, 'replace', 'test@email.example')),
+        422,
+        'REGISTRATION_EMAIL_STATE',
+      );
     });
 
     test('givenRegistrationData_whenPatchWithInvalidToken_thenUnprocessableEntityResponse: none/empty → 400; unknown → 401; 65 chars → 400; expired → 401', async () => {
       const c = await client();
       const { token, registration } = await orcidRegistration(c);
-      const patch = (query: string) => unchanged(() => c.request('PATCH', `/api/eperson/registrations/${registration.id}${query}`, { body: JSON.stringify([{ op: 'add', path: '/email', value: 'validemail@email.example' }]), headers: { 'content-type': 'application/json-patch+json' } }));
+      const patch = (query: string) =>
+        unchanged(() =>
+          c.request('PATCH', `/api/eperson/registrations/${registration.id}${query}`, {
+            body: JSON.stringify([{ op: 'add', path: '/email', value: 'validemail@email.example' }]),
+            headers: { 'content-type': 'application/json-patch+json' },
+          }),
+        );
       assertRefused(await patch(''), 400, 'VALIDATION_FAILED');
       assertRefused(await patch('?token='), 400, 'VALIDATION_FAILED');
       assertRefused(await patch('?token=notexistingtoken'), 401, 'TOKEN_INVALID');
@@ -117,7 +169,9 @@ forEachBackend(
 
     test('givenRegistrationDataWithEmail_whenPatchForReplaceEmail_thenSuccessfullResponse → 204', async () => {
       const c = await client();
-      const { token, registration } = await orcidRegistration(c, { emails: [{ email: 'replace-me@orcid.example', visibility: 'public', verified: true }] });
+      const { token, registration } = await orcidRegistration(c, {
+        emails: [{ email: 'replace-me@orcid.example', visibility: 'public', verified: true }],
+      });
       const res = await c.patchEmail(registration.id, token, 'replace', ['vins-01@fake.example']);
       assert.deepEqual([res.status, res.body], [204, '']);
     });
@@ -129,7 +183,11 @@ forEachBackend(
     });
 
     for (const [name, start, op] of [
-      ['givenRegistrationDataWithEmail_whenPatchForReplaceEmail_thenNewRegistrationDataCreated', 'renew-with@orcid.example', 'replace'],
+      [
+        'givenRegistrationDataWithEmail_whenPatchForReplaceEmail_thenNewRegistrationDataCreated',
+        'renew-with@orcid.example',
+        'replace',
+      ],
       ['givenRegistrationDataWithoutEmail_whenPatchForReplaceEmail_thenNewRegistrationDataCreated', null, 'add'],
     ] as const) {
       test(`${name}: a new registration with the new email and token; the old one is dead`, async () => {
@@ -167,20 +225,38 @@ forEachBackend(
     });
 
     for (const [name, op, start] of [
-      ['givenRegistrationDataWithEmail_whenPatchForExistingEPersonEmail_thenReviewAccountLinkSent', 'replace', 'some@orcid.example'],
+      [
+        'givenRegistrationDataWithEmail_whenPatchForExistingEPersonEmail_thenReviewAccountLinkSent',
+        'replace',
+        'some@orcid.example',
+      ],
       ['givenRegistrationDataWithoutEmail_whenPatchForExistingAccount_thenReviewAccountSent', 'add', null],
     ] as const) {
       test(`${name}: review-account link to the account's address; VALIDATION_ORCID with user and overrides`, async () => {
         const c = await client();
-        const vins = await createPasswordAccount(ctx(), `vins-${op}@fake.example`, { givenName: 'Vincenzo', familyName: 'Mecca' });
+        const vins = await createPasswordAccount(ctx(), `vins-${op}@fake.example`, {
+          givenName: 'Vincenzo',
+          familyName: 'Mecca',
+        });
         const emails = start ? [{ email: `${op}-${start}`, visibility: 'public' as const, verified: true }] : [];
-        const { token, registration } = await orcidRegistration(c, { givenNames: 'Vins', familyName: '4Science', emails });
+        const { token, registration } = await orcidRegistration(c, {
+          givenNames: 'Vins',
+          familyName: '4Science',
+          emails,
+        });
         assert.equal((await c.patchEmail(registration.id, token, op, vins.email.toUpperCase())).status, 204);
         const validation = await mailedToken(ctx(), vins.email, '/review-account/');
         const reg = (await c.findByToken(validation)).json<Registration>();
         assert.equal(reg.registrationType, 'VALIDATION_ORCID');
         assert.equal(reg.user, vins.id);
-        assert.deepEqual(reg.registrationMetadata['eperson.firstname']?.[0], { value: 'Vins', language: null, authority: null, confidence: -1, place: 0, overrides: 'Vincenzo' });
+        assert.deepEqual(reg.registrationMetadata['eperson.firstname']?.[0], {
+          value: 'Vins',
+          language: null,
+          authority: null,
+          confidence: -1,
+          place: 0,
+          overrides: 'Vincenzo',
+        });
         assert.equal(reg.registrationMetadata.email?.[0]?.overrides, vins.email);
       });
     }
@@ -189,11 +265,23 @@ forEachBackend(
       const c = await client();
       const { token, registration, orcid } = await orcidRegistration(c, { givenNames: 'Ada', familyName: 'Lovelace' });
       const md = registration.registrationMetadata;
-      assert.deepEqual(Object.keys(md).sort(), ['eperson.firstname', 'eperson.lastname', 'eperson.orcid', 'eperson.orcid.scope']);
+      assert.deepEqual(Object.keys(md).sort(), [
+        'eperson.firstname',
+        'eperson.lastname',
+        'eperson.orcid',
+        'eperson.orcid.scope',
+      ]);
       assert.equal(md['eperson.orcid']?.[0]?.value, orcid);
-      const stored = await ctx().lanyard.db.selectFrom('registration').select('profile').where('id', '=', registration.id).executeTakeFirstOrThrow();
+      const stored = await ctx()
+        .lanyard.db.selectFrom('registration')
+        .select('profile')
+        .where('id', '=', registration.id)
+        .executeTakeFirstOrThrow();
       assert.ok(stored.profile.scopes!.length >= 1);
-      assert.deepEqual(md['eperson.orcid.scope']?.map((v) => [v.value, v.place]), stored.profile.scopes!.map((s, place) => [s, place]));
+      assert.deepEqual(
+        md['eperson.orcid.scope']?.map((v) => [v.value, v.place]),
+        stored.profile.scopes!.map((s, place) => [s, place]),
+      );
       assert.equal(md['eperson.firstname']?.[0]?.overrides, undefined, 'no overrides without a matching account');
       await c.patchEmail(registration.id, token, 'add', 'metadata@fake.example');
       const renewedToken = await mailedToken(ctx(), 'metadata@fake.example', '/external-login/');
@@ -206,7 +294,11 @@ forEachBackend(
     test('GET /registrations and /registrations/{id} → 405 (DSpace: RepositoryMethodNotImplementedException)', async () => {
       const c = await client();
       assertRefused(await c.get('/api/eperson/registrations'), 405, 'METHOD_NOT_ALLOWED');
-      assertRefused(await c.get('/api/eperson/registrations/6f1c2d6e-0000-4000-8000-000000000000'), 405, 'METHOD_NOT_ALLOWED');
+      assertRefused(
+        await c.get('/api/eperson/registrations/6f1c2d6e-0000-4000-8000-000000000000'),
+        405,
+        'METHOD_NOT_ALLOWED',
+      );
     });
   },
   withOrcid,
@@ -217,14 +309,20 @@ forEachBackend(
   (ctx) => {
     test('registrationFlowTest (user.registration=false): register → 401 SELF_REGISTRATION_DISABLED, nothing stored', async () => {
       const c = await ApiClient.for(ctx());
-      const res = await expectNoChange(ctx().lanyard.db, () => c.post('/api/eperson/registrations?accountRequestType=register', { json: { email: 'off@reg.example' } }));
+      const res = await expectNoChange(ctx().lanyard.db, () =>
+        c.post('/api/eperson/registrations?accountRequestType=register', { json: { email: 'off@reg.example' } }),
+      );
       assertRefused(res, 401, 'SELF_REGISTRATION_DISABLED');
     });
 
     test('forgotPasswordTest: forgot still works with registration off → 201 and a FORGOT registration', async () => {
       const account = await createPasswordAccount(ctx(), 'forgot-off@reg.example');
       const c = await ApiClient.for(ctx());
-      assert.equal((await c.post('/api/eperson/registrations?accountRequestType=forgot', { json: { email: account.email } })).status, 201);
+      assert.equal(
+        (await c.post('/api/eperson/registrations?accountRequestType=forgot', { json: { email: account.email } }))
+          .status,
+        201,
+      );
       assert.equal(await countRows(ctx().lanyard.db, 'registration', ['email', account.email]), 1);
       await mailedToken(ctx(), account.email, '/forgot/');
     });

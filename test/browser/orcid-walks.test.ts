@@ -39,7 +39,11 @@ describe('Sign in with ORCID in Chromium, with axe on every Lanyard page', { ski
   };
 
   test('private email → email typed → link mailed → account created → signed in; the second ORCID sign-in lands directly', async () => {
-    const orcid = addOrcidUser(app, { givenNames: 'Maria', familyName: 'Rossi', emails: [{ email: 'maria@private.example', visibility: 'private', verified: true }] });
+    const orcid = addOrcidUser(app, {
+      givenNames: 'Maria',
+      familyName: 'Rossi',
+      emails: [{ email: 'maria@private.example', visibility: 'private', verified: true }],
+    });
     const page = await (await chromium.newContext()).newPage();
     await orcidSignIn(page, orcid, /^\/external-login\//);
     assert.match(await page.locator('main').innerText(), new RegExp(orcid));
@@ -62,7 +66,11 @@ describe('Sign in with ORCID in Chromium, with axe on every Lanyard page', { ski
 
   test('ORCID email unknown → "sign in to link" with a password account → review → linked', async () => {
     await createPasswordAccount(app, 'walker@walk.example', { givenName: 'Wanda', familyName: 'Walker' });
-    const orcid = addOrcidUser(app, { givenNames: 'Wanda', familyName: 'Walker-Smith', emails: [{ email: 'wanda@orcid-only.example', visibility: 'public', verified: true }] });
+    const orcid = addOrcidUser(app, {
+      givenNames: 'Wanda',
+      familyName: 'Walker-Smith',
+      emails: [{ email: 'wanda@orcid-only.example', visibility: 'public', verified: true }],
+    });
     const page = await (await chromium.newContext()).newPage();
     await orcidSignIn(page, orcid, /^\/external-login\//);
     await page.getByRole('link', { name: 'Sign in to link an existing account' }).click();
@@ -88,7 +96,12 @@ describe('Sign in with ORCID in Chromium, with axe on every Lanyard page', { ski
     await page.getByLabel('Your email address', { exact: true }).fill('owner@walk.example');
     await page.getByRole('button', { name: 'Send the link' }).click();
     await onLanyard(page, /^\/email-confirmation$/);
-    await page.goto(linkIn(await app.mail.waitFor('owner@walk.example', (m) => m.text.includes('/review-account/')), '/review-account/'));
+    await page.goto(
+      linkIn(
+        await app.mail.waitFor('owner@walk.example', (m) => m.text.includes('/review-account/')),
+        '/review-account/',
+      ),
+    );
     await assertAccessible(page);
     await page.getByRole('button', { name: 'Link my ORCID iD and save' }).click();
     await onLanyard(page, /^\/profile$/);

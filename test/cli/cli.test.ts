@@ -15,7 +15,8 @@ test('parseOrcidId accepts bare iDs and orcid.org URIs with a valid check digit 
   assert.equal(parseOrcidId('0000-0002-1825-0097'), '0000-0002-1825-0097');
   assert.equal(parseOrcidId('https://orcid.org/0000-0001-5109-3700'), '0000-0001-5109-3700');
   assert.equal(parseOrcidId('https://sandbox.orcid.org/0000-0002-1694-233x'), '0000-0002-1694-233X');
-  for (const bad of ['0000-0002-1825-0098', '0000000218250097', 'https://evil.org/0000-0002-1825-0097', '']) assert.equal(parseOrcidId(bad), null, bad);
+  for (const bad of ['0000-0002-1825-0098', '0000000218250097', 'https://evil.org/0000-0002-1825-0097', ''])
+    assert.equal(parseOrcidId(bad), null, bad);
 });
 
 describe('npx lanyard (against PostgreSQL)', async () => {
@@ -23,12 +24,18 @@ describe('npx lanyard (against PostgreSQL)', async () => {
   let pg: Awaited<ReturnType<typeof freshPostgresDatabase>>;
   let env: Record<string, string>;
   let db: Db;
-  const cli = (args: string[], extra: Record<string, string> = {}, input = '') => runLanyardCli(args, { ...env, ...extra }, input);
+  const cli = (args: string[], extra: Record<string, string> = {}, input = '') =>
+    runLanyardCli(args, { ...env, ...extra }, input);
 
   before(async () => {
     if (reason) return;
     pg = await freshPostgresDatabase();
-    env = { LANYARD_DATABASE_URL: pg.url, LANYARD_SECRET_KEY: SECRET, LANYARD_REQUIRE_SMTP: 'false', LANYARD_ORCID_ENV: 'off' };
+    env = {
+      LANYARD_DATABASE_URL: pg.url,
+      LANYARD_SECRET_KEY: SECRET,
+      LANYARD_REQUIRE_SMTP: 'false',
+      LANYARD_ORCID_ENV: 'off',
+    };
     db = await connectDatabase({ databaseUrl: pg.url, dataDir: 'memory://' });
   });
   after(async () => {
@@ -40,7 +47,14 @@ describe('npx lanyard (against PostgreSQL)', async () => {
     test('help lists every command; no command means help; an unknown one exits 2', async () => {
       const help = await cli(['help']);
       assert.equal(help.code, 0);
-      for (const usage of ['config check', 'migrate', 'accounts show <email>', 'accounts find-orcid <iD>', 'admin create <email>']) assert.ok(help.stdout.includes(usage), usage);
+      for (const usage of [
+        'config check',
+        'migrate',
+        'accounts show <email>',
+        'accounts find-orcid <iD>',
+        'admin create <email>',
+      ])
+        assert.ok(help.stdout.includes(usage), usage);
       assert.equal((await cli([])).stdout, help.stdout);
       const unknown = await cli(['frobnicate']);
       assert.equal(unknown.code, 2);
@@ -48,15 +62,24 @@ describe('npx lanyard (against PostgreSQL)', async () => {
     });
 
     test('config check prints the settings with every secret masked, and the exact ORCID redirect URI', async () => {
-      const orcid = { LANYARD_PUBLIC_URL: 'https://login.example.org', LANYARD_ORCID_ENV: 'sandbox', LANYARD_ORCID_CLIENT_ID: 'APP-ABCDEFGHIJKLMNOP', LANYARD_ORCID_CLIENT_SECRET: 'orcid-client-secret-value' };
+      const orcid = {
+        LANYARD_PUBLIC_URL: 'https://login.example.org',
+        LANYARD_ORCID_ENV: 'sandbox',
+        LANYARD_ORCID_CLIENT_ID: 'APP-ABCDEFGHIJKLMNOP',
+        LANYARD_ORCID_CLIENT_SECRET: 'orcid-client-secret-value',
+      };
       const dbUrl = new URL(pg.url);
       dbUrl.password = 'database-password-value';
       const run = await cli(['config', 'check'], { ...orcid, LANYARD_DATABASE_URL: dbUrl.href });
       assert.equal(run.code, 0, run.stderr);
       assert.match(run.stdout, /^Configuration is valid\./);
       assert.match(run.stdout, /publicUrl +https:\/\/login\.example\.org\n/);
-      assert.match(run.stdout, /Register this redirect URI at ORCID sandbox[^\n]*\n {2}https:\/\/login\.example\.org\/api\/authn\/orcid\n/);
-      for (const secret of [SECRET, 'orcid-client-secret-value', 'database-password-value']) assert.ok(!run.stdout.includes(secret), `${secret} printed`);
+      assert.match(
+        run.stdout,
+        /Register this redirect URI at ORCID sandbox[^\n]*\n {2}https:\/\/login\.example\.org\/api\/authn\/orcid\n/,
+      );
+      for (const secret of [SECRET, 'orcid-client-secret-value', 'database-password-value'])
+        assert.ok(!run.stdout.includes(secret), `${secret} printed`);
       assert.match(run.stdout, /orcid\.clientSecret +\*{8}/);
     });
 
@@ -84,8 +107,17 @@ describe('npx lanyard (against PostgreSQL)', async () => {
       const account = (await findAccountByEmail(db, 'root@example.org'))!;
       assert.equal(account.is_admin, true);
       assert.ok(account.email_verified_at);
-      const identity = await db.selectFrom('identity').selectAll().where('account_id', '=', account.id).executeTakeFirstOrThrow();
-      assert.ok(await new PasswordHasher({ memoryCost: 19456, timeCost: 2, parallelism: 1, maxConcurrent: 1 }).verify(identity.password_hash, ADMIN_PASSWORD));
+      const identity = await db
+        .selectFrom('identity')
+        .selectAll()
+        .where('account_id', '=', account.id)
+        .executeTakeFirstOrThrow();
+      assert.ok(
+        await new PasswordHasher({ memoryCost: 19456, timeCost: 2, parallelism: 1, maxConcurrent: 1 }).verify(
+          identity.password_hash,
+          ADMIN_PASSWORD,
+        ),
+      );
 
       const show = await cli(['accounts', 'show', 'root@example.org']);
       assert.equal(show.code, 0, show.stderr);
@@ -98,11 +130,19 @@ describe('npx lanyard (against PostgreSQL)', async () => {
     test('admin create reads the password from stdin; promoting an account keeps its password', async () => {
       const created = await cli(['admin', 'create', 'piped@example.org'], {}, `${ADMIN_PASSWORD}\n`);
       assert.equal(created.code, 0, created.stderr);
-      const before = await db.selectFrom('identity').select('password_hash').where('subject', '=', (await findAccountByEmail(db, 'piped@example.org'))!.id).executeTakeFirstOrThrow();
+      const before = await db
+        .selectFrom('identity')
+        .select('password_hash')
+        .where('subject', '=', (await findAccountByEmail(db, 'piped@example.org'))!.id)
+        .executeTakeFirstOrThrow();
       const again = await cli(['admin', 'create', 'piped@example.org']);
       assert.equal(again.code, 0, again.stderr);
       assert.match(again.stdout, /^Promoted admin account piped@example\.org .*password unchanged\./);
-      const after = await db.selectFrom('identity').select('password_hash').where('subject', '=', (await findAccountByEmail(db, 'piped@example.org'))!.id).executeTakeFirstOrThrow();
+      const after = await db
+        .selectFrom('identity')
+        .select('password_hash')
+        .where('subject', '=', (await findAccountByEmail(db, 'piped@example.org'))!.id)
+        .executeTakeFirstOrThrow();
       assert.equal(after.password_hash, before.password_hash);
     });
 
@@ -118,7 +158,12 @@ describe('npx lanyard (against PostgreSQL)', async () => {
 
     test('accounts find-orcid finds the account an iD is linked to; unknown iD exits 1, a malformed one 2', async () => {
       const account = (await findAccountByEmail(db, 'root@example.org'))!;
-      await insertIdentity(db, account.id, { provider: 'orcid', subject: '0000-0002-1825-0097', issuer: 'https://orcid.org' }, new Date());
+      await insertIdentity(
+        db,
+        account.id,
+        { provider: 'orcid', subject: '0000-0002-1825-0097', issuer: 'https://orcid.org' },
+        new Date(),
+      );
       const found = await cli(['accounts', 'find-orcid', 'https://orcid.org/0000-0002-1825-0097']);
       assert.equal(found.code, 0, found.stderr);
       assert.match(found.stdout, new RegExp(`^Account ${account.id}`));

@@ -8,7 +8,11 @@ import { isLanyardError } from '../../src/errors.js';
 
 const SECRET = 'b'.repeat(64);
 const base = { LANYARD_SECRET_KEY: SECRET, LANYARD_DATA_DIR: 'memory://' };
-const production = { ...base, LANYARD_DATABASE_URL: 'postgres://lanyard@db:5432/lanyard', LANYARD_SMTP_URL: 'smtp://mail:25' };
+const production = {
+  ...base,
+  LANYARD_DATABASE_URL: 'postgres://lanyard@db:5432/lanyard',
+  LANYARD_SMTP_URL: 'smtp://mail:25',
+};
 
 function configFile(content: string): string {
   const path = join(mkdtempSync(join(tmpdir(), 'lanyard-config-')), 'lanyard.config.json');
@@ -27,18 +31,28 @@ const bad: [setting: Record<string, string>, key: string, fix: RegExp][] = [
   [{ LANYARD_SELF_REGISTRATION: 'maybe' }, 'LANYARD_SELF_REGISTRATION', /use true or false/],
   [{ LANYARD_TOKEN_TTL_FORGOT: '10' }, 'LANYARD_TOKEN_TTL_FORGOT', /from 60 to/],
   [{ LANYARD_RATE_SIGNIN_PER_MINUTE: '0' }, 'LANYARD_RATE_SIGNIN_PER_MINUTE', /from 1 to/],
-  [{ LANYARD_ALLOWED_REDIRECT_ORIGINS: 'not a url' }, 'LANYARD_ALLOWED_REDIRECT_ORIGINS', /https:\/\/repository\.example\.org/],
+  [
+    { LANYARD_ALLOWED_REDIRECT_ORIGINS: 'not a url' },
+    'LANYARD_ALLOWED_REDIRECT_ORIGINS',
+    /https:\/\/repository\.example\.org/,
+  ],
   [{ LANYARD_ORCID_ENV: 'staging' }, 'LANYARD_ORCID_ENV', /production, sandbox, emulator, custom or off/],
   [{ LANYARD_ORCID_SCOPES: '/write-everything' }, 'LANYARD_ORCID_SCOPES', /space-separated scopes from/],
   [{ LANYARD_ORCID_SCOPES: 'openid /authenticate' }, 'LANYARD_ORCID_SCOPES', /not both/],
   [{ LANYARD_ORCID_ENV: 'sandbox' }, 'LANYARD_ORCID_CLIENT_ID', /Developer Tools/],
-  [{ LANYARD_ORCID_ENV: 'sandbox', LANYARD_ORCID_CLIENT_ID: 'my-app', LANYARD_ORCID_CLIENT_SECRET: 's' }, 'LANYARD_ORCID_CLIENT_ID', /APP-XXXXXXXXXXXXXXXX/],
+  [
+    { LANYARD_ORCID_ENV: 'sandbox', LANYARD_ORCID_CLIENT_ID: 'my-app', LANYARD_ORCID_CLIENT_SECRET: 's' },
+    'LANYARD_ORCID_CLIENT_ID',
+    /APP-XXXXXXXXXXXXXXXX/,
+  ],
   [{ LANYARD_CONFIG: '/nonexistent/lanyard.config.json' }, 'LANYARD_CONFIG', /unset LANYARD_CONFIG/],
 ];
 
 describe('configuration errors name the key and the fix', () => {
   for (const [setting, key, fix] of bad) {
-    test(`${Object.entries(setting).map(([k, v]) => `${k}=${v}`).join(' ')} → CONFIG_INVALID naming ${key}`, () => {
+    test(`${Object.entries(setting)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ')} → CONFIG_INVALID naming ${key}`, () => {
       assert.throws(
         () => loadConfig({ ...base, ...setting }),
         (e: unknown) => {
@@ -62,19 +76,27 @@ describe('configuration errors name the key and the fix', () => {
 
   test('PostgreSQL without a secret key → names LANYARD_SECRET_KEY (embedded mode keeps one in the data dir)', () => {
     const { LANYARD_SECRET_KEY: _, ...noKey } = production;
-    assert.throws(() => loadConfig(noKey), (e: unknown) => isLanyardError(e) && e.details?.key === 'LANYARD_SECRET_KEY');
+    assert.throws(
+      () => loadConfig(noKey),
+      (e: unknown) => isLanyardError(e) && e.details?.key === 'LANYARD_SECRET_KEY',
+    );
   });
 
   test('a config file that is not a JSON object → names LANYARD_CONFIG', () => {
     for (const content of ['{ not json', '[1, 2]']) {
-      assert.throws(() => loadConfig({ ...base, LANYARD_CONFIG: configFile(content) }), (e: unknown) => isLanyardError(e) && e.details?.key === 'LANYARD_CONFIG');
+      assert.throws(
+        () => loadConfig({ ...base, LANYARD_CONFIG: configFile(content) }),
+        (e: unknown) => isLanyardError(e) && e.details?.key === 'LANYARD_CONFIG',
+      );
     }
   });
 });
 
 describe('configuration sources', () => {
   test('file values apply, in any of the three spellings; the environment overrides the file', () => {
-    const LANYARD_CONFIG = configFile(JSON.stringify({ port: 8080, SELF_REGISTRATION: false, LANYARD_PUBLIC_URL: 'https://login.example.org/' }));
+    const LANYARD_CONFIG = configFile(
+      JSON.stringify({ port: 8080, SELF_REGISTRATION: false, LANYARD_PUBLIC_URL: 'https://login.example.org/' }),
+    );
     const config = loadConfig({ ...base, LANYARD_CONFIG });
     assert.equal(config.port, 8080);
     assert.equal(config.selfRegistration, false);
@@ -88,11 +110,23 @@ describe('configuration sources', () => {
     assert.equal(config.embedded, true);
     assert.equal(config.orcid?.env, 'emulator');
     assert.deepEqual(config.password, { memoryCost: 19456, timeCost: 2, parallelism: 1, maxConcurrent: 4 });
-    assert.deepEqual(config.tokenTtl, { EXTERNAL: 3600, VALIDATION: 3600, FORGOT: 3600, CHANGE_PASSWORD: 3600, REGISTER: 86400, INVITATION: 604800 });
+    assert.deepEqual(config.tokenTtl, {
+      EXTERNAL: 3600,
+      VALIDATION: 3600,
+      FORGOT: 3600,
+      CHANGE_PASSWORD: 3600,
+      REGISTER: 86400,
+      INVITATION: 604800,
+    });
   });
 
   test('with PostgreSQL and no ORCID credentials, ORCID is off: the demo emulator (open admin API) is never a production default', () => {
-    const config = loadConfig({ ...base, LANYARD_DATABASE_URL: 'postgres://db/lanyard', LANYARD_SECRET_KEY: 'b'.repeat(64), LANYARD_SMTP_URL: 'smtp://mail:25' });
+    const config = loadConfig({
+      ...base,
+      LANYARD_DATABASE_URL: 'postgres://db/lanyard',
+      LANYARD_SECRET_KEY: 'b'.repeat(64),
+      LANYARD_SMTP_URL: 'smtp://mail:25',
+    });
     assert.equal(config.orcid, null);
   });
 });

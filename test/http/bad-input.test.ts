@@ -8,8 +8,12 @@ import { browserOn } from '../support/pages.js';
 const form = { 'content-type': 'application/x-www-form-urlencoded' };
 
 /** Posts exactly `fields` (no CSRF field filled in for us), as a forged or broken form would. */
-const postRaw = (browser: Browser, url: string, fields: Record<string, string>, headers: Record<string, string> = form) =>
-  browser.request('POST', url, new URLSearchParams(fields).toString(), headers);
+const postRaw = (
+  browser: Browser,
+  url: string,
+  fields: Record<string, string>,
+  headers: Record<string, string> = form,
+) => browser.request('POST', url, new URLSearchParams(fields).toString(), headers);
 
 forEachBackend('bad input is refused with a stable code and changes nothing', (ctx) => {
   const on = (page: string) => browserOn(ctx(), page);
@@ -24,7 +28,11 @@ forEachBackend('bad input is refused with a stable code and changes nothing', (c
 
   test('malformed email on /forgot → 400 INVALID_EMAIL', async () => {
     const browser = await on('/forgot');
-    assertRefused(await unchanged(() => browser.post('/forgot', { email: 'nobody-at-example.org' })), 400, 'INVALID_EMAIL');
+    assertRefused(
+      await unchanged(() => browser.post('/forgot', { email: 'nobody-at-example.org' })),
+      400,
+      'INVALID_EMAIL',
+    );
   });
 
   test('over-long email (longer than RFC 5321 allows) → 400 INVALID_EMAIL', async () => {
@@ -35,12 +43,20 @@ forEachBackend('bad input is refused with a stable code and changes nothing', (c
 
   test('email field beyond any sane size → 400 VALIDATION_FAILED', async () => {
     const browser = await on('/register');
-    assertRefused(await unchanged(() => browser.post('/register', { email: `${'a'.repeat(5000)}@example.org` })), 400, 'VALIDATION_FAILED');
+    assertRefused(
+      await unchanged(() => browser.post('/register', { email: `${'a'.repeat(5000)}@example.org` })),
+      400,
+      'VALIDATION_FAILED',
+    );
   });
 
   test('missing fields → 400 VALIDATION_FAILED (page and problem+json)', async () => {
     const browser = await on('/login');
-    assertRefused(await unchanged(() => browser.post('/login', { email: 'someone@example.org' })), 400, 'VALIDATION_FAILED');
+    assertRefused(
+      await unchanged(() => browser.post('/login', { email: 'someone@example.org' })),
+      400,
+      'VALIDATION_FAILED',
+    );
     assertRefused(await unchanged(() => browser.post('/register', {})), 400, 'VALIDATION_FAILED');
     const json = { accept: 'application/json' };
     assertRefused(await unchanged(() => browser.post('/login', { password: 'x' }, json)), 400, 'VALIDATION_FAILED');
@@ -57,35 +73,59 @@ forEachBackend('bad input is refused with a stable code and changes nothing', (c
 
   test('a body of an unsupported type → 415 UNSUPPORTED_MEDIA_TYPE', async () => {
     const browser = await on('/login');
-    assertRefused(await unchanged(() => browser.request('POST', '/login', '<email/>', { 'content-type': 'application/xml' })), 415, 'UNSUPPORTED_MEDIA_TYPE');
+    assertRefused(
+      await unchanged(() => browser.request('POST', '/login', '<email/>', { 'content-type': 'application/xml' })),
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+    );
   });
 
   test('missing CSRF token → 403 CSRF_FAILED', async () => {
     const browser = await on('/register');
-    assertRefused(await unchanged(() => postRaw(browser, '/register', { email: 'csrf-missing@example.org' })), 403, 'CSRF_FAILED');
+    assertRefused(
+      await unchanged(() => postRaw(browser, '/register', { email: 'csrf-missing@example.org' })),
+      403,
+      'CSRF_FAILED',
+    );
   });
 
   test('wrong CSRF token → 403 CSRF_FAILED', async () => {
     const browser = await on('/register');
-    assertRefused(await unchanged(() => browser.post('/register', { email: 'csrf-wrong@example.org', _csrf: 'A'.repeat(43) })), 403, 'CSRF_FAILED');
+    assertRefused(
+      await unchanged(() => browser.post('/register', { email: 'csrf-wrong@example.org', _csrf: 'A'.repeat(43) })),
+      403,
+      'CSRF_FAILED',
+    );
   });
 
   test("another browser's CSRF token → 403 CSRF_FAILED", async () => {
     const victim = await on('/register');
     const attacker = await on('/register');
     const stolen = attacker.lastHtml.match(/name="_csrf" value="([^"]+)"/)![1]!;
-    assertRefused(await unchanged(() => victim.post('/register', { email: 'csrf-other@example.org', _csrf: stolen })), 403, 'CSRF_FAILED');
+    assertRefused(
+      await unchanged(() => victim.post('/register', { email: 'csrf-other@example.org', _csrf: stolen })),
+      403,
+      'CSRF_FAILED',
+    );
   });
 
   test('a form posted without ever loading a page (no CSRF cookie) → 403 CSRF_FAILED', async () => {
     const browser = ctx().browser();
-    assertRefused(await unchanged(() => postRaw(browser, '/forgot', { email: 'no-cookie@example.org', _csrf: 'A'.repeat(43) })), 403, 'CSRF_FAILED');
+    assertRefused(
+      await unchanged(() => postRaw(browser, '/forgot', { email: 'no-cookie@example.org', _csrf: 'A'.repeat(43) })),
+      403,
+      'CSRF_FAILED',
+    );
   });
 
   test('unknown routes → 404 NOT_FOUND (page for browsers, problem+json under /api)', async () => {
     const browser = ctx().browser();
     assertRefused(await unchanged(() => browser.get('/no-such-page')), 404, 'NOT_FOUND');
-    assertRefused(await unchanged(() => browser.get('/api/no-such-endpoint', { accept: 'application/json' })), 404, 'NOT_FOUND');
+    assertRefused(
+      await unchanged(() => browser.get('/api/no-such-endpoint', { accept: 'application/json' })),
+      404,
+      'NOT_FOUND',
+    );
     assertRefused(await unchanged(() => postRaw(browser, '/no-such-form', { a: 'b' })), 404, 'NOT_FOUND');
     assertRefused(await unchanged(() => browser.request('DELETE', '/login')), 404, 'NOT_FOUND');
   });

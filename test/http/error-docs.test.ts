@@ -5,7 +5,9 @@ import { errorCodes } from '../../src/errors.js';
 
 test('docs/errors.md documents every error code once, with the status src/errors.ts gives it', () => {
   const rows = new Map(
-    [...readFileSync('docs/errors.md', 'utf8').matchAll(/^\| `([A-Z_]+)` \| (\d{3}) \| (.+) \|$/gm)].map(([, code, status, meaning]) => [code!, { status: Number(status), meaning: meaning! }]),
+    [...readFileSync('docs/errors.md', 'utf8').matchAll(/^\| `([A-Z_]+)` \| (\d{3}) \| (.+) \|$/gm)].map(
+      ([, code, status, meaning]) => [code!, { status: Number(status), meaning: meaning! }],
+    ),
   );
   assert.deepEqual([...rows.keys()].sort(), Object.keys(errorCodes).sort());
   for (const [code, status] of Object.entries(errorCodes)) {

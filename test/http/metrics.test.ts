@@ -21,7 +21,8 @@ describe('GET /metrics (LANYARD_METRICS)', () => {
     assert.equal(page.status, 200);
     const body = page.json();
     // Null only while the window holds no sample yet.
-    for (const key of ['min', 'mean', 'p50', 'p99', 'max']) assert.equal(typeof body.eventLoopDelayMs[key], body.eventLoopDelayMs.count ? 'number' : 'object', key);
+    for (const key of ['min', 'mean', 'p50', 'p99', 'max'])
+      assert.equal(typeof body.eventLoopDelayMs[key], body.eventLoopDelayMs.count ? 'number' : 'object', key);
     assert.ok(body.memory.rss > 0);
     assert.ok(body.memory.heapUsed > 0);
     assert.equal((await browser.request('POST', '/metrics/reset')).status, 204);

@@ -12,11 +12,22 @@ forEachBackend(
     test('after 3 attempts in a minute the 4th is 429 RATE_LIMITED, even with the right password, and changes nothing', async () => {
       const account = await seedAccount(ctx().lanyard);
       const browser = await browserOn(ctx(), '/login');
-      for (let i = 0; i < 3; i++) assertRefused(await browser.post('/login', { email: account.email, password: `guess number ${i}` }), 401, 'INVALID_CREDENTIALS');
-      const limited = await expectNoChange(ctx().lanyard.db, () => browser.post('/login', { email: account.email, password: PASSWORD }));
+      for (let i = 0; i < 3; i++)
+        assertRefused(
+          await browser.post('/login', { email: account.email, password: `guess number ${i}` }),
+          401,
+          'INVALID_CREDENTIALS',
+        );
+      const limited = await expectNoChange(ctx().lanyard.db, () =>
+        browser.post('/login', { email: account.email, password: PASSWORD }),
+      );
       assertRefused(limited, 429, 'RATE_LIMITED');
       assert.ok(Number(limited.headers['retry-after']) > 0, 'no Retry-After header');
-      assertRefused(await browser.post('/login', { email: account.email, password: PASSWORD }, { accept: 'application/json' }), 429, 'RATE_LIMITED');
+      assertRefused(
+        await browser.post('/login', { email: account.email, password: PASSWORD }, { accept: 'application/json' }),
+        429,
+        'RATE_LIMITED',
+      );
     });
   },
   { LANYARD_RATE_SIGNIN_PER_MINUTE: '3' },

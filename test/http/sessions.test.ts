@@ -30,7 +30,8 @@ forEachBackend('sessions over http (development)', (ctx) => {
     const cookies = setCookies(await signInPage(ctx(), account.email));
     const attributes = cookies.get('lanyard-session');
     assert.ok(attributes, `no session cookie among ${[...cookies.keys()].join(', ')}`);
-    for (const a of ['httponly', 'samesite=lax', 'path=/']) assert.ok(attributes.includes(a), `session cookie lacks ${a}`);
+    for (const a of ['httponly', 'samesite=lax', 'path=/'])
+      assert.ok(attributes.includes(a), `session cookie lacks ${a}`);
     assert.ok(!attributes.includes('secure'));
     assert.ok(!attributes.some((a) => a.startsWith('domain=')));
   });
@@ -82,10 +83,13 @@ forEachBackend(
       const account = await seedAccount(ctx().lanyard);
       const browser = ctx().browser();
       const csrf = setCookies(await browser.get('/login')).get('__Host-lanyard-csrf');
-      const session = setCookies(await browser.post('/login', { email: account.email, password: PASSWORD })).get('__Host-lanyard-session');
+      const session = setCookies(await browser.post('/login', { email: account.email, password: PASSWORD })).get(
+        '__Host-lanyard-session',
+      );
       for (const attributes of [csrf, session]) {
         assert.ok(attributes, 'a __Host- cookie is missing');
-        for (const a of ['secure', 'httponly', 'samesite=lax', 'path=/']) assert.ok(attributes.includes(a), `cookie lacks ${a}`);
+        for (const a of ['secure', 'httponly', 'samesite=lax', 'path=/'])
+          assert.ok(attributes.includes(a), `cookie lacks ${a}`);
         assert.ok(!attributes.some((a) => a.startsWith('domain=')));
       }
       assert.equal((await browser.get('/profile')).status, 200);

@@ -15,7 +15,9 @@ async function redisProblem(): Promise<string | false> {
     return false;
   } catch (e) {
     // Under CI a missing Redis is a failure, not a skip.
-    return process.env.CI === 'true' ? false : `Redis at ${REDIS_URL} is unreachable (${(e as Error).message}); under CI=true this fails`;
+    return process.env.CI === 'true'
+      ? false
+      : `Redis at ${REDIS_URL} is unreachable (${(e as Error).message}); under CI=true this fails`;
   } finally {
     client.disconnect();
   }
@@ -26,7 +28,11 @@ if (reason) console.log(`# shared rate-limit test skipped: ${reason}`);
 
 /** product.md §6: with Redis, two Lanyard processes count sign-in attempts against one limit. */
 describe('rate limits shared through Redis', { skip: reason || false }, () => {
-  const env = { LANYARD_REDIS_URL: REDIS_URL, LANYARD_REDIS_PREFIX: `lanyard-test-${randomBytes(6).toString('hex')}:`, LANYARD_RATE_SIGNIN_PER_MINUTE: '4' };
+  const env = {
+    LANYARD_REDIS_URL: REDIS_URL,
+    LANYARD_REDIS_PREFIX: `lanyard-test-${randomBytes(6).toString('hex')}:`,
+    LANYARD_RATE_SIGNIN_PER_MINUTE: '4',
+  };
   let first: TestApp;
   let second: TestApp;
   before(async () => {

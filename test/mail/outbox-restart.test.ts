@@ -10,7 +10,14 @@ import { MailCatcher } from '../support/mail-catcher.js';
 import { waitUntil } from '../support/wait.js';
 
 const unsent = async (lanyard: Lanyard, to: string[]) =>
-  (await lanyard.db.selectFrom('email_outbox').select('to_address').where('sent_at', 'is', null).where('to_address', 'in', to).execute()).length;
+  (
+    await lanyard.db
+      .selectFrom('email_outbox')
+      .select('to_address')
+      .where('sent_at', 'is', null)
+      .where('to_address', 'in', to)
+      .execute()
+  ).length;
 
 eachBackend('queued mail survives the process', (backend) => {
   let mail: MailCatcher;
@@ -33,7 +40,8 @@ eachBackend('queued mail survives the process', (backend) => {
   const assertDeliveredOnce = async (lanyard: Lanyard, to: string[]) => {
     for (const address of to) await mail.waitFor(address);
     await waitUntil(async () => (await unsent(lanyard, to)) === 0, 'the outbox to record delivery');
-    for (const address of to) assert.equal(mail.messages.filter((m) => m.to === address).length, 1, `${address} got a duplicate`);
+    for (const address of to)
+      assert.equal(mail.messages.filter((m) => m.to === address).length, 1, `${address} got a duplicate`);
   };
 
   test('mails queued while SMTP refused them are delivered by the next process after a stop', async () => {
@@ -41,7 +49,18 @@ eachBackend('queued mail survives the process', (backend) => {
     mail.refuse = true;
     const first = await start();
     for (const address of to) await requestRegistration(first, address, 'en');
-    await waitUntil(async () => (await first.db.selectFrom('email_outbox').select('id').where('attempts', '>=', 1).where('to_address', 'in', to).execute()).length === to.length, 'refused attempts');
+    await waitUntil(
+      async () =>
+        (
+          await first.db
+            .selectFrom('email_outbox')
+            .select('id')
+            .where('attempts', '>=', 1)
+            .where('to_address', 'in', to)
+            .execute()
+        ).length === to.length,
+      'refused attempts',
+    );
     await first.close();
 
     mail.refuse = false;

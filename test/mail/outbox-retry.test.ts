@@ -5,7 +5,8 @@ import { forEachBackend } from '../support/suite.js';
 import type { TestApp } from '../support/test-app.js';
 import { waitUntil } from '../support/wait.js';
 
-const outboxRow = (app: TestApp, to: string) => app.lanyard.db.selectFrom('email_outbox').selectAll().where('to_address', '=', to).executeTakeFirst();
+const outboxRow = (app: TestApp, to: string) =>
+  app.lanyard.db.selectFrom('email_outbox').selectAll().where('to_address', '=', to).executeTakeFirst();
 
 /** The outbox row once `attempts` tries have finished (the claim counts an attempt before the send ends). */
 async function settledAfter(app: TestApp, to: string, attempts: number) {
@@ -21,7 +22,11 @@ forEachBackend('outbox retries while the SMTP server is down', (ctx) => {
     await browser.get('/register');
     app.mail.refuse = true;
     try {
-      assert.equal((await browser.post('/register', { email })).status, 303, 'the flow must not depend on SMTP being up');
+      assert.equal(
+        (await browser.post('/register', { email })).status,
+        303,
+        'the flow must not depend on SMTP being up',
+      );
       const failed = await waitUntil(() => settledAfter(app, email, 1), 'a refused attempt');
       assert.equal(failed.attempts, 1);
       assert.match(failed.last_error ?? '', /451|try later/);
@@ -30,7 +35,10 @@ forEachBackend('outbox retries while the SMTP server is down', (ctx) => {
       assert.ok(failed.next_attempt_at > app.clock.now(), 'no backoff before the next attempt');
 
       app.clock.advance(60_000);
-      assert.equal((await waitUntil(() => settledAfter(app, email, 2), 'a second attempt after the backoff')).attempts, 2);
+      assert.equal(
+        (await waitUntil(() => settledAfter(app, email, 2), 'a second attempt after the backoff')).attempts,
+        2,
+      );
       assert.equal(app.mail.messages.filter((m) => m.to === email).length, 0);
     } finally {
       app.mail.refuse = false;
@@ -39,7 +47,10 @@ forEachBackend('outbox retries while the SMTP server is down', (ctx) => {
     app.clock.advance(3600_000);
     const delivered = await app.mail.waitFor(email);
     assert.match(delivered.subject, /Create your Lanyard account/);
-    const sent = await waitUntil(async () => (await outboxRow(app, email))?.sent_at && outboxRow(app, email), 'the outbox to record delivery');
+    const sent = await waitUntil(
+      async () => (await outboxRow(app, email))?.sent_at && outboxRow(app, email),
+      'the outbox to record delivery',
+    );
     assert.ok(sent && sent.attempts >= 3 && sent.last_error === null);
 
     app.clock.advance(24 * 3600_000);

@@ -14,20 +14,27 @@ describe('PostgreSQL drops idle connections', async () => {
   });
   after(() => ctx?.close());
 
-  test('Lanyard survives (no uncaught error) and serves again on fresh connections', { skip: reason || false }, async () => {
-    const { app, config } = ctx!;
-    await Promise.all([1, 2, 3].map(() => app.inject('/readyz'))); // idle connections in the pool
-    const admin = new pg.Client({ connectionString: adminUrl() });
-    await admin.connect();
-    try {
-      const database = new URL(config.databaseUrl!).pathname.slice(1);
-      const { rowCount } = await admin.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = $1', [database]);
-      assert.ok(rowCount && rowCount > 0, 'no idle connection to terminate');
-    } finally {
-      await admin.end();
-    }
-    // A dropped connection is noticed when next used; readiness returns once fresh ones are made.
-    await waitUntil(async () => (await app.inject('/readyz')).statusCode === 200, '/readyz to answer 200 again');
-    assert.equal((await app.inject('/login')).statusCode, 200);
-  });
+  test(
+    'Lanyard survives (no uncaught error) and serves again on fresh connections',
+    { skip: reason || false },
+    async () => {
+      const { app, config } = ctx!;
+      await Promise.all([1, 2, 3].map(() => app.inject('/readyz'))); // idle connections in the pool
+      const admin = new pg.Client({ connectionString: adminUrl() });
+      await admin.connect();
+      try {
+        const database = new URL(config.databaseUrl!).pathname.slice(1);
+        const { rowCount } = await admin.query(
+          'select pg_terminate_backend(pid) from pg_stat_activity where datname = $1',
+          [database],
+        );
+        assert.ok(rowCount && rowCount > 0, 'no idle connection to terminate');
+      } finally {
+        await admin.end();
+      }
+      // A dropped connection is noticed when next used; readiness returns once fresh ones are made.
+      await waitUntil(async () => (await app.inject('/readyz')).statusCode === 200, '/readyz to answer 200 again');
+      assert.equal((await app.inject('/login')).statusCode, 200);
+    },
+  );
 });

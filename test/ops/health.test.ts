@@ -16,14 +16,20 @@ forEachBackend('health checks', (ctx) => {
     assert.equal(ready.statusCode, 200);
     assert.deepEqual(ready.json(), { status: 'ready' });
 
-    const applied = await sql<{ name: string; timestamp: string }>`select name, timestamp from kysely_migration`.execute(lanyard.db);
+    const applied = await sql<{
+      name: string;
+      timestamp: string;
+    }>`select name, timestamp from kysely_migration`.execute(lanyard.db);
     await sql`delete from kysely_migration`.execute(lanyard.db);
     try {
       const pending = await app.inject('/readyz');
       assert.equal(pending.statusCode, 503);
       assert.deepEqual(pending.json(), { status: 'migrations pending' });
     } finally {
-      for (const m of applied.rows) await sql`insert into kysely_migration (name, timestamp) values (${m.name}, ${m.timestamp})`.execute(lanyard.db);
+      for (const m of applied.rows)
+        await sql`insert into kysely_migration (name, timestamp) values (${m.name}, ${m.timestamp})`.execute(
+          lanyard.db,
+        );
     }
     assert.equal((await app.inject('/readyz')).statusCode, 200);
   });

@@ -20,7 +20,13 @@ describe('the Lanyard process (npm start)', () => {
     const port = await freePort();
     url = `http://127.0.0.1:${port}`;
     dataDir = mkdtempSync(join(tmpdir(), 'lanyard-process-'));
-    lanyard = await LanyardProcess.start({ LANYARD_PORT: String(port), LANYARD_HOST: '127.0.0.1', LANYARD_PUBLIC_URL: url, LANYARD_DATA_DIR: dataDir, LANYARD_LOG_LEVEL: 'info' });
+    lanyard = await LanyardProcess.start({
+      LANYARD_PORT: String(port),
+      LANYARD_HOST: '127.0.0.1',
+      LANYARD_PUBLIC_URL: url,
+      LANYARD_DATA_DIR: dataDir,
+      LANYARD_LOG_LEVEL: 'info',
+    });
   });
   after(async () => {
     await lanyard?.stop('SIGKILL');
@@ -37,17 +43,30 @@ describe('the Lanyard process (npm start)', () => {
   });
 
   test('logs keep tokens, OAuth codes, passwords and cookies out', async () => {
-    await fetch(`${url}/register/${TOKEN}?code=${CODE}&lang=en`, { headers: { cookie: `lanyard-session=${TOKEN}.${CODE}` } });
+    await fetch(`${url}/register/${TOKEN}?code=${CODE}&lang=en`, {
+      headers: { cookie: `lanyard-session=${TOKEN}.${CODE}` },
+    });
     // A real sign-in attempt (CSRF cookie and field from the form), so the password reaches the handler.
     const form = await fetch(`${url}/login`);
-    const cookie = form.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    const cookie = form.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; ');
     const _csrf = (await form.text()).match(/name="_csrf" value="([^"]+)"/)![1]!;
     const body = new URLSearchParams({ email: 'x@example.org', password: PASSWORD, _csrf });
-    const signIn = await fetch(`${url}/login`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', cookie }, body });
+    const signIn = await fetch(`${url}/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
+      body,
+    });
     assert.equal(signIn.status, 401);
-    await lanyard.waitForOutput((out) => out.split('incoming request').length === out.split('request completed').length, 10_000);
+    await lanyard.waitForOutput(
+      (out) => out.split('incoming request').length === out.split('request completed').length,
+      10_000,
+    );
     assert.match(lanyard.output, /"url":"\/register\/\[redacted\]\?code=\[redacted\]&lang=en"/);
-    for (const secret of [TOKEN, CODE, PASSWORD, _csrf]) assert.ok(!lanyard.output.includes(secret), `a secret reached the log: ${secret}`);
+    for (const secret of [TOKEN, CODE, PASSWORD, _csrf])
+      assert.ok(!lanyard.output.includes(secret), `a secret reached the log: ${secret}`);
   });
 
   test('SIGTERM shuts down gracefully: exit code 0, port closed', async () => {
@@ -60,5 +79,8 @@ describe('the Lanyard process (npm start)', () => {
 test('a bad setting stops npm start with exit code 1 and a message naming the key and the fix', async () => {
   const run = await runLanyardCli([], { LANYARD_PORT: 'eighty' }, '', 'src/main.ts');
   assert.equal(run.code, 1);
-  assert.match(run.stderr, /^Lanyard cannot start: LANYARD_PORT must be a whole number from 0 to 65535, got "eighty"\. Fix: /);
+  assert.match(
+    run.stderr,
+    /^Lanyard cannot start: LANYARD_PORT must be a whole number from 0 to 65535, got "eighty"\. Fix: /,
+  );
 });

@@ -11,7 +11,10 @@ test('redactUrl hides tokens in paths and secret query values, keeps the rest', 
     [`/external-login/${TOKEN}`, '/external-login/[redacted]'],
     [`/review-account/${TOKEN}/merge`, '/review-account/[redacted]/merge'],
     [`/api/eperson/registrations/9b1c/x?token=${TOKEN}`, '/api/eperson/registrations/[redacted]/x?token=[redacted]'],
-    [`/api/authn/orcid?code=${TOKEN}&state=${TOKEN}&lang=en`, '/api/authn/orcid?code=[redacted]&state=[redacted]&lang=en'],
+    [
+      `/api/authn/orcid?code=${TOKEN}&state=${TOKEN}&lang=en`,
+      '/api/authn/orcid?code=[redacted]&state=[redacted]&lang=en',
+    ],
     ['/login?returnTo=%2Fprofile', '/login?returnTo=%2Fprofile'],
   ];
   for (const [url, logged] of cases) {

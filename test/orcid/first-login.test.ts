@@ -9,12 +9,23 @@ import { withOrcid } from '../support/test-app.js';
 forEachBackend(
   'first ORCID sign-in',
   (ctx) => {
-    const identities = (orcid: string) => ctx().lanyard.db.selectFrom('identity').selectAll().where('provider', '=', 'orcid').where('subject', '=', orcid).execute();
-    const accountsWith = (email: string) => ctx().lanyard.db.selectFrom('account').selectAll().where('email', '=', email).execute();
+    const identities = (orcid: string) =>
+      ctx()
+        .lanyard.db.selectFrom('identity')
+        .selectAll()
+        .where('provider', '=', 'orcid')
+        .where('subject', '=', orcid)
+        .execute();
+    const accountsWith = (email: string) =>
+      ctx().lanyard.db.selectFrom('account').selectAll().where('email', '=', email).execute();
 
     test('case 4: a verified public email no account uses → create my account → signed in; case 1: the second sign-in lands directly', async () => {
       const app = ctx();
-      const orcid = addOrcidUser(app, { givenNames: 'Grace', familyName: 'Hopper', emails: [{ email: 'grace@navy.example', visibility: 'public', verified: true }] });
+      const orcid = addOrcidUser(app, {
+        givenNames: 'Grace',
+        familyName: 'Hopper',
+        emails: [{ email: 'grace@navy.example', visibility: 'public', verified: true }],
+      });
       const browser = app.browser();
       const back = await signInWithOrcid(browser, orcid);
       assert.equal(back.status, 303);
@@ -42,7 +53,9 @@ forEachBackend(
     test('case 3: a verified email matching a verified account links and signs in, and the account gets a security notice', async () => {
       const app = ctx();
       const account = await createPasswordAccount(app, 'linus@kernel.example');
-      const orcid = addOrcidUser(app, { emails: [{ email: 'Linus@Kernel.example', visibility: 'public', verified: true }] });
+      const orcid = addOrcidUser(app, {
+        emails: [{ email: 'Linus@Kernel.example', visibility: 'public', verified: true }],
+      });
       const browser = app.browser();
       const back = await signInWithOrcid(browser, orcid, { returnTo: '/profile' });
       assert.equal(back.status, 303);
@@ -56,18 +69,28 @@ forEachBackend(
     test('case 3 refused when the account never verified its own email: treated as "we need your email"', async () => {
       const app = ctx();
       const account = await createPasswordAccount(app, 'unverified@acct.example', { verified: false });
-      const orcid = addOrcidUser(app, { emails: [{ email: 'unverified@acct.example', visibility: 'public', verified: true }] });
+      const orcid = addOrcidUser(app, {
+        emails: [{ email: 'unverified@acct.example', visibility: 'public', verified: true }],
+      });
       const back = await signInWithOrcid(app.browser(), orcid);
       assert.match(back.location!, /^\/external-login\//);
       assert.equal((await identities(orcid)).length, 0);
-      const reg = await app.lanyard.db.selectFrom('registration').selectAll().where('subject', '=', orcid).executeTakeFirstOrThrow();
+      const reg = await app.lanyard.db
+        .selectFrom('registration')
+        .selectAll()
+        .where('subject', '=', orcid)
+        .executeTakeFirstOrThrow();
       assert.equal(reg.email, null, 'the matching address is not offered for account creation');
       assert.ok(account);
     });
 
     test('case 5: private email → email typed → EXTERNAL link mailed → account created → signed in', async () => {
       const app = ctx();
-      const orcid = addOrcidUser(app, { givenNames: 'Maria', familyName: 'Rossi', emails: [{ email: 'maria@private.example', visibility: 'private', verified: true }] });
+      const orcid = addOrcidUser(app, {
+        givenNames: 'Maria',
+        familyName: 'Rossi',
+        emails: [{ email: 'maria@private.example', visibility: 'private', verified: true }],
+      });
       const browser = app.browser();
       const back = await signInWithOrcid(browser, orcid);
       const page = await browser.get(back.location!);
@@ -89,7 +112,10 @@ forEachBackend(
 
     test('case 5: the typed email belongs to an account → VALIDATION link → review → linked into that account', async () => {
       const app = ctx();
-      const account = await createPasswordAccount(app, 'existing@uni.example', { givenName: 'Old', familyName: 'Name' });
+      const account = await createPasswordAccount(app, 'existing@uni.example', {
+        givenName: 'Old',
+        familyName: 'Name',
+      });
       const orcid = addOrcidUser(app, { givenNames: 'New', familyName: 'Name', emails: [] });
       const browser = app.browser();
       const back = await signInWithOrcid(browser, orcid);
@@ -100,12 +126,20 @@ forEachBackend(
       const link = linkIn(mail, '/review-account/');
       const review = await browser.get(link);
       assert.equal(review.status, 200);
-      assert.match(review.body, new RegExp(`${app.orcid!.siteUrl}/${orcid}`), 'the review page shows which iD will be linked');
+      assert.match(
+        review.body,
+        new RegExp(`${app.orcid!.siteUrl}/${orcid}`),
+        'the review page shows which iD will be linked',
+      );
       assert.match(review.body, /Old/);
       assert.match(review.body, /New/);
       const merged = await browser.post(link, { givenName: 'received', familyName: 'current' });
       assert.equal(merged.status, 303);
-      const updated = await app.lanyard.db.selectFrom('account').selectAll().where('id', '=', account.id).executeTakeFirstOrThrow();
+      const updated = await app.lanyard.db
+        .selectFrom('account')
+        .selectAll()
+        .where('id', '=', account.id)
+        .executeTakeFirstOrThrow();
       assert.equal(updated.given_name, 'New');
       assert.equal(updated.family_name, 'Name');
       assert.equal((await identities(orcid))[0]?.account_id, account.id);
@@ -115,7 +149,9 @@ forEachBackend(
     test('case 5: "sign in to link an existing account" with a password → review → linked', async () => {
       const app = ctx();
       const account = await createPasswordAccount(app, 'linker@uni.example');
-      const orcid = addOrcidUser(app, { emails: [{ email: 'other@orcid.example', visibility: 'public', verified: true }] });
+      const orcid = addOrcidUser(app, {
+        emails: [{ email: 'other@orcid.example', visibility: 'public', verified: true }],
+      });
       const browser = app.browser();
       const back = await signInWithOrcid(browser, orcid);
       const reviewPath = `/review-account/${back.location!.split('/').pop()}`;
@@ -127,7 +163,11 @@ forEachBackend(
       const merged = await browser.post(reviewPath, { email: 'current' });
       assert.equal(merged.status, 303);
       assert.equal((await identities(orcid))[0]?.account_id, account.id);
-      const after = await app.lanyard.db.selectFrom('account').select('email').where('id', '=', account.id).executeTakeFirstOrThrow();
+      const after = await app.lanyard.db
+        .selectFrom('account')
+        .select('email')
+        .where('id', '=', account.id)
+        .executeTakeFirstOrThrow();
       assert.equal(after.email, 'linker@uni.example');
     });
 
@@ -149,7 +189,9 @@ forEachBackend(
       const app = ctx();
       const owner = await createPasswordAccount(app, 'owner@uni.example');
       await createPasswordAccount(app, 'intruder@uni.example');
-      const orcid = addOrcidUser(app, { emails: [{ email: 'owner@uni.example', visibility: 'public', verified: true }] });
+      const orcid = addOrcidUser(app, {
+        emails: [{ email: 'owner@uni.example', visibility: 'public', verified: true }],
+      });
       await signInWithOrcid(app.browser(), orcid);
       assert.equal((await identities(orcid))[0]?.account_id, owner.id);
       const browser = app.browser();
@@ -158,14 +200,21 @@ forEachBackend(
       const refused = await signInWithOrcid(browser, orcid, { form: {} });
       assert.equal(refused.status, 409);
       assert.match(refused.body, /data-error-code="IDENTITY_LINKED_ELSEWHERE"/);
-      const audit = await app.lanyard.db.selectFrom('audit_event').selectAll().where('action', '=', 'link_refused').where('subject', '=', orcid).execute();
+      const audit = await app.lanyard.db
+        .selectFrom('audit_event')
+        .selectAll()
+        .where('action', '=', 'link_refused')
+        .where('subject', '=', orcid)
+        .execute();
       assert.equal(audit.length, 1);
     });
 
     test('an unverified ORCID email never auto-links, even when it matches an account', async () => {
       const app = ctx();
       await createPasswordAccount(app, 'victim@uni.example');
-      const orcid = addOrcidUser(app, { emails: [{ email: 'victim@uni.example', visibility: 'public', verified: false }] });
+      const orcid = addOrcidUser(app, {
+        emails: [{ email: 'victim@uni.example', visibility: 'public', verified: false }],
+      });
       const back = await signInWithOrcid(app.browser(), orcid);
       assert.match(back.location!, /^\/external-login\//);
       assert.equal((await identities(orcid)).length, 0);
@@ -174,7 +223,9 @@ forEachBackend(
     test('two concurrent callbacks for the same new iD leave one identity and no duplicate account', async () => {
       const app = ctx();
       await createPasswordAccount(app, 'race@uni.example');
-      const orcid = addOrcidUser(app, { emails: [{ email: 'race@uni.example', visibility: 'public', verified: true }] });
+      const orcid = addOrcidUser(app, {
+        emails: [{ email: 'race@uni.example', visibility: 'public', verified: true }],
+      });
       const results = await Promise.all([signInWithOrcid(app.browser(), orcid), signInWithOrcid(app.browser(), orcid)]);
       for (const r of results) assert.equal(r.status, 303, r.body.slice(0, 300));
       assert.equal((await identities(orcid)).length, 1);
@@ -189,7 +240,9 @@ forEachBackend(
   (ctx) => {
     test('case 7: no create option; linking paths remain with a clear message', async () => {
       const app = ctx();
-      const orcid = addOrcidUser(app, { emails: [{ email: 'nobody@uni.example', visibility: 'public', verified: true }] });
+      const orcid = addOrcidUser(app, {
+        emails: [{ email: 'nobody@uni.example', visibility: 'public', verified: true }],
+      });
       const browser = app.browser();
       const back = await signInWithOrcid(browser, orcid);
       const page = await browser.get(back.location!);

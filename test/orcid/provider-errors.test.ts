@@ -11,8 +11,16 @@ forEachBackend(
   (ctx) => {
     const nothingWritten = async (app: TestApp, orcid: string) => {
       const db = app.lanyard.db;
-      assert.equal((await db.selectFrom('identity').select('id').where('subject', '=', orcid).execute()).length, 0, 'no identity');
-      assert.equal((await db.selectFrom('registration').select('id').where('subject', '=', orcid).execute()).length, 0, 'no registration');
+      assert.equal(
+        (await db.selectFrom('identity').select('id').where('subject', '=', orcid).execute()).length,
+        0,
+        'no identity',
+      );
+      assert.equal(
+        (await db.selectFrom('registration').select('id').where('subject', '=', orcid).execute()).length,
+        0,
+        'no registration',
+      );
     };
     const assertErrorPage = (page: { status: number; body: string }, code: string, status: number) => {
       assert.equal(page.status, status, page.body.slice(0, 400));
@@ -40,7 +48,9 @@ forEachBackend(
 
     test('a callback in a browser that did not start the sign-in is refused (login CSRF)', async () => {
       const app = ctx();
-      const orcid = addOrcidUser(app, { emails: [{ email: 'attacker@evil.example', visibility: 'public', verified: true }] });
+      const orcid = addOrcidUser(app, {
+        emails: [{ email: 'attacker@evil.example', visibility: 'public', verified: true }],
+      });
       const attacker = app.browser();
       const start = await attacker.get('/login/orcid');
       const authorize = new URL(start.location!);
@@ -122,7 +132,9 @@ forEachBackend(
 
     test('the ORCID API being down stops a first sign-in but not a returning one', async () => {
       const app = ctx();
-      const orcid = addOrcidUser(app, { emails: [{ email: 'back@uni.example', visibility: 'public', verified: true }] });
+      const orcid = addOrcidUser(app, {
+        emails: [{ email: 'back@uni.example', visibility: 'public', verified: true }],
+      });
       app.orcid!.state.setFaults({ api: { status: 500 } });
       try {
         assertErrorPage(await signInWithOrcid(app.browser(), orcid), 'PROVIDER_UNAVAILABLE', 503);
@@ -149,7 +161,9 @@ forEachBackend(
 
     test('the return target after sign-in is checked against the allow-list (no open redirect)', async () => {
       const app = ctx();
-      const orcid = addOrcidUser(app, { emails: [{ email: 'redirect@uni.example', visibility: 'public', verified: true }] });
+      const orcid = addOrcidUser(app, {
+        emails: [{ email: 'redirect@uni.example', visibility: 'public', verified: true }],
+      });
       await createAccountWithOrcid(app.browser(), orcid);
       for (const evil of ['https://evil.example/steal', '//evil.example', '/\\evil.example', 'javascript:alert(1)']) {
         const page = await signInWithOrcid(app.browser(), orcid, { returnTo: evil });

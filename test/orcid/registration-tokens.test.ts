@@ -9,7 +9,9 @@ import { withOrcid } from '../support/test-app.js';
 forEachBackend(
   'registration tokens on the pages',
   (ctx) => {
-    const pendingRegistration = async (emails: { email: string; visibility: 'public' | 'private'; verified: boolean }[] = []) => {
+    const pendingRegistration = async (
+      emails: { email: string; visibility: 'public' | 'private'; verified: boolean }[] = [],
+    ) => {
       const app = ctx();
       const orcid = addOrcidUser(app, { emails });
       const browser = app.browser();
@@ -25,19 +27,31 @@ forEachBackend(
     });
 
     test('an expired EXTERNAL token is refused on every use', async () => {
-      const { app, browser, path } = await pendingRegistration([{ email: 'late@uni.example', visibility: 'public', verified: true }]);
+      const { app, browser, path } = await pendingRegistration([
+        { email: 'late@uni.example', visibility: 'public', verified: true },
+      ]);
       assert.equal((await browser.get(path)).status, 200);
       app.clock.advance(app.config.tokenTtl.EXTERNAL * 1000 + 1000);
-      const attempts = [await browser.post(`${path}/create`, {}), await browser.post(`${path}/email`, { email: 'x@uni.example' }), await browser.get(path)];
+      const attempts = [
+        await browser.post(`${path}/create`, {}),
+        await browser.post(`${path}/email`, { email: 'x@uni.example' }),
+        await browser.get(path),
+      ];
       for (const page of attempts) {
         assert.equal(page.status, 401);
         assert.match(page.body, /data-error-code="TOKEN_EXPIRED"/);
       }
-      assert.equal((await app.lanyard.db.selectFrom('account').select('id').where('email', '=', 'late@uni.example').execute()).length, 0);
+      assert.equal(
+        (await app.lanyard.db.selectFrom('account').select('id').where('email', '=', 'late@uni.example').execute())
+          .length,
+        0,
+      );
     });
 
     test('a used token cannot be used again', async () => {
-      const { app, browser, path } = await pendingRegistration([{ email: 'once@uni.example', visibility: 'public', verified: true }]);
+      const { app, browser, path } = await pendingRegistration([
+        { email: 'once@uni.example', visibility: 'public', verified: true },
+      ]);
       await browser.get(path);
       assert.equal((await browser.post(`${path}/create`, {})).status, 303);
       const again = await app.browser().get(path);
@@ -51,7 +65,10 @@ forEachBackend(
       await createPasswordAccount(app, 'other-v@uni.example');
       await browser.get(path);
       await browser.post(`${path}/email`, { email: 'owner-v@uni.example' });
-      const link = linkIn(await app.mail.waitFor('owner-v@uni.example', (m) => m.text.includes('/review-account/')), '/review-account/');
+      const link = linkIn(
+        await app.mail.waitFor('owner-v@uni.example', (m) => m.text.includes('/review-account/')),
+        '/review-account/',
+      );
       // Someone signed in to another account opens the owner's link: refused, nothing linked.
       const other = app.browser();
       await signInWithPassword(other, 'other-v@uni.example');
@@ -60,7 +77,11 @@ forEachBackend(
       const anonymous = app.browser();
       await anonymous.get(link);
       assert.equal((await anonymous.post(link, {})).status, 303);
-      const identity = await app.lanyard.db.selectFrom('identity').selectAll().where('subject', '=', orcid).executeTakeFirstOrThrow();
+      const identity = await app.lanyard.db
+        .selectFrom('identity')
+        .selectAll()
+        .where('subject', '=', orcid)
+        .executeTakeFirstOrThrow();
       assert.equal(identity.account_id, owner.id);
     });
 
@@ -94,17 +115,29 @@ forEachBackend(
       const browser = app.browser();
       await browser.get('/register');
       await browser.post('/register', { email: 'disabled-r@uni.example' });
-      const reset = linkIn(await app.mail.waitFor('disabled-r@uni.example', (m) => m.text.includes('/forgot/')), '/forgot/');
+      const reset = linkIn(
+        await app.mail.waitFor('disabled-r@uni.example', (m) => m.text.includes('/forgot/')),
+        '/forgot/',
+      );
       await browser.get(reset);
-      const refused = await browser.post(reset, { password: 'a brand new passphrase', passwordConfirm: 'a brand new passphrase' });
+      const refused = await browser.post(reset, {
+        password: 'a brand new passphrase',
+        passwordConfirm: 'a brand new passphrase',
+      });
       assert.equal(refused.status, 403);
       assert.match(refused.body, /data-error-code="ACCOUNT_DISABLED"/);
-      assert.equal((await app.lanyard.db.selectFrom('session').select('id').where('account_id', '=', account.id).execute()).length, 0);
+      assert.equal(
+        (await app.lanyard.db.selectFrom('session').select('id').where('account_id', '=', account.id).execute()).length,
+        0,
+      );
 
       const pending = await pendingRegistration();
       await pending.browser.get(pending.path);
       await pending.browser.post(`${pending.path}/email`, { email: 'disabled-r@uni.example' });
-      const link = linkIn(await app.mail.waitFor('disabled-r@uni.example', (m) => m.text.includes('/review-account/')), '/review-account/');
+      const link = linkIn(
+        await app.mail.waitFor('disabled-r@uni.example', (m) => m.text.includes('/review-account/')),
+        '/review-account/',
+      );
       assert.equal((await app.browser().get(link)).status, 403);
     });
   },

@@ -1,19 +1,28 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { open } from '../../src/crypto/seal.js';
-import { addOrcidUser, createAccountWithOrcid, createPasswordAccount, signInWithOrcid, signInWithPassword } from '../support/orcid.js';
+import {
+  addOrcidUser,
+  createAccountWithOrcid,
+  createPasswordAccount,
+  signInWithOrcid,
+  signInWithPassword,
+} from '../support/orcid.js';
 import { forEachBackend } from '../support/suite.js';
 import { withOrcid } from '../support/test-app.js';
 
 forEachBackend(
   'unlinking a way to sign in',
   (ctx) => {
-    const identitiesOf = (accountId: string) => ctx().lanyard.db.selectFrom('identity').selectAll().where('account_id', '=', accountId).execute();
+    const identitiesOf = (accountId: string) =>
+      ctx().lanyard.db.selectFrom('identity').selectAll().where('account_id', '=', accountId).execute();
 
     test('unlinking ORCID needs a fresh sign-in, revokes the ORCID token, and is audited', async () => {
       const app = ctx();
       const account = await createPasswordAccount(app, 'unlinker@uni.example');
-      const orcid = addOrcidUser(app, { emails: [{ email: 'unlinker@uni.example', visibility: 'public', verified: true }] });
+      const orcid = addOrcidUser(app, {
+        emails: [{ email: 'unlinker@uni.example', visibility: 'public', verified: true }],
+      });
       const browser = app.browser();
       await signInWithOrcid(browser, orcid); // case 3: linked and signed in
       const orcidIdentity = (await identitiesOf(account.id)).find((i) => i.provider === 'orcid')!;
@@ -27,25 +36,52 @@ forEachBackend(
       assert.equal((await identitiesOf(account.id)).length, 2);
 
       await signInWithPassword(browser, 'unlinker@uni.example');
-      const sealed = (await app.lanyard.db.selectFrom('provider_token').selectAll().where('identity_id', '=', orcidIdentity.id).executeTakeFirstOrThrow()).access_token;
+      const sealed = (
+        await app.lanyard.db
+          .selectFrom('provider_token')
+          .selectAll()
+          .where('identity_id', '=', orcidIdentity.id)
+          .executeTakeFirstOrThrow()
+      ).access_token;
       assert.match(sealed, /^v1\./, 'stored sealed');
       const plain = open(app.config.secretKeys, sealed);
-      assert.ok(app.orcid!.state.tokens.byAccessToken(plain, app.orcid!.state.now()), 'the sealed value opens to a token ORCID issued');
+      assert.ok(
+        app.orcid!.state.tokens.byAccessToken(plain, app.orcid!.state.now()),
+        'the sealed value opens to a token ORCID issued',
+      );
       await browser.get('/profile');
       const done = await browser.post(`/profile/identities/${orcidIdentity.id}/unlink`, {});
       assert.equal(done.status, 303);
-      assert.deepEqual((await identitiesOf(account.id)).map((i) => i.provider), ['password']);
-      const audit = await app.lanyard.db.selectFrom('audit_event').selectAll().where('action', '=', 'unlink').where('account_id', '=', account.id).executeTakeFirstOrThrow();
+      assert.deepEqual(
+        (await identitiesOf(account.id)).map((i) => i.provider),
+        ['password'],
+      );
+      const audit = await app.lanyard.db
+        .selectFrom('audit_event')
+        .selectAll()
+        .where('action', '=', 'unlink')
+        .where('account_id', '=', account.id)
+        .executeTakeFirstOrThrow();
       assert.equal(audit.detail.tokenRevoked, true);
-      assert.equal(app.orcid!.state.tokens.byAccessToken(plain, app.orcid!.state.now()), null, 'ORCID no longer honours the token');
+      assert.equal(
+        app.orcid!.state.tokens.byAccessToken(plain, app.orcid!.state.now()),
+        null,
+        'ORCID no longer honours the token',
+      );
     });
 
     test('the last way to sign in cannot be removed', async () => {
       const app = ctx();
-      const orcid = addOrcidUser(app, { emails: [{ email: 'only-orcid@uni.example', visibility: 'public', verified: true }] });
+      const orcid = addOrcidUser(app, {
+        emails: [{ email: 'only-orcid@uni.example', visibility: 'public', verified: true }],
+      });
       const browser = app.browser();
       await createAccountWithOrcid(browser, orcid);
-      const account = await app.lanyard.db.selectFrom('account').selectAll().where('email', '=', 'only-orcid@uni.example').executeTakeFirstOrThrow();
+      const account = await app.lanyard.db
+        .selectFrom('account')
+        .selectAll()
+        .where('email', '=', 'only-orcid@uni.example')
+        .executeTakeFirstOrThrow();
       const [identity] = await identitiesOf(account.id);
       await browser.get('/profile');
       const refused = await browser.post(`/profile/identities/${identity!.id}/unlink`, {});
@@ -57,7 +93,9 @@ forEachBackend(
     test('another account’s identity cannot be unlinked', async () => {
       const app = ctx();
       const victim = await createPasswordAccount(app, 'victim-unlink@uni.example');
-      const orcid = addOrcidUser(app, { emails: [{ email: 'victim-unlink@uni.example', visibility: 'public', verified: true }] });
+      const orcid = addOrcidUser(app, {
+        emails: [{ email: 'victim-unlink@uni.example', visibility: 'public', verified: true }],
+      });
       await signInWithOrcid(app.browser(), orcid);
       const victimOrcid = (await identitiesOf(victim.id)).find((i) => i.provider === 'orcid')!;
       await createPasswordAccount(app, 'attacker-unlink@uni.example');

@@ -18,13 +18,22 @@ export const uniqueEmail = (name = 'user') => `${name}-${randomBytes(4).toString
 /** An active, verified password account made straight in the stores (the register flow has its own tests). */
 export async function seedAccount(lanyard: Lanyard, email = uniqueEmail(), password = PASSWORD): Promise<Account> {
   const now = lanyard.clock.now();
-  const account = await createAccount(lanyard.db, { email, email_verified_at: now, given_name: 'Test', family_name: 'User', locale: 'en' }, now);
+  const account = await createAccount(
+    lanyard.db,
+    { email, email_verified_at: now, given_name: 'Test', family_name: 'User', locale: 'en' },
+    now,
+  );
   await setPasswordHash(lanyard.db, account.id, await lanyard.hasher.hash(password), now);
   return account;
 }
 
 /** A browser signed in through /login with `email` and `password`. */
-export async function signedInBrowser(app: TestApp, email: string, password = PASSWORD, browser = app.browser()): Promise<Browser> {
+export async function signedInBrowser(
+  app: TestApp,
+  email: string,
+  password = PASSWORD,
+  browser = app.browser(),
+): Promise<Browser> {
   await browser.get('/login');
   const page = await browser.post('/login', { email, password });
   assert.equal(page.status, 303, `sign-in failed: ${page.body.slice(0, 200)}`);
@@ -37,7 +46,12 @@ export const sessionCookie = (app: TestApp, browser: Browser) => browser.cookie(
  * Asks for a mailed link on `page` (/register or /forgot) for `email`, from a fresh browser, and
  * returns the link of the mail that arrives for it (a mail that was not there before).
  */
-export async function mailedLink(app: TestApp, page: '/register' | '/forgot', email: string, linkPath = `${page}/`): Promise<string> {
+export async function mailedLink(
+  app: TestApp,
+  page: '/register' | '/forgot',
+  email: string,
+  linkPath = `${page}/`,
+): Promise<string> {
   const earlier = new Set(app.mail.messages);
   const sent = await (await browserOn(app, page)).post(page, { email });
   assert.equal(sent.status, 303, `asking for a link failed: ${sent.body.slice(0, 200)}`);

@@ -20,7 +20,10 @@ export class Browser {
   /** The CSRF field of the last page that had one (the cookie it signs stays the same). */
   lastCsrf: string | undefined;
 
-  constructor(private readonly app: App, readonly origin: string) {}
+  constructor(
+    private readonly app: App,
+    readonly origin: string,
+  ) {}
 
   cookie(name: string, origin = this.origin): string | undefined {
     return this.jars.get(origin)?.get(name);
@@ -46,7 +49,10 @@ export class Browser {
     for (const [k, v] of Object.entries({ ...(csrf ? { _csrf: csrf } : {}), ...form })) {
       for (const one of Array.isArray(v) ? v : [v]) body.append(k, one);
     }
-    return this.request('POST', url, body.toString(), { 'content-type': 'application/x-www-form-urlencoded', ...headers });
+    return this.request('POST', url, body.toString(), {
+      'content-type': 'application/x-www-form-urlencoded',
+      ...headers,
+    });
   }
 
   async request(method: string, url: string, payload?: string, headers: Record<string, string> = {}): Promise<Page> {
@@ -55,8 +61,14 @@ export class Browser {
     const allHeaders = { accept: 'text/html', ...(cookieHeader ? { cookie: cookieHeader } : {}), ...headers };
     let page: Page;
     if (target.origin === this.origin) {
-      const res = await this.app.inject({ method: method as 'GET', url: target.pathname + target.search, headers: allHeaders, ...(payload !== undefined ? { payload } : {}) });
-      for (const c of res.cookies as { name: string; value: string; maxAge?: number; expires?: Date }[]) this.store(target.origin, c.name, c.value, c.maxAge, c.expires);
+      const res = await this.app.inject({
+        method: method as 'GET',
+        url: target.pathname + target.search,
+        headers: allHeaders,
+        ...(payload !== undefined ? { payload } : {}),
+      });
+      for (const c of res.cookies as { name: string; value: string; maxAge?: number; expires?: Date }[])
+        this.store(target.origin, c.name, c.value, c.maxAge, c.expires);
       page = makePage(res.statusCode, target.href, res.headers as Page['headers'], res.body);
     } else {
       const res = await fetch(target, { method, headers: allHeaders, body: payload, redirect: 'manual' });
@@ -91,12 +103,20 @@ export class Browser {
   }
 
   private store(origin: string, name: string, value: string, maxAge?: number, expires?: Date): void {
-    if (value === '' || (maxAge !== undefined && maxAge <= 0) || (expires && expires.getTime() < Date.now())) this.jar(origin).delete(name);
+    if (value === '' || (maxAge !== undefined && maxAge <= 0) || (expires && expires.getTime() < Date.now()))
+      this.jar(origin).delete(name);
     else this.jar(origin).set(name, value);
   }
 }
 
 function makePage(status: number, url: string, headers: Page['headers'], body: string): Page {
   const location = headers.location;
-  return { status, url, headers, body, location: typeof location === 'string' ? location : undefined, json: () => JSON.parse(body) };
+  return {
+    status,
+    url,
+    headers,
+    body,
+    location: typeof location === 'string' ? location : undefined,
+    json: () => JSON.parse(body),
+  };
 }

@@ -13,10 +13,20 @@ export function chromiumSkipReason(): string | false {
 }
 
 export async function launchChromium(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium is required but ${CHROMIUM} is missing: install it with apt-get install -y chromium (.ci/run does)`);
+  if (!existsSync(CHROMIUM))
+    throw new Error(
+      `Chromium is required but ${CHROMIUM} is missing: install it with apt-get install -y chromium (.ci/run does)`,
+    );
   return chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
   });
 }
 
@@ -31,7 +41,12 @@ export async function assertAccessible(page: Page): Promise<void> {
     // Runs in the page; the test's tsconfig has no DOM types, so the page's globals are named here.
     const page = globalThis as unknown as { axe: typeof axe; document: axe.ElementContext };
     const results = await page.axe.run(page.document, { resultTypes: ['violations'] });
-    return results.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target.join(' ')) }));
+    return results.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      nodes: v.nodes.map((n) => n.target.join(' ')),
+    }));
   });
   const serious = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
   assert.deepEqual(serious, [], `axe found serious problems on ${page.url()}`);

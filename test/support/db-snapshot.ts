@@ -17,7 +17,9 @@ export async function snapshotDatabase(db: Db): Promise<Record<string, string[]>
   for (const { table_name: table } of tables.rows) {
     const { rows } = await sql<Record<string, unknown>>`select * from ${sql.table(table)}`.execute(db);
     const skip = backgroundColumns[table] ?? [];
-    snapshot[table] = rows.map((row) => JSON.stringify(Object.entries(row).filter(([column]) => !skip.includes(column)))).sort();
+    snapshot[table] = rows
+      .map((row) => JSON.stringify(Object.entries(row).filter(([column]) => !skip.includes(column))))
+      .sort();
   }
   return snapshot;
 }

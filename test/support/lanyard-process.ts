@@ -5,7 +5,10 @@ import { once } from 'node:events';
 export function spawnLanyard(entry: string, args: string[], env: Record<string, string>): ChildProcess {
   // Only the settings given here: a LANYARD_* variable of the developer's shell must not leak in.
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('LANYARD_')));
-  return spawn(process.execPath, ['--import', 'tsx', entry, ...args], { env: { ...inherited, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  return spawn(process.execPath, ['--import', 'tsx', entry, ...args], {
+    env: { ...inherited, ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
 }
 
 /** `npm start` as a real process: stdout and stderr collected, stopped by a signal. */
@@ -38,7 +41,8 @@ export class LanyardProcess {
     void this.exited.then(() => (exited = true));
     while (!matches(this.out)) {
       if (exited) throw new Error(`Lanyard exited before printing ${pattern}:\n${this.out}`);
-      if (Date.now() > deadline) throw new Error(`Lanyard did not print ${pattern} within ${timeoutMs} ms:\n${this.out}`);
+      if (Date.now() > deadline)
+        throw new Error(`Lanyard did not print ${pattern} within ${timeoutMs} ms:\n${this.out}`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
@@ -63,7 +67,12 @@ export interface CliResult {
 }
 
 /** Runs `npx lanyard <args>` (or another entry point) to completion, with `input` on its stdin. */
-export async function runLanyardCli(args: string[], env: Record<string, string>, input = '', entry = 'src/cli/main.ts'): Promise<CliResult> {
+export async function runLanyardCli(
+  args: string[],
+  env: Record<string, string>,
+  input = '',
+  entry = 'src/cli/main.ts',
+): Promise<CliResult> {
   const child = spawnLanyard(entry, args, env);
   let stdout = '';
   let stderr = '';

@@ -9,13 +9,18 @@ export function freePort(): Promise<number> {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
 
 /** A test app that really listens on 127.0.0.1, with LANYARD_PUBLIC_URL pointing at it (for a real browser). */
-export async function createListeningTestApp(backend: Backend, env: Record<string, string> = {}): Promise<TestApp & { url: string }> {
+export async function createListeningTestApp(
+  backend: Backend,
+  env: Record<string, string> = {},
+): Promise<TestApp & { url: string }> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const app = await createTestApp(backend, { LANYARD_PUBLIC_URL: url, ...env });

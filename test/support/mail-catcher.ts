@@ -30,7 +30,8 @@ export class MailCatcher {
         const chunks: Buffer[] = [];
         stream.on('data', (c: Buffer) => chunks.push(c));
         stream.on('end', () => {
-          if (this.refuse) return done(Object.assign(new Error('mailbox unavailable, try later'), { responseCode: 451 }));
+          if (this.refuse)
+            return done(Object.assign(new Error('mailbox unavailable, try later'), { responseCode: 451 }));
           PostalMime.parse(Buffer.concat(chunks)).then((m) => {
             this.messages.push({
               to: m.to?.map((a) => a.address ?? '').join(',') ?? '',
@@ -64,7 +65,10 @@ export class MailCatcher {
       const found = this.messages.find((m) => m.to.toLowerCase() === to.toLowerCase() && match(m));
       if (found) return found;
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no mail to ${to} within ${timeoutMs} ms (have: ${this.messages.map((m) => `${m.to}: ${m.subject}`).join('; ') || 'none'})`);
+      if (left <= 0)
+        throw new Error(
+          `no mail to ${to} within ${timeoutMs} ms (have: ${this.messages.map((m) => `${m.to}: ${m.subject}`).join('; ') || 'none'})`,
+        );
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, Math.min(left, 200));
         this.waiters.push(() => {

@@ -16,6 +16,10 @@ export function assertRefused(page: Page, status: number, code: ErrorCode): void
     assert.equal(problem.status, status);
   } else {
     assert.match(type, /^text\/html/);
-    assert.equal(page.body.match(/data-error-code="([A-Z_]+)"/)?.[1], code, `page does not carry data-error-code="${code}"`);
+    assert.equal(
+      page.body.match(/data-error-code="([A-Z_]+)"/)?.[1],
+      code,
+      `page does not carry data-error-code="${code}"`,
+    );
   }
 }

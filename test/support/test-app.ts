@@ -48,8 +48,19 @@ export async function createTestApp(backend: Backend, env: Record<string, string
   const mail = await new MailCatcher().start();
   const orcid = env.LANYARD_ORCID_ENV === 'emulator' ? await startOrcidEmulator({ logger: false }) : null;
   if (orcid) {
-    orcid.state.addClient({ clientId: TEST_ORCID_CLIENT.clientId, clientSecret: TEST_ORCID_CLIENT.clientSecret, redirectUris: [env.LANYARD_PUBLIC_URL ?? PUBLIC_URL], member: true });
-    env = { LANYARD_ORCID_SITE_URL: orcid.siteUrl, LANYARD_ORCID_API_URL: orcid.memberApiUrl, LANYARD_ORCID_CLIENT_ID: TEST_ORCID_CLIENT.clientId, LANYARD_ORCID_CLIENT_SECRET: TEST_ORCID_CLIENT.clientSecret, ...env };
+    orcid.state.addClient({
+      clientId: TEST_ORCID_CLIENT.clientId,
+      clientSecret: TEST_ORCID_CLIENT.clientSecret,
+      redirectUris: [env.LANYARD_PUBLIC_URL ?? PUBLIC_URL],
+      member: true,
+    });
+    env = {
+      LANYARD_ORCID_SITE_URL: orcid.siteUrl,
+      LANYARD_ORCID_API_URL: orcid.memberApiUrl,
+      LANYARD_ORCID_CLIENT_ID: TEST_ORCID_CLIENT.clientId,
+      LANYARD_ORCID_CLIENT_SECRET: TEST_ORCID_CLIENT.clientSecret,
+      ...env,
+    };
   }
   let pg: Awaited<ReturnType<typeof freshPostgresDatabase>> | null = null;
   try {

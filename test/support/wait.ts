@@ -2,7 +2,11 @@
  * Waits (bounded) for real I/O done elsewhere — the outbox worker talking SMTP — to show a result.
  * Never a substitute for moving the test clock.
  */
-export async function waitUntil<T>(check: () => Promise<T | undefined | null | false>, what: string, timeoutMs = 10_000): Promise<T> {
+export async function waitUntil<T>(
+  check: () => Promise<T | undefined | null | false>,
+  what: string,
+  timeoutMs = 10_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();

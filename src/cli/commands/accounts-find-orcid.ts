@@ -11,7 +11,10 @@ import { describeAccount } from '../print-account.js';
  * ORCID Identifier"), so a mistyped iD is named as such instead of reported as unknown.
  */
 export function parseOrcidId(input: string): string | null {
-  const id = input.trim().replace(/^https?:\/\/(sandbox\.)?orcid\.org\//i, '').toUpperCase();
+  const id = input
+    .trim()
+    .replace(/^https?:\/\/(sandbox\.)?orcid\.org\//i, '')
+    .toUpperCase();
   if (!/^\d{4}-\d{4}-\d{4}-\d{3}[\dX]$/.test(id)) return null;
   const digits = id.replace(/-/g, '');
   let total = 0;
@@ -27,7 +30,10 @@ export const accountsFindOrcid: Command = {
   async run(args, io) {
     const [input] = expectArgs(args, ['iD']);
     const orcid = parseOrcidId(input!);
-    if (!orcid) throw new UsageError(`"${input}" is not an ORCID iD (like 0000-0002-1825-0097 or https://orcid.org/0000-0002-1825-0097)`);
+    if (!orcid)
+      throw new UsageError(
+        `"${input}" is not an ORCID iD (like 0000-0002-1825-0097 or https://orcid.org/0000-0002-1825-0097)`,
+      );
     return withDatabase(loadConfig(io.env), async (db) => {
       const identity = await findIdentity(db, 'orcid', orcid);
       const account = identity && (await findAccountById(db, identity.account_id));

@@ -12,7 +12,11 @@ import { readSecretLine } from '../secret-input.js';
 /** The password from LANYARD_ADMIN_PASSWORD (scripts), else asked for (twice on a terminal). */
 async function askPassword(io: CliIO, email: string): Promise<string> {
   const password = await readSecretLine(io, `Password for ${email}: `);
-  if (password === null) throw new LanyardError('VALIDATION_FAILED', 'No password given. Fix: type it when asked, pipe it in, or set LANYARD_ADMIN_PASSWORD.');
+  if (password === null)
+    throw new LanyardError(
+      'VALIDATION_FAILED',
+      'No password given. Fix: type it when asked, pipe it in, or set LANYARD_ADMIN_PASSWORD.',
+    );
   assertPassword(password, email);
   if (io.stdin.isTTY && (await readSecretLine(io, 'The same password again: ')) !== password) {
     throw new LanyardError('VALIDATION_FAILED', 'The two passwords differ.');
@@ -34,7 +38,9 @@ export const adminCreate: Command = {
     const config = loadConfig(io.env);
     return withDatabase(config, async (db) => {
       const existing = await findAccountByEmail(db, email);
-      const hasPassword = existing ? (await listIdentities(db, existing.id)).some((i) => i.provider === 'password') : false;
+      const hasPassword = existing
+        ? (await listIdentities(db, existing.id)).some((i) => i.provider === 'password')
+        : false;
       const given = io.env.LANYARD_ADMIN_PASSWORD || undefined;
       if (given) assertPassword(given, email);
       const password = given ?? (hasPassword ? null : await askPassword(io, email));
@@ -46,7 +52,15 @@ export const adminCreate: Command = {
           ? await updateAccount(tx, existing.id, { is_admin: true }, now)
           : await createAccount(tx, { email, email_verified_at: now, is_admin: true, locale: null }, now);
         if (hash) await setPasswordHash(tx, admin.id, hash, now);
-        await recordAudit(tx, { action: 'admin_action', accountId: admin.id, detail: { command: 'admin create', created: !existing, passwordSet: hash !== null } }, now);
+        await recordAudit(
+          tx,
+          {
+            action: 'admin_action',
+            accountId: admin.id,
+            detail: { command: 'admin create', created: !existing, passwordSet: hash !== null },
+          },
+          now,
+        );
         return admin;
       });
       say(

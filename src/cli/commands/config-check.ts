@@ -24,7 +24,10 @@ export function describeConfig(config: Config): [string, string][] {
   const walk = (value: unknown, name: string): void => {
     if (name === 'secretKeys') {
       const [current, ...previous] = config.secretKeys;
-      rows.push([name, `${MASK} (current key id ${current?.id}${previous.length ? `; previous: ${previous.map((k) => k.id).join(', ')}` : ''})`]);
+      rows.push([
+        name,
+        `${MASK} (current key id ${current?.id}${previous.length ? `; previous: ${previous.map((k) => k.id).join(', ')}` : ''})`,
+      ]);
     } else if (value === null || value === undefined) rows.push([name, '(none)']);
     else if (Array.isArray(value)) rows.push([name, value.length ? value.join(' ') : '(none)']);
     else if (typeof value === 'object') for (const [k, v] of Object.entries(value)) walk(v, name ? `${name}.${k}` : k);
@@ -51,12 +54,24 @@ export const configCheck: Command = {
     }
     const rows = describeConfig(config);
     const width = Math.max(...rows.map(([name]) => name.length));
-    say(io.stdout, 'Configuration is valid.', '', ...rows.map(([name, value]) => `  ${name.padEnd(width)}  ${value}`), '');
+    say(
+      io.stdout,
+      'Configuration is valid.',
+      '',
+      ...rows.map(([name, value]) => `  ${name.padEnd(width)}  ${value}`),
+      '',
+    );
     // The path DSpace registers at ORCID (dspace-orcid-login.md §4.1); ORCID compares it exactly.
     const redirectUri = `${config.publicUrl}/api/authn/orcid`;
     if (!config.orcid) say(io.stdout, 'ORCID sign-in is off (LANYARD_ORCID_ENV=off): no redirect URI to register.');
-    else if (config.orcid.env === 'emulator') say(io.stdout, 'ORCID: the built-in emulator (demo), which accepts this redirect URI:', `  ${redirectUri}`);
-    else say(io.stdout, `Register this redirect URI at ORCID ${config.orcid.env} (Developer Tools → Redirect URIs), exactly as written:`, `  ${redirectUri}`);
+    else if (config.orcid.env === 'emulator')
+      say(io.stdout, 'ORCID: the built-in emulator (demo), which accepts this redirect URI:', `  ${redirectUri}`);
+    else
+      say(
+        io.stdout,
+        `Register this redirect URI at ORCID ${config.orcid.env} (Developer Tools → Redirect URIs), exactly as written:`,
+        `  ${redirectUri}`,
+      );
     return 0;
   },
 };

@@ -10,7 +10,12 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('given_name', 'text')
     .addColumn('family_name', 'text')
     .addColumn('display_name', 'text')
-    .addColumn('status', 'text', (c) => c.notNull().defaultTo('active').check(sql`status in ('active', 'disabled')`))
+    .addColumn('status', 'text', (c) =>
+      c
+        .notNull()
+        .defaultTo('active')
+        .check(sql`status in ('active', 'disabled')`),
+    )
     .addColumn('can_log_in', 'boolean', (c) => c.notNull().defaultTo(true))
     .addColumn('self_registered', 'boolean', (c) => c.notNull().defaultTo(false))
     .addColumn('is_admin', 'boolean', (c) => c.notNull().defaultTo(false))
@@ -38,7 +43,12 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute();
   await db.schema.createIndex('identity_account').on('identity').column('account_id').execute();
   // One identity per provider per account: a second ORCID iD on the same account would be ambiguous.
-  await db.schema.createIndex('identity_account_provider').unique().on('identity').columns(['account_id', 'provider']).execute();
+  await db.schema
+    .createIndex('identity_account_provider')
+    .unique()
+    .on('identity')
+    .columns(['account_id', 'provider'])
+    .execute();
 
   await db.schema
     .createTable('provider_token')
@@ -55,7 +65,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     .createTable('registration')
     .addColumn('id', 'uuid', (c) => c.primaryKey().defaultTo(sql`gen_random_uuid()`))
     .addColumn('token_hash', 'text', (c) => c.notNull().unique())
-    .addColumn('type', 'text', (c) => c.notNull().check(sql`type in ('EXTERNAL','VALIDATION','REGISTER','FORGOT','CHANGE_PASSWORD','INVITATION')`))
+    .addColumn('type', 'text', (c) =>
+      c.notNull().check(sql`type in ('EXTERNAL','VALIDATION','REGISTER','FORGOT','CHANGE_PASSWORD','INVITATION')`),
+    )
     .addColumn('email', 'text')
     .addColumn('provider', 'text')
     .addColumn('subject', 'text')
@@ -99,7 +111,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('failed_at', 'timestamptz')
     .addColumn('last_error', 'text')
     .execute();
-  await sql`create index email_outbox_due on email_outbox (next_attempt_at) where sent_at is null and failed_at is null`.execute(db);
+  await sql`create index email_outbox_due on email_outbox (next_attempt_at) where sent_at is null and failed_at is null`.execute(
+    db,
+  );
   await sql`create index email_outbox_recipient on email_outbox (lower(to_address), created_at)`.execute(db);
 
   await db.schema

@@ -46,9 +46,13 @@ export class Faults {
     const apply = (group: EndpointGroup, spec: FaultSpec | null | undefined) => {
       if (spec === undefined) return;
       if (spec === null) this.#active.delete(group);
-      else this.#active.set(group, {
-        spec, remaining: spec.times ?? Infinity, tokens: spec.rateLimit?.burst ?? 0, refilledAt: now,
-      });
+      else
+        this.#active.set(group, {
+          spec,
+          remaining: spec.times ?? Infinity,
+          tokens: spec.rateLimit?.burst ?? 0,
+          refilledAt: now,
+        });
     };
     for (const group of ENDPOINT_GROUPS) apply(group, settings.all);
     for (const group of ENDPOINT_GROUPS) apply(group, settings[group]);

@@ -1,6 +1,12 @@
 // Public surface of the ORCID emulator. Re-exports only.
 export type {
-  ClientRegistration, EmulatorFixtures, FixtureEmail, FixtureUser, FixtureWork, OrcidEmulatorOptions, Visibility,
+  ClientRegistration,
+  EmulatorFixtures,
+  FixtureEmail,
+  FixtureUser,
+  FixtureWork,
+  OrcidEmulatorOptions,
+  Visibility,
 } from './types.js';
 export { createOrcidEmulatorState, OrcidEmulatorState, type EmulatorClient } from './state.js';
 export { orcidEmulatorPlugin } from './plugin.js';

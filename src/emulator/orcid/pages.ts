@@ -48,22 +48,34 @@ ${body}
 
 function userButtons(users: Iterable<EmulatorUser>): string {
   const items = [...users].map((u) => {
-    const name = [u.name.creditName ?? u.name.givenNames, u.name.creditName ? '' : (u.name.familyName ?? '')].join(' ').trim();
-    return `<li><button class="user" type="submit" name="login_as" value="${e(u.orcid)}">${e(name)} ` +
-      `<code>${e(u.orcid)}</code><br><small>${e(u.description || 'ordinary user')}</small></button></li>`;
+    const name = [u.name.creditName ?? u.name.givenNames, u.name.creditName ? '' : (u.name.familyName ?? '')]
+      .join(' ')
+      .trim();
+    return (
+      `<li><button class="user" type="submit" name="login_as" value="${e(u.orcid)}">${e(name)} ` +
+      `<code>${e(u.orcid)}</code><br><small>${e(u.description || 'ordinary user')}</small></button></li>`
+    );
   });
   return `<ul style="list-style:none;padding:0">\n${items.join('\n')}\n</ul>`;
 }
 
 /** Sign in by picking a fixture user: one click signs in and grants access. */
 export function signInPage(ctx: PageContext, users: Iterable<EmulatorUser>): string {
-  return layout('Sign in', ctx, `<p>Choose who to sign in as. Signing in grants access at once.</p>\n${userButtons(users)}`);
+  return layout(
+    'Sign in',
+    ctx,
+    `<p>Choose who to sign in as. Signing in grants access at once.</p>\n${userButtons(users)}`,
+  );
 }
 
 /** Signed in already: authorize, deny, or sign in as somebody else. */
 export function consentPage(ctx: PageContext, user: EmulatorUser, users: Iterable<EmulatorUser>): string {
-  return layout('Authorize access', ctx, `<p>Signed in as <strong>${e(user.name.givenNames)} ${e(user.name.familyName ?? '')}</strong>
+  return layout(
+    'Authorize access',
+    ctx,
+    `<p>Signed in as <strong>${e(user.name.givenNames)} ${e(user.name.familyName ?? '')}</strong>
 <code>${e(user.orcid)}</code>.</p>
 <p><button class="approve" type="submit" name="approve" value="1">Authorize access</button></p>
-<details><summary>Sign in as someone else</summary>\n${userButtons(users)}\n</details>`);
+<details><summary>Sign in as someone else</summary>\n${userButtons(users)}\n</details>`,
+  );
 }

@@ -8,7 +8,10 @@ import { EmulatorInputError } from './lib/errors.js';
 import type { ClientRegistration, EmulatorFixtures, FixtureUser } from './types.js';
 
 const Visibility = Type.Union([
-  Type.Literal('public'), Type.Literal('limited'), Type.Literal('registered-only'), Type.Literal('private'),
+  Type.Literal('public'),
+  Type.Literal('limited'),
+  Type.Literal('registered-only'),
+  Type.Literal('private'),
 ]);
 const OptionalText = Type.Optional(Type.Union([Type.String(), Type.Null()]));
 
@@ -21,20 +24,28 @@ export const FixtureUserSchema = Type.Object({
   nameVisibility: Type.Optional(Visibility),
   biography: OptionalText,
   biographyVisibility: Type.Optional(Visibility),
-  emails: Type.Optional(Type.Array(Type.Object({
-    email: Type.String({ minLength: 3 }),
-    visibility: Visibility,
-    verified: Type.Boolean(),
-    primary: Type.Optional(Type.Boolean()),
-  }))),
-  works: Type.Optional(Type.Array(Type.Object({
-    title: Type.String(),
-    type: Type.Optional(Type.String()),
-    year: Type.Optional(Type.Integer()),
-    journal: Type.Optional(Type.String()),
-    doi: Type.Optional(Type.String()),
-    visibility: Type.Optional(Visibility),
-  }))),
+  emails: Type.Optional(
+    Type.Array(
+      Type.Object({
+        email: Type.String({ minLength: 3 }),
+        visibility: Visibility,
+        verified: Type.Boolean(),
+        primary: Type.Optional(Type.Boolean()),
+      }),
+    ),
+  ),
+  works: Type.Optional(
+    Type.Array(
+      Type.Object({
+        title: Type.String(),
+        type: Type.Optional(Type.String()),
+        year: Type.Optional(Type.Integer()),
+        journal: Type.Optional(Type.String()),
+        doi: Type.Optional(Type.String()),
+        visibility: Type.Optional(Visibility),
+      }),
+    ),
+  ),
   mfa: Type.Optional(Type.Boolean()),
 });
 
@@ -54,21 +65,33 @@ export const FixturesSchema = Type.Object({
   users: Type.Array(FixtureUserSchema),
 });
 
-const FaultSpecSchema = Type.Union([Type.Null(), Type.Object({
-  delayMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 600_000 })),
-  status: Type.Optional(Type.Union([Type.Literal(500), Type.Literal(503)])),
-  malformedJson: Type.Optional(Type.Boolean()),
-  refuseConnections: Type.Optional(Type.Boolean()),
-  rateLimit: Type.Optional(Type.Object({
-    perSecond: Type.Number({ exclusiveMinimum: 0 }),
-    burst: Type.Integer({ minimum: 1 }),
-  })),
-  times: Type.Optional(Type.Integer({ minimum: 1 })),
-}, { additionalProperties: false })]);
+const FaultSpecSchema = Type.Union([
+  Type.Null(),
+  Type.Object(
+    {
+      delayMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 600_000 })),
+      status: Type.Optional(Type.Union([Type.Literal(500), Type.Literal(503)])),
+      malformedJson: Type.Optional(Type.Boolean()),
+      refuseConnections: Type.Optional(Type.Boolean()),
+      rateLimit: Type.Optional(
+        Type.Object({
+          perSecond: Type.Number({ exclusiveMinimum: 0 }),
+          burst: Type.Integer({ minimum: 1 }),
+        }),
+      ),
+      times: Type.Optional(Type.Integer({ minimum: 1 })),
+    },
+    { additionalProperties: false },
+  ),
+]);
 
 export const FaultSettingsSchema = Type.Object(
-  Object.fromEntries(['all', 'discovery', 'authorize', 'token', 'revoke', 'userinfo', 'api']
-    .map((group) => [group, Type.Optional(FaultSpecSchema)])),
+  Object.fromEntries(
+    ['all', 'discovery', 'authorize', 'token', 'revoke', 'userinfo', 'api'].map((group) => [
+      group,
+      Type.Optional(FaultSpecSchema),
+    ]),
+  ),
   { additionalProperties: false },
 );
 

@@ -28,15 +28,26 @@ export const authnRoutes: Route = (api, lanyard) => {
   const announce = (request: FastifyRequest, reply: FastifyReply) => {
     reply.header(CSRF_RESPONSE_HEADER, csrfToken(csrfCookieValue(request, reply, config), config));
     const methods = ['password realm="Lanyard REST API"'];
-    if (lanyard.orcid) methods.push(`orcid realm="Lanyard REST API", location="${config.publicUrl}/api/authn/orcid/start"`);
+    if (lanyard.orcid)
+      methods.push(`orcid realm="Lanyard REST API", location="${config.publicUrl}/api/authn/orcid/start"`);
     reply.header('www-authenticate', methods.join(', '));
   };
   const headers = { 'DSPACE-XSRF-TOKEN': { type: 'string' }, 'WWW-Authenticate': { type: 'string' } };
 
-  api.get('/api/authn/status', { schema: { tags, summary: 'Who is signed in; also hands out the CSRF token', response: { 200: { ...ok.status, headers } } } }, async (request, reply) => {
-    announce(request, reply);
-    return statusJson(config, request.auth ? await accountView(lanyard, request.auth.account) : null);
-  });
+  api.get(
+    '/api/authn/status',
+    {
+      schema: {
+        tags,
+        summary: 'Who is signed in; also hands out the CSRF token',
+        response: { 200: { ...ok.status, headers } },
+      },
+    },
+    async (request, reply) => {
+      announce(request, reply);
+      return statusJson(config, request.auth ? await accountView(lanyard, request.auth.account) : null);
+    },
+  );
 
   api.post(
     '/api/authn/login',
@@ -46,7 +57,17 @@ export const authnRoutes: Route = (api, lanyard) => {
         summary: 'Sign in with email (`user`) and password; sets the session cookie',
         body: LoginBody,
         consumes: ['application/x-www-form-urlencoded', 'application/json'],
-        response: { 200: { ...ok.status, headers }, ...refusals('VALIDATION_FAILED', 'INVALID_CREDENTIALS', 'CSRF_FAILED', 'BODY_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', 'RATE_LIMITED') },
+        response: {
+          200: { ...ok.status, headers },
+          ...refusals(
+            'VALIDATION_FAILED',
+            'INVALID_CREDENTIALS',
+            'CSRF_FAILED',
+            'BODY_TOO_LARGE',
+            'UNSUPPORTED_MEDIA_TYPE',
+            'RATE_LIMITED',
+          ),
+        },
       },
       // Login CSRF: without the header a cross-site form could sign a browser in to the attacker's account.
       config: { ...limits.signIn, csrf: 'always' },
@@ -61,7 +82,13 @@ export const authnRoutes: Route = (api, lanyard) => {
 
   api.post(
     '/api/authn/logout',
-    { schema: { tags, summary: 'Sign out: the session is revoked on the server', response: { 204: empty('Signed out (or was not signed in).'), ...refusals('CSRF_FAILED') } } },
+    {
+      schema: {
+        tags,
+        summary: 'Sign out: the session is revoked on the server',
+        response: { 204: empty('Signed out (or was not signed in).'), ...refusals('CSRF_FAILED') },
+      },
+    },
     async (request, reply) => {
       await signOut(lanyard, request, reply);
       return reply.code(204).send();
@@ -80,14 +107,32 @@ export const authnRoutes: Route = (api, lanyard) => {
         tags,
         summary: 'Start signing in with ORCID: 302 to ORCID, flow cookie set',
         querystring: OrcidStartQuery,
-        response: { 302: redirect('To ORCID’s authorize endpoint.'), ...refusalsWith(callbackStatuses, 'VALIDATION_FAILED', 'REDIRECT_NOT_ALLOWED', 'PROVIDER_NOT_CONFIGURED', 'RATE_LIMITED') },
+        response: {
+          302: redirect('To ORCID’s authorize endpoint.'),
+          ...refusalsWith(
+            callbackStatuses,
+            'VALIDATION_FAILED',
+            'REDIRECT_NOT_ALLOWED',
+            'PROVIDER_NOT_CONFIGURED',
+            'RATE_LIMITED',
+          ),
+        },
       },
       config: { ...limits.signIn, statusOverrides: callbackStatuses },
     },
     (request, reply) => {
       const { redirectUrl } = request.query;
-      if (redirectUrl !== undefined && !isSafeRedirect(redirectUrl, config)) throw new LanyardError('REDIRECT_NOT_ALLOWED', 'redirectUrl is not an allowed origin.');
-      return redirectToOrcid(lanyard, reply, newFlow({ returnTo: safeRedirect(redirectUrl, config), intent: 'sign_in', sessionId: null }, lanyard.clock.now()), 302);
+      if (redirectUrl !== undefined && !isSafeRedirect(redirectUrl, config))
+        throw new LanyardError('REDIRECT_NOT_ALLOWED', 'redirectUrl is not an allowed origin.');
+      return redirectToOrcid(
+        lanyard,
+        reply,
+        newFlow(
+          { returnTo: safeRedirect(redirectUrl, config), intent: 'sign_in', sessionId: null },
+          lanyard.clock.now(),
+        ),
+        302,
+      );
     },
   );
 };

@@ -1,5 +1,10 @@
 import { completeRegistration } from '../../accounts/password-accounts.js';
-import { createAccountFromRegistration, mergeRegistration, type ReviewChoices, type ReviewField } from '../../broker/registrations.js';
+import {
+  createAccountFromRegistration,
+  mergeRegistration,
+  type ReviewChoices,
+  type ReviewField,
+} from '../../broker/registrations.js';
 import type { Account } from '../../db/schema.js';
 import { LanyardError } from '../../errors.js';
 import { checkRegistrationToken } from '../../stores/registrations.js';
@@ -8,12 +13,28 @@ import { requireAuth, sessionContext } from '../auth.js';
 import { apiLimits } from './guards.js';
 import { accountView, epersonJson } from './representations.js';
 import { allAs, type StatusOverrides } from '../status-overrides.js';
-import { MergeQuery, NewEPerson, TokenQuery, UuidParams, ok, refusals, refusalsWith, tokenRefusals } from './schemas.js';
+import {
+  MergeQuery,
+  NewEPerson,
+  TokenQuery,
+  UuidParams,
+  ok,
+  refusals,
+  refusalsWith,
+  tokenRefusals,
+} from './schemas.js';
 
 const tags = ['epersons'];
 
 /** DSpace answers every refusal of create-from-token with 400 (EPersonRestRepository.createAndReturn, reference §4.4). */
-const createStatuses: StatusOverrides = allAs(400, [...tokenRefusals, 'PASSWORD_TOO_WEAK', 'SELF_REGISTRATION_DISABLED', 'EMAIL_TAKEN', 'IDENTITY_LINKED_ELSEWHERE', 'REGISTRATION_EMAIL_STATE']);
+const createStatuses: StatusOverrides = allAs(400, [
+  ...tokenRefusals,
+  'PASSWORD_TOO_WEAK',
+  'SELF_REGISTRATION_DISABLED',
+  'EMAIL_TAKEN',
+  'IDENTITY_LINKED_ELSEWHERE',
+  'REGISTRATION_EMAIL_STATE',
+]);
 /** Merge refusals are DSpace's AuthorizeException: 401 anonymous, 403 signed in (reference §4.5). */
 const mergeStatuses: StatusOverrides = allAs('caller', [...tokenRefusals, 'FORBIDDEN']);
 
@@ -32,9 +53,17 @@ const overrideFields: Record<string, ReviewField | null> = {
 /** `override` as DSpace takes it: a comma list, repeated, or both. An unknown field is a 400 (DSpace: 400 too). */
 export function choicesOf(override: string | string[] | undefined): ReviewChoices {
   const choices: ReviewChoices = {};
-  const names = [override ?? []].flat().flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+  const names = [override ?? []]
+    .flat()
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter(Boolean);
   for (const name of names) {
-    if (!Object.hasOwn(overrideFields, name)) throw new LanyardError('OVERRIDE_UNKNOWN_FIELD', `Cannot override "${name.slice(0, 64)}".`, { field: name.slice(0, 64), allowed: Object.keys(overrideFields) });
+    if (!Object.hasOwn(overrideFields, name))
+      throw new LanyardError('OVERRIDE_UNKNOWN_FIELD', `Cannot override "${name.slice(0, 64)}".`, {
+        field: name.slice(0, 64),
+        allowed: Object.keys(overrideFields),
+      });
     const field = overrideFields[name];
     if (field) choices[field] = 'received';
   }
@@ -64,7 +93,20 @@ export const epersonRoutes: Route = (api, lanyard) => {
         body: NewEPerson,
         response: {
           201: ok.eperson('The new account. Not signed in: sign in with ORCID (or the password) next.'),
-          ...refusalsWith(createStatuses, 'VALIDATION_FAILED', 'PASSWORD_TOO_WEAK', ...tokenRefusals, 'SELF_REGISTRATION_DISABLED', 'CSRF_FAILED', 'EMAIL_TAKEN', 'IDENTITY_LINKED_ELSEWHERE', 'REGISTRATION_EMAIL_STATE', 'BODY_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', 'RATE_LIMITED'),
+          ...refusalsWith(
+            createStatuses,
+            'VALIDATION_FAILED',
+            'PASSWORD_TOO_WEAK',
+            ...tokenRefusals,
+            'SELF_REGISTRATION_DISABLED',
+            'CSRF_FAILED',
+            'EMAIL_TAKEN',
+            'IDENTITY_LINKED_ELSEWHERE',
+            'REGISTRATION_EMAIL_STATE',
+            'BODY_TOO_LARGE',
+            'UNSUPPORTED_MEDIA_TYPE',
+            'RATE_LIMITED',
+          ),
         },
       },
       config: { ...limits.token, statusOverrides: createStatuses },
@@ -74,16 +116,29 @@ export const epersonRoutes: Route = (api, lanyard) => {
       const body = request.body;
       // Only tokens that prove an email may create: EXTERNAL (ORCID or a mailed link) and REGISTER.
       // A VALIDATION token means an account owns the address: it merges, never duplicates.
-      const reg = await checkRegistrationToken(lanyard.db, token, { types: ['EXTERNAL', 'REGISTER'], now: lanyard.clock.now() });
-      if (body.email !== undefined && body.email.trim().toLowerCase() !== reg.email?.toLowerCase()) throw fieldError('email', 'The email must be the one of the registration.');
+      const reg = await checkRegistrationToken(lanyard.db, token, {
+        types: ['EXTERNAL', 'REGISTER'],
+        now: lanyard.clock.now(),
+      });
+      if (body.email !== undefined && body.email.trim().toLowerCase() !== reg.email?.toLowerCase())
+        throw fieldError('email', 'The email must be the one of the registration.');
       let account: Account;
       if (reg.type === 'EXTERNAL') {
-        if (body.netid !== undefined && body.netid !== reg.subject) throw fieldError('netid', 'The netid must be the ORCID iD of the registration.');
-        if (body.password !== undefined) throw fieldError('password', 'An account made from an ORCID registration signs in with ORCID; set a password later.');
-        ({ account } = await createAccountFromRegistration(lanyard, token, { ...sessionContext(request), signIn: false }));
+        if (body.netid !== undefined && body.netid !== reg.subject)
+          throw fieldError('netid', 'The netid must be the ORCID iD of the registration.');
+        if (body.password !== undefined)
+          throw fieldError(
+            'password',
+            'An account made from an ORCID registration signs in with ORCID; set a password later.',
+          );
+        ({ account } = await createAccountFromRegistration(lanyard, token, {
+          ...sessionContext(request),
+          signIn: false,
+        }));
       } else {
         // DSpace copies any JSON netid onto a password registrant (reference §6.2 item 6): never here.
-        if (body.netid !== undefined) throw fieldError('netid', 'A netid only comes from signing in with its provider.');
+        if (body.netid !== undefined)
+          throw fieldError('netid', 'A netid only comes from signing in with its provider.');
         if (body.password === undefined) throw fieldError('password', 'A password is required.');
         account = await completeRegistration(lanyard, token, {
           givenName: firstValue(body, 'eperson.firstname'),
@@ -111,7 +166,21 @@ export const epersonRoutes: Route = (api, lanyard) => {
         querystring: MergeQuery,
         response: {
           201: ok.eperson('The account after the merge, the ORCID iD linked. Sign in with ORCID next.'),
-          ...refusalsWith(mergeStatuses, 'VALIDATION_FAILED', 'OVERRIDE_UNKNOWN_FIELD', ...tokenRefusals, 'AUTH_REQUIRED', 'FORBIDDEN', 'CSRF_FAILED', 'EMAIL_TAKEN', 'ACCOUNT_EMAIL_UNVERIFIED', 'IDENTITY_LINKED_ELSEWHERE', 'IDENTITY_ALREADY_LINKED', 'BODY_TOO_LARGE', 'RATE_LIMITED'),
+          ...refusalsWith(
+            mergeStatuses,
+            'VALIDATION_FAILED',
+            'OVERRIDE_UNKNOWN_FIELD',
+            ...tokenRefusals,
+            'AUTH_REQUIRED',
+            'FORBIDDEN',
+            'CSRF_FAILED',
+            'EMAIL_TAKEN',
+            'ACCOUNT_EMAIL_UNVERIFIED',
+            'IDENTITY_LINKED_ELSEWHERE',
+            'IDENTITY_ALREADY_LINKED',
+            'BODY_TOO_LARGE',
+            'RATE_LIMITED',
+          ),
         },
       },
       config: { ...limits.token, statusOverrides: mergeStatuses },
@@ -132,11 +201,17 @@ export const epersonRoutes: Route = (api, lanyard) => {
   api.get(
     '/api/eperson/epersons/:uuid',
     {
-      schema: { tags, summary: 'The signed-in account', params: UuidParams, response: { 200: ok.eperson('The account.'), ...refusals('VALIDATION_FAILED', 'AUTH_REQUIRED', 'FORBIDDEN') } },
+      schema: {
+        tags,
+        summary: 'The signed-in account',
+        params: UuidParams,
+        response: { 200: ok.eperson('The account.'), ...refusals('VALIDATION_FAILED', 'AUTH_REQUIRED', 'FORBIDDEN') },
+      },
     },
     async (request) => {
       const { account } = requireAuth(request);
-      if (account.id !== request.params.uuid.toLowerCase()) throw new LanyardError('FORBIDDEN', 'You can read only your own account.');
+      if (account.id !== request.params.uuid.toLowerCase())
+        throw new LanyardError('FORBIDDEN', 'You can read only your own account.');
       return respond(account);
     },
   );

@@ -34,6 +34,7 @@ const safeMethods = new Set(['GET', 'HEAD', 'OPTIONS']);
 export function csrfGuard(lanyard: Lanyard) {
   return async (request: FastifyRequest) => {
     if (safeMethods.has(request.method)) return;
-    if (request.auth || request.routeOptions.config.csrf === 'always') verifyCsrf(request, lanyard.config, request.headers[CSRF_HEADER]);
+    if (request.auth || request.routeOptions.config.csrf === 'always')
+      verifyCsrf(request, lanyard.config, request.headers[CSRF_HEADER]);
   };
 }

@@ -10,26 +10,46 @@ import { refusalsWith } from './schemas.js';
  * it is described here, with the same problem schema as every other route.
  */
 function orcidCallback() {
-  const param = (name: string, description: string) => ({ name, in: 'query', required: false, schema: { type: 'string' as const }, description });
+  const param = (name: string, description: string) => ({
+    name,
+    in: 'query',
+    required: false,
+    schema: { type: 'string' as const },
+    description,
+  });
   return {
     get: {
       tags: ['authn'],
       summary: 'ORCID’s redirect back (the redirect_uri registered at ORCID, as DSpace’s)',
       parameters: [
         param('code', 'The authorization code.'),
-        param('state', 'Must equal the state of this browser’s flow cookie (set by /api/authn/orcid/start or /login/orcid).'),
+        param(
+          'state',
+          'Must equal the state of this browser’s flow cookie (set by /api/authn/orcid/start or /login/orcid).',
+        ),
         param('error', 'ORCID’s error, e.g. access_denied.'),
         param('error_description', 'ORCID’s error text.'),
       ],
       responses: {
         303: {
-          description: 'Signed in: Location is the redirectUrl given at the start, session cookie set. Or a registration was made: Location is /external-login/{token}.',
+          description:
+            'Signed in: Location is the redirectUrl given at the start, session cookie set. Or a registration was made: Location is /external-login/{token}.',
           headers: { Location: { schema: { type: 'string' as const } } },
         },
         ...refusalsWith(
           callbackStatuses,
-          'OAUTH_CALLBACK_EMPTY', 'OAUTH_STATE_INVALID', 'OAUTH_CODE_INVALID', 'PROVIDER_ACCESS_DENIED', 'PROVIDER_ERROR', 'PROVIDER_UNAVAILABLE',
-          'PROVIDER_NOT_CONFIGURED', 'ACCOUNT_DISABLED', 'ACCOUNT_EMAIL_UNVERIFIED', 'IDENTITY_LINKED_ELSEWHERE', 'IDENTITY_ALREADY_LINKED', 'RATE_LIMITED',
+          'OAUTH_CALLBACK_EMPTY',
+          'OAUTH_STATE_INVALID',
+          'OAUTH_CODE_INVALID',
+          'PROVIDER_ACCESS_DENIED',
+          'PROVIDER_ERROR',
+          'PROVIDER_UNAVAILABLE',
+          'PROVIDER_NOT_CONFIGURED',
+          'ACCOUNT_DISABLED',
+          'ACCOUNT_EMAIL_UNVERIFIED',
+          'IDENTITY_LINKED_ELSEWHERE',
+          'IDENTITY_ALREADY_LINKED',
+          'RATE_LIMITED',
         ),
       },
     },
@@ -44,7 +64,8 @@ export async function registerOpenApi(api: App, lanyard: Lanyard): Promise<void>
       info: {
         title: 'Lanyard REST API',
         version: '1.0.0',
-        description: 'DSpace-compatible REST API for the ORCID sign-in flow. Differences from DSpace and a curl walkthrough: docs/api.md.',
+        description:
+          'DSpace-compatible REST API for the ORCID sign-in flow. Differences from DSpace and a curl walkthrough: docs/api.md.',
       },
       servers: [{ url: lanyard.config.publicUrl }],
       tags: [
@@ -58,5 +79,16 @@ export async function registerOpenApi(api: App, lanyard: Lanyard): Promise<void>
 }
 
 export const openApiDocumentRoute: Route = (api) => {
-  api.get('/api/openapi.json', { schema: { summary: 'This document', response: { 200: { description: 'OpenAPI 3.1', content: { 'application/json': { schema: { type: 'object' } } } } } } }, () => api.swagger());
+  api.get(
+    '/api/openapi.json',
+    {
+      schema: {
+        summary: 'This document',
+        response: {
+          200: { description: 'OpenAPI 3.1', content: { 'application/json': { schema: { type: 'object' } } } },
+        },
+      },
+    },
+    () => api.swagger(),
+  );
 };

@@ -6,14 +6,28 @@ import type { Route } from '../app.js';
 import { apiLimits } from './guards.js';
 import { accountView, registrationJson } from './representations.js';
 import { allAs, type StatusOverrides } from '../status-overrides.js';
-import { AccountRequestQuery, EmailPatch, IdParams, NewRegistration, TokenQuery, empty, ok, refusals, refusalsWith, tokenRefusals } from './schemas.js';
+import {
+  AccountRequestQuery,
+  EmailPatch,
+  IdParams,
+  NewRegistration,
+  TokenQuery,
+  empty,
+  ok,
+  refusals,
+  refusalsWith,
+  tokenRefusals,
+} from './schemas.js';
 
 const tags = ['registrations'];
 
 /** DSpace's statuses (dspace-orcid-login.md §4.3, §4.6): 422 for a bad email, 401 when registration is off. */
 const requestStatuses: StatusOverrides = { INVALID_EMAIL: 422, SELF_REGISTRATION_DISABLED: 401 };
 /** PATCH: a refused token is DSpace's AccessDeniedException → 401 anonymous, 403 signed in. */
-const patchStatuses: StatusOverrides = { INVALID_EMAIL: 422, ...allAs('caller', [...tokenRefusals, 'TOKEN_REGISTRATION_MISMATCH']) };
+const patchStatuses: StatusOverrides = {
+  INVALID_EMAIL: 422,
+  ...allAs('caller', [...tokenRefusals, 'TOKEN_REGISTRATION_MISMATCH']),
+};
 
 /**
  * `/api/eperson/registrations` — DSpace's RegistrationRestRepository (dspace-orcid-login.md §4.2,
@@ -32,7 +46,19 @@ export const registrationRoutes: Route = (api, lanyard) => {
         summary: 'Ask for a registration (register) or password-reset (forgot) link by mail',
         querystring: AccountRequestQuery,
         body: NewRegistration,
-        response: { 201: empty('Accepted; a mail is on its way if the request applies.'), ...refusalsWith(requestStatuses, 'VALIDATION_FAILED', 'INVALID_EMAIL', 'SELF_REGISTRATION_DISABLED', 'CSRF_FAILED', 'BODY_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', 'RATE_LIMITED') },
+        response: {
+          201: empty('Accepted; a mail is on its way if the request applies.'),
+          ...refusalsWith(
+            requestStatuses,
+            'VALIDATION_FAILED',
+            'INVALID_EMAIL',
+            'SELF_REGISTRATION_DISABLED',
+            'CSRF_FAILED',
+            'BODY_TOO_LARGE',
+            'UNSUPPORTED_MEDIA_TYPE',
+            'RATE_LIMITED',
+          ),
+        },
       },
       config: { ...limits.signIn, statusOverrides: requestStatuses },
     },
@@ -53,7 +79,10 @@ export const registrationRoutes: Route = (api, lanyard) => {
         tags,
         summary: 'The registration a token belongs to',
         querystring: TokenQuery,
-        response: { 200: ok.registration, ...refusals('VALIDATION_FAILED', 'TOKEN_EXPIRED', 'TOKEN_CONSUMED', 'REGISTRATION_NOT_FOUND', 'RATE_LIMITED') },
+        response: {
+          200: ok.registration,
+          ...refusals('VALIDATION_FAILED', 'TOKEN_EXPIRED', 'TOKEN_CONSUMED', 'REGISTRATION_NOT_FOUND', 'RATE_LIMITED'),
+        },
       },
       config: limits.token,
     },
@@ -79,7 +108,18 @@ export const registrationRoutes: Route = (api, lanyard) => {
         consumes: ['application/json-patch+json', 'application/json'],
         response: {
           204: empty('Done: the old token is dead and a new link was mailed to the address.'),
-          ...refusalsWith(patchStatuses, 'VALIDATION_FAILED', 'INVALID_EMAIL', ...tokenRefusals, 'TOKEN_REGISTRATION_MISMATCH', 'CSRF_FAILED', 'REGISTRATION_EMAIL_STATE', 'BODY_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', 'RATE_LIMITED'),
+          ...refusalsWith(
+            patchStatuses,
+            'VALIDATION_FAILED',
+            'INVALID_EMAIL',
+            ...tokenRefusals,
+            'TOKEN_REGISTRATION_MISMATCH',
+            'CSRF_FAILED',
+            'REGISTRATION_EMAIL_STATE',
+            'BODY_TOO_LARGE',
+            'UNSUPPORTED_MEDIA_TYPE',
+            'RATE_LIMITED',
+          ),
         },
       },
       config: { ...limits.token, statusOverrides: patchStatuses },
@@ -100,7 +140,13 @@ export const registrationRoutes: Route = (api, lanyard) => {
   const notAllowed = () => {
     throw new LanyardError('METHOD_NOT_ALLOWED', 'Registrations are read by their token only: use search/findByToken.');
   };
-  const listing = { schema: { tags, summary: 'Not available: registrations are read by token only', response: refusals('VALIDATION_FAILED', 'METHOD_NOT_ALLOWED') } };
+  const listing = {
+    schema: {
+      tags,
+      summary: 'Not available: registrations are read by token only',
+      response: refusals('VALIDATION_FAILED', 'METHOD_NOT_ALLOWED'),
+    },
+  };
   api.get('/api/eperson/registrations', listing, notAllowed);
   api.get('/api/eperson/registrations/:id', { schema: { ...listing.schema, params: IdParams } }, notAllowed);
 };

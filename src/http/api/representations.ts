@@ -23,14 +23,23 @@ export async function accountView(lanyard: Lanyard, account: Account): Promise<A
  * Other providers have no DSpace name and keep Lanyard's.
  */
 function registrationType(reg: Registration): Static<typeof RegistrationRest>['registrationType'] {
-  const orcid: Partial<Record<RegistrationType, 'ORCID' | 'VALIDATION_ORCID'>> = { EXTERNAL: 'ORCID', VALIDATION: 'VALIDATION_ORCID' };
+  const orcid: Partial<Record<RegistrationType, 'ORCID' | 'VALIDATION_ORCID'>> = {
+    EXTERNAL: 'ORCID',
+    VALIDATION: 'VALIDATION_ORCID',
+  };
   return (reg.provider === 'orcid' ? orcid[reg.type] : undefined) ?? reg.type;
 }
 
 const href = (config: Config, path: string) => ({ href: `${config.publicUrl}/api/${path}` });
 
 /** DSpace's MetadataValueRest; Lanyard keeps no language, authority or confidence (-1 = none in DSpace). */
-const metadataValue = (value: string, place: number) => ({ value, language: null, authority: null, confidence: -1, place });
+const metadataValue = (value: string, place: number) => ({
+  value,
+  language: null,
+  authority: null,
+  confidence: -1,
+  place,
+});
 
 type Fields = Record<string, (string | null | undefined)[]>;
 
@@ -39,7 +48,11 @@ function metadataOf(fields: Fields, overrides: Record<string, string | null | un
   for (const [key, values] of Object.entries(fields)) {
     const present = values.filter((v): v is string => typeof v === 'string' && v !== '');
     const current = overrides[key];
-    if (present.length) out[key] = present.map((v, place) => ({ ...metadataValue(v, place), ...(current ? { overrides: current } : {}) }));
+    if (present.length)
+      out[key] = present.map((v, place) => ({
+        ...metadataValue(v, place),
+        ...(current ? { overrides: current } : {}),
+      }));
   }
   return out;
 }
@@ -62,7 +75,11 @@ function accountFields(view: AccountView): Fields {
  * registration metadata; when an account owns the registration's email (`user`), each single-valued
  * field carries that account's current value as `overrides`, plus a synthetic `email` entry.
  */
-export function registrationJson(config: Config, reg: Registration, user: AccountView | null): Static<typeof RegistrationRest> {
+export function registrationJson(
+  config: Config,
+  reg: Registration,
+  user: AccountView | null,
+): Static<typeof RegistrationRest> {
   const p = reg.profile;
   const fields: Fields = {
     'eperson.firstname': [p.givenName],

@@ -10,13 +10,20 @@ import { type StatusOverrides, statusesOf } from '../status-overrides.js';
 
 const strict = { additionalProperties: false } as const;
 
-export const Uuid = Type.String({ pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' });
+export const Uuid = Type.String({
+  pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$',
+});
 
 /**
  * Lanyard's tokens are 43 base64url characters. DSpace HEAD refuses blank tokens and ones over its
  * 48-character column with 400 (reference §4.2); Lanyard reads up to 64, refuses longer ones.
  */
-export const Token = Type.String({ minLength: 1, maxLength: 64, pattern: '^\\S+$', description: 'The registration token from the mailed link or the ORCID callback redirect.' });
+export const Token = Type.String({
+  minLength: 1,
+  maxLength: 64,
+  pattern: '^\\S+$',
+  description: 'The registration token from the mailed link or the ORCID callback redirect.',
+});
 
 /** RFC 9457 problem details, as the app's one error handler sends them (src/http/errors.ts). */
 const problemOf = (codes: readonly ErrorCode[]) =>
@@ -50,9 +57,22 @@ export const RegistrationRest = Type.Object(
     id: Uuid,
     email: Type.Union([Type.String(), Type.Null()]),
     user: Type.Union([Uuid, Type.Null()]),
-    registrationType: Type.Enum(['ORCID', 'VALIDATION_ORCID', 'REGISTER', 'FORGOT', 'CHANGE_PASSWORD', 'INVITATION', 'EXTERNAL', 'VALIDATION']),
+    registrationType: Type.Enum([
+      'ORCID',
+      'VALIDATION_ORCID',
+      'REGISTER',
+      'FORGOT',
+      'CHANGE_PASSWORD',
+      'INVITATION',
+      'EXTERNAL',
+      'VALIDATION',
+    ]),
     netId: Type.Union([Type.String(), Type.Null()]),
-    registrationMetadata: Type.Record(MetadataKey, Type.Array(Type.Object({ ...metadataValueFields, overrides: Type.Optional(Type.String()) }, strict)), strict),
+    registrationMetadata: Type.Record(
+      MetadataKey,
+      Type.Array(Type.Object({ ...metadataValueFields, overrides: Type.Optional(Type.String()) }, strict)),
+      strict,
+    ),
     type: Type.Literal('registration'),
     _links: SelfLinks,
   },
@@ -95,11 +115,18 @@ export const TokenQuery = Type.Object({ token: Token }, strict);
 export const IdParams = Type.Object({ id: Uuid }, strict);
 export const UuidParams = Type.Object({ uuid: Uuid }, strict);
 
-export const AccountRequestQuery = Type.Object({ accountRequestType: Type.Union([Type.Literal('register'), Type.Literal('forgot')]) }, strict);
+export const AccountRequestQuery = Type.Object(
+  { accountRequestType: Type.Union([Type.Literal('register'), Type.Literal('forgot')]) },
+  strict,
+);
 
 /** DSpace validates `@Email @NotEmpty email` and `@Size(max=64) netId` (reference §1.3, HEAD). */
 export const NewRegistration = Type.Object(
-  { email: Type.String({ maxLength: 1000 }), netId: Type.Optional(Type.String({ maxLength: 64 })), type: Type.Optional(Type.Literal('registration')) },
+  {
+    email: Type.String({ maxLength: 1000 }),
+    netId: Type.Optional(Type.String({ maxLength: 64 })),
+    type: Type.Optional(Type.Literal('registration')),
+  },
   strict,
 );
 
@@ -135,7 +162,9 @@ export const NewEPerson = Type.Object(
     email: Type.Optional(Type.String({ maxLength: 1000 })),
     netid: Type.Optional(Type.String({ maxLength: 64 })),
     password: Type.Optional(Type.String({ maxLength: 4096 })),
-    metadata: Type.Optional(Type.Record(MetadataKey, Type.Array(InputMetadataValue, { maxItems: 20 }), { ...strict, maxProperties: 20 })),
+    metadata: Type.Optional(
+      Type.Record(MetadataKey, Type.Array(InputMetadataValue, { maxItems: 20 }), { ...strict, maxProperties: 20 }),
+    ),
     canLogIn: Type.Optional(Type.Literal(true)),
     requireCertificate: Type.Optional(Type.Literal(false)),
     selfRegistered: Type.Optional(Type.Literal(true)),
@@ -149,12 +178,20 @@ const Override = Type.String({ maxLength: 200 });
 export const MergeQuery = Type.Object(
   {
     token: Token,
-    override: Type.Optional(Type.Union([Override, Type.Array(Override, { maxItems: 10 })], { description: 'Fields to take from the registration: eperson.firstname, eperson.lastname, email (comma list or repeated).' })),
+    override: Type.Optional(
+      Type.Union([Override, Type.Array(Override, { maxItems: 10 })], {
+        description:
+          'Fields to take from the registration: eperson.firstname, eperson.lastname, email (comma list or repeated).',
+      }),
+    ),
   },
   strict,
 );
 
-export const LoginBody = Type.Object({ user: Type.String({ maxLength: 1000 }), password: Type.String({ maxLength: 4096 }) }, strict);
+export const LoginBody = Type.Object(
+  { user: Type.String({ maxLength: 1000 }), password: Type.String({ maxLength: 4096 }) },
+  strict,
+);
 
 export const OrcidStartQuery = Type.Object({ redirectUrl: Type.Optional(Type.String({ maxLength: 2000 })) }, strict);
 
@@ -167,7 +204,11 @@ export const ok = {
   status: json(AuthnStatus, 'Whether this client is signed in, and as whom.'),
 };
 export const empty = (description: string) => ({ description, type: 'null' });
-export const redirect = (description: string) => ({ description, type: 'null', headers: { Location: { type: 'string' } } });
+export const redirect = (description: string) => ({
+  description,
+  type: 'null',
+  headers: { Location: { type: 'string' } },
+});
 
 /** What a bad, expired, used or wrong-type registration token gets (src/stores/registrations.ts). */
 export const tokenRefusals = ['TOKEN_INVALID', 'TOKEN_EXPIRED', 'TOKEN_CONSUMED', 'TOKEN_WRONG_TYPE'] as const;
@@ -184,8 +225,15 @@ export function refusals(...codes: ErrorCode[]) {
 /** `refusals` for a route that answers some codes with DSpace's statuses (src/http/status-overrides.ts). */
 export function refusalsWith(overrides: StatusOverrides, ...codes: ErrorCode[]) {
   const byStatus = new Map<number, ErrorCode[]>();
-  for (const code of codes) for (const status of statusesOf(code, overrides)) byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
+  for (const code of codes)
+    for (const status of statusesOf(code, overrides)) byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
   return Object.fromEntries(
-    [...byStatus].map(([status, list]) => [status, { description: `Refused: ${list.join(', ')}.`, content: { 'application/problem+json': { schema: problemOf(list) } } }]),
+    [...byStatus].map(([status, list]) => [
+      status,
+      {
+        description: `Refused: ${list.join(', ')}.`,
+        content: { 'application/problem+json': { schema: problemOf(list) } },
+      },
+    ]),
   );
 }

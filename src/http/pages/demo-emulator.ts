@@ -14,6 +14,12 @@ export const demoEmulatorRoutes: Route = async (app, lanyard) => {
   if (orcid?.env !== 'emulator' || orcid.siteUrl !== base) return;
   const state = createOrcidEmulatorState({ baseUrl: base });
   // The demo client accepts this service's own callback, whatever port or host it runs on.
-  state.addClient({ clientId: orcid.clientId, clientSecret: orcid.clientSecret, redirectUris: [lanyard.config.publicUrl], member: true, name: 'Lanyard (demo)' });
+  state.addClient({
+    clientId: orcid.clientId,
+    clientSecret: orcid.clientSecret,
+    redirectUris: [lanyard.config.publicUrl],
+    member: true,
+    name: 'Lanyard (demo)',
+  });
   await app.register(orcidEmulatorPlugin, { state, prefix: DEMO_EMULATOR_PREFIX });
 };

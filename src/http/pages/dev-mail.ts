@@ -14,14 +14,15 @@ export const devMailRoutes: Route = (app, lanyard) => {
     return sendPage(lanyard, request, reply, {
       title: request.t('nav.devMail'),
       main: html`<p>Embedded mode without SMTP: mails are kept here instead of being sent. Newest first.</p>
-${mails.length === 0 ? html`<p>No mail yet.</p>` : ''}
-${mails.map(
-  (m) => html`<article class="mail" aria-label="${m.subject}">
-<h2>${m.subject}</h2>
-<p>To: <strong>${m.to_address}</strong> · ${m.created_at.toISOString()} · ${m.kind}</p>
-<pre class="mail">${linkify(m.text_body)}</pre>
-</article>`,
-)}`,
+        ${mails.length === 0 ? html`<p>No mail yet.</p>` : ''}
+        ${mails.map(
+          (m) =>
+            html`<article class="mail" aria-label="${m.subject}">
+              <h2>${m.subject}</h2>
+              <p>To: <strong>${m.to_address}</strong> · ${m.created_at.toISOString()} · ${m.kind}</p>
+              <pre class="mail">${linkify(m.text_body)}</pre>
+            </article>`,
+        )}`,
     });
   });
 };

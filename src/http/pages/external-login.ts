@@ -26,9 +26,16 @@ const EmailBody = Type.Object({ email: Type.String({ maxLength: 1000 }), _csrf: 
 export const externalLoginRoutes: Route = (app, lanyard) => {
   const { config } = lanyard;
   const tokenLimit = { rateLimit: { max: config.rateLimit.tokenGuessesPerMinute, timeWindow: 60_000 } };
-  const check = (token: string) => checkRegistrationToken(lanyard.db, token, { types: ['EXTERNAL'], now: lanyard.clock.now() });
+  const check = (token: string) =>
+    checkRegistrationToken(lanyard.db, token, { types: ['EXTERNAL'], now: lanyard.clock.now() });
 
-  const render = async (request: FastifyRequest, reply: FastifyReply, token: string, reg: Registration, opts: { error?: string; email?: string; status?: number } = {}) => {
+  const render = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    token: string,
+    reg: Registration,
+    opts: { error?: string; email?: string; status?: number } = {},
+  ) => {
     const { t } = request;
     const p = reg.profile;
     const name = p.displayName || [p.givenName, p.familyName].filter(Boolean).join(' ');
@@ -40,24 +47,53 @@ export const externalLoginRoutes: Route = (app, lanyard) => {
       title: t('external.title'),
       status: opts.status,
       main: html`${formError(t, opts.error)}
-<section aria-labelledby="who"><h2 id="who">${t('external.authenticated')}</h2>
-<dl><dt>${t('external.orcidId')}</dt><dd>${orcidIdLink(lanyard, reg.subject ?? '')}</dd>
-${name ? html`<dt>${t('external.name')}</dt><dd>${name}</dd>` : ''}
-${reg.email ? html`<dt>${t('external.email')}</dt><dd>${reg.email}</dd>` : ''}</dl></section>
-${canCreate && reg.email
-  ? html`<section aria-labelledby="create"><h2 id="create">${t('external.create')}</h2>
-<p>${t('external.email_unknown', { email: reg.email })} ${t('external.createHint', { email: reg.email })}</p>
-<form method="post" action="/external-login/${token}/create">${csrf}<button type="submit">${t('external.create')}</button></form></section>`
-  : ''}
-${!config.selfRegistration ? html`<p class="notice" data-self-registration="off">${t('external.noCreate')}</p>` : ''}
-<section aria-labelledby="email"><h2 id="email">${reg.email ? t('external.otherEmail') : t('external.needEmail.title')}</h2>
-<p>${t(`external.needEmail.${reason}` as MessageKey)}</p>
-<form method="post" action="/external-login/${token}/email" novalidate>${csrf}
-${field({ name: 'email', label: t('external.emailLabel'), type: 'email', value: opts.email, autocomplete: 'email', hint: t('external.emailHint'), error: opts.error === 'INVALID_EMAIL' ? t('error.INVALID_EMAIL') : undefined })}
-<button type="submit" class="${reg.email ? 'secondary' : ''}">${t('external.sendLink')}</button></form></section>
-<section aria-labelledby="existing"><h2 id="existing">${t('external.linkExisting')}</h2>
-<p>${t('external.linkExistingHint')}</p>
-<p><a class="button secondary" href="${linkExisting}">${t('external.linkExisting')}</a></p></section>`,
+        <section aria-labelledby="who">
+          <h2 id="who">${t('external.authenticated')}</h2>
+          <dl>
+            <dt>${t('external.orcidId')}</dt>
+            <dd>${orcidIdLink(lanyard, reg.subject ?? '')}</dd>
+            ${
+              name
+                ? html`<dt>${t('external.name')}</dt>
+                    <dd>${name}</dd>`
+                : ''
+            }
+            ${
+              reg.email
+                ? html`<dt>${t('external.email')}</dt>
+                    <dd>${reg.email}</dd>`
+                : ''
+            }
+          </dl>
+        </section>
+        ${
+          canCreate && reg.email
+            ? html`<section aria-labelledby="create">
+                <h2 id="create">${t('external.create')}</h2>
+                <p>
+                  ${t('external.email_unknown', { email: reg.email })} ${t('external.createHint', { email: reg.email })}
+                </p>
+                <form method="post" action="/external-login/${token}/create">
+                  ${csrf}<button type="submit">${t('external.create')}</button>
+                </form>
+              </section>`
+            : ''
+        }
+        ${!config.selfRegistration ? html`<p class="notice" data-self-registration="off">${t('external.noCreate')}</p>` : ''}
+        <section aria-labelledby="email">
+          <h2 id="email">${reg.email ? t('external.otherEmail') : t('external.needEmail.title')}</h2>
+          <p>${t(`external.needEmail.${reason}` as MessageKey)}</p>
+          <form method="post" action="/external-login/${token}/email" novalidate>
+            ${csrf}
+            ${field({ name: 'email', label: t('external.emailLabel'), type: 'email', value: opts.email, autocomplete: 'email', hint: t('external.emailHint'), error: opts.error === 'INVALID_EMAIL' ? t('error.INVALID_EMAIL') : undefined })}
+            <button type="submit" class="${reg.email ? 'secondary' : ''}">${t('external.sendLink')}</button>
+          </form>
+        </section>
+        <section aria-labelledby="existing">
+          <h2 id="existing">${t('external.linkExisting')}</h2>
+          <p>${t('external.linkExistingHint')}</p>
+          <p><a class="button secondary" href="${linkExisting}">${t('external.linkExisting')}</a></p>
+        </section>`,
     });
   };
 
@@ -66,24 +102,36 @@ ${field({ name: 'email', label: t('external.emailLabel'), type: 'email', value: 
     return render(request, reply, request.params.token, reg);
   });
 
-  app.post('/external-login/:token/create', { schema: { params: TokenParams, body: CsrfBody }, config: tokenLimit }, async (request, reply) => {
-    verifyCsrf(request, config, request.body._csrf);
-    const { cookie } = await createAccountFromRegistration(lanyard, request.params.token, sessionContext(request));
-    setSessionCookie(lanyard, reply, cookie);
-    return reply.redirect('/profile', 303);
-  });
+  app.post(
+    '/external-login/:token/create',
+    { schema: { params: TokenParams, body: CsrfBody }, config: tokenLimit },
+    async (request, reply) => {
+      verifyCsrf(request, config, request.body._csrf);
+      const { cookie } = await createAccountFromRegistration(lanyard, request.params.token, sessionContext(request));
+      setSessionCookie(lanyard, reply, cookie);
+      return reply.redirect('/profile', 303);
+    },
+  );
 
-  app.post('/external-login/:token/email', { schema: { params: TokenParams, body: EmailBody }, config: tokenLimit }, async (request, reply) => {
-    verifyCsrf(request, config, request.body._csrf);
-    const { token } = request.params;
-    let email: string;
-    try {
-      email = parseEmail(request.body.email);
-    } catch (e) {
-      const reg = await check(token);
-      return render(request, reply, token, reg, { error: isLanyardError(e) ? e.code : 'INVALID_EMAIL', email: request.body.email.slice(0, 254), status: 400 });
-    }
-    await changeRegistrationEmail(lanyard, token, email, request.locale);
-    return reply.redirect('/email-confirmation', 303);
-  });
+  app.post(
+    '/external-login/:token/email',
+    { schema: { params: TokenParams, body: EmailBody }, config: tokenLimit },
+    async (request, reply) => {
+      verifyCsrf(request, config, request.body._csrf);
+      const { token } = request.params;
+      let email: string;
+      try {
+        email = parseEmail(request.body.email);
+      } catch (e) {
+        const reg = await check(token);
+        return render(request, reply, token, reg, {
+          error: isLanyardError(e) ? e.code : 'INVALID_EMAIL',
+          email: request.body.email.slice(0, 254),
+          status: 400,
+        });
+      }
+      await changeRegistrationEmail(lanyard, token, email, request.locale);
+      return reply.redirect('/email-confirmation', 303);
+    },
+  );
 };

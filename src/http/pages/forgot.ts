@@ -13,21 +13,32 @@ import { csrfField, sendPage } from '../views/layout.js';
 
 const EmailBody = Type.Object({ email: Type.String({ maxLength: 1000 }), _csrf: CsrfField });
 const TokenParams = Type.Object({ token: Type.String({ maxLength: 200 }) });
-const ResetBody = Type.Object({ password: Type.String({ maxLength: 4096 }), passwordConfirm: Type.String({ maxLength: 4096 }), _csrf: CsrfField });
+const ResetBody = Type.Object({
+  password: Type.String({ maxLength: 4096 }),
+  passwordConfirm: Type.String({ maxLength: 4096 }),
+  _csrf: CsrfField,
+});
 
 export const forgotRoutes: Route = (app, lanyard) => {
   const { config } = lanyard;
   const mailLimit = { rateLimit: { max: config.rateLimit.signInPerMinute, timeWindow: 60_000 } };
   const tokenLimit = { rateLimit: { max: config.rateLimit.tokenGuessesPerMinute, timeWindow: 60_000 } };
 
-  const emailForm = (request: Parameters<typeof sendPage>[1], reply: Parameters<typeof sendPage>[2], opts: { email?: string; error?: string; status?: number } = {}) =>
+  const emailForm = (
+    request: Parameters<typeof sendPage>[1],
+    reply: Parameters<typeof sendPage>[2],
+    opts: { email?: string; error?: string; status?: number } = {},
+  ) =>
     sendPage(lanyard, request, reply, {
       title: request.t('forgot.title'),
       status: opts.status,
-      main: html`${formError(request.t, opts.error)}<p>${request.t('forgot.intro')}</p>
-<form method="post" action="/forgot" novalidate>${csrfField(lanyard, request, reply)}
-${field({ name: 'email', label: request.t('login.email'), type: 'email', value: opts.email, autocomplete: 'email' })}
-<button type="submit">${request.t('forgot.submit')}</button></form>`,
+      main: html`${formError(request.t, opts.error)}
+        <p>${request.t('forgot.intro')}</p>
+        <form method="post" action="/forgot" novalidate>
+          ${csrfField(lanyard, request, reply)}
+          ${field({ name: 'email', label: request.t('login.email'), type: 'email', value: opts.email, autocomplete: 'email' })}
+          <button type="submit">${request.t('forgot.submit')}</button>
+        </form>`,
     });
 
   app.get('/forgot', (request, reply) => emailForm(request, reply));
@@ -38,21 +49,32 @@ ${field({ name: 'email', label: request.t('login.email'), type: 'email', value: 
     try {
       email = parseEmail(request.body.email);
     } catch {
-      return emailForm(request, reply, { email: request.body.email.slice(0, 254), error: 'INVALID_EMAIL', status: 400 });
+      return emailForm(request, reply, {
+        email: request.body.email.slice(0, 254),
+        error: 'INVALID_EMAIL',
+        status: 400,
+      });
     }
     await requestPasswordReset(lanyard, email, request.locale);
     return reply.redirect('/email-confirmation', 303);
   });
 
-  const resetForm = (request: Parameters<typeof sendPage>[1], reply: Parameters<typeof sendPage>[2], token: string, opts: { error?: string; message?: string; status?: number } = {}) =>
+  const resetForm = (
+    request: Parameters<typeof sendPage>[1],
+    reply: Parameters<typeof sendPage>[2],
+    token: string,
+    opts: { error?: string; message?: string; status?: number } = {},
+  ) =>
     sendPage(lanyard, request, reply, {
       title: request.t('forgot.reset.title'),
       status: opts.status,
       main: html`${formError(request.t, opts.error, opts.message)}
-<form method="post" action="/forgot/${token}" novalidate>${csrfField(lanyard, request, reply)}
-${field({ name: 'password', label: request.t('profile.newPassword'), type: 'password', hint: request.t('register.passwordHint'), autocomplete: 'new-password' })}
-${field({ name: 'passwordConfirm', label: request.t('register.passwordConfirm'), type: 'password', autocomplete: 'new-password' })}
-<button type="submit">${request.t('forgot.reset.submit')}</button></form>`,
+        <form method="post" action="/forgot/${token}" novalidate>
+          ${csrfField(lanyard, request, reply)}
+          ${field({ name: 'password', label: request.t('profile.newPassword'), type: 'password', hint: request.t('register.passwordHint'), autocomplete: 'new-password' })}
+          ${field({ name: 'passwordConfirm', label: request.t('register.passwordConfirm'), type: 'password', autocomplete: 'new-password' })}
+          <button type="submit">${request.t('forgot.reset.submit')}</button>
+        </form>`,
     });
 
   app.get('/forgot/:token', { schema: { params: TokenParams }, config: tokenLimit }, async (request, reply) => {
@@ -60,22 +82,38 @@ ${field({ name: 'passwordConfirm', label: request.t('register.passwordConfirm'),
     return resetForm(request, reply, request.params.token);
   });
 
-  app.post('/forgot/:token', { schema: { params: TokenParams, body: ResetBody }, config: tokenLimit }, async (request, reply) => {
-    verifyCsrf(request, config, request.body._csrf);
-    const { token } = request.params;
-    if (request.body.password !== request.body.passwordConfirm) {
-      await checkRegistrationToken(lanyard.db, token, { types: ['FORGOT'], now: lanyard.clock.now() });
-      return resetForm(request, reply, token, { error: 'VALIDATION_FAILED', message: request.t('register.passwordMismatch'), status: 400 });
-    }
-    try {
-      const account = await resetPassword(lanyard, token, request.body.password);
-      await lanyard.db.transaction().execute((tx) => signIn(lanyard, tx, request, reply, { accountId: account.id, amr: ['pwd'], provider: 'password' }));
-      return reply.redirect('/profile', 303);
-    } catch (e) {
-      if (isLanyardError(e) && e.code === 'PASSWORD_TOO_WEAK') {
-        return resetForm(request, reply, token, { error: e.code, message: request.t(`password.${String(e.details?.reason)}` as MessageKey), status: 400 });
+  app.post(
+    '/forgot/:token',
+    { schema: { params: TokenParams, body: ResetBody }, config: tokenLimit },
+    async (request, reply) => {
+      verifyCsrf(request, config, request.body._csrf);
+      const { token } = request.params;
+      if (request.body.password !== request.body.passwordConfirm) {
+        await checkRegistrationToken(lanyard.db, token, { types: ['FORGOT'], now: lanyard.clock.now() });
+        return resetForm(request, reply, token, {
+          error: 'VALIDATION_FAILED',
+          message: request.t('register.passwordMismatch'),
+          status: 400,
+        });
       }
-      throw e;
-    }
-  });
+      try {
+        const account = await resetPassword(lanyard, token, request.body.password);
+        await lanyard.db
+          .transaction()
+          .execute((tx) =>
+            signIn(lanyard, tx, request, reply, { accountId: account.id, amr: ['pwd'], provider: 'password' }),
+          );
+        return reply.redirect('/profile', 303);
+      } catch (e) {
+        if (isLanyardError(e) && e.code === 'PASSWORD_TOO_WEAK') {
+          return resetForm(request, reply, token, {
+            error: e.code,
+            message: request.t(`password.${String(e.details?.reason)}` as MessageKey),
+            status: 400,
+          });
+        }
+        throw e;
+      }
+    },
+  );
 };

@@ -8,7 +8,10 @@ import { extensionsOf } from '../extensions.js';
 import { html } from '../../lib/html.js';
 import { csrfField, sendPage } from '../views/layout.js';
 
-const LoginQuery = Type.Object({ returnTo: Type.Optional(Type.String({ maxLength: 2000 })), lang: Type.Optional(Type.String({ maxLength: 10 })) });
+const LoginQuery = Type.Object({
+  returnTo: Type.Optional(Type.String({ maxLength: 2000 })),
+  lang: Type.Optional(Type.String({ maxLength: 10 })),
+});
 const LoginBody = Type.Object({
   email: Type.String({ maxLength: 1000 }),
   password: Type.String({ maxLength: 4096 }),
@@ -16,12 +19,16 @@ const LoginBody = Type.Object({
   _csrf: CsrfField,
 });
 
-
 export const loginRoutes: Route = (app, lanyard) => {
   const { config } = lanyard;
   const limit = { rateLimit: { max: config.rateLimit.signInPerMinute, timeWindow: 60_000 } };
 
-  const form = (request: Parameters<typeof sendPage>[1], reply: Parameters<typeof sendPage>[2], returnTo: string, opts: { email?: string; error?: string; status?: number } = {}) => {
+  const form = (
+    request: Parameters<typeof sendPage>[1],
+    reply: Parameters<typeof sendPage>[2],
+    returnTo: string,
+    opts: { email?: string; error?: string; status?: number } = {},
+  ) => {
     const { t } = request;
     // Signing in to link a pending external identity: the ORCID button would only loop back.
     const linking = returnTo.startsWith('/review-account/');
@@ -29,26 +36,33 @@ export const loginRoutes: Route = (app, lanyard) => {
       title: t('login.title'),
       status: opts.status,
       main: html`${formError(t, opts.error, opts.error === 'INVALID_CREDENTIALS' ? t('login.failed') : undefined)}
-${linking ? html`<p class="notice">${t('login.linkingHint', { provider: 'ORCID iD' })}</p>` : extensionsOf(app).login.map((ext) => ext({ returnTo, t }))}
-<form method="post" action="/login" novalidate>
-${csrfField(lanyard, request, reply)}
-<input type="hidden" name="returnTo" value="${returnTo}">
-${field({ name: 'email', label: t('login.email'), type: 'email', value: opts.email, autocomplete: 'username' })}
-${field({ name: 'password', label: t('login.password'), type: 'password', autocomplete: 'current-password' })}
-<button type="submit">${t('login.submit')}</button>
-</form>
-<p><a href="/forgot">${t('login.forgot')}</a></p>
-${config.selfRegistration ? html`<p>${t('login.noAccount')} <a href="/register">${t('nav.register')}</a></p>` : ''}`,
+        ${linking ? html`<p class="notice">${t('login.linkingHint', { provider: 'ORCID iD' })}</p>` : extensionsOf(app).login.map((ext) => ext({ returnTo, t }))}
+        <form method="post" action="/login" novalidate>
+          ${csrfField(lanyard, request, reply)}
+          <input type="hidden" name="returnTo" value="${returnTo}" />
+          ${field({ name: 'email', label: t('login.email'), type: 'email', value: opts.email, autocomplete: 'username' })}
+          ${field({ name: 'password', label: t('login.password'), type: 'password', autocomplete: 'current-password' })}
+          <button type="submit">${t('login.submit')}</button>
+        </form>
+        <p><a href="/forgot">${t('login.forgot')}</a></p>
+        ${config.selfRegistration ? html`<p>${t('login.noAccount')} <a href="/register">${t('nav.register')}</a></p>` : ''}`,
     });
   };
 
-  app.get('/login', { schema: { querystring: LoginQuery } }, (request, reply) => form(request, reply, safeRedirect(request.query.returnTo, config)));
+  app.get('/login', { schema: { querystring: LoginQuery } }, (request, reply) =>
+    form(request, reply, safeRedirect(request.query.returnTo, config)),
+  );
 
   app.post('/login', { schema: { body: LoginBody }, config: limit }, async (request, reply) => {
     verifyCsrf(request, config, request.body._csrf);
     const returnTo = safeRedirect(request.body.returnTo, config);
     const account = await signInWithPassword(lanyard, request, reply, request.body.email, request.body.password);
-    if (!account) return form(request, reply, returnTo, { email: request.body.email.slice(0, 254), error: 'INVALID_CREDENTIALS', status: 401 });
+    if (!account)
+      return form(request, reply, returnTo, {
+        email: request.body.email.slice(0, 254),
+        error: 'INVALID_CREDENTIALS',
+        status: 401,
+      });
     return reply.redirect(returnTo, 303);
   });
 

@@ -33,7 +33,13 @@ export const metricsRoutes: Route = (app, lanyard) => {
         p99: delay.count ? ms(delay.percentile(99)) : null,
         max: delay.count ? ms(delay.max) : null,
       },
-      memory: { rss: memory.rss, heapUsed: memory.heapUsed, heapTotal: memory.heapTotal, external: memory.external, arrayBuffers: memory.arrayBuffers },
+      memory: {
+        rss: memory.rss,
+        heapUsed: memory.heapUsed,
+        heapTotal: memory.heapTotal,
+        external: memory.external,
+        arrayBuffers: memory.arrayBuffers,
+      },
       cpuUsageMicros: process.cpuUsage(),
     };
   });

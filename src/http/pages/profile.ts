@@ -14,15 +14,22 @@ import { extensionsOf } from '../extensions.js';
 import { html } from '../../lib/html.js';
 import { csrfField, sendPage } from '../views/layout.js';
 
-const PasswordBody = Type.Object({ current: Type.String({ maxLength: 4096 }), password: Type.String({ maxLength: 4096 }), _csrf: CsrfField });
-
+const PasswordBody = Type.Object({
+  current: Type.String({ maxLength: 4096 }),
+  password: Type.String({ maxLength: 4096 }),
+  _csrf: CsrfField,
+});
 
 export const profileRoutes: Route = (app, lanyard) => {
   const { config } = lanyard;
   const ext = extensionsOf(app);
   ext.identityViews.password = (_i, t) => html`${t('profile.provider.password')}`;
 
-  const render = async (request: Parameters<typeof sendPage>[1], reply: Parameters<typeof sendPage>[2], opts: { notice?: string; error?: string; message?: string; status?: number } = {}) => {
+  const render = async (
+    request: Parameters<typeof sendPage>[1],
+    reply: Parameters<typeof sendPage>[2],
+    opts: { notice?: string; error?: string; message?: string; status?: number } = {},
+  ) => {
     const { account } = requireAuth(request);
     const { t } = request;
     const identities = await listIdentities(lanyard.db, account.id);
@@ -32,37 +39,66 @@ export const profileRoutes: Route = (app, lanyard) => {
       title: t('profile.title'),
       status: opts.status,
       main: html`${opts.notice ? html`<p class="notice" role="status">${opts.notice}</p>` : ''}${formError(t, opts.error, opts.message)}
-<dl>
-<dt>${t('profile.name')}</dt><dd>${displayNameOf(account)}</dd>
-<dt>${t('profile.email')}</dt><dd>${account.email} (${account.email_verified_at ? t('profile.verified') : t('profile.unverified')})</dd>
-</dl>
-<h2>${t('profile.identities')}</h2>
-<ul class="identities">
-${identities.map(
-  (i) => html`<li data-provider="${i.provider}">${(ext.identityViews[i.provider] ?? ((x: Identity) => html`${x.provider}: ${x.subject}`))(i, t)}
-${identities.length > 1 ? html` <form method="post" action="/profile/identities/${i.id}/unlink" class="inline">${csrf}<button type="submit" class="link" aria-label="${t('profile.unlink')}: ${i.provider}">${t('profile.unlink')}</button></form>` : ''}</li>`,
-)}
-</ul>
-${identities.length > 1 ? html`<p class="hint">${t('profile.unlinkHint')}</p>` : ''}
-${ext.profile.map((block) => block({ identities, t, csrf }))}
-${hasPassword
-  ? html`<h2>${t('profile.changePassword')}</h2>
-<form method="post" action="/profile/password" novalidate>${csrf}
-${field({ name: 'current', label: t('profile.currentPassword'), type: 'password', autocomplete: 'current-password' })}
-${field({ name: 'password', label: t('profile.newPassword'), type: 'password', hint: t('register.passwordHint'), autocomplete: 'new-password' })}
-<button type="submit">${t('profile.changePassword.submit')}</button></form>`
-  : ''}`,
+        <dl>
+          <dt>${t('profile.name')}</dt>
+          <dd>${displayNameOf(account)}</dd>
+          <dt>${t('profile.email')}</dt>
+          <dd>${account.email} (${account.email_verified_at ? t('profile.verified') : t('profile.unverified')})</dd>
+        </dl>
+        <h2>${t('profile.identities')}</h2>
+        <ul class="identities">
+          ${identities.map(
+            (i) =>
+              html`<li data-provider="${i.provider}">
+                ${(ext.identityViews[i.provider] ?? ((x: Identity) => html`${x.provider}: ${x.subject}`))(i, t)}
+                ${identities.length > 1 ? html` <form method="post" action="/profile/identities/${i.id}/unlink" class="inline">${csrf}<button type="submit" class="link" aria-label="${t('profile.unlink')}: ${i.provider}">${t('profile.unlink')}</button></form>` : ''}
+              </li>`,
+          )}
+        </ul>
+        ${identities.length > 1 ? html`<p class="hint">${t('profile.unlinkHint')}</p>` : ''}
+        ${ext.profile.map((block) => block({ identities, t, csrf }))}
+        ${
+          hasPassword
+            ? html`<h2>${t('profile.changePassword')}</h2>
+                <form method="post" action="/profile/password" novalidate>
+                  ${csrf}
+                  ${field({ name: 'current', label: t('profile.currentPassword'), type: 'password', autocomplete: 'current-password' })}
+                  ${field({ name: 'password', label: t('profile.newPassword'), type: 'password', hint: t('register.passwordHint'), autocomplete: 'new-password' })}
+                  <button type="submit">${t('profile.changePassword.submit')}</button>
+                </form>`
+            : ''
+        }`,
     });
   };
 
-  app.get('/profile', { schema: { querystring: Type.Object({ linked: Type.Optional(Type.String({ maxLength: 20 })), lang: Type.Optional(Type.String({ maxLength: 10 })) }) } }, async (request, reply) => {
-    if (!request.auth) return reply.redirect(`/login?returnTo=${encodeURIComponent('/profile')}`);
-    return render(request, reply, request.query.linked === 'orcid' ? { notice: request.t('profile.linkedNotice') } : {});
-  });
+  app.get(
+    '/profile',
+    {
+      schema: {
+        querystring: Type.Object({
+          linked: Type.Optional(Type.String({ maxLength: 20 })),
+          lang: Type.Optional(Type.String({ maxLength: 10 })),
+        }),
+      },
+    },
+    async (request, reply) => {
+      if (!request.auth) return reply.redirect(`/login?returnTo=${encodeURIComponent('/profile')}`);
+      return render(
+        request,
+        reply,
+        request.query.linked === 'orcid' ? { notice: request.t('profile.linkedNotice') } : {},
+      );
+    },
+  );
 
   app.post(
     '/profile/identities/:id/unlink',
-    { schema: { params: Type.Object({ id: Type.String({ maxLength: 64 }) }), body: Type.Object({ _csrf: Type.String({ maxLength: 200 }) }) } },
+    {
+      schema: {
+        params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
+        body: Type.Object({ _csrf: Type.String({ maxLength: 200 }) }),
+      },
+    },
     async (request, reply) => {
       verifyCsrf(request, config, request.body._csrf);
       const { account } = requireFreshAuth(lanyard, request);
@@ -71,16 +107,28 @@ ${field({ name: 'password', label: t('profile.newPassword'), type: 'password', h
     },
   );
 
-  app.post('/profile/password', { schema: { body: PasswordBody }, config: { rateLimit: { max: config.rateLimit.signInPerMinute, timeWindow: 60_000 } } }, async (request, reply) => {
-    verifyCsrf(request, config, request.body._csrf);
-    const { account, session } = requireAuth(request);
-    try {
-      await changePassword(lanyard, account, request.body.current, request.body.password, session.id);
-    } catch (e) {
-      if (!isLanyardError(e)) throw e;
-      const message = e.code === 'PASSWORD_TOO_WEAK' ? request.t(`password.${String(e.details?.reason)}` as MessageKey) : e.code === 'INVALID_CREDENTIALS' ? request.t('login.failed') : undefined;
-      return render(request, reply, { error: e.code, message, status: e.status });
-    }
-    return render(request, reply, { notice: request.t('profile.passwordChanged') });
-  });
+  app.post(
+    '/profile/password',
+    {
+      schema: { body: PasswordBody },
+      config: { rateLimit: { max: config.rateLimit.signInPerMinute, timeWindow: 60_000 } },
+    },
+    async (request, reply) => {
+      verifyCsrf(request, config, request.body._csrf);
+      const { account, session } = requireAuth(request);
+      try {
+        await changePassword(lanyard, account, request.body.current, request.body.password, session.id);
+      } catch (e) {
+        if (!isLanyardError(e)) throw e;
+        const message =
+          e.code === 'PASSWORD_TOO_WEAK'
+            ? request.t(`password.${String(e.details?.reason)}` as MessageKey)
+            : e.code === 'INVALID_CREDENTIALS'
+              ? request.t('login.failed')
+              : undefined;
+        return render(request, reply, { error: e.code, message, status: e.status });
+      }
+      return render(request, reply, { notice: request.t('profile.passwordChanged') });
+    },
+  );
 };

@@ -26,18 +26,29 @@ export const registerRoutes: Route = (app, lanyard) => {
   const mailLimit = { rateLimit: { max: config.rateLimit.signInPerMinute, timeWindow: 60_000 } };
   const tokenLimit = { rateLimit: { max: config.rateLimit.tokenGuessesPerMinute, timeWindow: 60_000 } };
 
-  const emailForm = (request: Parameters<typeof sendPage>[1], reply: Parameters<typeof sendPage>[2], opts: { email?: string; error?: string; status?: number } = {}) => {
+  const emailForm = (
+    request: Parameters<typeof sendPage>[1],
+    reply: Parameters<typeof sendPage>[2],
+    opts: { email?: string; error?: string; status?: number } = {},
+  ) => {
     const { t } = request;
     if (!config.selfRegistration) {
-      return sendPage(lanyard, request, reply, { title: t('register.title'), status: 403, main: html`<p data-error-code="SELF_REGISTRATION_DISABLED">${t('register.disabled')}</p>` });
+      return sendPage(lanyard, request, reply, {
+        title: t('register.title'),
+        status: 403,
+        main: html`<p data-error-code="SELF_REGISTRATION_DISABLED">${t('register.disabled')}</p>`,
+      });
     }
     return sendPage(lanyard, request, reply, {
       title: t('register.title'),
       status: opts.status,
-      main: html`${formError(t, opts.error)}<p>${t('register.intro')}</p>
-<form method="post" action="/register" novalidate>${csrfField(lanyard, request, reply)}
-${field({ name: 'email', label: t('login.email'), type: 'email', value: opts.email, autocomplete: 'email' })}
-<button type="submit">${t('register.submit')}</button></form>`,
+      main: html`${formError(t, opts.error)}
+        <p>${t('register.intro')}</p>
+        <form method="post" action="/register" novalidate>
+          ${csrfField(lanyard, request, reply)}
+          ${field({ name: 'email', label: t('login.email'), type: 'email', value: opts.email, autocomplete: 'email' })}
+          <button type="submit">${t('register.submit')}</button>
+        </form>`,
     });
   };
 
@@ -50,52 +61,91 @@ ${field({ name: 'email', label: t('login.email'), type: 'email', value: opts.ema
     try {
       email = parseEmail(request.body.email);
     } catch (e) {
-      return emailForm(request, reply, { email: request.body.email.slice(0, 254), error: isLanyardError(e) ? e.code : 'INVALID_EMAIL', status: 400 });
+      return emailForm(request, reply, {
+        email: request.body.email.slice(0, 254),
+        error: isLanyardError(e) ? e.code : 'INVALID_EMAIL',
+        status: 400,
+      });
     }
     await requestRegistration(lanyard, email, request.locale);
     return reply.redirect('/email-confirmation', 303);
   });
 
-  const completeForm = (request: Parameters<typeof sendPage>[1], reply: Parameters<typeof sendPage>[2], token: string, email: string, opts: { error?: string; message?: string; status?: number; givenName?: string; familyName?: string } = {}) => {
+  const completeForm = (
+    request: Parameters<typeof sendPage>[1],
+    reply: Parameters<typeof sendPage>[2],
+    token: string,
+    email: string,
+    opts: { error?: string; message?: string; status?: number; givenName?: string; familyName?: string } = {},
+  ) => {
     const { t } = request;
     return sendPage(lanyard, request, reply, {
       title: t('register.complete.title'),
       status: opts.status,
       main: html`${formError(t, opts.error, opts.message)}
-<form method="post" action="/register/${token}" novalidate>${csrfField(lanyard, request, reply)}
-<p>${t('login.email')}: <strong>${email}</strong></p>
-${field({ name: 'givenName', label: t('register.givenName'), value: opts.givenName, autocomplete: 'given-name' })}
-${field({ name: 'familyName', label: t('register.familyName'), value: opts.familyName, autocomplete: 'family-name' })}
-${field({ name: 'password', label: t('register.password'), type: 'password', hint: t('register.passwordHint'), autocomplete: 'new-password' })}
-${field({ name: 'passwordConfirm', label: t('register.passwordConfirm'), type: 'password', autocomplete: 'new-password' })}
-<button type="submit">${t('register.complete.submit')}</button></form>`,
+        <form method="post" action="/register/${token}" novalidate>
+          ${csrfField(lanyard, request, reply)}
+          <p>${t('login.email')}: <strong>${email}</strong></p>
+          ${field({ name: 'givenName', label: t('register.givenName'), value: opts.givenName, autocomplete: 'given-name' })}
+          ${field({ name: 'familyName', label: t('register.familyName'), value: opts.familyName, autocomplete: 'family-name' })}
+          ${field({ name: 'password', label: t('register.password'), type: 'password', hint: t('register.passwordHint'), autocomplete: 'new-password' })}
+          ${field({ name: 'passwordConfirm', label: t('register.passwordConfirm'), type: 'password', autocomplete: 'new-password' })}
+          <button type="submit">${t('register.complete.submit')}</button>
+        </form>`,
     });
   };
 
   app.get('/register/:token', { schema: { params: TokenParams }, config: tokenLimit }, async (request, reply) => {
-    const reg = await checkRegistrationToken(lanyard.db, request.params.token, { types: ['REGISTER'], now: lanyard.clock.now() });
+    const reg = await checkRegistrationToken(lanyard.db, request.params.token, {
+      types: ['REGISTER'],
+      now: lanyard.clock.now(),
+    });
     return completeForm(request, reply, request.params.token, reg.email ?? '');
   });
 
-  app.post('/register/:token', { schema: { params: TokenParams, body: CompleteBody }, config: tokenLimit }, async (request, reply) => {
-    verifyCsrf(request, config, request.body._csrf);
-    const { token } = request.params;
-    const body = request.body;
-    const reg = await checkRegistrationToken(lanyard.db, token, { types: ['REGISTER'], now: lanyard.clock.now() });
-    const again = (error: string, message: string) =>
-      completeForm(request, reply, token, reg.email ?? '', { error, message, status: 400, givenName: body.givenName, familyName: body.familyName });
-    if (body.password !== body.passwordConfirm) return again('VALIDATION_FAILED', request.t('register.passwordMismatch'));
-    try {
-      const account = await completeRegistration(lanyard, token, { givenName: body.givenName.trim(), familyName: body.familyName.trim(), password: body.password, locale: request.locale });
-      await lanyard.db.transaction().execute((tx) => signIn(lanyard, tx, request, reply, { accountId: account.id, amr: ['pwd'], provider: 'password' }));
-      return reply.redirect('/profile', 303);
-    } catch (e) {
-      if (isLanyardError(e) && e.code === 'PASSWORD_TOO_WEAK') return again(e.code, request.t(`password.${String(e.details?.reason)}` as MessageKey));
-      throw e;
-    }
-  });
+  app.post(
+    '/register/:token',
+    { schema: { params: TokenParams, body: CompleteBody }, config: tokenLimit },
+    async (request, reply) => {
+      verifyCsrf(request, config, request.body._csrf);
+      const { token } = request.params;
+      const body = request.body;
+      const reg = await checkRegistrationToken(lanyard.db, token, { types: ['REGISTER'], now: lanyard.clock.now() });
+      const again = (error: string, message: string) =>
+        completeForm(request, reply, token, reg.email ?? '', {
+          error,
+          message,
+          status: 400,
+          givenName: body.givenName,
+          familyName: body.familyName,
+        });
+      if (body.password !== body.passwordConfirm)
+        return again('VALIDATION_FAILED', request.t('register.passwordMismatch'));
+      try {
+        const account = await completeRegistration(lanyard, token, {
+          givenName: body.givenName.trim(),
+          familyName: body.familyName.trim(),
+          password: body.password,
+          locale: request.locale,
+        });
+        await lanyard.db
+          .transaction()
+          .execute((tx) =>
+            signIn(lanyard, tx, request, reply, { accountId: account.id, amr: ['pwd'], provider: 'password' }),
+          );
+        return reply.redirect('/profile', 303);
+      } catch (e) {
+        if (isLanyardError(e) && e.code === 'PASSWORD_TOO_WEAK')
+          return again(e.code, request.t(`password.${String(e.details?.reason)}` as MessageKey));
+        throw e;
+      }
+    },
+  );
 
   app.get('/email-confirmation', (request, reply) =>
-    sendPage(lanyard, request, reply, { title: request.t('confirm.title'), main: html`<p role="status">${request.t('confirm.body')}</p>` }),
+    sendPage(lanyard, request, reply, {
+      title: request.t('confirm.title'),
+      main: html`<p role="status">${request.t('confirm.body')}</p>`,
+    }),
   );
 };

@@ -17,9 +17,14 @@ export function field(f: FieldOptions): SafeHtml {
   const id = `f-${f.name}`;
   const described = [f.hint ? `${id}-hint` : '', f.error ? `${id}-error` : ''].filter(Boolean).join(' ');
   return html`<label for="${id}">${f.label}</label>
-${f.hint ? html`<p class="hint" id="${id}-hint">${f.hint}</p>` : ''}
-${f.error ? html`<p class="error" id="${id}-error">${f.error}</p>` : ''}
-<input id="${id}" name="${f.name}" type="${f.type ?? 'text'}"${f.value ? html` value="${f.value}"` : ''}${f.autocomplete ? html` autocomplete="${f.autocomplete}"` : ''}${f.required === false ? '' : html` required`}${f.error ? html` aria-invalid="true"` : ''}${described ? html` aria-describedby="${described}"` : ''}>`;
+    ${f.hint ? html`<p class="hint" id="${id}-hint">${f.hint}</p>` : ''}
+    ${f.error ? html`<p class="error" id="${id}-error">${f.error}</p>` : ''}
+    <input
+      id="${id}"
+      name="${f.name}"
+      type="${f.type ?? 'text'}"
+      ${f.value ? html` value="${f.value}"` : ''}${f.autocomplete ? html` autocomplete="${f.autocomplete}"` : ''}${f.required === false ? '' : html` required`}${f.error ? html` aria-invalid="true"` : ''}${described ? html` aria-describedby="${described}"` : ''}
+    />`;
 }
 
 /** A form-level error, announced to screen readers, carrying its stable code for tests and scripts. */

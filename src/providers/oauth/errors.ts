@@ -9,9 +9,23 @@ import { isLanyardError, LanyardError } from '../../errors.js';
 export function classifyProviderError(e: unknown, provider: string): LanyardError {
   if (isLanyardError(e)) return e;
   if (e instanceof oidc.ResponseBodyError) {
-    if (e.status >= 500) return new LanyardError('PROVIDER_UNAVAILABLE', `${provider} is not available right now.`, undefined, { cause: e });
-    if (e.error === 'invalid_grant') return new LanyardError('OAUTH_CODE_INVALID', `${provider} refused the sign-in code (expired or already used).`, undefined, { cause: e });
-    return new LanyardError('PROVIDER_ERROR', `${provider} refused the request (${e.error}).`, { error: e.error }, { cause: e });
+    if (e.status >= 500)
+      return new LanyardError('PROVIDER_UNAVAILABLE', `${provider} is not available right now.`, undefined, {
+        cause: e,
+      });
+    if (e.error === 'invalid_grant')
+      return new LanyardError(
+        'OAUTH_CODE_INVALID',
+        `${provider} refused the sign-in code (expired or already used).`,
+        undefined,
+        { cause: e },
+      );
+    return new LanyardError(
+      'PROVIDER_ERROR',
+      `${provider} refused the request (${e.error}).`,
+      { error: e.error },
+      { cause: e },
+    );
   }
   const err = e as { name?: string; code?: string; cause?: unknown; message?: string };
   const cause = err.cause as { code?: string; status?: number } | undefined;
@@ -20,8 +34,11 @@ export function classifyProviderError(e: unknown, provider: string): LanyardErro
     err.name === 'TimeoutError' ||
     err.name === 'AbortError' ||
     (err.name === 'TypeError' && /fetch failed/.test(err.message ?? '')) ||
-    ['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT'].includes(cause?.code ?? '') ||
+    ['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT'].includes(
+      cause?.code ?? '',
+    ) ||
     (typeof cause === 'object' && cause !== null && 'status' in cause && Number(cause.status) >= 500);
-  if (network) return new LanyardError('PROVIDER_UNAVAILABLE', `${provider} is not available right now.`, undefined, { cause: e });
+  if (network)
+    return new LanyardError('PROVIDER_UNAVAILABLE', `${provider} is not available right now.`, undefined, { cause: e });
   return new LanyardError('PROVIDER_ERROR', `${provider} answered something unexpected.`, undefined, { cause: e });
 }

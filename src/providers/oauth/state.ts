@@ -24,7 +24,12 @@ export interface OAuthFlow {
 const FLOW_TTL_SECONDS = 600;
 
 export function newFlow(input: Pick<OAuthFlow, 'returnTo' | 'intent' | 'sessionId'>, now: Date): OAuthFlow {
-  return { ...input, state: randomToken(), nonce: randomToken(), exp: Math.floor(now.getTime() / 1000) + FLOW_TTL_SECONDS };
+  return {
+    ...input,
+    state: randomToken(),
+    nonce: randomToken(),
+    exp: Math.floor(now.getTime() / 1000) + FLOW_TTL_SECONDS,
+  };
 }
 
 export function encodeFlow(flow: OAuthFlow, config: Config): string {
@@ -35,10 +40,14 @@ export function encodeFlow(flow: OAuthFlow, config: Config): string {
 export function decodeFlow(cookie: string | undefined, config: Config, now: Date): OAuthFlow {
   const [body, mac] = (cookie ?? '').split('.');
   if (!body || !mac || !config.secretKeys.some((k) => safeEqual(mac, hmac(k.key, `oauth:${body}`)))) {
-    throw new LanyardError('OAUTH_STATE_INVALID', 'The sign-in was not started in this browser, or it expired. Start again.');
+    throw new LanyardError(
+      'OAUTH_STATE_INVALID',
+      'The sign-in was not started in this browser, or it expired. Start again.',
+    );
   }
   const flow = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as OAuthFlow;
-  if (flow.exp * 1000 <= now.getTime()) throw new LanyardError('OAUTH_STATE_INVALID', 'The sign-in took too long. Start again.');
+  if (flow.exp * 1000 <= now.getTime())
+    throw new LanyardError('OAUTH_STATE_INVALID', 'The sign-in took too long. Start again.');
   return flow;
 }
 

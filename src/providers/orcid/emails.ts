@@ -11,14 +11,20 @@ interface V3Emails {
  * it ORCID answers XML. Only verified addresses count (unverified ones should not be listed, but
  * the flag is checked anyway); the primary one comes first.
  */
-export async function fetchVerifiedEmails(apiUrl: string, orcid: string, accessToken: string, timeoutMs: number): Promise<ExternalProfile['emails']> {
+export async function fetchVerifiedEmails(
+  apiUrl: string,
+  orcid: string,
+  accessToken: string,
+  timeoutMs: number,
+): Promise<ExternalProfile['emails']> {
   let body: V3Emails;
   try {
     const res = await fetch(`${apiUrl}/v3.0/${orcid}/email`, {
       headers: { accept: 'application/json', authorization: `Bearer ${accessToken}` },
       signal: AbortSignal.timeout(timeoutMs),
     });
-    if (res.status >= 500 || res.status === 429) throw new LanyardError('PROVIDER_UNAVAILABLE', 'The ORCID API is not available right now.');
+    if (res.status >= 500 || res.status === 429)
+      throw new LanyardError('PROVIDER_UNAVAILABLE', 'The ORCID API is not available right now.');
     if (!res.ok) throw new LanyardError('PROVIDER_ERROR', `The ORCID API refused to list emails (HTTP ${res.status}).`);
     body = (await res.json()) as V3Emails;
   } catch (e) {

@@ -9,7 +9,12 @@ import { findAccountByEmail } from '../../stores/accounts.js';
 export async function verifyPasswordSignIn(lanyard: Lanyard, email: string, password: string): Promise<Account | null> {
   const account = await findAccountByEmail(lanyard.db, email);
   const identity = account
-    ? await lanyard.db.selectFrom('identity').select('password_hash').where('account_id', '=', account.id).where('provider', '=', 'password').executeTakeFirst()
+    ? await lanyard.db
+        .selectFrom('identity')
+        .select('password_hash')
+        .where('account_id', '=', account.id)
+        .where('provider', '=', 'password')
+        .executeTakeFirst()
     : undefined;
   const ok = await lanyard.hasher.verify(identity?.password_hash, password.slice(0, 1024));
   if (!ok || !account || account.status !== 'active' || !account.can_log_in) return null;

@@ -54,7 +54,8 @@ export class ApiClient {
     const payload = opts.json !== undefined ? JSON.stringify(opts.json) : opts.body;
     const page = await this.browser.request(method, url, payload, { ...headers, ...opts.headers });
     const target = new URL(url, this.browser.origin);
-    if (target.origin === this.browser.origin && target.pathname.startsWith('/api/')) this.check.check(method, target.pathname, page);
+    if (target.origin === this.browser.origin && target.pathname.startsWith('/api/'))
+      this.check.check(method, target.pathname, page);
     const token = page.headers['dspace-xsrf-token'];
     if (typeof token === 'string') this.xsrf = token;
     return page;
@@ -72,14 +73,18 @@ export class ApiClient {
     });
   }
 
-  findByToken = (token: string) => this.get(`/api/eperson/registrations/search/findByToken?token=${encodeURIComponent(token)}`);
+  findByToken = (token: string) =>
+    this.get(`/api/eperson/registrations/search/findByToken?token=${encodeURIComponent(token)}`);
 
   /** GET /api/authn/status, which also hands out the CSRF token. */
   status = () => this.get('/api/authn/status');
 
   async login(email: string, password = 'correct horse battery'): Promise<Page> {
     if (!this.xsrf) await this.status();
-    return this.post('/api/authn/login', { body: new URLSearchParams({ user: email, password }).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    return this.post('/api/authn/login', {
+      body: new URLSearchParams({ user: email, password }).toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
   }
 
   /**
@@ -87,12 +92,17 @@ export class ApiClient {
    * headlessly as `orcid`) → the callback. Returns the callback's response.
    */
   async orcidSignIn(orcid: string, redirectUrl?: string): Promise<Page> {
-    const start = await this.get(`/api/authn/orcid/start${redirectUrl ? `?redirectUrl=${encodeURIComponent(redirectUrl)}` : ''}`);
+    const start = await this.get(
+      `/api/authn/orcid/start${redirectUrl ? `?redirectUrl=${encodeURIComponent(redirectUrl)}` : ''}`,
+    );
     assert.equal(start.status, 302, `start: ${start.body.slice(0, 200)}`);
     const authorize = new URL(start.location!);
     authorize.searchParams.set('login_as', orcid);
     const granted = await this.browser.get(authorize.href);
-    assert.ok(granted.status === 302 || granted.status === 303, `emulator: ${granted.status} ${granted.body.slice(0, 200)}`);
+    assert.ok(
+      granted.status === 302 || granted.status === 303,
+      `emulator: ${granted.status} ${granted.body.slice(0, 200)}`,
+    );
     return this.get(granted.location!);
   }
 }
@@ -103,7 +113,11 @@ export const tokenIn = (location: string) => new URL(location, 'http://x').pathn
 const handedOut = new Set<string>();
 
 /** The token of the next mail to `to` whose link contains `path` (each mailed token is handed out once), waiting for it. */
-export async function mailedToken(app: TestApp, to: string, path: '/external-login/' | '/review-account/' | '/register/' | '/forgot/'): Promise<string> {
+export async function mailedToken(
+  app: TestApp,
+  to: string,
+  path: '/external-login/' | '/review-account/' | '/register/' | '/forgot/',
+): Promise<string> {
   const tokenOf = (text: string) => tokenIn(linkIn({ text } as Parameters<typeof linkIn>[0], path));
   const mail = await app.mail.waitFor(to, (m) => m.text.includes(path) && !handedOut.has(tokenOf(m.text)));
   const token = tokenOf(mail.text);

@@ -22,7 +22,10 @@ export class OpenApiCheck {
 
   constructor(readonly doc: Document) {
     addFormats.default(this.ajv);
-    this.routes = Object.keys(doc.paths).map((path) => ({ path, pattern: new RegExp(`^${path.replace(/\{[^}]+\}/g, '[^/]+')}$`) }));
+    this.routes = Object.keys(doc.paths).map((path) => ({
+      path,
+      pattern: new RegExp(`^${path.replace(/\{[^}]+\}/g, '[^/]+')}$`),
+    }));
   }
 
   /** The documented path template a concrete URL path falls under (a static path wins over a template). */
@@ -41,11 +44,16 @@ export class OpenApiCheck {
     assert.ok(response, `${method} ${path}: status ${page.status} not documented (body: ${page.body.slice(0, 200)})`);
     this.seen.add(`${method} ${path} ${page.status}`);
     if (page.body === '') return;
-    const mediaType = String(page.headers['content-type'] ?? '').split(';')[0]!.trim();
+    const mediaType = String(page.headers['content-type'] ?? '')
+      .split(';')[0]!
+      .trim();
     const content = response.content?.[mediaType];
     assert.ok(content, `${method} ${path} ${page.status}: media type ${mediaType} not documented`);
     let validate = this.compiled.get(content.schema);
     if (!validate) this.compiled.set(content.schema, (validate = this.ajv.compile(content.schema)));
-    assert.ok(validate(JSON.parse(page.body)), `${method} ${path} ${page.status}: body does not match the document: ${this.ajv.errorsText(validate.errors)}\n${page.body.slice(0, 500)}`);
+    assert.ok(
+      validate(JSON.parse(page.body)),
+      `${method} ${path} ${page.status}: body does not match the document: ${this.ajv.errorsText(validate.errors)}\n${page.body.slice(0, 500)}`,
+    );
   }
 }

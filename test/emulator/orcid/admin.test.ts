@@ -14,7 +14,9 @@ const admin = (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?:
 
 test('§6.10 POST /__admin/users adds a user (iD minted when absent) who can sign in at once', async () => {
   const res = await admin('POST', '/users', {
-    givenNames: 'Ada', familyName: 'Lovelace', description: 'added by a test',
+    givenNames: 'Ada',
+    familyName: 'Lovelace',
+    description: 'added by a test',
     emails: [{ email: 'ada@example.org', visibility: 'public', verified: true }],
   });
   assert.equal(res.statusCode, 201);
@@ -30,24 +32,40 @@ test('§6.10 the admin API refuses invalid users with 400 naming the problem', a
   const badId = await admin('POST', '/users', { orcid: '0000-0002-1825-0098', givenNames: 'X' });
   assert.equal(badId.statusCode, 400);
   assert.match(badId.json().error, /check digit/);
-  const badShape = await admin('POST', '/users', { givenNames: 'X', emails: [{ email: 'x@example.org', visibility: 'secret', verified: true }] });
+  const badShape = await admin('POST', '/users', {
+    givenNames: 'X',
+    emails: [{ email: 'x@example.org', visibility: 'secret', verified: true }],
+  });
   assert.equal(badShape.statusCode, 400);
   assert.match(badShape.json().error, /visibility/);
 });
 
 test('§6.10 POST /__admin/clients registers a client whose redirect URIs are honoured', async () => {
   const res = await admin('POST', '/clients', {
-    clientId: 'APP-REPOSITORY000001', clientSecret: 'repo-secret', redirectUris: ['https://repo.example.org/orcid'], member: true,
+    clientId: 'APP-REPOSITORY000001',
+    clientSecret: 'repo-secret',
+    redirectUris: ['https://repo.example.org/orcid'],
+    member: true,
   });
   assert.equal(res.statusCode, 201);
   assert.equal(res.json().clientSecret, undefined, 'the secret is not echoed back');
-  const code = await getCode(emu.app, { client_id: 'APP-REPOSITORY000001', redirect_uri: 'https://repo.example.org/orcid/callback' });
+  const code = await getCode(emu.app, {
+    client_id: 'APP-REPOSITORY000001',
+    redirect_uri: 'https://repo.example.org/orcid/callback',
+  });
   const token = await postForm(emu.app, '/oauth/token', {
-    client_id: 'APP-REPOSITORY000001', client_secret: 'repo-secret', grant_type: 'authorization_code', code,
+    client_id: 'APP-REPOSITORY000001',
+    client_secret: 'repo-secret',
+    grant_type: 'authorization_code',
+    code,
     redirect_uri: 'https://repo.example.org/orcid/callback',
   });
   assert.equal(token.statusCode, 200);
-  const bad = await admin('POST', '/clients', { clientId: `APP-${'X'.repeat(47)}`, clientSecret: 's', redirectUris: ['http://x'] });
+  const bad = await admin('POST', '/clients', {
+    clientId: `APP-${'X'.repeat(47)}`,
+    clientSecret: 's',
+    redirectUris: ['http://x'],
+  });
   assert.equal(bad.statusCode, 400, 'a client_id over 50 characters is invalid (§1.4)');
 });
 
@@ -67,7 +85,10 @@ test('§6.10 POST /__admin/reset restores fixtures, forgets tokens and sessions,
   assert.equal((await admin('POST', '/reset')).statusCode, 204);
   assert.equal(emu.state.users.size, 8);
   assert.equal(emu.state.now(), before - 5000);
-  const res = await emu.app.inject({ url: '/oauth/userinfo', headers: { authorization: `Bearer ${tokens.access_token}` } });
+  const res = await emu.app.inject({
+    url: '/oauth/userinfo',
+    headers: { authorization: `Bearer ${tokens.access_token}` },
+  });
   assert.equal(res.statusCode, 403);
 });
 

@@ -22,8 +22,22 @@ test('§2.2 /email has the captured shape: container keys, entry keys in order, 
   assert.deepEqual(Object.keys(body), ['last-modified-date', 'email', 'path']);
   assert.equal(body.path, `/${USERS.publicEmail}/email`);
   const [entry] = body.email;
-  assert.deepEqual(Object.keys(entry), ['created-date', 'last-modified-date', 'source', 'email', 'path', 'visibility', 'verified', 'primary', 'put-code']);
-  assert.deepEqual(entry.source['source-orcid'], { uri: `${BASE}/${USERS.publicEmail}`, path: USERS.publicEmail, host: new URL(BASE).host });
+  assert.deepEqual(Object.keys(entry), [
+    'created-date',
+    'last-modified-date',
+    'source',
+    'email',
+    'path',
+    'visibility',
+    'verified',
+    'primary',
+    'put-code',
+  ]);
+  assert.deepEqual(entry.source['source-orcid'], {
+    uri: `${BASE}/${USERS.publicEmail}`,
+    path: USERS.publicEmail,
+    host: new URL(BASE).host,
+  });
   assert.equal(entry.email, 'josiah.carberry@example.edu');
   assert.equal(entry.visibility, 'public');
   assert.equal(entry.verified, true);
@@ -48,19 +62,28 @@ test('§2.2 the Public API shows only public verified emails', async () => {
 
 test('§2.2 a Member /read-limited token for that record also sees limited emails', async () => {
   const tokens = await signIn(emu.app, { login_as: USERS.severalEmails, scope: '/read-limited' });
-  assert.deepEqual(await emails(`/member-api/v3.0/${USERS.severalEmails}/email`, bearer(tokens.access_token)), ['li.wei@uni.example.edu', 'liwei@example.org']);
+  assert.deepEqual(await emails(`/member-api/v3.0/${USERS.severalEmails}/email`, bearer(tokens.access_token)), [
+    'li.wei@uni.example.edu',
+    'liwei@example.org',
+  ]);
 });
 
 test('§2.2 /read-limited on the Public API, or for another record, still gets only the public view', async () => {
   const tokens = await signIn(emu.app, { login_as: USERS.severalEmails, scope: '/read-limited' });
-  assert.deepEqual(await emails(`/pub-api/v3.0/${USERS.severalEmails}/email`, bearer(tokens.access_token)), ['liwei@example.org']);
+  assert.deepEqual(await emails(`/pub-api/v3.0/${USERS.severalEmails}/email`, bearer(tokens.access_token)), [
+    'liwei@example.org',
+  ]);
   const other = await signIn(emu.app, { login_as: USERS.publicEmail, scope: '/read-limited' });
-  assert.deepEqual(await emails(`/member-api/v3.0/${USERS.severalEmails}/email`, bearer(other.access_token)), ['liwei@example.org']);
+  assert.deepEqual(await emails(`/member-api/v3.0/${USERS.severalEmails}/email`, bearer(other.access_token)), [
+    'liwei@example.org',
+  ]);
 });
 
 test('§2.2 an /authenticate token on the Member API reads the public view', async () => {
   const tokens = await signIn(emu.app, { login_as: USERS.severalEmails });
-  assert.deepEqual(await emails(`/member-api/v3.0/${USERS.severalEmails}/email`, bearer(tokens.access_token)), ['liwei@example.org']);
+  assert.deepEqual(await emails(`/member-api/v3.0/${USERS.severalEmails}/email`, bearer(tokens.access_token)), [
+    'liwei@example.org',
+  ]);
 });
 
 test('§2.1 without Accept, or with */*, the API answers XML', async () => {
@@ -73,7 +96,7 @@ test('§2.1 without Accept, or with */*, the API answers XML', async () => {
   }
 });
 
-test('§2.1 JSON is chosen when any JSON type is asked for; ORCID\'s own JSON types come pretty-printed', async () => {
+test("§2.1 JSON is chosen when any JSON type is asked for; ORCID's own JSON types come pretty-printed", async () => {
   const mixed = await get(`/pub-api/v3.0/${USERS.publicEmail}/email`, { accept: 'application/json, text/plain, */*' });
   assert.match(String(mixed.headers['content-type']), /^application\/json/);
   const vnd = await get(`/pub-api/v3.0/${USERS.publicEmail}/email`, { accept: 'application/vnd.orcid+json' });
@@ -91,7 +114,13 @@ test('§2.1 an Accept the API cannot produce is 406 / 9001 with no Content-Type'
 test('§2.4 an unknown iD is 404 with the v3.0 error body, keys in order', async () => {
   const res = await get('/pub-api/v3.0/0000-0003-1415-9269/email');
   assert.equal(res.statusCode, 404);
-  assert.deepEqual(Object.keys(res.json()), ['response-code', 'developer-message', 'user-message', 'error-code', 'more-info']);
+  assert.deepEqual(Object.keys(res.json()), [
+    'response-code',
+    'developer-message',
+    'user-message',
+    'error-code',
+    'more-info',
+  ]);
   assert.equal(res.json()['error-code'], 9016);
   assert.equal(res.json()['response-code'], 404);
 });
@@ -107,7 +136,11 @@ test('§2.4 a bad bearer token is 401 invalid_token, OAuth-style, with the token
   assert.equal(res.statusCode, 401);
   assert.deepEqual(res.json(), { error: 'invalid_token', error_description: 'Invalid access token: deadbeef' });
   assert.equal(res.headers['www-authenticate'], undefined);
-  assert.equal((await get(`/pub-api/v3.0/${USERS.publicEmail}/email`, bearer('deadbeef'))).statusCode, 401, 'Public API too');
+  assert.equal(
+    (await get(`/pub-api/v3.0/${USERS.publicEmail}/email`, bearer('deadbeef'))).statusCode,
+    401,
+    'Public API too',
+  );
 });
 
 test('§2.4 the Member API without any token is 403 forbidden; the Public API reads anonymously', async () => {
@@ -118,13 +151,33 @@ test('§2.4 the Member API without any token is 403 forbidden; the Public API re
 });
 
 test('§2.1 a client_credentials /read-public token reads the Member API public view', async () => {
-  const cc = (await postForm(emu.app, '/oauth/token', { client_id: MEMBER.clientId, client_secret: MEMBER.clientSecret, grant_type: 'client_credentials', scope: '/read-public' })).json();
-  assert.deepEqual(await emails(`/member-api/v3.0/${USERS.severalEmails}/email`, bearer(cc.access_token)), ['liwei@example.org']);
+  const cc = (
+    await postForm(emu.app, '/oauth/token', {
+      client_id: MEMBER.clientId,
+      client_secret: MEMBER.clientSecret,
+      grant_type: 'client_credentials',
+      scope: '/read-public',
+    })
+  ).json();
+  assert.deepEqual(await emails(`/member-api/v3.0/${USERS.severalEmails}/email`, bearer(cc.access_token)), [
+    'liwei@example.org',
+  ]);
 });
 
 test('§2.3 /person nests the emails container as "emails", with the person keys in order', async () => {
   const body = (await get(`/pub-api/v3.0/${USERS.publicEmail}/person`)).json();
-  assert.deepEqual(Object.keys(body), ['last-modified-date', 'name', 'other-names', 'biography', 'researcher-urls', 'emails', 'addresses', 'keywords', 'external-identifiers', 'path']);
+  assert.deepEqual(Object.keys(body), [
+    'last-modified-date',
+    'name',
+    'other-names',
+    'biography',
+    'researcher-urls',
+    'emails',
+    'addresses',
+    'keywords',
+    'external-identifiers',
+    'path',
+  ]);
   assert.equal(body.emails.email[0].email, 'josiah.carberry@example.edu');
   assert.equal(body.name['given-names'].value, 'Josiah');
   assert.equal(body.name['credit-name'], null);
@@ -141,7 +194,14 @@ test('§2.3 a name that is not public is null in the public view and shown to a 
 
 test('§2.3 /record carries orcid-identifier, preferences, history, person, activities-summary, path', async () => {
   const body = (await get(`/pub-api/v3.0/${USERS.publicEmail}/record`)).json();
-  assert.deepEqual(Object.keys(body), ['orcid-identifier', 'preferences', 'history', 'person', 'activities-summary', 'path']);
+  assert.deepEqual(Object.keys(body), [
+    'orcid-identifier',
+    'preferences',
+    'history',
+    'person',
+    'activities-summary',
+    'path',
+  ]);
   assert.equal(body['orcid-identifier'].path, USERS.publicEmail);
   assert.equal(body.path, `/${USERS.publicEmail}`);
   assert.equal(body['activities-summary'].works.group.length, 1);

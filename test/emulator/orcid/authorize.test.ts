@@ -1,7 +1,15 @@
 import assert from 'node:assert/strict';
 import { before, beforeEach, test } from 'node:test';
 import {
-  authorizePath, createTestEmulator, exchange, location, MEMBER, PUBLIC, REDIRECT_URI, USERS, type TestEmulator,
+  authorizePath,
+  createTestEmulator,
+  exchange,
+  location,
+  MEMBER,
+  PUBLIC,
+  REDIRECT_URI,
+  USERS,
+  type TestEmulator,
 } from './helpers.js';
 
 let emu: TestEmulator;
@@ -34,7 +42,12 @@ test('§1.2.1 unknown client_id gets 400 invalid_request, never a redirect', asy
 });
 
 test('§1.2.1 unknown redirect_uri gets 400, never a redirect', async () => {
-  for (const redirect_uri of ['https://evil.example.com/cb', 'http://127.0.0.1:3001/cb', 'http://sub.localhost:3000/cb', 'https://127.0.0.1:3000/cb']) {
+  for (const redirect_uri of [
+    'https://evil.example.com/cb',
+    'http://127.0.0.1:3001/cb',
+    'http://sub.localhost:3000/cb',
+    'https://127.0.0.1:3000/cb',
+  ]) {
     const res = await emu.app.inject(authorizePath({ redirect_uri, login_as: USERS.publicEmail }));
     assert.equal(res.statusCode, 400, redirect_uri);
     assert.equal(res.headers.location, undefined, redirect_uri);
@@ -43,7 +56,9 @@ test('§1.2.1 unknown redirect_uri gets 400, never a redirect', async () => {
 });
 
 test('§1.2.1 a missing redirect_uri or response_type gets 400, never a redirect', async () => {
-  const noRedirect = await emu.app.inject(`/oauth/authorize?client_id=${MEMBER.clientId}&response_type=code&scope=/authenticate`);
+  const noRedirect = await emu.app.inject(
+    `/oauth/authorize?client_id=${MEMBER.clientId}&response_type=code&scope=/authenticate`,
+  );
   assert.equal(noRedirect.statusCode, 400);
   const noType = await emu.app.inject(authorizePath({ response_type: '' }));
   assert.equal(noType.statusCode, 400);
@@ -52,8 +67,15 @@ test('§1.2.1 a missing redirect_uri or response_type gets 400, never a redirect
 
 test('§1.2.1 redirect URIs match by scheme, host and port equality and path prefix; the query is not compared', async () => {
   const { state } = emu;
-  state.addClient({ clientId: 'APP-PATHPREFIX000001', clientSecret: 's', redirectUris: ['https://repo.example.org/orcid'] });
-  const ok = (uri: string) => emu.app.inject(authorizePath({ client_id: 'APP-PATHPREFIX000001', redirect_uri: uri, login_as: USERS.publicEmail }));
+  state.addClient({
+    clientId: 'APP-PATHPREFIX000001',
+    clientSecret: 's',
+    redirectUris: ['https://repo.example.org/orcid'],
+  });
+  const ok = (uri: string) =>
+    emu.app.inject(
+      authorizePath({ client_id: 'APP-PATHPREFIX000001', redirect_uri: uri, login_as: USERS.publicEmail }),
+    );
   assert.equal((await ok('https://repo.example.org/orcid/callback?x=1')).statusCode, 302);
   assert.equal((await ok('https://repo.example.org/orcid')).statusCode, 302);
   assert.equal((await ok('https://repo.example.org/other')).statusCode, 400);
@@ -70,12 +92,16 @@ test('§1.2.2 Deny redirects with ?error=access_denied, the description and the 
 });
 
 test('§1.2.2 an invalid scope redirects to redirect_uri#error=invalid_scope, fragment only, no state', async () => {
-  const res = await emu.app.inject(authorizePath({ scope: '/not-a-scope', state: 'keep', login_as: USERS.publicEmail }));
+  const res = await emu.app.inject(
+    authorizePath({ scope: '/not-a-scope', state: 'keep', login_as: USERS.publicEmail }),
+  );
   assert.equal(res.headers.location, `${REDIRECT_URI}#error=invalid_scope`);
 });
 
 test('§1.3 a public (non-member) client asking for /read-limited gets #error=invalid_scope', async () => {
-  const res = await emu.app.inject(authorizePath({ client_id: PUBLIC.clientId, scope: '/read-limited', login_as: USERS.publicEmail }));
+  const res = await emu.app.inject(
+    authorizePath({ client_id: PUBLIC.clientId, scope: '/read-limited', login_as: USERS.publicEmail }),
+  );
   assert.equal(res.headers.location, `${REDIRECT_URI}#error=invalid_scope`);
 });
 
@@ -86,7 +112,8 @@ test('§1.3 a missing scope is an error (scope is required)', async () => {
 
 test('§1.3 scopes may be separated by + or spaces', async () => {
   // Written by hand: URLSearchParams would encode the `+` itself.
-  const raw = `/oauth/authorize?client_id=${MEMBER.clientId}&response_type=code&redirect_uri=${encodeURIComponent(REDIRECT_URI)}` +
+  const raw =
+    `/oauth/authorize?client_id=${MEMBER.clientId}&response_type=code&redirect_uri=${encodeURIComponent(REDIRECT_URI)}` +
     `&login_as=${USERS.publicEmail}&scope=openid+/read-limited%20%20/activities/update`;
   const code = location(await emu.app.inject(raw)).searchParams.get('code')!;
   const token = (await exchange(emu.app, code)).json();
@@ -105,7 +132,10 @@ test('§1.2.2 prompt=none without a session redirects to redirect_uri#login_requ
 
 test('§1.2 prompt=none with a signed-in session and an earlier approval returns a code (skip consent)', async () => {
   const first = await emu.app.inject(authorizePath({ scope: 'openid', login_as: USERS.umlautMfa }));
-  const res = await emu.app.inject({ url: authorizePath({ scope: 'openid', prompt: 'none', state: 's2' }), headers: { cookie: cookieOf(first) } });
+  const res = await emu.app.inject({
+    url: authorizePath({ scope: 'openid', prompt: 'none', state: 's2' }),
+    headers: { cookie: cookieOf(first) },
+  });
   assert.equal(res.statusCode, 302);
   assert.match(location(res).searchParams.get('code')!, /^[A-Za-z0-9]{6}$/);
   assert.equal(location(res).searchParams.get('state'), 's2');
@@ -113,14 +143,20 @@ test('§1.2 prompt=none with a signed-in session and an earlier approval returns
 
 test('§1.2 prompt=none when signed in but never approved for these scopes gives interaction_required', async () => {
   const first = await emu.app.inject(authorizePath({ scope: 'openid', login_as: USERS.umlautMfa }));
-  const res = await emu.app.inject({ url: authorizePath({ scope: 'openid /read-limited', prompt: 'none' }), headers: { cookie: cookieOf(first) } });
+  const res = await emu.app.inject({
+    url: authorizePath({ scope: 'openid /read-limited', prompt: 'none' }),
+    headers: { cookie: cookieOf(first) },
+  });
   assert.equal(res.headers.location, `${REDIRECT_URI}#error=interaction_required`);
 });
 
 test('§1.2 max_age older than the sign-in makes prompt=none fail with login_required', async () => {
   const first = await emu.app.inject(authorizePath({ scope: 'openid', login_as: USERS.umlautMfa }));
   emu.state.advanceClock(120_000);
-  const res = await emu.app.inject({ url: authorizePath({ scope: 'openid', prompt: 'none', max_age: '60' }), headers: { cookie: cookieOf(first) } });
+  const res = await emu.app.inject({
+    url: authorizePath({ scope: 'openid', prompt: 'none', max_age: '60' }),
+    headers: { cookie: cookieOf(first) },
+  });
   assert.equal(res.headers.location, `${REDIRECT_URI}#login_required`);
 });
 
@@ -132,7 +168,10 @@ test('§1.2 max_age must be an integer ("Invalid max_age param")', async () => {
 
 test('§1.2 prompt=login shows the sign-in page even with a session', async () => {
   const first = await emu.app.inject(authorizePath({ scope: 'openid', login_as: USERS.umlautMfa }));
-  const res = await emu.app.inject({ url: authorizePath({ scope: 'openid', prompt: 'login' }), headers: { cookie: cookieOf(first) } });
+  const res = await emu.app.inject({
+    url: authorizePath({ scope: 'openid', prompt: 'login' }),
+    headers: { cookie: cookieOf(first) },
+  });
   assert.equal(res.statusCode, 200);
   assert.match(res.body, /<h1>Sign in<\/h1>/);
 });
@@ -145,16 +184,30 @@ test('§1.2 signed in and already approved, a plain authorize request is granted
 
 test('§1.2 signed in but not yet approved: a consent page whose Authorize button grants', async () => {
   const first = await emu.app.inject(authorizePath({ login_as: USERS.publicEmail }));
-  const page = await emu.app.inject({ url: authorizePath({ scope: '/read-limited' }), headers: { cookie: cookieOf(first) } });
+  const page = await emu.app.inject({
+    url: authorizePath({ scope: '/read-limited' }),
+    headers: { cookie: cookieOf(first) },
+  });
   assert.match(page.body, /name="approve" value="1"/);
-  const res = await emu.app.inject({ url: authorizePath({ scope: '/read-limited', approve: '1' }), headers: { cookie: cookieOf(first) } });
+  const res = await emu.app.inject({
+    url: authorizePath({ scope: '/read-limited', approve: '1' }),
+    headers: { cookie: cookieOf(first) },
+  });
   assert.ok(location(res).searchParams.get('code'));
 });
 
 test('§1.2 email, orcid, given_names, family_names, lang and show_login are accepted and ignored', async () => {
-  const res = await emu.app.inject(authorizePath({
-    login_as: USERS.publicEmail, email: 'x@example.org', orcid: USERS.publicEmail, given_names: 'A', family_names: 'B', lang: 'de', show_login: 'true',
-  }));
+  const res = await emu.app.inject(
+    authorizePath({
+      login_as: USERS.publicEmail,
+      email: 'x@example.org',
+      orcid: USERS.publicEmail,
+      given_names: 'A',
+      family_names: 'B',
+      lang: 'de',
+      show_login: 'true',
+    }),
+  );
   assert.ok(location(res).searchParams.get('code'));
 });
 

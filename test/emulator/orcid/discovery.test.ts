@@ -7,7 +7,7 @@ before(async () => {
   emu = await createTestEmulator();
 });
 
-test('§1.9.1 discovery is ORCID\'s Jackson-pretty document byte for byte, base substituted, issuer last', async () => {
+test("§1.9.1 discovery is ORCID's Jackson-pretty document byte for byte, base substituted, issuer last", async () => {
   const res = await emu.app.inject('/.well-known/openid-configuration');
   assert.equal(res.statusCode, 200);
   assert.match(String(res.headers['content-type']), /^application\/json/);
@@ -24,14 +24,19 @@ test('§1.9.1 discovery is ORCID\'s Jackson-pretty document byte for byte, base 
 
 test('§1.9.1 discovery advertises no PKCE, no revocation endpoint and no client_credentials', async () => {
   const doc = (await emu.app.inject('/.well-known/openid-configuration')).json();
-  for (const absent of ['code_challenge_methods_supported', 'revocation_endpoint', 'introspection_endpoint', 'end_session_endpoint']) {
+  for (const absent of [
+    'code_challenge_methods_supported',
+    'revocation_endpoint',
+    'introspection_endpoint',
+    'end_session_endpoint',
+  ]) {
     assert.ok(!(absent in doc), absent);
   }
   assert.deepEqual(doc.grant_types_supported, ['authorization_code', 'implicit', 'refresh_token']);
   assert.deepEqual(doc.scopes_supported, ['openid']);
 });
 
-test('§1.9.2 JWKS has one RSA signing key with a kid in ORCID\'s pattern and no alg', async () => {
+test("§1.9.2 JWKS has one RSA signing key with a kid in ORCID's pattern and no alg", async () => {
   const res = await emu.app.inject('/oauth/jwks');
   const { keys } = res.json();
   assert.equal(keys.length, 1);
@@ -51,6 +56,10 @@ test('§1.9.4 discovery, JWKS and userinfo echo the Origin with credentials allo
 });
 
 test('§2.6 the token endpoint is deliberately not CORS-enabled', async () => {
-  const res = await emu.app.inject({ method: 'POST', url: '/oauth/token', headers: { origin: 'https://repo.example.org' } });
+  const res = await emu.app.inject({
+    method: 'POST',
+    url: '/oauth/token',
+    headers: { origin: 'https://repo.example.org' },
+  });
   assert.equal(res.headers['access-control-allow-origin'], undefined);
 });

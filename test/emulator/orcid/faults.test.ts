@@ -10,8 +10,13 @@ before(async () => {
 beforeEach(() => emu.state.reset());
 
 const clientCredentials = () =>
-  postForm(emu.app, '/oauth/token', { client_id: MEMBER.clientId, client_secret: MEMBER.clientSecret, grant_type: 'client_credentials' });
-const email = () => emu.app.inject({ url: `/pub-api/v3.0/${USERS.publicEmail}/email`, headers: { accept: 'application/json' } });
+  postForm(emu.app, '/oauth/token', {
+    client_id: MEMBER.clientId,
+    client_secret: MEMBER.clientSecret,
+    grant_type: 'client_credentials',
+  });
+const email = () =>
+  emu.app.inject({ url: `/pub-api/v3.0/${USERS.publicEmail}/email`, headers: { accept: 'application/json' } });
 
 test('§6.9 a 500 fault makes the token endpoint answer server_error', async () => {
   emu.state.setFaults({ token: { status: 500 } });
@@ -76,7 +81,10 @@ test('§6.9 a refusing endpoint also fails an inject() call instead of hanging',
 });
 
 test('§6.9 startOrcidEmulator rejects bad fixtures and releases its port', async () => {
-  await assert.rejects(startOrcidEmulator({ fixtures: { clients: [], users: [{ givenNames: 'X', orcid: 'nope' }] } }), /valid iD/);
+  await assert.rejects(
+    startOrcidEmulator({ fixtures: { clients: [], users: [{ givenNames: 'X', orcid: 'nope' }] } }),
+    /valid iD/,
+  );
 });
 
 let server: OrcidEmulator;
@@ -88,7 +96,10 @@ after(() => server.close());
 test('§6.9 a refusing token endpoint drops the connection unanswered (standalone server)', async () => {
   server.state.setFaults({ token: { refuseConnections: true } });
   await assert.rejects(
-    fetch(`${server.siteUrl}/oauth/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'client_credentials' }) }),
+    fetch(`${server.siteUrl}/oauth/token`, {
+      method: 'POST',
+      body: new URLSearchParams({ grant_type: 'client_credentials' }),
+    }),
     TypeError,
   );
   const jwks = await fetch(`${server.siteUrl}/oauth/jwks`);

@@ -2,7 +2,10 @@
 // a clock the test moves by hand, and the fixture identities by the case they cover.
 import Fastify, { type FastifyInstance, type LightMyRequestResponse } from 'fastify';
 import {
-  createOrcidEmulatorState, orcidEmulatorPlugin, type OrcidEmulatorOptions, type OrcidEmulatorState,
+  createOrcidEmulatorState,
+  orcidEmulatorPlugin,
+  type OrcidEmulatorOptions,
+  type OrcidEmulatorState,
 } from '../../../src/emulator/orcid/index.js';
 
 export const BASE = 'http://127.0.0.1:8081';
@@ -41,7 +44,11 @@ export async function createTestEmulator(opts: Partial<OrcidEmulatorOptions> = {
 /** `/oauth/authorize?…` with the member client, `/authenticate` and REDIRECT_URI unless overridden. */
 export function authorizePath(params: Record<string, string> = {}): string {
   const query = new URLSearchParams({
-    client_id: MEMBER.clientId, response_type: 'code', scope: '/authenticate', redirect_uri: REDIRECT_URI, ...params,
+    client_id: MEMBER.clientId,
+    response_type: 'code',
+    scope: '/authenticate',
+    redirect_uri: REDIRECT_URI,
+    ...params,
   });
   return `/oauth/authorize?${query}`;
 }
@@ -67,7 +74,9 @@ export function postForm(
   headers: Record<string, string> = {},
 ): Promise<LightMyRequestResponse> {
   return app.inject({
-    method: 'POST', url, payload: new URLSearchParams(fields).toString(),
+    method: 'POST',
+    url,
+    payload: new URLSearchParams(fields).toString(),
     headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', ...headers },
   });
 }
@@ -75,8 +84,12 @@ export function postForm(
 /** Code exchange with the member client's credentials in the body. */
 export function exchange(app: FastifyInstance, code: string, extra: Record<string, string> = {}) {
   return postForm(app, '/oauth/token', {
-    client_id: MEMBER.clientId, client_secret: MEMBER.clientSecret,
-    grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI, ...extra,
+    client_id: MEMBER.clientId,
+    client_secret: MEMBER.clientSecret,
+    grant_type: 'authorization_code',
+    code,
+    redirect_uri: REDIRECT_URI,
+    ...extra,
   });
 }
 

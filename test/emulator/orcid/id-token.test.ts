@@ -2,7 +2,20 @@ import assert from 'node:assert/strict';
 import { before, beforeEach, test } from 'node:test';
 import { createLocalJWKSet, jwtVerify, decodeProtectedHeader } from 'jose';
 import { createHash } from 'node:crypto';
-import { BASE, createTestEmulator, exchange, getCode, jwtPayload, MEMBER, postForm, PUBLIC, REDIRECT_URI, signIn, USERS, type TestEmulator } from './helpers.js';
+import {
+  BASE,
+  createTestEmulator,
+  exchange,
+  getCode,
+  jwtPayload,
+  MEMBER,
+  postForm,
+  PUBLIC,
+  REDIRECT_URI,
+  signIn,
+  USERS,
+  type TestEmulator,
+} from './helpers.js';
 
 let emu: TestEmulator;
 before(async () => {
@@ -15,7 +28,10 @@ test('§1.9.3 the ID token is RS256 with header {kid, alg} only, verifiable with
   assert.deepEqual(decodeProtectedHeader(id_token!), { kid: emu.state.signingKey.kid, alg: 'RS256' });
   const jwks = createLocalJWKSet((await emu.app.inject('/oauth/jwks')).json());
   const { payload } = await jwtVerify(id_token!, jwks, {
-    issuer: BASE, audience: MEMBER.clientId, algorithms: ['RS256'], currentDate: new Date(emu.state.now()),
+    issuer: BASE,
+    audience: MEMBER.clientId,
+    algorithms: ['RS256'],
+    currentDate: new Date(emu.state.now()),
   });
   assert.equal(payload.sub, USERS.publicEmail);
 });
@@ -30,19 +46,29 @@ test('§1.9.3 aud is a string, sub the bare iD, iss the base without trailing sl
 
 test('§1.9.3 amr is a string: "pwd", or "mfa" for a user with two-factor', async () => {
   assert.equal(jwtPayload((await signIn(emu.app, { scope: 'openid' })).id_token!).amr, 'pwd');
-  assert.equal(jwtPayload((await signIn(emu.app, { scope: 'openid', login_as: USERS.umlautMfa })).id_token!).amr, 'mfa');
+  assert.equal(
+    jwtPayload((await signIn(emu.app, { scope: 'openid', login_as: USERS.umlautMfa })).id_token!).amr,
+    'mfa',
+  );
 });
 
 test('§1.9.3 amr is omitted for public (non-member) clients', async () => {
   const code = await getCode(emu.app, { client_id: PUBLIC.clientId, scope: 'openid' });
   const res = await postForm(emu.app, '/oauth/token', {
-    client_id: PUBLIC.clientId, client_secret: PUBLIC.clientSecret, grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI,
+    client_id: PUBLIC.clientId,
+    client_secret: PUBLIC.clientSecret,
+    grant_type: 'authorization_code',
+    code,
+    redirect_uri: REDIRECT_URI,
   });
   assert.equal(jwtPayload(res.json().id_token).amr, undefined);
 });
 
 test('§1.9.3 nonce is echoed when sent, absent otherwise', async () => {
-  assert.equal(jwtPayload((await signIn(emu.app, { scope: 'openid', nonce: 'n-0S6_WzA2Mj' })).id_token!).nonce, 'n-0S6_WzA2Mj');
+  assert.equal(
+    jwtPayload((await signIn(emu.app, { scope: 'openid', nonce: 'n-0S6_WzA2Mj' })).id_token!).nonce,
+    'n-0S6_WzA2Mj',
+  );
   assert.ok(!('nonce' in jwtPayload((await signIn(emu.app, { scope: 'openid' })).id_token!)));
 });
 
@@ -61,8 +87,14 @@ test('§1.9.3 exp - iat is the configured lifetime (600 s by default) and iat fo
   assert.equal(Number(c2.exp) - Number(c2.iat), 86400);
 });
 
-test('§1.9.3 auth_time is the user\'s last sign-in, which can be well before iat', async () => {
-  const cookie = String((await emu.app.inject(`/oauth/authorize?client_id=${MEMBER.clientId}&response_type=code&scope=openid&redirect_uri=${encodeURIComponent(REDIRECT_URI)}&login_as=${USERS.publicEmail}`)).headers['set-cookie']).split(';')[0]!;
+test("§1.9.3 auth_time is the user's last sign-in, which can be well before iat", async () => {
+  const cookie = String(
+    (
+      await emu.app.inject(
+        `/oauth/authorize?client_id=${MEMBER.clientId}&response_type=code&scope=openid&redirect_uri=${encodeURIComponent(REDIRECT_URI)}&login_as=${USERS.publicEmail}`,
+      )
+    ).headers['set-cookie'],
+  ).split(';')[0]!;
   const signedInAt = Math.floor(emu.state.now() / 1000);
   emu.state.advanceClock(3_600_000);
   const res = await emu.app.inject({

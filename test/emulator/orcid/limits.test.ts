@@ -16,6 +16,9 @@ test('§6 past maxTokens the oldest token pair is forgotten and behaves as revok
   const first = await signIn(emu.app);
   for (let i = 0; i < 3; i++) await signIn(emu.app);
   assert.equal(emu.state.tokens.size, 3);
-  const res = await emu.app.inject({ url: '/oauth/userinfo', headers: { authorization: `Bearer ${first.access_token}` } });
+  const res = await emu.app.inject({
+    url: '/oauth/userinfo',
+    headers: { authorization: `Bearer ${first.access_token}` },
+  });
   assert.equal(res.statusCode, 403);
 });

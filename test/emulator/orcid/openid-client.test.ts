@@ -38,7 +38,9 @@ test('§5.1 code flow with /authenticate: token response passes orcid and name t
   const state = client.randomState();
   const url = client.buildAuthorizationUrl(config, { redirect_uri: REDIRECT_URI, scope: '/authenticate', state });
   assert.equal(url.searchParams.get('code_challenge'), null, 'no PKCE is sent to ORCID');
-  const tokens = await client.authorizationCodeGrant(config, await callback(url, USERS.endsInX), { expectedState: state });
+  const tokens = await client.authorizationCodeGrant(config, await callback(url, USERS.endsInX), {
+    expectedState: state,
+  });
   assert.equal(tokens.token_type, 'bearer');
   assert.equal(tokens.orcid, USERS.endsInX);
   assert.equal(tokens.name, 'Yuki Tanaka');
@@ -51,7 +53,9 @@ test('§5.1 code flow with openid: ID token validated (nonce, string amr), useri
   const nonce = client.randomNonce();
   const url = client.buildAuthorizationUrl(config, { redirect_uri: REDIRECT_URI, scope: 'openid', state, nonce });
   const tokens = await client.authorizationCodeGrant(config, await callback(url, USERS.umlautMfa), {
-    expectedState: state, expectedNonce: nonce, idTokenExpected: true,
+    expectedState: state,
+    expectedNonce: nonce,
+    idTokenExpected: true,
   });
   const claims = tokens.claims()!;
   assert.equal(claims.sub, USERS.umlautMfa);
@@ -68,12 +72,17 @@ test('§5.1 code flow with openid: ID token validated (nonce, string amr), useri
   const refreshed = await client.refreshTokenGrant(config, tokens.refresh_token!);
   assert.notEqual(refreshed.access_token, tokens.access_token);
   assert.equal(refreshed.orcid, USERS.umlautMfa);
-  await assert.rejects(client.fetchUserInfo(config, tokens.access_token, claims.sub), 'the refreshed-away token is dead');
+  await assert.rejects(
+    client.fetchUserInfo(config, tokens.access_token, claims.sub),
+    'the refreshed-away token is dead',
+  );
 
   // ORCID does not advertise revocation, so the endpoint is supplied explicitly.
   const { supportsPKCE: _, ...metadata } = config.serverMetadata();
   const withRevoke = new client.Configuration(
-    { ...metadata, revocation_endpoint: `${orcid.siteUrl}/oauth/revoke` }, MEMBER.clientId, MEMBER.clientSecret,
+    { ...metadata, revocation_endpoint: `${orcid.siteUrl}/oauth/revoke` },
+    MEMBER.clientId,
+    MEMBER.clientSecret,
   );
   client.allowInsecureRequests(withRevoke);
   await client.tokenRevocation(withRevoke, refreshed.access_token);
@@ -121,7 +130,9 @@ test('§1.9.3 the ID token checks pass with the 600 s lifetime while the JWKS ke
   const nonce = client.randomNonce();
   const url = client.buildAuthorizationUrl(config, { redirect_uri: REDIRECT_URI, scope: 'openid', state, nonce });
   const tokens = await client.authorizationCodeGrant(config, await callback(url, USERS.noPublicName), {
-    expectedState: state, expectedNonce: nonce, idTokenExpected: true,
+    expectedState: state,
+    expectedNonce: nonce,
+    idTokenExpected: true,
   });
   const claims = tokens.claims()!;
   assert.equal(claims.exp - claims.iat, 600);

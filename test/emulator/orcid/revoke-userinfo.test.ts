@@ -8,7 +8,8 @@ before(async () => {
 });
 beforeEach(() => emu.state.reset());
 
-const userinfo = (token: string) => emu.app.inject({ url: '/oauth/userinfo', headers: { authorization: `Bearer ${token}` } });
+const userinfo = (token: string) =>
+  emu.app.inject({ url: '/oauth/userinfo', headers: { authorization: `Bearer ${token}` } });
 const revoke = (token: string, client = MEMBER) =>
   postForm(emu.app, '/oauth/revoke', { client_id: client.clientId, client_secret: client.clientSecret, token });
 
@@ -24,7 +25,10 @@ test('§1.7 revoking the access token also removes its refresh token', async () 
   const tokens = await signIn(emu.app);
   await revoke(tokens.access_token);
   const res = await postForm(emu.app, '/oauth/token', {
-    client_id: MEMBER.clientId, client_secret: MEMBER.clientSecret, grant_type: 'refresh_token', refresh_token: tokens.refresh_token,
+    client_id: MEMBER.clientId,
+    client_secret: MEMBER.clientSecret,
+    grant_type: 'refresh_token',
+    refresh_token: tokens.refresh_token,
   });
   assert.equal(res.statusCode, 400);
 });
@@ -40,13 +44,21 @@ test('§1.7 revoke accepts Basic client authentication and rejects a bad secret 
   const bad = await revoke(tokens.access_token, { ...MEMBER, clientSecret: 'wrong' });
   assert.equal(bad.statusCode, 401);
   const basic = Buffer.from(`${MEMBER.clientId}:${MEMBER.clientSecret}`).toString('base64');
-  const ok = await postForm(emu.app, '/oauth/revoke', { token: tokens.access_token }, { authorization: `Basic ${basic}` });
+  const ok = await postForm(
+    emu.app,
+    '/oauth/revoke',
+    { token: tokens.access_token },
+    { authorization: `Basic ${basic}` },
+  );
   assert.equal(ok.statusCode, 200);
   assert.equal((await userinfo(tokens.access_token)).statusCode, 403);
 });
 
 test('§1.7 a missing token is refused with "Please provide the token to be param"', async () => {
-  const res = await postForm(emu.app, '/oauth/revoke', { client_id: MEMBER.clientId, client_secret: MEMBER.clientSecret });
+  const res = await postForm(emu.app, '/oauth/revoke', {
+    client_id: MEMBER.clientId,
+    client_secret: MEMBER.clientSecret,
+  });
   assert.equal(res.statusCode, 400);
   assert.equal(res.json().error_description, 'Please provide the token to be param');
 });
@@ -60,12 +72,21 @@ test('§1.7 another client cannot revoke a token it was not issued', async () =>
 test('§1.9.4 userinfo answers id, sub and the name claims, with nulls serialized', async () => {
   const res = await userinfo((await signIn(emu.app)).access_token);
   assert.equal(res.statusCode, 200);
-  assert.equal(res.body, `{"id":"${BASE}/${USERS.publicEmail}","sub":"${USERS.publicEmail}","name":null,"family_name":"Carberry","given_name":"Josiah"}`);
+  assert.equal(
+    res.body,
+    `{"id":"${BASE}/${USERS.publicEmail}","sub":"${USERS.publicEmail}","name":null,"family_name":"Carberry","given_name":"Josiah"}`,
+  );
 });
 
 test('§1.9.4 userinfo for a user without a public name has all name claims null', async () => {
   const body = (await userinfo((await signIn(emu.app, { login_as: USERS.noPublicName })).access_token)).json();
-  assert.deepEqual(body, { id: `${BASE}/${USERS.noPublicName}`, sub: USERS.noPublicName, name: null, family_name: null, given_name: null });
+  assert.deepEqual(body, {
+    id: `${BASE}/${USERS.noPublicName}`,
+    sub: USERS.noPublicName,
+    name: null,
+    family_name: null,
+    given_name: null,
+  });
 });
 
 test('§1.9.4 an invalid token gets 403 access_denied with a hyphenated error-description and no WWW-Authenticate', async () => {
@@ -79,14 +100,26 @@ test('§1.9.4 an invalid token gets 403 access_denied with a hyphenated error-de
 test('§1.9.4 a token without /authenticate or openid (e.g. /read-limited alone) is refused with the 403', async () => {
   const tokens = await signIn(emu.app, { scope: '/read-limited' });
   assert.equal((await userinfo(tokens.access_token)).statusCode, 403);
-  const cc = await postForm(emu.app, '/oauth/token', { client_id: MEMBER.clientId, client_secret: MEMBER.clientSecret, grant_type: 'client_credentials' });
+  const cc = await postForm(emu.app, '/oauth/token', {
+    client_id: MEMBER.clientId,
+    client_secret: MEMBER.clientSecret,
+    grant_type: 'client_credentials',
+  });
   assert.equal((await userinfo(cc.json().access_token)).statusCode, 403);
 });
 
 test('§1.9.4 POST userinfo reads an access_token parameter before the header; a lower-case "bearer" works', async () => {
   const tokens = await signIn(emu.app, { scope: 'openid' });
-  const post = await postForm(emu.app, '/oauth/userinfo', { access_token: tokens.access_token }, { authorization: 'Bearer invalid' });
+  const post = await postForm(
+    emu.app,
+    '/oauth/userinfo',
+    { access_token: tokens.access_token },
+    { authorization: 'Bearer invalid' },
+  );
   assert.equal(post.statusCode, 200);
-  const lower = await emu.app.inject({ url: '/oauth/userinfo', headers: { authorization: `bearer ${tokens.access_token}` } });
+  const lower = await emu.app.inject({
+    url: '/oauth/userinfo',
+    headers: { authorization: `bearer ${tokens.access_token}` },
+  });
   assert.equal(lower.json().sub, USERS.publicEmail);
 });

@@ -1,7 +1,16 @@
 import assert from 'node:assert/strict';
 import { before, beforeEach, test } from 'node:test';
 import {
-  createTestEmulator, exchange, getCode, MEMBER, postForm, PUBLIC, REDIRECT_URI, signIn, USERS, type TestEmulator,
+  createTestEmulator,
+  exchange,
+  getCode,
+  MEMBER,
+  postForm,
+  PUBLIC,
+  REDIRECT_URI,
+  signIn,
+  USERS,
+  type TestEmulator,
 } from './helpers.js';
 
 let emu: TestEmulator;
@@ -12,11 +21,19 @@ beforeEach(() => emu.state.reset());
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
-test('§1.4 the code exchange answers ORCID\'s exact fields in ORCID\'s order', async () => {
+test("§1.4 the code exchange answers ORCID's exact fields in ORCID's order", async () => {
   const res = await exchange(emu.app, await getCode(emu.app));
   assert.equal(res.statusCode, 200);
   const body = res.json();
-  assert.deepEqual(Object.keys(body), ['access_token', 'token_type', 'refresh_token', 'expires_in', 'scope', 'name', 'orcid']);
+  assert.deepEqual(Object.keys(body), [
+    'access_token',
+    'token_type',
+    'refresh_token',
+    'expires_in',
+    'scope',
+    'name',
+    'orcid',
+  ]);
   assert.match(body.access_token, UUID);
   assert.match(body.refresh_token, UUID);
   assert.equal(body.token_type, 'bearer');
@@ -58,7 +75,9 @@ test('§1.4 id_token is present only when openid was granted, and comes last', a
 
 test('§1.4 a JSON body gets 415 text/html "Content-Type \'application/json\' is not supported."', async () => {
   const res = await emu.app.inject({
-    method: 'POST', url: '/oauth/token', headers: { 'content-type': 'application/json' },
+    method: 'POST',
+    url: '/oauth/token',
+    headers: { 'content-type': 'application/json' },
     payload: JSON.stringify({ grant_type: 'client_credentials', ...MEMBER }),
   });
   assert.equal(res.statusCode, 415);
@@ -68,16 +87,27 @@ test('§1.4 a JSON body gets 415 text/html "Content-Type \'application/json\' is
 
 test('§1.4 client authentication with Authorization: Basic works as well as client_secret_post', async () => {
   const basic = Buffer.from(`${MEMBER.clientId}:${MEMBER.clientSecret}`).toString('base64');
-  const res = await postForm(emu.app, '/oauth/token', {
-    grant_type: 'authorization_code', code: await getCode(emu.app), redirect_uri: REDIRECT_URI,
-  }, { authorization: `Basic ${basic}` });
+  const res = await postForm(
+    emu.app,
+    '/oauth/token',
+    {
+      grant_type: 'authorization_code',
+      code: await getCode(emu.app),
+      redirect_uri: REDIRECT_URI,
+    },
+    { authorization: `Basic ${basic}` },
+  );
   assert.equal(res.statusCode, 200);
   assert.equal(res.json().orcid, USERS.publicEmail);
 });
 
 test('§1.4 the token endpoint also answers under the Member and Public API bases', async () => {
   for (const base of ['/member-api', '/pub-api']) {
-    const res = await postForm(emu.app, `${base}/oauth/token`, { ...clientFields(), grant_type: 'client_credentials', scope: '/read-public' });
+    const res = await postForm(emu.app, `${base}/oauth/token`, {
+      ...clientFields(),
+      grant_type: 'client_credentials',
+      scope: '/read-public',
+    });
     assert.equal(res.statusCode, 200, base);
   }
 });
@@ -88,9 +118,16 @@ test('§1.4 codes are single-use: reuse is invalid_grant "Reused authorization c
   const again = await exchange(emu.app, code);
   assert.equal(again.statusCode, 400);
   assert.deepEqual(again.json(), { error: 'invalid_grant', error_description: `Reused authorization code: ${code}` });
-  const userinfo = await emu.app.inject({ url: '/oauth/userinfo', headers: { authorization: `Bearer ${first.access_token}` } });
-  assert.equal(userinfo.statusCode, 403, 'the first exchange\'s access token is revoked');
-  const refresh = await postForm(emu.app, '/oauth/token', { ...clientFields(), grant_type: 'refresh_token', refresh_token: first.refresh_token });
+  const userinfo = await emu.app.inject({
+    url: '/oauth/userinfo',
+    headers: { authorization: `Bearer ${first.access_token}` },
+  });
+  assert.equal(userinfo.statusCode, 403, "the first exchange's access token is revoked");
+  const refresh = await postForm(emu.app, '/oauth/token', {
+    ...clientFields(),
+    grant_type: 'refresh_token',
+    refresh_token: first.refresh_token,
+  });
   assert.equal(refresh.statusCode, 400, 'and its refresh token too');
 });
 
@@ -101,20 +138,28 @@ test('§1.4 redirect_uri at exchange must equal the authorize-time value', async
     error: 'invalid_grant',
     error_description: 'One of the provided parameters is invalid, or, the provided token/code is invalid or expired',
   });
-  const missing = await postForm(emu.app, '/oauth/token', { ...clientFields(), grant_type: 'authorization_code', code: await getCode(emu.app) });
+  const missing = await postForm(emu.app, '/oauth/token', {
+    ...clientFields(),
+    grant_type: 'authorization_code',
+    code: await getCode(emu.app),
+  });
   assert.equal(missing.statusCode, 400);
 });
 
 test('§1.4 a code issued to another client cannot be exchanged', async () => {
   const code = await getCode(emu.app);
   const res = await postForm(emu.app, '/oauth/token', {
-    client_id: PUBLIC.clientId, client_secret: PUBLIC.clientSecret, grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI,
+    client_id: PUBLIC.clientId,
+    client_secret: PUBLIC.clientSecret,
+    grant_type: 'authorization_code',
+    code,
+    redirect_uri: REDIRECT_URI,
   });
   assert.equal(res.statusCode, 400);
   assert.equal(res.json().error, 'invalid_grant');
 });
 
-test('§1.4 code_verifier is ignored (ORCID\'s proxy does not forward it): no PKCE check', async () => {
+test("§1.4 code_verifier is ignored (ORCID's proxy does not forward it): no PKCE check", async () => {
   const code = await getCode(emu.app, { code_challenge: 'x'.repeat(43), code_challenge_method: 'S256' });
   assert.equal((await exchange(emu.app, code, { code_verifier: 'wrong' })).statusCode, 200);
 });
@@ -150,7 +195,10 @@ test('§1.5 a missing client_id or client_secret is 401 invalid_request "<name> 
   const noId = await postForm(emu.app, '/oauth/token', { grant_type: 'client_credentials', client_secret: 'x' });
   assert.equal(noId.statusCode, 401);
   assert.deepEqual(noId.json(), { error: 'invalid_request', error_description: 'client_id is required' });
-  const noSecret = await postForm(emu.app, '/oauth/token', { grant_type: 'client_credentials', client_id: MEMBER.clientId });
+  const noSecret = await postForm(emu.app, '/oauth/token', {
+    grant_type: 'client_credentials',
+    client_id: MEMBER.clientId,
+  });
   assert.deepEqual(noSecret.json(), { error: 'invalid_request', error_description: 'client_secret is required' });
 });
 
@@ -163,7 +211,11 @@ test('§1.5 a missing refresh_token is 401 invalid_request "refresh_token is req
 test('§1.6 refresh issues a new access and refresh token, revokes the old pair, keeps the expiry, no id_token', async () => {
   const first = await signIn(emu.app, { scope: 'openid /read-limited' });
   emu.state.advanceClock(5000);
-  const res = await postForm(emu.app, '/oauth/token', { ...clientFields(), grant_type: 'refresh_token', refresh_token: first.refresh_token });
+  const res = await postForm(emu.app, '/oauth/token', {
+    ...clientFields(),
+    grant_type: 'refresh_token',
+    refresh_token: first.refresh_token,
+  });
   assert.equal(res.statusCode, 200);
   const next = res.json();
   assert.notEqual(next.access_token, first.access_token);
@@ -172,28 +224,47 @@ test('§1.6 refresh issues a new access and refresh token, revokes the old pair,
   assert.equal(next.expires_in, first.expires_in - 5);
   assert.equal(next.scope, 'openid /read-limited');
   assert.equal(next.orcid, USERS.publicEmail);
-  const old = await emu.app.inject({ url: '/oauth/userinfo', headers: { authorization: `Bearer ${first.access_token}` } });
+  const old = await emu.app.inject({
+    url: '/oauth/userinfo',
+    headers: { authorization: `Bearer ${first.access_token}` },
+  });
   assert.equal(old.statusCode, 403);
 });
 
 test('§1.6 refresh may narrow the scope to a subset, but not widen it', async () => {
   const first = await signIn(emu.app, { scope: 'openid /read-limited' });
-  const narrow = await postForm(emu.app, '/oauth/token', { ...clientFields(), grant_type: 'refresh_token', refresh_token: first.refresh_token, scope: 'openid' });
+  const narrow = await postForm(emu.app, '/oauth/token', {
+    ...clientFields(),
+    grant_type: 'refresh_token',
+    refresh_token: first.refresh_token,
+    scope: 'openid',
+  });
   assert.equal(narrow.json().scope, 'openid');
   const wide = await postForm(emu.app, '/oauth/token', {
-    ...clientFields(), grant_type: 'refresh_token', refresh_token: narrow.json().refresh_token, scope: 'openid /activities/update',
+    ...clientFields(),
+    grant_type: 'refresh_token',
+    refresh_token: narrow.json().refresh_token,
+    scope: 'openid /activities/update',
   });
   assert.equal(wide.statusCode, 400);
   assert.equal(wide.json().error, 'invalid_scope');
 });
 
 test('§1.6 an unknown refresh token is 400 invalid_grant "Invalid refresh token: <token>"', async () => {
-  const res = await postForm(emu.app, '/oauth/token', { ...clientFields(), grant_type: 'refresh_token', refresh_token: 'nope' });
+  const res = await postForm(emu.app, '/oauth/token', {
+    ...clientFields(),
+    grant_type: 'refresh_token',
+    refresh_token: 'nope',
+  });
   assert.deepEqual(res.json(), { error: 'invalid_grant', error_description: 'Invalid refresh token: nope' });
 });
 
 test('§1.4 client_credentials gets /read-public with "orcid":null and no name key', async () => {
-  const res = await postForm(emu.app, '/oauth/token', { ...clientFields(), grant_type: 'client_credentials', scope: '/read-public' });
+  const res = await postForm(emu.app, '/oauth/token', {
+    ...clientFields(),
+    grant_type: 'client_credentials',
+    scope: '/read-public',
+  });
   const body = res.json();
   assert.deepEqual(Object.keys(body), ['access_token', 'token_type', 'refresh_token', 'expires_in', 'scope', 'orcid']);
   assert.equal(body.orcid, null);
@@ -202,7 +273,11 @@ test('§1.4 client_credentials gets /read-public with "orcid":null and no name k
 });
 
 test('§1.3 client_credentials silently drops 3-legged scopes', async () => {
-  const res = await postForm(emu.app, '/oauth/token', { ...clientFields(), grant_type: 'client_credentials', scope: '/read-public /read-limited openid' });
+  const res = await postForm(emu.app, '/oauth/token', {
+    ...clientFields(),
+    grant_type: 'client_credentials',
+    scope: '/read-public /read-limited openid',
+  });
   assert.equal(res.json().scope, '/read-public');
 });
 

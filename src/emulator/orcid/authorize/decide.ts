@@ -43,14 +43,21 @@ export function decideAuthorize({ request, hooks, session, approved, now }: Deci
     session !== null && (request.maxAgeSeconds === null || now - session.authTime <= request.maxAgeSeconds * 1000)
       ? session
       : null;
-  const resume = (s: EmulatorSession): AuthorizeDecision => ({ kind: 'grant', orcid: s.orcid, authTime: s.authTime, signIn: false });
+  const resume = (s: EmulatorSession): AuthorizeDecision => ({
+    kind: 'grant',
+    orcid: s.orcid,
+    authTime: s.authTime,
+    signIn: false,
+  });
 
   if (request.prompt === 'none') {
     // The current front end redirects to `redirect_uri#login_required`, literally without
     // `error=` (orcid-angular `authorize.guard.ts`; orcid-protocol.md §1.2.2). Signed in but never
     // approved: `interaction_required`, written the way the front end writes its other errors.
     if (current === null) return { kind: 'fragment-error', fragment: 'login_required' };
-    return approved(current.orcid) ? resume(current) : { kind: 'fragment-error', fragment: 'error=interaction_required' };
+    return approved(current.orcid)
+      ? resume(current)
+      : { kind: 'fragment-error', fragment: 'error=interaction_required' };
   }
   if (request.prompt === 'login' || current === null) return { kind: 'sign-in-page' };
   // Skip-consent: signed in and already approved (https://info.orcid.org/faq-category/oauth/page/2/

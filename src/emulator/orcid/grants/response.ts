@@ -44,17 +44,19 @@ export async function sendTokenResponse(
   }
   // Only when `openid` was granted, and never on refresh (src@legacy `OpenIDConnectTokenEnhancer`).
   if (opts.withIdToken && user && grant.scopes.includes(OPENID)) {
-    body.id_token = await state.signingKey.sign(idTokenClaims({
-      issuer: state.baseUrl,
-      clientId: opts.client.clientId,
-      member: opts.client.member,
-      user,
-      accessToken: grant.accessToken,
-      nonce: grant.nonce,
-      authTime: grant.authTime ?? now,
-      now,
-      lifetimeSeconds: state.idTokenLifetimeSeconds,
-    }));
+    body.id_token = await state.signingKey.sign(
+      idTokenClaims({
+        issuer: state.baseUrl,
+        clientId: opts.client.clientId,
+        member: opts.client.member,
+        user,
+        accessToken: grant.accessToken,
+        nonce: grant.nonce,
+        authTime: grant.authTime ?? now,
+        now,
+        lifetimeSeconds: state.idTokenLifetimeSeconds,
+      }),
+    );
   }
   return sendJson(reply, 200, body);
 }

@@ -7,5 +7,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 export function echoCors(request: FastifyRequest, reply: FastifyReply): void {
   const origin = request.headers.origin;
   if (!origin) return;
-  reply.header('access-control-allow-origin', origin).header('access-control-allow-credentials', 'true').header('vary', 'Origin');
+  reply
+    .header('access-control-allow-origin', origin)
+    .header('access-control-allow-credentials', 'true')
+    .header('vary', 'Origin');
 }

@@ -8,16 +8,25 @@ export const READ_LIMITED = '/read-limited';
 
 // Scopes a user grants through /oauth/authorize (3-legged).
 const THREE_LEGGED = new Set([
-  AUTHENTICATE, OPENID, READ_LIMITED, '/person/read-limited', '/activities/read-limited',
-  '/activities/update', '/person/update',
+  AUTHENTICATE,
+  OPENID,
+  READ_LIMITED,
+  '/person/read-limited',
+  '/activities/read-limited',
+  '/activities/update',
+  '/person/update',
 ]);
 // Scopes only client_credentials (2-legged) may obtain (record_2.1/README.md "Scopes").
 const CLIENT_CREDENTIALS = new Set([READ_PUBLIC, '/webhook']);
 // "the /read-limited scope cannot be used with public API clients" (tutorial/api_errors.md);
 // the same holds for every scope the Member API alone serves.
 const MEMBER_ONLY = new Set([
-  READ_LIMITED, '/person/read-limited', '/activities/read-limited',
-  '/activities/update', '/person/update', '/webhook',
+  READ_LIMITED,
+  '/person/read-limited',
+  '/activities/read-limited',
+  '/activities/update',
+  '/person/update',
+  '/webhook',
 ]);
 
 /**

@@ -58,7 +58,11 @@ export function sendApiError(reply: FastifyReply, spec: ApiErrorSpec, rep: Repre
     reply.raw.end(text);
     return reply;
   }
-  if (rep.kind === 'xml') return reply.code(spec.status).header('content-type', rep.contentType).send(toXml('error', 'error', body));
+  if (rep.kind === 'xml')
+    return reply
+      .code(spec.status)
+      .header('content-type', rep.contentType)
+      .send(toXml('error', 'error', body));
   return sendJson(reply, spec.status, body, rep.contentType);
 }
 

@@ -4,8 +4,7 @@
 // `@Produces` of `PublicV3ApiServiceImplV3_0` (CONTENT_NEGOTIATION.md).
 
 export type Representation =
-  | { kind: 'json'; contentType: string; pretty: boolean }
-  | { kind: 'xml'; contentType: string };
+  { kind: 'json'; contentType: string; pretty: boolean } | { kind: 'xml'; contentType: string };
 
 interface ServerType {
   type: string;
@@ -26,7 +25,9 @@ const BEST_XML = SERVER_TYPES[3]!;
 function represent(server: ServerType): Representation {
   const contentType = `${server.type};charset=UTF-8`;
   // The two ORCID JSON types come back pretty-printed, plain application/json compact.
-  return server.json ? { kind: 'json', contentType, pretty: server.type !== 'application/json' } : { kind: 'xml', contentType };
+  return server.json
+    ? { kind: 'json', contentType, pretty: server.type !== 'application/json' }
+    : { kind: 'xml', contentType };
 }
 
 /**

@@ -70,8 +70,11 @@ export function emailsView(viewer: Viewer, user: EmulatorUser) {
   };
 }
 
-const emptyList = (user: EmulatorUser, key: string, path: string) =>
-  ({ 'last-modified-date': null, [key]: [], path: `/${user.orcid}/${path}` });
+const emptyList = (user: EmulatorUser, key: string, path: string) => ({
+  'last-modified-date': null,
+  [key]: [],
+  path: `/${user.orcid}/${path}`,
+});
 
 export function personalDetailsView(viewer: Viewer, user: EmulatorUser) {
   const name = nameView(viewer, user);

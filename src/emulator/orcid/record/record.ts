@@ -5,7 +5,15 @@ import { personView } from './person.js';
 import { dateValue, orcidIdentifier, type Viewer } from './viewer.js';
 import { worksView } from './works.js';
 
-const AFFILIATIONS = ['distinctions', 'educations', 'employments', 'invited-positions', 'memberships', 'qualifications', 'services'];
+const AFFILIATIONS = [
+  'distinctions',
+  'educations',
+  'employments',
+  'invited-positions',
+  'memberships',
+  'qualifications',
+  'services',
+];
 const GROUPED = ['fundings', 'peer-reviews', 'research-resources'];
 
 function activitiesSummary(viewer: Viewer, user: EmulatorUser) {

@@ -7,14 +7,16 @@ import { canSee, dateValue, latest, type Viewer } from './viewer.js';
 function externalIds(work: EmulatorWork) {
   if (work.doi === null) return { 'external-id': [] };
   return {
-    'external-id': [{
-      'external-id-type': 'doi',
-      'external-id-value': work.doi,
-      'external-id-normalized': { value: work.doi.toLowerCase(), transient: true },
-      'external-id-normalized-error': null,
-      'external-id-url': { value: `https://doi.org/${work.doi}` },
-      'external-id-relationship': 'self',
-    }],
+    'external-id': [
+      {
+        'external-id-type': 'doi',
+        'external-id-value': work.doi,
+        'external-id-normalized': { value: work.doi.toLowerCase(), transient: true },
+        'external-id-normalized-error': null,
+        'external-id-url': { value: `https://doi.org/${work.doi}` },
+        'external-id-relationship': 'self',
+      },
+    ],
   };
 }
 

@@ -33,7 +33,9 @@ export const adminRoutes: FastifyPluginAsync<{ state: OrcidEmulatorState }> = as
   });
 
   app.get('/users', async () => [...state.users.values()].map(describe));
-  app.post('/users', async (request, reply) => reply.code(201).send(describe(state.addUser(jsonBody(request) as FixtureUser))));
+  app.post('/users', async (request, reply) =>
+    reply.code(201).send(describe(state.addUser(jsonBody(request) as FixtureUser))),
+  );
   app.post('/clients', async (request, reply) => {
     const { clientSecret: _secret, ...client } = state.addClient(jsonBody(request) as ClientRegistration);
     return reply.code(201).send(client);
@@ -69,6 +71,9 @@ export const adminRoutes: FastifyPluginAsync<{ state: OrcidEmulatorState }> = as
   app.post('/keys/rotate', async () => ({ kid: state.rotateSigningKey() }));
 
   app.get('/stats', async () => ({
-    users: state.users.size, clients: state.clients.size, codes: state.codes.size, tokens: state.tokens.size,
+    users: state.users.size,
+    clients: state.clients.size,
+    codes: state.codes.size,
+    tokens: state.tokens.size,
   }));
 };

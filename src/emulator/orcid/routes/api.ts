@@ -22,7 +22,12 @@ type View = (viewer: Viewer, user: EmulatorUser) => unknown;
 const SECTIONS: Record<string, { view: View; root: string; ns: string; limitedBy: (s: string[]) => boolean }> = {
   email: { view: emailsView, root: 'emails', ns: 'email', limitedBy: (s) => canReadLimited(s, 'person') },
   person: { view: personView, root: 'person', ns: 'person', limitedBy: (s) => canReadLimited(s, 'person') },
-  'personal-details': { view: personalDetailsView, root: 'personal-details', ns: 'personal-details', limitedBy: (s) => canReadLimited(s, 'person') },
+  'personal-details': {
+    view: personalDetailsView,
+    root: 'personal-details',
+    ns: 'personal-details',
+    limitedBy: (s) => canReadLimited(s, 'person'),
+  },
   record: { view: recordView, root: 'record', ns: 'record', limitedBy: (s) => s.includes(READ_LIMITED) },
   works: { view: worksView, root: 'works', ns: 'activities', limitedBy: (s) => canReadLimited(s, 'activities') },
 };

@@ -30,10 +30,17 @@ export const authorizeRoutes: FastifyPluginAsync<{ state: OrcidEmulatorState }> 
 
   function grant(reply: FastifyReply, request: AuthorizeRequest, orcid: string, authTime: number) {
     state.approvals.add(approvalKey(request.client.clientId, orcid, request.scopes));
-    const { code } = state.codes.issue({
-      clientId: request.client.clientId, orcid, redirectUri: request.redirectUri,
-      scopes: request.scopes, nonce: request.nonce, authTime,
-    }, state.now());
+    const { code } = state.codes.issue(
+      {
+        clientId: request.client.clientId,
+        orcid,
+        redirectUri: request.redirectUri,
+        scopes: request.scopes,
+        nonce: request.nonce,
+        authTime,
+      },
+      state.now(),
+    );
     return reply.redirect(withQuery(request.redirectUri, { code, state: request.state }), 302);
   }
 
@@ -67,17 +74,28 @@ export const authorizeRoutes: FastifyPluginAsync<{ state: OrcidEmulatorState }> 
       case 'deny':
         if (decision.signInAs !== null) signIn(reply, decision.signInAs, now);
         // src@legacy `OauthControllerBase.buildDenyRedirectUri`; this one keeps `state`.
-        return reply.redirect(withQuery(request.redirectUri, {
-          error: 'access_denied', error_description: 'User denied access', state: request.state,
-        }), 302);
+        return reply.redirect(
+          withQuery(request.redirectUri, {
+            error: 'access_denied',
+            error_description: 'User denied access',
+            state: request.state,
+          }),
+          302,
+        );
       case 'fragment-error':
         return reply.redirect(`${request.redirectUri}#${decision.fragment}`, 302);
       case 'sign-in-page':
       case 'consent-page': {
-        const ctx: PageContext = { action: `${state.baseUrl}/oauth/authorize`, params, client: request.client, scopes: request.scopes };
-        const html = decision.kind === 'sign-in-page'
-          ? signInPage(ctx, state.users.values())
-          : consentPage(ctx, state.users.get(decision.session.orcid)!, state.users.values());
+        const ctx: PageContext = {
+          action: `${state.baseUrl}/oauth/authorize`,
+          params,
+          client: request.client,
+          scopes: request.scopes,
+        };
+        const html =
+          decision.kind === 'sign-in-page'
+            ? signInPage(ctx, state.users.values())
+            : consentPage(ctx, state.users.get(decision.session.orcid)!, state.users.values());
         return reply
           .header('content-type', 'text/html; charset=utf-8')
           .header('cache-control', 'no-store')

@@ -15,7 +15,8 @@ declare module 'fastify' {
 const OAUTH_GROUPS = new Set<EndpointGroup>(['token', 'revoke', 'userinfo']);
 
 // 503 past the burst, as an nginx front end answers it; ORCID documents the status, not the body.
-const RATE_LIMITED = '<html><head><title>503 Service Temporarily Unavailable</title></head>' +
+const RATE_LIMITED =
+  '<html><head><title>503 Service Temporarily Unavailable</title></head>' +
   '<body><center><h1>503 Service Temporarily Unavailable</h1></center></body></html>';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -37,7 +38,8 @@ export function registerFaultHooks(app: FastifyInstance, state: OrcidEmulatorSta
     }
     if (fault.status === 500) {
       // The token endpoint's catch-all `server_error` (src@legacy `OAuthErrorUtils`; §1.5).
-      if (group && OAUTH_GROUPS.has(group)) return sendJson(reply, 500, { error: 'server_error', error_description: 'Internal Server Error' });
+      if (group && OAUTH_GROUPS.has(group))
+        return sendJson(reply, 500, { error: 'server_error', error_description: 'Internal Server Error' });
       return reply.code(500).header('content-type', 'text/plain;charset=UTF-8').send('Internal Server Error');
     }
     if (fault.status === 503) return reply.code(503).header('content-type', 'text/html').send(RATE_LIMITED);

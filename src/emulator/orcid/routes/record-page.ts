@@ -9,9 +9,21 @@ const ID = /^\d{4}-\d{4}-\d{4}-\d{3}[\dX]$/;
 export const recordPageRoutes: FastifyPluginAsync<{ state: OrcidEmulatorState }> = async (app, { state }) => {
   app.get<{ Params: { orcid: string } }>('/:orcid', async (request, reply) => {
     const user = ID.test(request.params.orcid) ? state.users.get(request.params.orcid) : undefined;
-    if (!user) return reply.code(404).type('text/html; charset=utf-8').send('<!doctype html><html lang="en"><title>Not found — ORCID emulator</title><p>No such ORCID iD in this emulator.</p></html>');
-    const name = user.name.visibility === 'public' ? user.name.creditName ?? [user.name.givenNames, user.name.familyName].filter(Boolean).join(' ') : 'Name not public';
-    const emails = user.emails.filter((m) => m.visibility === 'public' && m.verified).map((m) => `<li>${e(m.email)}</li>`).join('');
+    if (!user)
+      return reply
+        .code(404)
+        .type('text/html; charset=utf-8')
+        .send(
+          '<!doctype html><html lang="en"><title>Not found — ORCID emulator</title><p>No such ORCID iD in this emulator.</p></html>',
+        );
+    const name =
+      user.name.visibility === 'public'
+        ? (user.name.creditName ?? [user.name.givenNames, user.name.familyName].filter(Boolean).join(' '))
+        : 'Name not public';
+    const emails = user.emails
+      .filter((m) => m.visibility === 'public' && m.verified)
+      .map((m) => `<li>${e(m.email)}</li>`)
+      .join('');
     return reply.type('text/html; charset=utf-8').send(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${e(name)} — ORCID emulator</title></head>
 <body><p role="alert"><strong>ORCID emulator — not the real ORCID. Test accounts only.</strong></p>

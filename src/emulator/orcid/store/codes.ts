@@ -17,9 +17,7 @@ export interface AuthorizationCode {
 }
 
 export type CodeLookup =
-  | { kind: 'fresh'; record: AuthorizationCode }
-  | { kind: 'reused'; record: AuthorizationCode }
-  | { kind: 'invalid' };
+  { kind: 'fresh'; record: AuthorizationCode } | { kind: 'reused'; record: AuthorizationCode } | { kind: 'invalid' };
 
 export class CodeStore {
   readonly #codes = new Map<string, AuthorizationCode>();

@@ -39,18 +39,18 @@ export interface EmulatorUser {
 let nextPutCode = 1_000_000;
 
 /** Validates and completes a fixture user; throws `EmulatorInputError` naming the bad field. */
-export function createUser(
-  fixture: FixtureUser,
-  now: number,
-  taken: ReadonlyMap<string, unknown>,
-): EmulatorUser {
+export function createUser(fixture: FixtureUser, now: number, taken: ReadonlyMap<string, unknown>): EmulatorUser {
   const orcid = fixture.orcid ?? mintOrcid(taken);
   if (!isValidOrcid(orcid)) {
     throw new EmulatorInputError(`orcid: "${orcid}" is not a valid iD (format or MOD 11-2 check digit)`);
   }
   if (taken.has(orcid)) throw new EmulatorInputError(`orcid: ${orcid} already exists`);
   const emails = (fixture.emails ?? []).map((e) => ({
-    email: e.email, visibility: e.visibility, verified: e.verified, primary: e.primary ?? false, createdDate: now,
+    email: e.email,
+    visibility: e.visibility,
+    verified: e.verified,
+    primary: e.primary ?? false,
+    createdDate: now,
   }));
   if (emails.length > 0 && !emails.some((e) => e.primary)) emails[0]!.primary = true;
   return {
