@@ -8,18 +8,22 @@ const migrations: Record<string, Migration> = {
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 
+// Features land in any order, so a database may already hold a higher-numbered migration when a
+// lower-numbered one arrives; each migration only adds its own tables and columns, so order is free.
+const options = { provider, allowUnorderedMigrations: true } as const;
+
 /**
  * Applies pending migrations. Kysely's PostgreSQL adapter takes a transaction-scoped advisory
  * lock first, so several Lanyard processes starting at once apply each migration exactly once.
  */
 export async function migrateToLatest(db: Db): Promise<string[]> {
-  const { error, results } = await new Migrator({ db, provider }).migrateToLatest();
+  const { error, results } = await new Migrator({ db, ...options }).migrateToLatest();
   if (error) throw error;
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }
 
 /** True when every known migration has been applied (used by /readyz). */
 export async function migrationsApplied(db: Db): Promise<boolean> {
-  const all = await new Migrator({ db, provider }).getMigrations();
+  const all = await new Migrator({ db, ...options }).getMigrations();
   return all.every((m) => m.executedAt !== undefined);
 }
