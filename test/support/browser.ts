@@ -82,7 +82,7 @@ export class Browser {
     }
     if (String(page.headers['content-type'] ?? '').includes('text/html')) {
       this.lastHtml = page.body;
-      this.lastCsrf = page.body.match(/name="_csrf" value="([^"]+)"/)?.[1] ?? this.lastCsrf;
+      this.lastCsrf = page.body.match(/name="_csrf"\s+value="([^"]+)"/)?.[1] ?? this.lastCsrf;
     }
     return page;
   }

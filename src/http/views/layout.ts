@@ -74,9 +74,6 @@ export function sendPage(
 }
 
 export function csrfField(lanyard: Lanyard, request: FastifyRequest, reply: FastifyReply): SafeHtml {
-  return html`<input
-    type="hidden"
-    name="_csrf"
-    value="${csrfToken(csrfCookieValue(request, reply, lanyard.config), lanyard.config)}"
-  />`;
+  const token = csrfToken(csrfCookieValue(request, reply, lanyard.config), lanyard.config);
+  return html`<input type="hidden" name="_csrf" value="${token}" />`;
 }
