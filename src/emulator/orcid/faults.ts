@@ -16,6 +16,11 @@ export interface FaultSpec {
   malformedJson?: boolean;
   /** Drop the connection without answering (a socket reset on the standalone server). */
   refuseConnections?: boolean;
+  /**
+   * Do the work, then drop the connection instead of answering: a write that reached ORCID and
+   * took effect, but whose answer the client never got (a timeout, a proxy reset).
+   */
+  loseResponse?: boolean;
   /** 503 once more than `burst` requests arrive faster than `perSecond` (ORCID: 12-24/s, burst 40). */
   rateLimit?: { perSecond: number; burst: number };
   /** Affect only the next `times` requests, then switch off. */
@@ -28,6 +33,7 @@ export type FaultSettings = Partial<Record<EndpointGroup | 'all', FaultSpec | nu
 export interface FaultDecision {
   delayMs: number;
   refuse: boolean;
+  loseResponse: boolean;
   status: 500 | 503 | null;
   malformedJson: boolean;
 }
@@ -76,6 +82,7 @@ export class Faults {
     return {
       delayMs: spec.delayMs ?? 0,
       refuse: spec.refuseConnections ?? false,
+      loseResponse: spec.loseResponse ?? false,
       status: spec.status ?? (spec.rateLimit && !this.#takeToken(fault, spec.rateLimit, now) ? 503 : null),
       malformedJson: spec.malformedJson ?? false,
     };

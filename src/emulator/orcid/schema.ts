@@ -14,6 +14,41 @@ const Visibility = Type.Union([
   Type.Literal('private'),
 ]);
 const OptionalText = Type.Optional(Type.Union([Type.String(), Type.Null()]));
+const Year = Type.Optional(Type.Integer({ minimum: 1000, maximum: 9999 }));
+const AffiliationSchema = Type.Object(
+  {
+    organization: Type.String({ minLength: 1 }),
+    city: Type.Optional(Type.String()),
+    country: Type.Optional(Type.String({ pattern: '^[A-Z]{2}$' })),
+    department: Type.Optional(Type.String()),
+    role: Type.Optional(Type.String()),
+    startYear: Year,
+    endYear: Year,
+    visibility: Type.Optional(Visibility),
+  },
+  { additionalProperties: false },
+);
+const FundingSchema = Type.Object(
+  {
+    title: Type.String({ minLength: 1 }),
+    type: Type.Optional(
+      Type.Union([
+        Type.Literal('grant'),
+        Type.Literal('contract'),
+        Type.Literal('award'),
+        Type.Literal('salary-award'),
+      ]),
+    ),
+    organization: Type.String({ minLength: 1 }),
+    city: Type.Optional(Type.String()),
+    country: Type.Optional(Type.String({ pattern: '^[A-Z]{2}$' })),
+    startYear: Year,
+    endYear: Year,
+    grantNumber: Type.Optional(Type.String()),
+    visibility: Type.Optional(Visibility),
+  },
+  { additionalProperties: false },
+);
 
 export const FixtureUserSchema = Type.Object({
   orcid: Type.Optional(Type.String()),
@@ -46,6 +81,10 @@ export const FixtureUserSchema = Type.Object({
       }),
     ),
   ),
+  employments: Type.Optional(Type.Array(AffiliationSchema)),
+  educations: Type.Optional(Type.Array(AffiliationSchema)),
+  fundings: Type.Optional(Type.Array(FundingSchema)),
+  activitiesVisibilityDefault: Type.Optional(Visibility),
   mfa: Type.Optional(Type.Boolean()),
 });
 
@@ -73,6 +112,7 @@ const FaultSpecSchema = Type.Union([
       status: Type.Optional(Type.Union([Type.Literal(500), Type.Literal(503)])),
       malformedJson: Type.Optional(Type.Boolean()),
       refuseConnections: Type.Optional(Type.Boolean()),
+      loseResponse: Type.Optional(Type.Boolean()),
       rateLimit: Type.Optional(
         Type.Object({
           perSecond: Type.Number({ exclusiveMinimum: 0 }),

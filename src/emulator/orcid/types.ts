@@ -21,6 +21,33 @@ export interface FixtureWork {
   visibility?: Visibility;
 }
 
+/** An employment or an education: where, what, from when to when. */
+export interface FixtureAffiliation {
+  organization: string;
+  city?: string;
+  /** ISO 3166 alpha-2, e.g. `DE`. */
+  country?: string;
+  department?: string;
+  role?: string;
+  startYear?: number;
+  endYear?: number;
+  visibility?: Visibility;
+}
+
+export interface FixtureFunding {
+  title: string;
+  /** ORCID funding type: `grant` (default), `contract`, `award` or `salary-award`. */
+  type?: string;
+  /** The funder. */
+  organization: string;
+  city?: string;
+  country?: string;
+  startYear?: number;
+  endYear?: number;
+  grantNumber?: string;
+  visibility?: Visibility;
+}
+
 export interface FixtureUser {
   /** The iD; minted in the 0009 block when absent. Must carry a valid MOD 11-2 check digit. */
   orcid?: string;
@@ -35,6 +62,11 @@ export interface FixtureUser {
   biographyVisibility?: Visibility;
   emails?: FixtureEmail[];
   works?: FixtureWork[];
+  employments?: FixtureAffiliation[];
+  educations?: FixtureAffiliation[];
+  fundings?: FixtureFunding[];
+  /** The visibility works added through the member API get (ORCID ignores the client's). Default public. */
+  activitiesVisibilityDefault?: Visibility;
   /** Two-factor authentication on: the ID token's `amr` is then `"mfa"` instead of `"pwd"`. */
   mfa?: boolean;
 }

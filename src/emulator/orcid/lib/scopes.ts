@@ -68,3 +68,9 @@ export const canAuthenticate = (scopes: readonly string[]): boolean =>
 export function canReadLimited(scopes: readonly string[], part: 'person' | 'activities'): boolean {
   return scopes.includes(READ_LIMITED) || scopes.includes(`/${part}/read-limited`);
 }
+
+/**
+ * `/activities/update` ⊃ works, funding, affiliations and peer-review create and update
+ * (ScopePathType): the member API's writes need it (`checkClientAccessAndScopes`).
+ */
+export const canUpdateActivities = (scopes: readonly string[]): boolean => scopes.includes('/activities/update');

@@ -3,6 +3,9 @@
 // and ORCID's server weights `qs` come from ORCID-Source `OrcidApiConstants` and the
 // `@Produces` of `PublicV3ApiServiceImplV3_0` (CONTENT_NEGOTIATION.md).
 
+import type { FastifyReply } from 'fastify';
+import { toXml } from './xml.js';
+
 export type Representation =
   { kind: 'json'; contentType: string; pretty: boolean } | { kind: 'xml'; contentType: string };
 
@@ -52,4 +55,17 @@ export function negotiate(accept: string | undefined): Representation | null {
   });
   options.sort((a, b) => b.q - a.q || b.server.qs - a.server.qs || b.specific - a.specific || a.index - b.index);
   return options[0] ? represent(options[0].server) : null;
+}
+
+/** `body` in the negotiated representation: XML under `root` in namespace `ns`, or (pretty) JSON. */
+export function sendRepresented(
+  reply: FastifyReply,
+  rep: Representation,
+  status: number,
+  body: unknown,
+  xml: { root: string; ns: string },
+): FastifyReply {
+  reply.code(status).header('content-type', rep.contentType);
+  if (rep.kind === 'xml') return reply.send(toXml(xml.root, xml.ns, body));
+  return reply.send(rep.pretty ? JSON.stringify(body, null, 2) : JSON.stringify(body));
 }

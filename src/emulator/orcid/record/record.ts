@@ -1,33 +1,46 @@
 // `/record` (and the bare `/{iD}`): identifier, preferences, history, person, activities
 // (keys from orcid-model `record-full-3.0.json`; orcid-protocol.md §2.3).
 import type { EmulatorUser } from '../store/users.js';
+import { affiliationsView, fundingsView } from './affiliations.js';
 import { personView } from './person.js';
 import { dateValue, orcidIdentifier, type Viewer } from './viewer.js';
 import { worksView } from './works.js';
 
-const AFFILIATIONS = [
-  'distinctions',
-  'educations',
-  'employments',
-  'invited-positions',
-  'memberships',
-  'qualifications',
-  'services',
-];
-const GROUPED = ['fundings', 'peer-reviews', 'research-resources'];
+const employmentsView = affiliationsView('employments');
+const educationsView = affiliationsView('educations');
 
-function activitiesSummary(viewer: Viewer, user: EmulatorUser) {
+/** `/activities` (and the `activities-summary` of `/record`), sections in ORCID's key order. */
+export function activitiesView(viewer: Viewer, user: EmulatorUser) {
+  const empty = (section: string, key: string) => ({
+    'last-modified-date': null,
+    [key]: [],
+    path: `/${user.orcid}/${section}`,
+  });
+  const educations = educationsView(viewer, user);
+  const employments = employmentsView(viewer, user);
+  const fundings = fundingsView(viewer, user);
   const works = worksView(viewer, user);
-  const empty = (section: string, key: string) =>
-    [section, { 'last-modified-date': null, [key]: [], path: `/${user.orcid}/${section}` }] as const;
+  const dates = [educations, employments, fundings, works]
+    .map((s) => s['last-modified-date']?.value)
+    .filter((d): d is number => d !== undefined);
   return {
-    'last-modified-date': works['last-modified-date'],
-    ...Object.fromEntries(AFFILIATIONS.map((s) => empty(s, 'affiliation-group'))),
-    ...Object.fromEntries(GROUPED.map((s) => empty(s, 'group'))),
+    'last-modified-date': dates.length === 0 ? null : dateValue(Math.max(...dates)),
+    distinctions: empty('distinctions', 'affiliation-group'),
+    educations,
+    employments,
+    fundings,
+    'invited-positions': empty('invited-positions', 'affiliation-group'),
+    memberships: empty('memberships', 'affiliation-group'),
+    'peer-reviews': empty('peer-reviews', 'group'),
+    qualifications: empty('qualifications', 'affiliation-group'),
+    'research-resources': empty('research-resources', 'group'),
+    services: empty('services', 'affiliation-group'),
     works,
     path: `/${user.orcid}/activities`,
   };
 }
+
+export { educationsView, employmentsView };
 
 export function recordView(viewer: Viewer, user: EmulatorUser) {
   const verified = user.emails.some((e) => e.verified);
@@ -46,7 +59,7 @@ export function recordView(viewer: Viewer, user: EmulatorUser) {
       'verified-primary-email': user.emails.some((e) => e.primary && e.verified),
     },
     person: personView(viewer, user),
-    'activities-summary': activitiesSummary(viewer, user),
+    'activities-summary': activitiesView(viewer, user),
     path: `/${user.orcid}`,
   };
 }

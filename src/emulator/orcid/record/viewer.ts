@@ -9,6 +9,10 @@ export interface Viewer {
   baseUrl: string;
   /** `new URL(baseUrl).host`, computed once rather than per request. */
   host: string;
+  /** The reading client: it sees the items it added whatever their visibility. Null when anonymous. */
+  clientId: string | null;
+  /** A client's display name, for `source-name`. */
+  clientName(clientId: string): string;
 }
 
 /**

@@ -23,6 +23,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function registerFaultHooks(app: FastifyInstance, state: OrcidEmulatorState): void {
   const malformed = new WeakSet<FastifyRequest>();
+  const lost = new WeakSet<FastifyRequest>();
 
   app.addHook('onRequest', async (request, reply) => {
     const group = request.routeOptions.config.orcidEmulatorGroup;
@@ -44,10 +45,17 @@ export function registerFaultHooks(app: FastifyInstance, state: OrcidEmulatorSta
     }
     if (fault.status === 503) return reply.code(503).header('content-type', 'text/html').send(RATE_LIMITED);
     if (fault.malformedJson) malformed.add(request);
+    if (fault.loseResponse) lost.add(request);
   });
 
-  // Cut a JSON body in half: a client must survive a truncated or garbled answer.
-  app.addHook('onSend', async (request, _reply, payload) => {
+  // Cut a JSON body in half: a client must survive a truncated or garbled answer. Or, for a lost
+  // response, drop the socket now that the route has done its work.
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (lost.has(request)) {
+      reply.hijack();
+      reply.raw.destroy();
+      return payload;
+    }
     if (!malformed.has(request) || typeof payload !== 'string') return payload;
     return payload.slice(0, Math.max(1, Math.floor(payload.length / 2)));
   });

@@ -1,8 +1,9 @@
 // A fixture user turned into the record the emulator serves: defaults filled, dates and
 // put-codes assigned. The shapes mirror ORCID v3.0 record parts (orcid-protocol.md §2.2-§2.3).
 import { isValidOrcid, mintOrcid } from '../ids.js';
-import type { FixtureUser, Visibility } from '../types.js';
+import type { FixtureAffiliation, FixtureFunding, FixtureUser, Visibility } from '../types.js';
 import { EmulatorInputError } from '../lib/errors.js';
+import { type EmulatorWork, fixtureWork, nextPutCode } from './works.js';
 
 export interface EmulatorEmail {
   email: string;
@@ -12,13 +13,23 @@ export interface EmulatorEmail {
   createdDate: number;
 }
 
-export interface EmulatorWork {
+type Completed<T> = { [K in keyof T]-?: Exclude<T[K], undefined> | null };
+
+/** An employment or education (affiliation summaries share one shape in v3.0). */
+export interface EmulatorAffiliation extends Completed<Omit<FixtureAffiliation, 'visibility' | 'organization'>> {
+  organization: string;
   putCode: number;
+  visibility: Visibility;
+  createdDate: number;
+}
+
+export interface EmulatorFunding extends Completed<
+  Omit<FixtureFunding, 'visibility' | 'organization' | 'title' | 'type'>
+> {
   title: string;
   type: string;
-  year: number | null;
-  journal: string | null;
-  doi: string | null;
+  organization: string;
+  putCode: number;
   visibility: Visibility;
   createdDate: number;
 }
@@ -30,13 +41,29 @@ export interface EmulatorUser {
   biography: { content: string; visibility: Visibility } | null;
   emails: EmulatorEmail[];
   works: EmulatorWork[];
+  employments: EmulatorAffiliation[];
+  educations: EmulatorAffiliation[];
+  fundings: EmulatorFunding[];
+  /** What works a client adds get: ORCID applies the record's default, not the client's wish. */
+  activitiesVisibilityDefault: Visibility;
   mfa: boolean;
   createdDate: number;
   /** Epoch ms of the last sign-in; the ID token's `auth_time` (legacy `ProfileEntity.getLastLogin()`). */
   lastLogin: number | null;
 }
 
-let nextPutCode = 1_000_000;
+const affiliation = (a: FixtureAffiliation, now: number): EmulatorAffiliation => ({
+  organization: a.organization,
+  city: a.city ?? null,
+  country: a.country ?? null,
+  department: a.department ?? null,
+  role: a.role ?? null,
+  startYear: a.startYear ?? null,
+  endYear: a.endYear ?? null,
+  putCode: nextPutCode(),
+  visibility: a.visibility ?? 'public',
+  createdDate: now,
+});
 
 /** Validates and completes a fixture user; throws `EmulatorInputError` naming the bad field. */
 export function createUser(fixture: FixtureUser, now: number, taken: ReadonlyMap<string, unknown>): EmulatorUser {
@@ -66,16 +93,23 @@ export function createUser(fixture: FixtureUser, now: number, taken: ReadonlyMap
       ? { content: fixture.biography, visibility: fixture.biographyVisibility ?? 'public' }
       : null,
     emails,
-    works: (fixture.works ?? []).map((w) => ({
-      putCode: nextPutCode++,
-      title: w.title,
-      type: w.type ?? 'journal-article',
-      year: w.year ?? null,
-      journal: w.journal ?? null,
-      doi: w.doi ?? null,
-      visibility: w.visibility ?? 'public',
+    works: (fixture.works ?? []).map((w) => fixtureWork(w, now)),
+    employments: (fixture.employments ?? []).map((a) => affiliation(a, now)),
+    educations: (fixture.educations ?? []).map((a) => affiliation(a, now)),
+    fundings: (fixture.fundings ?? []).map((f) => ({
+      title: f.title,
+      type: f.type ?? 'grant',
+      organization: f.organization,
+      city: f.city ?? null,
+      country: f.country ?? null,
+      startYear: f.startYear ?? null,
+      endYear: f.endYear ?? null,
+      grantNumber: f.grantNumber ?? null,
+      putCode: nextPutCode(),
+      visibility: f.visibility ?? 'public',
       createdDate: now,
     })),
+    activitiesVisibilityDefault: fixture.activitiesVisibilityDefault ?? 'public',
     mfa: fixture.mfa ?? false,
     createdDate: now,
     lastLogin: null,
