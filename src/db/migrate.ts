@@ -1,9 +1,11 @@
 import { type Migration, type MigrationProvider, Migrator } from 'kysely';
 import type { Db } from './connect.js';
 import * as initial from './migrations/0001-initial.js';
+import * as saml from './migrations/0004-saml.js';
 
 const migrations: Record<string, Migration> = {
   '0001-initial': initial,
+  '0004-saml': saml,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

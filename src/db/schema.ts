@@ -118,6 +118,45 @@ export interface AuditEventTable {
   detail: Json<Record<string, unknown>>;
 }
 
+// --- SAML (issue 11) ---
+
+export interface SamlIdpTable {
+  provider: string;
+  entity_id: string;
+  names: Json<Record<string, string>>;
+  search: string;
+  logo: string | null;
+  scopes: Json<{ value: string; regexp: boolean }[]>;
+  domains: Json<string[]>;
+  sso_redirect: string | null;
+  sso_post: string | null;
+  signing_certs: Json<string[]>;
+  name_id_formats: Json<string[]>;
+  categories: Json<string[]>;
+  registration_authority: string | null;
+  hidden: Generated<boolean>;
+}
+
+export interface SamlMetadataTable {
+  provider: string;
+  source: string;
+  digest: string | null;
+  etag: string | null;
+  valid_until: Timestamp | null;
+  idp_count: Generated<number>;
+  imported_at: Timestamp | null;
+  checked_at: Timestamp | null;
+  last_error: string | null;
+  last_error_at: Timestamp | null;
+}
+
+/** Short-lived state a flow needs on whichever process the browser comes back to (src/stores/flow-state.ts). */
+export interface FlowStateTable {
+  key: string;
+  value: Json<unknown>;
+  expires_at: Timestamp;
+}
+
 export interface Database {
   account: AccountTable;
   identity: IdentityTable;
@@ -126,6 +165,10 @@ export interface Database {
   session: SessionTable;
   email_outbox: EmailOutboxTable;
   audit_event: AuditEventTable;
+  // SAML (issue 11)
+  saml_idp: SamlIdpTable;
+  saml_metadata: SamlMetadataTable;
+  flow_state: FlowStateTable;
 }
 
 export type Account = Selectable<AccountTable>;

@@ -1,0 +1,63 @@
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { isLoopbackHost } from '../loopback.js';
+
+export type Download =
+  { status: 'not-modified' } | { status: 'ok'; file: string; digest: string; etag: string | null; bytes: number };
+
+/**
+ * Downloads metadata to `workDir`, hashing it on the way: never more than `maxBytes`, never over
+ * plain http except to a loopback address (also after redirects), and with `etag` a conditional
+ * GET, so an unchanged aggregate of 70 MB costs one round trip.
+ */
+export async function downloadMetadata(
+  url: string,
+  opts: { workDir: string; maxBytes: number; timeoutMs: number; etag: string | null },
+): Promise<Download> {
+  const res = await fetch(url, {
+    headers: {
+      accept: 'application/samlmetadata+xml, application/xml;q=0.9, */*;q=0.1',
+      ...(opts.etag ? { 'if-none-match': opts.etag } : {}),
+    },
+    signal: AbortSignal.timeout(opts.timeoutMs),
+  });
+  const final = new URL(res.url || url);
+  if (final.protocol !== 'https:' && !isLoopbackHost(final.hostname))
+    throw new Error(`the metadata was served over plain http from ${final.host}; only https is accepted`);
+  if (res.status === 304) return { status: 'not-modified' };
+  if (!res.ok || !res.body) throw new Error(`the metadata URL answered HTTP ${res.status}`);
+  const declared = Number(res.headers.get('content-length') ?? 0);
+  if (declared > opts.maxBytes) throw tooLarge(opts.maxBytes);
+  const file = join(opts.workDir, 'metadata.xml');
+  const out = createWriteStream(file);
+  const hash = createHash('sha256');
+  let bytes = 0;
+  try {
+    for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
+      bytes += chunk.byteLength;
+      if (bytes > opts.maxBytes) throw tooLarge(opts.maxBytes);
+      hash.update(chunk);
+      if (!out.write(chunk)) await once(out, 'drain');
+    }
+  } finally {
+    out.end();
+    await once(out, 'close');
+  }
+  return { status: 'ok', file, digest: hash.digest('hex'), etag: res.headers.get('etag'), bytes };
+}
+
+/** The SHA-256 of a local metadata file, read as a stream. */
+export async function digestFile(file: string): Promise<{ digest: string; bytes: number }> {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  for await (const chunk of createReadStream(file)) {
+    hash.update(chunk as Buffer);
+    bytes += (chunk as Buffer).length;
+  }
+  return { digest: hash.digest('hex'), bytes };
+}
+
+const tooLarge = (max: number) =>
+  new Error(`the metadata is larger than ${Math.round(max / 1024 / 1024)} MB (maxMetadataMegabytes)`);

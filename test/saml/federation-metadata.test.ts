@@ -1,0 +1,146 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { countIdps, findIdp, searchIdps } from '../../src/providers/saml/catalogue.js';
+import { refreshMetadata } from '../../src/providers/saml/metadata/refresh.js';
+import { signWithXmlsec1, signatureTemplate, writeAggregate } from '../support/federation.js';
+import { type FileServer, startFileServer } from '../support/file-server.js';
+import { samlEntry } from '../support/saml.js';
+import { testKeys } from '../support/saml-idp.js';
+import { forEachBackend } from '../support/suite.js';
+import { samlPeersMissing, withSamlPeers } from '../support/saml-peers.js';
+import type { TestApp } from '../support/test-app.js';
+
+const FEDERATION = testKeys(0);
+const ATTACKER = testKeys(2);
+const BIG = 5000;
+
+let dir: string;
+let server: FileServer;
+
+/** Aggregates made once for both databases: a big one, and small ones for each attack. */
+before(async () => {
+  if (samlPeersMissing()) return;
+  dir = mkdtempSync(join(tmpdir(), 'lanyard-fed-test-'));
+  server = await startFileServer();
+  const sign = async (name: string, opts: Parameters<typeof writeAggregate>[1], keys = FEDERATION) => {
+    await writeAggregate(join(dir, `${name}.unsigned.xml`), opts);
+    await signWithXmlsec1(join(dir, `${name}.unsigned.xml`), join(dir, `${name}.xml`), keys);
+    server.files.set(`/${name}.xml`, join(dir, `${name}.xml`));
+  };
+  await sign('big', { idps: BIG, sps: 500, id: '_big' });
+  await sign('small', { idps: 20, id: '_small' });
+  await sign('other', { idps: 30, id: '_other' });
+  await sign('foreign-key', { idps: 20, id: '_foreign' }, ATTACKER);
+  await sign('expired', { idps: 20, id: '_expired', validUntil: new Date(Date.now() - 86400_000) });
+  // Tampered after signing: one IdP renamed and given another university's scope.
+  const small = readFileSync(join(dir, 'small.xml'), 'utf8');
+  writeFileSync(join(dir, 'tampered.xml'), small.replace('>uni3.example.org<', '>uni-b.example<'));
+  server.files.set('/tampered.xml', join(dir, 'tampered.xml'));
+  // A valid signature at the root that covers one entity only (signature wrapping on metadata).
+  const entity = readFileSync(join(dir, 'small.unsigned.xml'), 'utf8')
+    .replace(/<ds:Signature[\s\S]*?<\/ds:Signature>/, signatureTemplate('#_entity0'))
+    .replace('<md:EntityDescriptor entityID=', '<md:EntityDescriptor ID="_entity0" entityID=');
+  writeFileSync(join(dir, 'wrapped.unsigned.xml'), entity);
+  await signWithXmlsec1(join(dir, 'wrapped.unsigned.xml'), join(dir, 'wrapped.xml'), FEDERATION);
+  server.files.set('/wrapped.xml', join(dir, 'wrapped.xml'));
+});
+
+after(async () => {
+  await server?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+withSamlPeers('federation aggregates', () =>
+  forEachBackend('federation aggregates', (ctx) => {
+    const federation = (path: string, id = 'fed') =>
+      samlEntry({
+        id,
+        source: { kind: 'federation', url: `${server.url}${path}`, file: null, certificate: FEDERATION.certificate },
+      });
+    const deps = (app: TestApp) => ({ db: app.lanyard.db, clock: app.clock, log: app.lanyard.log });
+    const status = (app: TestApp, id: string) =>
+      app.lanyard.db.selectFrom('saml_metadata').selectAll().where('provider', '=', id).executeTakeFirstOrThrow();
+
+    test(`a signed aggregate of ${BIG} IdPs (and 500 SPs) is imported; an unchanged one is not downloaded again`, async () => {
+      const app = ctx();
+      const entry = federation('/big.xml', 'big');
+      const result = await refreshMetadata(deps(app), entry);
+      assert.equal(result.outcome, 'imported', JSON.stringify(result));
+      assert.equal(await countIdps(app.lanyard.db, 'big'), BIG);
+      const idp = await findIdp(app.lanyard.db, 'big', 'https://idp.uni16.example.org/idp/shibboleth');
+      assert.deepEqual(idp?.scopes, [{ value: 'uni16.example.org', regexp: false }]);
+      assert.equal(idp?.names.de, 'Universität Kraków 16');
+      assert.equal(idp?.ssoRedirect, 'https://idp.uni16.example.org/idp/profile/SAML2/Redirect/SSO');
+      assert.deepEqual(idp?.categories, ['https://refeds.org/sirtfi']);
+      const rs = await findIdp(app.lanyard.db, 'big', 'https://idp.uni18.example.org/idp/shibboleth');
+      assert.deepEqual(rs?.categories, [
+        'http://refeds.org/category/research-and-scholarship',
+        'https://refeds.org/sirtfi',
+      ]);
+      assert.equal(idp?.signingCerts.length, 1);
+
+      const byName = await searchIdps(app.lanyard.db, 'big', 'kraków 16', 10);
+      assert.ok(byName.idps.some((i) => i.entityId === 'https://idp.uni16.example.org/idp/shibboleth'));
+      const byDomain = await searchIdps(app.lanyard.db, 'big', 'uni4321.example.org', 10);
+      assert.deepEqual(
+        byDomain.idps.map((i) => i.entityId),
+        ['https://idp.uni4321.example.org/idp/shibboleth'],
+      );
+      // hide-from-discovery: listed only for an exact domain.
+      const hidden = 'https://idp.uni5.example.org/idp/shibboleth';
+      assert.equal((await findIdp(app.lanyard.db, 'big', hidden))?.hidden, true);
+      assert.ok(!(await searchIdps(app.lanyard.db, 'big', 'uni5', 50)).idps.some((i) => i.entityId === hidden));
+      assert.ok(
+        (await searchIdps(app.lanyard.db, 'big', 'uni5.example.org', 50)).idps.some((i) => i.entityId === hidden),
+      );
+
+      const downloads = server.hits.get('/big.xml');
+      assert.deepEqual(await refreshMetadata(deps(app), entry), { outcome: 'unchanged' });
+      assert.equal(server.hits.get('/big.xml'), downloads, 'the second refresh was answered 304');
+    });
+
+    for (const [name, path, reason] of [
+      ['content changed after signing', '/tampered.xml', /signature/],
+      ['signed with another key (its certificate in KeyInfo)', '/foreign-key.xml', /signature/],
+      ['a root signature that covers one entity only', '/wrapped.xml', /covers "#_entity0"/],
+      ['expired (validUntil in the past)', '/expired.xml', /expired/],
+      ['not found at its URL', '/missing.xml', /HTTP 404/],
+    ] as const) {
+      test(`an aggregate ${name} is refused and the last good copy stays`, async () => {
+        const app = ctx();
+        const id = `fed-${path.slice(1, 5)}`;
+        assert.equal((await refreshMetadata(deps(app), federation('/small.xml', id))).outcome, 'imported');
+        const before = await app.lanyard.db.selectFrom('saml_idp').selectAll().where('provider', '=', id).execute();
+        const result = await refreshMetadata(deps(app), federation(path, id));
+        assert.equal(result.outcome, 'failed');
+        assert.match((result as { error: string }).error, reason);
+        const now = await app.lanyard.db.selectFrom('saml_idp').selectAll().where('provider', '=', id).execute();
+        assert.deepEqual(now, before);
+        const row = await status(app, id);
+        assert.match(row.last_error ?? '', reason);
+        assert.equal(row.idp_count, 20);
+      });
+    }
+
+    test('a changed aggregate replaces the IdPs of its entry, and only of its entry', async () => {
+      const app = ctx();
+      await refreshMetadata(deps(app), federation('/small.xml', 'one'));
+      await refreshMetadata(deps(app), federation('/small.xml', 'two'));
+      assert.equal((await refreshMetadata(deps(app), federation('/other.xml', 'one'))).outcome, 'imported');
+      assert.equal(await countIdps(app.lanyard.db, 'one'), 30);
+      assert.equal(await countIdps(app.lanyard.db, 'two'), 20);
+    });
+
+    test('a metadata file larger than maxMetadataMegabytes is refused while downloading', async () => {
+      const app = ctx();
+      const entry = { ...federation('/big.xml', 'capped'), maxMetadataBytes: 1024 * 1024 };
+      const result = await refreshMetadata(deps(app), entry);
+      assert.equal(result.outcome, 'failed');
+      assert.match((result as { error: string }).error, /larger than 1 MB/);
+      assert.equal(await countIdps(app.lanyard.db, 'capped'), 0);
+    });
+  }),
+);
