@@ -6,6 +6,7 @@ import { adminCreate } from './commands/admin-create.js';
 import { configCheck } from './commands/config-check.js';
 import { helpCommand } from './commands/help.js';
 import { migrate } from './commands/migrate.js';
+import { samlKeygen } from './commands/saml-keygen.js';
 
 /** Every operator command (`npx lanyard help` lists them in this order). */
 export const commands: Command[] = [
@@ -14,6 +15,7 @@ export const commands: Command[] = [
   accountsShow,
   accountsFindOrcid,
   adminCreate,
+  samlKeygen,
   helpCommand(() => commands),
 ];
 

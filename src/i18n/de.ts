@@ -190,4 +190,52 @@ export const de: Messages = {
   'error.FORBIDDEN': 'Das ist Ihnen nicht erlaubt.',
   'error.REGISTRATION_EMAIL_STATE': 'Zuerst wird eine E-Mail-Adresse benötigt.',
   'error.REGISTRATION_NOT_FOUND': 'Diese Anfrage gibt es nicht.',
+
+  // SAML and Shibboleth (issue 11)
+  'saml.discovery.title': 'Wählen Sie Ihre Einrichtung',
+  'saml.discovery.intro':
+    'Anmeldung über {federation}: Suchen Sie Ihre Hochschule oder Ihr Institut und melden Sie sich dort an.',
+  'saml.discovery.search': 'Ihre Einrichtung',
+  'saml.discovery.searchHint': 'Geben Sie einen Teil des Namens ein oder eine Domain wie uni-beispiel.de.',
+  'saml.discovery.submit': 'Suchen',
+  'saml.discovery.recent': 'Auf diesem Gerät bereits verwendet',
+  'saml.discovery.results': 'Einrichtungen',
+  'saml.discovery.one': 'Eine Einrichtung passt zu „{q}“.',
+  'saml.discovery.many': '{count} Einrichtungen passen zu „{q}“.',
+  'saml.discovery.none':
+    'Keine Einrichtung passt zu „{q}“. Prüfen Sie die Schreibweise oder versuchen Sie es mit der Domain.',
+  'saml.discovery.more': 'Die ersten {shown} werden angezeigt: Geben Sie mehr vom Namen ein, um Ihre zu finden.',
+  'saml.discovery.typeToSearch':
+    '{count} Einrichtungen nehmen teil. Geben Sie den Namen Ihrer Einrichtung ein, um sie zu finden.',
+  'saml.discovery.loading': 'Die Liste der Einrichtungen wird geladen. Bitte versuchen Sie es in einer Minute erneut.',
+  'saml.identity': 'Konto bei {idp}',
+  'error.SAML_IDP_UNKNOWN': 'Die Einrichtung „{idp}“ ist hier nicht bekannt. Wählen Sie sie erneut aus der Liste.',
+  'error.SAML_METADATA_UNAVAILABLE':
+    'Die Liste der Einrichtungen ist noch nicht verfügbar. Bitte versuchen Sie es in einigen Minuten erneut; bleibt der Fehler, informieren Sie das Repository-Team.',
+  'error.SAML_RESPONSE_INVALID':
+    'Die Antwort von {idp} war nicht lesbar, daher wurden Sie nicht angemeldet. Bitte beginnen Sie erneut; bleibt der Fehler, informieren Sie das Repository-Team.',
+  'error.SAML_IDP_REFUSED': '{idp} hat Sie nicht angemeldet. Bitte beginnen Sie erneut.',
+  'error.SAML_SIGNATURE_INVALID':
+    'Die Antwort, die angeblich von {idp} kam, war nicht von dort signiert und wurde abgelehnt. Es wurde nichts geändert.',
+  'error.SAML_ISSUER_MISMATCH':
+    'Die Antwort kam von einer anderen Einrichtung als {idp}, bei der die Anmeldung begonnen wurde, und wurde abgelehnt.',
+  'error.SAML_AUDIENCE_MISMATCH': 'Die Antwort von {idp} war für einen anderen Dienst bestimmt und wurde abgelehnt.',
+  'error.SAML_RECIPIENT_MISMATCH': 'Die Antwort von {idp} war für eine andere Adresse bestimmt und wurde abgelehnt.',
+  'error.SAML_DESTINATION_MISMATCH': 'Die Antwort von {idp} wurde an eine andere Adresse geschickt und abgelehnt.',
+  'error.SAML_EXPIRED':
+    'Die Antwort von {idp} ist abgelaufen (oder die Uhren gehen zu unterschiedlich). Bitte beginnen Sie erneut.',
+  'error.SAML_REPLAYED': 'Diese Antwort von {idp} wurde bereits verwendet. Bitte beginnen Sie die Anmeldung erneut.',
+  'error.SAML_UNSOLICITED':
+    'Anmeldungen, die bei {idp} beginnen, werden hier nicht angenommen. Beginnen Sie auf der Anmeldeseite dieses Dienstes.',
+  'error.SAML_REQUEST_UNKNOWN':
+    'Die Antwort von {idp} gehört zu keiner hier begonnenen Anmeldung, oder die Anmeldung hat zu lange gedauert. Bitte beginnen Sie erneut.',
+  'error.SAML_NAMEID_QUALIFIER':
+    'Die Kennung, die {idp} gesendet hat, wurde von jemand anderem oder für jemand anderen ausgestellt und abgelehnt.',
+  'error.SAML_SCOPE_FOREIGN':
+    '{idp} hat eine Kennung einer anderen Organisation ({scope}) gesendet; sie wurde abgelehnt. Informieren Sie die IT Ihrer Einrichtung.',
+  'error.SAML_NO_SUBJECT':
+    '{idp} hat keine dauerhafte Kennung übermittelt, daher können Sie nicht angemeldet werden. Bitten Sie die IT Ihrer Einrichtung, diesem Dienst eine dauerhafte Kennung (subject-id, pairwise-id oder eine persistente NameID) freizugeben.',
+  'error.SAML_FLOW_INVALID':
+    'Diese Anmeldung wurde nicht in diesem Browser begonnen oder hat zu lange gedauert. Bitte beginnen Sie erneut.',
+  'error.SHIBBOLETH_HEADERS_UNTRUSTED': 'Diese Anmeldung kam nicht über den Anmeldedienst der Einrichtung.',
 };

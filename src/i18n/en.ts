@@ -181,6 +181,48 @@ export const en = {
   'error.FORBIDDEN': 'You are not allowed to do this.',
   'error.REGISTRATION_EMAIL_STATE': 'An email address is needed first.',
   'error.REGISTRATION_NOT_FOUND': 'This request does not exist.',
+
+  // SAML and Shibboleth (issue 11)
+  'saml.discovery.title': 'Choose your institution',
+  'saml.discovery.intro': 'Sign in through {federation}: find your university or institute, and sign in there.',
+  'saml.discovery.search': 'Your institution',
+  'saml.discovery.searchHint': 'Type part of its name, or a domain such as uni-example.edu.',
+  'saml.discovery.submit': 'Search',
+  'saml.discovery.recent': 'Used before on this device',
+  'saml.discovery.results': 'Institutions',
+  'saml.discovery.one': 'One institution matches “{q}”.',
+  'saml.discovery.many': '{count} institutions match “{q}”.',
+  'saml.discovery.none': 'No institution matches “{q}”. Check the spelling, or try its domain.',
+  'saml.discovery.more': 'The first {shown} are shown: type more of the name to find yours.',
+  'saml.discovery.typeToSearch': '{count} institutions take part. Type the name of yours to find it.',
+  'saml.discovery.loading': 'The list of institutions is being loaded. Please try again in a minute.',
+  'saml.identity': 'Account at {idp}',
+  'error.SAML_IDP_UNKNOWN': 'The institution “{idp}” is not known here. Choose it again from the list.',
+  'error.SAML_METADATA_UNAVAILABLE':
+    'The list of institutions is not available yet. Please try again in a few minutes; if it persists, tell the repository managers.',
+  'error.SAML_RESPONSE_INVALID':
+    'The answer from {idp} could not be read, so you were not signed in. Please start again; if it persists, tell the repository managers.',
+  'error.SAML_IDP_REFUSED': '{idp} did not sign you in. Please start again.',
+  'error.SAML_SIGNATURE_INVALID':
+    'The answer that claimed to come from {idp} was not signed by it, so it was refused. Nothing was changed.',
+  'error.SAML_ISSUER_MISMATCH':
+    'The answer came from another institution than {idp}, the one the sign-in was started with, so it was refused.',
+  'error.SAML_AUDIENCE_MISMATCH': 'The answer from {idp} was meant for another service, so it was refused.',
+  'error.SAML_RECIPIENT_MISMATCH': 'The answer from {idp} was meant for another address, so it was refused.',
+  'error.SAML_DESTINATION_MISMATCH': 'The answer from {idp} was sent to another address, so it was refused.',
+  'error.SAML_EXPIRED': 'The answer from {idp} has expired (or the clocks differ too much). Please start again.',
+  'error.SAML_REPLAYED': 'This answer from {idp} was used already. Please start the sign-in again.',
+  'error.SAML_UNSOLICITED':
+    'Sign-ins started at {idp} are not accepted here. Start from this service’s sign-in page instead.',
+  'error.SAML_REQUEST_UNKNOWN':
+    'The answer from {idp} does not belong to a sign-in started here, or it took too long. Please start again.',
+  'error.SAML_NAMEID_QUALIFIER': 'The identifier {idp} sent was issued by or for someone else, so it was refused.',
+  'error.SAML_SCOPE_FOREIGN':
+    '{idp} sent an identifier that belongs to another organisation ({scope}), so it was refused. Tell your institution’s IT service.',
+  'error.SAML_NO_SUBJECT':
+    '{idp} did not release an identifier that stays the same from one sign-in to the next, so you cannot be signed in. Ask your institution’s IT service to release a persistent identifier (subject-id, pairwise-id or a persistent NameID) to this service.',
+  'error.SAML_FLOW_INVALID': 'This sign-in was not started in this browser, or it took too long. Please start again.',
+  'error.SHIBBOLETH_HEADERS_UNTRUSTED': 'This sign-in did not come through the institution’s sign-in service.',
 } as const;
 
 export type MessageKey = keyof typeof en;
