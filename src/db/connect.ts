@@ -16,6 +16,8 @@ export async function connectDatabase(opts: {
   databaseUrl: string | null;
   dataDir: string;
   poolSize?: number;
+  /** For `memory://`: start from this data-directory image (a migrated database) instead of an empty one. */
+  image?: Blob;
 }): Promise<Db> {
   if (opts.databaseUrl) {
     const pool = new pg.Pool({
@@ -34,6 +36,9 @@ export async function connectDatabase(opts: {
   const { PGlite } = await import('@electric-sql/pglite');
   const inMemory = opts.dataDir === 'memory://';
   if (!inMemory) mkdirSync(opts.dataDir, { recursive: true });
-  const pglite = new PGlite(inMemory ? undefined : join(opts.dataDir, 'pglite'), { parsers: { [INT8]: int8 } });
+  const parsers = { [INT8]: int8 };
+  const pglite = inMemory
+    ? new PGlite({ parsers, ...(opts.image ? { loadDataDir: opts.image } : {}) })
+    : new PGlite(join(opts.dataDir, 'pglite'), { parsers });
   return new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
 }

@@ -7,6 +7,7 @@ import { createServer, type Server } from '../../src/server.js';
 import { Browser } from './browser.js';
 import { type Backend, freshPostgresDatabase } from './databases.js';
 import { MailCatcher } from './mail-catcher.js';
+import { migratedPgliteImage } from './pglite-image.js';
 
 export const TEST_SECRET = 'a'.repeat(64);
 export const PUBLIC_URL = 'http://lanyard.test';
@@ -68,7 +69,12 @@ export async function createTestApp(backend: Backend, env: Record<string, string
     const config = loadConfig({ ...testEnv(mail.url), ...(pg ? { LANYARD_DATABASE_URL: pg.url } : {}), ...env });
     if (!pg) config.dataDir = 'memory://';
     const clock = new TestClock();
-    const server = await createServer(config, { clock, log: createLogger(config.logLevel), mailPollMs: 100 });
+    const server = await createServer(config, {
+      clock,
+      log: createLogger(config.logLevel),
+      mailPollMs: 100,
+      ...(pg ? {} : { databaseImage: await migratedPgliteImage() }),
+    });
     return {
       ...server,
       backend,
