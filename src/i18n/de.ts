@@ -9,6 +9,7 @@ export const de: Messages = {
   'nav.profile': 'Ihr Konto',
   'nav.register': 'Konto anlegen',
   'nav.language': 'Sprache',
+  'nav.main': 'Hauptmenü',
   'nav.devMail': 'Entwickler-Postfach',
   'footer.text': 'Lanyard — Anmeldung für Forschungsrepositorien',
   'demo.banner': 'Demomodus: „Mit ORCID anmelden“ verwendet den eingebauten ORCID-Emulator, nicht das echte ORCID.',
@@ -23,7 +24,7 @@ export const de: Messages = {
   'login.forgot': 'Passwort vergessen?',
   'login.noAccount': 'Noch kein Konto?',
   'login.failed': 'E-Mail-Adresse oder Passwort sind nicht korrekt.',
-  'login.linkingHint': 'Melden Sie sich bei dem Konto an, mit dem Sie Ihre {provider}-Identität verknüpfen möchten.',
+  'login.linkingHint': 'Melden Sie sich bei dem Konto an, mit dem Sie Ihre {provider} verknüpfen möchten.',
 
   'register.title': 'Konto anlegen',
   'register.intro':
@@ -97,7 +98,8 @@ export const de: Messages = {
 
   'mail.greeting': 'Guten Tag,',
   'mail.ignore': 'Wenn Sie das nicht angefordert haben, können Sie diese E-Mail ignorieren.',
-  'mail.validFor': 'Der Link ist {hours} Stunde(n) gültig.',
+  'mail.validFor':
+    '{unit, select, days {Der Link ist {count, plural, one {# Tag} other {# Tage}} gültig.} other {Der Link ist {count, plural, one {# Stunde} other {# Stunden}} gültig.}}',
   'mail.register.subject': 'Ihr {app}-Konto anlegen',
   'mail.register.body': 'Um Ihr Konto anzulegen, öffnen Sie diesen Link:',
   'mail.exists.subject': 'Ihr {app}-Konto',
@@ -110,10 +112,10 @@ export const de: Messages = {
     'Das Passwort Ihres Kontos wurde geändert. Falls Sie das nicht waren, setzen Sie Ihr Passwort jetzt zurück und informieren Sie das Repository-Team.',
   'mail.external.subject': 'Bestätigen Sie Ihre E-Mail-Adresse für {app}',
   'mail.external.body':
-    'Sie haben sich mit {provider} angemeldet und diese E-Mail-Adresse angegeben. Um sie zu bestätigen und fortzufahren, öffnen Sie diesen Link:',
+    'Sie haben sich mit {provider} {identifier} angemeldet und diese E-Mail-Adresse angegeben. Um sie zu bestätigen und fortzufahren, öffnen Sie diesen Link:',
   'mail.validation.subject': '{provider} mit Ihrem {app}-Konto verknüpfen',
   'mail.validation.body':
-    'Jemand hat sich mit {provider} {identifier} angemeldet und möchte sie mit dem Konto dieser Adresse verknüpfen. Wenn Sie das waren, öffnen Sie diesen Link, um zu prüfen und zu bestätigen; sonst ignorieren Sie diese E-Mail, dann wird nichts verknüpft:',
+    'Jemand hat sich mit {provider} {identifier} angemeldet und möchte sie mit dem Konto dieser Adresse verknüpfen. Wenn Sie das waren, öffnen Sie diesen Link, um zu prüfen und zu bestätigen:',
   'mail.linked.subject': '{provider} wurde mit Ihrem {app}-Konto verknüpft',
   'mail.linked.body':
     '{provider} {identifier} wurde mit Ihrem Konto verknüpft und kann jetzt zur Anmeldung verwendet werden. Falls Sie das nicht waren, entfernen Sie die Verknüpfung auf Ihrer Kontoseite und informieren Sie das Repository-Team:',
@@ -160,11 +162,10 @@ export const de: Messages = {
   'review.field.familyName': 'Nachname',
   'review.field.email': 'E-Mail-Adresse',
   'review.empty': '(leer)',
-  'review.linking': 'Die zu verknüpfende ORCID iD:',
+  'review.linking': 'Zu verknüpfende ORCID iD',
   'review.notYou':
     'Wenn das nicht Ihre ORCID iD ist, fahren Sie nicht fort: Schließen Sie die Seite, und der Link verfällt ungenutzt.',
   'review.submit': 'ORCID iD verknüpfen und speichern',
-  'profile.linkedNotice': 'Ihre ORCID iD ist jetzt mit Ihrem Konto verknüpft.',
   'profile.unlinkHint': 'Zum Entfernen eines Anmeldewegs ist eine kürzliche Anmeldung nötig.',
   'error.retry': 'Erneut versuchen',
   'error.INVALID_CREDENTIALS': 'E-Mail-Adresse oder Passwort sind nicht korrekt.',
@@ -238,4 +239,18 @@ export const de: Messages = {
   'error.SAML_FLOW_INVALID':
     'Diese Anmeldung wurde nicht in diesem Browser begonnen oder hat zu lange gedauert. Bitte beginnen Sie erneut.',
   'error.SHIBBOLETH_HEADERS_UNTRUSTED': 'Diese Anmeldung kam nicht über den Anmeldedienst der Einrichtung.',
+
+  // pages and feedback (issue 15)
+  'mail.ignoreLink':
+    'Falls Sie das nicht waren, ignorieren Sie diese E-Mail: Ohne Öffnen des Links wird nichts verknüpft.',
+  'profile.noName': 'Kein Name angegeben',
+  'review.unchanged': 'Diese Angaben bleiben unverändert',
+  'flash.signedOut': 'Sie sind abgemeldet.',
+  'flash.accountCreated': 'Ihr Konto ist angelegt, und Sie sind angemeldet.',
+  'flash.linked': 'Ihre {provider} ist jetzt mit Ihrem Konto verknüpft. Sie können sich damit anmelden.',
+  'flash.autoLinked':
+    'Willkommen zurück. Ihre {identity} ist jetzt mit Ihrem Konto verknüpft: {provider} hat Ihre Adresse {email} bestätigt. Wir haben eine Nachricht an sie gesendet.',
+  'flash.passwordReset': 'Ihr neues Passwort ist gespeichert, und Sie sind angemeldet.',
+  'flash.identityRemoved':
+    '{provider} wurde aus Ihrem Konto entfernt und kann hier nicht mehr zur Anmeldung verwendet werden.',
 };

@@ -8,6 +8,7 @@ export const en = {
   'nav.profile': 'Your account',
   'nav.register': 'Create an account',
   'nav.language': 'Language',
+  'nav.main': 'Main',
   'nav.devMail': 'Dev mailbox',
   'footer.text': 'Lanyard — sign-in for research repositories',
   'demo.banner': 'Demo mode: “Sign in with ORCID” uses the built-in ORCID emulator, not the real ORCID.',
@@ -22,7 +23,7 @@ export const en = {
   'login.forgot': 'Forgot your password?',
   'login.noAccount': 'No account yet?',
   'login.failed': 'The email address or password is not correct.',
-  'login.linkingHint': 'Sign in to the account you want to link your {provider} identity to.',
+  'login.linkingHint': 'Sign in to the account you want to link your {provider} to.',
 
   'register.title': 'Create an account',
   'register.intro': 'Enter your email address. We will send you a link to set your name and password.',
@@ -93,7 +94,8 @@ export const en = {
 
   'mail.greeting': 'Hello,',
   'mail.ignore': 'If you did not ask for this, you can ignore this email.',
-  'mail.validFor': 'The link is valid for {hours} hour(s).',
+  'mail.validFor':
+    '{unit, select, days {The link is valid for {count, plural, one {# day} other {# days}}.} other {The link is valid for {count, plural, one {# hour} other {# hours}}.}}',
   'mail.register.subject': 'Create your {app} account',
   'mail.register.body': 'To create your account, open this link:',
   'mail.exists.subject': 'Your {app} account',
@@ -106,10 +108,10 @@ export const en = {
     'The password of your account was changed. If this was not you, reset your password now and tell the repository managers.',
   'mail.external.subject': 'Confirm your email address for {app}',
   'mail.external.body':
-    'You signed in with {provider} and gave this email address. To confirm it and continue, open this link:',
+    'You signed in with {provider} {identifier} and gave this email address. To confirm it and continue, open this link:',
   'mail.validation.subject': 'Link {provider} to your {app} account',
   'mail.validation.body':
-    'Someone signed in with {provider} {identifier} and asked to link it to the account of this address. If that was you, open this link to review and confirm; if not, ignore this email and nothing is linked:',
+    'Someone signed in with {provider} {identifier} and asked to link it to the account of this address. If that was you, open this link to review and confirm:',
   'mail.linked.subject': '{provider} was linked to your {app} account',
   'mail.linked.body':
     '{provider} {identifier} was linked to your account and can now be used to sign in. If this was not you, remove it on your account page and tell the repository managers:',
@@ -154,10 +156,9 @@ export const en = {
   'review.field.familyName': 'Family name',
   'review.field.email': 'Email address',
   'review.empty': '(empty)',
-  'review.linking': 'The ORCID iD to be linked:',
+  'review.linking': 'ORCID iD to link',
   'review.notYou': 'If this is not your ORCID iD, do not continue: close this page and the link expires unused.',
   'review.submit': 'Link my ORCID iD and save',
-  'profile.linkedNotice': 'Your ORCID iD is now linked to your account.',
   'profile.unlinkHint': 'Removing a way to sign in needs a recent sign-in.',
   'error.retry': 'Try again',
   'error.INVALID_CREDENTIALS': 'The email address or password is not correct.',
@@ -223,6 +224,18 @@ export const en = {
     '{idp} did not release an identifier that stays the same from one sign-in to the next, so you cannot be signed in. Ask your institution’s IT service to release a persistent identifier (subject-id, pairwise-id or a persistent NameID) to this service.',
   'error.SAML_FLOW_INVALID': 'This sign-in was not started in this browser, or it took too long. Please start again.',
   'error.SHIBBOLETH_HEADERS_UNTRUSTED': 'This sign-in did not come through the institution’s sign-in service.',
+
+  // pages and feedback (issue 15)
+  'mail.ignoreLink': 'If this was not you, ignore this email: nothing is linked unless the link is opened.',
+  'profile.noName': 'No name given',
+  'review.unchanged': 'These stay as they are',
+  'flash.signedOut': 'You are signed out.',
+  'flash.accountCreated': 'Your account is ready and you are signed in.',
+  'flash.linked': 'Your {provider} is now linked to your account. You can use it to sign in.',
+  'flash.autoLinked':
+    'Welcome back. Your {identity} is now linked to your account: {provider} confirmed your address {email}. We sent a notice to it.',
+  'flash.passwordReset': 'Your new password is saved and you are signed in.',
+  'flash.identityRemoved': '{provider} was removed from your account. It can no longer be used to sign in here.',
 } as const;
 
 export type MessageKey = keyof typeof en;

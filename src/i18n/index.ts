@@ -1,3 +1,4 @@
+import { IntlMessageFormat } from 'intl-messageformat';
 import { de } from './de.js';
 import { en, type MessageKey, type Messages } from './en.js';
 
@@ -5,17 +6,35 @@ export const locales = ['en', 'de'] as const;
 export type Locale = (typeof locales)[number];
 export type { MessageKey };
 
-const catalogues: Record<Locale, Messages> = { en, de };
+export const catalogues: Record<Locale, Messages> = { en, de };
 
-export type Translate = (key: MessageKey, params?: Record<string, string | number>) => string;
+export type MessageParams = Record<string, string | number>;
+export type Translate = (key: MessageKey, params?: MessageParams) => string;
+
+/**
+ * Messages are ICU MessageFormat (plurals and selects: `{hours, plural, one {# hour} other {# hours}}`),
+ * compiled once per locale and key. A message without placeholders is returned as written, so an
+ * apostrophe in plain prose never needs ICU quoting.
+ */
+const compiled = new Map<string, IntlMessageFormat>();
+
+function format(locale: Locale, key: MessageKey, params: MessageParams | undefined): string {
+  const source = catalogues[locale][key] ?? en[key];
+  // Unknown keys (a code with no sentence yet) come back as the key, so callers can fall back.
+  if (source === undefined) return key;
+  if (!source.includes('{')) return source;
+  const id = `${locale}\u0000${key}`;
+  let message = compiled.get(id);
+  if (!message) compiled.set(id, (message = new IntlMessageFormat(source, locale, undefined, { ignoreTag: true })));
+  return String(message.format(params ?? {}));
+}
 
 export function translator(locale: Locale): Translate {
-  const messages = catalogues[locale];
-  return (key, params) => {
-    const text = messages[key] ?? en[key];
-    return params ? text.replace(/\{(\w+)\}/g, (m, name: string) => (name in params ? String(params[name]) : m)) : text;
-  };
+  return (key, params) => format(locale, key, params);
 }
+
+/** Whether the catalogue has a sentence for this key (error codes without one get a generic sentence). */
+export const hasMessage = (key: string): key is MessageKey => Object.hasOwn(en, key);
 
 export const isLocale = (s: unknown): s is Locale =>
   typeof s === 'string' && (locales as readonly string[]).includes(s);

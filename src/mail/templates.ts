@@ -1,4 +1,4 @@
-import { translator, type Locale, type MessageKey } from '../i18n/index.js';
+import { translator, type Locale, type MessageKey, type Translate } from '../i18n/index.js';
 import { html, type SafeHtml } from '../lib/html.js';
 import type { MailMessage } from '../stores/outbox.js';
 
@@ -9,7 +9,8 @@ interface MailSpec {
   link?: string;
   validHours?: number;
   params?: Record<string, string>;
-  ignoreNote?: boolean;
+  /** A closing line for mails someone else may have caused ("ignore this email"). */
+  ignoreNote?: MessageKey;
 }
 
 export type MailKind = keyof typeof specs;
@@ -22,13 +23,13 @@ interface ProviderLink {
   identifier: string;
 }
 
-const providerLink = (subject: MessageKey, body: MessageKey, p: ProviderLink): MailSpec => ({
+const providerLink = (subject: MessageKey, body: MessageKey, p: ProviderLink, ignoreNote: MessageKey): MailSpec => ({
   subject,
   body,
   link: p.link,
   validHours: p.validHours,
   params: { provider: p.provider, identifier: p.identifier },
-  ignoreNote: true,
+  ignoreNote,
 });
 
 const specs = {
@@ -36,25 +37,27 @@ const specs = {
     subject: 'mail.register.subject',
     body: 'mail.register.body',
     ...p,
-    ignoreNote: true,
+    ignoreNote: 'mail.ignore',
   }),
   account_exists: (p: { link: string; validHours: number }): MailSpec => ({
     subject: 'mail.exists.subject',
     body: 'mail.exists.body',
     ...p,
-    ignoreNote: true,
+    ignoreNote: 'mail.ignore',
   }),
   forgot: (p: { link: string; validHours: number }): MailSpec => ({
     subject: 'mail.forgot.subject',
     body: 'mail.forgot.body',
     ...p,
-    ignoreNote: true,
+    ignoreNote: 'mail.ignore',
   }),
   password_changed: (): MailSpec => ({ subject: 'mail.passwordChanged.subject', body: 'mail.passwordChanged.body' }),
   /** EXTERNAL: the address is new here; the link opens /external-login/:token with it proven. */
-  external_link: (p: ProviderLink): MailSpec => providerLink('mail.external.subject', 'mail.external.body', p),
+  external_link: (p: ProviderLink): MailSpec =>
+    providerLink('mail.external.subject', 'mail.external.body', p, 'mail.ignore'),
   /** VALIDATION: the address belongs to an account; the link opens /review-account/:token. */
-  validation_link: (p: ProviderLink): MailSpec => providerLink('mail.validation.subject', 'mail.validation.body', p),
+  validation_link: (p: ProviderLink): MailSpec =>
+    providerLink('mail.validation.subject', 'mail.validation.body', p, 'mail.ignoreLink'),
   /** The security notice of product.md §3 case 3: sent whenever an identity is linked to an account. */
   identity_linked: (p: { provider: string; identifier: string; profileLink: string }): MailSpec => ({
     subject: 'mail.linked.subject',
@@ -78,8 +81,8 @@ export function renderMail<K extends MailKind>(
   const vars = { app: appName, ...spec.params };
   const subject = t(spec.subject, vars);
   const body = t(spec.body, vars);
-  const valid = spec.validHours ? t('mail.validFor', { hours: spec.validHours }) : undefined;
-  const ignore = spec.ignoreNote ? t('mail.ignore') : undefined;
+  const valid = spec.validHours ? validFor(t, spec.validHours) : undefined;
+  const ignore = spec.ignoreNote ? t(spec.ignoreNote) : undefined;
 
   const text = [
     t('mail.greeting'),
@@ -102,4 +105,11 @@ export function renderMail<K extends MailKind>(
       </body>
     </html>`;
   return { to, subject, text, html: htmlBody.value, kind };
+}
+
+/** "valid for 1 hour", "for 24 hours", "for 7 days": whole days read better from two days on. */
+function validFor(t: Translate, hours: number): string {
+  return hours >= 48 && hours % 24 === 0
+    ? t('mail.validFor', { unit: 'days', count: hours / 24 })
+    : t('mail.validFor', { unit: 'hours', count: hours });
 }
