@@ -5,7 +5,7 @@ import { escapeHtml as e } from './lib/html.js';
 import type { EmulatorClient } from './state.js';
 import type { EmulatorUser } from './store/users.js';
 
-const HOOKS = new Set(['login_as', 'approve', 'deny']);
+const HOOKS = new Set(['login_as', 'approve', 'deny', 'sign_out']);
 
 export interface PageContext {
   /** `${baseUrl}/oauth/authorize`. */
@@ -48,23 +48,29 @@ ${body}
 
 function userButtons(users: Iterable<EmulatorUser>): string {
   const items = [...users].map((u) => {
-    const name = [u.name.creditName ?? u.name.givenNames, u.name.creditName ? '' : (u.name.familyName ?? '')]
-      .join(' ')
-      .trim();
     return (
-      `<li><button class="user" type="submit" name="login_as" value="${e(u.orcid)}">${e(name)} ` +
+      `<li><button class="user" type="submit" name="login_as" value="${e(u.orcid)}">${e(displayName(u))} ` +
       `<code>${e(u.orcid)}</code><br><small>${e(u.description || 'ordinary user')}</small></button></li>`
     );
   });
   return `<ul style="list-style:none;padding:0">\n${items.join('\n')}\n</ul>`;
 }
 
-/** Sign in by picking a fixture user: one click signs in and grants access. */
-export function signInPage(ctx: PageContext, users: Iterable<EmulatorUser>): string {
+/**
+ * Sign in by picking a fixture user: one click signs in and grants access. With a session (demo
+ * mode's `alwaysChooseUser`), "Continue as …" comes first and "Sign out of the emulator" last.
+ */
+export function signInPage(ctx: PageContext, users: Iterable<EmulatorUser>, current?: EmulatorUser): string {
+  const continueAs = current
+    ? `<p>Signed in to the emulator as <strong>${e(displayName(current))}</strong> <code>${e(current.orcid)}</code>.</p>
+<p><button class="approve" type="submit" name="login_as" value="${e(current.orcid)}">Continue as ${e(displayName(current))}</button>
+<button class="deny" type="submit" name="sign_out" value="1">Sign out of the emulator</button></p>
+<h2>Or sign in as someone else</h2>\n`
+    : '';
   return layout(
     'Sign in',
     ctx,
-    `<p>Choose who to sign in as. Signing in grants access at once.</p>\n${userButtons(users)}`,
+    `${continueAs}<p>Choose who to sign in as. Signing in grants access at once.</p>\n${userButtons(users)}`,
   );
 }
 
@@ -78,4 +84,8 @@ export function consentPage(ctx: PageContext, user: EmulatorUser, users: Iterabl
 <p><button class="approve" type="submit" name="approve" value="1">Authorize access</button></p>
 <details><summary>Sign in as someone else</summary>\n${userButtons(users)}\n</details>`,
   );
+}
+
+function displayName(u: EmulatorUser): string {
+  return [u.name.creditName ?? u.name.givenNames, u.name.creditName ? '' : (u.name.familyName ?? '')].join(' ').trim();
 }

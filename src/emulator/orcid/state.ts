@@ -19,6 +19,7 @@ export class OrcidEmulatorState {
   /** The path part of `baseUrl` (`/` when mounted at the root), for the session cookie. */
   readonly basePath: string;
   readonly idTokenLifetimeSeconds: number;
+  readonly alwaysChooseUser: boolean;
   readonly users = new Map<string, EmulatorUser>();
   readonly clients = new Map<string, EmulatorClient>();
   readonly codes: CodeStore;
@@ -39,6 +40,7 @@ export class OrcidEmulatorState {
     this.baseUrl = opts.baseUrl;
     this.basePath = new URL(opts.baseUrl).pathname;
     this.idTokenLifetimeSeconds = opts.idTokenLifetimeSeconds ?? 600;
+    this.alwaysChooseUser = opts.alwaysChooseUser ?? false;
     this.codes = new CodeStore((opts.codeLifetimeSeconds ?? 600) * 1000);
     this.tokens = new TokenStore(opts.maxTokens ?? 100_000);
     this.#clock = opts.now ?? Date.now;

@@ -104,4 +104,10 @@ export interface OrcidEmulatorOptions {
   /** Live token pairs kept before the oldest are forgotten (behave as revoked). Default 100 000. */
   maxTokens?: number;
   logger?: boolean;
+  /**
+   * Demo: every interactive authorize request shows the sign-in page — "Continue as …", every other
+   * user, and "Sign out of the emulator" — instead of ORCID's silent skip-consent, so one browser
+   * can try every fixture user. Default false (ORCID's behaviour).
+   */
+  alwaysChooseUser?: boolean;
 }

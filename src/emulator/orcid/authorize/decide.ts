@@ -17,7 +17,7 @@ export type AuthorizeDecision =
   | { kind: 'grant'; orcid: string; authTime: number; signIn: boolean }
   | { kind: 'deny'; signInAs: string | null }
   | { kind: 'fragment-error'; fragment: string }
-  | { kind: 'sign-in-page' }
+  | { kind: 'sign-in-page'; session?: EmulatorSession }
   | { kind: 'consent-page'; session: EmulatorSession };
 
 export interface DecisionContext {
@@ -28,9 +28,18 @@ export interface DecisionContext {
   /** True when this user already approved this client for these scopes. */
   approved: (orcid: string) => boolean;
   now: number;
+  /** Demo: show the user picker even when a session could continue silently. */
+  alwaysChooseUser?: boolean;
 }
 
-export function decideAuthorize({ request, hooks, session, approved, now }: DecisionContext): AuthorizeDecision {
+export function decideAuthorize({
+  request,
+  hooks,
+  session,
+  approved,
+  now,
+  alwaysChooseUser,
+}: DecisionContext): AuthorizeDecision {
   if (hooks.loginAs !== null) {
     return hooks.deny
       ? { kind: 'deny', signInAs: hooks.loginAs }
@@ -60,6 +69,7 @@ export function decideAuthorize({ request, hooks, session, approved, now }: Deci
       : { kind: 'fragment-error', fragment: 'error=interaction_required' };
   }
   if (request.prompt === 'login' || current === null) return { kind: 'sign-in-page' };
+  if (alwaysChooseUser && !hooks.approve) return { kind: 'sign-in-page', session: current };
   // Skip-consent: signed in and already approved (https://info.orcid.org/faq-category/oauth/page/2/
   // "When is authorization skipped?"); the emulator remembers approvals rather than live tokens.
   if (hooks.approve || approved(current.orcid)) return resume(current);

@@ -57,7 +57,11 @@ export const authorizeRoutes: FastifyPluginAsync<{ state: OrcidEmulatorState }> 
     if (loginAs !== null && !state.users.has(loginAs)) {
       return oauthError(reply, 400, 'invalid_request', `login_as: no emulator user with iD ${loginAs}`);
     }
-    const session = state.sessions.decode(req.headers.cookie);
+    // "Sign out of the emulator" (a page button): forget the session, then show the user picker.
+    const signOut = params.get('sign_out') === '1';
+    if (signOut)
+      reply.header('set-cookie', `${SESSION_COOKIE}=; Path=${cookiePath}; HttpOnly; SameSite=Lax; Max-Age=0`);
+    const session = signOut ? null : state.sessions.decode(req.headers.cookie);
     const now = state.now();
     const decision = decideAuthorize({
       request,
@@ -65,6 +69,7 @@ export const authorizeRoutes: FastifyPluginAsync<{ state: OrcidEmulatorState }> 
       session: session && state.users.has(session.orcid) ? session : null,
       approved: (orcid) => state.approvals.has(approvalKey(request.client.clientId, orcid, request.scopes)),
       now,
+      alwaysChooseUser: state.alwaysChooseUser,
     });
 
     switch (decision.kind) {
@@ -94,7 +99,11 @@ export const authorizeRoutes: FastifyPluginAsync<{ state: OrcidEmulatorState }> 
         };
         const html =
           decision.kind === 'sign-in-page'
-            ? signInPage(ctx, state.users.values())
+            ? signInPage(
+                ctx,
+                state.users.values(),
+                decision.session ? state.users.get(decision.session.orcid) : undefined,
+              )
             : consentPage(ctx, state.users.get(decision.session.orcid)!, state.users.values());
         return reply
           .header('content-type', 'text/html; charset=utf-8')
