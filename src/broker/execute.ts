@@ -14,7 +14,8 @@ import { gatherFacts } from './facts.js';
 import { linkIdentity, snapshotOf } from './link.js';
 
 export type Outcome =
-  | { kind: 'session'; accountId: string; cookie: string; redirect: string }
+  /** `autoLinked`: the identity was just linked by its verified email (case 3), with that address. */
+  | { kind: 'session'; accountId: string; cookie: string; redirect: string; autoLinked?: { email: string } }
   | { kind: 'linked'; accountId: string; redirect: string }
   | { kind: 'registration'; token: string; registrationId: string; redirect: string }
   | { kind: 'refused'; error: LanyardError };
@@ -107,7 +108,13 @@ async function carryOut(
         },
       );
       if (!decision.signIn) return { kind: 'linked', accountId: account.id, redirect: '/profile' };
-      return { kind: 'session', accountId: account.id, cookie: await sessionFor(account.id), redirect: ctx.returnTo };
+      return {
+        kind: 'session',
+        accountId: account.id,
+        cookie: await sessionFor(account.id),
+        redirect: ctx.returnTo,
+        autoLinked: { email: account.email },
+      };
     }
     case 'registration': {
       const { registration, token } = await createRegistration(

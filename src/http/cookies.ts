@@ -13,6 +13,7 @@ export function cookieNames(config: Pick<Config, 'secureCookies'>) {
     csrf: `${p}lanyard-csrf`,
     oauth: `${p}lanyard-oauth`,
     lang: `${p}lanyard-lang`,
+    flash: `${p}lanyard-flash`,
   };
 }
 

@@ -5,6 +5,8 @@ import { html } from '../lib/html.js';
 import { isUniqueViolation } from '../stores/identities.js';
 import { statusFor } from './status-overrides.js';
 import { sendPage } from './views/layout.js';
+import { notice } from './views/components.js';
+import { hasMessage } from '../i18n/index.js';
 
 /** Fastify's own errors, mapped once to Lanyard's stable codes. */
 const fastifyCodes: Record<string, ErrorCode> = {
@@ -89,14 +91,14 @@ export function sendError(
       });
   }
   const t = request.t;
-  // Not every code has its own sentence in every catalogue; those get the generic one.
-  const known: string | undefined = t(`error.${e.code}` as never);
-  const message = known && !known.startsWith('error.') ? known : t('error.generic');
+  // Not every code has its own sentence; those get the generic one.
+  const key = `error.${e.code}`;
+  const message = hasMessage(key) ? t(key) : t('error.generic');
   return sendPage(lanyard, request, reply, {
     title: t('error.title'),
     status: e.status,
-    main: html`<div class="alert" role="alert" data-error-code="${e.code}"><p>${message}</p></div>
-      <p>${t('error.code')}: <code>${e.code}</code></p>
+    main: html`${notice('error', message, { code: e.code })}
+      <p class="muted">${t('error.code')}: <code>${e.code}</code></p>
       <p><a href="/login">${t('error.back')}</a></p>`,
   });
 }

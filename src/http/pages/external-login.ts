@@ -12,6 +12,8 @@ import { verifyCsrf } from '../csrf.js';
 import { field, formError } from '../views/forms.js';
 import { html } from '../../lib/html.js';
 import { csrfField, sendPage } from '../views/layout.js';
+import { setFlash } from '../flash.js';
+import { button, type Choice, choices, facts, linkButton, notice, postButton } from '../views/components.js';
 import { orcidIdLink } from './orcid.js';
 
 const TokenParams = Type.Object({ token: Type.String({ maxLength: 200 }) });
@@ -43,57 +45,57 @@ export const externalLoginRoutes: Route = (app, lanyard) => {
     const reason = reg.email ? 'email_unknown' : (p.reason ?? 'no_email');
     const csrf = csrfField(lanyard, request, reply);
     const linkExisting = `/login?returnTo=${encodeURIComponent(`/review-account/${token}`)}`;
+    const emailForm = html`<form method="post" action="/external-login/${token}/email" novalidate>
+      ${csrf}
+      ${field({ name: 'email', label: t('external.emailLabel'), type: 'email', value: opts.email, autocomplete: 'email', hint: t('external.emailHint'), error: opts.error === 'INVALID_EMAIL' ? t('error.INVALID_EMAIL') : undefined })}
+      ${button(t('external.sendLink'), { weight: canCreate && reg.email ? 'secondary' : 'primary' })}
+    </form>`;
+    // The recommended way is the primary card: create the account when the proven email is new
+    // here, else give an email; signing in to an existing account is always the alternative.
+    const options: Choice[] = [
+      ...(canCreate && reg.email
+        ? [
+            {
+              id: 'create',
+              weight: 'primary' as const,
+              heading: t('external.create'),
+              body: html`<p>
+                ${t('external.email_unknown', { email: reg.email })} ${t('external.createHint', { email: reg.email })}
+              </p>`,
+              action: postButton(`/external-login/${token}/create`, csrf, t('external.create')),
+            },
+          ]
+        : []),
+      {
+        id: 'email',
+        weight: canCreate && reg.email ? 'secondary' : 'primary',
+        heading: reg.email ? t('external.otherEmail') : t('external.needEmail.title'),
+        body: t(`external.needEmail.${reason}` as MessageKey),
+        action: emailForm,
+      },
+      {
+        id: 'existing',
+        weight: 'secondary',
+        heading: t('external.linkExisting'),
+        body: t('external.linkExistingHint'),
+        action: linkButton(linkExisting, t('external.linkExisting'), { weight: 'secondary' }),
+      },
+    ];
     return sendPage(lanyard, request, reply, {
       title: t('external.title'),
       status: opts.status,
+      wide: true,
       main: html`${formError(t, opts.error)}
         <section aria-labelledby="who">
-          <h2 id="who">${t('external.authenticated')}</h2>
-          <dl>
-            <dt>${t('external.orcidId')}</dt>
-            <dd>${orcidIdLink(lanyard, reg.subject ?? '')}</dd>
-            ${
-              name
-                ? html`<dt>${t('external.name')}</dt>
-                    <dd>${name}</dd>`
-                : ''
-            }
-            ${
-              reg.email
-                ? html`<dt>${t('external.email')}</dt>
-                    <dd>${reg.email}</dd>`
-                : ''
-            }
-          </dl>
+          <h2 id="who" class="subtle">${t('external.authenticated')}</h2>
+          ${facts([
+            [t('external.orcidId'), orcidIdLink(lanyard, reg.subject ?? '')],
+            [t('external.name'), name],
+            [t('external.email'), reg.email],
+          ])}
         </section>
-        ${
-          canCreate && reg.email
-            ? html`<section aria-labelledby="create">
-                <h2 id="create">${t('external.create')}</h2>
-                <p>
-                  ${t('external.email_unknown', { email: reg.email })} ${t('external.createHint', { email: reg.email })}
-                </p>
-                <form method="post" action="/external-login/${token}/create">
-                  ${csrf}<button type="submit">${t('external.create')}</button>
-                </form>
-              </section>`
-            : ''
-        }
-        ${!config.selfRegistration ? html`<p class="notice" data-self-registration="off">${t('external.noCreate')}</p>` : ''}
-        <section aria-labelledby="email">
-          <h2 id="email">${reg.email ? t('external.otherEmail') : t('external.needEmail.title')}</h2>
-          <p>${t(`external.needEmail.${reason}` as MessageKey)}</p>
-          <form method="post" action="/external-login/${token}/email" novalidate>
-            ${csrf}
-            ${field({ name: 'email', label: t('external.emailLabel'), type: 'email', value: opts.email, autocomplete: 'email', hint: t('external.emailHint'), error: opts.error === 'INVALID_EMAIL' ? t('error.INVALID_EMAIL') : undefined })}
-            <button type="submit" class="${reg.email ? 'secondary' : ''}">${t('external.sendLink')}</button>
-          </form>
-        </section>
-        <section aria-labelledby="existing">
-          <h2 id="existing">${t('external.linkExisting')}</h2>
-          <p>${t('external.linkExistingHint')}</p>
-          <p><a class="button secondary" href="${linkExisting}">${t('external.linkExisting')}</a></p>
-        </section>`,
+        ${!config.selfRegistration ? html`<div data-self-registration="off">${notice('info', t('external.noCreate'))}</div>` : ''}
+        ${choices(options)}`,
     });
   };
 
@@ -109,6 +111,7 @@ export const externalLoginRoutes: Route = (app, lanyard) => {
       verifyCsrf(request, config, request.body._csrf);
       const { cookie } = await createAccountFromRegistration(lanyard, request.params.token, sessionContext(request));
       setSessionCookie(lanyard, reply, cookie);
+      setFlash(reply, config, { kind: 'success', key: 'flash.accountCreated' });
       return reply.redirect('/profile', 303);
     },
   );

@@ -10,6 +10,8 @@ import { CsrfField, verifyCsrf } from '../csrf.js';
 import { field, formError } from '../views/forms.js';
 import { html } from '../../lib/html.js';
 import { csrfField, sendPage } from '../views/layout.js';
+import { button } from '../views/components.js';
+import { setFlash } from '../flash.js';
 
 const EmailBody = Type.Object({ email: Type.String({ maxLength: 1000 }), _csrf: CsrfField });
 const TokenParams = Type.Object({ token: Type.String({ maxLength: 200 }) });
@@ -37,7 +39,7 @@ export const forgotRoutes: Route = (app, lanyard) => {
         <form method="post" action="/forgot" novalidate>
           ${csrfField(lanyard, request, reply)}
           ${field({ name: 'email', label: request.t('login.email'), type: 'email', value: opts.email, autocomplete: 'email' })}
-          <button type="submit">${request.t('forgot.submit')}</button>
+          ${button(request.t('forgot.submit'), { block: true })}
         </form>`,
     });
 
@@ -73,7 +75,7 @@ export const forgotRoutes: Route = (app, lanyard) => {
           ${csrfField(lanyard, request, reply)}
           ${field({ name: 'password', label: request.t('profile.newPassword'), type: 'password', hint: request.t('register.passwordHint'), autocomplete: 'new-password' })}
           ${field({ name: 'passwordConfirm', label: request.t('register.passwordConfirm'), type: 'password', autocomplete: 'new-password' })}
-          <button type="submit">${request.t('forgot.reset.submit')}</button>
+          ${button(request.t('forgot.reset.submit'), { block: true })}
         </form>`,
     });
 
@@ -103,6 +105,7 @@ export const forgotRoutes: Route = (app, lanyard) => {
           .execute((tx) =>
             signIn(lanyard, tx, request, reply, { accountId: account.id, amr: ['pwd'], provider: 'password' }),
           );
+        setFlash(reply, config, { kind: 'success', key: 'flash.passwordReset' });
         return reply.redirect('/profile', 303);
       } catch (e) {
         if (isLanyardError(e) && e.code === 'PASSWORD_TOO_WEAK') {

@@ -7,6 +7,8 @@ import { field, formError } from '../views/forms.js';
 import { extensionsOf } from '../extensions.js';
 import { html } from '../../lib/html.js';
 import { csrfField, sendPage } from '../views/layout.js';
+import { button, notice } from '../views/components.js';
+import { setFlash } from '../flash.js';
 
 const LoginQuery = Type.Object({
   returnTo: Type.Optional(Type.String({ maxLength: 2000 })),
@@ -36,13 +38,13 @@ export const loginRoutes: Route = (app, lanyard) => {
       title: t('login.title'),
       status: opts.status,
       main: html`${formError(t, opts.error, opts.error === 'INVALID_CREDENTIALS' ? t('login.failed') : undefined)}
-        ${linking ? html`<p class="notice">${t('login.linkingHint', { provider: 'ORCID iD' })}</p>` : extensionsOf(app).login.map((ext) => ext({ returnTo, t }))}
+        ${linking ? notice('info', t('login.linkingHint', { provider: 'ORCID iD' })) : extensionsOf(app).login.map((ext) => ext({ returnTo, t }))}
         <form method="post" action="/login" novalidate>
           ${csrfField(lanyard, request, reply)}
           <input type="hidden" name="returnTo" value="${returnTo}" />
           ${field({ name: 'email', label: t('login.email'), type: 'email', value: opts.email, autocomplete: 'username' })}
           ${field({ name: 'password', label: t('login.password'), type: 'password', autocomplete: 'current-password' })}
-          <button type="submit">${t('login.submit')}</button>
+          ${button(t('login.submit'), { block: true })}
         </form>
         <p><a href="/forgot">${t('login.forgot')}</a></p>
         ${config.selfRegistration ? html`<p>${t('login.noAccount')} <a href="/register">${t('nav.register')}</a></p>` : ''}`,
@@ -69,6 +71,7 @@ export const loginRoutes: Route = (app, lanyard) => {
   app.post('/logout', { schema: { body: Type.Object({ _csrf: CsrfField }) } }, async (request, reply) => {
     verifyCsrf(request, config, request.body._csrf);
     await signOut(lanyard, request, reply);
+    setFlash(reply, config, { kind: 'info', key: 'flash.signedOut' });
     return reply.redirect('/login', 303);
   });
 };

@@ -14,6 +14,7 @@ import { safeRedirect } from '../redirects.js';
 import type { StatusOverrides } from '../status-overrides.js';
 import { html } from '../../lib/html.js';
 import { extensionsOf } from '../extensions.js';
+import { setFlash } from '../flash.js';
 
 /** DSpace's callback answers 401 when ORCID is off or no code came (OrcidLoginFilterIT, reference §4.1). */
 export const callbackStatuses: StatusOverrides = { PROVIDER_NOT_CONFIGURED: 401, OAUTH_CALLBACK_EMPTY: 401 };
@@ -56,15 +57,10 @@ export const orcidRoutes: Route = (app, lanyard) => {
     ({ returnTo, t }) =>
       html`<p>
           <a class="button orcid-button" href="/login/orcid?returnTo=${encodeURIComponent(returnTo)}"
-            ><img
-              src="/assets/orcid-id.svg"
-              alt=""
-              width="24"
-              height="24"
-            />${t('login.orcid')}${demo ? html` — ${t('orcid.demoLabel')}` : ''}</a
+            ><img src="/assets/orcid-id.svg" alt="" width="24" height="24" />${t('login.orcid')}</a
           >
         </p>
-        <p class="hint">${t('login.orcidHint')}</p>
+        <p class="hint">${t('login.orcidHint')}${demo ? html` <strong>${t('orcid.demoLabel')}</strong>` : ''}</p>
         <p class="or">${t('login.or')}</p>`,
   );
   ext.identityViews.orcid = (identity) => orcidIdLink(lanyard, identity.subject);
@@ -159,9 +155,16 @@ export const orcidRoutes: Route = (app, lanyard) => {
       switch (outcome.kind) {
         case 'session':
           setSessionCookie(lanyard, reply, outcome.cookie);
+          if (outcome.autoLinked)
+            setFlash(reply, config, {
+              kind: 'success',
+              key: 'flash.autoLinked',
+              params: { identity: 'ORCID iD', provider: 'ORCID', email: outcome.autoLinked.email },
+            });
           return reply.redirect(outcome.redirect, 303);
         case 'linked':
-          return reply.redirect('/profile?linked=orcid', 303);
+          setFlash(reply, config, { kind: 'success', key: 'flash.linked', params: { provider: 'ORCID iD' } });
+          return reply.redirect('/profile', 303);
         case 'registration':
           return reply.redirect(outcome.redirect, 303);
         case 'refused':

@@ -2,9 +2,8 @@ import { Type } from 'typebox';
 import { changePassword } from '../../accounts/password-accounts.js';
 import { unlinkIdentity } from '../../accounts/unlink.js';
 import { isLanyardError } from '../../errors.js';
-import type { MessageKey } from '../../i18n/index.js';
-import type { Identity } from '../../db/schema.js';
-import { displayNameOf } from '../../stores/accounts.js';
+import { hasMessage, type MessageKey, type Translate } from '../../i18n/index.js';
+import type { Account, Identity } from '../../db/schema.js';
 import { listIdentities } from '../../stores/identities.js';
 import type { Route } from '../app.js';
 import { requireAuth, requireFreshAuth } from '../auth.js';
@@ -13,6 +12,8 @@ import { field, formError } from '../views/forms.js';
 import { extensionsOf } from '../extensions.js';
 import { html } from '../../lib/html.js';
 import { csrfField, sendPage } from '../views/layout.js';
+import { button, facts, notice, postButton } from '../views/components.js';
+import { setFlash } from '../flash.js';
 
 const PasswordBody = Type.Object({
   current: Type.String({ maxLength: 4096 }),
@@ -38,20 +39,25 @@ export const profileRoutes: Route = (app, lanyard) => {
     return sendPage(lanyard, request, reply, {
       title: t('profile.title'),
       status: opts.status,
-      main: html`${opts.notice ? html`<p class="notice" role="status">${opts.notice}</p>` : ''}${formError(t, opts.error, opts.message)}
-        <dl>
-          <dt>${t('profile.name')}</dt>
-          <dd>${displayNameOf(account)}</dd>
-          <dt>${t('profile.email')}</dt>
-          <dd>${account.email} (${account.email_verified_at ? t('profile.verified') : t('profile.unverified')})</dd>
-        </dl>
+      wide: true,
+      main: html`${opts.notice ? notice('success', opts.notice) : ''}${formError(t, opts.error, opts.message)}
+        ${facts([
+          [t('profile.name'), nameOf(account) ?? html`<span class="muted">${t('profile.noName')}</span>`],
+          [
+            t('profile.email'),
+            html`${account.email}
+              <span class="badge${account.email_verified_at ? '' : ' muted'}"
+                >${account.email_verified_at ? t('profile.verified') : t('profile.unverified')}</span
+              >`,
+          ],
+        ])}
         <h2>${t('profile.identities')}</h2>
-        <ul class="identities">
+        <ul class="list identities">
           ${identities.map(
             (i) =>
               html`<li data-provider="${i.provider}">
                 ${(ext.identityViews[i.provider] ?? ((x: Identity) => html`${x.provider}: ${x.subject}`))(i, t)}
-                ${identities.length > 1 ? html` <form method="post" action="/profile/identities/${i.id}/unlink" class="inline">${csrf}<button type="submit" class="link" aria-label="${t('profile.unlink')}: ${i.provider}">${t('profile.unlink')}</button></form>` : ''}
+                ${identities.length > 1 ? postButton(`/profile/identities/${i.id}/unlink`, csrf, t('profile.unlink'), { inline: true, weight: 'danger', ariaLabel: `${t('profile.unlink')}: ${providerName(i.provider, t)}` }) : ''}
               </li>`,
           )}
         </ul>
@@ -64,7 +70,7 @@ export const profileRoutes: Route = (app, lanyard) => {
                   ${csrf}
                   ${field({ name: 'current', label: t('profile.currentPassword'), type: 'password', autocomplete: 'current-password' })}
                   ${field({ name: 'password', label: t('profile.newPassword'), type: 'password', hint: t('register.passwordHint'), autocomplete: 'new-password' })}
-                  <button type="submit">${t('profile.changePassword.submit')}</button>
+                  ${button(t('profile.changePassword.submit'))}
                 </form>`
             : ''
         }`,
@@ -86,7 +92,7 @@ export const profileRoutes: Route = (app, lanyard) => {
       return render(
         request,
         reply,
-        request.query.linked === 'orcid' ? { notice: request.t('profile.linkedNotice') } : {},
+        request.query.linked === 'orcid' ? { notice: request.t('flash.linked', { provider: 'ORCID iD' }) } : {},
       );
     },
   );
@@ -102,7 +108,14 @@ export const profileRoutes: Route = (app, lanyard) => {
     async (request, reply) => {
       verifyCsrf(request, config, request.body._csrf);
       const { account } = requireFreshAuth(lanyard, request);
+      const identity = (await listIdentities(lanyard.db, account.id)).find((i) => i.id === request.params.id);
       await unlinkIdentity(lanyard, account, request.params.id, request.ip);
+      if (identity)
+        setFlash(reply, config, {
+          kind: 'success',
+          key: 'flash.identityRemoved',
+          params: { provider: providerName(identity.provider, request.t) },
+        });
       return reply.redirect('/profile', 303);
     },
   );
@@ -132,3 +145,14 @@ export const profileRoutes: Route = (app, lanyard) => {
     },
   );
 };
+
+/** The account's own name, or null: never the email in its place (a name nobody gave is not shown). */
+function nameOf(a: Account): string | null {
+  return a.display_name || [a.given_name, a.family_name].filter(Boolean).join(' ') || null;
+}
+
+/** "ORCID iD", "Password", or the provider key for providers without a catalogue name yet. */
+function providerName(provider: string, t: Translate): string {
+  const key = `profile.provider.${provider}`;
+  return hasMessage(key) ? t(key) : provider;
+}

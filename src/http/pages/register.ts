@@ -10,6 +10,8 @@ import { CsrfField, verifyCsrf } from '../csrf.js';
 import { field, formError } from '../views/forms.js';
 import { html } from '../../lib/html.js';
 import { csrfField, sendPage } from '../views/layout.js';
+import { button, notice } from '../views/components.js';
+import { setFlash } from '../flash.js';
 
 const EmailBody = Type.Object({ email: Type.String({ maxLength: 1000 }), _csrf: CsrfField });
 const TokenParams = Type.Object({ token: Type.String({ maxLength: 200 }) });
@@ -36,7 +38,7 @@ export const registerRoutes: Route = (app, lanyard) => {
       return sendPage(lanyard, request, reply, {
         title: t('register.title'),
         status: 403,
-        main: html`<p data-error-code="SELF_REGISTRATION_DISABLED">${t('register.disabled')}</p>`,
+        main: notice('info', t('register.disabled'), { code: 'SELF_REGISTRATION_DISABLED' }),
       });
     }
     return sendPage(lanyard, request, reply, {
@@ -47,7 +49,7 @@ export const registerRoutes: Route = (app, lanyard) => {
         <form method="post" action="/register" novalidate>
           ${csrfField(lanyard, request, reply)}
           ${field({ name: 'email', label: t('login.email'), type: 'email', value: opts.email, autocomplete: 'email' })}
-          <button type="submit">${t('register.submit')}</button>
+          ${button(t('register.submit'), { block: true })}
         </form>`,
     });
   };
@@ -90,7 +92,7 @@ export const registerRoutes: Route = (app, lanyard) => {
           ${field({ name: 'familyName', label: t('register.familyName'), value: opts.familyName, autocomplete: 'family-name' })}
           ${field({ name: 'password', label: t('register.password'), type: 'password', hint: t('register.passwordHint'), autocomplete: 'new-password' })}
           ${field({ name: 'passwordConfirm', label: t('register.passwordConfirm'), type: 'password', autocomplete: 'new-password' })}
-          <button type="submit">${t('register.complete.submit')}</button>
+          ${button(t('register.complete.submit'), { block: true })}
         </form>`,
     });
   };
@@ -133,6 +135,7 @@ export const registerRoutes: Route = (app, lanyard) => {
           .execute((tx) =>
             signIn(lanyard, tx, request, reply, { accountId: account.id, amr: ['pwd'], provider: 'password' }),
           );
+        setFlash(reply, config, { kind: 'success', key: 'flash.accountCreated' });
         return reply.redirect('/profile', 303);
       } catch (e) {
         if (isLanyardError(e) && e.code === 'PASSWORD_TOO_WEAK')
@@ -145,7 +148,7 @@ export const registerRoutes: Route = (app, lanyard) => {
   app.get('/email-confirmation', (request, reply) =>
     sendPage(lanyard, request, reply, {
       title: request.t('confirm.title'),
-      main: html`<p role="status">${request.t('confirm.body')}</p>`,
+      main: notice('info', request.t('confirm.body')),
     }),
   );
 };

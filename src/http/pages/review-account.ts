@@ -13,6 +13,8 @@ import { sessionContext, setSessionCookie } from '../auth.js';
 import { verifyCsrf } from '../csrf.js';
 import { html } from '../../lib/html.js';
 import { csrfField, sendPage } from '../views/layout.js';
+import { button, comparison, facts, notice } from '../views/components.js';
+import { setFlash } from '../flash.js';
 import { orcidIdLink } from './orcid.js';
 
 const TokenParams = Type.Object({ token: Type.String({ maxLength: 200 }) });
@@ -35,47 +37,13 @@ export const reviewAccountRoutes: Route = (app, lanyard) => {
 
   const table = (request: FastifyRequest, rows: ReviewRow[]) => {
     const { t } = request;
-    const shown = (v: string | null) => v ?? t('review.empty');
-    return html`<table>
-      <caption class="hint">
-        ${t('review.title')}
-      </caption>
-      <thead>
-        <tr>
-          <th scope="col">${t('review.field')}</th>
-          <th scope="col">${t('review.received')}</th>
-          <th scope="col">${t('review.current')}</th>
-          <th scope="col">${t('review.choice')}</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${rows.map((r) => {
-          const label = t(`review.field.${r.field}` as MessageKey);
-          const differs = r.received !== null && r.current !== null && r.received !== r.current;
-          return html`<tr>
-            <th scope="row">${label}</th>
-            <td>${shown(r.received)}</td>
-            <td>${shown(r.current)}</td>
-            <td>
-              ${
-                differs
-                  ? html`<fieldset>
-                      <legend class="hint">${label}</legend>
-                      <label
-                        ><input type="radio" name="${r.field}" value="current" checked />
-                        ${t('review.keepCurrent')}</label
-                      >
-                      <label
-                        ><input type="radio" name="${r.field}" value="received" /> ${t('review.useReceived')}</label
-                      >
-                    </fieldset>`
-                  : '—'
-              }
-            </td>
-          </tr>`;
-        })}
-      </tbody>
-    </table>`;
+    return comparison({
+      receivedHeading: t('review.received'),
+      currentHeading: t('review.current'),
+      sameHeading: t('review.unchanged'),
+      empty: t('review.empty'),
+      rows: rows.map((r) => ({ ...r, name: r.field, label: t(`review.field.${r.field}` as MessageKey) })),
+    });
   };
 
   app.get('/review-account/:token', { schema: { params: TokenParams }, config: tokenLimit }, async (request, reply) => {
@@ -86,12 +54,12 @@ export const reviewAccountRoutes: Route = (app, lanyard) => {
       // Name the iD being linked: a VALIDATION link may come from someone else's sign-in.
       return sendPage(lanyard, request, reply, {
         title: t('review.title'),
+        wide: true,
         main: html`<p>${t('review.intro', { email: target.email })}</p>
-          <p>${t('review.linking')} ${orcidIdLink(lanyard, registration.subject ?? '')}</p>
-          <p class="hint">${t('review.notYou')}</p>
+          ${facts([[t('review.linking'), orcidIdLink(lanyard, registration.subject ?? '')]])}
+          ${notice('warning', t('review.notYou'))}
           <form method="post" action="/review-account/${token}">
-            ${csrfField(lanyard, request, reply)} ${table(request, rows)}
-            <button type="submit">${t('review.submit')}</button>
+            ${csrfField(lanyard, request, reply)} ${table(request, rows)} ${button(t('review.submit'))}
           </form>`,
       });
     } catch (e) {
@@ -114,7 +82,8 @@ export const reviewAccountRoutes: Route = (app, lanyard) => {
         session: sessionContext(request),
       });
       setSessionCookie(lanyard, reply, cookie);
-      return reply.redirect('/profile?linked=orcid', 303);
+      setFlash(reply, config, { kind: 'success', key: 'flash.linked', params: { provider: 'ORCID iD' } });
+      return reply.redirect('/profile', 303);
     },
   );
 };

@@ -1,5 +1,6 @@
 import type { MessageKey, Translate } from '../../i18n/index.js';
 import { html, type SafeHtml } from '../../lib/html.js';
+import { notice } from './components.js';
 
 export interface FieldOptions {
   name: string;
@@ -18,7 +19,7 @@ export function field(f: FieldOptions): SafeHtml {
   const described = [f.hint ? `${id}-hint` : '', f.error ? `${id}-error` : ''].filter(Boolean).join(' ');
   return html`<label for="${id}">${f.label}</label>
     ${f.hint ? html`<p class="hint" id="${id}-hint">${f.hint}</p>` : ''}
-    ${f.error ? html`<p class="error" id="${id}-error">${f.error}</p>` : ''}
+    ${f.error ? html`<p class="field-error" id="${id}-error">${f.error}</p>` : ''}
     <input
       id="${id}"
       name="${f.name}"
@@ -31,5 +32,5 @@ export function field(f: FieldOptions): SafeHtml {
 export function formError(t: Translate, code: string | undefined, message?: string): SafeHtml {
   if (!code) return html``;
   const text = message ?? t(`error.${code}` as MessageKey);
-  return html`<div class="alert" role="alert" data-error-code="${code}"><p>${text}</p></div>`;
+  return notice('error', text, { code });
 }

@@ -2,15 +2,25 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Lanyard } from '../../lanyard.js';
 import { locales, translator } from '../../i18n/index.js';
 import { csrfCookieValue, csrfToken } from '../csrf.js';
-import { html, type SafeHtml } from '../../lib/html.js';
+import { takeFlash } from '../flash.js';
+import { html, raw, type SafeHtml } from '../../lib/html.js';
+import { logoMark } from './icons.js';
+import { notice } from './components.js';
+import { stylesheetPath } from './stylesheet.js';
 
 export interface PageOptions {
   title: string;
   main: SafeHtml;
   status?: number;
+  /** Wide pages (profile, review, consoles) get more room; forms stay narrow. */
+  wide?: boolean;
 }
 
-/** Renders a whole page in the shared layout: landmarks, skip link, language switcher, sign-out form. */
+/**
+ * Renders a whole page in the shared layout: landmarks (the demo banner inside the header, so
+ * everything is in a region), skip link, the page's card with its h1, the feedback of the last
+ * action (setFlash), language switcher, sign-out form.
+ */
 export function sendPage(
   lanyard: Lanyard,
   request: FastifyRequest,
@@ -20,41 +30,47 @@ export function sendPage(
   const { t, locale, auth } = request;
   const demo = lanyard.config.orcid?.env === 'emulator';
   const devMail = lanyard.config.embedded && !lanyard.config.smtpUrl;
+  const flash = takeFlash(request, reply, lanyard.config);
   const body = html`<!doctype html>
     <html lang="${locale}">
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>${opts.title} — ${t('app.name')}</title>
-        <link rel="stylesheet" href="/assets/lanyard.css" />
+        <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+        <link rel="stylesheet" href="${stylesheetPath}" />
       </head>
       <body>
         <a class="skip" href="#main">${t('nav.skip')}</a>
-        ${demo ? html`<p class="banner" role="note">${t('demo.banner')}</p>` : ''}
         <header class="site">
-          <a class="brand" href="/">${t('app.name')}</a>
-          <nav aria-label="${t('app.name')}">
-            <ul>
-              ${
-                auth
-                  ? html`<li><a href="/profile">${t('nav.profile')}</a></li>
-                      <li>
-                        <form method="post" action="/logout">
-                          ${csrfField(lanyard, request, reply)}<button class="link" type="submit">
-                            ${t('nav.signOut')}
-                          </button>
-                        </form>
-                      </li>`
-                  : html`<li><a href="/login">${t('nav.signIn')}</a></li>
-                      ${lanyard.config.selfRegistration ? html`<li><a href="/register">${t('nav.register')}</a></li>` : ''}`
-              }
-              ${devMail ? html`<li><a href="/dev/mail">${t('nav.devMail')}</a></li>` : ''}
-            </ul>
-          </nav>
+          ${demo ? html`<p class="demo-banner">${t('demo.banner')}</p>` : ''}
+          <div class="site-bar">
+            <a class="brand" href="/">${raw(logoMark)}${t('app.name')}</a>
+            <nav aria-label="${t('nav.main')}">
+              <ul>
+                ${
+                  auth
+                    ? html`<li><a href="/profile">${t('nav.profile')}</a></li>
+                        <li>
+                          <form method="post" action="/logout" class="inline">
+                            ${csrfField(lanyard, request, reply)}<button class="link" type="submit">
+                              ${t('nav.signOut')}
+                            </button>
+                          </form>
+                        </li>`
+                    : html`<li><a href="/login">${t('nav.signIn')}</a></li>
+                        ${lanyard.config.selfRegistration ? html`<li><a href="/register">${t('nav.register')}</a></li>` : ''}`
+                }
+                ${devMail ? html`<li><a href="/dev/mail">${t('nav.devMail')}</a></li>` : ''}
+              </ul>
+            </nav>
+          </div>
         </header>
-        <main id="main" tabindex="-1">
-          <h1>${opts.title}</h1>
-          ${opts.main}
+        <main id="main" tabindex="-1" ${opts.wide ? html` class="wide"` : ''}>
+          <div class="card">
+            <h1>${opts.title}</h1>
+            ${flash ? notice(flash.kind, t(flash.key, flash.params)) : ''} ${opts.main}
+          </div>
         </main>
         <footer class="site">
           <p>${t('footer.text')}</p>
