@@ -1,4 +1,5 @@
 import pino, { type Logger } from 'pino';
+import pretty from 'pino-pretty';
 import { type Clock, systemClock } from './clock.js';
 import type { Config } from './config/schema.js';
 import { PasswordHasher } from './crypto/password.js';
@@ -8,7 +9,8 @@ import type { Locale } from './i18n/index.js';
 import { type MailKind, type MailParams, renderMail } from './mail/templates.js';
 import { devMailboxTransport, type MailTransport, OutboxWorker, smtpTransport } from './mail/worker.js';
 import { OrcidClient } from './providers/orcid/client.js';
-import { countMailsTo, enqueueMail } from './stores/outbox.js';
+import { type MailResult, queueWithinLimit } from './mail/limit.js';
+import { securityNotices } from './mail/templates.js';
 
 /** Paths and headers whose values are secrets; pino replaces them with [redacted]. */
 export const redactPaths = [
@@ -31,20 +33,36 @@ const secretInUrl =
 export const redactUrl = (url: string) =>
   url.replace(secretInUrl, (_m, path?: string, query?: string) => `${path ?? query}[redacted]`);
 
-export function createLogger(level: string): Logger {
-  return pino({
-    level,
-    redact: { paths: redactPaths, censor: '[redacted]' },
-    serializers: {
-      req: (req: { method: string; url: string; ip?: string }) => ({
-        method: req.method,
-        url: redactUrl(req.url),
-        remoteAddress: req.ip,
-      }),
-      res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-      err: pino.stdSerializers.err,
+/**
+ * pino JSON lines in production (for log shippers); in demo mode (embedded database, outside
+ * tests) a human log through pino-pretty — same fields, same redaction, one line per event.
+ */
+export function createLogger(level: string, format: 'json' | 'pretty' = 'json'): Logger {
+  const stream =
+    format === 'pretty'
+      ? pretty({
+          colorize: process.stdout.isTTY,
+          translateTime: 'SYS:HH:MM:ss',
+          ignore: 'pid,hostname',
+          singleLine: true,
+        })
+      : undefined;
+  return pino(
+    {
+      level,
+      redact: { paths: redactPaths, censor: '[redacted]' },
+      serializers: {
+        req: (req: { method: string; url: string; ip?: string }) => ({
+          method: req.method,
+          url: redactUrl(req.url),
+          remoteAddress: req.ip,
+        }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+        err: pino.stdSerializers.err,
+      },
     },
-  });
+    stream as pino.DestinationStream | undefined,
+  );
 }
 
 /** Everything the domain needs, created once per process and handed to each surface. */
@@ -59,9 +77,18 @@ export interface Lanyard {
   orcid: OrcidClient | null;
   /**
    * Renders and queues a mail in `db` (pass the transaction of the state change it announces).
-   * Returns false, sending nothing, when the address reached its hourly limit.
+   * Over the address's hourly limit it is held back (never sent) and the result says until when;
+   * security notices are never held back. `noAccount`: the request mails nothing because no account
+   * uses the address, but counts like a mail, so the answer never tells whether an account exists.
    */
-  queueMail<K extends MailKind>(db: Db, kind: K, to: string, locale: Locale, params: MailParams<K>): Promise<boolean>;
+  queueMail<K extends MailKind>(
+    db: Db,
+    kind: K,
+    to: string,
+    locale: Locale,
+    params: MailParams<K>,
+    opts?: { noAccount?: boolean },
+  ): Promise<MailResult>;
   close(): Promise<void>;
 }
 
@@ -76,7 +103,8 @@ export interface OpenOptions {
 
 export async function openLanyard(config: Config, opts: OpenOptions = {}): Promise<Lanyard> {
   const clock = opts.clock ?? systemClock;
-  const log = opts.log ?? createLogger(config.logLevel);
+  const log =
+    opts.log ?? createLogger(config.logLevel, config.embedded && process.env.NODE_ENV !== 'test' ? 'pretty' : 'json');
   const db = await connectDatabase({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
@@ -99,17 +127,17 @@ export async function openLanyard(config: Config, opts: OpenOptions = {}): Promi
     log,
     outbox,
     orcid: config.orcid ? new OrcidClient(config.orcid, config.publicUrl) : null,
-    async queueMail(tx, kind, to, locale, params) {
-      const now = clock.now();
-      const recent = await countMailsTo(tx, to, new Date(now.getTime() - 3600_000));
-      if (recent >= config.rateLimit.mailPerHourPerAddress) {
-        log.warn({ kind }, 'mail not sent: hourly limit for this address reached');
-        return false;
-      }
-      await enqueueMail(tx, renderMail(kind, to, locale, params), now);
+    async queueMail(tx, kind, to, locale, params, opts = {}) {
+      const result = await queueWithinLimit(tx, renderMail(kind, to, locale, params), {
+        clock,
+        perHour: config.rateLimit.mailPerHourPerAddress,
+        exempt: securityNotices,
+        noAccount: opts.noAccount,
+      });
+      if (!result.queued) log.warn({ kind }, 'mail held back: hourly limit for this address reached');
       // Delivery starts after the caller's transaction commits; the kick only shortens the wait.
-      setImmediate(() => outbox.kick());
-      return true;
+      else if (!opts.noAccount) setImmediate(() => outbox.kick());
+      return result;
     },
     async close() {
       await outbox.stop();

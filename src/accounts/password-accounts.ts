@@ -1,3 +1,4 @@
+import type { MailResult } from '../mail/limit.js';
 import { passwordProblem } from '../crypto/password.js';
 import { LanyardError } from '../errors.js';
 import { isLocale, type Locale } from '../i18n/index.js';
@@ -24,11 +25,11 @@ export function assertPassword(password: string, email: string): void {
  * Step 1 of /register. Answers nothing about the address: an unknown one gets a REGISTER link,
  * a known one gets a mail saying it has an account (with a reset link) — same response either way.
  */
-export async function requestRegistration(lanyard: Lanyard, email: string, locale: Locale): Promise<void> {
+export async function requestRegistration(lanyard: Lanyard, email: string, locale: Locale): Promise<MailResult> {
   if (!lanyard.config.selfRegistration)
     throw new LanyardError('SELF_REGISTRATION_DISABLED', 'Self-registration is off.');
   const { config, clock } = lanyard;
-  await lanyard.db.transaction().execute(async (tx) => {
+  return lanyard.db.transaction().execute(async (tx) => {
     const now = clock.now();
     const existing = await findAccountByEmail(tx, email);
     if (existing) {
@@ -38,14 +39,13 @@ export async function requestRegistration(lanyard: Lanyard, email: string, local
         config.tokenTtl.FORGOT,
         now,
       );
-      await lanyard.queueMail(tx, 'account_exists', existing.email, locale, {
+      return lanyard.queueMail(tx, 'account_exists', existing.email, locale, {
         link: `${config.publicUrl}/forgot/${token}`,
         validHours: hours(config.tokenTtl.FORGOT),
       });
-      return;
     }
     const { token } = await createRegistration(tx, { type: 'REGISTER', email }, config.tokenTtl.REGISTER, now);
-    await lanyard.queueMail(tx, 'register', email, locale, {
+    return lanyard.queueMail(tx, 'register', email, locale, {
       link: `${config.publicUrl}/register/${token}`,
       validHours: hours(config.tokenTtl.REGISTER),
     });
@@ -88,20 +88,26 @@ export async function completeRegistration(
   });
 }
 
-/** /forgot: a FORGOT link if the address has an account; nothing otherwise; the same answer. */
-export async function requestPasswordReset(lanyard: Lanyard, email: string, locale: Locale): Promise<void> {
+/**
+ * /forgot: a FORGOT link if the address has an active account; otherwise nothing is sent, but the
+ * request is counted like a mail, so the answer (held back by the limit or not) is the same.
+ */
+export async function requestPasswordReset(lanyard: Lanyard, email: string, locale: Locale): Promise<MailResult> {
   const { config } = lanyard;
-  await lanyard.db.transaction().execute(async (tx) => {
+  return lanyard.db.transaction().execute(async (tx) => {
     const now = lanyard.clock.now();
     const account = await findAccountByEmail(tx, email);
-    if (!account || account.status !== 'active') return;
+    if (!account || account.status !== 'active') {
+      const form = { link: `${config.publicUrl}/forgot`, validHours: hours(config.tokenTtl.FORGOT) };
+      return lanyard.queueMail(tx, 'forgot', email, locale, form, { noAccount: true });
+    }
     const { token } = await createRegistration(
       tx,
       { type: 'FORGOT', email: account.email, accountId: account.id },
       config.tokenTtl.FORGOT,
       now,
     );
-    await lanyard.queueMail(tx, 'forgot', account.email, localeOf(account, locale), {
+    return lanyard.queueMail(tx, 'forgot', account.email, localeOf(account, locale), {
       link: `${config.publicUrl}/forgot/${token}`,
       validHours: hours(config.tokenTtl.FORGOT),
     });

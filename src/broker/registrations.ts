@@ -1,3 +1,4 @@
+import type { MailResult } from '../mail/limit.js';
 import type { RegistrationType } from '../config/schema.js';
 import { type SessionStart, startSession } from '../accounts/sessions.js';
 import type { Db } from '../db/connect.js';
@@ -154,9 +155,9 @@ export async function changeRegistrationEmail(
   email: string,
   locale: Locale,
   expect: EmailChangeExpectation = {},
-): Promise<void> {
+): Promise<MailResult> {
   const { config } = lanyard;
-  await lanyard.db.transaction().execute(async (tx) => {
+  return lanyard.db.transaction().execute(async (tx) => {
     const now = lanyard.clock.now();
     const old = await consumeRegistrationToken(tx, token, {
       types: externalTypes,
@@ -194,7 +195,7 @@ export async function changeRegistrationEmail(
       provider: providerLabel(old.provider ?? ''),
       identifier: identifierOf(old.provider ?? '', old.subject ?? '', old.profile.issuer),
     };
-    await lanyard.queueMail(
+    const sent = await lanyard.queueMail(
       tx,
       owner ? 'validation_link' : 'external_link',
       registration.email!,
@@ -211,6 +212,7 @@ export async function changeRegistrationEmail(
       },
       now,
     );
+    return sent;
   });
 }
 

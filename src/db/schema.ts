@@ -103,6 +103,8 @@ export interface EmailOutboxTable {
   sent_at: Timestamp | null;
   failed_at: Timestamp | null;
   last_error: string | null;
+  /** Not sent and never to be: 'rate_limit' or 'no_account' (migration 0010). */
+  held_reason: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface AuditEventTable {

@@ -3,6 +3,7 @@ import type { Config } from '../config/schema.js';
 import { hmac, safeEqual } from '../crypto/token.js';
 import { hasMessage, type MessageKey, type MessageParams } from '../i18n/index.js';
 import { clearCookie, cookieNames, setCookie } from './cookies.js';
+import { type MailResult, minutesUntil } from '../mail/limit.js';
 
 export type NoticeKind = 'info' | 'success' | 'warning' | 'error';
 
@@ -47,4 +48,18 @@ export function takeFlash(request: FastifyRequest, reply: FastifyReply, config: 
   } catch {
     return null;
   }
+}
+
+/**
+ * After a request that mails a link: when the per-address limit held the mail back, the next page
+ * says so and when to ask again. Every such request is counted whether or not an account uses the
+ * address (see queueMail), so this reveals nothing about accounts.
+ */
+export function flashMailResult(reply: FastifyReply, config: Config, result: MailResult, now: Date): void {
+  if (result.queued) return;
+  setFlash(reply, config, {
+    kind: 'warning',
+    key: 'flash.mailHeldBack',
+    params: { minutes: minutesUntil(result.retryAt, now), max: config.rateLimit.mailPerHourPerAddress },
+  });
 }

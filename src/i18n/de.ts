@@ -246,6 +246,16 @@ export const de: Messages = {
   'profile.noName': 'Kein Name angegeben',
   'review.unchanged': 'Diese Angaben bleiben unverändert',
   'flash.signedOut': 'Sie sind abgemeldet.',
+  'devMail.intro':
+    'Demomodus ohne SMTP: Die E-Mails, die Lanyard senden würde, werden stattdessen hier gezeigt. Neueste zuerst.',
+  'devMail.empty': 'Noch keine E-Mails.',
+  'devMail.to': 'An',
+  'devMail.heldBack':
+    'Zurückgehalten, nicht gesendet: Diese Adresse hat in der letzten Stunde bereits {max, plural, one {# E-Mail} other {# E-Mails}} erhalten. Die Seite hat der Person gesagt, wann sie es erneut versuchen kann.',
+  'devMail.noAccount':
+    'Nicht gesendet: Kein aktives Konto verwendet diese Adresse. Die Anfrage zählt trotzdem für das Stundenlimit, damit die Antwort nie verrät, ob ein Konto existiert.',
+  'flash.mailHeldBack':
+    'Wenn die Adresse stimmt, ist bereits ein Link unterwegs: Wir senden höchstens {max, plural, one {# E-Mail} other {# E-Mails}} pro Stunde an eine Adresse, daher wurde jetzt keine neue gesendet. Sie können in {minutes, plural, one {# Minute} other {# Minuten}} einen weiteren Link anfordern.',
   'flash.accountCreated': 'Ihr Konto ist angelegt, und Sie sind angemeldet.',
   'flash.linked': 'Ihre {provider} ist jetzt mit Ihrem Konto verknüpft. Sie können sich damit anmelden.',
   'flash.autoLinked':

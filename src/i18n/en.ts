@@ -230,6 +230,15 @@ export const en = {
   'profile.noName': 'No name given',
   'review.unchanged': 'These stay as they are',
   'flash.signedOut': 'You are signed out.',
+  'devMail.intro': 'Demo mode without SMTP: the mails Lanyard would send are kept here instead. Newest first.',
+  'devMail.empty': 'No mail yet.',
+  'devMail.to': 'To',
+  'devMail.heldBack':
+    'Held back, not sent: this address already had {max, plural, one {# mail} other {# mails}} in the last hour. The page told the person when to ask again.',
+  'devMail.noAccount':
+    'Not sent: no active account uses this address. It still counts towards the hourly limit, so the answer to the request never tells whether an account exists.',
+  'flash.mailHeldBack':
+    'If the address is right, a link is already on its way: we send at most {max, plural, one {# mail} other {# mails}} an hour to one address, so no new one was sent now. You can ask for another in {minutes, plural, one {# minute} other {# minutes}}.',
   'flash.accountCreated': 'Your account is ready and you are signed in.',
   'flash.linked': 'Your {provider} is now linked to your account. You can use it to sign in.',
   'flash.autoLinked':

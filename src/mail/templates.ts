@@ -15,6 +15,9 @@ interface MailSpec {
 
 export type MailKind = keyof typeof specs;
 
+/** Mails that tell an owner their account changed: never held back, never counted (docs/security.md). */
+export const securityNotices: readonly MailKind[] = ['identity_linked', 'password_changed'];
+
 interface ProviderLink {
   link: string;
   validHours: number;

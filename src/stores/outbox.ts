@@ -15,7 +15,7 @@ export interface MailMessage {
  * Writes a mail to the outbox. Call it with the transaction that makes the state change the mail
  * announces (product.md §2): either both happen or neither does.
  */
-export async function enqueueMail(db: Db, mail: MailMessage, now: Date): Promise<string> {
+export async function enqueueMail(db: Db, mail: MailMessage, now: Date, heldReason?: HeldReason): Promise<string> {
   const row = await db
     .insertInto('email_outbox')
     .values({
@@ -26,21 +26,36 @@ export async function enqueueMail(db: Db, mail: MailMessage, now: Date): Promise
       kind: mail.kind,
       created_at: now,
       next_attempt_at: now,
+      held_reason: heldReason ?? null,
     })
     .returning('id')
     .executeTakeFirstOrThrow();
   return row.id;
 }
 
-/** How many mails went to this address since `since` (the per-address mail rate limit). */
-export async function countMailsTo(db: Db, address: string, since: Date): Promise<number> {
-  const r = await db
+export type HeldReason = 'rate_limit' | 'no_account';
+
+/**
+ * The per-address mail limit's view of an address since `since`: how many mails count against it
+ * and when the oldest of them was written (the limit frees up an hour after it). Counted: mails
+ * sent or to be sent and `no_account` requests; not counted: mails already held back (asking again
+ * must not push the wait further) and the `exempt` kinds (security notices).
+ */
+export async function mailsCountedTo(
+  db: Db,
+  address: string,
+  since: Date,
+  exempt: readonly string[],
+): Promise<{ count: number; oldest: Date | null }> {
+  let query = db
     .selectFrom('email_outbox')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.min('created_at').as('oldest')])
     .where(sql<string>`lower(to_address)`, '=', address.toLowerCase())
     .where('created_at', '>', since)
-    .executeTakeFirstOrThrow();
-  return r.n;
+    .where((eb) => eb.or([eb('held_reason', 'is', null), eb('held_reason', '=', 'no_account')]));
+  if (exempt.length) query = query.where('kind', 'not in', exempt);
+  const r = await query.executeTakeFirstOrThrow();
+  return { count: Number(r.n), oldest: r.oldest ? new Date(r.oldest as Date | string) : null };
 }
 
 /**
@@ -54,6 +69,7 @@ export async function claimDueMails(db: Db, now: Date, limit: number, leaseSecon
       .select('id')
       .where('sent_at', 'is', null)
       .where('failed_at', 'is', null)
+      .where('held_reason', 'is', null)
       .where('next_attempt_at', '<=', now)
       .where((eb) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<=', now)]))
       .orderBy('next_attempt_at')

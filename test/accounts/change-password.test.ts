@@ -17,7 +17,7 @@ forEachBackend('change password on /profile', (ctx) => {
     await here.get('/profile');
     const page = await here.post('/profile/password', { current: PASSWORD, password: NEW_PASSWORD });
     assert.equal(page.status, 200);
-    assert.match(page.body, /class="notice notice-success" role="status"><p>Your password has been changed/);
+    assert.match(page.body, /class="notice notice-success"\s+role="status"\s*>\s*<p>Your password has been changed/);
 
     assert.equal((await here.get('/profile')).status, 200, 'the session that changed it was signed out');
     assert.equal((await elsewhere.get('/profile')).status, 302, 'another session survived the change');

@@ -179,7 +179,7 @@ forEachBackend(
       await signInWithPassword(browser, 'profile-linker@uni.example');
       await browser.get('/profile');
       const back = await signInWithOrcid(browser, orcid, { form: {} });
-      assert.equal(back.location, '/profile?linked=orcid');
+      assert.equal(back.location, '/profile');
       assert.equal((await identities(orcid))[0]?.account_id, account.id);
       const profile = await browser.get('/profile');
       assert.match(profile.body, new RegExp(`${app.orcid!.siteUrl}/${orcid}`));

@@ -2,25 +2,41 @@ import { listRecentMails } from '../../stores/outbox.js';
 import type { Route } from '../app.js';
 import { html } from '../../lib/html.js';
 import { sendPage } from '../views/layout.js';
+import { notice } from '../views/components.js';
 
 /**
  * The dev mailbox: in embedded mode without SMTP, every mail Lanyard sends is shown here so a
- * newcomer can follow the links offline. The route does not exist in any other mode.
+ * newcomer can follow the links offline — and so are the ones it did not send (held back by the
+ * per-address limit, or asked for an address no account uses), marked as such. The route does not
+ * exist in any other mode.
  */
 export const devMailRoutes: Route = (app, lanyard) => {
   if (!lanyard.config.embedded || lanyard.config.smtpUrl) return;
   app.get('/dev/mail', async (request, reply) => {
+    const { t } = request;
     const mails = await listRecentMails(lanyard.db, 50);
     return sendPage(lanyard, request, reply, {
-      title: request.t('nav.devMail'),
-      main: html`<p>Embedded mode without SMTP: mails are kept here instead of being sent. Newest first.</p>
-        ${mails.length === 0 ? html`<p>No mail yet.</p>` : ''}
+      title: t('nav.devMail'),
+      wide: true,
+      main: html`<p class="lead">${t('devMail.intro')}</p>
+        ${mails.length === 0 ? notice('info', t('devMail.empty')) : ''}
         ${mails.map(
           (m) =>
-            html`<article class="mail" aria-label="${m.subject}">
-              <h2>${m.subject}</h2>
-              <p>To: <strong>${m.to_address}</strong> · ${m.created_at.toISOString()} · ${m.kind}</p>
-              <pre class="mail">${linkify(m.text_body)}</pre>
+            html`<article
+              class="mail"
+              aria-labelledby="mail-${m.id}"
+              ${m.held_reason ? html` data-held="${m.held_reason}"` : ''}
+            >
+              <h2 id="mail-${m.id}">${m.subject}</h2>
+              <p class="muted">
+                ${t('devMail.to')} <strong>${m.to_address}</strong> ·
+                <time datetime="${m.created_at.toISOString()}"
+                  >${m.created_at.toISOString().slice(0, 19).replace('T', ' ')} UTC</time
+                >
+                · ${m.kind}
+              </p>
+              ${m.held_reason === 'rate_limit' ? notice('warning', t('devMail.heldBack', { max: lanyard.config.rateLimit.mailPerHourPerAddress })) : ''}
+              ${m.held_reason === 'no_account' ? notice('info', t('devMail.noAccount')) : html`<pre class="mail">${linkify(m.text_body)}</pre>`}
             </article>`,
         )}`,
     });

@@ -12,7 +12,7 @@ import { verifyCsrf } from '../csrf.js';
 import { field, formError } from '../views/forms.js';
 import { html } from '../../lib/html.js';
 import { csrfField, sendPage } from '../views/layout.js';
-import { setFlash } from '../flash.js';
+import { flashMailResult, setFlash } from '../flash.js';
 import { button, type Choice, choices, facts, linkButton, notice, postButton } from '../views/components.js';
 import { orcidIdLink } from './orcid.js';
 
@@ -133,7 +133,8 @@ export const externalLoginRoutes: Route = (app, lanyard) => {
           status: 400,
         });
       }
-      await changeRegistrationEmail(lanyard, token, email, request.locale);
+      const sent = await changeRegistrationEmail(lanyard, token, email, request.locale);
+      flashMailResult(reply, config, sent, lanyard.clock.now());
       return reply.redirect('/email-confirmation', 303);
     },
   );

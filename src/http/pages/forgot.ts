@@ -11,7 +11,7 @@ import { field, formError } from '../views/forms.js';
 import { html } from '../../lib/html.js';
 import { csrfField, sendPage } from '../views/layout.js';
 import { button } from '../views/components.js';
-import { setFlash } from '../flash.js';
+import { flashMailResult, setFlash } from '../flash.js';
 
 const EmailBody = Type.Object({ email: Type.String({ maxLength: 1000 }), _csrf: CsrfField });
 const TokenParams = Type.Object({ token: Type.String({ maxLength: 200 }) });
@@ -57,7 +57,7 @@ export const forgotRoutes: Route = (app, lanyard) => {
         status: 400,
       });
     }
-    await requestPasswordReset(lanyard, email, request.locale);
+    flashMailResult(reply, config, await requestPasswordReset(lanyard, email, request.locale), lanyard.clock.now());
     return reply.redirect('/email-confirmation', 303);
   });
 

@@ -11,7 +11,7 @@ import { field, formError } from '../views/forms.js';
 import { html } from '../../lib/html.js';
 import { csrfField, sendPage } from '../views/layout.js';
 import { button, notice } from '../views/components.js';
-import { setFlash } from '../flash.js';
+import { flashMailResult, setFlash } from '../flash.js';
 
 const EmailBody = Type.Object({ email: Type.String({ maxLength: 1000 }), _csrf: CsrfField });
 const TokenParams = Type.Object({ token: Type.String({ maxLength: 200 }) });
@@ -69,7 +69,7 @@ export const registerRoutes: Route = (app, lanyard) => {
         status: 400,
       });
     }
-    await requestRegistration(lanyard, email, request.locale);
+    flashMailResult(reply, config, await requestRegistration(lanyard, email, request.locale), lanyard.clock.now());
     return reply.redirect('/email-confirmation', 303);
   });
 
