@@ -1,5 +1,6 @@
 import { createOrcidEmulatorState, orcidEmulatorPlugin } from '../../emulator/orcid/index.js';
 import type { Route } from '../app.js';
+import { seedDemoAccounts } from '../../accounts/demo-accounts.js';
 
 export const DEMO_EMULATOR_PREFIX = '/orcid-emulator';
 
@@ -23,4 +24,6 @@ export const demoEmulatorRoutes: Route = async (app, lanyard) => {
     name: 'Lanyard (demo)',
   });
   await app.register(orcidEmulatorPlugin, { state, prefix: DEMO_EMULATOR_PREFIX });
+  // The password accounts the README's linking cases start from (demo mode only: embedded database).
+  if (lanyard.config.embedded) await seedDemoAccounts(lanyard);
 };

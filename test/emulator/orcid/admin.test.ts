@@ -83,7 +83,7 @@ test('§6.10 POST /__admin/reset restores fixtures, forgets tokens and sessions,
   await admin('POST', '/clock', { advanceMs: 5000 });
   const before = emu.state.now();
   assert.equal((await admin('POST', '/reset')).statusCode, 204);
-  assert.equal(emu.state.users.size, 8);
+  assert.equal(emu.state.users.size, 11);
   assert.equal(emu.state.now(), before - 5000);
   const res = await emu.app.inject({
     url: '/oauth/userinfo',
