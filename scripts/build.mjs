@@ -50,7 +50,7 @@ await build({
   outbase: SRC,
   format: 'esm',
   platform: 'node',
-  target: 'node20',
+  target: 'node20.19',
   sourcemap: true,
   logLevel: 'warning',
 });

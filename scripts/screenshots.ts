@@ -4,7 +4,6 @@
 // that change from run to run (tokens in links, times, iD links' host) are masked.
 // Usage: tsx scripts/screenshots.ts [outDir]
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Page } from 'playwright-core';
@@ -14,14 +13,6 @@ import { createServer } from '../src/server.js';
 
 const OUT = process.argv[2] ?? 'docs/screenshots';
 const VIEWPORT = { width: 1024, height: 800 };
-
-async function freePort(): Promise<number> {
-  const s = createNetServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 /** Every page of a walk through the README's cases, each captured under its name. */
 async function tour(page: Page, base: string, lang: 'en' | 'de', shot: (name: string) => Promise<void>) {
@@ -60,7 +51,9 @@ async function tour(page: Page, base: string, lang: 'en' | 'de', shot: (name: st
   // Case 2: private email → "we need your email" → mailed link → create.
   await orcid(/0000-0001-5109-3700/);
   await shot('external-login-need-email');
-  await page.getByLabel(t('Your email address', 'Ihre E-Mail-Adresse')).fill(`maria.${lang}@example.it`);
+  await page
+    .getByLabel(t('Your email address', 'Ihre E-Mail-Adresse'), { exact: true })
+    .fill(`maria.${lang}@example.it`);
   await page.getByRole('button', { name: t('Send the link', 'Link senden') }).click();
   await shot('email-confirmation');
   await page.goto((await lastMailLink('/external-login/'))!);
@@ -74,7 +67,7 @@ async function tour(page: Page, base: string, lang: 'en' | 'de', shot: (name: st
 
   // Case 5: private email → the address of an existing account → review.
   await orcid(/0000-0003-1415-9269/);
-  await page.getByLabel(t('Your email address', 'Ihre E-Mail-Adresse')).fill('ada.king@example.org');
+  await page.getByLabel(t('Your email address', 'Ihre E-Mail-Adresse'), { exact: true }).fill('ada.king@example.org');
   await page.getByRole('button', { name: t('Send the link', 'Link senden') }).click();
   await page.goto((await lastMailLink('/review-account/'))!);
   await shot('review-account');
@@ -88,8 +81,8 @@ async function tour(page: Page, base: string, lang: 'en' | 'de', shot: (name: st
     .getByRole('link', { name: t('Sign in to link an existing account', 'Anmelden und bestehendes Konto verknüpfen') })
     .click();
   await shot('login-to-link');
-  await page.getByLabel(t('Email address', 'E-Mail-Adresse')).fill('m.sklodowska@example.pl');
-  await page.getByLabel(t('Password', 'Passwort')).fill(DEMO_PASSWORD);
+  await page.getByLabel(t('Email address', 'E-Mail-Adresse'), { exact: true }).fill('m.sklodowska@example.pl');
+  await page.getByLabel(t('Password', 'Passwort'), { exact: true }).fill(DEMO_PASSWORD);
   await page.getByRole('button', { name: t('Sign in', 'Anmelden'), exact: true }).click();
   await shot('review-account-signed-in');
   await signOut();
@@ -104,7 +97,7 @@ async function tour(page: Page, base: string, lang: 'en' | 'de', shot: (name: st
   // The held-back mail.
   for (let i = 0; i < 6; i++) {
     await page.goto(`${base}/forgot`);
-    await page.getByLabel(t('Email address', 'E-Mail-Adresse')).fill(`held.${lang}@example.org`);
+    await page.getByLabel(t('Email address', 'E-Mail-Adresse'), { exact: true }).fill(`held.${lang}@example.org`);
     await page.getByRole('button', { name: t('Send the link', 'Link senden') }).click();
   }
   await shot('email-confirmation-held-back');
@@ -115,7 +108,8 @@ async function tour(page: Page, base: string, lang: 'en' | 'de', shot: (name: st
 /** A demo-mode Lanyard on a fresh embedded database: each language walks the cases from the start. */
 async function startDemo() {
   const dataDir = mkdtempSync(join(tmpdir(), 'lanyard-shots-'));
-  const port = await freePort();
+  // A fixed port, so the iD links on the pages (which carry it) are the same on every run.
+  const port = Number(process.env.LANYARD_SCREENSHOT_PORT ?? 3999);
   const config = loadConfig(
     { LANYARD_LOG_LEVEL: 'warn' },
     {

@@ -15,7 +15,8 @@ async function main(): Promise<void> {
       ? 'built-in ORCID emulator (demo)'
       : `ORCID ${config.orcid.env}`
     : 'ORCID off';
-  process.stdout.write(`\nLanyard is running at ${config.publicUrl}/login  (${mode}; ${orcid})\n\n`);
+  const took = `started in ${process.uptime().toFixed(1)} s`;
+  process.stdout.write(`\nLanyard is running at ${config.publicUrl}/login  (${mode}; ${orcid}; ${took})\n\n`);
 
   let closing = false;
   const shutdown = (signal: string) => {
