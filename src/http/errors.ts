@@ -93,7 +93,7 @@ export function sendError(
   const t = request.t;
   // Not every code has its own sentence; those get the generic one.
   const key = `error.${e.code}`;
-  const message = hasMessage(key) ? t(key) : t('error.generic');
+  const message = hasMessage(key) ? t(key, messageParams(e.details)) : t('error.generic');
   return sendPage(lanyard, request, reply, {
     title: t('error.title'),
     status: e.status,
@@ -101,4 +101,11 @@ export function sendError(
       <p class="muted">${t('error.code')}: <code>${e.code}</code></p>
       <p><a href="/login">${t('error.back')}</a></p>`,
   });
+}
+
+/** The plain values of an error's details ({ idp: … }), for the placeholders of its sentence. */
+function messageParams(details: Record<string, unknown> | undefined): Record<string, string | number> {
+  const params: Record<string, string | number> = {};
+  for (const [k, v] of Object.entries(details ?? {})) if (typeof v === 'string' || typeof v === 'number') params[k] = v;
+  return params;
 }

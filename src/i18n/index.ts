@@ -26,7 +26,30 @@ function format(locale: Locale, key: MessageKey, params: MessageParams | undefin
   const id = `${locale}\u0000${key}`;
   let message = compiled.get(id);
   if (!message) compiled.set(id, (message = new IntlMessageFormat(source, locale, undefined, { ignoreTag: true })));
-  return String(message.format(params ?? {}));
+  try {
+    return String(message.format(params ?? {}));
+  } catch {
+    // A placeholder the caller did not fill (an error page without its details) prints as empty
+    // rather than failing the whole page.
+    return String(message.format({ ...blanks(message.getAst() as unknown as AstNode[]), ...params }));
+  }
+}
+
+interface AstNode {
+  type: number;
+  value?: unknown;
+  options?: Record<string, { value: AstNode[] }>;
+}
+
+/** Every placeholder of a parsed message, set to '' (plural and number arguments to 0). */
+function blanks(nodes: AstNode[], into: MessageParams = {}): MessageParams {
+  for (const n of nodes) {
+    // 1 argument, 2 number, 3 date, 4 time, 5 select, 6 plural (intl-messageformat's TYPE enum).
+    if (n.type >= 1 && n.type <= 6 && typeof n.value === 'string')
+      into[n.value] = n.type === 2 || n.type === 6 ? 0 : '';
+    for (const option of Object.values(n.options ?? {})) blanks(option.value, into);
+  }
+  return into;
 }
 
 export function translator(locale: Locale): Translate {

@@ -87,3 +87,8 @@ test('the mails about an identity name it, and say "ignore this email" once', ()
 test('an apostrophe or a quote in prose is printed as written', () => {
   assert.equal(translator('en')('demo.banner').includes('“Sign in with ORCID”'), true);
 });
+
+test('a placeholder nobody filled prints as empty instead of failing the page', () => {
+  assert.equal(translator('en')('external.email_unknown'), 'No account here uses  yet.');
+  assert.equal(translator('de')('mail.validFor'), 'Der Link ist 0 Stunden gültig.');
+});
