@@ -36,10 +36,15 @@ export function setFlash(reply: FastifyReply, config: Config, flash: Flash): voi
 
 /** The flash this browser carries (verified), cleared so it shows only once; null when none. */
 export function takeFlash(request: FastifyRequest, reply: FastifyReply, config: Config): Flash | null {
-  const name = cookieNames(config).flash;
-  const cookie = request.cookies[name];
+  const flash = peekFlash(request, config);
+  if (request.cookies[cookieNames(config).flash]) clearCookie(reply, config, cookieNames(config).flash);
+  return flash;
+}
+
+/** The verified flash without clearing it (a page that words itself around it). */
+export function peekFlash(request: FastifyRequest, config: Config): Flash | null {
+  const cookie = request.cookies[cookieNames(config).flash];
   if (!cookie) return null;
-  clearCookie(reply, config, name);
   const [body, mac] = cookie.split('.');
   if (!body || !mac || !config.secretKeys.some((k) => safeEqual(mac, hmac(k.key, `flash:${body}`)))) return null;
   try {

@@ -11,7 +11,7 @@ import { field, formError } from '../views/forms.js';
 import { html } from '../../lib/html.js';
 import { csrfField, sendPage } from '../views/layout.js';
 import { button, notice } from '../views/components.js';
-import { flashMailResult, setFlash } from '../flash.js';
+import { flashMailResult, peekFlash, setFlash } from '../flash.js';
 
 const EmailBody = Type.Object({ email: Type.String({ maxLength: 1000 }), _csrf: CsrfField });
 const TokenParams = Type.Object({ token: Type.String({ maxLength: 200 }) });
@@ -148,7 +148,9 @@ export const registerRoutes: Route = (app, lanyard) => {
   app.get('/email-confirmation', (request, reply) =>
     sendPage(lanyard, request, reply, {
       title: request.t('confirm.title'),
-      main: notice('info', request.t('confirm.body')),
+      // When the mail was held back, the flash says so; "we have sent it an email" would contradict it.
+      main:
+        peekFlash(request, config)?.key === 'flash.mailHeldBack' ? html`` : notice('info', request.t('confirm.body')),
     }),
   );
 };
