@@ -21,13 +21,15 @@ const demoAccounts = [
  * that are missing, so the walkthrough works on a fresh `./data` without registering first.
  */
 export async function seedDemoAccounts(lanyard: Lanyard): Promise<void> {
+  let hash: string | undefined;
   for (const a of demoAccounts) {
     if (await findAccountByEmail(lanyard.db, a.email)) continue;
     const now = lanyard.clock.now();
-    const hash = await lanyard.hasher.hash(DEMO_PASSWORD);
+    // One argon2id hash for all three (a salt per account matters nowhere for a published password).
+    const passwordHash = (hash ??= await lanyard.hasher.hash(DEMO_PASSWORD));
     await lanyard.db.transaction().execute(async (tx) => {
       const account = await createAccount(tx, { ...a, email_verified_at: now, locale: 'en' }, now);
-      await setPasswordHash(tx, account.id, hash, now);
+      await setPasswordHash(tx, account.id, passwordHash, now);
     });
   }
 }
