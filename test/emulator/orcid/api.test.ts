@@ -112,7 +112,7 @@ test('§2.1 an Accept the API cannot produce is 406 / 9001 with no Content-Type'
 });
 
 test('§2.4 an unknown iD is 404 with the v3.0 error body, keys in order', async () => {
-  const res = await get('/pub-api/v3.0/0000-0003-1415-9269/email');
+  const res = await get('/pub-api/v3.0/0000-0003-1234-5674/email');
   assert.equal(res.statusCode, 404);
   assert.deepEqual(Object.keys(res.json()), [
     'response-code',
