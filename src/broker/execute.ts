@@ -4,6 +4,7 @@ import type { Db } from '../db/connect.js';
 import { LanyardError } from '../errors.js';
 import type { Lanyard } from '../lanyard.js';
 import type { ExternalProfile } from '../providers/profile.js';
+import { sanitizeProfile } from '../providers/sanitize.js';
 import { findAccountById } from '../stores/accounts.js';
 import { recordAudit } from '../stores/audit.js';
 import { isUniqueViolation, touchIdentity } from '../stores/identities.js';
@@ -32,9 +33,11 @@ export interface BrokerContext {
  * Runs the first-login flow for an authenticated external profile: gather facts, decide, carry
  * out — in one transaction, so a failure leaves nothing half-written (product.md §3 case 9). If a
  * concurrent callback for the same new identity won the race (unique violation), the flow runs
- * once more and now finds the identity: one identity, no duplicate account.
+ * once more and now finds the identity: one identity, no duplicate account. The profile is
+ * sanitized first, so no provider's raw data reaches a decision or a column.
  */
-export async function brokerSignIn(lanyard: Lanyard, profile: ExternalProfile, ctx: BrokerContext): Promise<Outcome> {
+export async function brokerSignIn(lanyard: Lanyard, received: ExternalProfile, ctx: BrokerContext): Promise<Outcome> {
+  const profile = sanitizeProfile(received);
   for (let attempt = 0; ; attempt++) {
     try {
       return await lanyard.db.transaction().execute(async (tx) => {

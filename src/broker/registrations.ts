@@ -307,7 +307,7 @@ export async function mergeRegistration<S extends SessionInfo | NoSession>(
         received && (input.choices[field] === 'received' || !current) ? received : current;
       const email =
         reg.type === 'EXTERNAL' && reg.email && input.choices.email === 'received' ? reg.email : target.email;
-      if (email.toLowerCase() !== target.email.toLowerCase() && (await findAccountByEmail(tx, email)))
+      if (email !== target.email && (await findAccountByEmail(tx, email)))
         throw new LanyardError('EMAIL_TAKEN', 'Another account uses that email.');
       const account = await updateAccount(
         tx,

@@ -23,7 +23,7 @@ const fastifyCodes: Record<string, ErrorCode> = {
  * iD linked twice at once): the loser gets the code the constraint stands for, not a 500.
  */
 const uniqueConstraintCodes: Record<string, ErrorCode> = {
-  account_email_lower: 'EMAIL_TAKEN',
+  account_email: 'EMAIL_TAKEN',
   identity_provider_subject: 'IDENTITY_LINKED_ELSEWHERE',
   identity_account_provider: 'IDENTITY_ALREADY_LINKED',
 };

@@ -1,17 +1,10 @@
-import { sql } from 'kysely';
+import { canonicalEmail } from '../accounts/email-address.js';
 import type { Db } from '../db/connect.js';
 import type { Account, AccountUpdate, NewAccount } from '../db/schema.js';
 
-export function normalizeEmail(email: string): string {
-  return email.trim();
-}
-
+/** The column holds the canonical form and its unique index is on the column itself (migration 0011). */
 export async function findAccountByEmail(db: Db, email: string): Promise<Account | undefined> {
-  return db
-    .selectFrom('account')
-    .selectAll()
-    .where(sql<string>`lower(email)`, '=', normalizeEmail(email).toLowerCase())
-    .executeTakeFirst();
+  return db.selectFrom('account').selectAll().where('email', '=', canonicalEmail(email)).executeTakeFirst();
 }
 
 export async function findAccountById(db: Db, id: string): Promise<Account | undefined> {
@@ -22,7 +15,7 @@ export async function findAccountById(db: Db, id: string): Promise<Account | und
 export async function createAccount(db: Db, values: Omit<NewAccount, 'updated_at'>, now: Date): Promise<Account> {
   return db
     .insertInto('account')
-    .values({ ...values, email: normalizeEmail(values.email), created_at: now, updated_at: now })
+    .values({ ...values, email: canonicalEmail(values.email), created_at: now, updated_at: now })
     .returningAll()
     .executeTakeFirstOrThrow();
 }
@@ -35,7 +28,11 @@ export async function updateAccount(
 ): Promise<Account> {
   return db
     .updateTable('account')
-    .set({ ...values, updated_at: now })
+    .set({
+      ...values,
+      ...(typeof values.email === 'string' ? { email: canonicalEmail(values.email) } : {}),
+      updated_at: now,
+    })
     .where('id', '=', id)
     .returningAll()
     .executeTakeFirstOrThrow();

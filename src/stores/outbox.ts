@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { canonicalEmail } from '../accounts/email-address.js';
 import { addSeconds } from '../clock.js';
 import type { Db } from '../db/connect.js';
 import type { OutboxMail } from '../db/schema.js';
@@ -19,7 +20,7 @@ export async function enqueueMail(db: Db, mail: MailMessage, now: Date, heldReas
   const row = await db
     .insertInto('email_outbox')
     .values({
-      to_address: mail.to,
+      to_address: canonicalEmail(mail.to),
       subject: mail.subject,
       text_body: mail.text,
       html_body: mail.html,
@@ -50,7 +51,7 @@ export async function mailsCountedTo(
   let query = db
     .selectFrom('email_outbox')
     .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.min('created_at').as('oldest')])
-    .where(sql<string>`lower(to_address)`, '=', address.toLowerCase())
+    .where('to_address', '=', canonicalEmail(address))
     .where('created_at', '>', since)
     .where((eb) => eb.or([eb('held_reason', 'is', null), eb('held_reason', '=', 'no_account')]));
   if (exempt.length) query = query.where('kind', 'not in', exempt);

@@ -1,3 +1,4 @@
+import { canonicalEmail } from '../accounts/email-address.js';
 import type { RegistrationType } from '../config/schema.js';
 import { addSeconds } from '../clock.js';
 import { hashToken, randomToken, tokenPattern } from '../crypto/token.js';
@@ -29,7 +30,7 @@ export async function createRegistration(
     .values({
       token_hash: hashToken(token),
       type: input.type,
-      email: input.email ?? null,
+      email: input.email == null ? null : canonicalEmail(input.email),
       provider: input.provider ?? null,
       subject: input.subject ?? null,
       profile: JSON.stringify(input.profile ?? {}),

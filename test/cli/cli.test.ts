@@ -103,7 +103,7 @@ describe('npx lanyard (against PostgreSQL)', async () => {
     test('admin create makes a verified admin whose password works; accounts show lists it with its audit trail', async () => {
       const run = await cli(['admin', 'create', 'Root@Example.org'], { LANYARD_ADMIN_PASSWORD: ADMIN_PASSWORD });
       assert.equal(run.code, 0, run.stderr);
-      assert.match(run.stdout, /^Created admin account Root@Example\.org .*password set\./);
+      assert.match(run.stdout, /^Created admin account root@example\.org .*password set\./);
       const account = (await findAccountByEmail(db, 'root@example.org'))!;
       assert.equal(account.is_admin, true);
       assert.ok(account.email_verified_at);
@@ -121,7 +121,7 @@ describe('npx lanyard (against PostgreSQL)', async () => {
 
       const show = await cli(['accounts', 'show', 'root@example.org']);
       assert.equal(show.code, 0, show.stderr);
-      assert.match(show.stdout, new RegExp(`^Account ${account.id}\\n {2}email +Root@Example\\.org \\(verified`));
+      assert.match(show.stdout, new RegExp(`^Account ${account.id}\\n {2}email +root@example\\.org \\(verified`));
       assert.match(show.stdout, /admin: yes/);
       assert.match(show.stdout, /Identities \(1\)\n {2}password/);
       assert.match(show.stdout, /admin_action success/);

@@ -1,3 +1,4 @@
+import { canonicalEmail } from '../../accounts/email-address.js';
 import { completeRegistration } from '../../accounts/password-accounts.js';
 import {
   createAccountFromRegistration,
@@ -120,7 +121,7 @@ export const epersonRoutes: Route = (api, lanyard) => {
         types: ['EXTERNAL', 'REGISTER'],
         now: lanyard.clock.now(),
       });
-      if (body.email !== undefined && body.email.trim().toLowerCase() !== reg.email?.toLowerCase())
+      if (body.email !== undefined && canonicalEmail(body.email) !== reg.email)
         throw fieldError('email', 'The email must be the one of the registration.');
       let account: Account;
       if (reg.type === 'EXTERNAL') {
