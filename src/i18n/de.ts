@@ -173,6 +173,8 @@ export const de: Messages = {
     'Diese Anmeldung wurde nicht in diesem Browser begonnen oder hat zu lange gedauert. Bitte beginnen Sie erneut.',
   'error.OAUTH_CALLBACK_EMPTY':
     'ORCID hat Sie ohne Antwort zurückgeschickt (die Anfrage wurde vielleicht abgelehnt). Bitte beginnen Sie erneut.',
+  'error.OAUTH_CALLBACK_INVALID':
+    'Die Antwort von ORCID wurde auf dem Weg zu uns verändert und kann nicht verwendet werden. Bitte beginnen Sie erneut.',
   'error.OAUTH_CODE_INVALID':
     'ORCID hat diese Anmeldung nicht angenommen (abgelaufen oder schon verwendet). Bitte beginnen Sie erneut.',
   'error.PROVIDER_ACCESS_DENIED': 'Sie haben den Zugriff bei ORCID nicht erlaubt, daher wurden Sie nicht angemeldet.',

@@ -165,6 +165,8 @@ export const en = {
   'error.OAUTH_STATE_INVALID': 'This sign-in was not started in this browser, or it took too long. Please start again.',
   'error.OAUTH_CALLBACK_EMPTY':
     'ORCID sent you back without an answer (the request may have been refused). Please start again.',
+  'error.OAUTH_CALLBACK_INVALID':
+    'The answer from ORCID was changed on its way back to us, so it cannot be used. Please start again.',
   'error.OAUTH_CODE_INVALID': 'ORCID did not accept this sign-in (it expired or was already used). Please start again.',
   'error.PROVIDER_ACCESS_DENIED': 'You did not allow access on ORCID, so you were not signed in.',
   'error.PROVIDER_ERROR':

@@ -39,6 +39,7 @@ function orcidCallback() {
         ...refusalsWith(
           callbackStatuses,
           'OAUTH_CALLBACK_EMPTY',
+          'OAUTH_CALLBACK_INVALID',
           'OAUTH_STATE_INVALID',
           'OAUTH_CODE_INVALID',
           'PROVIDER_ACCESS_DENIED',

@@ -3,6 +3,7 @@ import { brokerSignIn } from '../../broker/execute.js';
 import { LanyardError, isLanyardError } from '../../errors.js';
 import type { Lanyard } from '../../lanyard.js';
 import type { ExternalProfile } from '../../providers/profile.js';
+import { checkCallbackQuery } from '../../providers/oauth/callback.js';
 import { type OAuthFlow, checkState, decodeFlow, encodeFlow, newFlow } from '../../providers/oauth/state.js';
 import { findIdentity } from '../../stores/identities.js';
 import type { FastifyReply } from 'fastify';
@@ -119,6 +120,7 @@ export const orcidRoutes: Route = (app, lanyard) => {
       const query = new URLSearchParams(request.url.split('?')[1] ?? '');
       const flowCookie = request.cookies[cookieNames(config).oauth];
       clearCookie(reply, config, cookieNames(config).oauth);
+      checkCallbackQuery(query, config.orcid!.siteUrl);
       if (query.has('error')) {
         const error = query.get('error')!.slice(0, 100);
         throw error === 'access_denied'
