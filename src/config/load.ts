@@ -56,6 +56,31 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Sour
       'set LANYARD_SMTP_URL=smtp://host:port, or LANYARD_REQUIRE_SMTP=false to keep mail in the outbox',
     );
   }
+  const origin = (key: string, o: string) => {
+    let url: URL | null = null;
+    try {
+      url = new URL(o);
+    } catch {
+      /* reported below */
+    }
+    if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:'))
+      throw fix(
+        key,
+        `"${o}" is not an http(s) URL`,
+        'write origins like https://repository.example.org, comma-separated',
+      );
+    return url.origin;
+  };
+  const uiUrl = r.optional('UI_URL', (v) => {
+    origin('UI_URL', v);
+    return v.replace(/\/+$/, '');
+  });
+  const corsOrigins = [
+    ...new Set([
+      ...(uiUrl ? [new URL(uiUrl).origin] : []),
+      ...r.list('CORS_ORIGINS').map((o) => origin('CORS_ORIGINS', o)),
+    ]),
+  ];
   const secretKeys = readSecretKeys(r.str('SECRET_KEY', ''), r.str('SECRET_KEYS_PREVIOUS', ''), embedded, dataDir);
   const ttl = (type: RegistrationType, dflt: number) => r.int(`TOKEN_TTL_${type}`, dflt, 60, 90 * 86400);
 
@@ -70,18 +95,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Sour
     mailFrom: r.str('MAIL_FROM', `Lanyard <no-reply@${new URL(publicUrl).hostname}>`),
     secretKeys,
     selfRegistration: r.bool('SELF_REGISTRATION', true),
-    allowedRedirectOrigins: r.list('ALLOWED_REDIRECT_ORIGINS').map((o) => {
-      try {
-        return new URL(o).origin;
-      } catch {
-        throw fix(
-          'ALLOWED_REDIRECT_ORIGINS',
-          `"${o}" is not an origin`,
-          'list origins like https://repository.example.org, comma-separated',
-        );
-      }
-    }),
-    trustProxy: r.bool('TRUST_PROXY', false),
+    // The UI's origins may receive the browser after an API-started sign-in (DSpace: rest.cors.allowed-origins).
+    allowedRedirectOrigins: [
+      ...new Set([
+        ...r.list('ALLOWED_REDIRECT_ORIGINS').map((o) => origin('ALLOWED_REDIRECT_ORIGINS', o)),
+        ...corsOrigins,
+      ]),
+    ],
+    trustProxy: readTrustProxy(r.str('TRUST_PROXY', 'false')),
+    uiUrl,
+    corsOrigins,
+    bearerTtlSeconds: r.int('BEARER_TTL', 1800, 300, 86400),
+    mergeFollowUpSeconds: r.int('MERGE_FOLLOW_UP_SECONDS', 300, 0, 3600),
     redisUrl: r.optional('REDIS_URL', (v) => {
       if (!/^rediss?:\/\//.test(v))
         throw fix(
@@ -309,4 +334,24 @@ function reader(get: (name: string) => unknown) {
         .map((s) => s.trim())
         .filter(Boolean),
   };
+}
+
+/** LANYARD_TRUST_PROXY: true/false, or a comma list of the trusted proxies' addresses or CIDRs. */
+function readTrustProxy(v: string): boolean | string[] {
+  const word = v.trim().toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(word)) return true;
+  if (['false', '0', 'no', 'off', ''].includes(word)) return false;
+  const list = v
+    .split(',')
+    .map((a) => a.trim())
+    .filter(Boolean);
+  const address = /^(\d{1,3}(\.\d{1,3}){3}|[0-9a-fA-F:]*:[0-9a-fA-F:.]*)(\/\d{1,3})?$/;
+  const bad = list.find((a) => !address.test(a) && !['loopback', 'linklocal', 'uniquelocal'].includes(a));
+  if (bad !== undefined)
+    throw fix(
+      'TRUST_PROXY',
+      `"${bad}" is neither true/false nor an IP address or CIDR`,
+      'use true, false, or the addresses of the proxies and UI servers in front, e.g. 10.0.0.5,10.0.1.0/24',
+    );
+  return list;
 }

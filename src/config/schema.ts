@@ -38,7 +38,22 @@ export interface Config {
   selfRegistration: boolean;
   /** Origins (scheme://host[:port]) a sign-in may redirect back to, besides publicUrl. */
   allowedRedirectOrigins: string[];
-  trustProxy: boolean;
+  /**
+   * Whose `X-Forwarded-For` to believe: false (no one), true (every hop), or the addresses/CIDRs of
+   * the proxies and UI servers in front (a UI rendering server-side forwards the browser's address).
+   */
+  trustProxy: boolean | string[];
+  /**
+   * DSpace's `dspace.ui.url`: the base URL of a DSpace-style UI that drives the REST API (no trailing
+   * slash). Set, API-started sign-ins return there and mails triggered through the API link to its routes.
+   */
+  uiUrl: string | null;
+  /** Origins whose pages may call the REST API with credentials (CORS): the UI's, then LANYARD_CORS_ORIGINS. */
+  corsOrigins: string[];
+  /** Lifetime of a REST API Bearer token (DSpace: jwt.login.token.expiration); the session bounds it too. */
+  bearerTtlSeconds: number;
+  /** How long after a merge the same token may apply further overrides to the same account (DSpace's UI sends one call per field). */
+  mergeFollowUpSeconds: number;
   redisUrl: string | null;
   /** Prefix of Lanyard's Redis keys, so several deployments can share one Redis. */
   redisPrefix: string;
