@@ -18,6 +18,8 @@ export const redactPaths = [
   'req.headers.authorization',
   'req.headers["x-xsrf-token"]',
   'res.headers["set-cookie"]',
+  'res.headers.authorization',
+  'res.headers["dspace-xsrf-token"]',
   '*.password',
   '*.secret',
   '*.token',

@@ -24,8 +24,14 @@ export function assertPassword(password: string, email: string): void {
 /**
  * Step 1 of /register. Answers nothing about the address: an unknown one gets a REGISTER link,
  * a known one gets a mail saying it has an account (with a reset link) — same response either way.
+ * `base` is where the mailed links point (src/http/ui-links.ts): Lanyard's pages, or the UI's routes.
  */
-export async function requestRegistration(lanyard: Lanyard, email: string, locale: Locale): Promise<MailResult> {
+export async function requestRegistration(
+  lanyard: Lanyard,
+  email: string,
+  locale: Locale,
+  base = lanyard.config.publicUrl,
+): Promise<MailResult> {
   if (!lanyard.config.selfRegistration)
     throw new LanyardError('SELF_REGISTRATION_DISABLED', 'Self-registration is off.');
   const { config, clock } = lanyard;
@@ -40,13 +46,13 @@ export async function requestRegistration(lanyard: Lanyard, email: string, local
         now,
       );
       return lanyard.queueMail(tx, 'account_exists', existing.email, locale, {
-        link: `${config.publicUrl}/forgot/${token}`,
+        link: `${base}/forgot/${token}`,
         validHours: hours(config.tokenTtl.FORGOT),
       });
     }
     const { token } = await createRegistration(tx, { type: 'REGISTER', email }, config.tokenTtl.REGISTER, now);
     return lanyard.queueMail(tx, 'register', email, locale, {
-      link: `${config.publicUrl}/register/${token}`,
+      link: `${base}/register/${token}`,
       validHours: hours(config.tokenTtl.REGISTER),
     });
   });
@@ -92,13 +98,18 @@ export async function completeRegistration(
  * /forgot: a FORGOT link if the address has an active account; otherwise nothing is sent, but the
  * request is counted like a mail, so the answer (held back by the limit or not) is the same.
  */
-export async function requestPasswordReset(lanyard: Lanyard, email: string, locale: Locale): Promise<MailResult> {
+export async function requestPasswordReset(
+  lanyard: Lanyard,
+  email: string,
+  locale: Locale,
+  base = lanyard.config.publicUrl,
+): Promise<MailResult> {
   const { config } = lanyard;
   return lanyard.db.transaction().execute(async (tx) => {
     const now = lanyard.clock.now();
     const account = await findAccountByEmail(tx, email);
     if (!account || account.status !== 'active') {
-      const form = { link: `${config.publicUrl}/forgot`, validHours: hours(config.tokenTtl.FORGOT) };
+      const form = { link: `${base}/forgot`, validHours: hours(config.tokenTtl.FORGOT) };
       return lanyard.queueMail(tx, 'forgot', email, locale, form, { noAccount: true });
     }
     const { token } = await createRegistration(
@@ -108,7 +119,7 @@ export async function requestPasswordReset(lanyard: Lanyard, email: string, loca
       now,
     );
     return lanyard.queueMail(tx, 'forgot', account.email, localeOf(account, locale), {
-      link: `${config.publicUrl}/forgot/${token}`,
+      link: `${base}/forgot/${token}`,
       validHours: hours(config.tokenTtl.FORGOT),
     });
   });

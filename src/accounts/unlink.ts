@@ -4,18 +4,21 @@ import type { Lanyard } from '../lanyard.js';
 import { recordAudit } from '../stores/audit.js';
 import { deleteIdentity, listIdentities } from '../stores/identities.js';
 import { loadProviderTokens } from '../stores/provider-tokens.js';
+import { revokeAccountSessions } from '../stores/sessions.js';
 
 /**
  * Removes a way to sign in (product.md §4): never the last one, and an ORCID identity's token is
  * revoked at ORCID so the repository keeps no access it was not meant to keep. The caller checks
  * that the sign-in is fresh. If ORCID cannot be reached the identity is still removed locally
- * (the person asked for it) and the audit event says the revocation failed.
+ * (the person asked for it) and the audit event says the revocation failed. The account's other
+ * sessions are signed out.
  */
 export async function unlinkIdentity(
   lanyard: Lanyard,
   account: Account,
   identityId: string,
   ip: string | null,
+  keepSessionId?: string,
 ): Promise<void> {
   const identities = await listIdentities(lanyard.db, account.id);
   const identity = identities.find((i) => i.id === identityId);
@@ -44,6 +47,9 @@ export async function unlinkIdentity(
     await tx.selectFrom('account').select('id').where('id', '=', account.id).forUpdate().execute();
     if ((await listIdentities(tx, account.id)).length === 0)
       throw new LanyardError('LAST_SIGN_IN_METHOD', 'This is the last way to sign in to the account.');
+    // Every other session ends, and with them their REST API Bearer tokens: one that the removed
+    // identity opened must not outlive it. The session that asked stays.
+    await revokeAccountSessions(tx, account.id, now, keepSessionId);
     await recordAudit(
       tx,
       {

@@ -12,7 +12,13 @@ import { createAccount, findAccountByEmail, updateAccount } from '../stores/acco
 import { recordAudit } from '../stores/audit.js';
 import { findIdentity } from '../stores/identities.js';
 import { openTokens } from '../stores/provider-tokens.js';
-import { checkRegistrationToken, consumeRegistrationToken, createRegistration } from '../stores/registrations.js';
+import {
+  checkRegistrationToken,
+  claimForMerge,
+  consumeRegistrationToken,
+  createRegistration,
+  markMerged,
+} from '../stores/registrations.js';
 import { linkIdentity } from './link.js';
 
 /** Registration types that carry an external identity waiting to be linked. */
@@ -147,7 +153,7 @@ export interface EmailChangeExpectation {
  * "We need your email" / "Use another email" (product.md §3 case 5; DSpace's PATCH /email). The old
  * token dies (product.md §4: changing the email rotates the token) and a new link goes to the
  * address — VALIDATION when an account owns it (into /review-account), else EXTERNAL. The caller
- * answers the same either way: no enumeration.
+ * answers the same either way: no enumeration. `base`: where the link points (src/http/ui-links.ts).
  */
 export async function changeRegistrationEmail(
   lanyard: Lanyard,
@@ -155,6 +161,7 @@ export async function changeRegistrationEmail(
   email: string,
   locale: Locale,
   expect: EmailChangeExpectation = {},
+  base = lanyard.config.publicUrl,
 ): Promise<MailResult> {
   const { config } = lanyard;
   return lanyard.db.transaction().execute(async (tx) => {
@@ -188,7 +195,7 @@ export async function changeRegistrationEmail(
       ttl,
       now,
     );
-    const link = `${config.publicUrl}/${owner ? 'review-account' : 'external-login'}/${fresh}`;
+    const link = `${base}/${owner ? 'review-account' : 'external-login'}/${fresh}`;
     const params = {
       link,
       validHours: hours(ttl),
@@ -271,6 +278,8 @@ export async function reviewRegistration(
 /**
  * Review & merge: one submit applies every choice, links the identity and signs in to the
  * target. Empty fields are filled from the received values; a field is replaced only when chosen.
+ * DSpace's UI sends one call per chosen field: for `mergeFollowUpSeconds` after the merge the same
+ * token may apply further choices to the same account, and nothing else (`claimForMerge`).
  */
 export async function mergeRegistration<S extends SessionInfo | NoSession>(
   lanyard: Lanyard,
@@ -280,13 +289,18 @@ export async function mergeRegistration<S extends SessionInfo | NoSession>(
   try {
     return await lanyard.db.transaction().execute(async (tx) => {
       const now = lanyard.clock.now();
-      const reg = await consumeRegistrationToken(tx, token, {
+      const { registration: reg, followUp } = await claimForMerge(tx, token, {
         types: externalTypes,
         now,
+        followUpSeconds: lanyard.config.mergeFollowUpSeconds,
         ...(input.expectId ? { id: input.expectId } : {}),
       });
       const target = await mergeTarget(tx, reg, input.viewer, input.claimedTargetId);
       const linked = await findIdentity(tx, reg.provider!, reg.subject!);
+      // A follow-up only adds overrides to the account the first merge linked, while the link holds.
+      const nothingToAdd = Object.keys(input.choices).length === 0;
+      if (followUp && (nothingToAdd || target.id !== reg.merged_into || linked?.account_id !== target.id))
+        throw new LanyardError('TOKEN_CONSUMED', 'This link has already been used.');
       if (linked && linked.account_id !== target.id)
         throw new LanyardError('IDENTITY_LINKED_ELSEWHERE', 'This identity is already linked to another account.');
       if (
@@ -330,10 +344,11 @@ export async function mergeRegistration<S extends SessionInfo | NoSession>(
           actorAccountId: input.viewer?.id ?? null,
           provider: reg.provider,
           subject: reg.subject,
-          detail: { type: reg.type, choices: input.choices },
+          detail: { type: reg.type, choices: input.choices, ...(followUp ? { followUp } : {}) },
         },
         now,
       );
+      if (!followUp) await markMerged(tx, reg.id, account.id);
       if (!linked)
         await linkIdentity(lanyard, tx, account, linkInputOf(lanyard, reg), {
           via: reg.type === 'VALIDATION' ? 'validation' : 'review',

@@ -4,12 +4,14 @@ import * as initial from './migrations/0001-initial.js';
 import * as saml from './migrations/0004-saml.js';
 import * as mailHeldBack from './migrations/0010-mail-held-back.js';
 import * as canonicalEmail from './migrations/0011-canonical-email.js';
+import * as registrationMergedInto from './migrations/0019-registration-merged-into.js';
 
 const migrations: Record<string, Migration> = {
   '0001-initial': initial,
   '0004-saml': saml,
   '0010-mail-held-back': mailHeldBack,
   '0011-canonical-email': canonicalEmail,
+  '0019-registration-merged-into': registrationMergedInto,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -74,6 +74,8 @@ export interface RegistrationTable {
   created_at: CreatedAt;
   expires_at: Timestamp;
   consumed_at: Timestamp | null;
+  /** The account a merge linked this registration into (migration 0019): further overrides go only there. */
+  merged_into: Generated<string | null>;
 }
 
 export interface SessionTable {

@@ -5,7 +5,7 @@ import { LanyardError } from '../errors.js';
 import type { Lanyard } from '../lanyard.js';
 import { verifyPasswordSignIn } from '../providers/password/sign-in.js';
 import { recordAudit } from '../stores/audit.js';
-import { revokeSession } from '../stores/sessions.js';
+import { revokeSession, validateSession } from '../stores/sessions.js';
 import { type SessionStart, startSession } from '../accounts/sessions.js';
 import { clearCookie, cookieNames, setCookie } from './cookies.js';
 
@@ -16,9 +16,10 @@ export async function signIn(
   request: FastifyRequest,
   reply: FastifyReply,
   input: Omit<SessionStart, 'replaces' | 'ip' | 'userAgent'>,
-): Promise<void> {
+): Promise<string> {
   const cookieValue = await startSession(lanyard, db, { ...input, ...sessionContext(request) });
   setSessionCookie(lanyard, reply, cookieValue);
+  return cookieValue;
 }
 
 /** What a new session records about the browser, and which session it replaces. */
@@ -55,11 +56,13 @@ export async function signInWithPassword(
     );
     return null;
   }
-  await lanyard.db
+  const cookieValue = await lanyard.db
     .transaction()
     .execute((tx) =>
       signIn(lanyard, tx, request, reply, { accountId: account.id, amr: ['pwd'], provider: 'password' }),
     );
+  // The rest of this request acts as the new session (the REST API hands out its Bearer token).
+  request.auth = await validateSession(lanyard.db, cookieValue, lanyard.clock.now());
   return account;
 }
 

@@ -88,6 +88,39 @@ export async function consumeRegistrationToken(
   return consumed;
 }
 
+/**
+ * A merge's hold on its token. The first merge consumes it (`followUp: false`). Afterwards, for
+ * `followUpSeconds` after that merge and while the token is unexpired, the same token may come back
+ * (`followUp: true`) — only for further overrides of the account it was merged into, which the
+ * caller checks against `merged_into`. Any other use of a consumed token stays TOKEN_CONSUMED.
+ * Of two concurrent first merges, the loser waits on the row, then finds it merged: a follow-up.
+ */
+export async function claimForMerge(
+  db: Db,
+  token: string | undefined,
+  expect: TokenExpectation & { followUpSeconds: number },
+): Promise<{ registration: Registration; followUp: boolean }> {
+  try {
+    return { registration: await consumeRegistrationToken(db, token, expect), followUp: false };
+  } catch (e) {
+    if (!(e instanceof LanyardError && e.code === 'TOKEN_CONSUMED')) throw e;
+    const reg = await lookup(db, token);
+    const open =
+      reg.merged_into !== null &&
+      reg.consumed_at !== null &&
+      expect.now.getTime() - reg.consumed_at.getTime() < expect.followUpSeconds * 1000 &&
+      reg.expires_at > expect.now;
+    if (!open) throw e;
+    assertUsable({ ...reg, consumed_at: null }, expect);
+    return { registration: reg, followUp: true };
+  }
+}
+
+/** Records the account a registration was merged into (see `claimForMerge`). */
+export async function markMerged(db: Db, registrationId: string, accountId: string): Promise<void> {
+  await db.updateTable('registration').set({ merged_into: accountId }).where('id', '=', registrationId).execute();
+}
+
 async function lookup(db: Db, token: string | undefined): Promise<Registration> {
   if (!token || !tokenPattern.test(token)) throw new LanyardError('TOKEN_INVALID', 'This link is not valid.');
   const reg = await db

@@ -42,9 +42,21 @@ export async function validateSession(
   if (!cookieValue) return null;
   const [id, secret] = cookieValue.split('.');
   if (!id || !secret || id.length > 64 || secret.length > 64) return null;
+  const found = await validateSessionById(db, id, now);
+  return found && safeEqual(found.session.secret_hash, hashToken(secret)) ? found : null;
+}
+
+/**
+ * The live session with this id, and its account (for a Bearer token, whose signature already
+ * vouches for the id): null when revoked, expired or the account may not sign in.
+ */
+export async function validateSessionById(
+  db: Db,
+  id: string,
+  now: Date,
+): Promise<{ session: Session; account: Account } | null> {
   const session = await db.selectFrom('session').selectAll().where('id', '=', id).executeTakeFirst();
-  if (!session || session.revoked_at || session.expires_at <= now || !safeEqual(session.secret_hash, hashToken(secret)))
-    return null;
+  if (!session || session.revoked_at || session.expires_at <= now) return null;
   const account = await db.selectFrom('account').selectAll().where('id', '=', session.account_id).executeTakeFirst();
   if (!account || account.status !== 'active' || !account.can_log_in) return null;
   return { session, account };

@@ -29,6 +29,7 @@ forEachBackend(
         Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`),
       );
       assert.deepEqual(operations.sort(), [
+        'GET /api',
         'GET /api/authn/orcid',
         'GET /api/authn/orcid/start',
         'GET /api/authn/status',
@@ -37,6 +38,7 @@ forEachBackend(
         'GET /api/eperson/registrations/search/findByToken',
         'GET /api/eperson/registrations/{id}',
         'GET /api/openapi.json',
+        'GET /api/security/csrf',
         'PATCH /api/eperson/registrations/{id}',
         'POST /api/authn/login',
         'POST /api/authn/logout',

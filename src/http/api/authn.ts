@@ -1,16 +1,32 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Config } from '../../config/schema.js';
 import { LanyardError } from '../../errors.js';
 import { newFlow } from '../../providers/oauth/state.js';
 import type { Route } from '../app.js';
 import { signInWithPassword, signOut } from '../auth.js';
-import { csrfCookieValue, csrfToken } from '../csrf.js';
 import { callbackStatuses, redirectToOrcid } from '../pages/orcid.js';
 import { isSafeRedirect, safeRedirect } from '../redirects.js';
-import { apiLimits, CSRF_RESPONSE_HEADER } from './guards.js';
+import { mintBearer } from './bearer.js';
+import { apiLimits, CSRF_RESPONSE_HEADER, csrfTokenFor, rotateCsrf } from './guards.js';
 import { accountView, statusJson } from './representations.js';
 import { LoginBody, OrcidStartQuery, empty, ok, redirect, refusals, refusalsWith } from './schemas.js';
 
 const tags = ['authn'];
+
+/**
+ * DSpace's `WWW-Authenticate` list of sign-in methods; its UI takes each method's `location` for its
+ * button. With `LANYARD_UI_URL` the ORCID location carries `?redirectUrl=` first, as DSpace's UI
+ * expects to rewrite it with the page to come back to (AuthService.getExternalServerRedirectUrl).
+ */
+export function signInMethods(config: Config, orcid: boolean): string {
+  const methods = ['password realm="Lanyard REST API"'];
+  const start = `${config.publicUrl}/api/authn/orcid/start`;
+  if (orcid)
+    methods.push(
+      `orcid realm="Lanyard REST API", location="${config.uiUrl ? `${start}?redirectUrl=${config.uiUrl}` : start}"`,
+    );
+  return methods.join(', ');
+}
 
 /**
  * `/api/authn/*` — DSpace's AuthenticationRestController, with Lanyard's session cookie where
@@ -26,13 +42,11 @@ export const authnRoutes: Route = (api, lanyard) => {
    * sign-in methods in `WWW-Authenticate`, where DSpace's UI looks for the ORCID location.
    */
   const announce = (request: FastifyRequest, reply: FastifyReply) => {
-    reply.header(CSRF_RESPONSE_HEADER, csrfToken(csrfCookieValue(request, reply, config), config));
-    const methods = ['password realm="Lanyard REST API"'];
-    if (lanyard.orcid)
-      methods.push(`orcid realm="Lanyard REST API", location="${config.publicUrl}/api/authn/orcid/start"`);
-    reply.header('www-authenticate', methods.join(', '));
+    reply.header(CSRF_RESPONSE_HEADER, csrfTokenFor(request, reply, config));
+    reply.header('www-authenticate', signInMethods(config, lanyard.orcid !== null));
   };
   const headers = { 'DSPACE-XSRF-TOKEN': { type: 'string' }, 'WWW-Authenticate': { type: 'string' } };
+  const loginHeaders = { ...headers, Authorization: { type: 'string', description: 'Bearer token of the session.' } };
 
   api.get(
     '/api/authn/status',
@@ -54,14 +68,16 @@ export const authnRoutes: Route = (api, lanyard) => {
     {
       schema: {
         tags,
-        summary: 'Sign in with email (`user`) and password; sets the session cookie',
+        summary:
+          'Sign in with email (`user`) and password: session cookie and Bearer token. With `{}`: the Bearer token of the current session',
         body: LoginBody,
         consumes: ['application/x-www-form-urlencoded', 'application/json'],
         response: {
-          200: { ...ok.status, headers },
+          200: { ...ok.status, headers: loginHeaders },
           ...refusals(
             'VALIDATION_FAILED',
             'INVALID_CREDENTIALS',
+            'AUTH_REQUIRED',
             'CSRF_FAILED',
             'BODY_TOO_LARGE',
             'UNSUPPORTED_MEDIA_TYPE',
@@ -73,9 +89,24 @@ export const authnRoutes: Route = (api, lanyard) => {
       config: { ...limits.signIn, csrf: 'always' },
     },
     async (request, reply) => {
-      const account = await signInWithPassword(lanyard, request, reply, request.body.user, request.body.password);
-      if (!account) throw new LanyardError('INVALID_CREDENTIALS', 'Wrong email or password.');
-      announce(request, reply);
+      const { user, password } = request.body ?? {};
+      if (user === undefined && password === undefined) {
+        // DSpace's UI after an external sign-in (the session cookie) and when its token nears `exp` (the Bearer).
+        const auth = request.auth;
+        if (!auth) throw new LanyardError('AUTH_REQUIRED', 'Not signed in: send user and password.');
+        reply.header('authorization', `Bearer ${await mintBearer(config, auth.session, lanyard.clock.now())}`);
+        announce(request, reply);
+        return statusJson(config, await accountView(lanyard, auth.account));
+      }
+      if (user === undefined || password === undefined)
+        throw new LanyardError('VALIDATION_FAILED', 'Send both user and password, or neither.', {
+          field: user === undefined ? 'user' : 'password',
+        });
+      const account = await signInWithPassword(lanyard, request, reply, user, password);
+      if (!account || !request.auth) throw new LanyardError('INVALID_CREDENTIALS', 'Wrong email or password.');
+      reply.header('authorization', `Bearer ${await mintBearer(config, request.auth.session, lanyard.clock.now())}`);
+      reply.header('www-authenticate', signInMethods(config, lanyard.orcid !== null));
+      rotateCsrf(request, reply, config);
       return statusJson(config, await accountView(lanyard, account));
     },
   );
@@ -128,7 +159,11 @@ export const authnRoutes: Route = (api, lanyard) => {
         lanyard,
         reply,
         newFlow(
-          { returnTo: safeRedirect(redirectUrl, config), intent: 'sign_in', sessionId: null },
+          {
+            returnTo: safeRedirect(redirectUrl, config, config.uiUrl ?? '/profile'),
+            intent: 'sign_in',
+            sessionId: null,
+          },
           lanyard.clock.now(),
         ),
         302,

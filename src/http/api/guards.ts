@@ -1,7 +1,9 @@
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config/schema.js';
+import { randomToken } from '../../crypto/token.js';
 import type { Lanyard } from '../../lanyard.js';
-import { verifyCsrf } from '../csrf.js';
+import { cookieNames, setCookie } from '../cookies.js';
+import { csrfCookieValue, csrfToken, verifyCsrf } from '../csrf.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -25,16 +27,38 @@ export const CSRF_RESPONSE_HEADER = 'dspace-xsrf-token';
 
 const safeMethods = new Set(['GET', 'HEAD', 'OPTIONS']);
 
+/** The CSRF token of this browser's CSRF cookie (set now if it has none), to hand out in `DSPACE-XSRF-TOKEN`. */
+export function csrfTokenFor(request: FastifyRequest, reply: FastifyReply, config: Config): string {
+  return csrfToken(csrfCookieValue(request, reply, config), config);
+}
+
 /**
- * CSRF for the API: a state-changing call that a session cookie authenticates must carry
- * `X-XSRF-TOKEN` equal to the token of this browser's CSRF cookie (signed double submit, as the
- * pages' `_csrf` field; DSpace uses the same header). A cross-site page can send the cookie but not
- * the header. Calls without a session authenticate by the token in their URL and need none.
+ * A new CSRF cookie and its token in `DSPACE-XSRF-TOKEN`, at sign-in (DSpace's
+ * CsrfAuthenticationStrategy does the same): a token a page learned before the sign-in is dead after it.
+ */
+export function rotateCsrf(request: FastifyRequest, reply: FastifyReply, config: Config): void {
+  const fresh = (request.csrfCookie = randomToken());
+  setCookie(reply, config, cookieNames(config).csrf, fresh);
+  reply.header(CSRF_RESPONSE_HEADER, csrfToken(fresh, config));
+}
+
+/**
+ * CSRF for the API: a state-changing call that a session authenticates (its cookie, or a Bearer
+ * token of it) must carry `X-XSRF-TOKEN` equal to the token of this browser's CSRF cookie (signed
+ * double submit, as the pages' `_csrf` field; DSpace uses the same headers). A cross-site page can
+ * send the cookie but not the header. Calls without a session authenticate by the token in their
+ * URL and need none. A refusal hands out the current token in `DSPACE-XSRF-TOKEN`, as DSpace's
+ * does, so its UI can retry.
  */
 export function csrfGuard(lanyard: Lanyard) {
-  return async (request: FastifyRequest) => {
+  return async (request: FastifyRequest, reply: FastifyReply) => {
     if (safeMethods.has(request.method)) return;
-    if (request.auth || request.routeOptions.config.csrf === 'always')
+    if (!request.auth && request.routeOptions.config.csrf !== 'always') return;
+    try {
       verifyCsrf(request, lanyard.config, request.headers[CSRF_HEADER]);
+    } catch (e) {
+      reply.header(CSRF_RESPONSE_HEADER, csrfTokenFor(request, reply, lanyard.config));
+      throw e;
+    }
   };
 }

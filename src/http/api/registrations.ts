@@ -3,6 +3,7 @@ import { requestPasswordReset, requestRegistration } from '../../accounts/passwo
 import { changeRegistrationEmail, findRegistrationByToken } from '../../broker/registrations.js';
 import { LanyardError } from '../../errors.js';
 import type { Route } from '../app.js';
+import { linkBase } from '../ui-links.js';
 import { apiLimits } from './guards.js';
 import { accountView, registrationJson } from './representations.js';
 import { allAs, type StatusOverrides } from '../status-overrides.js';
@@ -66,8 +67,10 @@ export const registrationRoutes: Route = (api, lanyard) => {
       // `netId` is accepted for DSpace clients and never stored: an ORCID iD only ever reaches an
       // account through ORCID's own sign-in (reference §6.2 item 6: DSpace copies it as netid).
       const email = parseEmail(request.body.email);
-      if (request.query.accountRequestType === 'register') await requestRegistration(lanyard, email, request.locale);
-      else await requestPasswordReset(lanyard, email, request.locale);
+      const base = linkBase(config, true);
+      if (request.query.accountRequestType === 'register')
+        await requestRegistration(lanyard, email, request.locale, base);
+      else await requestPasswordReset(lanyard, email, request.locale, base);
       return reply.code(201).send();
     },
   );
@@ -128,10 +131,14 @@ export const registrationRoutes: Route = (api, lanyard) => {
       const operation = request.body[0]!;
       const value = Array.isArray(operation.value) ? operation.value[0]! : operation.value;
       const email = parseEmail(value);
-      await changeRegistrationEmail(lanyard, request.query.token, email, request.locale, {
-        id: request.params.id.toLowerCase(),
-        email: operation.op === 'add' ? 'absent' : 'present',
-      });
+      await changeRegistrationEmail(
+        lanyard,
+        request.query.token,
+        email,
+        request.locale,
+        { id: request.params.id.toLowerCase(), email: operation.op === 'add' ? 'absent' : 'present' },
+        linkBase(config, true),
+      );
       return reply.code(204).send();
     },
   );

@@ -1,9 +1,12 @@
 import type { App, Route } from '../app.js';
 import { authnRoutes } from './authn.js';
+import { bearerOf, sessionOfBearer } from './bearer.js';
+import { corsHook } from './cors.js';
 import { epersonRoutes } from './epersons.js';
 import { csrfGuard } from './guards.js';
 import { openApiDocumentRoute, registerOpenApi } from './openapi.js';
 import { registrationRoutes } from './registrations.js';
+import { rootRoutes } from './root.js';
 
 /**
  * The REST API under /api (issue 5), in its own Fastify context: the JSON Patch media type, plain
@@ -11,20 +14,31 @@ import { registrationRoutes } from './registrations.js';
  * through the app's one error handler (problem+json with a stable `code`).
  */
 export const apiRoutes: Route = async (app, lanyard) => {
+  // On the root, so preflights and answers to paths no route serves get their CORS headers too.
+  app.addHook('onRequest', corsHook(lanyard.config));
   await app.register(async (api: App) => {
     // DSpace's UI sends JSON Patch as application/json-patch+json: read by the same JSON parser
-    // (size limit, prototype-poisoning guard) as application/json.
-    api.addContentTypeParser(
-      'application/json-patch+json',
-      { parseAs: 'string' },
-      api.getDefaultJsonParser('error', 'error'),
-    );
+    // (size limit, prototype-poisoning guard) as application/json. It also sends its merge POST with
+    // `Content-Type: application/json; charset=utf-8` and no body at all: an empty body is "no body"
+    // (a route that needs one still refuses it, VALIDATION_FAILED).
+    const json = api.getDefaultJsonParser('error', 'error');
+    const jsonOrNothing: typeof json = (request, body, done) =>
+      body === '' ? done(null, undefined) : json(request, body, done);
+    api.removeContentTypeParser('application/json');
+    api.addContentTypeParser('application/json', { parseAs: 'string' }, jsonOrNothing);
+    api.addContentTypeParser('application/json-patch+json', { parseAs: 'string' }, json);
+    // DSpace's token authentication: a valid `Authorization: Bearer` stands for its session here
+    // (src/http/api/bearer.ts); an invalid one is ignored, as DSpace's filter ignores it.
+    api.addHook('onRequest', async (request) => {
+      const bearer = bearerOf(request);
+      if (bearer) request.auth = await sessionOfBearer(lanyard, bearer);
+    });
     // Response schemas are for the document and the tests; replies stay JSON.stringify, so a field
     // missing from a schema is caught by the tests instead of silently dropped by a serializer.
     api.setSerializerCompiler(() => (data) => JSON.stringify(data));
     api.addHook('preValidation', csrfGuard(lanyard));
     await registerOpenApi(api, lanyard);
-    for (const routes of [registrationRoutes, epersonRoutes, authnRoutes, openApiDocumentRoute])
+    for (const routes of [rootRoutes, registrationRoutes, epersonRoutes, authnRoutes, openApiDocumentRoute])
       await routes(api, lanyard);
   });
 };

@@ -188,8 +188,9 @@ export const MergeQuery = Type.Object(
   strict,
 );
 
+/** Email and password; or `{}` (DSpace's UI after an external sign-in, and its token refresh): the current session's token. */
 export const LoginBody = Type.Object(
-  { user: Type.String({ maxLength: 1000 }), password: Type.String({ maxLength: 4096 }) },
+  { user: Type.Optional(Type.String({ maxLength: 1000 })), password: Type.Optional(Type.String({ maxLength: 4096 })) },
   strict,
 );
 

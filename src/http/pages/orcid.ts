@@ -16,6 +16,7 @@ import type { StatusOverrides } from '../status-overrides.js';
 import { html } from '../../lib/html.js';
 import { extensionsOf } from '../extensions.js';
 import { setFlash } from '../flash.js';
+import { linkBase, returnsToUi } from '../ui-links.js';
 
 /** DSpace's callback answers 401 when ORCID is off or no code came (OrcidLoginFilterIT, reference §4.1). */
 export const callbackStatuses: StatusOverrides = { PROVIDER_NOT_CONFIGURED: 401, OAUTH_CALLBACK_EMPTY: 401 };
@@ -168,7 +169,11 @@ export const orcidRoutes: Route = (app, lanyard) => {
           setFlash(reply, config, { kind: 'success', key: 'flash.linked', params: { provider: 'ORCID iD' } });
           return reply.redirect('/profile', 303);
         case 'registration':
-          return reply.redirect(outcome.redirect, 303);
+          // A sign-in the UI started continues on its /external-login/{token} (DSpace's OrcidLoginFilter).
+          return reply.redirect(
+            returnsToUi(config, flow.returnTo) ? `${linkBase(config, true)}${outcome.redirect}` : outcome.redirect,
+            303,
+          );
         case 'refused':
           throw outcome.error;
       }

@@ -107,9 +107,9 @@ export const profileRoutes: Route = (app, lanyard) => {
     },
     async (request, reply) => {
       verifyCsrf(request, config, request.body._csrf);
-      const { account } = requireFreshAuth(lanyard, request);
+      const { account, session } = requireFreshAuth(lanyard, request);
       const identity = (await listIdentities(lanyard.db, account.id)).find((i) => i.id === request.params.id);
-      await unlinkIdentity(lanyard, account, request.params.id, request.ip);
+      await unlinkIdentity(lanyard, account, request.params.id, request.ip, session.id);
       if (identity)
         setFlash(reply, config, {
           kind: 'success',
