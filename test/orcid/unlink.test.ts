@@ -36,6 +36,19 @@ forEachBackend(
       assert.equal((await identitiesOf(account.id)).length, 2);
 
       await signInWithPassword(browser, 'unlinker@uni.example');
+      // Another browser signed in with that ORCID iD, holding a REST API Bearer token of its session.
+      const elsewhere = app.browser();
+      await signInWithOrcid(elsewhere, orcid);
+      const json = { accept: 'application/json' };
+      const xsrf = (await elsewhere.get('/api/authn/status', json)).headers['dspace-xsrf-token'] as string;
+      const login = await elsewhere.request('POST', '/api/authn/login', '{}', {
+        ...json,
+        'content-type': 'application/json',
+        'x-xsrf-token': xsrf,
+      });
+      const bearer = login.headers.authorization as string;
+      assert.match(bearer, /^Bearer /);
+
       const sealed = (
         await app.lanyard.db
           .selectFrom('provider_token')
@@ -52,6 +65,11 @@ forEachBackend(
       await browser.get('/profile');
       const done = await browser.post(`/profile/identities/${orcidIdentity.id}/unlink`, {});
       assert.equal(done.status, 303);
+      const statusWith = async (b: typeof browser, headers: Record<string, string> = {}) =>
+        (await b.get('/api/authn/status', { ...json, ...headers })).json().authenticated;
+      assert.equal(await statusWith(elsewhere), false, 'the other session ended with the identity');
+      assert.equal(await statusWith(app.browser(), { authorization: bearer }), false, 'and its Bearer token');
+      assert.equal(await statusWith(browser), true, 'the session that asked stays signed in');
       assert.deepEqual(
         (await identitiesOf(account.id)).map((i) => i.provider),
         ['password'],
