@@ -195,8 +195,10 @@ for (const backend of backends()) {
         const landed = await followOrcid(c, await orcidButton(c, '/reload/1'), orcid);
         const token = tokenOf(landed, 'external-login');
 
-        // /external-login/:token — registrationTokenGuard + RegistrationDataResolver, then ProvideEmailComponent.
-        const page = await ui();
+        // /external-login/:token (a page load: start-up again) — registrationTokenGuard +
+        // RegistrationDataResolver, then ProvideEmailComponent. The same browser throughout.
+        const page = c;
+        await page.start();
         const reg = (await page.findByToken(token)).json<Registration>();
         assert.deepEqual([reg.registrationType, reg.email, reg.netId], ['ORCID', null, orcid]);
         const email = unique('maria');
@@ -205,7 +207,8 @@ for (const backend of backends()) {
 
         // The mailed link opens the UI's /external-login; ConfirmEmailComponent creates the account.
         const mailed = await mailedUiToken(email, 'external-login');
-        const confirm = await ui();
+        const confirm = c;
+        await confirm.start();
         const fresh = (await confirm.findByToken(mailed)).json<Registration>();
         assert.equal(fresh.email, email);
         const created = await confirm.createEPersonForToken(fresh, mailed);
@@ -226,7 +229,8 @@ for (const backend of backends()) {
         });
         const c = await ui();
         const token = tokenOf(await followOrcid(c, await orcidButton(c, '/reload/2'), orcid), 'external-login');
-        const page = await ui();
+        const page = c;
+        await page.start();
         assert.equal((await page.findByToken(token)).json<Registration>().user, null);
         // The login modal (redirect preset to /review-account/{token}), then the review page.
         assert.equal((await page.authenticate(email, 'correct horse battery')).status, 200);
@@ -264,7 +268,8 @@ for (const backend of backends()) {
           assert.equal((await c.patchUpdateRegistration([email], reg.id, token, 'add')).status, 204);
 
           const mailed = await mailedUiToken(email, 'review-account');
-          const page = await ui();
+          const page = c;
+          await page.start();
           const review = (await page.findByToken(mailed)).json<Registration>();
           assert.deepEqual([review.registrationType, review.user], ['VALIDATION_ORCID', account.id]);
           assert.deepEqual(
