@@ -149,7 +149,8 @@ async function main(): Promise<void> {
     // One client address sends everything: the per-IP limits would otherwise measure the limiter.
     LANYARD_RATE_SIGNIN_PER_MINUTE: '100000',
     LANYARD_RATE_TOKEN_PER_MINUTE: '100000',
-    LANYARD_ORCID_ENV: 'emulator',
+    // A separately running emulator is a custom ORCID (the built-in one serves the demo database only).
+    LANYARD_ORCID_ENV: 'custom',
     LANYARD_ORCID_SITE_URL: siteUrl,
     LANYARD_ORCID_API_URL: `${siteUrl}/member-api`,
     LANYARD_ORCID_CLIENT_ID: LANYARD_CLIENT.clientId,

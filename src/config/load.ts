@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { LanyardError } from '../errors.js';
 import { knownScopes, memberScopes, orcidPresets } from './orcid-presets.js';
+import { camelName, checkEverySettingUsed, settingNames, settingOfFileKey } from './settings.js';
 import type { Config, OrcidConfig, OrcidEnv, RegistrationType, SecretKey } from './schema.js';
 
 /** The client the built-in ORCID emulator knows (src/emulator/orcid/fixtures.json). */
@@ -17,15 +18,25 @@ type Source = Record<string, unknown>;
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Source = {}): Config {
   const file = readConfigFile(env);
+  const read = new Set<string>();
   const get = (name: string): unknown => {
+    read.add(name);
     const key = `LANYARD_${name}`;
     if (key in overrides) return overrides[key];
     if (env[key] !== undefined && env[key] !== '') return env[key];
-    const camel = name.toLowerCase().replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
-    return file[key] ?? file[name] ?? file[camel];
+    return file[key] ?? file[name] ?? file[camelName(name)];
   };
   const r = reader(get);
+  const config = readConfig(r);
+  const given = [
+    ...settingNames.filter((name) => `LANYARD_${name}` in overrides || (env[`LANYARD_${name}`] ?? '') !== ''),
+    ...Object.keys(file).map((key) => settingOfFileKey(key) ?? key),
+  ];
+  checkEverySettingUsed(Object.keys(file), given, read);
+  return config;
+}
 
+function readConfig(r: Reader): Config {
   const port = r.int('PORT', 3000, 0, 65535);
   const host = r.str('HOST', '0.0.0.0');
   const publicUrl = r.url('PUBLIC_URL', `http://localhost:${port}`).replace(/\/+$/, '');
@@ -116,7 +127,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Sour
         );
       return v;
     }),
-    redisPrefix: r.str('REDIS_PREFIX', 'lanyard:'),
+    redisPrefix: r.has('REDIS_URL') ? r.str('REDIS_PREFIX', 'lanyard:') : 'lanyard:',
     tokenTtl: {
       EXTERNAL: ttl('EXTERNAL', 3600),
       VALIDATION: ttl('VALIDATION', 3600),
@@ -147,11 +158,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Sour
 }
 
 function readOrcid(r: Reader, publicUrl: string, embedded: boolean): OrcidConfig | null {
+  const chosen = r.str('ORCID_ENV', '');
+  // Off reads nothing else, so any other ORCID setting given alongside stops start-up.
+  if (chosen === 'off') return null;
   const clientId = r.str('ORCID_CLIENT_ID', '');
-  const clientSecret = r.str('ORCID_CLIENT_SECRET', '');
-  // The demo emulator (with its open admin API) is a default only in embedded mode (product.md §6);
+  // The demo emulator (with its open admin API) is a default only in embedded mode (docs/security.md);
   // with PostgreSQL and no credentials ORCID sign-in is off until configured.
-  const requested = r.str('ORCID_ENV', clientId ? 'production' : embedded ? 'emulator' : 'off') as OrcidEnv;
+  const requested = (chosen || (clientId ? 'production' : embedded ? 'emulator' : 'off')) as OrcidEnv | 'off';
   if (!['production', 'sandbox', 'emulator', 'custom', 'off'].includes(requested)) {
     throw fix(
       'ORCID_ENV',
@@ -159,7 +172,17 @@ function readOrcid(r: Reader, publicUrl: string, embedded: boolean): OrcidConfig
       'pick one of those',
     );
   }
-  if ((requested as string) === 'off') return null;
+  if (requested === 'off') return null;
+  if (requested === 'emulator' && !embedded) {
+    // Its admin API adds ORCID users with any verified email, so whoever reaches it could sign in
+    // as any account: it must never serve a real database.
+    throw fix(
+      'ORCID_ENV',
+      'is emulator, which is only for the embedded demo database: the built-in emulator would let anyone sign in as any account of this PostgreSQL database',
+      'use sandbox or production with your ORCID client, or custom with LANYARD_ORCID_SITE_URL and LANYARD_ORCID_API_URL pointing at a separately run emulator (npm run orcid-emulator)',
+    );
+  }
+  const clientSecret = r.str('ORCID_CLIENT_SECRET', '');
   const scopes = r.list('ORCID_SCOPES', ' ').filter(Boolean);
   const effectiveScopes = scopes.length ? scopes : ['openid'];
   for (const s of effectiveScopes) {
@@ -298,6 +321,7 @@ function reader(get: (name: string) => unknown) {
     return v === undefined || v === null ? undefined : String(v);
   };
   return {
+    has: (name: string) => (raw(name) ?? '') !== '',
     str: (name: string, dflt: string) => raw(name) ?? dflt,
     optional: <T>(name: string, parse: (v: string) => T): T | null => {
       const v = raw(name);

@@ -90,6 +90,22 @@ describe('npx lanyard (against PostgreSQL)', async () => {
       assert.equal(run.stdout, '');
     });
 
+    test('config check refuses the built-in emulator beside PostgreSQL, and a setting the mode ignores', async () => {
+      // Its open admin API would let anyone add an ORCID user with a victim's verified email.
+      const emulator = await cli(['config', 'check'], { LANYARD_ORCID_ENV: 'emulator' });
+      assert.equal(emulator.code, 1);
+      assert.match(emulator.stderr, /^Configuration is invalid: LANYARD_ORCID_ENV is emulator.*Fix: .*custom/);
+      const ignored = await cli(['config', 'check'], {
+        LANYARD_ORCID_ENV: 'sandbox',
+        LANYARD_ORCID_CLIENT_ID: 'APP-ABCDEFGHIJKLMNOP',
+        LANYARD_ORCID_CLIENT_SECRET: 'orcid-client-secret-value',
+        LANYARD_ORCID_SITE_URL: 'https://orcid.example.org',
+      });
+      assert.equal(ignored.code, 1);
+      assert.match(ignored.stderr, /^Configuration is invalid: LANYARD_ORCID_SITE_URL has no effect.*Fix: /);
+      assert.equal(ignored.stdout, '');
+    });
+
     test('commands refuse an unmigrated database; migrate applies once, then reports up to date', async () => {
       const early = await cli(['accounts', 'show', 'nobody@example.org']);
       assert.equal(early.code, 1);

@@ -50,6 +50,23 @@ const bad: [setting: Record<string, string>, key: string, fix: RegExp][] = [
     /APP-XXXXXXXXXXXXXXXX/,
   ],
   [{ LANYARD_CONFIG: '/nonexistent/lanyard.config.json' }, 'LANYARD_CONFIG', /unset LANYARD_CONFIG/],
+  // A setting the chosen mode ignores stops start-up instead of being dropped without a word.
+  [
+    {
+      LANYARD_ORCID_ENV: 'sandbox',
+      LANYARD_ORCID_CLIENT_ID: 'APP-ABCDEFGHIJKLMNOP',
+      LANYARD_ORCID_CLIENT_SECRET: 's',
+      LANYARD_ORCID_SITE_URL: 'https://orcid.example.org',
+    },
+    'LANYARD_ORCID_SITE_URL',
+    /LANYARD_ORCID_ENV=custom/,
+  ],
+  [{ LANYARD_ORCID_ENV: 'off', LANYARD_ORCID_CLIENT_ID: 'APP-ABCDEFGHIJKLMNOP' }, 'LANYARD_ORCID_CLIENT_ID', /off/],
+  [{ LANYARD_ORCID_ENV: 'off', LANYARD_ORCID_TRUST_EMAIL: 'false' }, 'LANYARD_ORCID_TRUST_EMAIL', /off/],
+  [{ LANYARD_REDIS_PREFIX: 'mine:' }, 'LANYARD_REDIS_PREFIX', /set LANYARD_REDIS_URL/],
+  [{ LANYARD_REQUIRE_SMTP: 'false' }, 'LANYARD_REQUIRE_SMTP', /only with PostgreSQL/],
+  // The built-in emulator's open admin API never serves a real database.
+  [{ ...production, LANYARD_ORCID_ENV: 'emulator' }, 'LANYARD_ORCID_ENV', /custom with LANYARD_ORCID_SITE_URL/],
 ];
 
 describe('configuration errors name the key and the fix', () => {
@@ -84,6 +101,28 @@ describe('configuration errors name the key and the fix', () => {
       () => loadConfig(noKey),
       (e: unknown) => isLanyardError(e) && e.details?.key === 'LANYARD_SECRET_KEY',
     );
+  });
+
+  test('a config file with an unknown key, or a key with no effect → names it and stops', () => {
+    assert.throws(
+      () => loadConfig({ ...base, LANYARD_CONFIG: configFile(JSON.stringify({ port: 80, selfRegistraton: false })) }),
+      (e: unknown) =>
+        isLanyardError(e) &&
+        e.details?.key === 'LANYARD_CONFIG' &&
+        /unknown key "selfRegistraton".*did you mean LANYARD_SELF_REGISTRATION/.test(e.message),
+    );
+    const sandbox = {
+      orcidEnv: 'sandbox',
+      orcidClientId: 'APP-ABCDEFGHIJKLMNOP',
+      orcidClientSecret: 's',
+      ORCID_SITE_URL: 'https://orcid.example.org',
+    };
+    assert.throws(
+      () => loadConfig({ ...base, LANYARD_CONFIG: configFile(JSON.stringify(sandbox)) }),
+      (e: unknown) => isLanyardError(e) && e.details?.key === 'LANYARD_ORCID_SITE_URL',
+    );
+    const { ORCID_SITE_URL: _, ...valid } = sandbox;
+    assert.equal(loadConfig({ ...base, LANYARD_CONFIG: configFile(JSON.stringify(valid)) }).orcid?.env, 'sandbox');
   });
 
   test('a config file that is not a JSON object → names LANYARD_CONFIG', () => {
@@ -132,5 +171,23 @@ describe('configuration sources', () => {
       LANYARD_SMTP_URL: 'smtp://mail:25',
     });
     assert.equal(config.orcid, null);
+  });
+
+  test('an emulator run separately serves PostgreSQL as a custom ORCID; the embedded demo may point at one too', () => {
+    const separate = {
+      LANYARD_ORCID_SITE_URL: 'http://127.0.0.1:9999',
+      LANYARD_ORCID_API_URL: 'http://127.0.0.1:9999/member-api',
+      LANYARD_ORCID_CLIENT_ID: 'APP-ABCDEFGHIJKLMNOP',
+      LANYARD_ORCID_CLIENT_SECRET: 's',
+    };
+    assert.equal(loadConfig({ ...production, ...separate, LANYARD_ORCID_ENV: 'custom' }).orcid?.env, 'custom');
+    assert.equal(
+      loadConfig({ ...base, ...separate, LANYARD_ORCID_ENV: 'emulator' }).orcid?.siteUrl,
+      'http://127.0.0.1:9999',
+    );
+    assert.equal(
+      loadConfig({ ...production, LANYARD_REDIS_URL: 'redis://r', LANYARD_REDIS_PREFIX: 'x:' }).redisPrefix,
+      'x:',
+    );
   });
 });

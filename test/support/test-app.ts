@@ -11,8 +11,11 @@ import { migratedPgliteImage } from './pglite-image.js';
 
 export const TEST_SECRET = 'a'.repeat(64);
 export const PUBLIC_URL = 'http://lanyard.test';
-export const TEST_ORCID_CLIENT = { clientId: 'APP-LANYARDTEST0001', clientSecret: 'lanyard-test-secret' } as const;
-/** Settings for a test app that signs in with ORCID through the emulator. */
+export const TEST_ORCID_CLIENT = { clientId: 'APP-LANYARDTEST00001', clientSecret: 'lanyard-test-secret' } as const;
+/**
+ * Settings for a test app that signs in with ORCID through an emulator the test support starts on
+ * its own port; Lanyard reaches it as a `custom` ORCID (the built-in one is for the demo database only).
+ */
 export const withOrcid: Record<string, string> = { LANYARD_ORCID_ENV: 'emulator' };
 
 export interface TestApp extends Server {
@@ -61,6 +64,7 @@ export async function createTestApp(backend: Backend, env: Record<string, string
       LANYARD_ORCID_CLIENT_ID: TEST_ORCID_CLIENT.clientId,
       LANYARD_ORCID_CLIENT_SECRET: TEST_ORCID_CLIENT.clientSecret,
       ...env,
+      LANYARD_ORCID_ENV: 'custom',
     };
   }
   let pg: Awaited<ReturnType<typeof freshPostgresDatabase>> | null = null;

@@ -12,7 +12,8 @@ export const DEMO_EMULATOR_PREFIX = '/orcid-emulator';
 export const demoEmulatorRoutes: Route = async (app, lanyard) => {
   const orcid = lanyard.config.orcid;
   const base = `${lanyard.config.publicUrl}${DEMO_EMULATOR_PREFIX}`;
-  if (orcid?.env !== 'emulator' || orcid.siteUrl !== base) return;
+  // Never beside a real database: its open admin API would let anyone sign in as any account.
+  if (orcid?.env !== 'emulator' || orcid.siteUrl !== base || !lanyard.config.embedded) return;
   // One browser tries every fixture user: the emulator always shows its user picker.
   const state = createOrcidEmulatorState({ baseUrl: base, alwaysChooseUser: true });
   // The demo client accepts this service's own callback, whatever port or host it runs on.
