@@ -15,6 +15,7 @@ import type { Lanyard } from '../lanyard.js';
 import { validateSession } from '../stores/sessions.js';
 import { cookieNames, setCookie } from './cookies.js';
 import { sendError } from './errors.js';
+import { frameworkErrors, guardResponses } from './response-guard.js';
 import { assetRoutes } from './pages/assets.js';
 import { devMailRoutes } from './pages/dev-mail.js';
 import { forgotRoutes } from './pages/forgot.js';
@@ -46,8 +47,10 @@ export async function buildHttpApp(lanyard: Lanyard, opts: HttpOptions = {}): Pr
     bodyLimit: 64 * 1024,
     routerOptions: { maxParamLength: 200 },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+    frameworkErrors: frameworkErrors(lanyard),
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
   app.setReplySerializer((payload) => JSON.stringify(payload));
+  guardResponses(app);
 
   await app.register(cookie);
   await app.register(formbody, { bodyLimit: 64 * 1024 });

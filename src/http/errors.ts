@@ -50,8 +50,9 @@ export function toLanyardError(error: unknown): LanyardError {
   if (e.statusCode === 429) return new LanyardError('RATE_LIMITED', 'Too many requests; slow down.');
   if (e.statusCode === 404) return new LanyardError('NOT_FOUND', 'Not found.');
   if (e.statusCode === 405) return new LanyardError('METHOD_NOT_ALLOWED', 'Method not allowed.');
+  // A library's own message may describe internals; the client gets a fixed sentence.
   if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500)
-    return new LanyardError('VALIDATION_FAILED', e.message);
+    return new LanyardError('VALIDATION_FAILED', 'Bad request.', undefined, { cause: error });
   return new LanyardError('INTERNAL', 'Internal error.', undefined, { cause: error });
 }
 
