@@ -20,6 +20,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Sour
   const file = readConfigFile(env);
   const read = new Set<string>();
   const get = (name: string): unknown => {
+    // A name missing from settingNames would be refused in the config file and never checked.
+    if (!settingNames.includes(name))
+      throw new Error(`setting ${name} is read but not listed in src/config/settings.ts`);
     read.add(name);
     const key = `LANYARD_${name}`;
     if (key in overrides) return overrides[key];

@@ -41,6 +41,10 @@ export const settingNames = [
   'ORCID_TIMEOUT_MS',
   'LOG_LEVEL',
   'METRICS',
+  'UI_URL',
+  'CORS_ORIGINS',
+  'BEARER_TTL',
+  'MERGE_FOLLOW_UP_SECONDS',
 ];
 
 /** The camelCase spelling of a setting in the config file: ORCID_SITE_URL → orcidSiteUrl. */
