@@ -57,6 +57,7 @@ async function tour(page: Page, base: string, lang: 'en' | 'de', shot: (name: st
   await page.getByRole('button', { name: t('Send the link', 'Link senden') }).click();
   await shot('email-confirmation');
   await page.goto((await lastMailLink('/external-login/'))!);
+  await page.getByRole('checkbox').check();
   await page.getByRole('button', { name: t('Create my account', 'Mein Konto anlegen') }).click();
   await signOut();
 
@@ -71,6 +72,7 @@ async function tour(page: Page, base: string, lang: 'en' | 'de', shot: (name: st
   await page.getByRole('button', { name: t('Send the link', 'Link senden') }).click();
   await page.goto((await lastMailLink('/review-account/'))!);
   await shot('review-account');
+  await page.getByRole('checkbox').check();
   await page.getByRole('button', { name: t('Link my ORCID iD and save', 'ORCID iD verknüpfen und speichern') }).click();
   await shot('profile-linked');
   await signOut();

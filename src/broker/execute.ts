@@ -25,6 +25,11 @@ export interface BrokerContext {
   intent: 'sign_in' | 'link';
   /** Where to go after a sign-in (already checked against the allow-list). */
   returnTo: string;
+  /**
+   * The hash of the browser cookie of the browser completing this sign-in: a registration it
+   * creates works only there (docs/security.md, "Registration tokens are bound to the browser").
+   */
+  browserHash: string;
   /** The browser's session facts; `signedInAccountId` only counts for intent 'link'. */
   session: Omit<SessionStart, 'accountId' | 'amr' | 'provider' | 'subject'> & { signedInAccountId: string | null };
 }
@@ -129,6 +134,7 @@ async function carryOut(
           subject,
           profile: { ...snapshotOf(profile), reason: decision.reason },
           sealedTokens: profile.tokens ? sealTokens(lanyard.config.secretKeys, profile.tokens) : null,
+          browserHash: ctx.browserHash,
         },
         lanyard.config.tokenTtl.EXTERNAL,
         now,

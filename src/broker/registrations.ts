@@ -17,6 +17,7 @@ import {
   claimForMerge,
   consumeRegistrationToken,
   createRegistration,
+  fromOriginBrowser,
   markMerged,
 } from '../stores/registrations.js';
 import { linkIdentity } from './link.js';
@@ -35,6 +36,28 @@ type SessionInfo = Omit<SessionStart, 'accountId' | 'amr' | 'provider' | 'subjec
 export type NoSession = SessionInfo & { signIn: false };
 type Started<S> = S extends NoSession ? null : string;
 const signsIn = (session: SessionInfo | NoSession) => !('signIn' in session && session.signIn === false);
+
+/**
+ * Who is using a registration token (docs/security.md, "Registration tokens are bound to the
+ * browser"). `browser`: the hash of the caller's browser cookie. `confirmed`: the person confirmed
+ * on a mailed link that the named identity is theirs (a REST client confirms in its own UI).
+ */
+export interface TokenUse {
+  browser: string | null;
+  confirmed?: boolean;
+  /** The registration the caller names (`/epersons/{uuid}?token=`): the token must be its own. */
+  expectId?: string;
+}
+
+/**
+ * A mailed link proves the mailbox, not who asked for it: the mailbox owner confirms the identity
+ * named on the page, and only the browser that completed the provider sign-in is signed in (any
+ * other browser is told to sign in — so nobody can be signed in to an account by someone else's link).
+ */
+function checkConfirmed(reg: Registration, use: TokenUse): void {
+  if (reg.mailed && !use.confirmed)
+    throw new LanyardError('CONFIRMATION_REQUIRED', 'Confirm that this identity is yours first.');
+}
 
 function linkInputOf(lanyard: Lanyard, reg: Registration) {
   return {
@@ -64,10 +87,11 @@ export async function canCreateFrom(lanyard: Lanyard, db: Db, reg: Registration)
 export async function findRegistrationByToken(
   lanyard: Lanyard,
   token: string,
+  browser: string | null,
 ): Promise<{ registration: Registration; user: Account | null }> {
   let registration: Registration;
   try {
-    registration = await checkRegistrationToken(lanyard.db, token, { now: lanyard.clock.now() });
+    registration = await checkRegistrationToken(lanyard.db, token, { now: lanyard.clock.now(), browser });
   } catch (e) {
     if (isLanyardError(e) && e.code === 'TOKEN_INVALID')
       throw new LanyardError('REGISTRATION_NOT_FOUND', 'No registration has this token.');
@@ -85,15 +109,17 @@ export async function createAccountFromRegistration<S extends SessionInfo | NoSe
   lanyard: Lanyard,
   token: string,
   session: S,
-  expectId?: string,
-): Promise<{ account: Account; cookie: Started<S> }> {
+  use: TokenUse,
+): Promise<{ account: Account; cookie: Started<S> | null }> {
   return lanyard.db.transaction().execute(async (tx) => {
     const now = lanyard.clock.now();
     const reg = await consumeRegistrationToken(tx, token, {
       types: ['EXTERNAL'],
       now,
-      ...(expectId ? { id: expectId } : {}),
+      browser: use.browser,
+      ...(use.expectId ? { id: use.expectId } : {}),
     });
+    checkConfirmed(reg, use);
     if (!lanyard.config.selfRegistration)
       throw new LanyardError('SELF_REGISTRATION_DISABLED', 'This service does not allow creating accounts.');
     if (!reg.email) throw new LanyardError('REGISTRATION_EMAIL_STATE', 'An email address is needed first.');
@@ -129,16 +155,17 @@ export async function createAccountFromRegistration<S extends SessionInfo | NoSe
       via: 'registration',
       ip: session.ip ?? null,
     });
-    const cookie = signsIn(session)
-      ? await startSession(lanyard, tx, {
-          ...session,
-          accountId: account.id,
-          amr: [reg.provider!],
-          provider: reg.provider!,
-          subject: reg.subject,
-        })
-      : null;
-    return { account, cookie: cookie as Started<S> };
+    const cookie =
+      signsIn(session) && fromOriginBrowser(reg, use.browser)
+        ? await startSession(lanyard, tx, {
+            ...session,
+            accountId: account.id,
+            amr: [reg.provider!],
+            provider: reg.provider!,
+            subject: reg.subject,
+          })
+        : null;
+    return { account, cookie: cookie as Started<S> | null };
   });
 }
 
@@ -147,6 +174,8 @@ export interface EmailChangeExpectation {
   id?: string;
   /** JSON Patch `add` expects no email yet, `replace` an existing one (DSpace RegistrationEmailPatchOperation: else 422). */
   email?: 'absent' | 'present';
+  /** The hash of the caller's browser cookie: a bound registration's email changes only in its browser. */
+  browser: string | null;
 }
 
 /**
@@ -160,7 +189,7 @@ export async function changeRegistrationEmail(
   token: string,
   email: string,
   locale: Locale,
-  expect: EmailChangeExpectation = {},
+  expect: EmailChangeExpectation,
   base = lanyard.config.publicUrl,
 ): Promise<MailResult> {
   const { config } = lanyard;
@@ -169,6 +198,7 @@ export async function changeRegistrationEmail(
     const old = await consumeRegistrationToken(tx, token, {
       types: externalTypes,
       now,
+      browser: expect.browser,
       ...(expect.id !== undefined ? { id: expect.id } : {}),
     });
     if (expect.email !== undefined && (old.email === null) !== (expect.email === 'absent')) {
@@ -191,6 +221,8 @@ export async function changeRegistrationEmail(
         subject: old.subject,
         profile: old.profile,
         sealedTokens: old.sealed_tokens,
+        browserHash: old.browser_hash,
+        mailed: true,
       },
       ttl,
       now,
@@ -241,6 +273,7 @@ export async function mergeTarget(
   db: Db,
   reg: Registration,
   viewer: Account | null,
+  browser: string | null,
   claimedTargetId?: string,
 ): Promise<Account> {
   let target: Account | undefined;
@@ -250,6 +283,10 @@ export async function mergeTarget(
     if (viewer && viewer.id !== target.id)
       throw new LanyardError('FORBIDDEN', 'You are signed in to a different account.');
   } else {
+    // A mailed EXTERNAL link proves a mailbox no account uses — nothing about the signed-in
+    // account — so linking into that account happens only in the browser of the provider sign-in.
+    if (!fromOriginBrowser(reg, browser))
+      throw new LanyardError('REGISTRATION_OTHER_BROWSER', 'This link belongs to the browser that signed in.');
     if (!viewer) throw new LanyardError('AUTH_REQUIRED', 'Sign in to the account you want to link.');
     target = viewer;
   }
@@ -264,9 +301,14 @@ export async function reviewRegistration(
   lanyard: Lanyard,
   token: string,
   viewer: Account | null,
+  browser: string | null,
 ): Promise<{ registration: Registration; target: Account; rows: ReviewRow[] }> {
-  const reg = await checkRegistrationToken(lanyard.db, token, { types: externalTypes, now: lanyard.clock.now() });
-  const target = await mergeTarget(lanyard.db, reg, viewer);
+  const reg = await checkRegistrationToken(lanyard.db, token, {
+    types: externalTypes,
+    now: lanyard.clock.now(),
+    browser,
+  });
+  const target = await mergeTarget(lanyard.db, reg, viewer, browser);
   const rows: ReviewRow[] = [
     { field: 'givenName', received: reg.profile.givenName ?? null, current: target.given_name },
     { field: 'familyName', received: reg.profile.familyName ?? null, current: target.family_name },
@@ -284,8 +326,9 @@ export async function reviewRegistration(
 export async function mergeRegistration<S extends SessionInfo | NoSession>(
   lanyard: Lanyard,
   token: string,
-  input: { viewer: Account | null; choices: ReviewChoices; claimedTargetId?: string; expectId?: string; session: S },
-): Promise<{ account: Account; cookie: Started<S> }> {
+  input: { viewer: Account | null; choices: ReviewChoices; claimedTargetId?: string; session: S; use: TokenUse },
+): Promise<{ account: Account; cookie: Started<S> | null }> {
+  const { use } = input;
   try {
     return await lanyard.db.transaction().execute(async (tx) => {
       const now = lanyard.clock.now();
@@ -293,9 +336,11 @@ export async function mergeRegistration<S extends SessionInfo | NoSession>(
         types: externalTypes,
         now,
         followUpSeconds: lanyard.config.mergeFollowUpSeconds,
-        ...(input.expectId ? { id: input.expectId } : {}),
+        browser: use.browser,
+        ...(use.expectId ? { id: use.expectId } : {}),
       });
-      const target = await mergeTarget(tx, reg, input.viewer, input.claimedTargetId);
+      const target = await mergeTarget(tx, reg, input.viewer, use.browser, input.claimedTargetId);
+      checkConfirmed(reg, use);
       const linked = await findIdentity(tx, reg.provider!, reg.subject!);
       // A follow-up only adds overrides to the account the first merge linked, while the link holds.
       const nothingToAdd = Object.keys(input.choices).length === 0;
@@ -355,21 +400,24 @@ export async function mergeRegistration<S extends SessionInfo | NoSession>(
           actorAccountId: input.viewer?.id ?? null,
           ip: input.session.ip ?? null,
         });
-      const cookie = signsIn(input.session)
-        ? await startSession(lanyard, tx, {
-            ...input.session,
-            accountId: account.id,
-            amr: [reg.provider!],
-            provider: reg.provider!,
-            subject: reg.subject,
-          })
-        : null;
-      return { account, cookie: cookie as Started<S> };
+      const cookie =
+        signsIn(input.session) && fromOriginBrowser(reg, use.browser)
+          ? await startSession(lanyard, tx, {
+              ...input.session,
+              accountId: account.id,
+              amr: [reg.provider!],
+              provider: reg.provider!,
+              subject: reg.subject,
+            })
+          : null;
+      return { account, cookie: cookie as Started<S> | null };
     });
   } catch (e) {
     if (
       e instanceof LanyardError &&
-      (e.code === 'IDENTITY_LINKED_ELSEWHERE' || e.code === 'IDENTITY_ALREADY_LINKED' || e.code === 'FORBIDDEN')
+      ['IDENTITY_LINKED_ELSEWHERE', 'IDENTITY_ALREADY_LINKED', 'FORBIDDEN', 'REGISTRATION_OTHER_BROWSER'].includes(
+        e.code,
+      )
     ) {
       await recordAudit(
         lanyard.db,

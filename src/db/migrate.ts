@@ -5,6 +5,7 @@ import * as saml from './migrations/0004-saml.js';
 import * as mailHeldBack from './migrations/0010-mail-held-back.js';
 import * as canonicalEmail from './migrations/0011-canonical-email.js';
 import * as registrationMergedInto from './migrations/0019-registration-merged-into.js';
+import * as registrationBrowser from './migrations/0013-registration-browser.js';
 
 const migrations: Record<string, Migration> = {
   '0001-initial': initial,
@@ -12,6 +13,7 @@ const migrations: Record<string, Migration> = {
   '0010-mail-held-back': mailHeldBack,
   '0011-canonical-email': canonicalEmail,
   '0019-registration-merged-into': registrationMergedInto,
+  '0013-registration-browser': registrationBrowser,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -76,6 +76,10 @@ export interface RegistrationTable {
   consumed_at: Timestamp | null;
   /** The account a merge linked this registration into (migration 0019): further overrides go only there. */
   merged_into: Generated<string | null>;
+  /** SHA-256 of the browser cookie of the browser that completed the provider sign-in (migration 0013). */
+  browser_hash: string | null;
+  /** The token went by mail: it proves the mailbox, so it works in any browser (migration 0013). */
+  mailed: Generated<boolean>;
 }
 
 export interface SessionTable {

@@ -14,6 +14,7 @@ export function cookieNames(config: Pick<Config, 'secureCookies'>) {
     oauth: `${p}lanyard-oauth`,
     lang: `${p}lanyard-lang`,
     flash: `${p}lanyard-flash`,
+    browser: `${p}lanyard-browser`,
   };
 }
 

@@ -83,6 +83,9 @@ export const de: Messages = {
   'error.TOKEN_INVALID': 'Dieser Link ist ungültig. Fordern Sie einen neuen an.',
   'error.TOKEN_EXPIRED': 'Dieser Link ist abgelaufen. Fordern Sie einen neuen an.',
   'error.TOKEN_CONSUMED': 'Dieser Link wurde bereits verwendet. Fordern Sie bei Bedarf einen neuen an.',
+  'error.REGISTRATION_OTHER_BROWSER':
+    'Dieser Link funktioniert nur in dem Browser, in dem die Anmeldung stattfand. Wenn Sie sie begonnen haben, kehren Sie zu diesem Browser zurück; sonst melden Sie sich hier selbst an.',
+  'error.CONFIRMATION_REQUIRED': 'Bitte bestätigen Sie mit dem Häkchen, dass diese Identität Ihnen gehört.',
   'error.TOKEN_WRONG_TYPE': 'Dieser Link kann hier nicht verwendet werden.',
   'error.TOKEN_REGISTRATION_MISMATCH': 'Dieser Link gehört nicht zu dieser Anfrage.',
   'error.VALIDATION_FAILED': 'Einige Angaben fehlen oder sind ungültig.',
@@ -165,6 +168,10 @@ export const de: Messages = {
   'review.linking': 'Zu verknüpfende ORCID iD',
   'review.notYou':
     'Wenn das nicht Ihre ORCID iD ist, fahren Sie nicht fort: Schließen Sie die Seite, und der Link verfällt ungenutzt.',
+  'review.confirm':
+    'Ich habe mich selbst bei ORCID als {id} angemeldet. Diese iD gehört mir und darf das Konto {email} öffnen.',
+  'external.confirm':
+    'Ich habe mich selbst bei ORCID als {id} angemeldet. Diese iD gehört mir und darf ein neues Konto für {email} öffnen.',
   'review.submit': 'ORCID iD verknüpfen und speichern',
   'profile.unlinkHint': 'Zum Entfernen eines Anmeldewegs ist eine kürzliche Anmeldung nötig.',
   'error.retry': 'Erneut versuchen',
@@ -260,6 +267,8 @@ export const de: Messages = {
     'Wenn die Adresse stimmt, ist bereits ein Link unterwegs: Wir senden höchstens {max, plural, one {# E-Mail} other {# E-Mails}} pro Stunde an eine Adresse, daher wurde jetzt keine neue gesendet. Sie können in {minutes, plural, one {# Minute} other {# Minuten}} einen weiteren Link anfordern.',
   'flash.accountCreated': 'Ihr Konto ist angelegt, und Sie sind angemeldet.',
   'flash.linked': 'Ihre {provider} ist jetzt mit Ihrem Konto verknüpft. Sie können sich damit anmelden.',
+  'flash.linkedSignIn': 'Ihre {provider} ist jetzt mit Ihrem Konto verknüpft. Melden Sie sich an, um fortzufahren.',
+  'flash.accountCreatedSignIn': 'Ihr Konto ist angelegt. Melden Sie sich an, um fortzufahren.',
   'flash.autoLinked':
     'Willkommen zurück. Ihre {identity} ist jetzt mit Ihrem Konto verknüpft: {provider} hat Ihre Adresse {email} bestätigt. Wir haben eine Nachricht an sie gesendet.',
   'flash.passwordReset': 'Ihr neues Passwort ist gespeichert, und Sie sind angemeldet.',

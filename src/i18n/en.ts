@@ -79,6 +79,9 @@ export const en = {
   'error.TOKEN_INVALID': 'This link is not valid. Ask for a new one.',
   'error.TOKEN_EXPIRED': 'This link has expired. Ask for a new one.',
   'error.TOKEN_CONSUMED': 'This link has already been used. Ask for a new one if you still need it.',
+  'error.REGISTRATION_OTHER_BROWSER':
+    'This link works only in the browser in which the sign-in was made. If you started it, go back to that browser; otherwise sign in here yourself.',
+  'error.CONFIRMATION_REQUIRED': 'Please tick the box to confirm that this identity is yours.',
   'error.TOKEN_WRONG_TYPE': 'This link cannot be used here.',
   'error.TOKEN_REGISTRATION_MISMATCH': 'This link does not belong to this request.',
   'error.VALIDATION_FAILED': 'Some of the information sent is missing or not valid.',
@@ -158,6 +161,8 @@ export const en = {
   'review.empty': '(empty)',
   'review.linking': 'ORCID iD to link',
   'review.notYou': 'If this is not your ORCID iD, do not continue: close this page and the link expires unused.',
+  'review.confirm': 'I signed in with ORCID as {id} myself. This iD is mine and may open the account {email}.',
+  'external.confirm': 'I signed in with ORCID as {id} myself. This iD is mine and may open a new account for {email}.',
   'review.submit': 'Link my ORCID iD and save',
   'profile.unlinkHint': 'Removing a way to sign in needs a recent sign-in.',
   'error.retry': 'Try again',
@@ -243,6 +248,8 @@ export const en = {
     'If the address is right, a link is already on its way: we send at most {max, plural, one {# mail} other {# mails}} an hour to one address, so no new one was sent now. You can ask for another in {minutes, plural, one {# minute} other {# minutes}}.',
   'flash.accountCreated': 'Your account is ready and you are signed in.',
   'flash.linked': 'Your {provider} is now linked to your account. You can use it to sign in.',
+  'flash.linkedSignIn': 'Your {provider} is now linked to your account. Sign in to continue.',
+  'flash.accountCreatedSignIn': 'Your account is ready. Sign in to continue.',
   'flash.autoLinked':
     'Welcome back. Your {identity} is now linked to your account: {provider} confirmed your address {email}. We sent a notice to it.',
   'flash.passwordReset': 'Your new password is saved and you are signed in.',

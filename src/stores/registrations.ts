@@ -1,7 +1,7 @@
 import { canonicalEmail } from '../accounts/email-address.js';
 import type { RegistrationType } from '../config/schema.js';
 import { addSeconds } from '../clock.js';
-import { hashToken, randomToken, tokenPattern } from '../crypto/token.js';
+import { hashToken, randomToken, safeEqual, tokenPattern } from '../crypto/token.js';
 import type { Db } from '../db/connect.js';
 import type { ProfileSnapshot, Registration } from '../db/schema.js';
 import { LanyardError } from '../errors.js';
@@ -15,6 +15,10 @@ export interface NewRegistration {
   profile?: ProfileSnapshot;
   sealedTokens?: string | null;
   accountId?: string | null;
+  /** The browser that completed the provider sign-in (hash of its browser cookie), carried on to mailed links. */
+  browserHash?: string | null;
+  /** The token goes out by mail (it will prove the mailbox, so any browser may use it). */
+  mailed?: boolean;
 }
 
 /** Creates a registration and returns its token; only the token's hash is stored (product.md §4). */
@@ -36,6 +40,8 @@ export async function createRegistration(
       profile: JSON.stringify(input.profile ?? {}),
       sealed_tokens: input.sealedTokens ?? null,
       account_id: input.accountId ?? null,
+      browser_hash: input.browserHash ?? null,
+      mailed: input.mailed ?? false,
       created_at: now,
       expires_at: addSeconds(now, ttlSeconds),
     })
@@ -49,7 +55,20 @@ export interface TokenExpectation {
   id?: string;
   types?: readonly RegistrationType[];
   now: Date;
+  /** The hash of the using browser's browser cookie (null: none). Bound registrations need their own. */
+  browser?: string | null;
 }
+
+/**
+ * A registration a provider sign-in created is bound to the browser that completed that sign-in:
+ * its token is in that browser's address bar, and someone else's browser must not finish the flow
+ * (linking a stranger's identity, or login CSRF). Mailed tokens prove the mailbox instead.
+ */
+export const boundToBrowser = (reg: Registration): boolean => reg.provider !== null && !reg.mailed;
+
+/** Whether `browser` is the browser that completed the registration's provider sign-in. */
+export const fromOriginBrowser = (reg: Registration, browser: string | null | undefined): boolean =>
+  reg.browser_hash !== null && !!browser && safeEqual(reg.browser_hash, browser);
 
 /**
  * Checks a token without using it up: it must exist, be unconsumed, unexpired, of an expected
@@ -140,6 +159,8 @@ function assertUsable(reg: Registration, expect: TokenExpectation): void {
   if (reg.expires_at <= expect.now) throw new LanyardError('TOKEN_EXPIRED', 'This link has expired.');
   if (expect.types && !expect.types.includes(reg.type))
     throw new LanyardError('TOKEN_WRONG_TYPE', 'This link cannot be used here.');
+  if (boundToBrowser(reg) && !fromOriginBrowser(reg, expect.browser))
+    throw new LanyardError('REGISTRATION_OTHER_BROWSER', 'This link belongs to the browser that signed in.');
 }
 
 /** Deletes registrations that expired or were consumed more than a day ago. */

@@ -53,6 +53,7 @@ describe('Sign in with ORCID in Chromium, with axe on every Lanyard page', { ski
 
     await page.goto(linkIn(await app.mail.waitFor('maria.rossi@walk.example'), '/external-login/'));
     await assertAccessible(page);
+    await page.getByRole('checkbox', { name: /I signed in with ORCID as .* myself/ }).check();
     await page.getByRole('button', { name: 'Create my account' }).click();
     await onLanyard(page, /^\/profile$/);
     const profile = await page.locator('main').innerText();
@@ -103,6 +104,7 @@ describe('Sign in with ORCID in Chromium, with axe on every Lanyard page', { ski
       ),
     );
     await assertAccessible(page);
+    await page.getByRole('checkbox', { name: /I signed in with ORCID as .* myself/ }).check();
     await page.getByRole('button', { name: 'Link my ORCID iD and save' }).click();
     await onLanyard(page, /^\/profile$/);
     assert.match(await page.locator('main').innerText(), new RegExp(orcid));

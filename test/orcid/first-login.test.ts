@@ -103,8 +103,13 @@ forEachBackend(
       assert.equal((await browser.get(back.location!)).status, 401, 'the old token died with the email change');
       const opened = await browser.get(link);
       assert.match(opened.body, /Create my account/);
-      const created = await browser.post(`${new URL(link).pathname}/create`, {});
-      assert.equal(created.location, '/profile');
+      assert.match(opened.body, new RegExp(`I signed in with ORCID as ${app.orcid!.siteUrl}/${orcid} myself`));
+      const unconfirmed = await browser.post(`${new URL(link).pathname}/create`, {});
+      assert.equal(unconfirmed.status, 400, 'a mailed link needs its owner to confirm the iD');
+      assert.match(unconfirmed.body, /data-error-code="CONFIRMATION_REQUIRED"/);
+      assert.equal((await accountsWith('maria.rossi@uni.example')).length, 0);
+      const created = await browser.post(`${new URL(link).pathname}/create`, { confirm: 'yes' });
+      assert.equal(created.location, '/profile', 'the browser of the ORCID sign-in is signed in');
       const [account] = await accountsWith('maria.rossi@uni.example');
       assert.ok(account?.email_verified_at);
       assert.equal((await identities(orcid))[0]?.account_id, account!.id);
@@ -133,8 +138,13 @@ forEachBackend(
       );
       assert.match(review.body, /Old/);
       assert.match(review.body, /New/);
-      const merged = await browser.post(link, { givenName: 'received', familyName: 'current' });
+      const unconfirmed = await browser.post(link, { givenName: 'received', familyName: 'current' });
+      assert.equal(unconfirmed.status, 400, 'a mailed link needs its owner to confirm the iD');
+      assert.match(unconfirmed.body, /data-error-code="CONFIRMATION_REQUIRED"/);
+      assert.equal((await identities(orcid)).length, 0);
+      const merged = await browser.post(link, { givenName: 'received', familyName: 'current', confirm: 'yes' });
       assert.equal(merged.status, 303);
+      assert.equal(merged.location, '/profile');
       const updated = await app.lanyard.db
         .selectFrom('account')
         .selectAll()

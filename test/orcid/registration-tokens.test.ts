@@ -74,9 +74,12 @@ forEachBackend(
       await signInWithPassword(other, 'other-v@uni.example');
       const refused = await other.get(link);
       assert.equal(refused.status, 403);
+      // The owner opens it in another browser and confirms: linked, and told to sign in (not signed in).
       const anonymous = app.browser();
       await anonymous.get(link);
-      assert.equal((await anonymous.post(link, {})).status, 303);
+      const merged = await anonymous.post(link, { confirm: 'yes' });
+      assert.equal(merged.status, 303);
+      assert.equal(merged.location, '/login');
       const identity = await app.lanyard.db
         .selectFrom('identity')
         .selectAll()

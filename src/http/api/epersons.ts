@@ -12,6 +12,7 @@ import { checkRegistrationToken } from '../../stores/registrations.js';
 import type { Route } from '../app.js';
 import { requireAuth, sessionContext } from '../auth.js';
 import { apiLimits } from './guards.js';
+import { browserHashOf } from '../browser-binding.js';
 import { accountView, epersonJson } from './representations.js';
 import { allAs, type StatusOverrides } from '../status-overrides.js';
 import {
@@ -99,6 +100,7 @@ export const epersonRoutes: Route = (api, lanyard) => {
             'VALIDATION_FAILED',
             'PASSWORD_TOO_WEAK',
             ...tokenRefusals,
+            'REGISTRATION_OTHER_BROWSER',
             'SELF_REGISTRATION_DISABLED',
             'CSRF_FAILED',
             'EMAIL_TAKEN',
@@ -117,9 +119,11 @@ export const epersonRoutes: Route = (api, lanyard) => {
       const body = request.body;
       // Only tokens that prove an email may create: EXTERNAL (ORCID or a mailed link) and REGISTER.
       // A VALIDATION token means an account owns the address: it merges, never duplicates.
+      const browser = browserHashOf(lanyard, request);
       const reg = await checkRegistrationToken(lanyard.db, token, {
         types: ['EXTERNAL', 'REGISTER'],
         now: lanyard.clock.now(),
+        browser,
       });
       if (body.email !== undefined && canonicalEmail(body.email) !== reg.email)
         throw fieldError('email', 'The email must be the one of the registration.');
@@ -132,10 +136,13 @@ export const epersonRoutes: Route = (api, lanyard) => {
             'password',
             'An account made from an ORCID registration signs in with ORCID; set a password later.',
           );
-        ({ account } = await createAccountFromRegistration(lanyard, token, {
-          ...sessionContext(request),
-          signIn: false,
-        }));
+        // The client's own page is where a mailed link's owner confirms (docs/api.md).
+        ({ account } = await createAccountFromRegistration(
+          lanyard,
+          token,
+          { ...sessionContext(request), signIn: false },
+          { browser, confirmed: true },
+        ));
       } else {
         // DSpace copies any JSON netid onto a password registrant (reference §6.2 item 6): never here.
         if (body.netid !== undefined)
@@ -172,6 +179,7 @@ export const epersonRoutes: Route = (api, lanyard) => {
             'VALIDATION_FAILED',
             'OVERRIDE_UNKNOWN_FIELD',
             ...tokenRefusals,
+            'REGISTRATION_OTHER_BROWSER',
             'AUTH_REQUIRED',
             'FORBIDDEN',
             'CSRF_FAILED',
@@ -193,6 +201,8 @@ export const epersonRoutes: Route = (api, lanyard) => {
         choices,
         claimedTargetId: request.params.uuid.toLowerCase(),
         session: { ...sessionContext(request), signIn: false },
+        // The client's own review page is where a mailed link's owner confirms (docs/api.md).
+        use: { browser: browserHashOf(lanyard, request), confirmed: true },
       });
       return reply.code(201).send(await respond(account));
     },

@@ -5,6 +5,7 @@ import { LanyardError } from '../../errors.js';
 import type { Route } from '../app.js';
 import { linkBase } from '../ui-links.js';
 import { apiLimits } from './guards.js';
+import { browserHashOf } from '../browser-binding.js';
 import { accountView, registrationJson } from './representations.js';
 import { allAs, type StatusOverrides } from '../status-overrides.js';
 import {
@@ -84,13 +85,24 @@ export const registrationRoutes: Route = (api, lanyard) => {
         querystring: TokenQuery,
         response: {
           200: ok.registration,
-          ...refusals('VALIDATION_FAILED', 'TOKEN_EXPIRED', 'TOKEN_CONSUMED', 'REGISTRATION_NOT_FOUND', 'RATE_LIMITED'),
+          ...refusals(
+            'VALIDATION_FAILED',
+            'TOKEN_EXPIRED',
+            'TOKEN_CONSUMED',
+            'REGISTRATION_NOT_FOUND',
+            'REGISTRATION_OTHER_BROWSER',
+            'RATE_LIMITED',
+          ),
         },
       },
       config: limits.token,
     },
     async (request) => {
-      const { registration, user } = await findRegistrationByToken(lanyard, request.query.token);
+      const { registration, user } = await findRegistrationByToken(
+        lanyard,
+        request.query.token,
+        browserHashOf(lanyard, request),
+      );
       return registrationJson(config, registration, user ? await accountView(lanyard, user) : null);
     },
   );
@@ -117,6 +129,7 @@ export const registrationRoutes: Route = (api, lanyard) => {
             'INVALID_EMAIL',
             ...tokenRefusals,
             'TOKEN_REGISTRATION_MISMATCH',
+            'REGISTRATION_OTHER_BROWSER',
             'CSRF_FAILED',
             'REGISTRATION_EMAIL_STATE',
             'BODY_TOO_LARGE',
@@ -136,7 +149,11 @@ export const registrationRoutes: Route = (api, lanyard) => {
         request.query.token,
         email,
         request.locale,
-        { id: request.params.id.toLowerCase(), email: operation.op === 'add' ? 'absent' : 'present' },
+        {
+          id: request.params.id.toLowerCase(),
+          email: operation.op === 'add' ? 'absent' : 'present',
+          browser: browserHashOf(lanyard, request),
+        },
         linkBase(config, true),
       );
       return reply.code(204).send();

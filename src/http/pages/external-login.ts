@@ -5,11 +5,12 @@ import { canCreateFrom, changeRegistrationEmail, createAccountFromRegistration }
 import type { Registration } from '../../db/schema.js';
 import { isLanyardError } from '../../errors.js';
 import type { MessageKey } from '../../i18n/index.js';
-import { checkRegistrationToken } from '../../stores/registrations.js';
+import { checkRegistrationToken, fromOriginBrowser } from '../../stores/registrations.js';
 import type { Route } from '../app.js';
 import { sessionContext, setSessionCookie } from '../auth.js';
 import { verifyCsrf } from '../csrf.js';
-import { field, formError } from '../views/forms.js';
+import { confirmBox, field, formError } from '../views/forms.js';
+import { browserHashOf } from '../browser-binding.js';
 import { html } from '../../lib/html.js';
 import { csrfField, sendPage } from '../views/layout.js';
 import { flashMailResult, setFlash } from '../flash.js';
@@ -17,7 +18,7 @@ import { button, type Choice, choices, facts, linkButton, notice, postButton } f
 import { orcidIdLink } from './orcid.js';
 
 const TokenParams = Type.Object({ token: Type.String({ maxLength: 200 }) });
-const CsrfBody = Type.Object({ _csrf: Type.String({ maxLength: 200 }) });
+const CreateBody = Type.Object({ _csrf: Type.String({ maxLength: 200 }), confirm: Type.Optional(Type.Literal('yes')) });
 const EmailBody = Type.Object({ email: Type.String({ maxLength: 1000 }), _csrf: Type.String({ maxLength: 200 }) });
 
 /**
@@ -28,8 +29,12 @@ const EmailBody = Type.Object({ email: Type.String({ maxLength: 1000 }), _csrf: 
 export const externalLoginRoutes: Route = (app, lanyard) => {
   const { config } = lanyard;
   const tokenLimit = { rateLimit: { max: config.rateLimit.tokenGuessesPerMinute, timeWindow: 60_000 } };
-  const check = (token: string) =>
-    checkRegistrationToken(lanyard.db, token, { types: ['EXTERNAL'], now: lanyard.clock.now() });
+  const check = (request: FastifyRequest, token: string) =>
+    checkRegistrationToken(lanyard.db, token, {
+      types: ['EXTERNAL'],
+      now: lanyard.clock.now(),
+      browser: browserHashOf(lanyard, request),
+    });
 
   const render = async (
     request: FastifyRequest,
@@ -45,6 +50,15 @@ export const externalLoginRoutes: Route = (app, lanyard) => {
     const reason = reg.email ? 'email_unknown' : (p.reason ?? 'no_email');
     const csrf = csrfField(lanyard, request, reply);
     const linkExisting = `/login?returnTo=${encodeURIComponent(`/review-account/${token}`)}`;
+    // A mailed link proves the mailbox only: the owner confirms the iD is theirs before an account
+    // is made for it, and linking into a signed-in account stays with the sign-in's own browser.
+    const idUrl = lanyard.orcid?.idUrl(reg.subject ?? '') ?? reg.subject ?? '';
+    const createAction = reg.mailed
+      ? html`<form method="post" action="/external-login/${token}/create">
+          ${csrf}${confirmBox(t('external.confirm', { id: idUrl, email: reg.email ?? '' }))}${button(t('external.create'))}
+        </form>`
+      : postButton(`/external-login/${token}/create`, csrf, t('external.create'));
+    const canLinkExisting = fromOriginBrowser(reg, browserHashOf(lanyard, request));
     const emailForm = html`<form method="post" action="/external-login/${token}/email" novalidate>
       ${csrf}
       ${field({ name: 'email', label: t('external.emailLabel'), type: 'email', value: opts.email, autocomplete: 'email', hint: t('external.emailHint'), error: opts.error === 'INVALID_EMAIL' ? t('error.INVALID_EMAIL') : undefined })}
@@ -62,7 +76,7 @@ export const externalLoginRoutes: Route = (app, lanyard) => {
               body: html`<p>
                 ${t('external.email_unknown', { email: reg.email })} ${t('external.createHint', { email: reg.email })}
               </p>`,
-              action: postButton(`/external-login/${token}/create`, csrf, t('external.create')),
+              action: createAction,
             },
           ]
         : []),
@@ -73,13 +87,17 @@ export const externalLoginRoutes: Route = (app, lanyard) => {
         body: t(`external.needEmail.${reason}` as MessageKey),
         action: emailForm,
       },
-      {
-        id: 'existing',
-        weight: 'secondary',
-        heading: t('external.linkExisting'),
-        body: t('external.linkExistingHint'),
-        action: linkButton(linkExisting, t('external.linkExisting'), { weight: 'secondary' }),
-      },
+      ...(canLinkExisting
+        ? [
+            {
+              id: 'existing',
+              weight: 'secondary' as const,
+              heading: t('external.linkExisting'),
+              body: t('external.linkExistingHint'),
+              action: linkButton(linkExisting, t('external.linkExisting'), { weight: 'secondary' }),
+            },
+          ]
+        : []),
     ];
     return sendPage(lanyard, request, reply, {
       title: t('external.title'),
@@ -100,16 +118,25 @@ export const externalLoginRoutes: Route = (app, lanyard) => {
   };
 
   app.get('/external-login/:token', { schema: { params: TokenParams }, config: tokenLimit }, async (request, reply) => {
-    const reg = await check(request.params.token);
+    const reg = await check(request, request.params.token);
     return render(request, reply, request.params.token, reg);
   });
 
   app.post(
     '/external-login/:token/create',
-    { schema: { params: TokenParams, body: CsrfBody }, config: tokenLimit },
+    { schema: { params: TokenParams, body: CreateBody }, config: tokenLimit },
     async (request, reply) => {
       verifyCsrf(request, config, request.body._csrf);
-      const { cookie } = await createAccountFromRegistration(lanyard, request.params.token, sessionContext(request));
+      const { cookie } = await createAccountFromRegistration(lanyard, request.params.token, sessionContext(request), {
+        browser: browserHashOf(lanyard, request),
+        confirmed: request.body.confirm === 'yes',
+      });
+      // Not the browser of the sign-in (a mailed link opened elsewhere): the account exists, and
+      // the person signs in to it — nobody is signed in to an account by someone else's link.
+      if (!cookie) {
+        setFlash(reply, config, { kind: 'success', key: 'flash.accountCreatedSignIn' });
+        return reply.redirect('/login', 303);
+      }
       setSessionCookie(lanyard, reply, cookie);
       setFlash(reply, config, { kind: 'success', key: 'flash.accountCreated' });
       return reply.redirect('/profile', 303);
@@ -126,14 +153,16 @@ export const externalLoginRoutes: Route = (app, lanyard) => {
       try {
         email = parseEmail(request.body.email);
       } catch (e) {
-        const reg = await check(token);
+        const reg = await check(request, token);
         return render(request, reply, token, reg, {
           error: isLanyardError(e) ? e.code : 'INVALID_EMAIL',
           email: request.body.email.slice(0, 254),
           status: 400,
         });
       }
-      const sent = await changeRegistrationEmail(lanyard, token, email, request.locale);
+      const sent = await changeRegistrationEmail(lanyard, token, email, request.locale, {
+        browser: browserHashOf(lanyard, request),
+      });
       flashMailResult(reply, config, sent, lanyard.clock.now());
       return reply.redirect('/email-confirmation', 303);
     },

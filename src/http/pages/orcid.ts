@@ -11,6 +11,7 @@ import type { Route } from '../app.js';
 import { requireAuth, sessionContext, setSessionCookie } from '../auth.js';
 import { clearCookie, cookieNames, setCookie } from '../cookies.js';
 import { verifyCsrf } from '../csrf.js';
+import { bindBrowser } from '../browser-binding.js';
 import { safeRedirect } from '../redirects.js';
 import type { StatusOverrides } from '../status-overrides.js';
 import { html } from '../../lib/html.js';
@@ -153,6 +154,7 @@ export const orcidRoutes: Route = (app, lanyard) => {
       const outcome = await brokerSignIn(lanyard, profile, {
         intent: linking ? 'link' : 'sign_in',
         returnTo: flow.returnTo,
+        browserHash: bindBrowser(lanyard, request, reply),
         session: { ...sessionContext(request), signedInAccountId: linking ? request.auth!.account.id : null },
       });
       switch (outcome.kind) {

@@ -14,6 +14,8 @@ import { verifyCsrf } from '../csrf.js';
 import { html } from '../../lib/html.js';
 import { csrfField, sendPage } from '../views/layout.js';
 import { button, comparison, facts, notice } from '../views/components.js';
+import { confirmBox } from '../views/forms.js';
+import { browserHashOf } from '../browser-binding.js';
 import { setFlash } from '../flash.js';
 import { orcidIdLink } from './orcid.js';
 
@@ -23,6 +25,7 @@ const MergeBody = Type.Object({
   givenName: Choice,
   familyName: Choice,
   email: Choice,
+  confirm: Type.Optional(Type.Literal('yes')),
   _csrf: Type.String({ maxLength: 200 }),
 });
 
@@ -49,8 +52,16 @@ export const reviewAccountRoutes: Route = (app, lanyard) => {
   app.get('/review-account/:token', { schema: { params: TokenParams }, config: tokenLimit }, async (request, reply) => {
     const { token } = request.params;
     try {
-      const { registration, target, rows } = await reviewRegistration(lanyard, token, request.auth?.account ?? null);
+      const { registration, target, rows } = await reviewRegistration(
+        lanyard,
+        token,
+        request.auth?.account ?? null,
+        browserHashOf(lanyard, request),
+      );
       const { t } = request;
+      const idUrl = lanyard.orcid?.idUrl(registration.subject ?? '') ?? registration.subject ?? '';
+      // A mailed link proves the mailbox, not who started the sign-in: its owner confirms the iD.
+      const confirm = registration.mailed ? confirmBox(t('review.confirm', { id: idUrl, email: target.email })) : '';
       // Name the iD being linked: a VALIDATION link may come from someone else's sign-in.
       return sendPage(lanyard, request, reply, {
         title: t('review.title'),
@@ -59,7 +70,7 @@ export const reviewAccountRoutes: Route = (app, lanyard) => {
           ${facts([[t('review.linking'), orcidIdLink(lanyard, registration.subject ?? '')]])}
           ${notice('warning', t('review.notYou'))}
           <form method="post" action="/review-account/${token}">
-            ${csrfField(lanyard, request, reply)} ${table(request, rows)} ${button(t('review.submit'))}
+            ${csrfField(lanyard, request, reply)} ${table(request, rows)} ${confirm} ${button(t('review.submit'))}
           </form>`,
       });
     } catch (e) {
@@ -75,13 +86,20 @@ export const reviewAccountRoutes: Route = (app, lanyard) => {
     { schema: { params: TokenParams, body: MergeBody }, config: tokenLimit },
     async (request, reply) => {
       verifyCsrf(request, config, request.body._csrf);
-      const { _csrf, ...choices } = request.body;
+      const { _csrf, confirm, ...choices } = request.body;
       const { cookie } = await mergeRegistration(lanyard, request.params.token, {
         viewer: request.auth?.account ?? null,
         choices: choices as ReviewChoices,
         session: sessionContext(request),
+        use: { browser: browserHashOf(lanyard, request), confirmed: confirm === 'yes' },
       });
-      setSessionCookie(lanyard, reply, cookie);
+      // Not the browser of the sign-in (the mailed link opened elsewhere): linked, and the mailbox
+      // owner signs in — nobody is signed in to an account by someone else's link.
+      if (!cookie && !request.auth) {
+        setFlash(reply, config, { kind: 'success', key: 'flash.linkedSignIn', params: { provider: 'ORCID iD' } });
+        return reply.redirect('/login', 303);
+      }
+      if (cookie) setSessionCookie(lanyard, reply, cookie);
       setFlash(reply, config, { kind: 'success', key: 'flash.linked', params: { provider: 'ORCID iD' } });
       return reply.redirect('/profile', 303);
     },

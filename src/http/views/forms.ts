@@ -1,5 +1,5 @@
 import type { MessageKey, Translate } from '../../i18n/index.js';
-import { html, type SafeHtml } from '../../lib/html.js';
+import { html, type HtmlValue, type SafeHtml } from '../../lib/html.js';
 import { notice } from './components.js';
 
 export interface FieldOptions {
@@ -33,4 +33,16 @@ export function formError(t: Translate, code: string | undefined, message?: stri
   if (!code) return html``;
   const text = message ?? t(`error.${code}` as MessageKey);
   return notice('error', text, { code });
+}
+
+/**
+ * The explicit "this identity is mine" a mailed link asks of the mailbox owner before it links or
+ * creates anything (docs/security.md). Required by the browser and checked again by the server.
+ */
+export function confirmBox(label: HtmlValue): SafeHtml {
+  return html`<p class="confirm">
+    <input id="f-confirm" name="confirm" type="checkbox" value="yes" required /><label for="f-confirm"
+      >${label}</label
+    >
+  </p>`;
 }

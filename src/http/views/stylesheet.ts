@@ -63,6 +63,7 @@ label{display:block;font-weight:600;margin:var(--s4) 0 var(--s1)}
 .field-error{color:var(--error-ink);font-weight:600;font-size:var(--step--1);margin:0 0 var(--s1)}
 input[type=email],input[type=password],input[type=text],input[type=url],input[type=search],select,textarea{display:block;width:100%;padding:.625rem .75rem;border:1px solid var(--control);border-radius:6px;font:inherit;color:inherit;background:var(--surface)}
 input[aria-invalid=true]{border:2px solid var(--error-line)}
+.confirm{display:flex;gap:var(--s2);align-items:flex-start;margin:var(--s4) 0}.confirm input{width:1.25rem;height:1.25rem;margin:.125rem 0 0;flex:none}.confirm label{margin:0;font-weight:400}
 fieldset{border:0;margin:0;padding:0;min-width:0}
 legend{font-weight:600;padding:0}
 
