@@ -45,6 +45,9 @@ export async function buildHttpApp(lanyard: Lanyard, opts: HttpOptions = {}): Pr
     loggerInstance: lanyard.log,
     trustProxy: config.trustProxy,
     bodyLimit: 64 * 1024,
+    // Fastify's default (10 s) fails a start-up on a machine that is merely busy; a plugin that
+    // truly hangs still fails it, two minutes later.
+    pluginTimeout: 120_000,
     routerOptions: { maxParamLength: 200 },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
     frameworkErrors: frameworkErrors(lanyard),

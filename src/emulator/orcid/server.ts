@@ -52,6 +52,7 @@ export async function startOrcidEmulator(
     state = createOrcidEmulatorState({ ...opts, baseUrl: opts.baseUrl ?? localUrl(host, address.port) });
     app = Fastify({
       logger: opts.logger ?? false,
+      pluginTimeout: 120_000, // a busy machine is not a hung plugin
       serverFactory: (handler) => server.on('request', handler),
     });
     await app.register(orcidEmulatorPlugin, { state });
