@@ -18,7 +18,7 @@ let reachable: Promise<string | null> | undefined;
 export function postgresProblem(): Promise<string | null> {
   reachable ??= (async () => {
     // Generous: a refused connection fails at once anyway; a slow one on a loaded machine is not a missing server.
-    const client = new pg.Client({ connectionString: adminUrl(), connectionTimeoutMillis: 15_000 });
+    const client = new pg.Client({ connectionString: adminUrl(), connectionTimeoutMillis: 60_000 });
     try {
       await client.connect();
       await client.query('select 1');

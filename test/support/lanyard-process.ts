@@ -23,7 +23,7 @@ export class LanyardProcess {
   }
 
   /** Starts src/main.ts and waits (bounded) for it to say where it listens. */
-  static async start(env: Record<string, string>, timeoutMs = 120_000): Promise<LanyardProcess> {
+  static async start(env: Record<string, string>, timeoutMs = 300_000): Promise<LanyardProcess> {
     const p = new LanyardProcess(spawnLanyard('src/main.ts', [], env));
     await p.waitForOutput(/Lanyard is running at \S+/, timeoutMs);
     return p;
