@@ -200,8 +200,8 @@ forEachBackend(
           'PATCH',
           `/api/eperson/registrations/${id}?token=${token}`,
           { body: 'x@bad.example', headers: { 'content-type': 'text/plain' } },
-          400,
-          'VALIDATION_FAILED',
+          415,
+          'UNSUPPORTED_MEDIA_TYPE',
         ],
         [
           'XML',

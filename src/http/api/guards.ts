@@ -4,6 +4,7 @@ import { randomToken } from '../../crypto/token.js';
 import type { Lanyard } from '../../lanyard.js';
 import { cookieNames, setCookie } from '../cookies.js';
 import { csrfCookieValue, csrfToken, verifyCsrf } from '../csrf.js';
+import { LanyardError } from '../../errors.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -60,5 +61,34 @@ export function csrfGuard(lanyard: Lanyard) {
       reply.header(CSRF_RESPONSE_HEADER, csrfTokenFor(request, reply, lanyard.config));
       throw e;
     }
+  };
+}
+
+/**
+ * The API reads JSON only, unless a route lists other media types in its schema's `consumes`
+ * (`authn/login` also takes DSpace's form, PATCH also JSON Patch). A cross-site HTML form can
+ * only send a form, multipart or text/plain body, so this also keeps such forms from making
+ * browsers call the API (e.g. ask for register or reset mails). Checked before the body is read.
+ */
+export function mediaTypeGuard() {
+  return async (request: FastifyRequest) => {
+    const schema = request.routeOptions.schema;
+    const type = request.headers['content-type'];
+    if (!schema?.body || type === undefined) return;
+    const mediaType = type.split(';')[0]!.trim().toLowerCase();
+    const accepted = (schema as { consumes?: readonly string[] }).consumes ?? ['application/json'];
+    if (!accepted.includes(mediaType))
+      throw new LanyardError('UNSUPPORTED_MEDIA_TYPE', `Send ${accepted.join(' or ')}.`, { accepted });
+  };
+}
+
+/**
+ * Answers of the API carry personal data (who is signed in, an account, a registration's email
+ * and iD), so none may be kept by a browser or a shared cache: `no-store`, set before the handler
+ * runs so errors carry it too (a route may still set its own).
+ */
+export function noStore() {
+  return async (_request: FastifyRequest, reply: FastifyReply) => {
+    reply.header('cache-control', 'no-store');
   };
 }

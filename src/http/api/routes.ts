@@ -3,7 +3,7 @@ import { authnRoutes } from './authn.js';
 import { bearerOf, sessionOfBearer } from './bearer.js';
 import { corsHook } from './cors.js';
 import { epersonRoutes } from './epersons.js';
-import { csrfGuard } from './guards.js';
+import { csrfGuard, mediaTypeGuard, noStore } from './guards.js';
 import { openApiDocumentRoute, registerOpenApi } from './openapi.js';
 import { registrationRoutes } from './registrations.js';
 import { rootRoutes } from './root.js';
@@ -36,6 +36,8 @@ export const apiRoutes: Route = async (app, lanyard) => {
     // Response schemas are for the document and the tests; replies stay JSON.stringify, so a field
     // missing from a schema is caught by the tests instead of silently dropped by a serializer.
     api.setSerializerCompiler(() => (data) => JSON.stringify(data));
+    api.addHook('onRequest', mediaTypeGuard());
+    api.addHook('onRequest', noStore());
     api.addHook('preValidation', csrfGuard(lanyard));
     await registerOpenApi(api, lanyard);
     for (const routes of [rootRoutes, registrationRoutes, epersonRoutes, authnRoutes, openApiDocumentRoute])
