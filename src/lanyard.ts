@@ -1,4 +1,6 @@
+import { Redis } from 'ioredis';
 import pino, { type Logger } from 'pino';
+import { PasswordThrottle } from './accounts/password-throttle.js';
 import pretty from 'pino-pretty';
 import { type Clock, systemClock } from './clock.js';
 import type { Config } from './config/schema.js';
@@ -85,6 +87,8 @@ export interface Lanyard {
   outbox: OutboxWorker;
   /** The ORCID client, when ORCID sign-in is configured (or the built-in emulator serves it). */
   orcid: OrcidClient | null;
+  /** The per-account password-guess limit every password path goes through. */
+  passwordThrottle: PasswordThrottle;
   /**
    * Renders and queues a mail in `db` (pass the transaction of the state change it announces).
    * Over the address's hourly limit it is held back (never sent) and the result says until when;
@@ -128,6 +132,10 @@ export async function openLanyard(config: Config, opts: OpenOptions = {}): Promi
       : devMailboxTransport);
   const outbox = new OutboxWorker({ db, clock, transport, log, pollMs: opts.mailPollMs ?? 2000 });
   outbox.start();
+  const redis = config.redisUrl
+    ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 2000, lazyConnect: true })
+    : null;
+  redis?.on('error', (e: Error) => log.warn({ err: e.message }, 'redis unavailable'));
 
   return {
     config,
@@ -137,6 +145,7 @@ export async function openLanyard(config: Config, opts: OpenOptions = {}): Promi
     log,
     outbox,
     orcid: config.orcid ? new OrcidClient(config.orcid, config.publicUrl) : null,
+    passwordThrottle: new PasswordThrottle({ db, log, redis, redisPrefix: config.redisPrefix }),
     async queueMail(tx, kind, to, locale, params, opts = {}) {
       const result = await queueWithinLimit(tx, renderMail(kind, to, locale, params), {
         clock,
@@ -151,6 +160,7 @@ export async function openLanyard(config: Config, opts: OpenOptions = {}): Promi
     },
     async close() {
       await outbox.stop();
+      await redis?.quit().catch(() => redis.disconnect());
       await db.destroy();
     },
   };

@@ -4,7 +4,7 @@ import { LanyardError } from '../errors.js';
 import { isLocale, type Locale } from '../i18n/index.js';
 import type { Lanyard } from '../lanyard.js';
 import type { Account } from '../db/schema.js';
-import { createAccount, findAccountByEmail, findAccountById, updateAccount } from '../stores/accounts.js';
+import { createAccount, findAccountByEmail, findAccountById, mayLogIn, updateAccount } from '../stores/accounts.js';
 import { recordAudit } from '../stores/audit.js';
 import { setPasswordHash } from '../stores/identities.js';
 import { checkRegistrationToken, consumeRegistrationToken, createRegistration } from '../stores/registrations.js';
@@ -108,7 +108,7 @@ export async function requestPasswordReset(
   return lanyard.db.transaction().execute(async (tx) => {
     const now = lanyard.clock.now();
     const account = await findAccountByEmail(tx, email);
-    if (!account || account.status !== 'active') {
+    if (!account || !mayLogIn(account)) {
       const form = { link: `${base}/forgot`, validHours: hours(config.tokenTtl.FORGOT) };
       return lanyard.queueMail(tx, 'forgot', email, locale, form, { noAccount: true });
     }
@@ -139,7 +139,7 @@ export async function resetPassword(lanyard: Lanyard, token: string, password: s
     const account = reg.account_id ? await findAccountById(tx, reg.account_id) : undefined;
     if (!account) throw new LanyardError('TOKEN_INVALID', 'This link is not valid.');
     // A disabled account stays disabled: a reset link (e.g. from /register) must not reopen it.
-    if (account.status !== 'active') throw new LanyardError('ACCOUNT_DISABLED', 'This account is disabled.');
+    if (!mayLogIn(account)) throw new LanyardError('ACCOUNT_DISABLED', 'This account is disabled.');
     await setPasswordHash(tx, account.id, passwordHash, now);
     // The link reached the inbox, so the address is proven.
     const verified = await updateAccount(tx, account.id, { email_verified_at: account.email_verified_at ?? now }, now);
@@ -157,6 +157,7 @@ export async function changePassword(
   current: string,
   next: string,
   keepSessionId: string,
+  ip: string,
 ): Promise<void> {
   const identity = await lanyard.db
     .selectFrom('identity')
@@ -164,8 +165,11 @@ export async function changePassword(
     .where('account_id', '=', account.id)
     .where('provider', '=', 'password')
     .executeTakeFirst();
-  if (!(await lanyard.hasher.verify(identity?.password_hash, current)))
-    throw new LanyardError('INVALID_CREDENTIALS', 'The current password is not correct.');
+  // The current password is a password check like a sign-in: the same per-account limit applies.
+  const ok = await lanyard.passwordThrottle.guard(account.email, ip, lanyard.clock.now(), () =>
+    lanyard.hasher.verify(identity?.password_hash, current),
+  );
+  if (!ok) throw new LanyardError('INVALID_CREDENTIALS', 'The current password is not correct.');
   assertPassword(next, account.email);
   const hash = await lanyard.hasher.hash(next);
   await lanyard.db.transaction().execute(async (tx) => {

@@ -1,6 +1,8 @@
 import type { Db } from '../db/connect.js';
 import type { Lanyard } from '../lanyard.js';
 import { recordAudit } from '../stores/audit.js';
+import { LanyardError } from '../errors.js';
+import { findAccountById, mayLogIn } from '../stores/accounts.js';
 import { createSession, revokeSession } from '../stores/sessions.js';
 
 export interface SessionStart {
@@ -20,6 +22,10 @@ export interface SessionStart {
  */
 export async function startSession(lanyard: Lanyard, db: Db, s: SessionStart): Promise<string> {
   const now = lanyard.clock.now();
+  // The one wall every way in passes (password, provider, reset and mailed links): a disabled
+  // account gets no session, and the caller's transaction (a link, a new password) rolls back.
+  const account = await findAccountById(db, s.accountId);
+  if (!account || !mayLogIn(account)) throw new LanyardError('ACCOUNT_DISABLED', 'This account is disabled.');
   if (s.replaces) await revokeSession(db, s.replaces, now);
   const { cookieValue } = await createSession(
     db,

@@ -8,7 +8,7 @@ import type { Locale } from '../i18n/index.js';
 import type { Lanyard } from '../lanyard.js';
 import { identifierOf, providerLabel } from '../providers/labels.js';
 import { localeOf } from '../accounts/password-accounts.js';
-import { createAccount, findAccountByEmail, updateAccount } from '../stores/accounts.js';
+import { createAccount, findAccountByEmail, mayLogIn, updateAccount } from '../stores/accounts.js';
 import { recordAudit } from '../stores/audit.js';
 import { findIdentity } from '../stores/identities.js';
 import { openTokens } from '../stores/provider-tokens.js';
@@ -292,7 +292,7 @@ export async function mergeTarget(
   }
   if (claimedTargetId !== undefined && claimedTargetId !== target.id)
     throw new LanyardError('FORBIDDEN', 'This link cannot be merged into that account.');
-  if (target.status !== 'active') throw new LanyardError('ACCOUNT_DISABLED', 'This account is disabled.');
+  if (!mayLogIn(target)) throw new LanyardError('ACCOUNT_DISABLED', 'This account is disabled.');
   return target;
 }
 

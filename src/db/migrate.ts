@@ -6,6 +6,7 @@ import * as mailHeldBack from './migrations/0010-mail-held-back.js';
 import * as canonicalEmail from './migrations/0011-canonical-email.js';
 import * as registrationMergedInto from './migrations/0019-registration-merged-into.js';
 import * as registrationBrowser from './migrations/0013-registration-browser.js';
+import * as passwordThrottle from './migrations/0015-password-throttle.js';
 
 const migrations: Record<string, Migration> = {
   '0001-initial': initial,
@@ -14,6 +15,7 @@ const migrations: Record<string, Migration> = {
   '0011-canonical-email': canonicalEmail,
   '0019-registration-merged-into': registrationMergedInto,
   '0013-registration-browser': registrationBrowser,
+  '0015-password-throttle': passwordThrottle,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -177,6 +177,13 @@ export interface Database {
   saml_idp: SamlIdpTable;
   saml_metadata: SamlMetadataTable;
   flow_state: FlowStateTable;
+  password_throttle: PasswordThrottleTable;
+}
+
+export interface PasswordThrottleTable {
+  key: string;
+  failures: number;
+  last_failure_at: Timestamp;
 }
 
 export type Account = Selectable<AccountTable>;

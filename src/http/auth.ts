@@ -41,7 +41,9 @@ export async function signInWithPassword(
   email: string,
   password: string,
 ): Promise<Account | null> {
-  const account = await verifyPasswordSignIn(lanyard, email.trim(), password);
+  const account = await lanyard.passwordThrottle.guard(email.trim(), request.ip, lanyard.clock.now(), () =>
+    verifyPasswordSignIn(lanyard, email.trim(), password),
+  );
   if (!account) {
     await recordAudit(
       lanyard.db,

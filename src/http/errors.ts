@@ -78,7 +78,8 @@ export function sendError(
   const e = found.withStatus(statusFor(request, found.code, found.status));
   if (e.status >= 500) request.log.error({ err: error }, 'request failed');
   else request.log.info({ code: e.code }, 'request refused');
-  if (e.code === 'RATE_LIMITED' && reply.getHeader('retry-after') === undefined) reply.header('retry-after', '60');
+  if (e.code === 'RATE_LIMITED' && reply.getHeader('retry-after') === undefined)
+    reply.header('retry-after', String(e.details?.retryAfterSeconds ?? 60));
   if (wantsJson(request)) {
     return reply
       .code(e.status)

@@ -4,6 +4,7 @@ import type { AuditEvent } from '../db/schema.js';
 export type AuditAction =
   | 'sign_in'
   | 'sign_out'
+  | 'sign_in_throttled'
   | 'register'
   | 'link'
   | 'unlink'

@@ -2,6 +2,7 @@ import { addSeconds } from '../clock.js';
 import { hashToken, randomToken, safeEqual } from '../crypto/token.js';
 import type { Db } from '../db/connect.js';
 import type { Account, Session } from '../db/schema.js';
+import { mayLogIn } from './accounts.js';
 
 /**
  * Sessions as the Copenhagen Book describes them: a random id plus a random secret in the cookie,
@@ -58,7 +59,7 @@ export async function validateSessionById(
   const session = await db.selectFrom('session').selectAll().where('id', '=', id).executeTakeFirst();
   if (!session || session.revoked_at || session.expires_at <= now) return null;
   const account = await db.selectFrom('account').selectAll().where('id', '=', session.account_id).executeTakeFirst();
-  if (!account || account.status !== 'active' || !account.can_log_in) return null;
+  if (!account || !mayLogIn(account)) return null;
   return { session, account };
 }
 

@@ -130,7 +130,7 @@ export const profileRoutes: Route = (app, lanyard) => {
       verifyCsrf(request, config, request.body._csrf);
       const { account, session } = requireAuth(request);
       try {
-        await changePassword(lanyard, account, request.body.current, request.body.password, session.id);
+        await changePassword(lanyard, account, request.body.current, request.body.password, session.id, request.ip);
       } catch (e) {
         if (!isLanyardError(e)) throw e;
         const message =

@@ -1,0 +1,122 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { before, test } from 'node:test';
+import { createLogger } from '../../src/lanyard.js';
+import { createServer } from '../../src/server.js';
+import { PASSWORD, seedAccount, uniqueEmail } from '../support/accounts.js';
+import { AddressClient, listen } from '../support/address-client.js';
+import { forEachBackend } from '../support/suite.js';
+import { createTestApp, type TestApp } from '../support/test-app.js';
+
+const WRONG = 'not the password at all';
+const REDIS_URL = process.env.LANYARD_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+const throttledAudits = async (app: TestApp, accountId: string) =>
+  (
+    await app.lanyard.db
+      .selectFrom('audit_event')
+      .selectAll()
+      .where('action', '=', 'sign_in_throttled')
+      .where('account_id', '=', accountId)
+      .execute()
+  ).length;
+
+forEachBackend('per-account password-guess limit, over real HTTP from several addresses', (ctx, backend) => {
+  let origin: string;
+  before(async () => {
+    // The limit counts in seconds; a frozen clock keeps a slow machine from waiting it out.
+    ctx().clock.freeze();
+    origin = await listen(ctx().app);
+  });
+  const from = (n: number) => new AddressClient(origin, `127.0.0.${n}`);
+
+  test('six addresses guessing one account are slowed; the owner, from their own address or a new one, still gets in', async () => {
+    const account = await seedAccount(ctx().lanyard);
+    const owner = from(2);
+    assert.equal((await owner.pageLogin(account.email, PASSWORD)).status, 303, 'the owner signs in before the attack');
+
+    const attackers = [3, 4, 5, 6, 7, 8].map(from);
+    const statuses: number[] = [];
+    for (let round = 0; round < 4; round++)
+      for (const attacker of attackers) statuses.push((await attacker.pageLogin(account.email, WRONG)).status);
+    // Ten failures from anywhere are free; each one after makes its address wait, doubling.
+    assert.deepEqual(statuses, [...Array(11).fill(401), ...Array(13).fill(429)]);
+    const refused = await attackers[0]!.apiLogin(account.email, PASSWORD);
+    assert.equal(refused.status, 429, 'a waiting address is refused before its password is even checked');
+    assert.equal(refused.body.includes(account.email), false);
+    assert.ok(Number(refused.headers['retry-after']) > 0, 'no Retry-After');
+    assert.equal(await throttledAudits(ctx(), account.id), 1, 'each failure that starts a wait is audited');
+
+    assert.equal((await owner.pageLogin(account.email, PASSWORD)).status, 303, 'the owner’s address is not slowed');
+    assert.equal((await from(9).apiLogin(account.email, PASSWORD)).status, 200, 'a new address gets its try');
+    // Slowed, not locked: once the wait is over the address may try again.
+    ctx().clock.advance(Number(refused.headers['retry-after']) * 1000);
+    assert.equal((await attackers[0]!.pageLogin(account.email, PASSWORD)).status, 303);
+  });
+
+  test('/login and /api/authn/login share one budget', async () => {
+    const account = await seedAccount(ctx().lanyard);
+    const client = from(10);
+    for (let i = 0; i < 3; i++) assert.equal((await client.pageLogin(account.email, WRONG)).status, 401);
+    for (let i = 0; i < 3; i++) assert.equal((await client.apiLogin(account.email, WRONG)).status, 401);
+    // Six failures from one address: one past its five free ones, on either route.
+    const page = await client.pageLogin(account.email, PASSWORD);
+    assert.equal(page.status, 429);
+    assert.match(page.body, /data-error-code="RATE_LIMITED"/);
+    const api = await client.apiLogin(account.email, PASSWORD);
+    assert.equal(api.status, 429);
+    assert.equal(JSON.parse(api.body).code, 'RATE_LIMITED');
+    ctx().clock.advance(Number(api.headers['retry-after']) * 1000);
+    assert.equal((await client.apiLogin(account.email, PASSWORD)).status, 200);
+  });
+
+  test('an unknown email is limited exactly like a known one (no enumeration)', async () => {
+    const [known, client, other] = [await seedAccount(ctx().lanyard), from(11), from(12)];
+    const nobody = uniqueEmail('nobody');
+    const run = async (c: AddressClient, email: string) => {
+      const out = [];
+      for (let i = 0; i < 7; i++) {
+        const a = await c.apiLogin(email, WRONG);
+        out.push(`${a.status} ${a.headers['retry-after'] ?? ''}`);
+      }
+      return out;
+    };
+    assert.deepEqual(await run(client, known.email), await run(other, nobody));
+  });
+
+  test('the limit holds across two Lanyard instances (one database; with Redis, across databases)', async () => {
+    const email = uniqueEmail('two');
+    const started: { close(): Promise<void> }[] = [];
+    try {
+      let origins: string[];
+      if (backend === 'postgres') {
+        // A second process on the same PostgreSQL database, no Redis: the table is the shared store.
+        const second = await createServer(ctx().config, { clock: ctx().clock, log: createLogger('silent') });
+        started.push(second);
+        await seedAccount(ctx().lanyard, email);
+        origins = [origin, await listen(second.app)];
+      } else {
+        // Embedded databases cannot be shared; with Redis configured, Redis is the shared store.
+        const env = {
+          LANYARD_REDIS_URL: REDIS_URL,
+          LANYARD_REDIS_PREFIX: `lanyard-test-${randomBytes(6).toString('hex')}:`,
+        };
+        const apps = [await createTestApp('pglite', env), await createTestApp('pglite', env)];
+        started.push(...apps);
+        origins = [];
+        for (const app of apps) {
+          app.clock.freeze();
+          await seedAccount(app.lanyard, email);
+          origins.push(await listen(app.app));
+        }
+      }
+      const [a, b] = origins.map((o) => new AddressClient(o, '127.0.0.13')) as [AddressClient, AddressClient];
+      for (let i = 0; i < 3; i++) assert.equal((await a.pageLogin(email, WRONG)).status, 401);
+      for (let i = 0; i < 3; i++) assert.equal((await b.pageLogin(email, WRONG)).status, 401);
+      assert.equal((await a.pageLogin(email, PASSWORD)).status, 429, 'the first instance ignored the second’s count');
+      assert.equal((await b.pageLogin(email, PASSWORD)).status, 429, 'the second instance ignored the first’s count');
+    } finally {
+      for (const s of started) await s.close();
+    }
+  });
+});
