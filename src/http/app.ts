@@ -95,6 +95,8 @@ export async function buildHttpApp(lanyard: Lanyard, opts: HttpOptions = {}): Pr
     // Tokens travel in page URLs (DSpace's routes); never leak them to another site through Referer.
     reply.header('referrer-policy', 'no-referrer');
     reply.header('content-security-policy', csp);
+    // Served over https (the public URL says so, whatever a proxy forwards): browsers keep to it.
+    if (config.secureCookies) reply.header('strict-transport-security', 'max-age=63072000');
   });
 
   app.setErrorHandler((error, request, reply) => sendError(lanyard, request, reply, error));
