@@ -7,6 +7,9 @@ const backgroundColumns: Record<string, readonly string[]> = {
   email_outbox: ['attempts', 'next_attempt_at', 'claimed_until', 'sent_at', 'failed_at', 'last_error'],
 };
 
+/** Tables that count refused attempts (a wrong password must count): the refusal's record, not a change. */
+const countersOfRefusals = ['password_throttle'];
+
 /** Every row of every Lanyard table (found by introspection, so new tables are covered too), as sorted JSON lines. */
 export async function snapshotDatabase(db: Db): Promise<Record<string, string[]>> {
   const tables = await sql<{ table_name: string }>`
@@ -15,6 +18,7 @@ export async function snapshotDatabase(db: Db): Promise<Record<string, string[]>
     order by table_name`.execute(db);
   const snapshot: Record<string, string[]> = {};
   for (const { table_name: table } of tables.rows) {
+    if (countersOfRefusals.includes(table)) continue;
     const { rows } = await sql<Record<string, unknown>>`select * from ${sql.table(table)}`.execute(db);
     const skip = backgroundColumns[table] ?? [];
     snapshot[table] = rows
