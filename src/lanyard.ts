@@ -10,7 +10,7 @@ import { migrateToLatest } from './db/migrate.js';
 import type { Locale } from './i18n/index.js';
 import { type MailKind, type MailParams, renderMail } from './mail/templates.js';
 import { devMailboxTransport, type MailTransport, OutboxWorker, smtpTransport } from './mail/worker.js';
-import { OrcidClient } from './providers/orcid/client.js';
+import { createProviders, type ProviderRegistry } from './providers/registry.js';
 import { type MailResult, queueWithinLimit } from './mail/limit.js';
 import { securityNotices } from './mail/templates.js';
 
@@ -85,8 +85,8 @@ export interface Lanyard {
   hasher: PasswordHasher;
   log: Logger;
   outbox: OutboxWorker;
-  /** The ORCID client, when ORCID sign-in is configured (or the built-in emulator serves it). */
-  orcid: OrcidClient | null;
+  /** The configured sign-in providers (src/providers/), in configuration order. */
+  providers: ProviderRegistry;
   /** The per-account password-guess limit every password path goes through. */
   passwordThrottle: PasswordThrottle;
   /**
@@ -144,7 +144,7 @@ export async function openLanyard(config: Config, opts: OpenOptions = {}): Promi
     hasher: new PasswordHasher(config.password),
     log,
     outbox,
-    orcid: config.orcid ? new OrcidClient(config.orcid, config.publicUrl) : null,
+    providers: createProviders(config.providers, { publicUrl: config.publicUrl, clock }),
     passwordThrottle: new PasswordThrottle({ db, log, redis, redisPrefix: config.redisPrefix }),
     async queueMail(tx, kind, to, locale, params, opts = {}) {
       const result = await queueWithinLimit(tx, renderMail(kind, to, locale, params), {

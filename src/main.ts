@@ -10,13 +10,12 @@ async function main(): Promise<void> {
   await server.app.listen({ port: config.port, host: config.host });
   const stopHousekeeping = scheduleHousekeeping(server.lanyard);
   const mode = config.embedded ? `embedded database in ${config.dataDir}` : 'PostgreSQL';
-  const orcid = config.orcid
-    ? config.orcid.env === 'emulator'
-      ? 'built-in ORCID emulator (demo)'
-      : `ORCID ${config.orcid.env}`
-    : 'ORCID off';
+  const providers = server.lanyard.providers.list;
+  const signIn = providers.length
+    ? providers.map((p) => (p.demo ? `${p.label('en')}: built-in emulator (demo)` : p.label('en'))).join(', ')
+    : 'passwords only';
   const took = `started in ${process.uptime().toFixed(1)} s`;
-  process.stdout.write(`\nLanyard is running at ${config.publicUrl}/login  (${mode}; ${orcid}; ${took})\n\n`);
+  process.stdout.write(`\nLanyard is running at ${config.publicUrl}/login  (${mode}; ${signIn}; ${took})\n\n`);
 
   let closing = false;
   const shutdown = (signal: string) => {

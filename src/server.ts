@@ -3,14 +3,14 @@ import { buildHttpApp, type App, type Route } from './http/app.js';
 import { demoEmulatorRoutes } from './http/pages/demo-emulator.js';
 import { externalLoginRoutes } from './http/pages/external-login.js';
 import { metricsRoutes } from './http/pages/metrics.js';
-import { orcidRoutes } from './http/pages/orcid.js';
+import { providerRoutes } from './http/pages/providers.js';
 import { reviewAccountRoutes } from './http/pages/review-account.js';
 import type { Config } from './config/schema.js';
 import { type Lanyard, type OpenOptions, openLanyard } from './lanyard.js';
 
 /** The route modules beyond the password pages, in the order they mount. */
 export const surfaces: Route[] = [
-  orcidRoutes,
+  providerRoutes,
   externalLoginRoutes,
   reviewAccountRoutes,
   demoEmulatorRoutes,

@@ -7,11 +7,11 @@ import { loadProviderTokens } from '../stores/provider-tokens.js';
 import { revokeAccountSessions } from '../stores/sessions.js';
 
 /**
- * Removes a way to sign in (product.md §4): never the last one, and an ORCID identity's token is
- * revoked at ORCID so the repository keeps no access it was not meant to keep. The caller checks
- * that the sign-in is fresh. If ORCID cannot be reached the identity is still removed locally
- * (the person asked for it) and the audit event says the revocation failed. The account's other
- * sessions are signed out.
+ * Removes a way to sign in (product.md §4): never the last one, and its provider revokes what it
+ * can (ORCID its token) so the repository keeps no access it was not meant to keep. The caller
+ * checks that the sign-in is fresh. If the provider cannot be reached the identity is still
+ * removed locally (the person asked for it) and the audit event says the revocation failed. The
+ * account's other sessions are signed out.
  */
 export async function unlinkIdentity(
   lanyard: Lanyard,
@@ -27,17 +27,13 @@ export async function unlinkIdentity(
     throw new LanyardError('LAST_SIGN_IN_METHOD', 'This is the last way to sign in to the account.');
 
   let revoked: boolean | null = null;
-  if (identity.provider === 'orcid' && lanyard.orcid) {
+  const provider = lanyard.providers.get(identity.provider);
+  if (provider) {
     const tokens = await loadProviderTokens(lanyard.db, lanyard.config.secretKeys, identity.id);
-    if (tokens) {
-      revoked = await lanyard.orcid.revoke(tokens.accessToken).then(
-        () => true,
-        (e: unknown) => {
-          lanyard.log.warn({ err: (e as Error).message }, 'ORCID token revocation failed');
-          return false;
-        },
-      );
-    }
+    revoked = await provider.unlink(tokens).catch((e: unknown) => {
+      lanyard.log.warn({ err: (e as Error).message, provider: provider.id }, 'token revocation failed');
+      return false;
+    });
   }
   await lanyard.db.transaction().execute(async (tx) => {
     const now = lanyard.clock.now();

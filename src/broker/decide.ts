@@ -28,7 +28,7 @@ export interface BrokerPolicy extends ProviderPolicy {
 /** Why the person lands on the external-login page, which decides what it offers. */
 export type RegistrationReason =
   | 'email_unknown' // case 4: a trusted, verified email that no account uses
-  | 'no_email' // case 5: nothing released (private on ORCID)
+  | 'no_email' // case 5: nothing released (a private email on ORCID)
   | 'email_unverified' // case 5: only unverified addresses
   | 'email_untrusted' // case 5: the provider's emails are not trusted for linking
   | 'account_email_unverified'; // case 3 → 5: the matching account never proved its own email

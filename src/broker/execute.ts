@@ -7,12 +7,13 @@ import type { ExternalProfile } from '../providers/profile.js';
 import { sanitizeProfile } from '../providers/sanitize.js';
 import { findAccountById } from '../stores/accounts.js';
 import { recordAudit } from '../stores/audit.js';
-import { isUniqueViolation, touchIdentity } from '../stores/identities.js';
+import { findIdentity, isUniqueViolation, touchIdentity } from '../stores/identities.js';
 import { saveProviderTokens } from '../stores/provider-tokens.js';
 import { createRegistration } from '../stores/registrations.js';
 import { type Decision, decide } from './decide.js';
 import { gatherFacts } from './facts.js';
 import { linkIdentity, snapshotOf } from './link.js';
+import { providerDetails } from './registrations.js';
 
 export type Outcome =
   /** `autoLinked`: the identity was just linked by its verified email (case 3), with that address. */
@@ -42,7 +43,8 @@ export interface BrokerContext {
  * sanitized first, so no provider's raw data reaches a decision or a column.
  */
 export async function brokerSignIn(lanyard: Lanyard, received: ExternalProfile, ctx: BrokerContext): Promise<Outcome> {
-  const profile = sanitizeProfile(received);
+  const profile = await withKnownEmails(lanyard, sanitizeProfile(received));
+  const policy = lanyard.providers.get(profile.provider)?.policy ?? { trustEmail: false };
   for (let attempt = 0; ; attempt++) {
     try {
       return await lanyard.db.transaction().execute(async (tx) => {
@@ -50,10 +52,7 @@ export async function brokerSignIn(lanyard: Lanyard, received: ExternalProfile, 
           ? ((await findAccountById(tx, ctx.session.signedInAccountId)) ?? null)
           : null;
         const facts = await gatherFacts(tx, profile, ctx.intent, signedIn);
-        const decision = decide(profile, facts, {
-          trustEmail: lanyard.config.orcid?.trustEmail ?? false,
-          selfRegistration: lanyard.config.selfRegistration,
-        });
+        const decision = decide(profile, facts, { ...policy, selfRegistration: lanyard.config.selfRegistration });
         return carryOut(lanyard, tx, decision, profile, ctx);
       });
     } catch (e) {
@@ -61,6 +60,23 @@ export async function brokerSignIn(lanyard: Lanyard, received: ExternalProfile, 
       throw e;
     }
   }
+}
+
+/**
+ * Emails are needed to decide about a new identity; a returning one signs in by its subject alone.
+ * So when a provider could not list the emails (ORCID's API down), a known identity continues with
+ * the emails it had, and only a new one fails with the provider's error.
+ */
+async function withKnownEmails(lanyard: Lanyard, profile: ExternalProfile): Promise<ExternalProfile> {
+  const { emailsUnavailable: error, ...rest } = profile;
+  if (!error) return profile;
+  const known = await findIdentity(lanyard.db, profile.provider, profile.subject);
+  if (!known) throw error;
+  lanyard.log.warn(
+    { code: error.code, provider: profile.provider },
+    'email lookup failed; signing in a known identity without it',
+  );
+  return { ...rest, emails: known.profile.emails ?? [] };
 }
 
 /** The one place a decision becomes effects. */
@@ -168,7 +184,11 @@ async function carryOut(
       );
       return {
         kind: 'refused',
-        error: new LanyardError(decision.code, refusalMessage[decision.code] ?? 'This sign-in cannot be completed.'),
+        error: new LanyardError(
+          decision.code,
+          refusalMessage[decision.code] ?? 'This sign-in cannot be completed.',
+          providerDetails(lanyard, provider),
+        ),
       };
     }
   }

@@ -2,7 +2,6 @@ import type { Db } from '../db/connect.js';
 import type { Account, Identity, ProfileSnapshot } from '../db/schema.js';
 import type { Lanyard } from '../lanyard.js';
 import { localeOf } from '../accounts/password-accounts.js';
-import { identifierOf, providerLabel } from '../providers/labels.js';
 import type { ExternalProfile } from '../providers/profile.js';
 import { recordAudit } from '../stores/audit.js';
 import { insertIdentity } from '../stores/identities.js';
@@ -70,8 +69,8 @@ export async function linkIdentity(
     now,
   );
   await lanyard.queueMail(tx, 'identity_linked', account.email, localeOf(account), {
-    provider: providerLabel(input.provider),
-    identifier: identifierOf(input.provider, input.subject, input.snapshot.issuer),
+    provider: lanyard.providers.identityName(input.provider, localeOf(account)),
+    identifier: lanyard.providers.identifier(input.provider, input.subject, input.snapshot.issuer),
     profileLink: `${lanyard.config.publicUrl}/profile`,
   });
   return identity;

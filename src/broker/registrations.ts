@@ -6,7 +6,6 @@ import type { Account, Registration } from '../db/schema.js';
 import { LanyardError, isLanyardError } from '../errors.js';
 import type { Locale } from '../i18n/index.js';
 import type { Lanyard } from '../lanyard.js';
-import { identifierOf, providerLabel } from '../providers/labels.js';
 import { localeOf } from '../accounts/password-accounts.js';
 import { createAccount, findAccountByEmail, mayLogIn, updateAccount } from '../stores/accounts.js';
 import { recordAudit } from '../stores/audit.js';
@@ -231,8 +230,8 @@ export async function changeRegistrationEmail(
     const params = {
       link,
       validHours: hours(ttl),
-      provider: providerLabel(old.provider ?? ''),
-      identifier: identifierOf(old.provider ?? '', old.subject ?? '', old.profile.issuer),
+      provider: lanyard.providers.identityName(old.provider, owner ? localeOf(owner, locale) : locale),
+      identifier: lanyard.providers.identifier(old.provider, old.subject, old.profile.issuer),
     };
     const sent = await lanyard.queueMail(
       tx,
@@ -327,7 +326,7 @@ export async function mergeRegistration<S extends SessionInfo | NoSession>(
   lanyard: Lanyard,
   token: string,
   input: { viewer: Account | null; choices: ReviewChoices; claimedTargetId?: string; session: S; use: TokenUse },
-): Promise<{ account: Account; cookie: Started<S> | null }> {
+): Promise<{ account: Account; cookie: Started<S> | null; provider: string | null }> {
   const { use } = input;
   try {
     return await lanyard.db.transaction().execute(async (tx) => {
@@ -346,8 +345,9 @@ export async function mergeRegistration<S extends SessionInfo | NoSession>(
       const nothingToAdd = Object.keys(input.choices).length === 0;
       if (followUp && (nothingToAdd || target.id !== reg.merged_into || linked?.account_id !== target.id))
         throw new LanyardError('TOKEN_CONSUMED', 'This link has already been used.');
+      const who = providerDetails(lanyard, reg.provider);
       if (linked && linked.account_id !== target.id)
-        throw new LanyardError('IDENTITY_LINKED_ELSEWHERE', 'This identity is already linked to another account.');
+        throw new LanyardError('IDENTITY_LINKED_ELSEWHERE', 'This identity is already linked to another account.', who);
       if (
         !linked &&
         (await tx
@@ -357,7 +357,7 @@ export async function mergeRegistration<S extends SessionInfo | NoSession>(
           .where('provider', '=', reg.provider!)
           .executeTakeFirst())
       ) {
-        throw new LanyardError('IDENTITY_ALREADY_LINKED', 'The account already has an identity of this provider.');
+        throw new LanyardError('IDENTITY_ALREADY_LINKED', 'The account already has an identity of this provider.', who);
       }
       // VALIDATION: the link reached the account's inbox — that proves the address now.
       if (reg.type === 'EXTERNAL' && !target.email_verified_at)
@@ -410,7 +410,7 @@ export async function mergeRegistration<S extends SessionInfo | NoSession>(
               subject: reg.subject,
             })
           : null;
-      return { account, cookie: cookie as Started<S> | null };
+      return { account, cookie: cookie as Started<S> | null, provider: reg.provider };
     });
   } catch (e) {
     if (
@@ -433,4 +433,12 @@ export async function mergeRegistration<S extends SessionInfo | NoSession>(
     }
     throw e;
   }
+}
+
+/** How refusals name the provider on their page (`{provider}`, `{identity}` in the messages). */
+export function providerDetails(lanyard: Lanyard, key: string | null): Record<string, string> {
+  return {
+    provider: lanyard.providers.get(key)?.label('en') ?? key ?? '',
+    identity: lanyard.providers.identityName(key),
+  };
 }

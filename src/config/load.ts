@@ -4,7 +4,8 @@ import { join, resolve } from 'node:path';
 import { LanyardError } from '../errors.js';
 import { knownScopes, memberScopes, orcidPresets } from './orcid-presets.js';
 import { camelName, checkEverySettingUsed, settingNames, settingOfFileKey } from './settings.js';
-import type { Config, OrcidConfig, OrcidEnv, RegistrationType, SecretKey } from './schema.js';
+import { type EntryReader, readProviders } from './providers.js';
+import type { Config, OrcidConfig, OrcidEntry, OrcidEnv, RegistrationType, SecretKey } from './schema.js';
 
 /** The client the built-in ORCID emulator knows (src/emulator/orcid/fixtures.json). */
 export const demoOrcidClient = { clientId: 'APP-LANYARDDEMO00001', clientSecret: 'lanyard-demo-secret' } as const;
@@ -95,6 +96,15 @@ function readConfig(r: Reader): Config {
       ...r.list('CORS_ORIGINS').map((o) => origin('CORS_ORIGINS', o)),
     ]),
   ];
+  const orcid = readOrcid(r, publicUrl, embedded);
+  const providers = readProviders(r.value('PROVIDERS'), {
+    shorthand: orcid && { ...orcid, id: 'orcid', type: 'orcid', label: { en: 'ORCID' } },
+    publicUrl,
+    embedded,
+    readers: {
+      orcid: { read: readOrcidEntry, trustEmail: true, label: 'ORCID' },
+    },
+  });
   const secretKeys = readSecretKeys(r.str('SECRET_KEY', ''), r.str('SECRET_KEYS_PREVIOUS', ''), embedded, dataDir);
   const ttl = (type: RegistrationType, dflt: number) => r.int(`TOKEN_TTL_${type}`, dflt, 60, 90 * 86400);
 
@@ -153,7 +163,8 @@ function readConfig(r: Reader): Config {
       mailPerHourPerAddress: r.int('RATE_MAIL_PER_HOUR', 5, 1, 1000),
       tokenGuessesPerMinute: r.int('RATE_TOKEN_PER_MINUTE', 30, 1, 100000),
     },
-    orcid: readOrcid(r, publicUrl, embedded),
+    orcid: providers.find((p): p is OrcidEntry => p.type === 'orcid') ?? null,
+    providers,
     logLevel: r.str('LOG_LEVEL', 'info'),
     metrics: r.bool('METRICS', false),
     embedded,
@@ -253,6 +264,45 @@ function readOrcid(r: Reader, publicUrl: string, embedded: boolean): OrcidConfig
   };
 }
 
+/**
+ * An `orcid` entry of the providers list takes the shorthand's settings under their own names
+ * (`env`, `clientId`, `clientSecret`, `siteUrl`, `apiUrl`, `scopes`); its id is always `orcid`,
+ * the key ORCID identities are stored under.
+ */
+const readOrcidEntry: EntryReader = (entry, ctx) => {
+  const names: Record<string, string> = {
+    ORCID_ENV: 'env',
+    ORCID_CLIENT_ID: 'clientId',
+    ORCID_CLIENT_SECRET: 'clientSecret',
+    ORCID_SITE_URL: 'siteUrl',
+    ORCID_API_URL: 'apiUrl',
+    ORCID_SCOPES: 'scopes',
+  };
+  const known = Object.values(names);
+  const unknown = Object.keys(entry).find((k) => !known.includes(k));
+  if (unknown) throw ctx.fix(unknown, 'is not an ORCID setting', `use only ${known.join(', ')} and the shared keys`);
+  if (ctx.base.id !== 'orcid') throw ctx.fix('id', 'must be "orcid" for the ORCID entry', 'set "id": "orcid"');
+  const r = reader((name) => {
+    const value = names[name] === undefined ? undefined : entry[names[name]];
+    return Array.isArray(value) ? value.join(' ') : value;
+  });
+  let orcid: OrcidConfig | null;
+  try {
+    orcid = readOrcid(r, ctx.publicUrl, ctx.embedded);
+  } catch (e) {
+    // The shorthand's messages name LANYARD_ORCID_* variables; here they are keys of the entry.
+    const message = e instanceof LanyardError ? e.message : String(e);
+    const key = /LANYARD_(ORCID_[A-Z_]+)/.exec(message)?.[1];
+    throw ctx.fix(
+      key ? (names[key] ?? key) : 'env',
+      message.replace(/LANYARD_(ORCID_[A-Z_]+)/g, (_m, k: string) => `"${names[k] ?? k}"`).replace(/\. Fix: .*$/, ''),
+      message.match(/Fix: (.*)\.$/)?.[1] ?? 'see docs/providers.md',
+    );
+  }
+  if (!orcid) throw ctx.fix('env', 'is off', 'remove the entry, or set "env" to production, sandbox or custom');
+  return { ...orcid, ...ctx.base, trustEmail: ctx.base.trustEmail, timeoutMs: ctx.base.timeoutMs, type: 'orcid' };
+};
+
 function readSecretKeys(current: string, previous: string, embedded: boolean, dataDir: string): SecretKey[] {
   let primary = current;
   if (!primary) {
@@ -324,6 +374,8 @@ function reader(get: (name: string) => unknown) {
     return v === undefined || v === null ? undefined : String(v);
   };
   return {
+    /** The value as given (the config file may hold JSON, like the providers list). */
+    value: (name: string): unknown => get(name),
     has: (name: string) => (raw(name) ?? '') !== '',
     str: (name: string, dflt: string) => raw(name) ?? dflt,
     optional: <T>(name: string, parse: (v: string) => T): T | null => {

@@ -18,6 +18,48 @@ export interface OrcidConfig {
   timeoutMs: number;
 }
 
+/** A provider's name per language; `en` is the fallback. */
+export type ProviderLabel = { en: string } & Partial<Record<'de', string>>;
+
+/** What every entry of the `providers` list has, whatever its type. */
+export interface ProviderEntryBase {
+  /** Url-safe and unique; stored as the identities' provider key. */
+  id: string;
+  type: string;
+  label: ProviderLabel;
+  /** May a verified email from this provider auto-link to the account using it? */
+  trustEmail: boolean;
+  /** How long to wait for the provider before its "not reachable" page. */
+  timeoutMs: number;
+}
+
+export type OrcidEntry = OrcidConfig & ProviderEntryBase & { type: 'orcid' };
+
+/** Which claim carries what (OpenID Connect defaults: sub, email, email_verified, …). */
+export interface OidcClaimMap {
+  subject: string;
+  email: string;
+  emailVerified: string;
+  givenName: string;
+  familyName: string;
+  name: string;
+}
+
+/** Any OpenID Connect identity provider (a university's Keycloak, Entra ID, an eduGAIN proxy). */
+export interface OidcEntry extends ProviderEntryBase {
+  type: 'oidc';
+  /** Discovery starts at `{issuer}/.well-known/openid-configuration`. */
+  issuer: string;
+  clientId: string;
+  clientSecret: string | null;
+  tokenEndpointAuthMethod: 'client_secret_basic' | 'client_secret_post' | 'none';
+  scopes: string[];
+  claims: OidcClaimMap;
+}
+
+/** One entry per way to sign in through somebody else, in the order the login page shows them. */
+export type ProviderEntry = OrcidEntry | OidcEntry;
+
 export interface SecretKey {
   id: string;
   key: Buffer;
@@ -64,7 +106,10 @@ export interface Config {
   reauthSeconds: number;
   password: { memoryCost: number; timeCost: number; parallelism: number; maxConcurrent: number };
   rateLimit: { signInPerMinute: number; mailPerHourPerAddress: number; tokenGuessesPerMinute: number };
+  /** The ORCID entry of `providers`, if any (what the LANYARD_ORCID_* shorthand configures). */
   orcid: OrcidConfig | null;
+  /** The configured providers (the `providers` list, with the ORCID shorthand's entry first). */
+  providers: ProviderEntry[];
   logLevel: string;
   /** Serve GET /metrics (event-loop delay, memory) for the benchmark. Off by default. */
   metrics: boolean;

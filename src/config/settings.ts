@@ -45,6 +45,7 @@ export const settingNames = [
   'CORS_ORIGINS',
   'BEARER_TTL',
   'MERGE_FOLLOW_UP_SECONDS',
+  'PROVIDERS',
 ];
 
 /** The camelCase spelling of a setting in the config file: ORCID_SITE_URL → orcidSiteUrl. */

@@ -16,6 +16,8 @@ export interface ProfileSnapshot {
   reason?: string;
   /** The issuer that vouched for the identity (ORCID's site URL). */
   issuer?: string;
+  /** Claims kept as hints only, never as identities (an institution's `orcid` claim). */
+  hints?: Record<string, string>;
 }
 
 export interface AccountTable {

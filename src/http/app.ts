@@ -35,7 +35,7 @@ export type App = FastifyInstance<
 export type Route = (app: App, lanyard: Lanyard) => void | Promise<void>;
 
 export interface HttpOptions {
-  /** Extra route modules (the ORCID flow, the REST API, the built-in emulator). */
+  /** Extra route modules (the providers' flows, the REST API, the built-in emulator). */
   routes?: Route[];
 }
 
@@ -78,10 +78,10 @@ export async function buildHttpApp(lanyard: Lanyard, opts: HttpOptions = {}): Pr
   app.decorateRequest('t', null as never);
   app.decorateRequest('auth', null);
 
-  // Forms post to this service only; ORCID's origin is allowed because "Connect your ORCID iD"
-  // is a form whose answer redirects there, and browsers apply form-action to that redirect.
-  const orcidOrigin = config.orcid ? ` ${new URL(config.orcid.siteUrl).origin}` : '';
-  const csp = `default-src 'self'; img-src 'self' data:; style-src 'self'; form-action 'self'${orcidOrigin}; frame-ancestors 'none'`;
+  // Forms post to this service only; the providers' origins are allowed because "Connect …" is a
+  // form whose answer redirects there, and browsers apply form-action to that redirect.
+  const formOrigins = [...new Set(lanyard.providers.list.flatMap((p) => p.formOrigins))].map((o) => ` ${o}`).join('');
+  const csp = `default-src 'self'; img-src 'self' data:; style-src 'self'; form-action 'self'${formOrigins}; frame-ancestors 'none'`;
   app.addHook('onRequest', async (request, reply) => {
     const names = cookieNames(config);
     const asked = (request.query as Record<string, unknown> | undefined)?.lang;

@@ -1,16 +1,16 @@
 import type { Identity } from '../db/schema.js';
-import type { Translate } from '../i18n/index.js';
+import type { Locale, Translate } from '../i18n/index.js';
 import type { SafeHtml } from '../lib/html.js';
 
 /**
- * What provider modules add to the shared pages: a block on /login (the ORCID button), how their
- * identities look on /profile, and blocks on /profile ("Connect your ORCID iD"). Kept per app, so
- * two apps in one process (tests) do not see each other's additions.
+ * What other route modules add to the shared pages: a block on /login (the providers' buttons),
+ * how identities look on /profile, and blocks on /profile (the providers' "connect" buttons). Kept
+ * per app, so two apps in one process (tests) do not see each other's additions.
  */
 export interface PageExtensions {
-  login: ((ctx: { returnTo: string; t: Translate }) => SafeHtml)[];
+  login: ((ctx: { returnTo: string; t: Translate; locale: Locale }) => SafeHtml)[];
   identityViews: Record<string, (identity: Identity, t: Translate) => SafeHtml>;
-  profile: ((ctx: { identities: Identity[]; t: Translate; csrf: SafeHtml }) => SafeHtml)[];
+  profile: ((ctx: { identities: Identity[]; t: Translate; csrf: SafeHtml; locale: Locale }) => SafeHtml)[];
 }
 
 const registry = new WeakMap<object, PageExtensions>();

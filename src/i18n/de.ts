@@ -21,10 +21,12 @@ export const de: Messages = {
   'login.or': 'oder',
   'login.orcid': 'Mit ORCID anmelden',
   'login.orcidHint': 'Melden Sie sich mit Ihrer ORCID iD an oder legen Sie damit Ihr Konto an.',
+  'login.provider': 'Mit {provider} anmelden',
   'login.forgot': 'Passwort vergessen?',
   'login.noAccount': 'Noch kein Konto?',
   'login.failed': 'E-Mail-Adresse oder Passwort sind nicht korrekt.',
   'login.linkingHint': 'Melden Sie sich bei dem Konto an, mit dem Sie Ihre {provider} verknüpfen möchten.',
+  'login.linkingHintAny': 'Melden Sie sich bei dem Konto an, das Sie verknüpfen möchten.',
 
   'register.title': 'Konto anlegen',
   'register.intro':
@@ -62,13 +64,13 @@ export const de: Messages = {
   'profile.unverified': 'nicht bestätigt',
   'profile.identities': 'Anmeldewege',
   'profile.provider.password': 'Passwort',
-  'profile.provider.orcid': 'ORCID iD',
   'profile.changePassword': 'Passwort ändern',
   'profile.currentPassword': 'Aktuelles Passwort',
   'profile.newPassword': 'Neues Passwort',
   'profile.changePassword.submit': 'Passwort ändern',
   'profile.passwordChanged': 'Ihr Passwort wurde geändert. Andere Sitzungen wurden abgemeldet.',
   'profile.linkOrcid': 'ORCID iD verknüpfen',
+  'profile.linkProvider': '{provider} verknüpfen',
   'profile.unlink': 'Entfernen',
   'profile.lastUsed': 'zuletzt verwendet',
   'profile.linked': 'verknüpft',
@@ -123,9 +125,8 @@ export const de: Messages = {
   'mail.linked.body':
     '{provider} {identifier} wurde mit Ihrem Konto verknüpft und kann jetzt zur Anmeldung verwendet werden. Falls Sie das nicht waren, entfernen Sie die Verknüpfung auf Ihrer Kontoseite und informieren Sie das Repository-Team:',
   'orcid.demoLabel': 'ORCID-Emulator (Demo)',
-  'external.title': 'Anmeldung mit ORCID abschließen',
-  'external.authenticated': 'ORCID hat Ihre Identität bestätigt:',
-  'external.orcidId': 'ORCID iD',
+  'external.title': 'Anmeldung mit {provider} abschließen',
+  'external.authenticated': '{provider} hat Ihre Identität bestätigt:',
   'external.name': 'Name',
   'external.email': 'E-Mail-Adresse',
   'external.email_unknown': 'Hier verwendet noch kein Konto die Adresse {email}.',
@@ -133,30 +134,30 @@ export const de: Messages = {
   'external.createHint': 'Ihr neues Konto verwendet {email}; die Adresse ist bereits bestätigt.',
   'external.needEmail.title': 'Wir benötigen Ihre E-Mail-Adresse',
   'external.needEmail.no_email':
-    'Ihr ORCID-Datensatz gibt uns keine E-Mail-Adresse frei. Geben Sie Ihre ein: Damit finden wir Ihr Konto hier oder legen eines an.',
+    'Ihr Datensatz bei {provider} gibt uns keine E-Mail-Adresse frei. Geben Sie Ihre ein: Damit finden wir Ihr Konto hier oder legen eines an.',
   'external.needEmail.email_unverified':
-    'Ihr ORCID-Datensatz gibt keine bestätigte E-Mail-Adresse frei. Geben Sie Ihre ein: Damit finden wir Ihr Konto hier oder legen eines an.',
+    'Ihr Datensatz bei {provider} gibt keine bestätigte E-Mail-Adresse frei. Geben Sie Ihre ein: Damit finden wir Ihr Konto hier oder legen eines an.',
   'external.needEmail.email_untrusted':
-    'Dieser Dienst erkennt Konten nicht an der E-Mail-Adresse aus ORCID. Geben Sie Ihre ein: Damit finden wir Ihr Konto hier oder legen eines an.',
+    'Dieser Dienst erkennt Konten nicht an der E-Mail-Adresse von {provider}. Geben Sie Ihre ein: Damit finden wir Ihr Konto hier oder legen eines an.',
   'external.needEmail.account_email_unverified':
-    'Bevor wir Ihre ORCID iD verknüpfen, müssen wir Ihre E-Mail-Adresse bestätigen. Geben Sie sie ein, und wir senden Ihnen einen Link.',
+    'Bevor wir Ihre Anmeldung „{identity}“ verknüpfen, müssen wir Ihre E-Mail-Adresse bestätigen. Geben Sie sie ein, und wir senden Ihnen einen Link.',
   'external.needEmail.email_unknown':
     'Falls Sie für Ihr Konto hier eine andere Adresse verwenden, geben Sie diese ein.',
   'external.emailLabel': 'Ihre E-Mail-Adresse',
   'external.emailHint':
-    'Wir senden einen Link an diese Adresse. Gehört sie zu einem Konto, verknüpft der Link Ihre ORCID iD mit diesem Konto.',
+    'Wir senden einen Link an diese Adresse. Gehört sie zu einem Konto, verknüpft der Link Ihre Anmeldung „{identity}“ mit diesem Konto.',
   'external.sendLink': 'Link senden',
   'external.otherEmail': 'Andere E-Mail-Adresse verwenden',
   'external.linkExisting': 'Anmelden und bestehendes Konto verknüpfen',
   'external.linkExistingHint':
-    'Sie haben hier schon ein Konto? Melden Sie sich an, und wir verknüpfen Ihre ORCID iD damit.',
+    'Sie haben hier schon ein Konto? Melden Sie sich an, und wir verknüpfen Ihre Anmeldung „{identity}“ damit.',
   'external.noCreate':
-    'Dieser Dienst legt Konten nicht selbst an. Verknüpfen Sie Ihre ORCID iD mit Ihrem bestehenden Konto: Melden Sie sich an oder geben Sie dessen E-Mail-Adresse ein.',
+    'Dieser Dienst legt Konten nicht selbst an. Verknüpfen Sie Ihre Anmeldung „{identity}“ mit Ihrem bestehenden Konto: Melden Sie sich an oder geben Sie dessen E-Mail-Adresse ein.',
   'review.title': 'Kontodaten prüfen',
   'review.intro':
-    'Bevor Ihre ORCID iD mit dem Konto {email} verknüpft wird, wählen Sie, welche Werte gelten sollen. Ein Klick speichert alle Entscheidungen.',
+    'Bevor Ihre Anmeldung „{identity}“ mit dem Konto {email} verknüpft wird, wählen Sie, welche Werte gelten sollen. Ein Klick speichert alle Entscheidungen.',
   'review.field': 'Angabe',
-  'review.received': 'Von ORCID erhalten',
+  'review.received': 'Von {provider} erhalten',
   'review.current': 'Aktueller Wert',
   'review.choice': 'Behalten',
   'review.useReceived': 'Erhalten',
@@ -165,34 +166,36 @@ export const de: Messages = {
   'review.field.familyName': 'Nachname',
   'review.field.email': 'E-Mail-Adresse',
   'review.empty': '(leer)',
-  'review.linking': 'Zu verknüpfende ORCID iD',
+  'review.linking': 'Zu verknüpfen ({identity})',
   'review.notYou':
-    'Wenn das nicht Ihre ORCID iD ist, fahren Sie nicht fort: Schließen Sie die Seite, und der Link verfällt ungenutzt.',
+    'Wenn „{identity}“ nicht Ihnen gehört, fahren Sie nicht fort: Schließen Sie die Seite, und der Link verfällt ungenutzt.',
   'review.confirm':
-    'Ich habe mich selbst bei ORCID als {id} angemeldet. Diese iD gehört mir und darf das Konto {email} öffnen.',
+    'Ich habe mich selbst bei {provider} als {id} angemeldet. Diese Anmeldung gehört mir und darf das Konto {email} öffnen.',
   'external.confirm':
-    'Ich habe mich selbst bei ORCID als {id} angemeldet. Diese iD gehört mir und darf ein neues Konto für {email} öffnen.',
-  'review.submit': 'ORCID iD verknüpfen und speichern',
+    'Ich habe mich selbst bei {provider} als {id} angemeldet. Diese Anmeldung gehört mir und darf ein neues Konto für {email} öffnen.',
+  'review.submit': '{identity} verknüpfen und speichern',
   'profile.unlinkHint': 'Zum Entfernen eines Anmeldewegs ist eine kürzliche Anmeldung nötig.',
   'error.retry': 'Erneut versuchen',
   'error.INVALID_CREDENTIALS': 'E-Mail-Adresse oder Passwort sind nicht korrekt.',
   'error.OAUTH_STATE_INVALID':
     'Diese Anmeldung wurde nicht in diesem Browser begonnen oder hat zu lange gedauert. Bitte beginnen Sie erneut.',
   'error.OAUTH_CALLBACK_EMPTY':
-    'ORCID hat Sie ohne Antwort zurückgeschickt (die Anfrage wurde vielleicht abgelehnt). Bitte beginnen Sie erneut.',
+    '{provider} hat Sie ohne Antwort zurückgeschickt (die Anfrage wurde vielleicht abgelehnt). Bitte beginnen Sie erneut.',
   'error.OAUTH_CALLBACK_INVALID':
-    'Die Antwort von ORCID wurde auf dem Weg zu uns verändert und kann nicht verwendet werden. Bitte beginnen Sie erneut.',
+    'Die Antwort von {provider} wurde auf dem Weg zu uns verändert und kann nicht verwendet werden. Bitte beginnen Sie erneut.',
   'error.OAUTH_CODE_INVALID':
-    'ORCID hat diese Anmeldung nicht angenommen (abgelaufen oder schon verwendet). Bitte beginnen Sie erneut.',
-  'error.PROVIDER_ACCESS_DENIED': 'Sie haben den Zugriff bei ORCID nicht erlaubt, daher wurden Sie nicht angemeldet.',
+    '{provider} hat diese Anmeldung nicht angenommen (abgelaufen oder schon verwendet). Bitte beginnen Sie erneut.',
+  'error.PROVIDER_ACCESS_DENIED':
+    'Sie haben den Zugriff bei {provider} nicht erlaubt, daher wurden Sie nicht angemeldet.',
   'error.PROVIDER_ERROR':
-    'ORCID hat etwas geantwortet, das wir nicht verwenden können. Bitte versuchen Sie es erneut; bleibt der Fehler, informieren Sie das Repository-Team.',
-  'error.PROVIDER_UNAVAILABLE': 'ORCID ist gerade nicht erreichbar. Bitte versuchen Sie es in einigen Minuten erneut.',
+    '{provider} hat etwas geantwortet, das wir nicht verwenden können. Bitte versuchen Sie es erneut; bleibt der Fehler, informieren Sie das Repository-Team.',
+  'error.PROVIDER_UNAVAILABLE':
+    '{provider} ist gerade nicht erreichbar. Bitte versuchen Sie es in einigen Minuten erneut.',
   'error.PROVIDER_NOT_CONFIGURED': 'Die Anmeldung mit diesem Dienst ist hier nicht eingerichtet.',
   'error.IDENTITY_LINKED_ELSEWHERE':
-    'Diese ORCID iD ist bereits mit einem anderen Konto verknüpft. Melden Sie sich damit an, um jenes Konto zu nutzen, oder bitten Sie das Repository-Team, die Konten zusammenzuführen.',
+    '{identity} ist bereits mit einem anderen Konto verknüpft. Melden Sie sich damit an, um jenes Konto zu nutzen, oder bitten Sie das Repository-Team, die Konten zusammenzuführen.',
   'error.IDENTITY_ALREADY_LINKED':
-    'Mit dem Konto ist bereits eine andere ORCID iD verknüpft. Entfernen Sie diese zuerst auf Ihrer Kontoseite.',
+    'Mit dem Konto ist bereits eine andere Anmeldung „{identity}“ verknüpft. Entfernen Sie diese zuerst auf Ihrer Kontoseite.',
   'error.ACCOUNT_DISABLED': 'Dieses Konto ist gesperrt. Wenden Sie sich an das Repository-Team.',
   'error.ACCOUNT_EMAIL_UNVERIFIED':
     'Das Konto hat seine E-Mail-Adresse noch nicht bestätigt. Setzen Sie das Passwort zurück (das bestätigt sie) und verknüpfen Sie dann erneut.',

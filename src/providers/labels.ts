@@ -1,12 +1,7 @@
-/** How a provider is named to people (pages, mails). */
-export function providerLabel(provider: string): string {
-  if (provider === 'orcid') return 'ORCID iD';
-  if (provider === 'password') return 'Password';
-  const [kind, name] = provider.split(':');
-  return name ? `${name} (${kind?.toUpperCase()})` : provider;
-}
+import type { ProviderLabel } from '../config/schema.js';
+import type { Locale } from '../i18n/index.js';
 
-/** How an identity is written to people: an ORCID iD as its full URL (ORCID's display guidelines). */
-export function identifierOf(provider: string, subject: string, issuer?: string | null): string {
-  return provider === 'orcid' && issuer ? `${issuer}/${subject}` : subject;
+/** A configured label in the given language, else in English. */
+export function labelIn(label: ProviderLabel, locale: Locale): string {
+  return label[locale] ?? label.en;
 }

@@ -1,3 +1,4 @@
+import type { LanyardError } from '../errors.js';
 import type { ProviderTokens } from '../stores/provider-tokens.js';
 
 /**
@@ -15,6 +16,14 @@ export interface ExternalProfile {
   tokens: ProviderTokens | null;
   /** Authentication methods the provider reports (ORCID's `amr` is a string: "pwd" or "mfa"). */
   amr: string[];
+  /**
+   * Set when the provider authenticated the person but could not list their emails (ORCID's email
+   * API down). The broker lets a known identity sign in with the emails it had, and refuses a new
+   * one with this error.
+   */
+  emailsUnavailable?: LanyardError;
+  /** Claims kept as hints only (an `orcid` claim from an institution is not an ORCID identity). */
+  hints?: Record<string, string>;
 }
 
 /** The provider's policy for using a released email (product.md §3 case 3). */

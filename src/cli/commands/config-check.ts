@@ -1,6 +1,8 @@
 import { loadConfig } from '../../config/load.js';
 import type { Config } from '../../config/schema.js';
+import { systemClock } from '../../clock.js';
 import { isLanyardError } from '../../errors.js';
+import { createProviders } from '../../providers/registry.js';
 import { type Command, expectArgs, say } from '../command.js';
 
 const MASK = '********';
@@ -29,6 +31,8 @@ export function describeConfig(config: Config): [string, string][] {
         `${MASK} (current key id ${current?.id}${previous.length ? `; previous: ${previous.map((k) => k.id).join(', ')}` : ''})`,
       ]);
     } else if (value === null || value === undefined) rows.push([name, '(none)']);
+    else if (Array.isArray(value) && value.some((v) => typeof v === 'object' && v !== null))
+      value.forEach((v, i) => walk(v, `${name}[${i}]`));
     else if (Array.isArray(value)) rows.push([name, value.length ? value.join(' ') : '(none)']);
     else if (typeof value === 'object') for (const [k, v] of Object.entries(value)) walk(v, name ? `${name}.${k}` : k);
     else if (typeof value === 'string') rows.push([name, secretName.test(name) && value ? MASK : maskUrl(value)]);
@@ -41,7 +45,8 @@ export function describeConfig(config: Config): [string, string][] {
 /** `config check`: validates the configuration and prints what Lanyard would run with. */
 export const configCheck: Command = {
   usage: 'config check',
-  summary: 'Validate the configuration, print the effective settings (secrets masked) and the ORCID redirect URI.',
+  summary:
+    'Validate the configuration, print the effective settings (secrets masked) and each provider’s redirect URI.',
   async run(args, io) {
     expectArgs(args, []);
     let config: Config;
@@ -61,17 +66,11 @@ export const configCheck: Command = {
       ...rows.map(([name, value]) => `  ${name.padEnd(width)}  ${value}`),
       '',
     );
-    // The path DSpace registers at ORCID (dspace-orcid-login.md §4.1); ORCID compares it exactly.
-    const redirectUri = `${config.publicUrl}/api/authn/orcid`;
-    if (!config.orcid) say(io.stdout, 'ORCID sign-in is off (LANYARD_ORCID_ENV=off): no redirect URI to register.');
-    else if (config.orcid.env === 'emulator')
-      say(io.stdout, 'ORCID: the built-in emulator (demo), which accepts this redirect URI:', `  ${redirectUri}`);
-    else
-      say(
-        io.stdout,
-        `Register this redirect URI at ORCID ${config.orcid.env} (Developer Tools → Redirect URIs), exactly as written:`,
-        `  ${redirectUri}`,
-      );
+    const providers = createProviders(config.providers, { publicUrl: config.publicUrl, clock: systemClock });
+    if (!providers.list.length)
+      say(io.stdout, 'No sign-in providers are configured (only passwords): no redirect URI to register.');
+    for (const p of providers.list)
+      say(io.stdout, `Provider "${p.id}" (${p.type}, ${p.label('en')}):`, ...p.describe(), '');
     return 0;
   },
 };

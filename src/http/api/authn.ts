@@ -1,37 +1,39 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config/schema.js';
 import { LanyardError } from '../../errors.js';
-import { newFlow } from '../../providers/oauth/state.js';
+import type { Provider } from '../../providers/provider.js';
 import type { Route } from '../app.js';
 import { signInWithPassword, signOut } from '../auth.js';
-import { callbackStatuses, redirectToOrcid } from '../pages/orcid.js';
+import { callbackStatuses, startSignIn } from '../pages/providers.js';
 import { isSafeRedirect, safeRedirect } from '../redirects.js';
 import { mintBearer } from './bearer.js';
 import { apiLimits, CSRF_RESPONSE_HEADER, csrfTokenFor, rotateCsrf } from './guards.js';
 import { accountView, statusJson } from './representations.js';
-import { LoginBody, OrcidStartQuery, empty, ok, redirect, refusals, refusalsWith } from './schemas.js';
+import { LoginBody, ProviderStartQuery, empty, ok, redirect, refusals, refusalsWith } from './schemas.js';
 
 const tags = ['authn'];
 
 /**
- * DSpace's `WWW-Authenticate` list of sign-in methods; its UI takes each method's `location` for its
- * button. With `LANYARD_UI_URL` the ORCID location carries `?redirectUrl=` first, as DSpace's UI
- * expects to rewrite it with the page to come back to (AuthService.getExternalServerRedirectUrl).
+ * DSpace's `WWW-Authenticate` list of sign-in methods (DSpace: `orcid realm=…, location=…`); its UI
+ * takes each method's `location` for its button. With `LANYARD_UI_URL` each location carries
+ * `?redirectUrl=` first, as DSpace's UI expects to rewrite it with the page to come back to
+ * (AuthService.getExternalServerRedirectUrl).
  */
-export function signInMethods(config: Config, orcid: boolean): string {
+export function signInMethods(config: Config, providerIds: string[]): string {
   const methods = ['password realm="Lanyard REST API"'];
-  const start = `${config.publicUrl}/api/authn/orcid/start`;
-  if (orcid)
+  for (const id of providerIds) {
+    const start = `${config.publicUrl}/api/authn/${id}/start`;
     methods.push(
-      `orcid realm="Lanyard REST API", location="${config.uiUrl ? `${start}?redirectUrl=${config.uiUrl}` : start}"`,
+      `${id} realm="Lanyard REST API", location="${config.uiUrl ? `${start}?redirectUrl=${config.uiUrl}` : start}"`,
     );
+  }
   return methods.join(', ');
 }
 
 /**
  * `/api/authn/*` — DSpace's AuthenticationRestController, with Lanyard's session cookie where
- * DSpace hands out a JWT in `Authorization` (docs/api.md, "Differences"). The ORCID callback
- * `GET /api/authn/orcid` is served by src/http/pages/orcid.ts, shared with the pages.
+ * DSpace hands out a JWT in `Authorization` (docs/api.md, "Differences"). Provider callbacks
+ * (ORCID's is DSpace's `GET /api/authn/orcid`) are served by src/http/pages/providers.ts.
  */
 export const authnRoutes: Route = (api, lanyard) => {
   const { config } = lanyard;
@@ -39,11 +41,15 @@ export const authnRoutes: Route = (api, lanyard) => {
 
   /**
    * Hands the client its CSRF token (DSpace: the `DSPACE-XSRF-TOKEN` response header) and lists the
-   * sign-in methods in `WWW-Authenticate`, where DSpace's UI looks for the ORCID location.
+   * sign-in methods in `WWW-Authenticate`, where DSpace's UI looks for a provider's location.
    */
+  const methods = signInMethods(
+    config,
+    lanyard.providers.list.map((p) => p.id),
+  );
   const announce = (request: FastifyRequest, reply: FastifyReply) => {
     reply.header(CSRF_RESPONSE_HEADER, csrfTokenFor(request, reply, config));
-    reply.header('www-authenticate', signInMethods(config, lanyard.orcid !== null));
+    reply.header('www-authenticate', methods);
   };
   const headers = { 'DSPACE-XSRF-TOKEN': { type: 'string' }, 'WWW-Authenticate': { type: 'string' } };
   const loginHeaders = { ...headers, Authorization: { type: 'string', description: 'Bearer token of the session.' } };
@@ -105,7 +111,7 @@ export const authnRoutes: Route = (api, lanyard) => {
       const account = await signInWithPassword(lanyard, request, reply, user, password);
       if (!account || !request.auth) throw new LanyardError('INVALID_CREDENTIALS', 'Wrong email or password.');
       reply.header('authorization', `Bearer ${await mintBearer(config, request.auth.session, lanyard.clock.now())}`);
-      reply.header('www-authenticate', signInMethods(config, lanyard.orcid !== null));
+      reply.header('www-authenticate', methods);
       rotateCsrf(request, reply, config);
       return statusJson(config, await accountView(lanyard, account));
     },
@@ -127,47 +133,54 @@ export const authnRoutes: Route = (api, lanyard) => {
   );
 
   /**
-   * Starts "Sign in with ORCID" for an API client. DSpace passes `redirectUrl` to the callback;
-   * Lanyard binds it to this browser's flow cookie here, and refuses an untrusted one with 400 as
-   * DSpace does (OrcidLoginFilterIT.testRedirectToGivenUntrustedUrl).
+   * Starts a sign-in with a provider for an API client (DSpace: "Sign in with ORCID" at
+   * `/api/authn/orcid/start`). DSpace passes `redirectUrl` to the callback; Lanyard binds it to
+   * this browser's flow cookie here, and refuses an untrusted one with 400 as DSpace does
+   * (OrcidLoginFilterIT.testRedirectToGivenUntrustedUrl). A start path an outside contract fixes
+   * for a provider that is not configured answers 401 PROVIDER_NOT_CONFIGURED, as DSpace's does.
    */
-  api.get(
-    '/api/authn/orcid/start',
-    {
-      schema: {
-        tags,
-        summary: 'Start signing in with ORCID: 302 to ORCID, flow cookie set',
-        querystring: OrcidStartQuery,
-        response: {
-          302: redirect('To ORCID’s authorize endpoint.'),
-          ...refusalsWith(
-            callbackStatuses,
-            'VALIDATION_FAILED',
-            'REDIRECT_NOT_ALLOWED',
-            'PROVIDER_NOT_CONFIGURED',
-            'RATE_LIMITED',
-          ),
+  const startRoute = (path: string, label: string, provider: Provider | null) =>
+    api.get(
+      path,
+      {
+        schema: {
+          tags,
+          summary: `Start signing in with ${label}: 302 to ${label}, flow cookie set`,
+          querystring: ProviderStartQuery,
+          response: {
+            302: redirect(`To ${label}’s authorize endpoint.`),
+            ...refusalsWith(
+              callbackStatuses,
+              'VALIDATION_FAILED',
+              'REDIRECT_NOT_ALLOWED',
+              'PROVIDER_NOT_CONFIGURED',
+              'RATE_LIMITED',
+            ),
+          },
         },
+        config: { ...limits.signIn, statusOverrides: callbackStatuses },
       },
-      config: { ...limits.signIn, statusOverrides: callbackStatuses },
-    },
-    (request, reply) => {
-      const { redirectUrl } = request.query;
-      if (redirectUrl !== undefined && !isSafeRedirect(redirectUrl, config))
-        throw new LanyardError('REDIRECT_NOT_ALLOWED', 'redirectUrl is not an allowed origin.');
-      return redirectToOrcid(
-        lanyard,
-        reply,
-        newFlow(
+      (request, reply) => {
+        if (!provider)
+          throw new LanyardError('PROVIDER_NOT_CONFIGURED', 'Sign-in with this provider is not set up here.');
+        const { redirectUrl } = request.query;
+        if (redirectUrl !== undefined && !isSafeRedirect(redirectUrl, config))
+          throw new LanyardError('REDIRECT_NOT_ALLOWED', 'redirectUrl is not an allowed origin.');
+        return startSignIn(
+          lanyard,
+          reply,
+          provider,
           {
             returnTo: safeRedirect(redirectUrl, config, config.uiUrl ?? '/profile'),
             intent: 'sign_in',
             sessionId: null,
           },
-          lanyard.clock.now(),
-        ),
-        302,
-      );
-    },
-  );
+          302,
+        );
+      },
+    );
+  for (const provider of lanyard.providers.list)
+    startRoute(`/api/authn/${provider.id}/start`, provider.label('en'), provider);
+  for (const reserved of lanyard.providers.unconfiguredPaths().filter((r) => r.kind === 'start'))
+    startRoute(reserved.path, reserved.label, null);
 };

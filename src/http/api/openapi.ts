@@ -1,15 +1,16 @@
 import swagger from '@fastify/swagger';
 import type { App, Route } from '../app.js';
 import type { Lanyard } from '../../lanyard.js';
-import { callbackStatuses } from '../pages/orcid.js';
+import { callbackStatuses } from '../pages/providers.js';
 import { refusalsWith } from './schemas.js';
 
 /**
- * The ORCID callback is served by the pages (src/http/pages/orcid.ts) and reads its raw query on
- * purpose (ORCID's error redirects may lack `state`), so it has no request schema to generate from:
- * it is described here, with the same problem schema as every other route.
+ * A provider callback under /api (ORCID's: DSpace's `/api/authn/orcid`) is served by the pages
+ * (src/http/pages/providers.ts) and reads its raw query on purpose (error redirects may lack
+ * `state`), so it has no request schema to generate from: it is described here, with the same
+ * problem schema as every other route.
  */
-function orcidCallback() {
+function providerCallback(provider: string, startPaths: string) {
   const param = (name: string, description: string) => ({
     name,
     in: 'query',
@@ -20,15 +21,12 @@ function orcidCallback() {
   return {
     get: {
       tags: ['authn'],
-      summary: 'ORCID’s redirect back (the redirect_uri registered at ORCID, as DSpace’s)',
+      summary: `${provider}’s redirect back (the redirect_uri registered at ${provider})`,
       parameters: [
         param('code', 'The authorization code.'),
-        param(
-          'state',
-          'Must equal the state of this browser’s flow cookie (set by /api/authn/orcid/start or /login/orcid).',
-        ),
-        param('error', 'ORCID’s error, e.g. access_denied.'),
-        param('error_description', 'ORCID’s error text.'),
+        param('state', `Must equal the state of this browser’s flow cookie (set by ${startPaths}).`),
+        param('error', `${provider}’s error, e.g. access_denied.`),
+        param('error_description', `${provider}’s error text.`),
       ],
       responses: {
         303: {
@@ -74,7 +72,20 @@ export async function registerOpenApi(api: App, lanyard: Lanyard): Promise<void>
         { name: 'epersons', description: 'DSpace /api/eperson/epersons' },
         { name: 'authn', description: 'DSpace /api/authn' },
       ],
-      paths: { '/api/authn/orcid': orcidCallback() },
+      paths: Object.fromEntries([
+        ...lanyard.providers.list.flatMap((p) =>
+          p.callbackPaths
+            .filter((path) => path.startsWith('/api/'))
+            .map((path) => [
+              path,
+              providerCallback(p.label('en'), [`/api/authn/${p.id}/start`, ...p.startAliases].join(' or ')),
+            ]),
+        ),
+        ...lanyard.providers
+          .unconfiguredPaths()
+          .filter((r) => r.kind === 'callback')
+          .map((r) => [r.path, providerCallback(r.label, 'its start route, when configured')]),
+      ]),
     },
   });
 }

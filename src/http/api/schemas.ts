@@ -194,7 +194,7 @@ export const LoginBody = Type.Object(
   strict,
 );
 
-export const OrcidStartQuery = Type.Object({ redirectUrl: Type.Optional(Type.String({ maxLength: 2000 })) }, strict);
+export const ProviderStartQuery = Type.Object({ redirectUrl: Type.Optional(Type.String({ maxLength: 2000 })) }, strict);
 
 // Responses.
 

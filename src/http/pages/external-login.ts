@@ -15,7 +15,6 @@ import { html } from '../../lib/html.js';
 import { csrfField, sendPage } from '../views/layout.js';
 import { flashMailResult, setFlash } from '../flash.js';
 import { button, type Choice, choices, facts, linkButton, notice, postButton } from '../views/components.js';
-import { orcidIdLink } from './orcid.js';
 
 const TokenParams = Type.Object({ token: Type.String({ maxLength: 200 }) });
 const CreateBody = Type.Object({ _csrf: Type.String({ maxLength: 200 }), confirm: Type.Optional(Type.Literal('yes')) });
@@ -45,6 +44,11 @@ export const externalLoginRoutes: Route = (app, lanyard) => {
   ) => {
     const { t } = request;
     const p = reg.profile;
+    const provider = lanyard.providers.get(reg.provider);
+    const who = {
+      provider: provider?.label(request.locale) ?? reg.provider ?? '',
+      identity: lanyard.providers.identityName(reg.provider, request.locale),
+    };
     const name = p.displayName || [p.givenName, p.familyName].filter(Boolean).join(' ');
     const canCreate = await canCreateFrom(lanyard, lanyard.db, reg);
     const reason = reg.email ? 'email_unknown' : (p.reason ?? 'no_email');
@@ -52,16 +56,16 @@ export const externalLoginRoutes: Route = (app, lanyard) => {
     const linkExisting = `/login?returnTo=${encodeURIComponent(`/review-account/${token}`)}`;
     // A mailed link proves the mailbox only: the owner confirms the iD is theirs before an account
     // is made for it, and linking into a signed-in account stays with the sign-in's own browser.
-    const idUrl = lanyard.orcid?.idUrl(reg.subject ?? '') ?? reg.subject ?? '';
+    const idUrl = lanyard.providers.identifier(reg.provider, reg.subject, p.issuer);
     const createAction = reg.mailed
       ? html`<form method="post" action="/external-login/${token}/create">
-          ${csrf}${confirmBox(t('external.confirm', { id: idUrl, email: reg.email ?? '' }))}${button(t('external.create'))}
+          ${csrf}${confirmBox(t('external.confirm', { ...who, id: idUrl, email: reg.email ?? '' }))}${button(t('external.create'))}
         </form>`
       : postButton(`/external-login/${token}/create`, csrf, t('external.create'));
     const canLinkExisting = fromOriginBrowser(reg, browserHashOf(lanyard, request));
     const emailForm = html`<form method="post" action="/external-login/${token}/email" novalidate>
       ${csrf}
-      ${field({ name: 'email', label: t('external.emailLabel'), type: 'email', value: opts.email, autocomplete: 'email', hint: t('external.emailHint'), error: opts.error === 'INVALID_EMAIL' ? t('error.INVALID_EMAIL') : undefined })}
+      ${field({ name: 'email', label: t('external.emailLabel'), type: 'email', value: opts.email, autocomplete: 'email', hint: t('external.emailHint', who), error: opts.error === 'INVALID_EMAIL' ? t('error.INVALID_EMAIL') : undefined })}
       ${button(t('external.sendLink'), { weight: canCreate && reg.email ? 'secondary' : 'primary' })}
     </form>`;
     // The recommended way is the primary card: create the account when the proven email is new
@@ -84,7 +88,7 @@ export const externalLoginRoutes: Route = (app, lanyard) => {
         id: 'email',
         weight: canCreate && reg.email ? 'secondary' : 'primary',
         heading: reg.email ? t('external.otherEmail') : t('external.needEmail.title'),
-        body: t(`external.needEmail.${reason}` as MessageKey),
+        body: t(`external.needEmail.${reason}` as MessageKey, who),
         action: emailForm,
       },
       ...(canLinkExisting
@@ -93,26 +97,26 @@ export const externalLoginRoutes: Route = (app, lanyard) => {
               id: 'existing',
               weight: 'secondary' as const,
               heading: t('external.linkExisting'),
-              body: t('external.linkExistingHint'),
+              body: t('external.linkExistingHint', who),
               action: linkButton(linkExisting, t('external.linkExisting'), { weight: 'secondary' }),
             },
           ]
         : []),
     ];
     return sendPage(lanyard, request, reply, {
-      title: t('external.title'),
+      title: t('external.title', who),
       status: opts.status,
       wide: true,
       main: html`${formError(t, opts.error)}
         <section aria-labelledby="who">
-          <h2 id="who" class="subtle">${t('external.authenticated')}</h2>
+          <h2 id="who" class="subtle">${t('external.authenticated', who)}</h2>
           ${facts([
-            [t('external.orcidId'), orcidIdLink(lanyard, reg.subject ?? '')],
+            [who.identity, lanyard.providers.identityView(reg.provider, reg.subject, p.issuer)],
             [t('external.name'), name],
             [t('external.email'), reg.email],
           ])}
         </section>
-        ${!config.selfRegistration ? html`<div data-self-registration="off">${notice('info', t('external.noCreate'))}</div>` : ''}
+        ${!config.selfRegistration ? html`<div data-self-registration="off">${notice('info', t('external.noCreate', who))}</div>` : ''}
         ${choices(options)}`,
     });
   };

@@ -32,13 +32,14 @@ export const loginRoutes: Route = (app, lanyard) => {
     opts: { email?: string; error?: string; status?: number } = {},
   ) => {
     const { t } = request;
-    // Signing in to link a pending external identity: the ORCID button would only loop back.
+    // Signing in to link a pending external identity: the providers' buttons would only loop back.
     const linking = returnTo.startsWith('/review-account/');
+    const [only, ...others] = lanyard.providers.list;
     return sendPage(lanyard, request, reply, {
       title: t('login.title'),
       status: opts.status,
       main: html`${formError(t, opts.error, opts.error === 'INVALID_CREDENTIALS' ? t('login.failed') : undefined)}
-        ${linking ? notice('info', t('login.linkingHint', { provider: 'ORCID iD' })) : extensionsOf(app).login.map((ext) => ext({ returnTo, t }))}
+        ${linking ? notice('info', only && !others.length ? t('login.linkingHint', { provider: only.identityName(request.locale) }) : t('login.linkingHintAny')) : extensionsOf(app).login.map((ext) => ext({ returnTo, t, locale: request.locale }))}
         <form method="post" action="/login" novalidate>
           ${csrfField(lanyard, request, reply)}
           <input type="hidden" name="returnTo" value="${returnTo}" />

@@ -2,7 +2,7 @@ import { Type } from 'typebox';
 import { changePassword } from '../../accounts/password-accounts.js';
 import { unlinkIdentity } from '../../accounts/unlink.js';
 import { isLanyardError } from '../../errors.js';
-import { hasMessage, type MessageKey, type Translate } from '../../i18n/index.js';
+import type { MessageKey } from '../../i18n/index.js';
 import type { Account, Identity } from '../../db/schema.js';
 import { listIdentities } from '../../stores/identities.js';
 import type { Route } from '../app.js';
@@ -57,12 +57,12 @@ export const profileRoutes: Route = (app, lanyard) => {
             (i) =>
               html`<li data-provider="${i.provider}">
                 ${(ext.identityViews[i.provider] ?? ((x: Identity) => html`${x.provider}: ${x.subject}`))(i, t)}
-                ${identities.length > 1 ? postButton(`/profile/identities/${i.id}/unlink`, csrf, t('profile.unlink'), { inline: true, weight: 'danger', ariaLabel: `${t('profile.unlink')}: ${providerName(i.provider, t)}` }) : ''}
+                ${identities.length > 1 ? postButton(`/profile/identities/${i.id}/unlink`, csrf, t('profile.unlink'), { inline: true, weight: 'danger', ariaLabel: `${t('profile.unlink')}: ${lanyard.providers.identityName(i.provider, request.locale)}` }) : ''}
               </li>`,
           )}
         </ul>
         ${identities.length > 1 ? html`<p class="hint">${t('profile.unlinkHint')}</p>` : ''}
-        ${ext.profile.map((block) => block({ identities, t, csrf }))}
+        ${ext.profile.map((block) => block({ identities, t, csrf, locale: request.locale }))}
         ${
           hasPassword
             ? html`<h2>${t('profile.changePassword')}</h2>
@@ -92,7 +92,13 @@ export const profileRoutes: Route = (app, lanyard) => {
       return render(
         request,
         reply,
-        request.query.linked === 'orcid' ? { notice: request.t('flash.linked', { provider: 'ORCID iD' }) } : {},
+        lanyard.providers.get(request.query.linked)
+          ? {
+              notice: request.t('flash.linked', {
+                provider: lanyard.providers.identityName(request.query.linked!, request.locale),
+              }),
+            }
+          : {},
       );
     },
   );
@@ -114,7 +120,7 @@ export const profileRoutes: Route = (app, lanyard) => {
         setFlash(reply, config, {
           kind: 'success',
           key: 'flash.identityRemoved',
-          params: { provider: providerName(identity.provider, request.t) },
+          params: { provider: lanyard.providers.identityName(identity.provider, request.locale) },
         });
       return reply.redirect('/profile', 303);
     },
@@ -149,10 +155,4 @@ export const profileRoutes: Route = (app, lanyard) => {
 /** The account's own name, or null: never the email in its place (a name nobody gave is not shown). */
 function nameOf(a: Account): string | null {
   return a.display_name || [a.given_name, a.family_name].filter(Boolean).join(' ') || null;
-}
-
-/** "ORCID iD", "Password", or the provider key for providers without a catalogue name yet. */
-function providerName(provider: string, t: Translate): string {
-  const key = `profile.provider.${provider}`;
-  return hasMessage(key) ? t(key) : provider;
 }

@@ -17,7 +17,6 @@ import { button, comparison, facts, notice } from '../views/components.js';
 import { confirmBox } from '../views/forms.js';
 import { browserHashOf } from '../browser-binding.js';
 import { setFlash } from '../flash.js';
-import { orcidIdLink } from './orcid.js';
 
 const TokenParams = Type.Object({ token: Type.String({ maxLength: 200 }) });
 const Choice = Type.Optional(Type.Union([Type.Literal('received'), Type.Literal('current')]));
@@ -38,10 +37,16 @@ export const reviewAccountRoutes: Route = (app, lanyard) => {
   const { config } = lanyard;
   const tokenLimit = { rateLimit: { max: config.rateLimit.tokenGuessesPerMinute, timeWindow: 60_000 } };
 
-  const table = (request: FastifyRequest, rows: ReviewRow[]) => {
+  /** The provider being linked, as the sentences name it. */
+  const whoOf = (provider: string | null, request: FastifyRequest) => ({
+    provider: lanyard.providers.get(provider)?.label(request.locale) ?? provider ?? '',
+    identity: lanyard.providers.identityName(provider, request.locale),
+  });
+
+  const table = (request: FastifyRequest, rows: ReviewRow[], who: Record<string, string>) => {
     const { t } = request;
     return comparison({
-      receivedHeading: t('review.received'),
+      receivedHeading: t('review.received', who),
       currentHeading: t('review.current'),
       sameHeading: t('review.unchanged'),
       empty: t('review.empty'),
@@ -59,18 +64,30 @@ export const reviewAccountRoutes: Route = (app, lanyard) => {
         browserHashOf(lanyard, request),
       );
       const { t } = request;
-      const idUrl = lanyard.orcid?.idUrl(registration.subject ?? '') ?? registration.subject ?? '';
-      // A mailed link proves the mailbox, not who started the sign-in: its owner confirms the iD.
-      const confirm = registration.mailed ? confirmBox(t('review.confirm', { id: idUrl, email: target.email })) : '';
-      // Name the iD being linked: a VALIDATION link may come from someone else's sign-in.
+      const who = whoOf(registration.provider, request);
+      const identity = lanyard.providers.identityView(
+        registration.provider,
+        registration.subject,
+        registration.profile.issuer,
+      );
+      const idUrl = lanyard.providers.identifier(
+        registration.provider,
+        registration.subject,
+        registration.profile.issuer,
+      );
+      // A mailed link proves the mailbox, not who started the sign-in: its owner confirms the identity.
+      const confirm = registration.mailed
+        ? confirmBox(t('review.confirm', { ...who, id: idUrl, email: target.email }))
+        : '';
+      // Name the identity being linked: a VALIDATION link may come from someone else's sign-in.
       return sendPage(lanyard, request, reply, {
         title: t('review.title'),
         wide: true,
-        main: html`<p>${t('review.intro', { email: target.email })}</p>
-          ${facts([[t('review.linking'), orcidIdLink(lanyard, registration.subject ?? '')]])}
-          ${notice('warning', t('review.notYou'))}
+        main: html`<p>${t('review.intro', { ...who, email: target.email })}</p>
+          ${facts([[t('review.linking', who), identity]])}
+          ${notice('warning', t('review.notYou', who))}
           <form method="post" action="/review-account/${token}">
-            ${csrfField(lanyard, request, reply)} ${table(request, rows)} ${confirm} ${button(t('review.submit'))}
+            ${csrfField(lanyard, request, reply)} ${table(request, rows, who)} ${confirm} ${button(t('review.submit', who))}
           </form>`,
       });
     } catch (e) {
@@ -87,20 +104,21 @@ export const reviewAccountRoutes: Route = (app, lanyard) => {
     async (request, reply) => {
       verifyCsrf(request, config, request.body._csrf);
       const { _csrf, confirm, ...choices } = request.body;
-      const { cookie } = await mergeRegistration(lanyard, request.params.token, {
+      const { cookie, provider } = await mergeRegistration(lanyard, request.params.token, {
         viewer: request.auth?.account ?? null,
         choices: choices as ReviewChoices,
         session: sessionContext(request),
         use: { browser: browserHashOf(lanyard, request), confirmed: confirm === 'yes' },
       });
+      const identity = lanyard.providers.identityName(provider, request.locale);
       // Not the browser of the sign-in (the mailed link opened elsewhere): linked, and the mailbox
       // owner signs in — nobody is signed in to an account by someone else's link.
       if (!cookie && !request.auth) {
-        setFlash(reply, config, { kind: 'success', key: 'flash.linkedSignIn', params: { provider: 'ORCID iD' } });
+        setFlash(reply, config, { kind: 'success', key: 'flash.linkedSignIn', params: { provider: identity } });
         return reply.redirect('/login', 303);
       }
       if (cookie) setSessionCookie(lanyard, reply, cookie);
-      setFlash(reply, config, { kind: 'success', key: 'flash.linked', params: { provider: 'ORCID iD' } });
+      setFlash(reply, config, { kind: 'success', key: 'flash.linked', params: { provider: identity } });
       return reply.redirect('/profile', 303);
     },
   );

@@ -71,7 +71,7 @@ export function notice(kind: NoticeKind, content: HtmlValue, opts: { code?: stri
   </div>`;
 }
 
-/** Label/value pairs (who ORCID says you are, account details). Empty values are left out. */
+/** Label/value pairs (who a provider says you are, account details). Empty values are left out. */
 export function facts(rows: [label: string, value: HtmlValue][]): SafeHtml {
   const shown = rows.filter(([, v]) => v !== null && v !== undefined && v !== '');
   return html`<dl class="facts">

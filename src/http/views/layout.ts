@@ -28,7 +28,7 @@ export function sendPage(
   opts: PageOptions,
 ): FastifyReply {
   const { t, locale, auth } = request;
-  const demo = lanyard.config.orcid?.env === 'emulator';
+  const demo = lanyard.providers.list.some((p) => p.demo);
   const devMail = lanyard.config.embedded && !lanyard.config.smtpUrl;
   const flash = takeFlash(request, reply, lanyard.config);
   const body = html`<!doctype html>

@@ -10,20 +10,25 @@ export function classifyProviderError(e: unknown, provider: string): LanyardErro
   if (isLanyardError(e)) return e;
   if (e instanceof oidc.ResponseBodyError) {
     if (e.status >= 500)
-      return new LanyardError('PROVIDER_UNAVAILABLE', `${provider} is not available right now.`, undefined, {
-        cause: e,
-      });
+      return new LanyardError(
+        'PROVIDER_UNAVAILABLE',
+        `${provider} is not available right now.`,
+        { provider },
+        {
+          cause: e,
+        },
+      );
     if (e.error === 'invalid_grant')
       return new LanyardError(
         'OAUTH_CODE_INVALID',
         `${provider} refused the sign-in code (expired or already used).`,
-        undefined,
+        { provider },
         { cause: e },
       );
     return new LanyardError(
       'PROVIDER_ERROR',
       `${provider} refused the request (${e.error}).`,
-      { error: e.error },
+      { provider, error: e.error },
       { cause: e },
     );
   }
@@ -39,6 +44,11 @@ export function classifyProviderError(e: unknown, provider: string): LanyardErro
     ) ||
     (typeof cause === 'object' && cause !== null && 'status' in cause && Number(cause.status) >= 500);
   if (network)
-    return new LanyardError('PROVIDER_UNAVAILABLE', `${provider} is not available right now.`, undefined, { cause: e });
+    return new LanyardError(
+      'PROVIDER_UNAVAILABLE',
+      `${provider} is not available right now.`,
+      { provider },
+      { cause: e },
+    );
   return new LanyardError('PROVIDER_ERROR', `${provider} answered something unexpected.`, undefined, { cause: e });
 }

@@ -9,6 +9,8 @@ import { LanyardError } from '../../errors.js';
  * Nothing is stored server-side, so any Lanyard process can finish a flow another one began.
  */
 export interface OAuthFlow {
+  /** The provider entry the flow was started for; its callback accepts no other's flow. */
+  provider: string;
   state: string;
   nonce: string;
   /** Where to go after sign-in (already checked against the allow-list). */
@@ -19,11 +21,16 @@ export interface OAuthFlow {
   sessionId: string | null;
   /** Expiry, epoch seconds. */
   exp: number;
+  /** PKCE verifier, for providers that take PKCE (never sent to ORCID). */
+  codeVerifier?: string;
 }
 
 const FLOW_TTL_SECONDS = 600;
 
-export function newFlow(input: Pick<OAuthFlow, 'returnTo' | 'intent' | 'sessionId'>, now: Date): OAuthFlow {
+export function newFlow(
+  input: Pick<OAuthFlow, 'provider' | 'returnTo' | 'intent' | 'sessionId'>,
+  now: Date,
+): OAuthFlow {
   return {
     ...input,
     state: randomToken(),
@@ -51,9 +58,9 @@ export function decodeFlow(cookie: string | undefined, config: Config, now: Date
   return flow;
 }
 
-/** The callback's `state` must be the one this browser's flow holds. */
-export function checkState(flow: OAuthFlow, received: unknown): void {
-  if (typeof received !== 'string' || !safeEqual(received, flow.state)) {
+/** The callback's `state` must be the one this browser's flow holds, for this provider. */
+export function checkState(flow: OAuthFlow, received: unknown, provider: string): void {
+  if (flow.provider !== provider || typeof received !== 'string' || !safeEqual(received, flow.state)) {
     throw new LanyardError('OAUTH_STATE_INVALID', 'The sign-in response does not belong to this browser. Start again.');
   }
 }

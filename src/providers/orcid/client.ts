@@ -20,11 +20,10 @@ export class OrcidClient {
 
   constructor(
     readonly config: OrcidConfig,
-    publicUrl: string,
+    redirectUri: string,
   ) {
     this.timeoutMs = config.timeoutMs;
-    // The path DSpace registers at ORCID (dspace-orcid-login.md §4.1), so a DSpace client id works unchanged.
-    this.redirectUri = `${publicUrl}/api/authn/orcid`;
+    this.redirectUri = redirectUri;
     this.openid = config.scopes.includes('openid');
     const site = config.siteUrl;
     this.oidc = new oidc.Configuration(
@@ -68,9 +67,10 @@ export class OrcidClient {
         ...(this.openid ? { expectedNonce: flow.nonce, idTokenExpected: true } : {}),
       });
       const orcid = typeof tokens.orcid === 'string' ? tokens.orcid : tokens.claims()?.sub;
-      if (!orcid) throw new LanyardError('PROVIDER_ERROR', 'ORCID returned no iD.');
+      if (!orcid) throw new LanyardError('PROVIDER_ERROR', 'ORCID returned no iD.', { provider: 'ORCID' });
       const claims = tokens.claims();
-      if (claims && claims.sub !== orcid) throw new LanyardError('PROVIDER_ERROR', 'ORCID returned two different iDs.');
+      if (claims && claims.sub !== orcid)
+        throw new LanyardError('PROVIDER_ERROR', 'ORCID returned two different iDs.', { provider: 'ORCID' });
       return {
         orcid,
         accessToken: tokens.access_token,
@@ -101,11 +101,6 @@ export class OrcidClient {
     } catch (e) {
       throw classifyProviderError(e, 'ORCID');
     }
-  }
-
-  /** The ORCID iD as a link, per ORCID's display guidelines: the full https://orcid.org/… URI. */
-  idUrl(orcid: string): string {
-    return `${this.config.siteUrl}/${orcid}`;
   }
 }
 

@@ -2,6 +2,8 @@ import { LanyardError } from '../../errors.js';
 import type { ExternalProfile } from '../profile.js';
 import { classifyProviderError } from '../oauth/errors.js';
 
+const ORCID = { provider: 'ORCID' };
+
 interface V3Emails {
   email?: { email?: unknown; verified?: unknown; primary?: unknown }[];
 }
@@ -24,11 +26,13 @@ export async function fetchVerifiedEmails(
       signal: AbortSignal.timeout(timeoutMs),
     });
     if (res.status >= 500 || res.status === 429)
-      throw new LanyardError('PROVIDER_UNAVAILABLE', 'The ORCID API is not available right now.');
-    if (!res.ok) throw new LanyardError('PROVIDER_ERROR', `The ORCID API refused to list emails (HTTP ${res.status}).`);
+      throw new LanyardError('PROVIDER_UNAVAILABLE', 'The ORCID API is not available right now.', ORCID);
+    if (!res.ok)
+      throw new LanyardError('PROVIDER_ERROR', `The ORCID API refused to list emails (HTTP ${res.status}).`, ORCID);
     body = (await res.json()) as V3Emails;
   } catch (e) {
-    if (e instanceof SyntaxError) throw new LanyardError('PROVIDER_ERROR', 'The ORCID API answered malformed JSON.');
+    if (e instanceof SyntaxError)
+      throw new LanyardError('PROVIDER_ERROR', 'The ORCID API answered malformed JSON.', ORCID);
     throw classifyProviderError(e, 'ORCID');
   }
   const list = Array.isArray(body.email) ? body.email : [];

@@ -1,0 +1,158 @@
+import { Type } from 'typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { brokerSignIn } from '../../broker/execute.js';
+import { LanyardError } from '../../errors.js';
+import type { Lanyard } from '../../lanyard.js';
+import type { Provider } from '../../providers/provider.js';
+import { type OAuthFlow, checkState, decodeFlow, encodeFlow, newFlow } from '../../providers/oauth/state.js';
+import type { Route } from '../app.js';
+import { requireAuth, sessionContext, setSessionCookie } from '../auth.js';
+import { clearCookie, cookieNames, setCookie } from '../cookies.js';
+import { verifyCsrf } from '../csrf.js';
+import { bindBrowser } from '../browser-binding.js';
+import { safeRedirect } from '../redirects.js';
+import type { StatusOverrides } from '../status-overrides.js';
+import { html } from '../../lib/html.js';
+import { extensionsOf } from '../extensions.js';
+import { setFlash } from '../flash.js';
+import { linkBase, returnsToUi } from '../ui-links.js';
+
+/** DSpace's callback answers 401 when ORCID is off or no code came (OrcidLoginFilterIT): so do all callbacks. */
+export const callbackStatuses: StatusOverrides = { PROVIDER_NOT_CONFIGURED: 401, OAUTH_CALLBACK_EMPTY: 401 };
+
+/**
+ * Starts a sign-in with `provider`: the flow (state, nonce, PKCE verifier, where to return) goes
+ * into a signed cookie bound to this browser, and the browser to the provider. Shared by the pages
+ * and the REST API's `GET /api/authn/{id}/start` (which answers 302, as DSpace's ORCID location does).
+ */
+export async function startSignIn(
+  lanyard: Lanyard,
+  reply: FastifyReply,
+  provider: Provider,
+  input: Omit<Parameters<typeof newFlow>[0], 'provider'>,
+  status: 302 | 303 = 303,
+) {
+  const { config } = lanyard;
+  const { url, flow } = await provider.start(newFlow({ ...input, provider: provider.id }, lanyard.clock.now()));
+  setCookie(reply, config, cookieNames(config).oauth, encodeFlow(flow, config), 600);
+  return reply.redirect(url, status);
+}
+
+/**
+ * The routes every provider shares: `GET /auth/{id}` (and the provider's own start paths, ORCID's
+ * `/login/orcid`) starts a sign-in, `POST /profile/link/{id}` links from the account page, and
+ * the callback at `/auth/{id}/callback` (ORCID: DSpace's `/api/authn/orcid`) runs the broker.
+ * Also the providers' parts of the shared pages: their buttons and how their identities look.
+ */
+export const providerRoutes: Route = (app, lanyard) => {
+  const { config, providers } = lanyard;
+  const signInLimit = { rateLimit: { max: config.rateLimit.signInPerMinute, timeWindow: 60_000 } };
+
+  // Paths an outside contract fixes for a provider type that is not configured here.
+  for (const { path } of providers.unconfiguredPaths().filter((p) => p.kind === 'callback'))
+    app.get(path, { config: { statusOverrides: callbackStatuses } }, () => {
+      throw new LanyardError('PROVIDER_NOT_CONFIGURED', 'Sign-in with this provider is not set up here.');
+    });
+  if (!providers.list.length) return;
+
+  const ext = extensionsOf(app);
+  ext.login.push(
+    ({ returnTo, t, locale }) =>
+      html`${providers.list.map((p) =>
+        p.view.signInButton(`/auth/${p.id}?returnTo=${encodeURIComponent(returnTo)}`, t, locale),
+      )}
+        <p class="or">${t('login.or')}</p>`,
+  );
+  for (const p of providers.list)
+    ext.identityViews[p.id] = (identity) => p.view.identity(identity.subject, identity.issuer);
+  ext.profile.push(
+    ({ identities, t, csrf, locale }) =>
+      html`${providers.list
+        .filter((p) => !identities.some((i) => i.provider === p.id))
+        .map(
+          (p) => html`<form method="post" action="/profile/link/${p.id}">${csrf}${p.view.linkButton(t, locale)}</form>`,
+        )}`,
+  );
+
+  const startQuery = { querystring: Type.Object({ returnTo: Type.Optional(Type.String({ maxLength: 2000 })) }) };
+  for (const provider of providers.list) {
+    for (const path of [`/auth/${provider.id}`, ...provider.startAliases])
+      app.get(path, { schema: startQuery }, (request, reply) =>
+        startSignIn(lanyard, reply, provider, {
+          returnTo: safeRedirect(request.query.returnTo, config),
+          intent: 'sign_in',
+          sessionId: null,
+        }),
+      );
+
+    app.post(
+      `/profile/link/${provider.id}`,
+      { schema: { body: Type.Object({ _csrf: Type.String({ maxLength: 200 }) }) } },
+      (request, reply) => {
+        verifyCsrf(request, config, request.body._csrf);
+        const { session } = requireAuth(request);
+        return startSignIn(lanyard, reply, provider, { returnTo: '/profile', intent: 'link', sessionId: session.id });
+      },
+    );
+
+    const callbackPaths = [...new Set([...provider.callbackPaths, `/auth/${provider.id}/callback`])];
+    for (const path of callbackPaths)
+      app.get(path, { config: { ...signInLimit, statusOverrides: callbackStatuses } }, (request, reply) =>
+        callback(lanyard, provider, request, reply),
+      );
+  }
+};
+
+/**
+ * The redirect URI: the provider checks the answer against this browser's flow and returns who
+ * signed in; the broker decides; the browser goes where the outcome says. The flow cookie is
+ * cleared whatever happens, so a callback can never be replayed with it.
+ */
+async function callback(lanyard: Lanyard, provider: Provider, request: FastifyRequest, reply: FastifyReply) {
+  const { config } = lanyard;
+  const query = new URLSearchParams(request.url.split('?')[1] ?? '');
+  const flowCookie = request.cookies[cookieNames(config).oauth];
+  clearCookie(reply, config, cookieNames(config).oauth);
+  let flow: OAuthFlow | undefined;
+  const profile = await provider.finish({
+    query,
+    flow: () => {
+      if (!flow) {
+        flow = decodeFlow(flowCookie, config, lanyard.clock.now());
+        checkState(flow, query.get('state'), provider.id);
+      }
+      return flow;
+    },
+  });
+  if (!flow) throw new LanyardError('OAUTH_STATE_INVALID', 'The sign-in response was not checked. Start again.');
+  const linking = flow.intent === 'link' && request.auth !== null && request.auth.session.id === flow.sessionId;
+  const outcome = await brokerSignIn(lanyard, profile, {
+    intent: linking ? 'link' : 'sign_in',
+    returnTo: flow.returnTo,
+    browserHash: bindBrowser(lanyard, request, reply),
+    session: { ...sessionContext(request), signedInAccountId: linking ? request.auth!.account.id : null },
+  });
+  const identity = provider.identityName(request.locale);
+  switch (outcome.kind) {
+    case 'session':
+      setSessionCookie(lanyard, reply, outcome.cookie);
+      if (outcome.autoLinked)
+        setFlash(reply, config, {
+          kind: 'success',
+          key: 'flash.autoLinked',
+          params: { identity, provider: provider.label(request.locale), email: outcome.autoLinked.email },
+        });
+      return reply.redirect(outcome.redirect, 303);
+    case 'linked':
+      setFlash(reply, config, { kind: 'success', key: 'flash.linked', params: { provider: identity } });
+      return reply.redirect('/profile', 303);
+    case 'registration':
+      // A sign-in the UI started continues on its /external-login/{token} (DSpace's OrcidLoginFilter).
+      return reply.redirect(
+        returnsToUi(config, flow.returnTo) ? `${linkBase(config, true)}${outcome.redirect}` : outcome.redirect,
+        303,
+      );
+    case 'refused':
+      throw outcome.error;
+  }
+}

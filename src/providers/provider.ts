@@ -1,0 +1,67 @@
+import type { Locale, Translate } from '../i18n/index.js';
+import type { SafeHtml } from '../lib/html.js';
+import type { ProviderTokens } from '../stores/provider-tokens.js';
+import type { OAuthFlow } from './oauth/state.js';
+import type { ExternalProfile, ProviderPolicy } from './profile.js';
+
+/**
+ * One way to sign in through somebody else (docs/design.md, "The provider interface"): a folder
+ * under src/providers/ that turns a browser round trip into an `ExternalProfile`. The broker, the
+ * pages, the REST API and the CLI only ever see this interface; they never name a provider.
+ */
+export interface Provider {
+  /** The entry's id: url-safe, unique, stored as the identity's provider key. */
+  readonly id: string;
+  /** The entry's type (`orcid`, `oidc`). */
+  readonly type: string;
+  /** Linking policy: may a verified email auto-link (product contract, first-login case 3)? */
+  readonly policy: ProviderPolicy;
+  /** Where the provider sends the browser back, exactly as registered there. */
+  readonly redirectUri: string;
+  /** Paths of this service that serve the callback; the first is the redirect URI's. */
+  readonly callbackPaths: string[];
+  /** Paths that start a sign-in besides the shared `/auth/{id}`. */
+  readonly startAliases: string[];
+  /** Origins a form may be redirected to when starting a flow (the page's CSP `form-action`). */
+  readonly formOrigins: string[];
+  /** A stand-in for the real provider (the built-in emulator): pages say so. */
+  readonly demo: boolean;
+  /** How the provider is named to people: "ORCID", "University of Example". */
+  label(locale: Locale): string;
+  /** How one of its identities is named: "ORCID iD", "University of Example account". */
+  identityName(locale: Locale): string;
+  /** The authorize URL for this flow; may add to the flow what the callback needs (a PKCE verifier). */
+  start(flow: OAuthFlow): Promise<{ url: string; flow: OAuthFlow }>;
+  /**
+   * Checks the callback against the flow and returns who signed in. Refusals are LanyardErrors
+   * (`PROVIDER_*`, `OAUTH_*`) whose details name the provider. When only the emails could not be
+   * read, the profile comes back with `emailsUnavailable` and the broker decides (a known
+   * identity still signs in).
+   */
+  finish(callback: CallbackInput): Promise<ExternalProfile>;
+  /** Called when one of its identities is unlinked: revoke what can be revoked. true/false = revoked or not, null = nothing to do. */
+  unlink(tokens: ProviderTokens | null): Promise<boolean | null>;
+  /** What the operator registers at the provider (`config check`). */
+  describe(): string[];
+  readonly view: ProviderView;
+}
+
+/** What the callback route hands a provider. */
+export interface CallbackInput {
+  /** The callback's query string (error redirects may lack `state`: check `error` first). */
+  query: URLSearchParams;
+  /** This browser's flow, checked (signed, unexpired, started for this provider, `state` equal). */
+  flow(): OAuthFlow;
+}
+
+/** How a provider looks on the shared pages. */
+export interface ProviderView {
+  /** The button on /login (a link to `href`), with any hint below it. */
+  signInButton(href: string, t: Translate, locale: Locale): SafeHtml;
+  /** The submit button of the "connect" form on /profile. */
+  linkButton(t: Translate, locale: Locale): SafeHtml;
+  /** An identity of this provider as shown on pages (ORCID: iD icon and full link). */
+  identity(subject: string, issuer: string | null): SafeHtml;
+  /** The same as plain text, for mails. */
+  identifier(subject: string, issuer: string | null): string;
+}
