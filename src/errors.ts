@@ -67,6 +67,11 @@ export const errorCodes = {
   SAML_NO_SUBJECT: 403,
   SAML_FLOW_INVALID: 400,
   SHIBBOLETH_HEADERS_UNTRUSTED: 403,
+  // OpenID Connect upstreams (issue 10): each refusal names the provider (details.provider)
+  OIDC_ISSUER_MISMATCH: 400,
+  OIDC_NONCE_MISMATCH: 400,
+  OIDC_ID_TOKEN_INVALID: 502,
+  OIDC_USERINFO_MISMATCH: 502,
   // configuration
   CONFIG_INVALID: 500,
   INTERNAL: 500,

@@ -16,6 +16,7 @@ export function snapshotOf(profile: ExternalProfile): ProfileSnapshot {
     emails: profile.emails,
     scopes: profile.tokens?.scopes ?? [],
     issuer: profile.issuer,
+    ...(profile.hints ? { hints: profile.hints } : {}),
   };
 }
 

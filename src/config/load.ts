@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { LanyardError } from '../errors.js';
 import { knownScopes, memberScopes, orcidPresets } from './orcid-presets.js';
+import { readOidcEntry } from '../providers/oidc/config.js';
 import { camelName, checkEverySettingUsed, settingNames, settingOfFileKey } from './settings.js';
 import { type EntryReader, readProviders } from './providers.js';
 import type { Config, OrcidConfig, OrcidEntry, OrcidEnv, RegistrationType, SecretKey } from './schema.js';
@@ -103,6 +104,7 @@ function readConfig(r: Reader): Config {
     embedded,
     readers: {
       orcid: { read: readOrcidEntry, trustEmail: true, label: 'ORCID' },
+      oidc: { read: readOidcEntry, trustEmail: false },
     },
   });
   const secretKeys = readSecretKeys(r.str('SECRET_KEY', ''), r.str('SECRET_KEYS_PREVIOUS', ''), embedded, dataDir);

@@ -192,6 +192,14 @@ export const de: Messages = {
   'error.PROVIDER_UNAVAILABLE':
     '{provider} ist gerade nicht erreichbar. Bitte versuchen Sie es in einigen Minuten erneut.',
   'error.PROVIDER_NOT_CONFIGURED': 'Die Anmeldung mit diesem Dienst ist hier nicht eingerichtet.',
+  'error.OIDC_ISSUER_MISMATCH':
+    'Diese Antwort kam nicht von {provider}, wo die Anmeldung begonnen hat. Bitte beginnen Sie erneut.',
+  'error.OIDC_NONCE_MISMATCH':
+    'Die Antwort von {provider} gehört zu einer anderen Anmeldung. Bitte beginnen Sie erneut.',
+  'error.OIDC_ID_TOKEN_INVALID':
+    '{provider} hat eine Anmeldebestätigung geschickt, die wir nicht annehmen können. Bitte versuchen Sie es erneut; bleibt der Fehler, informieren Sie das Repository-Team.',
+  'error.OIDC_USERINFO_MISMATCH':
+    '{provider} hat eine andere Person beschrieben als die, die sich angemeldet hat. Bitte versuchen Sie es erneut; bleibt der Fehler, informieren Sie das Repository-Team.',
   'error.IDENTITY_LINKED_ELSEWHERE':
     '{identity} ist bereits mit einem anderen Konto verknüpft. Melden Sie sich damit an, um jenes Konto zu nutzen, oder bitten Sie das Repository-Team, die Konten zusammenzuführen.',
   'error.IDENTITY_ALREADY_LINKED':

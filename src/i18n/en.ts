@@ -180,6 +180,13 @@ export const en = {
     '{provider} answered something we could not use. Please try again; if it persists, tell the repository managers.',
   'error.PROVIDER_UNAVAILABLE': '{provider} is not reachable right now. Please try again in a few minutes.',
   'error.PROVIDER_NOT_CONFIGURED': 'Sign-in with this provider is not set up here.',
+  'error.OIDC_ISSUER_MISMATCH':
+    'This answer did not come from {provider}, where the sign-in started. Please start again.',
+  'error.OIDC_NONCE_MISMATCH': 'The answer from {provider} belongs to another sign-in. Please start again.',
+  'error.OIDC_ID_TOKEN_INVALID':
+    '{provider} sent a sign-in confirmation we cannot accept. Please try again; if it persists, tell the repository managers.',
+  'error.OIDC_USERINFO_MISMATCH':
+    '{provider} described someone other than the person who signed in. Please try again; if it persists, tell the repository managers.',
   'error.IDENTITY_LINKED_ELSEWHERE':
     'This {identity} is already linked to another account. Sign in with it to use that account, or ask the repository managers to merge the accounts.',
   'error.IDENTITY_ALREADY_LINKED':

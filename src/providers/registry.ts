@@ -3,6 +3,7 @@ import type { ProviderEntry } from '../config/schema.js';
 import { LanyardError } from '../errors.js';
 import type { Locale } from '../i18n/index.js';
 import { html, type SafeHtml } from '../lib/html.js';
+import { createOidcProvider } from './oidc/index.js';
 import { createOrcidProvider, ORCID_CALLBACK_PATH } from './orcid/index.js';
 import type { Provider } from './provider.js';
 
@@ -25,7 +26,7 @@ interface ProviderType {
 }
 
 /** Every provider type, by the `type` of its config entry. */
-const types: Partial<Record<ProviderEntry['type'], ProviderType>> = {
+const types: Record<ProviderEntry['type'], ProviderType> = {
   orcid: {
     create: createOrcidProvider,
     // DSpace's UI and clients know these paths (OrcidLoginFilter): without ORCID they answer 401.
@@ -34,6 +35,7 @@ const types: Partial<Record<ProviderEntry['type'], ProviderType>> = {
       { path: `${ORCID_CALLBACK_PATH}/start`, kind: 'start', label: 'ORCID' },
     ],
   },
+  oidc: { create: createOidcProvider, reservedPaths: [] },
 };
 
 /** The configured providers, in configuration order (the login page's order). */
