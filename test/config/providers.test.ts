@@ -87,3 +87,70 @@ describe('the providers list (LANYARD_PROVIDERS)', () => {
     );
   });
 });
+
+describe('an oidc entry', () => {
+  const uni = {
+    id: 'uni',
+    type: 'oidc',
+    label: { en: 'University of Example', de: 'Universität Beispiel' },
+    issuer: 'https://login.uni.example/realms/staff',
+    clientId: 'lanyard',
+    clientSecret: 'secret',
+  };
+
+  test('takes sensible defaults: openid email profile, client_secret_basic, standard claims, trustEmail off', () => {
+    const [entry] = loadConfig({ ...providers([uni]), LANYARD_ORCID_ENV: 'off' }).providers;
+    assert.equal(entry?.type, 'oidc');
+    if (entry?.type !== 'oidc') return;
+    assert.deepEqual(entry.scopes, ['openid', 'email', 'profile']);
+    assert.equal(entry.tokenEndpointAuthMethod, 'client_secret_basic');
+    assert.equal(entry.trustEmail, false);
+    assert.equal(entry.claims.emailVerified, 'email_verified');
+    assert.equal(entry.issuer, uni.issuer);
+  });
+
+  test('config check prints its exact redirect URI', async () => {
+    const { configCheck } = await import('../../src/cli/commands/config-check.js');
+    let out = '';
+    const io = {
+      env: { ...providers([uni]), LANYARD_PUBLIC_URL: 'https://login.repo.example', LANYARD_ORCID_ENV: 'off' },
+      stdout: { write: (s: string) => ((out += s), true) },
+      stderr: { write: () => true },
+    };
+    assert.equal(await configCheck.run([], io as never), 0);
+    assert.match(out, /Provider "uni" \(oidc, University of Example\)/);
+    assert.match(out, /\n {2}https:\/\/login\.repo\.example\/auth\/uni\/callback\n/);
+    assert.doesNotMatch(out, /\bsecret\b/, 'the client secret is masked');
+  });
+
+  const bad: [change: Record<string, unknown>, field: string, fix: RegExp][] = [
+    [{ issuer: 'not a url' }, 'issuer', /openid-configuration/],
+    [{ issuer: 'http://login.uni.example' }, 'issuer', /https/],
+    [{ clientId: '' }, 'clientId', /client id/],
+    [{ clientSecret: undefined }, 'clientSecret', /tokenEndpointAuthMethod/],
+    [{ tokenEndpointAuthMethod: 'private_key_jwt' }, 'tokenEndpointAuthMethod', /client_secret_basic/],
+    [{ scopes: ['email'] }, 'scopes', /add "openid"/],
+    [{ claims: { subject: '' } }, 'claims.subject', /e\.g\. "sub"/],
+    [{ claims: { colour: 'x' } }, 'claims.colour', /map only subject/],
+    [{ discovery: 'x' }, 'discovery', /use only issuer/],
+  ];
+  for (const [change, field, fix] of bad) {
+    test(`${JSON.stringify(change)} → names "${field}" and the fix`, () => {
+      assert.throws(
+        () => loadConfig(providers([{ ...uni, ...change }])),
+        (e: unknown) => {
+          assert.ok(isLanyardError(e), String(e));
+          assert.match(e.message, /LANYARD_PROVIDERS entry 1 \("uni"\)/);
+          assert.match(e.message, new RegExp(`"${field.replace('.', '\\.')}"`));
+          assert.match(e.message, fix);
+          return true;
+        },
+      );
+    });
+  }
+
+  test('plain http is accepted for a loopback issuer only', () => {
+    for (const issuer of ['http://127.0.0.1:8080', 'http://localhost:8080/realms/x', 'http://[::1]:9000'])
+      assert.doesNotThrow(() => loadConfig(providers([{ ...uni, issuer }])), issuer);
+  });
+});
