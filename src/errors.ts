@@ -46,6 +46,7 @@ export const errorCodes = {
   OAUTH_CALLBACK_EMPTY: 400,
   OAUTH_CALLBACK_INVALID: 400,
   OAUTH_CODE_INVALID: 400,
+  OIDC_INTERACTION_EXPIRED: 400,
   REDIRECT_NOT_ALLOWED: 400,
   PROVIDER_NOT_CONFIGURED: 404,
   // SAML and Shibboleth (issue 11): each refusal names the IdP (details.idp)

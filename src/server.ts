@@ -4,6 +4,7 @@ import { demoEmulatorRoutes } from './http/pages/demo-emulator.js';
 import { externalLoginRoutes } from './http/pages/external-login.js';
 import { metricsRoutes } from './http/pages/metrics.js';
 import { providerRoutes } from './http/pages/providers.js';
+import { openIdProviderRoutes } from './openid-provider/routes.js';
 import { reviewAccountRoutes } from './http/pages/review-account.js';
 import type { Config } from './config/schema.js';
 import { type Lanyard, type OpenOptions, openLanyard } from './lanyard.js';
@@ -16,6 +17,7 @@ export const surfaces: Route[] = [
   demoEmulatorRoutes,
   metricsRoutes,
   apiRoutes,
+  openIdProviderRoutes,
 ];
 
 export interface Server {

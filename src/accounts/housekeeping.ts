@@ -1,5 +1,6 @@
 import { addSeconds } from '../clock.js';
 import type { Lanyard } from '../lanyard.js';
+import { deleteExpiredOidcPayloads } from '../stores/oidc-payloads.js';
 import { purgeRegistrations } from '../stores/registrations.js';
 
 /**
@@ -7,7 +8,9 @@ import { purgeRegistrations } from '../stores/registrations.js';
  * expired or revoked a day ago. Expiry is checked on every use anyway (product.md §4); this only
  * keeps the tables small (DSpace's RegistrationDataScheduler does the same every 15 minutes).
  */
-export async function housekeeping(lanyard: Lanyard): Promise<{ registrations: number; sessions: number }> {
+export async function housekeeping(
+  lanyard: Lanyard,
+): Promise<{ registrations: number; sessions: number; oidc: number }> {
   const now = lanyard.clock.now();
   const dayAgo = addSeconds(now, -86400);
   const registrations = await purgeRegistrations(lanyard.db, now);
@@ -15,7 +18,9 @@ export async function housekeeping(lanyard: Lanyard): Promise<{ registrations: n
     .deleteFrom('session')
     .where((eb) => eb.or([eb('expires_at', '<', dayAgo), eb('revoked_at', '<', dayAgo)]))
     .executeTakeFirst();
-  return { registrations, sessions: Number(sessions.numDeletedRows) };
+  // The OpenID provider's expired codes, tokens, sessions and interactions.
+  const oidc = await deleteExpiredOidcPayloads(lanyard.db, now);
+  return { registrations, sessions: Number(sessions.numDeletedRows), oidc };
 }
 
 /** Runs `housekeeping` every `intervalMs` in the background; returns a stop function. */

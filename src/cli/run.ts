@@ -3,6 +3,7 @@ import { type CliIO, type Command, CommandFailed, commandWords, say, UsageError 
 import { accountsFindOrcid } from './commands/accounts-find-orcid.js';
 import { accountsShow } from './commands/accounts-show.js';
 import { adminCreate } from './commands/admin-create.js';
+import { clientsAdd, clientsList, clientsRemove } from './commands/clients.js';
 import { configCheck } from './commands/config-check.js';
 import { helpCommand } from './commands/help.js';
 import { migrate } from './commands/migrate.js';
@@ -16,6 +17,9 @@ export const commands: Command[] = [
   accountsFindOrcid,
   adminCreate,
   samlKeygen,
+  clientsAdd,
+  clientsList,
+  clientsRemove,
   helpCommand(() => commands),
 ];
 

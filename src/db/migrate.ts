@@ -7,6 +7,7 @@ import * as canonicalEmail from './migrations/0011-canonical-email.js';
 import * as registrationMergedInto from './migrations/0019-registration-merged-into.js';
 import * as registrationBrowser from './migrations/0013-registration-browser.js';
 import * as passwordThrottle from './migrations/0015-password-throttle.js';
+import * as oidcPayload from './migrations/0021-oidc-payload.js';
 
 const migrations: Record<string, Migration> = {
   '0001-initial': initial,
@@ -16,6 +17,7 @@ const migrations: Record<string, Migration> = {
   '0019-registration-merged-into': registrationMergedInto,
   '0013-registration-browser': registrationBrowser,
   '0015-password-throttle': passwordThrottle,
+  '0021-oidc-payload': oidcPayload,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -167,6 +167,17 @@ export interface FlowStateTable {
   expires_at: Timestamp;
 }
 
+/** What the OpenID provider stores: one row per oidc-provider model instance (migration 0021). */
+export interface OidcPayloadTable {
+  model: string;
+  id: string;
+  payload: Json<Record<string, unknown>>;
+  grant_id: string | null;
+  uid: string | null;
+  consumed_at: Timestamp | null;
+  expires_at: Timestamp | null;
+}
+
 export interface Database {
   account: AccountTable;
   identity: IdentityTable;
@@ -180,6 +191,7 @@ export interface Database {
   saml_metadata: SamlMetadataTable;
   flow_state: FlowStateTable;
   password_throttle: PasswordThrottleTable;
+  oidc_payload: OidcPayloadTable;
 }
 
 export interface PasswordThrottleTable {

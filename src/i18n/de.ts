@@ -15,6 +15,9 @@ export const de: Messages = {
   'demo.banner': 'Demomodus: „Mit ORCID anmelden“ verwendet den eingebauten ORCID-Emulator, nicht das echte ORCID.',
 
   'login.title': 'Anmelden',
+  'oidc.continue.title': 'Angemeldet',
+  'oidc.continue.text': 'Sie sind angemeldet. Sie werden zur Anwendung zurückgebracht …',
+  'oidc.continue.button': 'Weiter zur Anwendung',
   'login.email': 'E-Mail-Adresse',
   'login.password': 'Passwort',
   'login.submit': 'Anmelden',
@@ -177,6 +180,8 @@ export const de: Messages = {
   'profile.unlinkHint': 'Zum Entfernen eines Anmeldewegs ist eine kürzliche Anmeldung nötig.',
   'error.retry': 'Erneut versuchen',
   'error.INVALID_CREDENTIALS': 'E-Mail-Adresse oder Passwort sind nicht korrekt.',
+  'error.OIDC_INTERACTION_EXPIRED':
+    'Diese Anmeldung für eine Anwendung ist abgelaufen oder wurde in einem anderen Browser begonnen. Gehen Sie zurück zur Anwendung und melden Sie sich erneut an.',
   'error.OAUTH_STATE_INVALID':
     'Diese Anmeldung wurde nicht in diesem Browser begonnen oder hat zu lange gedauert. Bitte beginnen Sie erneut.',
   'error.OAUTH_CALLBACK_EMPTY':

@@ -14,6 +14,9 @@ export const en = {
   'demo.banner': 'Demo mode: “Sign in with ORCID” uses the built-in ORCID emulator, not the real ORCID.',
 
   'login.title': 'Sign in',
+  'oidc.continue.title': 'Signed in',
+  'oidc.continue.text': 'You are signed in. Taking you back to the application…',
+  'oidc.continue.button': 'Continue to the application',
   'login.email': 'Email address',
   'login.password': 'Password',
   'login.submit': 'Sign in',
@@ -168,6 +171,8 @@ export const en = {
   'profile.unlinkHint': 'Removing a way to sign in needs a recent sign-in.',
   'error.retry': 'Try again',
   'error.INVALID_CREDENTIALS': 'The email address or password is not correct.',
+  'error.OIDC_INTERACTION_EXPIRED':
+    'This sign-in for an application has expired or was started in another browser. Go back to the application and sign in again.',
   'error.OAUTH_STATE_INVALID': 'This sign-in was not started in this browser, or it took too long. Please start again.',
   'error.OAUTH_CALLBACK_EMPTY':
     '{provider} sent you back without an answer (the request may have been refused). Please start again.',

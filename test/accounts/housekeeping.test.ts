@@ -23,9 +23,13 @@ forEachBackend('housekeeping', (ctx) => {
     const live = await createSession(db, { accountId: account.id, amr: ['pwd'], ttlSeconds: 30 * 86400 }, now);
     await revokeSession(db, revoked.session.id, now);
 
-    assert.deepEqual(await housekeeping(app.lanyard), { registrations: 0, sessions: 0 }, 'nothing is a day dead yet');
+    assert.deepEqual(
+      await housekeeping(app.lanyard),
+      { registrations: 0, sessions: 0, oidc: 0 },
+      'nothing is a day dead yet',
+    );
     app.clock.advance(26 * 3600_000);
-    assert.deepEqual(await housekeeping(app.lanyard), { registrations: 1, sessions: 1 });
+    assert.deepEqual(await housekeeping(app.lanyard), { registrations: 1, sessions: 1, oidc: 0 });
     const regs = await db
       .selectFrom('registration')
       .select('id')

@@ -1,0 +1,126 @@
+import { loadConfig } from '../../config/load.js';
+import { OIDC_PATH } from '../../openid-provider/provider.js';
+import {
+  addOidcClient,
+  type ClientAuthMethod,
+  clientAuthMethods,
+  listOidcClients,
+  removeOidcClient,
+} from '../../stores/oidc-clients.js';
+import { type Command, expectArgs, say, UsageError } from '../command.js';
+import { withDatabase } from '../database.js';
+
+/** `--key value` and `--key=value` options; `flags` take no value. Repeated options collect. */
+function parseOptions(args: string[], valued: string[], flags: string[]): Map<string, string[]> {
+  const options = new Map<string, string[]>();
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const [key, inline] = arg.startsWith('--') ? arg.slice(2).split(/=(.*)/s, 2) : [undefined, undefined];
+    if (key && flags.includes(key) && inline === undefined) options.set(key, ['']);
+    else if (key && valued.includes(key)) {
+      const value = inline ?? args[++i];
+      if (value === undefined || value === '') throw new UsageError(`--${key} needs a value`);
+      options.set(key, [...(options.get(key) ?? []), value]);
+    } else throw new UsageError(`unexpected argument "${arg}"`);
+  }
+  return options;
+}
+
+/** An absolute http(s) URL without a fragment, matched exactly later (no wildcards, no prefixes). */
+function redirectUri(input: string): string {
+  let url: URL;
+  try {
+    url = new URL(input);
+  } catch {
+    throw new UsageError(`"${input}" is not an absolute URL`);
+  }
+  if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.hash || input.includes('#'))
+    throw new UsageError(`"${input}" must be an http(s) URL without a #fragment`);
+  if (url.protocol === 'http:' && !['localhost', '127.0.0.1', '[::1]'].includes(url.hostname))
+    throw new UsageError(`"${input}" must use https (plain http only for localhost)`);
+  return input;
+}
+
+const addUsage =
+  'clients add <--name=NAME> <--redirect-uri=URI>… [--auth=client_secret_basic|client_secret_post|none] [--json]';
+
+/** `clients add`: registers a repository as a client of Lanyard's OpenID provider. */
+export const clientsAdd: Command = {
+  usage: addUsage,
+  summary: 'Register an OpenID Connect client (a repository); prints its client id and secret once.',
+  async run(args, io) {
+    const options = parseOptions(args, ['name', 'redirect-uri', 'auth'], ['json']);
+    const name = options.get('name')?.at(-1)?.trim();
+    if (!name) throw new UsageError('missing --name');
+    const redirectUris = (options.get('redirect-uri') ?? []).map(redirectUri);
+    if (redirectUris.length === 0) throw new UsageError('missing --redirect-uri');
+    const auth = (options.get('auth')?.at(-1) ?? 'client_secret_basic') as ClientAuthMethod;
+    if (!clientAuthMethods.includes(auth))
+      throw new UsageError(`--auth must be one of ${clientAuthMethods.join(', ')}`);
+    const config = loadConfig(io.env);
+    const issuer = `${config.publicUrl}${OIDC_PATH}`;
+    return withDatabase(config, async (db) => {
+      const { client, secret } = await addOidcClient(db, { name, redirectUris, auth }, new Date());
+      if (options.has('json')) {
+        say(io.stdout, JSON.stringify({ client_id: client.client_id, client_secret: secret, issuer }));
+      } else {
+        say(
+          io.stdout,
+          `Client "${name}" registered.`,
+          `  issuer         ${issuer}`,
+          `  client id      ${client.client_id}`,
+          secret
+            ? `  client secret  ${secret}   (shown only now: Lanyard keeps only its hash)`
+            : `  client secret  none (public client: PKCE required)`,
+          `  redirect URIs  ${redirectUris.join(' ')}`,
+          `  auth method    ${auth}`,
+        );
+      }
+      return 0;
+    });
+  },
+};
+
+/** `clients list`: every registered client, without secrets. */
+export const clientsList: Command = {
+  usage: 'clients list [--json]',
+  summary: 'List the registered OpenID Connect clients.',
+  async run(args, io) {
+    const options = parseOptions(args, [], ['json']);
+    return withDatabase(loadConfig(io.env), async (db) => {
+      const clients = (await listOidcClients(db)).map((c) => ({
+        client_id: c.client_id,
+        client_name: c.client_name,
+        redirect_uris: c.redirect_uris,
+        token_endpoint_auth_method: c.token_endpoint_auth_method,
+        created_at: new Date(c.client_id_issued_at * 1000).toISOString(),
+      }));
+      if (options.has('json')) say(io.stdout, JSON.stringify(clients));
+      else if (clients.length === 0) say(io.stdout, 'No clients registered. Add one with `npx lanyard clients add`.');
+      else
+        for (const c of clients)
+          say(
+            io.stdout,
+            `${c.client_id}  ${c.client_name}  ${c.token_endpoint_auth_method}  ${c.redirect_uris.join(' ')}`,
+          );
+      return 0;
+    });
+  },
+};
+
+/** `clients remove <id>`: the client and every grant and token issued to it stop working at once. */
+export const clientsRemove: Command = {
+  usage: 'clients remove <client-id>',
+  summary: 'Remove an OpenID Connect client and revoke every token issued to it.',
+  async run(args, io) {
+    const [clientId] = expectArgs(args, ['client-id']);
+    return withDatabase(loadConfig(io.env), async (db) => {
+      if (!(await removeOidcClient(db, clientId!))) {
+        say(io.stderr, `No client has the id ${clientId}.`);
+        return 1;
+      }
+      say(io.stdout, `Client ${clientId} removed; its grants and tokens are revoked.`);
+      return 0;
+    });
+  },
+};

@@ -1,0 +1,89 @@
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import { hashToken, randomToken, safeEqual } from '../crypto/token.js';
+import type { Db } from '../db/connect.js';
+
+/** How a client proves itself at the token endpoint; `none` is a public client, which must use PKCE. */
+export const clientAuthMethods = ['client_secret_basic', 'client_secret_post', 'none'] as const;
+export type ClientAuthMethod = (typeof clientAuthMethods)[number];
+
+/** A registered relying party, as oidc-provider reads it (standard client metadata). */
+export interface OidcClient {
+  client_id: string;
+  client_name: string;
+  /** SHA-256 of the secret (hex); the secret itself is shown once and never stored. */
+  client_secret?: string;
+  redirect_uris: string[];
+  token_endpoint_auth_method: ClientAuthMethod;
+  grant_types: string[];
+  response_types: string[];
+  /** Seconds since the epoch (oidc-provider's own metadata field). */
+  client_id_issued_at: number;
+}
+
+/** Clients live beside the provider's other state, under oidc-provider's model name. */
+const MODEL = 'Client';
+
+/**
+ * Registers a client. Returns it with the secret in clear, the one time it exists outside the
+ * client: the secret is 256 random bits, so its SHA-256 is all that needs storing.
+ */
+export async function addOidcClient(
+  db: Db,
+  input: { name: string; redirectUris: string[]; auth: ClientAuthMethod },
+  now: Date,
+): Promise<{ client: OidcClient; secret: string | null }> {
+  const secret = input.auth === 'none' ? null : randomToken();
+  const client: OidcClient = {
+    client_id: randomUUID(),
+    client_name: input.name,
+    ...(secret ? { client_secret: hashToken(secret) } : {}),
+    redirect_uris: input.redirectUris,
+    token_endpoint_auth_method: input.auth,
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    client_id_issued_at: Math.floor(now.getTime() / 1000),
+  };
+  await db
+    .insertInto('oidc_payload')
+    .values({
+      model: MODEL,
+      id: client.client_id,
+      payload: JSON.stringify(client),
+      grant_id: null,
+      uid: null,
+      expires_at: null,
+    })
+    .execute();
+  return { client, secret };
+}
+
+export async function listOidcClients(db: Db): Promise<OidcClient[]> {
+  const rows = await db.selectFrom('oidc_payload').select('payload').where('model', '=', MODEL).execute();
+  return rows
+    .map((r) => r.payload as unknown as OidcClient)
+    .sort((a, b) => a.client_id_issued_at - b.client_id_issued_at || a.client_name.localeCompare(b.client_name));
+}
+
+/** Removes a client and every grant, code and token issued to it. Returns false when no such client. */
+export async function removeOidcClient(db: Db, clientId: string): Promise<boolean> {
+  return db.transaction().execute(async (tx) => {
+    const gone = await tx
+      .deleteFrom('oidc_payload')
+      .where('model', '=', MODEL)
+      .where('id', '=', clientId)
+      .executeTakeFirst();
+    if (Number(gone.numDeletedRows) === 0) return false;
+    await tx
+      .deleteFrom('oidc_payload')
+      .where('model', '!=', MODEL)
+      .where(sql<string>`payload->>'clientId'`, '=', clientId)
+      .execute();
+    return true;
+  });
+}
+
+/** Whether `presented` is the secret whose hash the client metadata holds (constant time). */
+export function clientSecretMatches(storedHash: string | undefined, presented: string): boolean {
+  return typeof storedHash === 'string' && safeEqual(storedHash, hashToken(presented));
+}
