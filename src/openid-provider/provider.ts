@@ -4,11 +4,7 @@ import { clientSecretMatches } from '../stores/oidc-clients.js';
 import { OidcPayloadAdapter } from '../stores/oidc-payloads.js';
 import { findAccount, scopeClaims } from './claims.js';
 import { loadProviderKeys } from './keys.js';
-
-/** Where the provider is mounted: the issuer is `{publicUrl}/oidc`. */
-export const OIDC_PATH = '/oidc';
-/** Lanyard's page that signs the person in for an authorization request (src/openid-provider/routes.ts). */
-export const interactionPath = (uid: string) => `/interaction/${uid}`;
+import { interactionPath, OIDC_PATH } from './paths.js';
 
 const escape = (s: unknown) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 

@@ -7,7 +7,8 @@ import type { Route } from '../http/app.js';
 import { linkButton } from '../http/views/components.js';
 import { sendPage } from '../http/views/layout.js';
 import { html } from '../lib/html.js';
-import { createOpenIdProvider, interactionPath, OIDC_PATH } from './provider.js';
+import { interactionPath, OIDC_PATH } from './paths.js';
+import { createOpenIdProvider } from './provider.js';
 
 /**
  * Mounts the OpenID provider at /oidc and Lanyard's side of its sign-in: /interaction/:uid.

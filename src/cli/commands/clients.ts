@@ -1,5 +1,5 @@
 import { loadConfig } from '../../config/load.js';
-import { OIDC_PATH } from '../../openid-provider/provider.js';
+import { OIDC_PATH } from '../../openid-provider/paths.js';
 import {
   addOidcClient,
   type ClientAuthMethod,
@@ -41,13 +41,13 @@ function redirectUri(input: string): string {
   return input;
 }
 
-const addUsage =
-  'clients add <--name=NAME> <--redirect-uri=URI>… [--auth=client_secret_basic|client_secret_post|none] [--json]';
+const addUsage = 'clients add <--name=NAME> <--redirect-uri=URI>… [--auth=METHOD] [--json]';
 
 /** `clients add`: registers a repository as a client of Lanyard's OpenID provider. */
 export const clientsAdd: Command = {
   usage: addUsage,
-  summary: 'Register an OpenID Connect client (a repository); prints its client id and secret once.',
+  summary:
+    'Register an OpenID Connect client (METHOD: client_secret_basic, client_secret_post or none); prints its secret once.',
   async run(args, io) {
     const options = parseOptions(args, ['name', 'redirect-uri', 'auth'], ['json']);
     const name = options.get('name')?.at(-1)?.trim();
