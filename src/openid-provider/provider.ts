@@ -56,7 +56,8 @@ export async function createOpenIdProvider(lanyard: Lanyard): Promise<Provider> 
     },
   };
   const provider = new Provider(`${config.publicUrl}${OIDC_PATH}`, configuration);
-  provider.proxy = config.trustProxy;
+  // Koa knows only on/off: with any trusted proxy, endpoint URLs follow its X-Forwarded-Proto/Host.
+  provider.proxy = config.trustProxy !== false;
   // Secrets are stored as their SHA-256 (src/stores/oidc-clients.ts), so compare hashes.
   provider.Client.prototype.compareClientSecret = function (this: { clientSecret?: string }, actual: string) {
     return clientSecretMatches(this.clientSecret, actual);
