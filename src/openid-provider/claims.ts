@@ -1,6 +1,5 @@
 import type { Account as OidcAccount, FindAccount } from 'oidc-provider';
 import type { Db } from '../db/connect.js';
-import { identifierOf } from '../providers/labels.js';
 import { findAccountById, isUuid } from '../stores/accounts.js';
 import { listIdentities } from '../stores/identities.js';
 
@@ -36,7 +35,7 @@ export async function accountClaims(db: Db, accountId: string): Promise<Record<s
     ...(account.given_name ? { given_name: account.given_name } : {}),
     ...(account.family_name ? { family_name: account.family_name } : {}),
     ...(account.locale ? { locale: account.locale } : {}),
-    ...(orcid ? { orcid: identifierOf('orcid', orcid.subject, orcid.issuer) } : {}),
+    ...(orcid ? { orcid: `${orcid.issuer ?? 'https://orcid.org'}/${orcid.subject}` } : {}),
   };
 }
 

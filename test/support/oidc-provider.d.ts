@@ -1,4 +1,0 @@
-declare module 'oidc-provider' {
-  const Provider: unknown;
-  export default Provider;
-}
