@@ -1,16 +1,19 @@
 import { addSeconds } from '../clock.js';
 import type { Lanyard } from '../lanyard.js';
 import { deleteExpiredOidcPayloads } from '../stores/oidc-payloads.js';
+import { purgeStaleThrottles } from '../stores/password-throttle.js';
 import { purgeRegistrations } from '../stores/registrations.js';
+import { throttlePolicy } from './password-throttle.js';
 
 /**
  * Deletes what no one can use any more: registrations expired or consumed a day ago, sessions
- * expired or revoked a day ago. Expiry is checked on every use anyway (product.md §4); this only
- * keeps the tables small (DSpace's RegistrationDataScheduler does the same every 15 minutes).
+ * expired or revoked a day ago, password-failure counts older than their window (Redis expires its own).
+ * Expiry is checked on every use anyway; this only keeps the tables small (DSpace's
+ * RegistrationDataScheduler does the same every 15 minutes).
  */
 export async function housekeeping(
   lanyard: Lanyard,
-): Promise<{ registrations: number; sessions: number; oidc: number }> {
+): Promise<{ registrations: number; sessions: number; oidc: number; throttles: number }> {
   const now = lanyard.clock.now();
   const dayAgo = addSeconds(now, -86400);
   const registrations = await purgeRegistrations(lanyard.db, now);
@@ -20,7 +23,8 @@ export async function housekeeping(
     .executeTakeFirst();
   // The OpenID provider's expired codes, tokens, sessions and interactions.
   const oidc = await deleteExpiredOidcPayloads(lanyard.db, now);
-  return { registrations, sessions: Number(sessions.numDeletedRows), oidc };
+  const throttles = await purgeStaleThrottles(lanyard.db, now, throttlePolicy.windowMs);
+  return { registrations, sessions: Number(sessions.numDeletedRows), oidc, throttles };
 }
 
 /** Runs `housekeeping` every `intervalMs` in the background; returns a stop function. */

@@ -58,6 +58,15 @@ export function databaseThrottleStore(db: Db): ThrottleStore {
   };
 }
 
+/** Deletes the rows whose last failure is older than the window: they count as no failure already. */
+export async function purgeStaleThrottles(db: Db, now: Date, windowMs: number): Promise<number> {
+  const result = await db
+    .deleteFrom('password_throttle')
+    .where('last_failure_at', '<', new Date(now.getTime() - windowMs))
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
 // One round trip, atomic: restart the count when the last failure is older than the window.
 const failScript = `
 local last = tonumber(redis.call('HGET', KEYS[1], 'last') or '0')

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { housekeeping } from '../../src/accounts/housekeeping.js';
+import { throttlePolicy } from '../../src/accounts/password-throttle.js';
+import { databaseThrottleStore } from '../../src/stores/password-throttle.js';
 import { createRegistration } from '../../src/stores/registrations.js';
 import { createSession, revokeSession } from '../../src/stores/sessions.js';
 import { createPasswordAccount } from '../support/orcid.js';
@@ -25,11 +27,11 @@ forEachBackend('housekeeping', (ctx) => {
 
     assert.deepEqual(
       await housekeeping(app.lanyard),
-      { registrations: 0, sessions: 0, oidc: 0 },
+      { registrations: 0, sessions: 0, oidc: 0, throttles: 0 },
       'nothing is a day dead yet',
     );
     app.clock.advance(26 * 3600_000);
-    assert.deepEqual(await housekeeping(app.lanyard), { registrations: 1, sessions: 1, oidc: 0 });
+    assert.deepEqual(await housekeeping(app.lanyard), { registrations: 1, sessions: 1, oidc: 0, throttles: 0 });
     const regs = await db
       .selectFrom('registration')
       .select('id')
@@ -48,5 +50,26 @@ forEachBackend('housekeeping', (ctx) => {
       sessions.map((s) => s.id),
       [live.session.id],
     );
+  });
+
+  test('deletes password-failure counts older than their window, and keeps the ones that still slow someone down', async () => {
+    const app = ctx();
+    const db = app.lanyard.db;
+    const store = databaseThrottleStore(db);
+    const window = throttlePolicy.windowMs;
+    await store.fail(['account:old', 'pair:old'], app.clock.now(), window);
+    app.clock.advance(window - 3600_000);
+    await store.fail(['account:recent'], app.clock.now(), window);
+    app.clock.advance(2 * 3600_000);
+
+    const counts = await housekeeping(app.lanyard);
+    assert.equal(counts.throttles, 2);
+    const keys = await db.selectFrom('password_throttle').select('key').orderBy('key').execute();
+    assert.deepEqual(
+      keys.map((k) => k.key),
+      ['account:recent'],
+    );
+    const [recent] = await store.read(['account:recent'], app.clock.now(), window);
+    assert.equal(recent?.failures, 1, 'the recent count still slows its address down');
   });
 });
