@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { expectNoChange } from '../support/db-snapshot.js';
 import { linkIn } from '../support/mail-catcher.js';
 import { addOrcidUser, createPasswordAccount } from '../support/orcid.js';
 import { backends, skipReason } from '../support/databases.js';
@@ -333,6 +334,86 @@ for (const backend of backends()) {
           .where('id', '=', account.id)
           .executeTakeFirstOrThrow();
         assert.equal(row.given_name, 'Old', 'the late override changed nothing');
+      });
+
+      test('forgot password: UI /forgot/{token} → findByToken names the account → PATCH add /password with the token → the new password signs in, the old one and old sessions do not', async () => {
+        const email = unique('forgot');
+        const account = await createPasswordAccount(ctx(), email);
+        const before = await ui();
+        assert.equal((await before.authenticate(email, 'correct horse battery')).status, 200);
+
+        const c = await ui();
+        const asked = await c.registerEmail(email, 'forgot');
+        assert.equal(asked.status, 201, asked.body);
+        const token = await mailedUiToken(email, 'forgot');
+        await c.start();
+        const reg = (await c.findByToken(token)).json<Registration>();
+        assert.deepEqual([reg.registrationType, reg.email, reg.user], ['FORGOT', email, account.id]);
+
+        const patched = await c.patchPasswordWithToken(reg.user!, token, 'a brand new passphrase');
+        assert.equal(patched.status, 200, patched.body);
+        assert.equal(patched.json().id, account.id);
+        const again = await c.patchPasswordWithToken(reg.user!, token, 'yet another passphrase');
+        assert.deepEqual([again.status, again.json().code], [401, 'TOKEN_CONSUMED']);
+
+        assert.equal((await before.status()).json().authenticated, false, 'the reset ended every session');
+        assert.equal((await c.authenticate(email, 'correct horse battery')).status, 401, 'the old password is dead');
+        assert.equal((await c.authenticate(email, 'a brand new passphrase')).status, 200);
+      });
+
+      test('password PATCH refusals change nothing: another account’s uuid with a token, a weak password, no token and no sign-in, a wrong current password, someone else’s account', async () => {
+        const email = unique('victim');
+        const victim = await createPasswordAccount(ctx(), email);
+        const attackerEmail = unique('attacker');
+        const attacker = await createPasswordAccount(ctx(), attackerEmail);
+        const c = await ui();
+        assert.equal((await c.registerEmail(attackerEmail, 'forgot')).status, 201);
+        const token = await mailedUiToken(attackerEmail, 'forgot');
+        const db = ctx().lanyard.db;
+        const refused = async (action: () => ReturnType<DSpaceUiClient['request']>, status: number, code: string) => {
+          const res = await expectNoChange(db, action);
+          assert.deepEqual([res.status, res.json().code], [status, code], res.body);
+        };
+
+        // The attacker's own reset link aimed at the victim's account.
+        await refused(() => c.patchPasswordWithToken(victim.id, token, 'owned by the attacker'), 401, 'FORBIDDEN');
+        await refused(() => c.patchPasswordWithToken(attacker.id, token, 'short'), 422, 'PASSWORD_TOO_WEAK');
+        await refused(
+          () => c.patchPasswordWithToken(attacker.id, 'A'.repeat(43), 'a fine passphrase'),
+          401,
+          'TOKEN_INVALID',
+        );
+        await refused(
+          () => c.patchPassword(victim.id, 'correct horse battery', 'owned by the attacker'),
+          401,
+          'AUTH_REQUIRED',
+        );
+
+        assert.equal((await c.authenticate(attackerEmail, 'correct horse battery')).status, 200);
+        await refused(
+          () => c.patchPassword(victim.id, 'correct horse battery', 'owned by the attacker'),
+          403,
+          'FORBIDDEN',
+        );
+        await refused(
+          () => c.patchPassword(attacker.id, 'not my password', 'a new passphrase'),
+          403,
+          'INVALID_CREDENTIALS',
+        );
+        const bare = await expectNoChange(db, () =>
+          c.request('PATCH', `${c.link('epersons')}/${attacker.id}`, {
+            body: JSON.stringify([{ op: 'add', path: '/password', value: { new_password: 'a new passphrase' } }]),
+          }),
+        );
+        assert.deepEqual([bare.status, bare.json().code], [400, 'VALIDATION_FAILED']);
+
+        // Signed in with the current password: changed, and this session lives on.
+        const changed = await c.patchPassword(attacker.id, 'correct horse battery', 'my own new passphrase');
+        assert.equal(changed.status, 200, changed.body);
+        assert.equal((await c.authenticatedUser()).eperson.status, 200, 'the session that changed it stays signed in');
+        const fresh = await ui();
+        assert.equal((await fresh.authenticate(attackerEmail, 'my own new passphrase')).status, 200);
+        assert.equal((await fresh.authenticate(email, 'correct horse battery')).status, 200, 'the victim is untouched');
       });
     });
   });

@@ -1,5 +1,5 @@
 import { canonicalEmail } from '../../accounts/email-address.js';
-import { completeRegistration } from '../../accounts/password-accounts.js';
+import { changePassword, completeRegistration, resetPassword } from '../../accounts/password-accounts.js';
 import {
   createAccountFromRegistration,
   mergeRegistration,
@@ -18,6 +18,8 @@ import { allAs, type StatusOverrides } from '../status-overrides.js';
 import {
   MergeQuery,
   NewEPerson,
+  OptionalTokenQuery,
+  PasswordPatch,
   TokenQuery,
   UuidParams,
   ok,
@@ -39,6 +41,16 @@ const createStatuses: StatusOverrides = allAs(400, [
 ]);
 /** Merge refusals are DSpace's AuthorizeException: 401 anonymous, 403 signed in (reference §4.5). */
 const mergeStatuses: StatusOverrides = allAs('caller', [...tokenRefusals, 'FORBIDDEN']);
+
+/**
+ * Password PATCH: a refused token is DSpace's AccessDeniedException (401 anonymous, 403 signed in),
+ * so is a wrong current password (403); a weak password is its PasswordNotValidException (422).
+ */
+const passwordStatuses: StatusOverrides = {
+  ...allAs('caller', [...tokenRefusals, 'FORBIDDEN']),
+  INVALID_CREDENTIALS: 403,
+  PASSWORD_TOO_WEAK: 422,
+};
 
 /**
  * DSpace's `override` names (AccountServiceImpl.getUpdateActions) → the review choices of
@@ -205,6 +217,66 @@ export const epersonRoutes: Route = (api, lanyard) => {
         use: { browser: browserHashOf(lanyard, request), confirmed: true },
       });
       return reply.code(201).send(await respond(account));
+    },
+  );
+
+  /**
+   * DSpace's password PATCH, as the UI's /forgot/{token} page and its profile's security form send
+   * it: with `?token=` (a FORGOT link) the registration's account — `{uuid}` must name it — gets the
+   * new password, the address counts as proven and every session ends (like /forgot/{token}); signed
+   * in, `{uuid}` must be the account and `current_password` is the proof (like /profile). Neither
+   * signs in: the UI signs in with the new password next.
+   */
+  api.patch(
+    '/api/eperson/epersons/:uuid',
+    {
+      schema: {
+        tags,
+        summary: 'Set a new password: with a forgot-password token, or signed in with the current password',
+        params: UuidParams,
+        querystring: OptionalTokenQuery,
+        body: PasswordPatch,
+        consumes: ['application/json-patch+json', 'application/json'],
+        response: {
+          200: ok.eperson('The account; its password is changed. Sign in with it next.'),
+          ...refusalsWith(
+            passwordStatuses,
+            'VALIDATION_FAILED',
+            'PASSWORD_TOO_WEAK',
+            ...tokenRefusals,
+            'AUTH_REQUIRED',
+            'FORBIDDEN',
+            'INVALID_CREDENTIALS',
+            'ACCOUNT_DISABLED',
+            'CSRF_FAILED',
+            'BODY_TOO_LARGE',
+            'UNSUPPORTED_MEDIA_TYPE',
+            'RATE_LIMITED',
+          ),
+        },
+      },
+      config: { ...limits.token, statusOverrides: passwordStatuses },
+    },
+    async (request) => {
+      const uuid = request.params.uuid.toLowerCase();
+      const { new_password: next, current_password: current } = request.body[0]!.value;
+      const { token } = request.query;
+      if (token !== undefined) {
+        if (current !== undefined)
+          throw fieldError('current_password', 'With a reset link, send only the new password.');
+        const pending = await checkRegistrationToken(lanyard.db, token, {
+          types: ['FORGOT'],
+          now: lanyard.clock.now(),
+        });
+        if (pending.account_id !== uuid)
+          throw new LanyardError('FORBIDDEN', 'This link does not belong to that account.');
+        return respond(await resetPassword(lanyard, token, next));
+      }
+      const { account, session } = requireAuth(request);
+      if (account.id !== uuid) throw new LanyardError('FORBIDDEN', 'You can change only your own password.');
+      if (current === undefined) throw fieldError('current_password', 'Send your current password with the new one.');
+      await changePassword(lanyard, account, current, next, session.id, request.ip);
+      return respond(account);
     },
   );
 

@@ -145,6 +145,30 @@ export const EmailPatch = Type.Array(
   { minItems: 1, maxItems: 1 },
 );
 
+/**
+ * DSpace's password PATCH (EPersonPasswordAddOperation): one `add` (the UI's op; `replace` as older
+ * UIs sent it) on `/password`; `new_password` alone with a FORGOT token, with `current_password`
+ * when signed in.
+ */
+export const PasswordPatch = Type.Array(
+  Type.Object(
+    {
+      op: Type.Union([Type.Literal('add'), Type.Literal('replace')]),
+      path: Type.Literal('/password'),
+      value: Type.Object(
+        {
+          new_password: Type.String({ minLength: 1, maxLength: 4096 }),
+          current_password: Type.Optional(Type.String({ minLength: 1, maxLength: 4096 })),
+        },
+        strict,
+      ),
+    },
+    strict,
+  ),
+  { minItems: 1, maxItems: 1 },
+);
+export const OptionalTokenQuery = Type.Object({ token: Type.Optional(Token) }, strict);
+
 const InputMetadataValue = Type.Object(
   {
     value: Type.String({ maxLength: 1000 }),

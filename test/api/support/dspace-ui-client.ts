@@ -259,6 +259,26 @@ export class DSpaceUiClient {
       body: JSON.stringify([{ op: operator, path: '/email', value: values }]),
     });
 
+  /** EpersonRegistrationService.registerEmail: POST {registrations}?accountRequestType=…, a Registration with its email. */
+  registerEmail = (email: string, type: 'register' | 'forgot') =>
+    this.request('POST', `${this.link('registrations')}?accountRequestType=${type}`, {
+      body: JSON.stringify({ email }),
+    });
+
+  /** ForgotPasswordFormComponent.submit → EPersonDataService.patchPasswordWithToken: `add /password`, `new_password`. */
+  patchPasswordWithToken = (uuid: string, token: string, password: string) =>
+    this.request('PATCH', `${this.link('epersons')}/${uuid}?token=${token}`, {
+      body: JSON.stringify([{ op: 'add', path: '/password', value: { new_password: password } }]),
+    });
+
+  /** ProfilePageComponent's security form: `add /password` with `current_password`, signed in (Bearer). */
+  patchPassword = (uuid: string, current: string, password: string) =>
+    this.request('PATCH', `${this.link('epersons')}/${uuid}`, {
+      body: JSON.stringify([
+        { op: 'add', path: '/password', value: { new_password: password, current_password: current } },
+      ]),
+    });
+
   /** ConfirmEmailComponent.postCreateAccountFromToken → EPersonDataService.createEPersonForToken. */
   createEPersonForToken(registration: Registration, token: string): Promise<UiResponse> {
     const metadata: Record<string, unknown[]> = {};
