@@ -39,6 +39,7 @@ forEachBackend(
         'GET /api/eperson/registrations/{id}',
         'GET /api/openapi.json',
         'GET /api/security/csrf',
+        'PATCH /api/eperson/epersons/{uuid}',
         'PATCH /api/eperson/registrations/{id}',
         'POST /api/authn/login',
         'POST /api/authn/logout',
