@@ -161,7 +161,7 @@ export function comparison(opts: {
     )}
     ${
       same.length
-        ? html`<h3>${opts.sameHeading}</h3>
+        ? html`<h2>${opts.sameHeading}</h2>
             <dl class="compare-same">
               ${same.map(
                 (r) =>

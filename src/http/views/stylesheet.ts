@@ -126,6 +126,7 @@ button.danger:hover{background:var(--error-tint);color:var(--error-ink)}
 .compare-option:has(input:checked){border:2px solid var(--primary);background:var(--primary-tint)}
 .compare-option input{margin-top:.3rem;flex:none;accent-color:var(--primary)}
 .compare-option small{display:block;color:var(--muted);font-size:var(--step--1)}
+.compare h2{font-size:var(--step-1);margin-top:var(--s4)}
 .compare-same{display:grid;grid-template-columns:max-content 1fr;gap:var(--s1) var(--s4);margin:var(--s2) 0 0;color:var(--muted)}
 .compare-same dd{margin:0;color:var(--ink)}
 @media (max-width:32rem){.compare fieldset,.compare-head{grid-template-columns:1fr}.compare-head{display:none}.card{padding:var(--s4)}}
