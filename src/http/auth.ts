@@ -86,11 +86,16 @@ export function requireAuth(request: FastifyRequest): NonNullable<FastifyRequest
   return request.auth;
 }
 
-/** Sensitive actions need a sign-in within the last `reauthSeconds` (product.md §4). */
+/** Whether the request's session signed in within the last `reauthSeconds`. */
+export function isFreshAuth(lanyard: Lanyard, request: FastifyRequest): boolean {
+  if (!request.auth) return false;
+  const age = (lanyard.clock.now().getTime() - request.auth.session.authenticated_at.getTime()) / 1000;
+  return age <= lanyard.config.reauthSeconds;
+}
+
+/** Sensitive actions need a sign-in within the last `reauthSeconds` (docs/security.md). */
 export function requireFreshAuth(lanyard: Lanyard, request: FastifyRequest): NonNullable<FastifyRequest['auth']> {
   const auth = requireAuth(request);
-  const age = (lanyard.clock.now().getTime() - auth.session.authenticated_at.getTime()) / 1000;
-  if (age > lanyard.config.reauthSeconds)
-    throw new LanyardError('REAUTH_REQUIRED', 'Sign in again to confirm it is you.');
+  if (!isFreshAuth(lanyard, request)) throw new LanyardError('REAUTH_REQUIRED', 'Sign in again to confirm it is you.');
   return auth;
 }

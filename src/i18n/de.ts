@@ -74,6 +74,13 @@ export const de: Messages = {
   'profile.passwordChanged': 'Ihr Passwort wurde geändert. Andere Sitzungen wurden abgemeldet.',
   'profile.linkOrcid': 'ORCID iD verknüpfen',
   'profile.linkProvider': '{provider} verknüpfen',
+  'login.reauth':
+    'Bitte bestätigen Sie, dass Sie es sind: Melden Sie sich erneut an. Danach geht es dort weiter, wo Sie waren.',
+  'remove.title': '„{identity}“ entfernen?',
+  'remove.lead':
+    'Sie können sich dann nicht mehr mit „{identity}“ anmelden. Ihr Konto und Ihre anderen Anmeldewege bleiben, wie sie sind.',
+  'remove.submit': '„{identity}“ entfernen',
+  'remove.cancel': 'Behalten und zurück zum Konto',
   'profile.unlink': 'Entfernen',
   'profile.lastUsed': 'zuletzt verwendet',
   'profile.linked': 'verknüpft',

@@ -71,6 +71,12 @@ export const en = {
   'profile.passwordChanged': 'Your password has been changed. Other sessions were signed out.',
   'profile.linkOrcid': 'Connect your ORCID iD',
   'profile.linkProvider': 'Connect {provider}',
+  'login.reauth': 'Please confirm it is you: sign in again. You will come back to what you were doing.',
+  'remove.title': 'Remove {identity}?',
+  'remove.lead':
+    'You will no longer be able to sign in with {identity}. Your account and your other ways to sign in stay as they are.',
+  'remove.submit': 'Remove {identity}',
+  'remove.cancel': 'Keep it and go back to your account',
   'profile.unlink': 'Remove',
   'profile.lastUsed': 'last used',
   'profile.linked': 'linked',

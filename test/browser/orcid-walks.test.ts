@@ -87,6 +87,20 @@ describe('Sign in with ORCID in Chromium, with axe on every Lanyard page', { ski
     assert.match(profile, /Wanda Walker-Smith/);
     assert.match(profile, /walker@walk\.example/);
     assert.match(profile, new RegExp(orcid));
+
+    // Later, removing the iD needs a recent sign-in: sign in again, come back to the removal, confirm.
+    app.clock.advance(app.config.reauthSeconds * 1000 + 1000);
+    await page.getByRole('button', { name: /^Remove: ORCID/ }).click();
+    await onLanyard(page, /^\/login$/);
+    assert.match(await page.locator('main').innerText(), /sign in again/);
+    await page.getByLabel('Email address').fill('walker@walk.example');
+    await page.getByLabel('Password').fill('correct horse battery');
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await onLanyard(page, /^\/profile\/identities\/[^/]+\/remove$/);
+    await page.getByRole('button', { name: /^Remove ORCID/ }).click();
+    await onLanyard(page, /^\/profile$/);
+    const after = await page.locator('main').innerText();
+    assert.doesNotMatch(after, new RegExp(orcid), 'the iD is gone from the account page');
   });
 
   test('typed email belongs to an existing account → VALIDATION link → review → linked', async () => {

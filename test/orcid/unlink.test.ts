@@ -30,12 +30,23 @@ forEachBackend(
 
       app.clock.advance(app.config.reauthSeconds * 1000 + 1000);
       await browser.get('/profile');
+      // A stale sign-in is asked to sign in again, and comes back to the removal it started.
+      const removePage = `/profile/identities/${orcidIdentity.id}/remove`;
       const stale = await browser.post(`/profile/identities/${orcidIdentity.id}/unlink`, {});
-      assert.equal(stale.status, 401);
-      assert.match(stale.body, /data-error-code="REAUTH_REQUIRED"/);
+      assert.equal(stale.status, 303);
+      assert.equal(stale.location, `/login?reauth=1&returnTo=${encodeURIComponent(removePage)}`);
       assert.equal((await identitiesOf(account.id)).length, 2);
+      assert.equal((await browser.get(removePage)).location, stale.location, 'the confirmation asks too');
+      const prompt = await browser.get(stale.location!);
+      assert.match(prompt.body, /sign in again/);
+      assert.match(prompt.body, new RegExp(`name="returnTo" value="${removePage.replace(/\//g, '\\/')}"`));
 
-      await signInWithPassword(browser, 'unlinker@uni.example');
+      const again = await signInWithPassword(browser, 'unlinker@uni.example', undefined, removePage);
+      assert.equal(again.location, removePage);
+      const confirm = await browser.get(removePage);
+      assert.equal(confirm.status, 200);
+      assert.match(confirm.body, new RegExp(`action="/profile/identities/${orcidIdentity.id}/unlink"`));
+      assert.equal((await identitiesOf(account.id)).length, 2, 'showing the confirmation removes nothing');
       // Another browser signed in with that ORCID iD, holding a REST API Bearer token of its session.
       const elsewhere = app.browser();
       await signInWithOrcid(elsewhere, orcid);
@@ -122,6 +133,7 @@ forEachBackend(
       await attacker.get('/profile');
       const refused = await attacker.post(`/profile/identities/${victimOrcid.id}/unlink`, {});
       assert.equal(refused.status, 404);
+      assert.equal((await attacker.get(`/profile/identities/${victimOrcid.id}/remove`)).status, 404);
       assert.equal((await identitiesOf(victim.id)).length, 2);
     });
   },

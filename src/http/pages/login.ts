@@ -12,6 +12,7 @@ import { setFlash } from '../flash.js';
 
 const LoginQuery = Type.Object({
   returnTo: Type.Optional(Type.String({ maxLength: 2000 })),
+  reauth: Type.Optional(Type.Literal('1')),
   lang: Type.Optional(Type.String({ maxLength: 10 })),
 });
 const LoginBody = Type.Object({
@@ -29,7 +30,7 @@ export const loginRoutes: Route = (app, lanyard) => {
     request: Parameters<typeof sendPage>[1],
     reply: Parameters<typeof sendPage>[2],
     returnTo: string,
-    opts: { email?: string; error?: string; status?: number } = {},
+    opts: { email?: string; error?: string; status?: number; reauth?: boolean } = {},
   ) => {
     const { t } = request;
     // Signing in to link a pending external identity: the providers' buttons would only loop back.
@@ -38,7 +39,8 @@ export const loginRoutes: Route = (app, lanyard) => {
     return sendPage(lanyard, request, reply, {
       title: t('login.title'),
       status: opts.status,
-      main: html`${formError(t, opts.error, opts.error === 'INVALID_CREDENTIALS' ? t('login.failed') : undefined)}
+      main: html`${opts.reauth ? notice('info', t('login.reauth')) : ''}
+        ${formError(t, opts.error, opts.error === 'INVALID_CREDENTIALS' ? t('login.failed') : undefined)}
         ${linking ? notice('info', only && !others.length ? t('login.linkingHint', { provider: only.identityName(request.locale) }) : t('login.linkingHintAny')) : extensionsOf(app).login.map((ext) => ext({ returnTo, t, locale: request.locale }))}
         <form method="post" action="/login" novalidate>
           ${csrfField(lanyard, request, reply)}
@@ -53,7 +55,7 @@ export const loginRoutes: Route = (app, lanyard) => {
   };
 
   app.get('/login', { schema: { querystring: LoginQuery } }, (request, reply) =>
-    form(request, reply, safeRedirect(request.query.returnTo, config)),
+    form(request, reply, safeRedirect(request.query.returnTo, config), { reauth: request.query.reauth === '1' }),
   );
 
   app.post('/login', { schema: { body: LoginBody }, config: limit }, async (request, reply) => {

@@ -1,12 +1,12 @@
 import { Type } from 'typebox';
 import { changePassword } from '../../accounts/password-accounts.js';
 import { unlinkIdentity } from '../../accounts/unlink.js';
-import { isLanyardError } from '../../errors.js';
+import { isLanyardError, LanyardError } from '../../errors.js';
 import type { MessageKey } from '../../i18n/index.js';
 import type { Account, Identity } from '../../db/schema.js';
 import { listIdentities } from '../../stores/identities.js';
 import type { Route } from '../app.js';
-import { requireAuth, requireFreshAuth } from '../auth.js';
+import { isFreshAuth, requireAuth, requireFreshAuth } from '../auth.js';
 import { CsrfField, verifyCsrf } from '../csrf.js';
 import { field, formError } from '../views/forms.js';
 import { extensionsOf } from '../extensions.js';
@@ -103,16 +103,51 @@ export const profileRoutes: Route = (app, lanyard) => {
     },
   );
 
+  const IdentityParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
+  const removePage = (id: string) => `/profile/identities/${encodeURIComponent(id)}/remove`;
+  /** A stale sign-in is asked to sign in again and comes back to `returnTo`, not to an error page. */
+  const signInAgain = (reply: Parameters<typeof sendPage>[2], returnTo: string) =>
+    reply.redirect(`/login?reauth=1&returnTo=${encodeURIComponent(returnTo)}`, 303);
+
+  /**
+   * "Remove this way to sign in?": where a person whose sign-in is too old for the removal comes back
+   * after signing in again, and the removal's confirmation.
+   */
+  app.get('/profile/identities/:id/remove', { schema: { params: IdentityParams } }, async (request, reply) => {
+    const here = removePage(request.params.id);
+    if (!request.auth) return reply.redirect(`/login?returnTo=${encodeURIComponent(here)}`, 303);
+    if (!isFreshAuth(lanyard, request)) return signInAgain(reply, here);
+    const { t } = request;
+    const identities = await listIdentities(lanyard.db, request.auth.account.id);
+    const identity = identities.find((i) => i.id === request.params.id);
+    if (!identity) throw new LanyardError('NOT_FOUND', 'No such sign-in method on this account.');
+    if (identities.length < 2)
+      throw new LanyardError('LAST_SIGN_IN_METHOD', 'This is the last way to sign in to the account.');
+    const name = lanyard.providers.identityName(identity.provider, request.locale);
+    const csrf = csrfField(lanyard, request, reply);
+    return sendPage(lanyard, request, reply, {
+      title: t('remove.title', { identity: name }),
+      main: html`<p>${(ext.identityViews[identity.provider] ?? ((x: Identity) => html`${x.provider}: ${x.subject}`))(identity, t)}</p>
+        <p>${t('remove.lead', { identity: name })}</p>
+        <div class="actions">
+          ${postButton(`/profile/identities/${identity.id}/unlink`, csrf, t('remove.submit', { identity: name }), { weight: 'danger' })}
+          <a href="/profile">${t('remove.cancel')}</a>
+        </div>`,
+    });
+  });
+
   app.post(
     '/profile/identities/:id/unlink',
     {
       schema: {
-        params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
+        params: IdentityParams,
         body: Type.Object({ _csrf: Type.String({ maxLength: 200 }) }),
       },
     },
     async (request, reply) => {
       verifyCsrf(request, config, request.body._csrf);
+      requireAuth(request);
+      if (!isFreshAuth(lanyard, request)) return signInAgain(reply, removePage(request.params.id));
       const { account, session } = requireFreshAuth(lanyard, request);
       const identity = (await listIdentities(lanyard.db, account.id)).find((i) => i.id === request.params.id);
       await unlinkIdentity(lanyard, account, request.params.id, request.ip, session.id);
