@@ -31,6 +31,11 @@ export async function connectDatabase(opts: {
     // pool 'error'; unheard, it crashes the process (node-postgres: "Pool" docs). The pool has
     // already discarded that connection and the next query opens a fresh one, so nothing is lost.
     pool.on('error', () => {});
+    // A connection checked out but between statements (inside a transaction, say) is not the pool's
+    // to listen to: its 'error' would be uncaught and end the process. The statement that uses it
+    // next fails instead ("not queryable"), is answered like any database failure, and the pool
+    // drops the connection when it is released.
+    pool.on('connect', (client) => client.on('error', () => {}));
     return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   }
   const { PGlite } = await import('@electric-sql/pglite');
