@@ -68,6 +68,7 @@ export const errorCodes = {
   SAML_NO_SUBJECT: 403,
   SAML_FLOW_INVALID: 400,
   SHIBBOLETH_HEADERS_UNTRUSTED: 403,
+  SHIBBOLETH_HEADERS_INVALID: 400,
   // OpenID Connect upstreams (issue 10): each refusal names the provider (details.provider)
   OIDC_ISSUER_MISMATCH: 400,
   OIDC_NONCE_MISMATCH: 400,

@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { LanyardError } from '../errors.js';
 import { knownScopes, memberScopes, orcidPresets } from './orcid-presets.js';
 import { readOidcEntry } from '../providers/oidc/config.js';
+import { readShibbolethHeadersEntry } from '../providers/shibboleth-headers/config.js';
 import { camelName, checkEverySettingUsed, settingNames, settingOfFileKey } from './settings.js';
 import { type EntryReader, readProviders } from './providers.js';
 import type { Config, OrcidConfig, OrcidEntry, OrcidEnv, RegistrationType, SecretKey } from './schema.js';
@@ -105,6 +106,7 @@ function readConfig(r: Reader): Config {
     readers: {
       orcid: { read: readOrcidEntry, trustEmail: true, label: 'ORCID' },
       oidc: { read: readOidcEntry, trustEmail: false },
+      'shibboleth-headers': { read: readShibbolethHeadersEntry, trustEmail: false },
     },
   });
   const secretKeys = readSecretKeys(r.str('SECRET_KEY', ''), r.str('SECRET_KEYS_PREVIOUS', ''), embedded, dataDir);

@@ -57,8 +57,28 @@ export interface OidcEntry extends ProviderEntryBase {
   claims: OidcClaimMap;
 }
 
+/**
+ * Lanyard behind Apache + mod_shib: the Shibboleth SP did the SAML part and passes the attributes
+ * as request headers, believed only from `trustedProxies` carrying `secret` in `secretHeader`.
+ */
+export interface ShibbolethHeadersEntry extends ProviderEntryBase {
+  type: 'shibboleth-headers';
+  /** Addresses or CIDR ranges of the Apache servers (the TCP peer, never X-Forwarded-For). */
+  trustedProxies: string[];
+  secret: string;
+  secretHeader: string;
+  /** Header names per attribute (mod_shib's attribute-map.xml ids by default). */
+  headers: import('../providers/shibboleth-headers/headers.js').HeaderNames;
+  /** The IdPs accepted (by entityID) and the scopes each may assert. */
+  idps: Record<string, { scopes: string[] }>;
+  /** With trustEmail: the IdPs whose released emails count as verified. */
+  trustEmailFrom: string[];
+  /** The SP's entityID, checked against a persistent-id's SPNameQualifier when set. */
+  spEntityId: string | null;
+}
+
 /** One entry per way to sign in through somebody else, in the order the login page shows them. */
-export type ProviderEntry = OrcidEntry | OidcEntry;
+export type ProviderEntry = OrcidEntry | OidcEntry | ShibbolethHeadersEntry;
 
 export interface SecretKey {
   id: string;

@@ -271,6 +271,8 @@ export const de: Messages = {
   'error.SAML_FLOW_INVALID':
     'Diese Anmeldung wurde nicht in diesem Browser begonnen oder hat zu lange gedauert. Bitte beginnen Sie erneut.',
   'error.SHIBBOLETH_HEADERS_UNTRUSTED': 'Diese Anmeldung kam nicht über den Anmeldedienst der Einrichtung.',
+  'error.SHIBBOLETH_HEADERS_INVALID':
+    'Der Anmeldedienst der Einrichtung hat etwas übermittelt, das Lanyard nicht verwenden kann. Bitte beginnen Sie erneut; wenn es wieder geschieht, wenden Sie sich an den Support des Repositoriums.',
 
   // pages and feedback (issue 15)
   'mail.ignoreLink':

@@ -251,6 +251,8 @@ export const en = {
     '{idp} did not release an identifier that stays the same from one sign-in to the next, so you cannot be signed in. Ask your institution’s IT service to release a persistent identifier (subject-id, pairwise-id or a persistent NameID) to this service.',
   'error.SAML_FLOW_INVALID': 'This sign-in was not started in this browser, or it took too long. Please start again.',
   'error.SHIBBOLETH_HEADERS_UNTRUSTED': 'This sign-in did not come through the institution’s sign-in service.',
+  'error.SHIBBOLETH_HEADERS_INVALID':
+    'The institution’s sign-in service passed on something Lanyard cannot use. Please start again; if it happens again, tell the repository’s support.',
 
   // pages and feedback (issue 15)
   'mail.ignoreLink': 'If this was not you, ignore this email: nothing is linked unless the link is opened.',

@@ -1,3 +1,5 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { FastifyBaseLogger } from 'fastify';
 import type { Locale, Translate } from '../i18n/index.js';
 import type { SafeHtml } from '../lib/html.js';
 import type { ProviderTokens } from '../stores/provider-tokens.js';
@@ -46,10 +48,21 @@ export interface Provider {
   readonly view: ProviderView;
 }
 
+/** The callback request as a provider may need it beyond its query (a proxy's headers, its address). */
+export interface CallbackRequest {
+  headers: IncomingHttpHeaders;
+  /** Header names and values as they came, in order (Node joins repeated headers in `headers`). */
+  rawHeaders: string[];
+  /** The TCP peer's address (never X-Forwarded-For). */
+  remoteAddress: string | undefined;
+  log: FastifyBaseLogger;
+}
+
 /** What the callback route hands a provider. */
 export interface CallbackInput {
   /** The callback's query string (error redirects may lack `state`: check `error` first). */
   query: URLSearchParams;
+  request: CallbackRequest;
   /** This browser's flow, checked (signed, unexpired, started for this provider, `state` equal). */
   flow(): OAuthFlow;
 }

@@ -6,6 +6,7 @@ import { html, type SafeHtml } from '../lib/html.js';
 import { createOidcProvider } from './oidc/index.js';
 import { createOrcidProvider, ORCID_CALLBACK_PATH } from './orcid/index.js';
 import type { Provider } from './provider.js';
+import { createShibbolethHeadersProvider } from './shibboleth-headers/index.js';
 
 export interface ProviderContext {
   publicUrl: string;
@@ -36,6 +37,7 @@ const types: Record<ProviderEntry['type'], ProviderType> = {
     ],
   },
   oidc: { create: createOidcProvider, reservedPaths: [] },
+  'shibboleth-headers': { create: createShibbolethHeadersProvider, reservedPaths: [] },
 };
 
 /** The configured providers, in configuration order (the login page's order). */

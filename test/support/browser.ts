@@ -12,7 +12,8 @@ export interface Page {
 /**
  * A scripted browser: keeps cookies per origin, fills in the page's CSRF field, and sends requests
  * for Lanyard's own origin through `app.inject()` (no socket) and any other origin (the ORCID
- * emulator) over real HTTP. Redirects are returned, not followed, unless `follow` is used.
+ * emulator) over real HTTP. Without an app, every request goes over real HTTP (Lanyard behind a
+ * proxy). Redirects are returned, not followed, unless `follow` is used.
  */
 export class Browser {
   private jars = new Map<string, Map<string, string>>();
@@ -21,7 +22,7 @@ export class Browser {
   lastCsrf: string | undefined;
 
   constructor(
-    private readonly app: App,
+    private readonly app: App | null,
     readonly origin: string,
   ) {}
 
@@ -60,7 +61,7 @@ export class Browser {
     const cookieHeader = [...this.jar(target.origin)].map(([k, v]) => `${k}=${v}`).join('; ');
     const allHeaders = { accept: 'text/html', ...(cookieHeader ? { cookie: cookieHeader } : {}), ...headers };
     let page: Page;
-    if (target.origin === this.origin) {
+    if (target.origin === this.origin && this.app) {
       const res = await this.app.inject({
         method: method as 'GET',
         url: target.pathname + target.search,

@@ -116,6 +116,12 @@ async function callback(lanyard: Lanyard, provider: Provider, request: FastifyRe
   let flow: OAuthFlow | undefined;
   const profile = await provider.finish({
     query,
+    request: {
+      headers: request.headers,
+      rawHeaders: request.raw.rawHeaders,
+      remoteAddress: request.socket.remoteAddress,
+      log: request.log,
+    },
     flow: () => {
       if (!flow) {
         flow = decodeFlow(flowCookie, config, lanyard.clock.now());

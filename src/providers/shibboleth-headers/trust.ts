@@ -1,15 +1,20 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { BlockList, isIP } from 'node:net';
-import type { FastifyRequest } from 'fastify';
-import { safeEqual } from '../../crypto/token.js';
+import type { CallbackRequest } from '../provider.js';
 
 /** The proxies allowed to speak for mod_shib: addresses or CIDR ranges, IPv4 or IPv6. */
 export function proxyList(entries: string[]): { allows(address: string | undefined): boolean; invalid: string[] } {
   const list = new BlockList();
   const invalid: string[] = [];
   for (const entry of entries) {
-    const [address, bits] = entry.split('/');
+    const [address, bits, ...rest] = entry.split('/');
     const family = isIP(address ?? '');
-    if (!family || (bits !== undefined && !/^\d{1,3}$/.test(bits))) {
+    if (
+      !family ||
+      rest.length ||
+      (bits !== undefined && !/^\d{1,3}$/.test(bits)) ||
+      Number(bits) > (family === 6 ? 128 : 32)
+    ) {
       invalid.push(entry);
       continue;
     }
@@ -29,22 +34,23 @@ export function proxyList(entries: string[]): { allows(address: string | undefin
   };
 }
 
+const digest = (value: string) => createHash('sha256').update(value, 'latin1').digest();
+
 /**
  * Whether this request came through the trusted proxy: the TCP peer itself (never an
  * X-Forwarded-For header, which a client writes) is a listed proxy, and the request carries the
- * shared secret the proxy adds. Both, or the headers could be anyone's.
+ * shared secret the proxy adds, exactly once. Both, or the headers could be anyone's. The secrets
+ * are compared as SHA-256 digests in constant time, so neither their content nor their length
+ * shows in the timing.
  */
 export function fromTrustedProxy(
-  request: FastifyRequest,
+  request: CallbackRequest,
   proxies: ReturnType<typeof proxyList>,
   secretHeader: string,
   secret: string,
 ): boolean {
   const sent = request.headers[secretHeader.toLowerCase()];
-  return (
-    proxies.allows(request.socket.remoteAddress) &&
-    typeof sent === 'string' &&
-    sent.length > 0 &&
-    safeEqual(sent, secret)
-  );
+  const fromProxy = proxies.allows(request.remoteAddress);
+  const matches = typeof sent === 'string' && sent.length > 0 && timingSafeEqual(digest(sent), digest(secret));
+  return fromProxy && matches;
 }
