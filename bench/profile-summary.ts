@@ -46,7 +46,7 @@ function packageOf(n: Node): string {
   const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
   if (pkg) return pkg[1]!;
   if (url.startsWith('node:')) return url.split('/')[0]!.replace(/^node:internal.*/, 'node (internal)');
-  if (url.startsWith('src/')) return url.split('/').slice(0, 2).join('/');
+  if (url.startsWith('src/') || url.startsWith('dist/')) return url.split('/').slice(0, 2).join('/');
   return url;
 }
 const nameOf = (n: Node) =>
@@ -69,7 +69,7 @@ for (let i = 0; i < profile.samples.length; i++) {
   const seen = new Set<string>();
   for (let id: number | undefined = node.id; id !== undefined; id = parent.get(id)) {
     const n = byId.get(id)!;
-    if (!where(n.callFrame.url).startsWith('src/')) continue;
+    if (!/^(src|dist)\//.test(where(n.callFrame.url))) continue;
     const key = nameOf(n);
     if (seen.has(key)) continue;
     seen.add(key);

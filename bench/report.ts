@@ -9,7 +9,7 @@ export interface ProcessMetrics {
 export interface PhaseRecord {
   key: string;
   label: string;
-  target: 'lanyard' | 'harness';
+  target: 'lanyard' | 'harness' | 'bench';
   vus: number;
   result: PhaseResult;
   metrics: ProcessMetrics | null;
@@ -17,6 +17,8 @@ export interface PhaseRecord {
   cpu: Record<string, number> | null;
   /** The timed slices on CLOCK_MONOTONIC, µs (for cutting them out of a CPU profile). */
   windows: { startUs: number; endUs: number }[];
+  /** Database round trips (simple queries and extended-protocol Syncs) per completed flow. */
+  dbRoundTripsPerFlow?: number | null;
 }
 
 export interface SoakPoint {
@@ -97,6 +99,13 @@ export function checkFloors(run: RunRecord): FloorCheck[] {
       measured: `${f0(pwd.result.throughput)}/s`,
       met: pwd.result.throughput >= 150,
     });
+    const raw = phase('argon2');
+    if (raw)
+      checks.push({
+        floor: 'password sign-in ≥ 0.85 × raw argon2id verify on the same machine',
+        measured: `${f0(pwd.result.throughput)}/s = ${(pwd.result.throughput / raw.result.throughput).toFixed(2)} × ${f0(raw.result.throughput)}/s`,
+        met: pwd.result.throughput >= 0.85 * raw.result.throughput,
+      });
     const eld = pwd.metrics?.eventLoopDelayMs.p99;
     if (eld != null)
       checks.push({
@@ -132,8 +141,8 @@ export function renderReport(run: RunRecord): string {
     `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB; Node ${m.node}; ${run.database}; ${run.date}.`,
     `Load average before/after: ${m.loadAverageBefore.map(f1).join(' ')} / ${m.loadAverageAfter.map(f1).join(' ')}. Run took ${f0(run.wallSeconds)} s.`,
     '',
-    '| flow | against | VUs | flows | flows/s | × floor | p50 ms | p95 ms | p99 ms | errors | event-loop p99 ms | RSS MB | CPU ms/flow (server, postgres) | cores: lanyard / harness / emulator / postgres / bench / other |',
-    '|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|',
+    '| flow | against | VUs | flows | flows/s | × floor | p50 ms | p95 ms | p99 ms | errors | event-loop p99 ms | RSS MB | CPU ms/flow (server, postgres) | DB round trips/flow | cores: lanyard / harness / emulator / postgres / bench / other |',
+    '|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|',
   ];
   for (const p of run.phases) {
     const r = p.result;
@@ -143,10 +152,14 @@ export function renderReport(run: RunRecord): string {
           .map((v) => (v === undefined ? '–' : v.toFixed(2)))
           .join(' / ')
       : '–';
+    const raw = run.phases.find((x) => x.key === 'argon2');
     const ratio =
       floor && p.target === 'lanyard' && (p.key === 'returning' || p.key === 'private')
         ? (r.throughput / floor).toFixed(2)
-        : '';
+        : p.key === 'password' && raw
+          ? `${(r.throughput / raw.result.throughput).toFixed(2)} × raw`
+          : '';
+    const trips = p.dbRoundTripsPerFlow == null ? '–' : f1(p.dbRoundTripsPerFlow);
     const eld = p.metrics?.eventLoopDelayMs.p99;
     // Cores × 1000 / flows per second = CPU milliseconds one flow costs: steadier than flows/s on a busy machine.
     const perFlow =
@@ -154,7 +167,7 @@ export function renderReport(run: RunRecord): string {
         ? `${f1(((c[p.target] ?? 0) * 1000) / r.throughput)}, ${f1(((c.postgres ?? 0) * 1000) / r.throughput)}`
         : '–';
     lines.push(
-      `| ${p.label} | ${p.target} | ${p.vus} | ${r.completed} | ${f0(r.throughput)} | ${ratio} | ${f1(r.latency.p50)} | ${f1(r.latency.p95)} | ${f1(r.latency.p99)} | ${r.errors} | ${eld == null ? '–' : f1(eld)} | ${p.metrics ? f0(p.metrics.memory.rss / MB) : '–'} | ${perFlow} | ${cores} |`,
+      `| ${p.label} | ${p.target} | ${p.vus} | ${r.completed} | ${f0(r.throughput)} | ${ratio} | ${f1(r.latency.p50)} | ${f1(r.latency.p95)} | ${f1(r.latency.p99)} | ${r.errors} | ${eld == null ? '–' : f1(eld)} | ${p.metrics ? f0(p.metrics.memory.rss / MB) : '–'} | ${perFlow} | ${trips} | ${cores} |`,
     );
   }
   lines.push(

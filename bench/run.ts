@@ -8,6 +8,12 @@
 //   --profile      run Lanyard under --cpu-prof; summarise with `tsx bench/profile-summary.ts FILE`
 //   --pg URL       an existing database on the server to use (default postgres://postgres@127.0.0.1:5432/test)
 //   --lanyard-env LANYARD_X=V   one more setting for Lanyard (repeatable), e.g. LANYARD_ARGON2_MAX_CONCURRENT=2
+//
+// Lanyard is measured as an outsider runs it: compiled (as `npm start`), configured only through
+// documented LANYARD_* settings with their defaults (log level info, its log written to a file),
+// ORCID in `custom` mode against the emulator started as a process of its own. Besides flows/s and
+// latency it reports what load on a shared machine moves least: CPU milliseconds per flow of each
+// process (from /proc, all threads) and database round trips per flow (counted on the wire).
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -24,6 +30,8 @@ import { enrolFlow, returningOrcidFlow } from './flows/returning-orcid.js';
 import { Child } from './lib/child.js';
 import { cpuBetween, cpuSnapshot } from './lib/cpu.js';
 import { getJson } from './lib/http.js';
+import { PgRoundTrips } from './lib/pg-count.js';
+import { rawVerifyFlow } from './flows/raw-argon2.js';
 import { type Flow, mergeSlices, type RawPhase, runPhase } from './load.js';
 import {
   type PhaseRecord,
@@ -74,6 +82,7 @@ const log = (msg: string) =>
   process.stdout.write(`[bench ${((performance.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${msg}\n`);
 const t0 = performance.now();
 const children: Child[] = [];
+const relays: PgRoundTrips[] = [];
 const work = mkdtempSync(join(tmpdir(), 'lanyard-bench-'));
 
 /** Whatever happens, the run ends: a watchdog well past the planned phases stops everything. */
@@ -97,6 +106,7 @@ async function cleanup(): Promise<void> {
   if (cleaned) return;
   cleaned = true;
   await Promise.all(children.map((c) => c.stop().catch(() => null)));
+  await Promise.all(relays.map((r) => r.stop().catch(() => null)));
   if (!args.embedded) await dropDatabase(args.pg!, BENCH_DB).catch(() => undefined);
   rmSync(work, { recursive: true, force: true });
 }
@@ -136,15 +146,19 @@ async function main(): Promise<void> {
           `PostgreSQL at ${args.pg} cannot create ${BENCH_DB} (${e.message}): give --pg URL (or BENCH_PG_URL), or run with --embedded`,
         );
       });
+  // Lanyard and the harness each reach PostgreSQL through a relay that counts round trips.
+  const lanyardDb = databaseUrl ? await PgRoundTrips.start(databaseUrl) : null;
+  const harnessDb = databaseUrl ? await PgRoundTrips.start(databaseUrl) : null;
+  for (const r of [lanyardDb, harnessDb]) if (r) relays.push(r.relay);
   const lanyardEnv: Record<string, string> = {
     LANYARD_PORT: String(lanyardPort),
     LANYARD_HOST: '127.0.0.1',
     LANYARD_PUBLIC_URL: lanyardUrl,
-    ...(databaseUrl
-      ? { LANYARD_DATABASE_URL: databaseUrl, LANYARD_REQUIRE_SMTP: 'false' }
+    ...(lanyardDb
+      ? { LANYARD_DATABASE_URL: lanyardDb.url, LANYARD_REQUIRE_SMTP: 'false' }
       : { LANYARD_DATA_DIR: join(work, 'data') }),
     LANYARD_SECRET_KEY: 'b'.repeat(64),
-    LANYARD_LOG_LEVEL: 'warn',
+    // The log level stays at its default (info), as an operator leaves it.
     LANYARD_METRICS: 'true',
     // One client address sends everything: the per-IP limits would otherwise measure the limiter.
     LANYARD_RATE_SIGNIN_PER_MINUTE: '100000',
@@ -172,7 +186,7 @@ async function main(): Promise<void> {
       HARNESS_API_URL: `${siteUrl}/member-api`,
       HARNESS_CLIENT_ID: HARNESS_CLIENT.clientId,
       HARNESS_CLIENT_SECRET: HARNESS_CLIENT.clientSecret,
-      ...(databaseUrl ? { HARNESS_DATABASE_URL: databaseUrl } : {}),
+      ...(harnessDb ? { HARNESS_DATABASE_URL: harnessDb.url } : {}),
     },
     ready: /harness listening/,
   });
@@ -190,6 +204,7 @@ async function main(): Promise<void> {
     nodeArgs: args.profile ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [],
     env: lanyardEnv,
     ready: /Lanyard is running at/,
+    logFile: join(work, 'lanyard.log'),
   });
   children.push(lanyard);
   const pids = { lanyard: lanyard.pid, harness: harness.pid, emulator: emulator.pid, bench: process.pid };
@@ -197,6 +212,8 @@ async function main(): Promise<void> {
     getJson<ProcessMetrics>(`${target === 'lanyard' ? lanyardUrl : harnessUrl}/metrics`);
   const resetMetrics = (target: 'lanyard' | 'harness') =>
     fetch(`${target === 'lanyard' ? lanyardUrl : harnessUrl}/metrics/reset`, { method: 'POST' });
+  const roundTrips = (target: Measured['target']) =>
+    target === 'lanyard' ? lanyardDb?.relay.count : target === 'harness' ? harnessDb?.relay.count : undefined;
 
   // Idle: start-up (migrations, module loading) done and its garbage given time to be collected.
   await new Promise((r) => setTimeout(r, IDLE_SETTLE_MS));
@@ -207,8 +224,11 @@ async function main(): Promise<void> {
   interface Measured {
     key: string;
     label: string;
-    target: 'lanyard' | 'harness';
+    /** Whose CPU and metrics the flow measures; 'bench' runs inside this process (raw argon2id). */
+    target: 'lanyard' | 'harness' | 'bench';
     flow: Flow;
+    /** Virtual users of this flow when not `vus`. */
+    vus?: number;
   }
   /**
    * Measures flows in interleaved slices — A B C, A B C, … — each flow `durationMs` in all. The
@@ -216,7 +236,7 @@ async function main(): Promise<void> {
    * honest on a shared machine. Event-loop delay is the worst slice's p99; CPU is summed.
    */
   const measure = async (group: Measured[], slices: number) => {
-    for (const m of group) await runPhase(m.flow, { vus, durationMs: warmupMs });
+    for (const m of group) await runPhase(m.flow, { vus: m.vus ?? vus, durationMs: warmupMs });
     const parts = new Map<
       string,
       {
@@ -225,22 +245,26 @@ async function main(): Promise<void> {
         ms: number;
         metrics: ProcessMetrics[];
         windows: PhaseRecord['windows'];
+        roundTrips: number;
       }
     >();
     for (let i = 0; i < slices; i++) {
       for (const m of group) {
-        await resetMetrics(m.target);
+        if (m.target !== 'bench') await resetMetrics(m.target);
         const before = cpuSnapshot(pids, BENCH_DB);
+        const tripsBefore = roundTrips(m.target) ?? 0;
         // CLOCK_MONOTONIC in µs, the clock of V8's .cpuprofile timestamps: profile-summary.ts cuts the phase out by it.
         const startUs = Number(process.hrtime.bigint() / 1000n);
-        const raw = await runPhase(m.flow, { vus, durationMs: durationMs / slices });
+        const raw = await runPhase(m.flow, { vus: m.vus ?? vus, durationMs: durationMs / slices });
         const endUs = Number(process.hrtime.bigint() / 1000n);
         const cores = cpuBetween(before, cpuSnapshot(pids, BENCH_DB)) ?? {};
-        const part = parts.get(m.key) ?? { raw: [], ticks: {}, ms: 0, metrics: [], windows: [] };
+        const trips = (roundTrips(m.target) ?? 0) - tripsBefore;
+        const part = parts.get(m.key) ?? { raw: [], ticks: {}, ms: 0, metrics: [], windows: [], roundTrips: 0 };
         part.raw.push(raw);
+        part.roundTrips += trips;
         for (const [name, c] of Object.entries(cores)) part.ticks[name] = (part.ticks[name] ?? 0) + c * raw.elapsedMs;
         part.ms += raw.elapsedMs;
-        part.metrics.push(await metricsOf(m.target));
+        if (m.target !== 'bench') part.metrics.push(await metricsOf(m.target));
         part.windows.push({ startUs, endUs });
         parts.set(m.key, part);
         if (slices > 1)
@@ -253,15 +277,29 @@ async function main(): Promise<void> {
       const part = parts.get(m.key)!;
       const result = mergeSlices(part.raw);
       const p99s = part.metrics.map((x) => x.eventLoopDelayMs.p99).filter((x): x is number => x !== null);
-      const last = part.metrics[part.metrics.length - 1]!;
-      const metrics: ProcessMetrics = {
-        eventLoopDelayMs: { p50: null, p99: p99s.length ? Math.max(...p99s) : null, max: null },
-        memory: last.memory,
-      };
+      const last = part.metrics[part.metrics.length - 1];
+      const metrics: ProcessMetrics | null = last
+        ? {
+            eventLoopDelayMs: { p50: null, p99: p99s.length ? Math.max(...p99s) : null, max: null },
+            memory: last.memory,
+          }
+        : null;
       const cpu = Object.keys(part.ticks).length
         ? Object.fromEntries(Object.entries(part.ticks).map(([k, v]) => [k, Math.round((v / part.ms) * 100) / 100]))
         : null;
-      phases.push({ key: m.key, label: m.label, target: m.target, vus, result, metrics, cpu, windows: part.windows });
+      phases.push({
+        key: m.key,
+        label: m.label,
+        target: m.target,
+        vus: m.vus ?? vus,
+        result,
+        metrics,
+        cpu,
+        windows: part.windows,
+        // Whole flows only: a slice's last flows may be in flight when it ends, so this is ± a few per slice.
+        dbRoundTripsPerFlow:
+          roundTrips(m.target) === undefined ? null : part.roundTrips / Math.max(1, result.completed),
+      });
       log(
         `${m.label} (${m.target}): ${result.completed} flows, ${result.throughput.toFixed(0)}/s, p50 ${result.latency.p50.toFixed(1)} p99 ${result.latency.p99.toFixed(1)} ms, ${result.errors} errors`,
       );
@@ -307,8 +345,17 @@ async function main(): Promise<void> {
       });
     if (orcidGroup.length > 1) await measure(orcidGroup, ORCID_SLICES);
     if (flows.has('password'))
+      // Beside raw argon2id verification in this process, as many at once as there are cores,
+      // at Lanyard's parameters: the ceiling a password sign-in cannot pass on this machine.
       await measure(
         [
+          {
+            key: 'argon2',
+            label: `raw argon2id verify (${availableParallelism()} at once)`,
+            target: 'bench',
+            flow: await rawVerifyFlow(loadConfig(lanyardEnv).password),
+            vus: availableParallelism(),
+          },
           {
             key: 'password',
             label: '(c) password sign-in',
@@ -316,7 +363,7 @@ async function main(): Promise<void> {
             flow: passwordFlow(lanyardUrl, passwordEmails),
           },
         ],
-        1,
+        ORCID_SLICES,
       );
     if (flows.has('token')) {
       if (tokens.length === 0) {
