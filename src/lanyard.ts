@@ -47,14 +47,15 @@ export function createLogger(level: string, format: 'json' | 'pretty' = 'json'):
       ? pretty({
           colorize: process.stdout.isTTY,
           translateTime: 'SYS:HH:MM:ss',
-          // Requests read as "incoming request GET /login" and "request completed 200 in 12 ms".
+          // A request reads as "request completed GET /login 200 in 12 ms".
           ignore: 'pid,hostname,reqId,req,res,responseTime',
           messageFormat: (log, key) => {
             const req = log.req as { method?: string; url?: string } | undefined;
             const res = log.res as { statusCode?: number } | undefined;
-            if (req) return `${String(log[key])} ${req.method} ${req.url}`;
-            if (res) return `${String(log[key])} ${res.statusCode} in ${Math.round(Number(log.responseTime))} ms`;
-            return String(log[key]);
+            const parts = [String(log[key])];
+            if (req) parts.push(`${req.method} ${req.url}`);
+            if (res) parts.push(`${res.statusCode} in ${Math.round(Number(log.responseTime))} ms`);
+            return parts.join(' ');
           },
           singleLine: true,
         })
