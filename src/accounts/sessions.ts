@@ -1,12 +1,17 @@
 import type { Db } from '../db/connect.js';
+import type { Account } from '../db/schema.js';
 import type { Lanyard } from '../lanyard.js';
-import { recordAudit } from '../stores/audit.js';
 import { LanyardError } from '../errors.js';
 import { findAccountById, mayLogIn } from '../stores/accounts.js';
-import { createSession, revokeSession } from '../stores/sessions.js';
+import { createAuditedSession, revokeSession } from '../stores/sessions.js';
 
 export interface SessionStart {
   accountId: string;
+  /**
+   * The account's row when the caller has just read it in the same transaction (the broker has):
+   * the check below then uses it instead of reading it again.
+   */
+  account?: Account;
   amr: string[];
   provider: string;
   subject?: string | null;
@@ -24,10 +29,10 @@ export async function startSession(lanyard: Lanyard, db: Db, s: SessionStart): P
   const now = lanyard.clock.now();
   // The one wall every way in passes (password, provider, reset and mailed links): a disabled
   // account gets no session, and the caller's transaction (a link, a new password) rolls back.
-  const account = await findAccountById(db, s.accountId);
+  const account = s.account?.id === s.accountId ? s.account : await findAccountById(db, s.accountId);
   if (!account || !mayLogIn(account)) throw new LanyardError('ACCOUNT_DISABLED', 'This account is disabled.');
   if (s.replaces) await revokeSession(db, s.replaces, now);
-  const { cookieValue } = await createSession(
+  return createAuditedSession(
     db,
     {
       accountId: s.accountId,
@@ -36,12 +41,7 @@ export async function startSession(lanyard: Lanyard, db: Db, s: SessionStart): P
       ip: s.ip ?? null,
       userAgent: s.userAgent ?? null,
     },
-    now,
-  );
-  await recordAudit(
-    db,
     { action: 'sign_in', accountId: s.accountId, provider: s.provider, subject: s.subject ?? null, ip: s.ip ?? null },
     now,
   );
-  return cookieValue;
 }

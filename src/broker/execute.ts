@@ -1,6 +1,7 @@
 import { type SessionStart, startSession } from '../accounts/sessions.js';
 import { sealTokens } from '../stores/provider-tokens.js';
 import type { Db } from '../db/connect.js';
+import type { Account } from '../db/schema.js';
 import { LanyardError } from '../errors.js';
 import type { Lanyard } from '../lanyard.js';
 import type { ExternalProfile } from '../providers/profile.js';
@@ -8,7 +9,7 @@ import { sanitizeProfile } from '../providers/sanitize.js';
 import { findAccountById } from '../stores/accounts.js';
 import { recordAudit } from '../stores/audit.js';
 import { findIdentity, isUniqueViolation, touchIdentity } from '../stores/identities.js';
-import { saveProviderTokens } from '../stores/provider-tokens.js';
+import { touchIdentityWithTokens } from '../stores/provider-tokens.js';
 import { createRegistration } from '../stores/registrations.js';
 import { type Decision, decide } from './decide.js';
 import { gatherFacts } from './facts.js';
@@ -51,9 +52,9 @@ export async function brokerSignIn(lanyard: Lanyard, received: ExternalProfile, 
         const signedIn = ctx.session.signedInAccountId
           ? ((await findAccountById(tx, ctx.session.signedInAccountId)) ?? null)
           : null;
-        const facts = await gatherFacts(tx, profile, ctx.intent, signedIn);
+        const { ownerAccount, ...facts } = await gatherFacts(tx, profile, ctx.intent, signedIn);
         const decision = decide(profile, facts, { ...policy, selfRegistration: lanyard.config.selfRegistration });
-        return carryOut(lanyard, tx, decision, profile, ctx);
+        return carryOut(lanyard, tx, decision, profile, ctx, ownerAccount);
       });
     } catch (e) {
       if (attempt === 0 && isUniqueViolation(e)) continue;
@@ -86,6 +87,7 @@ async function carryOut(
   decision: Decision,
   profile: ExternalProfile,
   ctx: BrokerContext,
+  ownerAccount: Account | null,
 ): Promise<Outcome> {
   const now = lanyard.clock.now();
   const { provider, subject } = profile;
@@ -93,6 +95,7 @@ async function carryOut(
     startSession(lanyard, tx, {
       ...ctx.session,
       accountId,
+      ...(ownerAccount ? { account: ownerAccount } : {}),
       amr: profile.amr.length ? profile.amr : [provider],
       provider,
       subject,
@@ -102,13 +105,11 @@ async function carryOut(
     case 'sign_in': {
       const email = profile.emails.find((e) => e.verified) ?? null;
       // Refresh the snapshot and tokens (product.md §3 case 1).
-      const identityId = await touchIdentity(
-        tx,
-        { provider, subject },
-        { profile: snapshotOf(profile), email: email?.address ?? null, emailVerified: email !== null },
-        now,
-      );
-      if (profile.tokens) await saveProviderTokens(tx, lanyard.config.secretKeys, identityId, profile.tokens, now);
+      const key = { provider, subject };
+      const refreshed = { profile: snapshotOf(profile), email: email?.address ?? null, emailVerified: email !== null };
+      if (profile.tokens)
+        await touchIdentityWithTokens(tx, key, refreshed, lanyard.config.secretKeys, profile.tokens, now);
+      else await touchIdentity(tx, key, refreshed, now);
       return {
         kind: 'session',
         accountId: decision.accountId,

@@ -31,7 +31,7 @@ export async function gatherFacts(
   profile: ExternalProfile,
   intent: BrokerFacts['intent'],
   signedInAccount: Account | null,
-): Promise<BrokerFacts> {
+): Promise<BrokerFacts & { ownerAccount: Account | null }> {
   const ownerRow = await db
     .selectFrom('identity')
     .innerJoin('account', 'account.id', 'identity.account_id')
@@ -43,6 +43,8 @@ export async function gatherFacts(
   const emailAccount = email ? await findAccountByEmail(db, email) : undefined;
   return {
     intent,
+    // The owner's row, for the session a sign-in starts in the same transaction (not for `decide`).
+    ownerAccount: ownerRow ?? null,
     identityOwner: ownerRow
       ? {
           id: ownerRow.id,

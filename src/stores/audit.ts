@@ -28,21 +28,21 @@ export interface AuditInput {
   detail?: Record<string, unknown>;
 }
 
+/** The audit row for `e` (also written by statements that do more in the same round trip). */
+export const auditRow = (e: AuditInput, now: Date) => ({
+  at: now,
+  action: e.action,
+  outcome: e.outcome ?? 'success',
+  account_id: e.accountId ?? null,
+  actor_account_id: e.actorAccountId ?? null,
+  provider: e.provider ?? null,
+  subject: e.subject ?? null,
+  ip: e.ip ?? null,
+  detail: JSON.stringify(e.detail ?? {}),
+});
+
 export async function recordAudit(db: Db, e: AuditInput, now: Date): Promise<void> {
-  await db
-    .insertInto('audit_event')
-    .values({
-      at: now,
-      action: e.action,
-      outcome: e.outcome ?? 'success',
-      account_id: e.accountId ?? null,
-      actor_account_id: e.actorAccountId ?? null,
-      provider: e.provider ?? null,
-      subject: e.subject ?? null,
-      ip: e.ip ?? null,
-      detail: JSON.stringify(e.detail ?? {}),
-    })
-    .execute();
+  await db.insertInto('audit_event').values(auditRow(e, now)).execute();
 }
 
 export async function listAudit(db: Db, filter: { accountId?: string; limit: number }): Promise<AuditEvent[]> {

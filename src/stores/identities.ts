@@ -44,6 +44,13 @@ export async function insertIdentity(db: Db, accountId: string, input: IdentityI
     .executeTakeFirstOrThrow();
 }
 
+/** What a sign-in with an identity refreshes: when it was used and what the provider released. */
+export const touched = (input: Pick<IdentityInput, 'email' | 'emailVerified' | 'profile'>, now: Date) => ({
+  last_used_at: now,
+  ...(input.profile ? { profile: JSON.stringify(input.profile) } : {}),
+  ...(input.email !== undefined ? { email: input.email, email_verified: input.emailVerified ?? false } : {}),
+});
+
 /** Records a sign-in with the identity (provider, subject) and refreshes what it released; returns its id. */
 export async function touchIdentity(
   db: Db,
@@ -53,11 +60,7 @@ export async function touchIdentity(
 ): Promise<string> {
   const row = await db
     .updateTable('identity')
-    .set({
-      last_used_at: now,
-      ...(input.profile ? { profile: JSON.stringify(input.profile) } : {}),
-      ...(input.email !== undefined ? { email: input.email, email_verified: input.emailVerified ?? false } : {}),
-    })
+    .set(touched(input, now))
     .where('provider', '=', key.provider)
     .where('subject', '=', key.subject)
     .returning('id')
