@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -160,7 +161,9 @@ function readConfig(r: Reader): Config {
       memoryCost: r.int('ARGON2_MEMORY_KIB', 19456, 7168, 1048576),
       timeCost: r.int('ARGON2_TIME_COST', 2, 1, 10),
       parallelism: 1,
-      maxConcurrent: r.int('ARGON2_MAX_CONCURRENT', 4, 1, 64),
+      // As many hashes at once as cores (at most 4): more threads than cores only preempt the
+      // event loop, which then answers late (docs/performance.md, "Hashing concurrency").
+      maxConcurrent: r.int('ARGON2_MAX_CONCURRENT', Math.min(4, availableParallelism()), 1, 64),
     },
     rateLimit: {
       signInPerMinute: r.int('RATE_SIGNIN_PER_MINUTE', 20, 1, 100000),

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -152,7 +153,12 @@ describe('configuration sources', () => {
     const config = loadConfig(base);
     assert.equal(config.embedded, true);
     assert.equal(config.orcid?.env, 'emulator');
-    assert.deepEqual(config.password, { memoryCost: 19456, timeCost: 2, parallelism: 1, maxConcurrent: 4 });
+    assert.deepEqual(config.password, {
+      memoryCost: 19456,
+      timeCost: 2,
+      parallelism: 1,
+      maxConcurrent: Math.min(4, availableParallelism()),
+    });
     assert.deepEqual(config.tokenTtl, {
       EXTERNAL: 3600,
       VALIDATION: 3600,
