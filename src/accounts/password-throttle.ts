@@ -39,6 +39,8 @@ export interface ThrottleCheck {
   accountId: string | null;
   keys: { account: string; pair: string };
   trusted: boolean;
+  /** Whether this address had failures counted for this account (within the window) when checked. */
+  pairCounted: boolean;
 }
 
 export class PasswordThrottle {
@@ -86,6 +88,7 @@ export class PasswordThrottle {
       accountId: account?.id ?? null,
       keys,
       trusted,
+      pairCounted: pair!.lastFailureAt !== null,
     };
   }
 
@@ -116,6 +119,9 @@ export class PasswordThrottle {
 
   /** After the right password: this address starts afresh (the account's count does not). */
   async succeeded(check: ThrottleCheck): Promise<void> {
+    // Nothing counted at the check: nothing to clear, and no round trip on the common sign-in.
+    // (A failure counted since then stays counted: stricter, never looser.)
+    if (!check.pairCounted) return;
     await this.store((s) => s.clear(check.keys.pair));
   }
 
