@@ -95,7 +95,13 @@ describe('PostgreSQL through PgBouncer in transaction pooling mode', async () =>
       'PgBouncer to accept connections',
       60_000,
     );
-    ctx = await createTestApp('postgres', { ...withOrcid, LANYARD_DATABASE_URL: bouncerUrl });
+    // ORCID's timeout is not under test here: generous, so a loaded machine cannot turn a slow
+    // emulator answer into a PROVIDER_UNAVAILABLE page.
+    ctx = await createTestApp('postgres', {
+      ...withOrcid,
+      LANYARD_DATABASE_URL: bouncerUrl,
+      LANYARD_ORCID_TIMEOUT_MS: '60000',
+    });
   });
   after(async () => {
     await ctx?.close();
