@@ -4,7 +4,6 @@ import { LanyardError } from '../../errors.js';
 import type { ExternalProfile } from '../profile.js';
 import { classifyProviderError } from '../oauth/errors.js';
 import { fetchVerifiedEmails } from './emails.js';
-import { providerFetch } from '../oauth/fetch.js';
 
 /**
  * ORCID as openid-client sees it. The endpoints are fixed by ORCID (orcid-protocol.md §1.1), so
@@ -18,7 +17,6 @@ export class OrcidClient {
   private readonly openid: boolean;
 
   private readonly timeoutMs: number;
-  private readonly fetch: ReturnType<typeof providerFetch>;
 
   constructor(
     readonly config: OrcidConfig,
@@ -43,11 +41,7 @@ export class OrcidClient {
       config.clientSecret,
       oidc.ClientSecretPost(config.clientSecret),
     );
-    // Every call to ORCID goes through providerFetch, which bounds it by `timeoutMs` itself
-    // (openid-client's own timeout would add an AbortSignal per request).
-    this.fetch = providerFetch(this.timeoutMs);
-    this.oidc[oidc.customFetch] = this.fetch;
-    this.oidc.timeout = 0;
+    this.oidc.timeout = Math.ceil(this.timeoutMs / 1000);
     if (site.startsWith('http:')) oidc.allowInsecureRequests(this.oidc);
   }
 
@@ -97,7 +91,7 @@ export class OrcidClient {
 
   /** The iD's verified emails from the v3.0 API (§2.2); ORCID gives none over OpenID Connect. */
   emails(orcid: string, accessToken: string): Promise<ExternalProfile['emails']> {
-    return fetchVerifiedEmails(this.fetch, this.config.apiUrl, orcid, accessToken);
+    return fetchVerifiedEmails(this.config.apiUrl, orcid, accessToken, this.timeoutMs);
   }
 
   /** Revokes a token at ORCID (used when an ORCID iD is unlinked). */

@@ -1,6 +1,5 @@
 import { LanyardError } from '../../errors.js';
 import type { ExternalProfile } from '../profile.js';
-import type { providerFetch } from '../oauth/fetch.js';
 import { classifyProviderError } from '../oauth/errors.js';
 
 const ORCID = { provider: 'ORCID' };
@@ -15,15 +14,16 @@ interface V3Emails {
  * the flag is checked anyway); the primary one comes first.
  */
 export async function fetchVerifiedEmails(
-  fetch: ReturnType<typeof providerFetch>,
   apiUrl: string,
   orcid: string,
   accessToken: string,
+  timeoutMs: number,
 ): Promise<ExternalProfile['emails']> {
   let body: V3Emails;
   try {
     const res = await fetch(`${apiUrl}/v3.0/${orcid}/email`, {
       headers: { accept: 'application/json', authorization: `Bearer ${accessToken}` },
+      signal: AbortSignal.timeout(timeoutMs),
     });
     if (res.status >= 500 || res.status === 429)
       throw new LanyardError('PROVIDER_UNAVAILABLE', 'The ORCID API is not available right now.', ORCID);
