@@ -4,7 +4,10 @@ import rateLimit from '@fastify/rate-limit';
 import { Redis } from 'ioredis';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, {
+  LogController,
   type FastifyBaseLogger,
+  type FastifyReply,
+  type FastifyRequest,
   type FastifyInstance,
   type RawReplyDefaultExpression,
   type RawRequestDefaultExpression,
@@ -39,13 +42,23 @@ export interface HttpOptions {
   routes?: Route[];
 }
 
+/** Fastify's request logging in one line per request: no "incoming request", the request named when it completes. */
+class CompletedOnly extends LogController {
+  override incomingRequest(): void {}
+  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    if (error)
+      reply.log.error({ req: request, res: reply, err: error, responseTime: reply.elapsedTime }, 'request errored');
+    else reply.log.info({ req: request, res: reply, responseTime: reply.elapsedTime }, 'request completed');
+  }
+}
+
 export async function buildHttpApp(lanyard: Lanyard, opts: HttpOptions = {}): Promise<App> {
   const { config } = lanyard;
   const app = Fastify({
     loggerInstance: lanyard.log,
-    // One log line per request, written when it completes (below), instead of Fastify's two
-    // ("incoming request" and "request completed"): half the log writes on every request.
-    disableRequestLogging: true,
+    // One log line per request, written when it completes, instead of Fastify's two ("incoming
+    // request" and "request completed"): half the log writes on every request. Errors are logged as before.
+    logController: new CompletedOnly(),
     trustProxy: config.trustProxy,
     bodyLimit: 64 * 1024,
     // Fastify's default (10 s) fails a start-up on a machine that is merely busy; a plugin that
@@ -100,10 +113,6 @@ export async function buildHttpApp(lanyard: Lanyard, opts: HttpOptions = {}): Pr
     reply.header('content-security-policy', csp);
     // Served over https (the public URL says so, whatever a proxy forwards): browsers keep to it.
     if (config.secureCookies) reply.header('strict-transport-security', 'max-age=63072000');
-  });
-
-  app.addHook('onResponse', async (request, reply) => {
-    request.log.info({ req: request, res: reply, responseTime: reply.elapsedTime }, 'request completed');
   });
 
   app.setErrorHandler((error, request, reply) => sendError(lanyard, request, reply, error));
