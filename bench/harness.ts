@@ -1,4 +1,4 @@
-// The floor of product.md §7: a bare relying party that only makes the protocol's round trips —
+// The floor of docs/design.md §7: a bare relying party that only makes the protocol's round trips —
 // redirect with `state`; on the callback, the token POST, the email GET, one PostgreSQL insert,
 // a cookie — and nothing else (no ID-token check, no templates, no framework). Lanyard's
 // throughput is reported as a ratio of this one's, measured on the same machine in the same run.

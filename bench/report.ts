@@ -1,4 +1,4 @@
-// The run's record, its floors of product.md §7, and the Markdown table docs/performance.md shows.
+// The run's record, its floors of docs/design.md §7, and the Markdown table docs/performance.md shows.
 import type { PhaseResult } from './load.js';
 
 export interface ProcessMetrics {
@@ -187,7 +187,7 @@ export function renderReport(run: RunRecord): string {
         .map(([k, n]) => `${n}× ${k}`)
         .join('; ')}`,
     );
-  lines.push('', '| floor (product.md §7) | measured | met |', '|---|---|---|');
+  lines.push('', '| floor (docs/design.md §7) | measured | met |', '|---|---|---|');
   for (const c of checkFloors(run)) lines.push(`| ${c.floor} | ${c.measured} | ${c.met ? 'yes' : '**no**'} |`);
   lines.push('', 'Per step (median / p99 ms):');
   for (const p of run.phases) {

@@ -1,5 +1,5 @@
 // `npm run bench [-- options]` — issue 6: Lanyard's sign-in flows under load beside the bare
-// relying party of product.md §7, on loopback, bounded in users, iterations and time.
+// relying party of docs/design.md §7, on loopback, bounded in users, iterations and time.
 //
 //   --duration S   seconds per timed phase (default 20)      --vus N       virtual users (default 16)
 //   --flows LIST   returning,private,password,token (default all)
@@ -422,7 +422,7 @@ async function main(): Promise<void> {
       `CPU profile of Lanyard: ${profileDir} (written when Lanyard exits). Summarise: npx tsx bench/profile-summary.ts <file>`,
     );
   const missed = checkFloors(run).filter((c) => !c.met).length;
-  if (missed) log(`${missed} floor(s) of product.md §7 not met (see docs/performance.md)`);
+  if (missed) log(`${missed} floor(s) of docs/design.md §7 not met (see docs/performance.md)`);
 }
 
 /** 1,000 sign-ins, RSS; then on to `soakSignIns`, RSS every tenth; each reading after a 2 s pause. */

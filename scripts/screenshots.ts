@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Page } from 'playwright-core';
-import { DEMO_PASSWORD } from '../src/accounts/demo-accounts.js';
+import { DEMO_PASSWORD } from '../src/providers/orcid/demo-accounts.js';
 import { loadConfig } from '../src/config/load.js';
 import { createServer } from '../src/server.js';
 

@@ -1,6 +1,6 @@
 import { apiRoutes } from './http/api/routes.js';
 import { buildHttpApp, type App, type Route } from './http/app.js';
-import { demoEmulatorRoutes } from './http/pages/demo-emulator.js';
+import { demoEmulatorRoutes } from './providers/orcid/demo.js';
 import { externalLoginRoutes } from './http/pages/external-login.js';
 import { metricsRoutes } from './http/pages/metrics.js';
 import { providerRoutes } from './http/pages/providers.js';

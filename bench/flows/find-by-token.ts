@@ -3,7 +3,7 @@ import { Browser, expectStatus } from '../lib/http.js';
 
 export type TokenRoute = 'api' | 'page';
 
-/** DSpace's contract (dspace-orcid-login.md §4): the registration a token names, as JSON. */
+/** DSpace's contract (docs/design.md, DSpace §4): the registration a token names, as JSON. */
 export const findByTokenPath = (token: string) =>
   `/api/eperson/registrations/search/findByToken?token=${encodeURIComponent(token)}`;
 

@@ -3,7 +3,7 @@ import { expectStatus } from '../lib/http.js';
 import { orcidRoundTrips } from './orcid.js';
 
 /**
- * (b) A first sign-in whose ORCID email is private (product.md §3 case 5): start → authorize →
+ * (b) A first sign-in whose ORCID email is private (docs/design.md §3 case 5): start → authorize →
  * callback, which creates an EXTERNAL registration and redirects to /external-login/:token, then
  * that page ("we need your email"). Each iteration takes the next unused emulator user; the pool
  * is sized for the phase, and wraps (a repeat is still a first sign-in: nothing is linked yet).

@@ -15,7 +15,7 @@ export function returningOrcidFlow(lanyardUrl: string, users: readonly string[])
 
 /**
  * Makes `users` returning users the way a person does on a first sign-in with a public, verified
- * email no account uses (product.md §3 case 4): the callback leads to /external-login/:token,
+ * email no account uses (docs/design.md §3 case 4): the callback leads to /external-login/:token,
  * whose "Create my account" links the iD. Run once per user before the timed phases.
  */
 export function enrolFlow(lanyardUrl: string, users: readonly string[]): Flow {

@@ -8,7 +8,7 @@ import { throttlePolicy } from './password-throttle.js';
 /**
  * Deletes what no one can use any more: registrations expired or consumed a day ago, sessions
  * expired or revoked a day ago, password-failure counts older than their window (Redis expires its own).
- * Expiry is checked on every use anyway; this only keeps the tables small (DSpace's
+ * Expiry is checked on every use anyway (docs/design.md §4); this only keeps the tables small (DSpace's
  * RegistrationDataScheduler does the same every 15 minutes).
  */
 export async function housekeeping(

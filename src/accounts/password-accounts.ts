@@ -3,10 +3,12 @@ import { passwordProblem } from '../crypto/password.js';
 import { LanyardError } from '../errors.js';
 import { isLocale, type Locale } from '../i18n/index.js';
 import type { Lanyard } from '../lanyard.js';
+import type { Db } from '../db/connect.js';
 import type { Account } from '../db/schema.js';
-import { createAccount, findAccountByEmail, findAccountById, mayLogIn, updateAccount } from '../stores/accounts.js';
+import { type SessionStart, startSession } from './sessions.js';
+import { createAccount, findAccountByEmail, findAccountById, canSignIn, updateAccount } from '../stores/accounts.js';
 import { recordAudit } from '../stores/audit.js';
-import { setPasswordHash } from '../stores/identities.js';
+import { identityOf, setPasswordHash } from '../stores/identities.js';
 import { checkRegistrationToken, consumeRegistrationToken, createRegistration } from '../stores/registrations.js';
 import { revokeAccountSessions } from '../stores/sessions.js';
 
@@ -58,12 +60,29 @@ export async function requestRegistration(
   });
 }
 
-/** Step 2 of /register: the mailed link proved the address; create the account with it verified. */
+/** Where a session started by a password flow comes from (the browser's, see `sessionContext`). */
+export type PasswordSession = Pick<SessionStart, 'replaces' | 'ip' | 'userAgent'>;
+
+/** An account, and the cookie value of the session started with it (null when none was asked for). */
+export interface SignedIn {
+  account: Account;
+  cookie: string | null;
+}
+
+/** A session for a password flow, in the flow's own transaction: the account and its session commit together. */
+const passwordSession = (lanyard: Lanyard, tx: Db, accountId: string, session: PasswordSession | undefined) =>
+  session ? startSession(lanyard, tx, { ...session, accountId, amr: ['pwd'], provider: 'password' }) : null;
+
+/**
+ * Step 2 of /register: the mailed link proved the address; create the account with it verified,
+ * and with `session` sign the browser in to it in the same transaction.
+ */
 export async function completeRegistration(
   lanyard: Lanyard,
   token: string,
   input: { givenName: string; familyName: string; password: string; locale: Locale },
-): Promise<Account> {
+  session?: PasswordSession,
+): Promise<SignedIn> {
   if (!lanyard.config.selfRegistration)
     throw new LanyardError('SELF_REGISTRATION_DISABLED', 'Self-registration is off.');
   // Hash before the transaction: argon2 takes tens of milliseconds and must not hold a connection.
@@ -90,7 +109,7 @@ export async function completeRegistration(
     );
     await setPasswordHash(tx, account.id, passwordHash, now);
     await recordAudit(tx, { action: 'register', accountId: account.id, provider: 'password' }, now);
-    return account;
+    return { account, cookie: await passwordSession(lanyard, tx, account.id, session) };
   });
 }
 
@@ -108,7 +127,7 @@ export async function requestPasswordReset(
   return lanyard.db.transaction().execute(async (tx) => {
     const now = lanyard.clock.now();
     const account = await findAccountByEmail(tx, email);
-    if (!account || !mayLogIn(account)) {
+    if (!account || !canSignIn(account)) {
       const form = { link: `${base}/forgot`, validHours: hours(config.tokenTtl.FORGOT) };
       return lanyard.queueMail(tx, 'forgot', email, locale, form, { noAccount: true });
     }
@@ -127,9 +146,15 @@ export async function requestPasswordReset(
 
 /**
  * /forgot/:token: sets the new password, proves the email (the link reached it), revokes every
- * session of the account, and tells the owner.
+ * session of the account, tells the owner, and with `session` signs the browser in — all in one
+ * transaction.
  */
-export async function resetPassword(lanyard: Lanyard, token: string, password: string): Promise<Account> {
+export async function resetPassword(
+  lanyard: Lanyard,
+  token: string,
+  password: string,
+  session?: PasswordSession,
+): Promise<SignedIn> {
   const pending = await checkRegistrationToken(lanyard.db, token, { types: ['FORGOT'], now: lanyard.clock.now() });
   assertPassword(password, pending.email ?? '');
   const passwordHash = await lanyard.hasher.hash(password);
@@ -139,18 +164,18 @@ export async function resetPassword(lanyard: Lanyard, token: string, password: s
     const account = reg.account_id ? await findAccountById(tx, reg.account_id) : undefined;
     if (!account) throw new LanyardError('TOKEN_INVALID', 'This link is not valid.');
     // A disabled account stays disabled: a reset link (e.g. from /register) must not reopen it.
-    if (!mayLogIn(account)) throw new LanyardError('ACCOUNT_DISABLED', 'This account is disabled.');
+    if (!canSignIn(account)) throw new LanyardError('ACCOUNT_DISABLED', 'This account is disabled.');
     await setPasswordHash(tx, account.id, passwordHash, now);
     // The link reached the inbox, so the address is proven.
     const verified = await updateAccount(tx, account.id, { email_verified_at: account.email_verified_at ?? now }, now);
     await revokeAccountSessions(tx, account.id, now);
     await recordAudit(tx, { action: 'password_reset', accountId: account.id, provider: 'password' }, now);
     await lanyard.queueMail(tx, 'password_changed', account.email, localeOf(account), undefined);
-    return verified;
+    return { account: verified, cookie: await passwordSession(lanyard, tx, account.id, session) };
   });
 }
 
-/** Change on /profile: the current password is the fresh proof (product.md §4, re-authentication). */
+/** Change on /profile: the current password is the fresh proof (docs/design.md §4, re-authentication). */
 export async function changePassword(
   lanyard: Lanyard,
   account: Account,
@@ -159,12 +184,7 @@ export async function changePassword(
   keepSessionId: string,
   ip: string,
 ): Promise<void> {
-  const identity = await lanyard.db
-    .selectFrom('identity')
-    .select('password_hash')
-    .where('account_id', '=', account.id)
-    .where('provider', '=', 'password')
-    .executeTakeFirst();
+  const identity = await identityOf(lanyard.db, account.id, 'password');
   // The current password is a password check like a sign-in: the same per-account limit applies.
   const ok = await lanyard.passwordThrottle.guard(account.email, ip, lanyard.clock.now(), () =>
     lanyard.hasher.verify(identity?.password_hash, current),

@@ -2,7 +2,7 @@ import type { Db } from '../db/connect.js';
 import type { Account } from '../db/schema.js';
 import type { Lanyard } from '../lanyard.js';
 import { LanyardError } from '../errors.js';
-import { findAccountById, mayLogIn } from '../stores/accounts.js';
+import { findAccountById, canSignIn } from '../stores/accounts.js';
 import { createAuditedSession, revokeSession } from '../stores/sessions.js';
 
 export interface SessionStart {
@@ -15,7 +15,7 @@ export interface SessionStart {
   amr: string[];
   provider: string;
   subject?: string | null;
-  /** The browser's current session, revoked so the new one replaces it (rotation, product.md §4). */
+  /** The browser's current session, revoked so the new one replaces it (rotation, docs/design.md §4). */
   replaces?: string | null;
   ip?: string | null;
   userAgent?: string | null;
@@ -30,7 +30,7 @@ export async function startSession(lanyard: Lanyard, db: Db, s: SessionStart): P
   // The one wall every way in passes (password, provider, reset and mailed links): a disabled
   // account gets no session, and the caller's transaction (a link, a new password) rolls back.
   const account = s.account?.id === s.accountId ? s.account : await findAccountById(db, s.accountId);
-  if (!account || !mayLogIn(account)) throw new LanyardError('ACCOUNT_DISABLED', 'This account is disabled.');
+  if (!account || !canSignIn(account)) throw new LanyardError('ACCOUNT_DISABLED', 'This account is disabled.');
   if (s.replaces) await revokeSession(db, s.replaces, now);
   return createAuditedSession(
     db,

@@ -7,8 +7,8 @@ import { loadProviderTokens } from '../stores/provider-tokens.js';
 import { revokeAccountSessions } from '../stores/sessions.js';
 
 /**
- * Removes a way to sign in (product.md §4): never the last one, and its provider revokes what it
- * can (ORCID its token) so the repository keeps no access it was not meant to keep. The caller
+ * Removes a way to sign in (docs/design.md §4): never the last one, and its provider revokes what it
+ * can (an access token it handed out) so the repository keeps no access it was not meant to keep. The caller
  * checks that the sign-in is fresh. If the provider cannot be reached the identity is still
  * removed locally (the person asked for it) and the audit event says the revocation failed. The
  * account's other sessions are signed out.

@@ -1,5 +1,5 @@
 import type { ErrorCode } from '../errors.js';
-import type { ExternalProfile, ProviderPolicy } from '../providers/profile.js';
+import { type ExternalProfile, primaryVerifiedEmail, type ProviderPolicy } from '../providers/profile.js';
 
 /** What the broker needs to know about an account to decide. */
 export interface AccountFacts {
@@ -11,13 +11,13 @@ export interface AccountFacts {
 }
 
 export interface BrokerFacts {
-  /** 'link': a signed-in user started this from the account page (product.md §3 case 2). */
+  /** 'link': a signed-in user started this from the account page (docs/design.md §3 case 2). */
   intent: 'sign_in' | 'link';
   /** The account the (provider, subject) identity belongs to, if any. */
   identityOwner: AccountFacts | null;
   /** The signed-in account, when there is one. */
   signedIn: AccountFacts | null;
-  /** The account whose email equals the first verified email the provider released. */
+  /** The account whose email equals the provider's primary verified email (`primaryVerifiedEmail`). */
   emailOwner: AccountFacts | null;
 }
 
@@ -28,7 +28,7 @@ export interface BrokerPolicy extends ProviderPolicy {
 /** Why the person lands on the external-login page, which decides what it offers. */
 export type RegistrationReason =
   | 'email_unknown' // case 4: a trusted, verified email that no account uses
-  | 'no_email' // case 5: nothing released (a private email on ORCID)
+  | 'no_email' // case 5: nothing released (an address the person keeps private at the provider)
   | 'email_unverified' // case 5: only unverified addresses
   | 'email_untrusted' // case 5: the provider's emails are not trusted for linking
   | 'account_email_unverified'; // case 3 → 5: the matching account never proved its own email
@@ -40,14 +40,8 @@ export type Decision =
   | { kind: 'registration'; reason: RegistrationReason; email: string | null; canCreate: boolean }
   | { kind: 'refuse'; code: ErrorCode; accountId: string | null };
 
-/** The first address the provider marked verified, primary first (never an unverified one: product.md §4). */
-export function verifiedEmail(profile: Pick<ExternalProfile, 'emails'>): string | null {
-  const verified = profile.emails.filter((e) => e.verified);
-  return (verified.find((e) => e.primary) ?? verified[0])?.address ?? null;
-}
-
 /**
- * The first-login decision of product.md §3, as a pure function: no I/O, no clock, so each branch
+ * The first-login decision of docs/design.md §3, as a pure function: no I/O, no clock, so each branch
  * is tested on its own (test/broker/decide.test.ts). `execute.ts` carries the decision out.
  */
 export function decide(profile: Pick<ExternalProfile, 'emails'>, facts: BrokerFacts, policy: BrokerPolicy): Decision {
@@ -74,7 +68,7 @@ export function decide(profile: Pick<ExternalProfile, 'emails'>, facts: BrokerFa
   }
 
   const canCreate = policy.selfRegistration;
-  const email = verifiedEmail(profile);
+  const email = primaryVerifiedEmail(profile.emails)?.address ?? null;
   // 5: no usable email.
   if (!email)
     return {
@@ -88,7 +82,7 @@ export function decide(profile: Pick<ExternalProfile, 'emails'>, facts: BrokerFa
   const owner = facts.emailOwner;
   // 4: trusted, verified, and no account uses it.
   if (!owner) return { kind: 'registration', reason: 'email_unknown', email, canCreate };
-  // 3: it matches an account — link only into one that proved its own email (product.md §4).
+  // 3: it matches an account — link only into one that proved its own email (docs/design.md §4).
   if (!owner.emailVerified) return { kind: 'registration', reason: 'account_email_unverified', email: null, canCreate };
   if (!owner.active) return { kind: 'refuse', code: 'ACCOUNT_DISABLED', accountId: owner.id };
   if (owner.hasProvider) return { kind: 'refuse', code: 'IDENTITY_ALREADY_LINKED', accountId: owner.id };

@@ -4,7 +4,7 @@ import type { Db } from '../db/connect.js';
 import type { Account } from '../db/schema.js';
 import { LanyardError } from '../errors.js';
 import type { Lanyard } from '../lanyard.js';
-import type { ExternalProfile } from '../providers/profile.js';
+import { type ExternalProfile, primaryVerifiedEmail } from '../providers/profile.js';
 import { sanitizeProfile } from '../providers/sanitize.js';
 import { findAccountById } from '../stores/accounts.js';
 import { recordAudit } from '../stores/audit.js';
@@ -38,7 +38,7 @@ export interface BrokerContext {
 
 /**
  * Runs the first-login flow for an authenticated external profile: gather facts, decide, carry
- * out — in one transaction, so a failure leaves nothing half-written (product.md §3 case 9). If a
+ * out — in one transaction, so a failure leaves nothing half-written (docs/design.md §3 case 9). If a
  * concurrent callback for the same new identity won the race (unique violation), the flow runs
  * once more and now finds the identity: one identity, no duplicate account. The profile is
  * sanitized first, so no provider's raw data reaches a decision or a column.
@@ -65,7 +65,7 @@ export async function brokerSignIn(lanyard: Lanyard, received: ExternalProfile, 
 
 /**
  * Emails are needed to decide about a new identity; a returning one signs in by its subject alone.
- * So when a provider could not list the emails (ORCID's API down), a known identity continues with
+ * So when a provider could not list the emails (its email API down), a known identity continues with
  * the emails it had, and only a new one fails with the provider's error.
  */
 async function withKnownEmails(lanyard: Lanyard, profile: ExternalProfile): Promise<ExternalProfile> {
@@ -103,8 +103,8 @@ async function carryOut(
 
   switch (decision.kind) {
     case 'sign_in': {
-      const email = profile.emails.find((e) => e.verified) ?? null;
-      // Refresh the snapshot and tokens (product.md §3 case 1).
+      const email = primaryVerifiedEmail(profile.emails);
+      // Refresh the snapshot and tokens (docs/design.md §3 case 1).
       const key = { provider, subject };
       const refreshed = { profile: snapshotOf(profile), email: email?.address ?? null, emailVerified: email !== null };
       if (profile.tokens)

@@ -1,21 +1,16 @@
 import type { Db } from '../db/connect.js';
 import type { Account } from '../db/schema.js';
-import type { ExternalProfile } from '../providers/profile.js';
-import { findAccountByEmail } from '../stores/accounts.js';
+import { type ExternalProfile, primaryVerifiedEmail } from '../providers/profile.js';
+import { canSignIn, findAccountByEmail } from '../stores/accounts.js';
+import { identityOf } from '../stores/identities.js';
 import type { AccountFacts, BrokerFacts } from './decide.js';
-import { verifiedEmail } from './decide.js';
 
 async function accountFacts(db: Db, account: Account | undefined, provider: string): Promise<AccountFacts | null> {
   if (!account) return null;
-  const other = await db
-    .selectFrom('identity')
-    .select('id')
-    .where('account_id', '=', account.id)
-    .where('provider', '=', provider)
-    .executeTakeFirst();
+  const other = await identityOf(db, account.id, provider);
   return {
     id: account.id,
-    active: account.status === 'active' && account.can_log_in,
+    active: canSignIn(account),
     emailVerified: account.email_verified_at !== null,
     hasProvider: other !== undefined,
   };
@@ -39,7 +34,7 @@ export async function gatherFacts(
     .where('identity.provider', '=', profile.provider)
     .where('identity.subject', '=', profile.subject)
     .executeTakeFirst();
-  const email = ownerRow ? null : verifiedEmail(profile);
+  const email = ownerRow ? null : (primaryVerifiedEmail(profile.emails)?.address ?? null);
   const emailAccount = email ? await findAccountByEmail(db, email) : undefined;
   return {
     intent,
@@ -48,7 +43,7 @@ export async function gatherFacts(
     identityOwner: ownerRow
       ? {
           id: ownerRow.id,
-          active: ownerRow.status === 'active' && ownerRow.can_log_in,
+          active: canSignIn(ownerRow),
           emailVerified: ownerRow.email_verified_at !== null,
           hasProvider: true,
         }

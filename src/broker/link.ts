@@ -2,7 +2,7 @@ import type { Db } from '../db/connect.js';
 import type { Account, Identity, ProfileSnapshot } from '../db/schema.js';
 import type { Lanyard } from '../lanyard.js';
 import { localeOf } from '../accounts/password-accounts.js';
-import type { ExternalProfile } from '../providers/profile.js';
+import { type ExternalProfile, primaryVerifiedEmail } from '../providers/profile.js';
 import { recordAudit } from '../stores/audit.js';
 import { insertIdentity } from '../stores/identities.js';
 import { type ProviderTokens, saveProviderTokens } from '../stores/provider-tokens.js';
@@ -30,7 +30,7 @@ export interface LinkInput {
 /**
  * Links an identity to an account — the one way every path (auto-link, link from the account
  * page, create from a registration, review-and-merge) adds an identity. It stores the tokens
- * sealed, audits the link and sends the account the security notice of product.md §3 case 3.
+ * sealed, audits the link and sends the account the security notice of docs/design.md §3 case 3.
  * A concurrent link of the same identity fails on the unique (provider, subject) constraint.
  */
 export async function linkIdentity(
@@ -41,7 +41,7 @@ export async function linkIdentity(
   audit: { via: string; actorAccountId?: string | null; ip?: string | null },
 ): Promise<Identity> {
   const now = lanyard.clock.now();
-  const verified = input.snapshot.emails?.find((e) => e.verified) ?? null;
+  const verified = primaryVerifiedEmail(input.snapshot.emails ?? []);
   const identity = await insertIdentity(
     tx,
     account.id,

@@ -7,9 +7,9 @@ import { LanyardError, isLanyardError } from '../errors.js';
 import type { Locale } from '../i18n/index.js';
 import type { Lanyard } from '../lanyard.js';
 import { localeOf } from '../accounts/password-accounts.js';
-import { createAccount, findAccountByEmail, mayLogIn, updateAccount } from '../stores/accounts.js';
+import { createAccount, findAccountByEmail, canSignIn, updateAccount } from '../stores/accounts.js';
 import { recordAudit } from '../stores/audit.js';
-import { findIdentity } from '../stores/identities.js';
+import { findIdentity, identityOf } from '../stores/identities.js';
 import { openTokens } from '../stores/provider-tokens.js';
 import {
   checkRegistrationToken,
@@ -29,7 +29,7 @@ const hours = (s: number) => Math.max(1, Math.round(s / 3600));
 type SessionInfo = Omit<SessionStart, 'accountId' | 'amr' | 'provider' | 'subject'>;
 /**
  * Carry the step out without starting a session: the REST API, where DSpace's contract has the
- * client sign in with ORCID afterwards (dspace-orcid-login.md §4.4, §3.2 C). Not signing in there
+ * client sign in with the provider afterwards (docs/design.md, DSpace §4.4). Not signing in there
  * also means a forged cross-site request cannot sign a browser in to someone else's account.
  */
 export type NoSession = SessionInfo & { signIn: false };
@@ -78,10 +78,10 @@ export async function canCreateFrom(lanyard: Lanyard, db: Db, reg: Registration)
 }
 
 /**
- * DSpace's `registrations/search/findByToken` (dspace-orcid-login.md §4.2), checked like every other
- * use of a token: an expired or used one is refused (DSpace does not check, §6.2 item 4); an unknown
- * one is REGISTRATION_NOT_FOUND (DSpace: 404). `user` is the account whose email equals the
- * registration's — shown to the token holder by design (§1.3, §6.2 item 7).
+ * DSpace's `registrations/search/findByToken` (docs/design.md, DSpace §4.2), checked like every
+ * other use of a token: an expired or used one is refused (DSpace does not check: DSpace §6.2 item
+ * 4); an unknown one is REGISTRATION_NOT_FOUND (DSpace: 404). `user` is the account whose email
+ * equals the registration's — shown to the token holder by design (DSpace §1.3).
  */
 export async function findRegistrationByToken(
   lanyard: Lanyard,
@@ -101,8 +101,8 @@ export async function findRegistrationByToken(
 }
 
 /**
- * "Create my account" (product.md §3 cases 4 and 5): the registration's email is proven (ORCID
- * verified it, or the person opened the link mailed to it), so the account starts verified.
+ * "Create my account" (docs/design.md §3 cases 4 and 5): the registration's email is proven (the
+ * provider verified it, or the person opened the link mailed to it), so the account starts verified.
  */
 export async function createAccountFromRegistration<S extends SessionInfo | NoSession>(
   lanyard: Lanyard,
@@ -178,8 +178,8 @@ export interface EmailChangeExpectation {
 }
 
 /**
- * "We need your email" / "Use another email" (product.md §3 case 5; DSpace's PATCH /email). The old
- * token dies (product.md §4: changing the email rotates the token) and a new link goes to the
+ * "We need your email" / "Use another email" (docs/design.md §3 case 5; DSpace's PATCH /email). The old
+ * token dies (docs/design.md §4: changing the email rotates the token) and a new link goes to the
  * address — VALIDATION when an account owns it (into /review-account), else EXTERNAL. The caller
  * answers the same either way: no enumeration. `base`: where the link points (src/http/ui-links.ts).
  */
@@ -265,7 +265,7 @@ export interface ReviewRow {
 
 /**
  * The account a registration may be merged into. VALIDATION: the account that owns the
- * registration's email — derived, never taken from the URL (DSpace hole, reference §6.2 item 2).
+ * registration's email — derived, never taken from the URL (DSpace hole, DSpace §6.2 item 2).
  * EXTERNAL: only the signed-in account (the person proved it by signing in).
  */
 export async function mergeTarget(
@@ -291,11 +291,11 @@ export async function mergeTarget(
   }
   if (claimedTargetId !== undefined && claimedTargetId !== target.id)
     throw new LanyardError('FORBIDDEN', 'This link cannot be merged into that account.');
-  if (!mayLogIn(target)) throw new LanyardError('ACCOUNT_DISABLED', 'This account is disabled.');
+  if (!canSignIn(target)) throw new LanyardError('ACCOUNT_DISABLED', 'This account is disabled.');
   return target;
 }
 
-/** Received vs current values for the review page (product.md §3 case 6). */
+/** Received vs current values for the review page (docs/design.md §3 case 6). */
 export async function reviewRegistration(
   lanyard: Lanyard,
   token: string,
@@ -348,15 +348,7 @@ export async function mergeRegistration<S extends SessionInfo | NoSession>(
       const who = providerDetails(lanyard, reg.provider);
       if (linked && linked.account_id !== target.id)
         throw new LanyardError('IDENTITY_LINKED_ELSEWHERE', 'This identity is already linked to another account.', who);
-      if (
-        !linked &&
-        (await tx
-          .selectFrom('identity')
-          .select('id')
-          .where('account_id', '=', target.id)
-          .where('provider', '=', reg.provider!)
-          .executeTakeFirst())
-      ) {
+      if (!linked && (await identityOf(tx, target.id, reg.provider!))) {
         throw new LanyardError('IDENTITY_ALREADY_LINKED', 'The account already has an identity of this provider.', who);
       }
       // VALIDATION: the link reached the account's inbox — that proves the address now.

@@ -211,7 +211,7 @@ function readOrcid(r: Reader, publicUrl: string, embedded: boolean): OrcidConfig
       throw fix('ORCID_SCOPES', `unknown scope "${s}"`, `use space-separated scopes from: ${knownScopes.join(' ')}`);
   }
   if (effectiveScopes.includes('openid') && effectiveScopes.includes('/authenticate')) {
-    // orcid-protocol.md §1.3: "only one or the other should be used".
+    // docs/design.md, ORCID §1.3: "only one or the other should be used".
     throw fix(
       'ORCID_SCOPES',
       'has both openid and /authenticate',

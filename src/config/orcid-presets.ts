@@ -1,6 +1,6 @@
 import type { OrcidEnv } from './schema.js';
 
-/** ORCID's hosts (orcid-protocol.md §1.1): the site issues tokens, the API hosts serve records. */
+/** ORCID's hosts (docs/design.md, ORCID §1.1): the site issues tokens, the API hosts serve records. */
 export const orcidPresets: Record<
   Exclude<OrcidEnv, 'custom' | 'emulator'>,
   { siteUrl: string; memberApiUrl: string; publicApiUrl: string }

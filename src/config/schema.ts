@@ -12,7 +12,7 @@ export interface OrcidConfig {
   /** API base that serves /v3.0/{iD}/email (public or member API). No trailing slash. */
   apiUrl: string;
   scopes: string[];
-  /** Auto-link on an email ORCID marks verified (product.md §3 case 3). */
+  /** Auto-link on an email ORCID marks verified (docs/design.md §3 case 3). */
   trustEmail: boolean;
   /** How long to wait for ORCID before showing "ORCID is not reachable". */
   timeoutMs: number;

@@ -5,7 +5,7 @@ export function randomToken(bytes = 32): string {
   return randomBytes(bytes).toString('base64url');
 }
 
-/** Tokens are stored only as their SHA-256 (product.md §4); a stolen table reveals no live token. */
+/** Tokens are stored only as their SHA-256 (docs/design.md §4); a stolen table reveals no live token. */
 export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }

@@ -18,6 +18,7 @@ import type { Lanyard } from '../lanyard.js';
 import { validateSession } from '../stores/sessions.js';
 import { cookieNames, setCookie } from './cookies.js';
 import { sendError } from './errors.js';
+import { routeGuards } from './guards.js';
 import { frameworkErrors, guardResponses } from './response-guard.js';
 import { assetRoutes } from './pages/assets.js';
 import { devMailRoutes } from './pages/dev-mail.js';
@@ -114,6 +115,8 @@ export async function buildHttpApp(lanyard: Lanyard, opts: HttpOptions = {}): Pr
     // Served over https (the public URL says so, whatever a proxy forwards): browsers keep to it.
     if (config.secureCookies) reply.header('strict-transport-security', 'max-age=63072000');
   });
+
+  app.addHook('preHandler', routeGuards(lanyard));
 
   app.setErrorHandler((error, request, reply) => sendError(lanyard, request, reply, error));
   app.setNotFoundHandler((request, reply) =>

@@ -93,7 +93,7 @@ export function isFreshAuth(lanyard: Lanyard, request: FastifyRequest): boolean 
   return age <= lanyard.config.reauthSeconds;
 }
 
-/** Sensitive actions need a sign-in within the last `reauthSeconds` (docs/security.md). */
+/** Sensitive actions need a sign-in within the last `reauthSeconds` (docs/design.md §4). */
 export function requireFreshAuth(lanyard: Lanyard, request: FastifyRequest): NonNullable<FastifyRequest['auth']> {
   const auth = requireAuth(request);
   if (!isFreshAuth(lanyard, request)) throw new LanyardError('REAUTH_REQUIRED', 'Sign in again to confirm it is you.');

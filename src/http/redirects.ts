@@ -1,7 +1,7 @@
 import type { Config } from '../config/schema.js';
 
 /**
- * Where a sign-in may send the browser afterwards (product.md §4: no open redirect). Relative
+ * Where a sign-in may send the browser afterwards (docs/design.md §4: no open redirect). Relative
  * paths on this service are fine; absolute URLs only to this service's origin or an allow-listed
  * one. Anything else, including `//evil.example` and `/\evil.example`, falls back to `fallback`.
  * What it returns is always a valid Location value.

@@ -3,7 +3,7 @@ import { type ErrorCode, errorCodes } from '../errors.js';
 
 /**
  * A route may answer some error codes with the status of a contract it implements — the DSpace
- * REST contract for /api (dspace-orcid-login.md §4) — while the code stays the same everywhere.
+ * REST contract for /api (docs/design.md, DSpace §4) — while the code stays the same everywhere.
  * `'caller'` is DSpace's AuthorizeException mapping: 401 for an anonymous caller, 403 for a
  * signed-in one (DSpaceApiExceptionControllerAdvice.handleAuthorizeException).
  */

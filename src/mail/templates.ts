@@ -61,7 +61,7 @@ const specs = {
   /** VALIDATION: the address belongs to an account; the link opens /review-account/:token. */
   validation_link: (p: ProviderLink): MailSpec =>
     providerLink('mail.validation.subject', 'mail.validation.body', p, 'mail.ignoreLink'),
-  /** The security notice of product.md §3 case 3: sent whenever an identity is linked to an account. */
+  /** The security notice of docs/design.md §3 case 3: sent whenever an identity is linked to an account. */
   identity_linked: (p: { provider: string; identifier: string; profileLink: string }): MailSpec => ({
     subject: 'mail.linked.subject',
     body: 'mail.linked.body',

@@ -1,7 +1,7 @@
 import type { Account as OidcAccount, FindAccount } from 'oidc-provider';
 import type { Db } from '../db/connect.js';
-import { findAccountById, isUuid } from '../stores/accounts.js';
-import { listIdentities } from '../stores/identities.js';
+import { canSignIn, findAccountById, isUuid } from '../stores/accounts.js';
+import { identityOf } from '../stores/identities.js';
 
 /** Which claims each scope releases. `orcid` also comes with `profile`: Invenio asks for no more. */
 export const scopeClaims = {
@@ -24,10 +24,10 @@ export const scopeClaims = {
  */
 export async function accountClaims(db: Db, accountId: string): Promise<Record<string, unknown> | undefined> {
   const account = isUuid(accountId) ? await findAccountById(db, accountId) : undefined;
-  if (!account || account.status !== 'active' || !account.can_log_in) return undefined;
+  if (!account || !canSignIn(account)) return undefined;
   // Not displayNameOf: its last resort is the email, which must not leak unverified through `name`.
   const name = account.display_name || [account.given_name, account.family_name].filter(Boolean).join(' ');
-  const orcid = (await listIdentities(db, account.id)).find((i) => i.provider === 'orcid');
+  const orcid = await identityOf(db, account.id, 'orcid');
   return {
     sub: account.id,
     ...(account.email_verified_at ? { email: account.email, email_verified: true } : {}),

@@ -2,7 +2,7 @@ import type { LanyardError } from '../errors.js';
 import type { ProviderTokens } from '../stores/provider-tokens.js';
 
 /**
- * What every provider hands the broker after it authenticated someone (product.md §3 "Input").
+ * What every provider hands the broker after it authenticated someone (docs/design.md §3 "Input").
  * `emails` lists only what the provider released; `verified` is the provider's own word.
  */
 export interface ExternalProfile {
@@ -26,7 +26,19 @@ export interface ExternalProfile {
   hints?: Record<string, string>;
 }
 
-/** The provider's policy for using a released email (product.md §3 case 3). */
+/**
+ * The one address the broker uses from a provider (docs/design.md, "Emails"): the primary one if
+ * the provider marked it verified, else the first verified one; never an unverified address.
+ */
+export function primaryVerifiedEmail(
+  emails: readonly { address: string; verified: boolean; primary?: boolean }[],
+): { address: string; verified: true } | null {
+  const verified = emails.filter((e) => e.verified);
+  const chosen = verified.find((e) => e.primary) ?? verified[0];
+  return chosen ? { address: chosen.address, verified: true } : null;
+}
+
+/** The provider's policy for using a released email (docs/design.md §3 case 3). */
 export interface ProviderPolicy {
   /** Link and sign in on a verified email matching an account. */
   trustEmail: boolean;

@@ -77,4 +77,13 @@ export interface ProviderView {
   identity(subject: string, issuer: string | null): SafeHtml;
   /** The same as plain text, for mails. */
   identifier(subject: string, issuer: string | null): string;
+  /** Files its markup uses (ORCID's iD icon), served at their paths while the provider is configured. */
+  assets?: ProviderAsset[];
+}
+
+/** A static file of a provider's view. */
+export interface ProviderAsset {
+  path: string;
+  type: string;
+  body: string;
 }

@@ -3,7 +3,7 @@ import type { Db } from '../db/connect.js';
 import type { Account, AccountUpdate, NewAccount } from '../db/schema.js';
 
 /** Whether an account may sign in at all: active and not barred from signing in. */
-export const mayLogIn = (account: Pick<Account, 'status' | 'can_log_in'>): boolean =>
+export const canSignIn = (account: Pick<Account, 'status' | 'can_log_in'>): boolean =>
   account.status === 'active' && account.can_log_in;
 
 /** The column holds the canonical form and its unique index is on the column itself (migration 0011). */

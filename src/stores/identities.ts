@@ -20,6 +20,16 @@ export async function findIdentity(db: Db, provider: string, subject: string): P
     .executeTakeFirst();
 }
 
+/** The account's identity of this provider, if any: an account holds at most one per provider. */
+export async function identityOf(db: Db, accountId: string, provider: string): Promise<Identity | undefined> {
+  return db
+    .selectFrom('identity')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where('provider', '=', provider)
+    .executeTakeFirst();
+}
+
 export async function listIdentities(db: Db, accountId: string): Promise<Identity[]> {
   return db.selectFrom('identity').selectAll().where('account_id', '=', accountId).orderBy('created_at').execute();
 }
@@ -69,12 +79,7 @@ export async function touchIdentity(
 }
 
 export async function setPasswordHash(db: Db, accountId: string, passwordHash: string, now: Date): Promise<void> {
-  const existing = await db
-    .selectFrom('identity')
-    .select('id')
-    .where('account_id', '=', accountId)
-    .where('provider', '=', 'password')
-    .executeTakeFirst();
+  const existing = await identityOf(db, accountId, 'password');
   if (existing) {
     await db.updateTable('identity').set({ password_hash: passwordHash }).where('id', '=', existing.id).execute();
   } else {

@@ -14,7 +14,7 @@ export interface MailMessage {
 
 /**
  * Writes a mail to the outbox. Call it with the transaction that makes the state change the mail
- * announces (product.md §2): either both happen or neither does.
+ * announces (docs/design.md §2): either both happen or neither does.
  */
 export async function enqueueMail(db: Db, mail: MailMessage, now: Date, heldReason?: HeldReason): Promise<string> {
   const row = await db

@@ -11,7 +11,7 @@ export interface ProviderTokens {
   expiresAt?: Date | null;
 }
 
-/** Stores an identity's provider tokens sealed with the current key (product.md §2). */
+/** Stores an identity's provider tokens sealed with the current key (docs/design.md §2). */
 /**
  * `touchIdentity` and `saveProviderTokens` in one statement — one round trip on every returning
  * sign-in instead of two: the identity (provider, subject) is refreshed and its tokens upserted;

@@ -21,7 +21,7 @@ export interface NewRegistration {
   mailed?: boolean;
 }
 
-/** Creates a registration and returns its token; only the token's hash is stored (product.md §4). */
+/** Creates a registration and returns its token; only the token's hash is stored (docs/design.md §4). */
 export async function createRegistration(
   db: Db,
   input: NewRegistration,

@@ -2,7 +2,7 @@ import { addSeconds } from '../clock.js';
 import { hashToken, randomToken, safeEqual } from '../crypto/token.js';
 import type { Db } from '../db/connect.js';
 import type { Account, Session } from '../db/schema.js';
-import { mayLogIn } from './accounts.js';
+import { canSignIn } from './accounts.js';
 import { type AuditInput, auditRow } from './audit.js';
 
 /**
@@ -113,7 +113,7 @@ export async function validateSessionById(
     session_user_agent,
     ...account
   } = row;
-  if (!mayLogIn(account)) return null;
+  if (!canSignIn(account)) return null;
   const session: Session = {
     id: session_id,
     secret_hash: session_secret_hash,

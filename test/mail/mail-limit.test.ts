@@ -100,6 +100,25 @@ forEachBackend(
       assert.match((await submit(browser, '/forgot', { email: account.email })).body, HELD_BACK);
     });
 
+    test('the "linked to your account" notice is sent at the limit and does not count: an auto-link after two resets', async () => {
+      const account = await seedAccount(ctx().lanyard);
+      const browser = await browserOn(ctx(), '/forgot');
+      for (let i = 0; i < 2; i++) {
+        await submit(browser, '/forgot', { email: account.email });
+        await browser.get('/forgot');
+      }
+      assert.match((await submit(browser, '/forgot', { email: account.email })).body, HELD_BACK, 'the limit is full');
+      const orcid = addOrcidUser(ctx(), { emails: [{ email: account.email, visibility: 'public', verified: true }] });
+      const back = await signInWithOrcid(ctx().browser(), orcid, { returnTo: '/profile' });
+      assert.equal(back.location, '/profile', 'auto-linked and signed in');
+      const notice = await ctx().mail.waitFor(account.email, (m) => /linked/i.test(m.subject));
+      assert.match(notice.text, new RegExp(orcid));
+      assert.deepEqual(
+        (await rows(account.email)).map((r) => `${r.kind} ${r.held_reason ?? 'sent'}`),
+        ['forgot sent', 'forgot sent', 'forgot rate_limit', 'identity_linked sent'],
+      );
+    });
+
     test('the ORCID "we need your email" form: held back after two links, with the same message', async () => {
       const orcid = addOrcidUser(ctx(), { emails: [] });
       const email = uniqueEmail('typed');

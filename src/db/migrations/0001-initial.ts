@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 
-/** The schema of product.md §2: accounts own identities; registrations hold pending flows. */
+/** The schema of docs/design.md §2: accounts own identities; registrations hold pending flows. */
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .createTable('account')
@@ -23,7 +23,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .execute();
-  // Emails are unique case-insensitively (product.md §2); lookups go through lower(email).
+  // Emails are unique case-insensitively (docs/design.md §2); lookups go through lower(email).
   await sql`create unique index account_email_lower on account (lower(email))`.execute(db);
 
   await db.schema

@@ -2,7 +2,7 @@
 // malformed JSON, refused connections. Pure decision logic; plugin hooks apply it
 // (routes/fault-hooks.ts). The rate limiter is a token bucket on the emulator's clock, so
 // tests exhaust and refill it without sleeping. ORCID answers bursts past its limit with 503
-// (https://info.orcid.org/ufaqs/what-are-the-api-limits; orcid-protocol.md §2.5).
+// (https://info.orcid.org/ufaqs/what-are-the-api-limits; docs/design.md, ORCID §2.5).
 
 export const ENDPOINT_GROUPS = ['discovery', 'authorize', 'token', 'revoke', 'userinfo', 'api'] as const;
 export type EndpointGroup = (typeof ENDPOINT_GROUPS)[number];

@@ -1,5 +1,5 @@
 // ID-token claims as ORCID builds them (src@legacy `OpenIDConnectTokenEnhancer.buildIdToken`;
-// orcid-protocol.md §1.9.3), in the order of the decoded documentation example.
+// docs/design.md, ORCID §1.9.3), in the order of the decoded documentation example.
 import { createHash, randomUUID } from 'node:crypto';
 import type { JWTPayload } from 'jose';
 import { publicNameClaims } from './lib/names.js';

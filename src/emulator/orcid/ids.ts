@@ -1,7 +1,7 @@
 // ORCID iDs: ISO/IEC 7064 MOD 11-2 check digit, format check, and minting.
 // Source: ORCID-Source `orcid-core/.../crypto/OrcidCheckDigitGenerator.java`,
 // `orcid-utils/.../OrcidStringUtils.java`, `orcid-core/.../manager/OrcidGenerationManager.java`
-// (orcid-protocol.md §1.10).
+// (docs/design.md, ORCID §1.10).
 import { randomInt } from 'node:crypto';
 
 const ORCID_PATTERN = /^(\d{4}-){3}\d{3}[\dX]$/;

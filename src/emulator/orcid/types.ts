@@ -99,7 +99,7 @@ export interface OrcidEmulatorOptions {
   now?: () => number;
   /** Default 600, the `exp - iat` of both decoded examples in ORCID_AUTH_WITH_OPENID_CONNECT.md. */
   idTokenLifetimeSeconds?: number;
-  /** Default 600 (orcid-protocol.md §1.4: production value unknown, legacy 1440 min, nemar 10). */
+  /** Default 600 (docs/design.md, ORCID §1.4: production value unknown, legacy 1440 min, nemar 10). */
   codeLifetimeSeconds?: number;
   /** Live token pairs kept before the oldest are forgotten (behave as revoked). Default 100 000. */
   maxTokens?: number;

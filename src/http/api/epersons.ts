@@ -30,7 +30,7 @@ import {
 
 const tags = ['epersons'];
 
-/** DSpace answers every refusal of create-from-token with 400 (EPersonRestRepository.createAndReturn, reference §4.4). */
+/** DSpace answers every refusal of create-from-token with 400 (EPersonRestRepository.createAndReturn, DSpace §4.4). */
 const createStatuses: StatusOverrides = allAs(400, [
   ...tokenRefusals,
   'PASSWORD_TOO_WEAK',
@@ -39,7 +39,7 @@ const createStatuses: StatusOverrides = allAs(400, [
   'IDENTITY_LINKED_ELSEWHERE',
   'REGISTRATION_EMAIL_STATE',
 ]);
-/** Merge refusals are DSpace's AuthorizeException: 401 anonymous, 403 signed in (reference §4.5). */
+/** Merge refusals are DSpace's AuthorizeException: 401 anonymous, 403 signed in (DSpace §4.5). */
 const mergeStatuses: StatusOverrides = allAs('caller', [...tokenRefusals, 'FORBIDDEN']);
 
 /**
@@ -54,7 +54,7 @@ const passwordStatuses: StatusOverrides = {
 
 /**
  * DSpace's `override` names (AccountServiceImpl.getUpdateActions) → the review choices of
- * product.md §3 case 6. `eperson.orcid` and its scopes are what every merge links anyway.
+ * docs/design.md §3 case 6. `eperson.orcid` and its scopes are what every merge links anyway.
  */
 const overrideFields: Record<string, ReviewField | null> = {
   'eperson.firstname': 'givenName',
@@ -89,7 +89,7 @@ const firstValue = (body: NewEPerson, key: string) => body.metadata?.[key]?.[0]?
 
 /**
  * `/api/eperson/epersons` — DSpace's EPersonRestRepository.createAndReturn(…, token) and
- * EPersonRegistrationRestController (dspace-orcid-login.md §4.4, §4.5). Neither signs the caller in:
+ * EPersonRegistrationRestController (docs/design.md, DSpace §4.4, §4.5). Neither signs the caller in:
  * as in DSpace, the client signs in with ORCID afterwards.
  */
 export const epersonRoutes: Route = (api, lanyard) => {
@@ -156,16 +156,16 @@ export const epersonRoutes: Route = (api, lanyard) => {
           { browser, confirmed: true },
         ));
       } else {
-        // DSpace copies any JSON netid onto a password registrant (reference §6.2 item 6): never here.
+        // DSpace copies any JSON netid onto a password registrant (DSpace §6.2 item 6): never here.
         if (body.netid !== undefined)
           throw fieldError('netid', 'A netid only comes from signing in with its provider.');
         if (body.password === undefined) throw fieldError('password', 'A password is required.');
-        account = await completeRegistration(lanyard, token, {
+        ({ account } = await completeRegistration(lanyard, token, {
           givenName: firstValue(body, 'eperson.firstname'),
           familyName: firstValue(body, 'eperson.lastname'),
           password: body.password,
           locale: request.locale,
-        });
+        }));
       }
       return reply.code(201).send(await respond(account));
     },

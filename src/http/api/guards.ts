@@ -5,6 +5,7 @@ import type { Lanyard } from '../../lanyard.js';
 import { cookieNames, setCookie } from '../cookies.js';
 import { csrfCookieValue, csrfToken, verifyCsrf } from '../csrf.js';
 import { LanyardError } from '../../errors.js';
+import { routeLimits } from '../guards.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -13,13 +14,8 @@ declare module 'fastify' {
   }
 }
 
-/** Per-client limits (product.md §4): token guesses on token-bearing routes; sign-ins and mail requests. */
-export function apiLimits(config: Config) {
-  return {
-    token: { rateLimit: { max: config.rateLimit.tokenGuessesPerMinute, timeWindow: 60_000 } },
-    signIn: { rateLimit: { max: config.rateLimit.signInPerMinute, timeWindow: 60_000 } },
-  };
-}
+/** The same per-client limits as the pages (src/http/guards.ts). */
+export const apiLimits = routeLimits;
 
 /** DSpace's CSRF header name (its Angular client sends it on every state-changing request). */
 export const CSRF_HEADER = 'x-xsrf-token';

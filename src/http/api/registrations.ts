@@ -23,7 +23,7 @@ import {
 
 const tags = ['registrations'];
 
-/** DSpace's statuses (dspace-orcid-login.md §4.3, §4.6): 422 for a bad email, 401 when registration is off. */
+/** DSpace's statuses (docs/design.md, DSpace §4.3, §4.6): 422 for a bad email, 401 when registration is off. */
 const requestStatuses: StatusOverrides = { INVALID_EMAIL: 422, SELF_REGISTRATION_DISABLED: 401 };
 /** PATCH: a refused token is DSpace's AccessDeniedException → 401 anonymous, 403 signed in. */
 const patchStatuses: StatusOverrides = {
@@ -32,14 +32,14 @@ const patchStatuses: StatusOverrides = {
 };
 
 /**
- * `/api/eperson/registrations` — DSpace's RegistrationRestRepository (dspace-orcid-login.md §4.2,
+ * `/api/eperson/registrations` — DSpace's RegistrationRestRepository (docs/design.md, DSpace §4.2,
  * §4.3, §4.6): ask for a register/forgot link, read a registration by its token, change its email.
  */
 export const registrationRoutes: Route = (api, lanyard) => {
   const { config } = lanyard;
   const limits = apiLimits(config);
 
-  // The same answer whether or not an account uses the address: no enumeration (product.md §4).
+  // The same answer whether or not an account uses the address: no enumeration (docs/design.md §4).
   api.post(
     '/api/eperson/registrations',
     {
@@ -66,7 +66,7 @@ export const registrationRoutes: Route = (api, lanyard) => {
     },
     async (request, reply) => {
       // `netId` is accepted for DSpace clients and never stored: an ORCID iD only ever reaches an
-      // account through ORCID's own sign-in (reference §6.2 item 6: DSpace copies it as netid).
+      // account through ORCID's own sign-in (DSpace §6.2 item 6: DSpace copies it as netid).
       const email = parseEmail(request.body.email);
       const base = linkBase(config, true);
       if (request.query.accountRequestType === 'register')

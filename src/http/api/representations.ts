@@ -2,7 +2,7 @@ import type { Static } from 'typebox';
 import type { Config, RegistrationType } from '../../config/schema.js';
 import type { Account, Identity, Registration } from '../../db/schema.js';
 import type { Lanyard } from '../../lanyard.js';
-import { displayNameOf } from '../../stores/accounts.js';
+import { canSignIn, displayNameOf } from '../../stores/accounts.js';
 import { listIdentities } from '../../stores/identities.js';
 import type { AuthnStatus, EPersonRest, RegistrationRest } from './schemas.js';
 
@@ -71,7 +71,7 @@ function accountFields(view: AccountView): Fields {
 }
 
 /**
- * DSpace's RegistrationRest (reference §1.3, RegistrationDataConverter): the received values as
+ * DSpace's RegistrationRest (DSpace §1.3, RegistrationDataConverter): the received values as
  * registration metadata; when an account owns the registration's email (`user`), each single-valued
  * field carries that account's current value as `overrides`, plus a synthetic `email` entry.
  */
@@ -109,7 +109,7 @@ export function registrationJson(
   };
 }
 
-/** DSpace's EPersonRest: `netid` is the linked ORCID iD (DSpace stores it there, reference §3.1). */
+/** DSpace's EPersonRest: `netid` is the linked ORCID iD (DSpace stores it there, DSpace §3.1). */
 export function epersonJson(config: Config, view: AccountView): Static<typeof EPersonRest> {
   const { account } = view;
   return {
@@ -119,7 +119,7 @@ export function epersonJson(config: Config, view: AccountView): Static<typeof EP
     handle: null,
     metadata: metadataOf(accountFields(view)),
     netid: orcidOf(view.identities)?.subject ?? null,
-    canLogIn: account.can_log_in && account.status === 'active',
+    canLogIn: canSignIn(account),
     email: account.email,
     requireCertificate: false,
     selfRegistered: account.self_registered,

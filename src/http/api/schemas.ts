@@ -5,7 +5,7 @@ import { type StatusOverrides, statusesOf } from '../status-overrides.js';
 /**
  * The REST API's schemas: Fastify validates requests with them (unknown fields refused, no type
  * coercion — see src/http/app.ts) and @fastify/swagger turns the same objects into
- * /api/openapi.json. Shapes follow DSpace's RestContract (dspace-orcid-login.md §1.3, §4).
+ * /api/openapi.json. Shapes follow DSpace's RestContract (docs/design.md, DSpace §1.3, §4).
  */
 
 const strict = { additionalProperties: false } as const;
@@ -16,7 +16,7 @@ export const Uuid = Type.String({
 
 /**
  * Lanyard's tokens are 43 base64url characters. DSpace HEAD refuses blank tokens and ones over its
- * 48-character column with 400 (reference §4.2); Lanyard reads up to 64, refuses longer ones.
+ * 48-character column with 400 (DSpace §4.2); Lanyard reads up to 64, refuses longer ones.
  */
 export const Token = Type.String({
   minLength: 1,
@@ -51,7 +51,7 @@ const metadataValueFields = {
 const MetadataValue = Type.Object(metadataValueFields, strict);
 const MetadataKey = Type.String({ pattern: '^[a-z]+(\\.[a-z]+){1,2}$|^email$', maxLength: 64 });
 
-/** DSpace's RegistrationRest (reference §1.3); `overrides` is the matching account's current value. */
+/** DSpace's RegistrationRest (DSpace §1.3); `overrides` is the matching account's current value. */
 export const RegistrationRest = Type.Object(
   {
     id: Uuid,
@@ -120,7 +120,7 @@ export const AccountRequestQuery = Type.Object(
   strict,
 );
 
-/** DSpace validates `@Email @NotEmpty email` and `@Size(max=64) netId` (reference §1.3, HEAD). */
+/** DSpace validates `@Email @NotEmpty email` and `@Size(max=64) netId` (DSpace §1.3, HEAD). */
 export const NewRegistration = Type.Object(
   {
     email: Type.String({ maxLength: 1000 }),
@@ -131,7 +131,7 @@ export const NewRegistration = Type.Object(
 );
 
 const EmailValue = Type.String({ minLength: 1, maxLength: 1000 });
-/** Exactly one operation: DSpace applies a second one to an already deleted registration (reference §10.3). */
+/** Exactly one operation: DSpace applies a second one to an already deleted registration (DSpace §10.3). */
 export const EmailPatch = Type.Array(
   Type.Object(
     {
@@ -180,7 +180,7 @@ const InputMetadataValue = Type.Object(
   strict,
 );
 
-/** The body DSpace's UI posts to create an account from a token (reference §4.4). */
+/** The body DSpace's UI posts to create an account from a token (DSpace §4.4). */
 export const NewEPerson = Type.Object(
   {
     email: Type.Optional(Type.String({ maxLength: 1000 })),

@@ -1,5 +1,5 @@
 import type { Route } from '../app.js';
-import { faviconIco, orcidIcon } from '../assets.js';
+import { faviconIco } from '../assets.js';
 import { faviconSvg } from '../views/icons.js';
 import { stylesheet, stylesheetPath } from '../views/stylesheet.js';
 
@@ -15,9 +15,6 @@ export const assetRoutes: Route = (app) => {
   );
   // The unhashed path stays for anything that linked it before.
   app.get('/assets/lanyard.css', (_req, reply) => reply.redirect(stylesheetPath, 302));
-  app.get('/assets/orcid-id.svg', (_req, reply) =>
-    reply.type('image/svg+xml').header('cache-control', `public, max-age=${DAY}`).send(orcidIcon),
-  );
   app.get('/favicon.svg', (_req, reply) =>
     reply.type('image/svg+xml').header('cache-control', `public, max-age=${DAY}`).send(faviconSvg),
   );

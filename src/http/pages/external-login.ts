@@ -8,7 +8,7 @@ import type { MessageKey } from '../../i18n/index.js';
 import { checkRegistrationToken, fromOriginBrowser } from '../../stores/registrations.js';
 import type { Route } from '../app.js';
 import { sessionContext, setSessionCookie } from '../auth.js';
-import { verifyCsrf } from '../csrf.js';
+import { routeLimits } from '../guards.js';
 import { confirmBox, field, formError } from '../views/forms.js';
 import { browserHashOf } from '../browser-binding.js';
 import { html } from '../../lib/html.js';
@@ -21,13 +21,13 @@ const CreateBody = Type.Object({ _csrf: Type.String({ maxLength: 200 }), confirm
 const EmailBody = Type.Object({ email: Type.String({ maxLength: 1000 }), _csrf: Type.String({ maxLength: 200 }) });
 
 /**
- * /external-login/:token — DSpace's route for a first sign-in that needs a decision (product.md §3
+ * /external-login/:token — DSpace's route for a first sign-in that needs a decision (docs/design.md §3
  * cases 4, 5, 7): shows the authenticated iD and names, then offers what applies: create the account
  * with the proven email, enter an email (a link is mailed), or sign in to link an existing account.
  */
 export const externalLoginRoutes: Route = (app, lanyard) => {
   const { config } = lanyard;
-  const tokenLimit = { rateLimit: { max: config.rateLimit.tokenGuessesPerMinute, timeWindow: 60_000 } };
+  const limits = routeLimits(config);
   const check = (request: FastifyRequest, token: string) =>
     checkRegistrationToken(lanyard.db, token, {
       types: ['EXTERNAL'],
@@ -121,16 +121,19 @@ export const externalLoginRoutes: Route = (app, lanyard) => {
     });
   };
 
-  app.get('/external-login/:token', { schema: { params: TokenParams }, config: tokenLimit }, async (request, reply) => {
-    const reg = await check(request, request.params.token);
-    return render(request, reply, request.params.token, reg);
-  });
+  app.get(
+    '/external-login/:token',
+    { schema: { params: TokenParams }, config: limits.token },
+    async (request, reply) => {
+      const reg = await check(request, request.params.token);
+      return render(request, reply, request.params.token, reg);
+    },
+  );
 
   app.post(
     '/external-login/:token/create',
-    { schema: { params: TokenParams, body: CreateBody }, config: tokenLimit },
+    { schema: { params: TokenParams, body: CreateBody }, config: { ...limits.token, guards: ['csrf'] } },
     async (request, reply) => {
-      verifyCsrf(request, config, request.body._csrf);
       const { cookie } = await createAccountFromRegistration(lanyard, request.params.token, sessionContext(request), {
         browser: browserHashOf(lanyard, request),
         confirmed: request.body.confirm === 'yes',
@@ -149,9 +152,8 @@ export const externalLoginRoutes: Route = (app, lanyard) => {
 
   app.post(
     '/external-login/:token/email',
-    { schema: { params: TokenParams, body: EmailBody }, config: tokenLimit },
+    { schema: { params: TokenParams, body: EmailBody }, config: { ...limits.token, guards: ['csrf'] } },
     async (request, reply) => {
-      verifyCsrf(request, config, request.body._csrf);
       const { token } = request.params;
       let email: string;
       try {

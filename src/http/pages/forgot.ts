@@ -5,8 +5,9 @@ import { isLanyardError } from '../../errors.js';
 import type { MessageKey } from '../../i18n/index.js';
 import { checkRegistrationToken } from '../../stores/registrations.js';
 import type { Route } from '../app.js';
-import { signIn } from '../auth.js';
-import { CsrfField, verifyCsrf } from '../csrf.js';
+import { sessionContext, setSessionCookie } from '../auth.js';
+import { CsrfField } from '../csrf.js';
+import { routeLimits } from '../guards.js';
 import { field, formError } from '../views/forms.js';
 import { html } from '../../lib/html.js';
 import { csrfField, sendPage } from '../views/layout.js';
@@ -23,8 +24,7 @@ const ResetBody = Type.Object({
 
 export const forgotRoutes: Route = (app, lanyard) => {
   const { config } = lanyard;
-  const mailLimit = { rateLimit: { max: config.rateLimit.signInPerMinute, timeWindow: 60_000 } };
-  const tokenLimit = { rateLimit: { max: config.rateLimit.tokenGuessesPerMinute, timeWindow: 60_000 } };
+  const limits = routeLimits(config);
 
   const emailForm = (
     request: Parameters<typeof sendPage>[1],
@@ -45,21 +45,24 @@ export const forgotRoutes: Route = (app, lanyard) => {
 
   app.get('/forgot', (request, reply) => emailForm(request, reply));
 
-  app.post('/forgot', { schema: { body: EmailBody }, config: mailLimit }, async (request, reply) => {
-    verifyCsrf(request, config, request.body._csrf);
-    let email: string;
-    try {
-      email = parseEmail(request.body.email);
-    } catch {
-      return emailForm(request, reply, {
-        email: request.body.email.slice(0, 254),
-        error: 'INVALID_EMAIL',
-        status: 400,
-      });
-    }
-    flashMailResult(reply, config, await requestPasswordReset(lanyard, email, request.locale), lanyard.clock.now());
-    return reply.redirect('/email-confirmation', 303);
-  });
+  app.post(
+    '/forgot',
+    { schema: { body: EmailBody }, config: { ...limits.signIn, guards: ['csrf'] } },
+    async (request, reply) => {
+      let email: string;
+      try {
+        email = parseEmail(request.body.email);
+      } catch {
+        return emailForm(request, reply, {
+          email: request.body.email.slice(0, 254),
+          error: 'INVALID_EMAIL',
+          status: 400,
+        });
+      }
+      flashMailResult(reply, config, await requestPasswordReset(lanyard, email, request.locale), lanyard.clock.now());
+      return reply.redirect('/email-confirmation', 303);
+    },
+  );
 
   const resetForm = (
     request: Parameters<typeof sendPage>[1],
@@ -79,16 +82,15 @@ export const forgotRoutes: Route = (app, lanyard) => {
         </form>`,
     });
 
-  app.get('/forgot/:token', { schema: { params: TokenParams }, config: tokenLimit }, async (request, reply) => {
+  app.get('/forgot/:token', { schema: { params: TokenParams }, config: limits.token }, async (request, reply) => {
     await checkRegistrationToken(lanyard.db, request.params.token, { types: ['FORGOT'], now: lanyard.clock.now() });
     return resetForm(request, reply, request.params.token);
   });
 
   app.post(
     '/forgot/:token',
-    { schema: { params: TokenParams, body: ResetBody }, config: tokenLimit },
+    { schema: { params: TokenParams, body: ResetBody }, config: { ...limits.token, guards: ['csrf'] } },
     async (request, reply) => {
-      verifyCsrf(request, config, request.body._csrf);
       const { token } = request.params;
       if (request.body.password !== request.body.passwordConfirm) {
         await checkRegistrationToken(lanyard.db, token, { types: ['FORGOT'], now: lanyard.clock.now() });
@@ -99,12 +101,8 @@ export const forgotRoutes: Route = (app, lanyard) => {
         });
       }
       try {
-        const account = await resetPassword(lanyard, token, request.body.password);
-        await lanyard.db
-          .transaction()
-          .execute((tx) =>
-            signIn(lanyard, tx, request, reply, { accountId: account.id, amr: ['pwd'], provider: 'password' }),
-          );
+        const { cookie } = await resetPassword(lanyard, token, request.body.password, sessionContext(request));
+        setSessionCookie(lanyard, reply, cookie!);
         setFlash(reply, config, { kind: 'success', key: 'flash.passwordReset' });
         return reply.redirect('/profile', 303);
       } catch (e) {

@@ -1,7 +1,8 @@
 import { Type } from 'typebox';
 import type { Route } from '../app.js';
 import { signInWithPassword, signOut } from '../auth.js';
-import { CsrfField, verifyCsrf } from '../csrf.js';
+import { CsrfField } from '../csrf.js';
+import { routeLimits } from '../guards.js';
 import { safeRedirect } from '../redirects.js';
 import { field, formError } from '../views/forms.js';
 import { extensionsOf } from '../extensions.js';
@@ -24,7 +25,7 @@ const LoginBody = Type.Object({
 
 export const loginRoutes: Route = (app, lanyard) => {
   const { config } = lanyard;
-  const limit = { rateLimit: { max: config.rateLimit.signInPerMinute, timeWindow: 60_000 } };
+  const limits = routeLimits(config);
 
   const form = (
     request: Parameters<typeof sendPage>[1],
@@ -58,23 +59,29 @@ export const loginRoutes: Route = (app, lanyard) => {
     form(request, reply, safeRedirect(request.query.returnTo, config), { reauth: request.query.reauth === '1' }),
   );
 
-  app.post('/login', { schema: { body: LoginBody }, config: limit }, async (request, reply) => {
-    verifyCsrf(request, config, request.body._csrf);
-    const returnTo = safeRedirect(request.body.returnTo, config);
-    const account = await signInWithPassword(lanyard, request, reply, request.body.email, request.body.password);
-    if (!account)
-      return form(request, reply, returnTo, {
-        email: request.body.email.slice(0, 254),
-        error: 'INVALID_CREDENTIALS',
-        status: 401,
-      });
-    return reply.redirect(returnTo, 303);
-  });
+  app.post(
+    '/login',
+    { schema: { body: LoginBody }, config: { ...limits.signIn, guards: ['csrf'] } },
+    async (request, reply) => {
+      const returnTo = safeRedirect(request.body.returnTo, config);
+      const account = await signInWithPassword(lanyard, request, reply, request.body.email, request.body.password);
+      if (!account)
+        return form(request, reply, returnTo, {
+          email: request.body.email.slice(0, 254),
+          error: 'INVALID_CREDENTIALS',
+          status: 401,
+        });
+      return reply.redirect(returnTo, 303);
+    },
+  );
 
-  app.post('/logout', { schema: { body: Type.Object({ _csrf: CsrfField }) } }, async (request, reply) => {
-    verifyCsrf(request, config, request.body._csrf);
-    await signOut(lanyard, request, reply);
-    setFlash(reply, config, { kind: 'info', key: 'flash.signedOut' });
-    return reply.redirect('/login', 303);
-  });
+  app.post(
+    '/logout',
+    { schema: { body: Type.Object({ _csrf: CsrfField }) }, config: { guards: ['csrf'] } },
+    async (request, reply) => {
+      await signOut(lanyard, request, reply);
+      setFlash(reply, config, { kind: 'info', key: 'flash.signedOut' });
+      return reply.redirect('/login', 303);
+    },
+  );
 };

@@ -6,8 +6,9 @@ import type { MessageKey } from '../../i18n/index.js';
 import type { Account, Identity } from '../../db/schema.js';
 import { listIdentities } from '../../stores/identities.js';
 import type { Route } from '../app.js';
-import { isFreshAuth, requireAuth, requireFreshAuth } from '../auth.js';
-import { CsrfField, verifyCsrf } from '../csrf.js';
+import { isFreshAuth, requireAuth } from '../auth.js';
+import { CsrfField } from '../csrf.js';
+import { routeLimits } from '../guards.js';
 import { field, formError } from '../views/forms.js';
 import { extensionsOf } from '../extensions.js';
 import { html } from '../../lib/html.js';
@@ -143,12 +144,11 @@ export const profileRoutes: Route = (app, lanyard) => {
         params: IdentityParams,
         body: Type.Object({ _csrf: Type.String({ maxLength: 200 }) }),
       },
+      config: { guards: ['csrf', 'signedIn'] },
     },
     async (request, reply) => {
-      verifyCsrf(request, config, request.body._csrf);
-      requireAuth(request);
       if (!isFreshAuth(lanyard, request)) return signInAgain(reply, removePage(request.params.id));
-      const { account, session } = requireFreshAuth(lanyard, request);
+      const { account, session } = requireAuth(request);
       const identity = (await listIdentities(lanyard.db, account.id)).find((i) => i.id === request.params.id);
       await unlinkIdentity(lanyard, account, request.params.id, request.ip, session.id);
       if (identity)
@@ -165,10 +165,9 @@ export const profileRoutes: Route = (app, lanyard) => {
     '/profile/password',
     {
       schema: { body: PasswordBody },
-      config: { rateLimit: { max: config.rateLimit.signInPerMinute, timeWindow: 60_000 } },
+      config: { ...routeLimits(config).signIn, guards: ['csrf', 'signedIn'] },
     },
     async (request, reply) => {
-      verifyCsrf(request, config, request.body._csrf);
       const { account, session } = requireAuth(request);
       try {
         await changePassword(lanyard, account, request.body.current, request.body.password, session.id, request.ip);

@@ -8,7 +8,7 @@ import { type OAuthFlow, checkState, decodeFlow, encodeFlow, newFlow } from '../
 import type { Route } from '../app.js';
 import { requireAuth, sessionContext, setSessionCookie } from '../auth.js';
 import { clearCookie, cookieNames, setCookie } from '../cookies.js';
-import { verifyCsrf } from '../csrf.js';
+import { routeLimits } from '../guards.js';
 import { bindBrowser } from '../browser-binding.js';
 import { safeRedirect } from '../redirects.js';
 import type { StatusOverrides } from '../status-overrides.js';
@@ -17,13 +17,13 @@ import { extensionsOf } from '../extensions.js';
 import { setFlash } from '../flash.js';
 import { linkBase, returnsToUi } from '../ui-links.js';
 
-/** DSpace's callback answers 401 when ORCID is off or no code came (OrcidLoginFilterIT): so do all callbacks. */
+/** DSpace's callback answers 401 when its provider is off or no code came (docs/design.md, DSpace §4.1): so do all callbacks. */
 export const callbackStatuses: StatusOverrides = { PROVIDER_NOT_CONFIGURED: 401, OAUTH_CALLBACK_EMPTY: 401 };
 
 /**
  * Starts a sign-in with `provider`: the flow (state, nonce, PKCE verifier, where to return) goes
  * into a signed cookie bound to this browser, and the browser to the provider. Shared by the pages
- * and the REST API's `GET /api/authn/{id}/start` (which answers 302, as DSpace's ORCID location does).
+ * and the REST API's `GET /api/authn/{id}/start` (which answers 302, as DSpace's start location does).
  */
 export async function startSignIn(
   lanyard: Lanyard,
@@ -39,14 +39,14 @@ export async function startSignIn(
 }
 
 /**
- * The routes every provider shares: `GET /auth/{id}` (and the provider's own start paths, ORCID's
- * `/login/orcid`) starts a sign-in, `POST /profile/link/{id}` links from the account page, and
- * the callback at `/auth/{id}/callback` (ORCID: DSpace's `/api/authn/orcid`) runs the broker.
+ * The routes every provider shares: `GET /auth/{id}` (and the provider's own `startAliases`) starts
+ * a sign-in, `POST /profile/link/{id}` links from the account page, and the callback at
+ * `/auth/{id}/callback` (and the provider's own `callbackPaths`) runs the broker.
  * Also the providers' parts of the shared pages: their buttons and how their identities look.
  */
 export const providerRoutes: Route = (app, lanyard) => {
   const { config, providers } = lanyard;
-  const signInLimit = { rateLimit: { max: config.rateLimit.signInPerMinute, timeWindow: 60_000 } };
+  const limits = routeLimits(config);
 
   // Paths an outside contract fixes for a provider type that is not configured here.
   for (const { path } of providers.unconfiguredPaths().filter((p) => p.kind === 'callback'))
@@ -54,6 +54,12 @@ export const providerRoutes: Route = (app, lanyard) => {
       throw new LanyardError('PROVIDER_NOT_CONFIGURED', 'Sign-in with this provider is not set up here.');
     });
   if (!providers.list.length) return;
+
+  const assets = new Map(providers.list.flatMap((p) => p.view.assets ?? []).map((a) => [a.path, a]));
+  for (const asset of assets.values())
+    app.get(asset.path, (_req, reply) =>
+      reply.type(asset.type).header('cache-control', 'public, max-age=86400').send(asset.body),
+    );
 
   const ext = extensionsOf(app);
   ext.login.push(
@@ -87,9 +93,11 @@ export const providerRoutes: Route = (app, lanyard) => {
 
     app.post(
       `/profile/link/${provider.id}`,
-      { schema: { body: Type.Object({ _csrf: Type.String({ maxLength: 200 }) }) } },
+      {
+        schema: { body: Type.Object({ _csrf: Type.String({ maxLength: 200 }) }) },
+        config: { guards: ['csrf', 'signedIn'] },
+      },
       (request, reply) => {
-        verifyCsrf(request, config, request.body._csrf);
         const { session } = requireAuth(request);
         return startSignIn(lanyard, reply, provider, { returnTo: '/profile', intent: 'link', sessionId: session.id });
       },
@@ -97,7 +105,7 @@ export const providerRoutes: Route = (app, lanyard) => {
 
     const callbackPaths = [...new Set([...provider.callbackPaths, `/auth/${provider.id}/callback`])];
     for (const path of callbackPaths)
-      app.get(path, { config: { ...signInLimit, statusOverrides: callbackStatuses } }, (request, reply) =>
+      app.get(path, { config: { ...limits.signIn, statusOverrides: callbackStatuses } }, (request, reply) =>
         callback(lanyard, provider, request, reply),
       );
   }
@@ -153,7 +161,7 @@ async function callback(lanyard: Lanyard, provider: Provider, request: FastifyRe
       setFlash(reply, config, { kind: 'success', key: 'flash.linked', params: { provider: identity } });
       return reply.redirect('/profile', 303);
     case 'registration':
-      // A sign-in the UI started continues on its /external-login/{token} (DSpace's OrcidLoginFilter).
+      // A sign-in the UI started continues on its /external-login/{token} (docs/design.md, DSpace §3.1).
       return reply.redirect(
         returnsToUi(config, flow.returnTo) ? `${linkBase(config, true)}${outcome.redirect}` : outcome.redirect,
         303,

@@ -5,8 +5,9 @@ import { isLanyardError } from '../../errors.js';
 import type { MessageKey } from '../../i18n/index.js';
 import { checkRegistrationToken } from '../../stores/registrations.js';
 import type { Route } from '../app.js';
-import { signIn } from '../auth.js';
-import { CsrfField, verifyCsrf } from '../csrf.js';
+import { sessionContext, setSessionCookie } from '../auth.js';
+import { CsrfField } from '../csrf.js';
+import { routeLimits } from '../guards.js';
 import { field, formError } from '../views/forms.js';
 import { html } from '../../lib/html.js';
 import { csrfField, sendPage } from '../views/layout.js';
@@ -25,8 +26,7 @@ const CompleteBody = Type.Object({
 
 export const registerRoutes: Route = (app, lanyard) => {
   const { config } = lanyard;
-  const mailLimit = { rateLimit: { max: config.rateLimit.signInPerMinute, timeWindow: 60_000 } };
-  const tokenLimit = { rateLimit: { max: config.rateLimit.tokenGuessesPerMinute, timeWindow: 60_000 } };
+  const limits = routeLimits(config);
 
   const emailForm = (
     request: Parameters<typeof sendPage>[1],
@@ -56,22 +56,25 @@ export const registerRoutes: Route = (app, lanyard) => {
 
   app.get('/register', (request, reply) => emailForm(request, reply));
 
-  app.post('/register', { schema: { body: EmailBody }, config: mailLimit }, async (request, reply) => {
-    verifyCsrf(request, config, request.body._csrf);
-    if (!config.selfRegistration) return emailForm(request, reply);
-    let email: string;
-    try {
-      email = parseEmail(request.body.email);
-    } catch (e) {
-      return emailForm(request, reply, {
-        email: request.body.email.slice(0, 254),
-        error: isLanyardError(e) ? e.code : 'INVALID_EMAIL',
-        status: 400,
-      });
-    }
-    flashMailResult(reply, config, await requestRegistration(lanyard, email, request.locale), lanyard.clock.now());
-    return reply.redirect('/email-confirmation', 303);
-  });
+  app.post(
+    '/register',
+    { schema: { body: EmailBody }, config: { ...limits.signIn, guards: ['csrf'] } },
+    async (request, reply) => {
+      if (!config.selfRegistration) return emailForm(request, reply);
+      let email: string;
+      try {
+        email = parseEmail(request.body.email);
+      } catch (e) {
+        return emailForm(request, reply, {
+          email: request.body.email.slice(0, 254),
+          error: isLanyardError(e) ? e.code : 'INVALID_EMAIL',
+          status: 400,
+        });
+      }
+      flashMailResult(reply, config, await requestRegistration(lanyard, email, request.locale), lanyard.clock.now());
+      return reply.redirect('/email-confirmation', 303);
+    },
+  );
 
   const completeForm = (
     request: Parameters<typeof sendPage>[1],
@@ -97,7 +100,7 @@ export const registerRoutes: Route = (app, lanyard) => {
     });
   };
 
-  app.get('/register/:token', { schema: { params: TokenParams }, config: tokenLimit }, async (request, reply) => {
+  app.get('/register/:token', { schema: { params: TokenParams }, config: limits.token }, async (request, reply) => {
     const reg = await checkRegistrationToken(lanyard.db, request.params.token, {
       types: ['REGISTER'],
       now: lanyard.clock.now(),
@@ -107,9 +110,8 @@ export const registerRoutes: Route = (app, lanyard) => {
 
   app.post(
     '/register/:token',
-    { schema: { params: TokenParams, body: CompleteBody }, config: tokenLimit },
+    { schema: { params: TokenParams, body: CompleteBody }, config: { ...limits.token, guards: ['csrf'] } },
     async (request, reply) => {
-      verifyCsrf(request, config, request.body._csrf);
       const { token } = request.params;
       const body = request.body;
       const reg = await checkRegistrationToken(lanyard.db, token, { types: ['REGISTER'], now: lanyard.clock.now() });
@@ -124,17 +126,18 @@ export const registerRoutes: Route = (app, lanyard) => {
       if (body.password !== body.passwordConfirm)
         return again('VALIDATION_FAILED', request.t('register.passwordMismatch'));
       try {
-        const account = await completeRegistration(lanyard, token, {
-          givenName: body.givenName.trim(),
-          familyName: body.familyName.trim(),
-          password: body.password,
-          locale: request.locale,
-        });
-        await lanyard.db
-          .transaction()
-          .execute((tx) =>
-            signIn(lanyard, tx, request, reply, { accountId: account.id, amr: ['pwd'], provider: 'password' }),
-          );
+        const { cookie } = await completeRegistration(
+          lanyard,
+          token,
+          {
+            givenName: body.givenName.trim(),
+            familyName: body.familyName.trim(),
+            password: body.password,
+            locale: request.locale,
+          },
+          sessionContext(request),
+        );
+        setSessionCookie(lanyard, reply, cookie!);
         setFlash(reply, config, { kind: 'success', key: 'flash.accountCreated' });
         return reply.redirect('/profile', 303);
       } catch (e) {

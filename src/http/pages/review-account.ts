@@ -10,7 +10,7 @@ import { isLanyardError } from '../../errors.js';
 import type { MessageKey } from '../../i18n/index.js';
 import type { Route } from '../app.js';
 import { sessionContext, setSessionCookie } from '../auth.js';
-import { verifyCsrf } from '../csrf.js';
+import { routeLimits } from '../guards.js';
 import { html } from '../../lib/html.js';
 import { csrfField, sendPage } from '../views/layout.js';
 import { button, comparison, facts, notice } from '../views/components.js';
@@ -30,12 +30,12 @@ const MergeBody = Type.Object({
 
 /**
  * /review-account/:token — received vs current values side by side, one choice per field, one
- * submit (product.md §3 case 6). A VALIDATION token (mailed to the account's own address) works
+ * submit (docs/design.md §3 case 6). A VALIDATION token (mailed to the account's own address) works
  * anonymously; an EXTERNAL token needs the person signed in to the account it will join.
  */
 export const reviewAccountRoutes: Route = (app, lanyard) => {
   const { config } = lanyard;
-  const tokenLimit = { rateLimit: { max: config.rateLimit.tokenGuessesPerMinute, timeWindow: 60_000 } };
+  const limits = routeLimits(config);
 
   /** The provider being linked, as the sentences name it. */
   const whoOf = (provider: string | null, request: FastifyRequest) => ({
@@ -54,55 +54,58 @@ export const reviewAccountRoutes: Route = (app, lanyard) => {
     });
   };
 
-  app.get('/review-account/:token', { schema: { params: TokenParams }, config: tokenLimit }, async (request, reply) => {
-    const { token } = request.params;
-    try {
-      const { registration, target, rows } = await reviewRegistration(
-        lanyard,
-        token,
-        request.auth?.account ?? null,
-        browserHashOf(lanyard, request),
-      );
-      const { t } = request;
-      const who = whoOf(registration.provider, request);
-      const identity = lanyard.providers.identityView(
-        registration.provider,
-        registration.subject,
-        registration.profile.issuer,
-      );
-      const idUrl = lanyard.providers.identifier(
-        registration.provider,
-        registration.subject,
-        registration.profile.issuer,
-      );
-      // A mailed link proves the mailbox, not who started the sign-in: its owner confirms the identity.
-      const confirm = registration.mailed
-        ? confirmBox(t('review.confirm', { ...who, id: idUrl, email: target.email }))
-        : '';
-      // Name the identity being linked: a VALIDATION link may come from someone else's sign-in.
-      return sendPage(lanyard, request, reply, {
-        title: t('review.title'),
-        wide: true,
-        main: html`<p>${t('review.intro', { ...who, email: target.email })}</p>
+  app.get(
+    '/review-account/:token',
+    { schema: { params: TokenParams }, config: limits.token },
+    async (request, reply) => {
+      const { token } = request.params;
+      try {
+        const { registration, target, rows } = await reviewRegistration(
+          lanyard,
+          token,
+          request.auth?.account ?? null,
+          browserHashOf(lanyard, request),
+        );
+        const { t } = request;
+        const who = whoOf(registration.provider, request);
+        const identity = lanyard.providers.identityView(
+          registration.provider,
+          registration.subject,
+          registration.profile.issuer,
+        );
+        const idUrl = lanyard.providers.identifier(
+          registration.provider,
+          registration.subject,
+          registration.profile.issuer,
+        );
+        // A mailed link proves the mailbox, not who started the sign-in: its owner confirms the identity.
+        const confirm = registration.mailed
+          ? confirmBox(t('review.confirm', { ...who, id: idUrl, email: target.email }))
+          : '';
+        // Name the identity being linked: a VALIDATION link may come from someone else's sign-in.
+        return sendPage(lanyard, request, reply, {
+          title: t('review.title'),
+          wide: true,
+          main: html`<p>${t('review.intro', { ...who, email: target.email })}</p>
           ${facts([[t('review.linking', who), identity]])}
           ${notice('warning', t('review.notYou', who))}
           <form method="post" action="/review-account/${token}">
             ${csrfField(lanyard, request, reply)} ${table(request, rows, who)} ${confirm} ${button(t('review.submit', who))}
           </form>`,
-      });
-    } catch (e) {
-      // An EXTERNAL token opened before signing in: sign in first, then come back here.
-      if (isLanyardError(e) && e.code === 'AUTH_REQUIRED')
-        return reply.redirect(`/login?returnTo=${encodeURIComponent(`/review-account/${token}`)}`, 303);
-      throw e;
-    }
-  });
+        });
+      } catch (e) {
+        // An EXTERNAL token opened before signing in: sign in first, then come back here.
+        if (isLanyardError(e) && e.code === 'AUTH_REQUIRED')
+          return reply.redirect(`/login?returnTo=${encodeURIComponent(`/review-account/${token}`)}`, 303);
+        throw e;
+      }
+    },
+  );
 
   app.post(
     '/review-account/:token',
-    { schema: { params: TokenParams, body: MergeBody }, config: tokenLimit },
+    { schema: { params: TokenParams, body: MergeBody }, config: { ...limits.token, guards: ['csrf'] } },
     async (request, reply) => {
-      verifyCsrf(request, config, request.body._csrf);
       const { _csrf, confirm, ...choices } = request.body;
       const { cookie, provider } = await mergeRegistration(lanyard, request.params.token, {
         viewer: request.auth?.account ?? null,

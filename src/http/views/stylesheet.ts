@@ -21,7 +21,7 @@ export const stylesheet = `
   --success-ink:#0f5c2e;--success-tint:#e9f6ee;--success-line:#2f7d46;
   --warning-ink:#7a4b00;--warning-tint:#fff6db;--warning-line:#b7791f;
   --error-ink:#a4161a;--error-tint:#fdecec;--error-line:#c62828;
-  --orcid:#a6ce39;--radius:8px;--shadow:0 1px 2px rgba(16,24,40,.06),0 1px 3px rgba(16,24,40,.1);
+  --radius:8px;--shadow:0 1px 2px rgba(16,24,40,.06),0 1px 3px rgba(16,24,40,.1);
 }
 *,*::before,*::after{box-sizing:border-box}
 html{-webkit-text-size-adjust:100%}
@@ -79,9 +79,9 @@ button.danger:hover{background:var(--error-tint);color:var(--error-ink)}
 .actions{display:flex;flex-wrap:wrap;gap:var(--s3);align-items:center;margin-top:var(--s4)}
 .actions>*,.actions form>button{margin-top:0}
 
-.provider-button,.orcid-button{display:flex;width:100%;gap:var(--s3);justify-content:center;background:var(--surface);color:var(--ink);border:1px solid #8a8f98;box-shadow:var(--shadow);font-weight:600}
-.provider-button:hover,.orcid-button:hover{background:#f3f8e6;color:var(--ink);border-color:#5a7a00}
-.provider-button img,.orcid-button img{flex:none}
+.provider-button{display:flex;width:100%;gap:var(--s3);justify-content:center;background:var(--surface);color:var(--ink);border:1px solid #8a8f98;box-shadow:var(--shadow);font-weight:600}
+.provider-button:hover{background:#f3f8e6;color:var(--ink);border-color:#5a7a00}
+.provider-button img{flex:none}
 .providers{display:grid;gap:var(--s3);margin:0 0 var(--s2)}
 .providers .button{margin:0}
 .divider,.or{display:flex;align-items:center;gap:var(--s3);margin:var(--s5) 0 var(--s2);color:var(--muted);font-size:var(--step--1)}
@@ -105,9 +105,9 @@ button.danger:hover{background:var(--error-tint);color:var(--error-ink)}
 .badge.muted{background:var(--canvas);color:var(--muted)}
 .muted{color:var(--muted)}
 
-.orcid-id{display:inline-flex;gap:var(--s2);align-items:center;overflow-wrap:anywhere}
-.orcid-id img{flex:none;width:16px;height:16px}
-.orcid-id a{font-family:var(--mono);font-size:.9375em}
+.identity-badge{display:inline-flex;gap:var(--s2);align-items:center;overflow-wrap:anywhere}
+.identity-badge img{flex:none;width:16px;height:16px}
+.identity-badge a{font-family:var(--mono);font-size:.9375em}
 
 .choices{display:grid;gap:var(--s4);margin:var(--s5) 0 0}
 .choice{border:1px solid var(--line);border-radius:var(--radius);padding:var(--s4) var(--s4) var(--s3);background:var(--surface)}

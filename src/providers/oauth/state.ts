@@ -5,7 +5,7 @@ import { LanyardError } from '../../errors.js';
 /**
  * The OAuth `state` and `nonce`, bound to the browser: they travel in an HttpOnly cookie, signed
  * with the server key, that only this browser holds. The callback accepts a `state` only when it
- * equals the one in this browser's cookie (login-CSRF protection DSpace lacks, reference §6.2).
+ * equals the one in this browser's cookie (login-CSRF protection DSpace lacks, DSpace §6.2).
  * Nothing is stored server-side, so any Lanyard process can finish a flow another one began.
  */
 export interface OAuthFlow {
@@ -15,7 +15,7 @@ export interface OAuthFlow {
   nonce: string;
   /** Where to go after sign-in (already checked against the allow-list). */
   returnTo: string;
-  /** 'link': a signed-in user is adding this provider to their account (product.md §3 case 2). */
+  /** 'link': a signed-in user is adding this provider to their account (docs/design.md §3 case 2). */
   intent: 'sign_in' | 'link';
   /** For 'link': the session that asked, so another session cannot finish the link. */
   sessionId: string | null;

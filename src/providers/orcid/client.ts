@@ -6,7 +6,7 @@ import { classifyProviderError } from '../oauth/errors.js';
 import { fetchVerifiedEmails } from './emails.js';
 
 /**
- * ORCID as openid-client sees it. The endpoints are fixed by ORCID (orcid-protocol.md §1.1), so
+ * ORCID as openid-client sees it. The endpoints are fixed by ORCID (docs/design.md, ORCID §1.1), so
  * the configuration is built from them instead of discovered: no network call at start-up, and
  * no start-up failure when ORCID is down. Client authentication is client_secret_post (the only
  * method ORCID advertises); no PKCE, because ORCID's token proxy drops `code_verifier` (§1.9.6).

@@ -9,7 +9,7 @@ interface V3Emails {
 }
 
 /**
- * GET {api}/v3.0/{iD}/email (orcid-protocol.md §2.2). `Accept: application/json` is required: without
+ * GET {api}/v3.0/{iD}/email (docs/design.md, ORCID §2.2). `Accept: application/json` is required: without
  * it ORCID answers XML. Only verified addresses count (unverified ones should not be listed, but
  * the flag is checked anyway); the primary one comes first.
  */

@@ -61,7 +61,7 @@ export function decideAuthorize({
 
   if (request.prompt === 'none') {
     // The current front end redirects to `redirect_uri#login_required`, literally without
-    // `error=` (orcid-angular `authorize.guard.ts`; orcid-protocol.md §1.2.2). Signed in but never
+    // `error=` (orcid-angular `authorize.guard.ts`; docs/design.md, ORCID §1.2.2). Signed in but never
     // approved: `interaction_required`, written the way the front end writes its other errors.
     if (current === null) return { kind: 'fragment-error', fragment: 'login_required' };
     return approved(current.orcid)

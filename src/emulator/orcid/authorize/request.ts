@@ -1,4 +1,4 @@
-// Validating `GET /oauth/authorize` (orcid-protocol.md §1.2). What can be trusted decides how
+// Validating `GET /oauth/authorize` (docs/design.md, ORCID §1.2). What can be trusted decides how
 // an error is told: before the client and redirect URI are known good, never redirect (400);
 // after, redirect with the current front end's fragment errors (orcid-angular
 // `oauth.service.ts` `handleSessionErrors`: `${redirectUrl}#error=${error}`, no `state`).

@@ -1,4 +1,4 @@
-// grant_type=authorization_code (orcid-protocol.md §1.4-§1.5).
+// grant_type=authorization_code (docs/design.md, ORCID §1.4-§1.5).
 import type { FastifyReply } from 'fastify';
 import { oauthError } from '../lib/errors.js';
 import type { EmulatorClient, OrcidEmulatorState } from '../state.js';

@@ -1,5 +1,5 @@
 // grant_type=client_credentials: the 2-legged `/read-public` token (tutorial/read_public.md;
-// orcid-protocol.md §1.3-§1.4).
+// docs/design.md, ORCID §1.3-§1.4).
 import type { FastifyReply } from 'fastify';
 import { clientCredentialScopes, splitScopes } from '../lib/scopes.js';
 import type { EmulatorClient, OrcidEmulatorState } from '../state.js';

@@ -1,5 +1,5 @@
 // grant_type=refresh_token (tutorial/refresh_tokens.md; src@legacy
-// `OrcidRandomValueTokenServicesImpl.refreshAccessToken`; orcid-protocol.md §1.6).
+// `OrcidRandomValueTokenServicesImpl.refreshAccessToken`; docs/design.md, ORCID §1.6).
 import type { FastifyReply } from 'fastify';
 import { oauthError } from '../lib/errors.js';
 import { splitScopes } from '../lib/scopes.js';

@@ -1,4 +1,4 @@
-// The token endpoint's success body, ORCID's non-standard shape (orcid-protocol.md §1.4):
+// The token endpoint's success body, ORCID's non-standard shape (docs/design.md, ORCID §1.4):
 // `access_token, token_type, refresh_token, expires_in, scope, name, orcid[, id_token]`.
 import type { FastifyReply } from 'fastify';
 import { idTokenClaims } from '../id-token.js';

@@ -12,7 +12,7 @@ export class EmulatorInputError extends Error {
 /**
  * `{ error, error_description }` (ORCID `OAuthError.java`). `descriptionFirst` reproduces the key
  * order observed from the 2026 authorization server for `invalid_client` and for authorize's
- * `invalid_request` (nemar `.context/research.md`, orcid-protocol.md §1.2.1, §1.5).
+ * `invalid_request` (nemar `.context/research.md`, docs/design.md, ORCID §1.2.1, §1.5).
  */
 export function oauthError(
   reply: FastifyReply,

@@ -7,7 +7,7 @@ const present = (v: string | null): v is string => v !== null && v.trim() !== ''
  * The token response's `name`: the credit name if the name is public and a credit name is set,
  * else "given family" if the name is public, else `""` (empty string, never null). Source:
  * ORCID-Source@HEAD `RecordNameUtils.getPublicName` + `ProfileEntityManagerImpl.retrivePublicDisplayName`
- * (orcid-protocol.md §1.4).
+ * (docs/design.md, ORCID §1.4).
  */
 export function publicDisplayName(user: EmulatorUser): string {
   const { name } = user;
@@ -26,7 +26,7 @@ export interface PublicNameClaims {
  * Userinfo's and the ID token's name claims: `name` is the credit name only (no fallback to
  * given + family, unlike the token response), and every part is null unless the name is public.
  * Source: ORCID-Source@HEAD `OpenIDConnectUserInfo.java`; src@legacy `OpenIDConnectTokenEnhancer`
- * (orcid-protocol.md §1.9.3-§1.9.4).
+ * (docs/design.md, ORCID §1.9.3-§1.9.4).
  */
 export function publicNameClaims(user: EmulatorUser): PublicNameClaims {
   const { name } = user;

@@ -1,4 +1,4 @@
-// Random artefacts in ORCID's shapes (orcid-protocol.md §0.2, §1.2).
+// Random artefacts in ORCID's shapes (docs/design.md, ORCID §0.2, §1.2).
 import { randomFillSync, randomUUID } from 'node:crypto';
 
 const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';

@@ -1,5 +1,5 @@
 // Redirect-URI matching, as ORCID's legacy resolver did it (src@legacy
-// `orcid-core/.../oauth/security/OrcidOauthRedirectResolver.java`, orcid-protocol.md §1.2.1):
+// `orcid-core/.../oauth/security/OrcidOauthRedirectResolver.java`, docs/design.md, ORCID §1.2.1):
 // scheme, userinfo, host and port equal; the requested path starts with the registered path;
 // the query is not compared. "Registering just the host allows any path on that host"
 // (https://info.orcid.org/faq/how-do-redirect-uris-work). Production accepts only HTTPS; the

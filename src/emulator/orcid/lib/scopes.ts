@@ -1,5 +1,5 @@
 // ORCID scopes: which grant may ask for which, and what a granted set allows.
-// Values: orcid-model `ScopeConstants.java`; hierarchy: `ScopePathType.java` (orcid-protocol.md §1.3).
+// Values: orcid-model `ScopeConstants.java`; hierarchy: `ScopePathType.java` (docs/design.md, ORCID §1.3).
 
 export const AUTHENTICATE = '/authenticate';
 export const OPENID = 'openid';

@@ -2,7 +2,7 @@
 // for record problems (orcid-model `v3/release/error/OrcidError.java`, keys in the order
 // observed by nemar; texts from ORCID-Source `api_en.properties`), and OAuth-style bodies
 // from the bearer-token filter (ORCID-Source@HEAD `APIAuthenticationEntryPoint` +
-// `OAuthErrorResponseHelper`; orcid-protocol.md §2.4).
+// `OAuthErrorResponseHelper`; docs/design.md, ORCID §2.4).
 import type { FastifyReply } from 'fastify';
 import { sendJson } from '../lib/reply.js';
 import type { Representation } from './negotiate.js';

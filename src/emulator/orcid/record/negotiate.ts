@@ -1,5 +1,5 @@
 // `Accept` negotiation for the record API. JSON only when asked for: a missing `Accept`, or
-// `*/*` (what Node's fetch sends), gets XML (nemar-observed; orcid-protocol.md §2.1). The types
+// `*/*` (what Node's fetch sends), gets XML (nemar-observed; docs/design.md, ORCID §2.1). The types
 // and ORCID's server weights `qs` come from ORCID-Source `OrcidApiConstants` and the
 // `@Produces` of `PublicV3ApiServiceImplV3_0` (CONTENT_NEGOTIATION.md).
 

@@ -1,6 +1,6 @@
 // The person part of a v3.0 record: name, biography, emails, and the `/person`,
 // `/personal-details` and `/email` views. Shapes: orcid-model `record-full-3.0.json` and the
-// captured pub.orcid.org email response (orcid-protocol.md §2.2-§2.3).
+// captured pub.orcid.org email response (docs/design.md, ORCID §2.2-§2.3).
 import { publicDisplayName } from '../lib/names.js';
 import type { EmulatorUser } from '../store/users.js';
 import { canSee, dateValue, latest, orcidIdentifier, type Viewer } from './viewer.js';

@@ -1,5 +1,5 @@
 // `/record` (and the bare `/{iD}`): identifier, preferences, history, person, activities
-// (keys from orcid-model `record-full-3.0.json`; orcid-protocol.md §2.3).
+// (keys from orcid-model `record-full-3.0.json`; docs/design.md, ORCID §2.3).
 import type { EmulatorUser } from '../store/users.js';
 import { affiliationsView, fundingsView } from './affiliations.js';
 import { personView } from './person.js';

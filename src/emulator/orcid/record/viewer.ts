@@ -1,5 +1,5 @@
 // Who is reading a record and what they may see, plus the small value shapes every v3.0 part
-// shares (orcid-protocol.md §2.1-§2.3).
+// shares (docs/design.md, ORCID §2.1-§2.3).
 import type { Visibility } from '../types.js';
 
 export interface Viewer {

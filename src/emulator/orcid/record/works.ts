@@ -1,6 +1,6 @@
 // Works as the v3.0 API shows them: `/works` (groups of summaries), `/work/{put-code}` (one full
 // work) and the works part of `/record`. Shapes and key order: orcid-model
-// `record-full-3.0.json` and `work-full-3.0.json` (orcid-protocol.md §2.3). Works sharing a `self`
+// `record-full-3.0.json` and `work-full-3.0.json` (docs/design.md, ORCID §2.3). Works sharing a `self`
 // external id form one group, each with its own source, as ORCID groups a repository's copy with
 // the researcher's own.
 import type { EmulatorUser } from '../store/users.js';

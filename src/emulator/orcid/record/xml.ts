@@ -1,6 +1,6 @@
 // A simplified XML rendering of a v3.0 JSON body, served when the client did not ask for JSON.
 // It is not ORCID's namespaced XML byte for byte; its job is to show a client that forgot
-// `Accept: application/json` the same surprise the real API gives it (orcid-protocol.md §2.1).
+// `Accept: application/json` the same surprise the real API gives it (docs/design.md, ORCID §2.1).
 import { escapeHtml } from '../lib/html.js';
 
 // Members ORCID's XSDs make attributes (orcid-model v3 `Email.java` and siblings).

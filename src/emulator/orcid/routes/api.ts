@@ -1,6 +1,6 @@
 // The v3.0 record API, mounted twice: under `/member-api` (api.orcid.org) and `/pub-api`
 // (pub.orcid.org). Reads: `/email`, `/person`, `/personal-details`, `/record` (or bare iD),
-// `/activities`, `/works`, `/employments`, `/educations`, `/fundings` (orcid-protocol.md §2);
+// `/activities`, `/works`, `/employments`, `/educations`, `/fundings` (docs/design.md, ORCID §2);
 // one work and the member API's writes are in works.ts.
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { echoCors } from '../lib/cors.js';

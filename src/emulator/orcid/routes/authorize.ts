@@ -1,6 +1,6 @@
 // `GET /oauth/authorize`: validate (authorize/request.ts), decide (authorize/decide.ts), then
 // redirect or show a page. Also ORCID's force sign-out URL, `/userStatus.json?logUserOut=true`
-// (https://info.orcid.org/faq-category/oauth/page/2/; orcid-protocol.md §2.6).
+// (https://info.orcid.org/faq-category/oauth/page/2/; docs/design.md, ORCID §2.6).
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { decideAuthorize } from '../authorize/decide.js';
 import { approvalKey, validateAuthorizeRequest, type AuthorizeRequest } from '../authorize/request.js';

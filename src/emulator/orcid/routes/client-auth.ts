@@ -1,4 +1,4 @@
-// Client authentication shared by the token and revoke endpoints (orcid-protocol.md §1.4-§1.5).
+// Client authentication shared by the token and revoke endpoints (docs/design.md, ORCID §1.4-§1.5).
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { timingSafeEqual } from 'node:crypto';
 import { invalidClient, oauthError } from '../lib/errors.js';

@@ -8,7 +8,7 @@ import type { OrcidEmulatorState } from '../state.js';
  * ORCID's discovery document byte for byte with the base substituted: Jackson's default pretty
  * printer (` : `, `[ "a", "b" ]`), this field order, `issuer` last, no trailing newline
  * (ORCID-Source@HEAD `OpenIDConnectDiscoveryService`, `OpenIDController.getOpenIDDiscovery`;
- * order and 826-byte length from nemar's capture; orcid-protocol.md §1.9.1). It advertises no
+ * order and 826-byte length from nemar's capture; docs/design.md, ORCID §1.9.1). It advertises no
  * PKCE, no revocation endpoint and no client_credentials, exactly like the real one.
  */
 export function discoveryDocument(base: string): string {

@@ -1,5 +1,5 @@
 // `POST /oauth/revoke` (orcid-api-web/tutorial/revoke.md; ORCID-Source@HEAD `RevokeController`;
-// orcid-protocol.md §1.7). Not advertised in discovery: clients must be told the URL.
+// docs/design.md, ORCID §1.7). Not advertised in discovery: clients must be told the URL.
 import type { FastifyPluginAsync } from 'fastify';
 import { oauthError, unsupportedMediaType } from '../lib/errors.js';
 import { readForm } from '../lib/request.js';

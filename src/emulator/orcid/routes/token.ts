@@ -1,5 +1,5 @@
 // `POST /oauth/token`, also answered under the API bases as on api.orcid.org and pub.orcid.org
-// (ORCID-Source `OrcidApiCommonEndpoints` `@Path(OAUTH_TOKEN)`; orcid-protocol.md §1.1, §1.4).
+// (ORCID-Source `OrcidApiCommonEndpoints` `@Path(OAUTH_TOKEN)`; docs/design.md, ORCID §1.1, §1.4).
 // Checks in ORCID's order: form body, `grant_type`, client authentication, then the grant.
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { authorizationCodeGrant } from '../grants/authorization-code.js';

@@ -1,4 +1,4 @@
-// `/oauth/userinfo` (GET and POST), ORCID-Source@HEAD `OpenIDController` (orcid-protocol.md §1.9.4).
+// `/oauth/userinfo` (GET and POST), ORCID-Source@HEAD `OpenIDController` (docs/design.md, ORCID §1.9.4).
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { echoCors } from '../lib/cors.js';
 import { userinfoDenied } from '../lib/errors.js';

@@ -1,5 +1,5 @@
 // Access/refresh token pairs. ORCID stores the pair as one row, so revoking either token kills
-// both (tutorial/revoke.md, orcid-protocol.md §1.7). Tokens live ≈20 years, so "expired" alone
+// both (tutorial/revoke.md, docs/design.md, ORCID §1.7). Tokens live ≈20 years, so "expired" alone
 // cannot bound memory: past `maxTokens` live pairs the oldest is forgotten and then behaves
 // exactly like a revoked token (an emulator limit, not ORCID behaviour).
 import { randomToken } from '../lib/random.js';

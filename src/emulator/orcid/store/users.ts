@@ -1,5 +1,5 @@
 // A fixture user turned into the record the emulator serves: defaults filled, dates and
-// put-codes assigned. The shapes mirror ORCID v3.0 record parts (orcid-protocol.md §2.2-§2.3).
+// put-codes assigned. The shapes mirror ORCID v3.0 record parts (docs/design.md, ORCID §2.2-§2.3).
 import { isValidOrcid, mintOrcid } from '../ids.js';
 import type { FixtureAffiliation, FixtureFunding, FixtureUser, Visibility } from '../types.js';
 import { EmulatorInputError } from '../lib/errors.js';

@@ -1,11 +1,11 @@
 import { createOrcidEmulatorState, orcidEmulatorPlugin } from '../../emulator/orcid/index.js';
-import type { Route } from '../app.js';
-import { seedDemoAccounts } from '../../accounts/demo-accounts.js';
+import type { Route } from '../../http/app.js';
+import { seedDemoAccounts } from './demo-accounts.js';
 
 export const DEMO_EMULATOR_PREFIX = '/orcid-emulator';
 
 /**
- * Demo mode (product.md §6): with no ORCID credentials, the built-in ORCID emulator is mounted on
+ * Demo mode (docs/design.md, "Running it"): with no ORCID credentials, the built-in ORCID emulator is mounted on
  * Lanyard's own port, so a newcomer can click through every first-login case offline. It is
  * mounted only when the configuration points ORCID at this very prefix.
  */

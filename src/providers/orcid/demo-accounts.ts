@@ -1,6 +1,6 @@
-import type { Lanyard } from '../lanyard.js';
-import { createAccount, findAccountByEmail } from '../stores/accounts.js';
-import { setPasswordHash } from '../stores/identities.js';
+import type { Lanyard } from '../../lanyard.js';
+import { createAccount, findAccountByEmail } from '../../stores/accounts.js';
+import { setPasswordHash } from '../../stores/identities.js';
 
 /** The password every demo account uses (README: "Try every case"). */
 export const DEMO_PASSWORD = 'demo password';

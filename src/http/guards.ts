@@ -1,0 +1,48 @@
+import type { FastifyRequest } from 'fastify';
+import type { Config } from '../config/schema.js';
+import type { Lanyard } from '../lanyard.js';
+import { requireAuth, requireFreshAuth } from './auth.js';
+import { verifyCsrf } from './csrf.js';
+
+/**
+ * The checks a route declares instead of repeating them inline (docs/design.md, "Security rules"):
+ *
+ * - `csrf`: the form's `_csrf` field must be this browser's signed CSRF token (every page form
+ *   that changes something);
+ * - `signedIn`: a session;
+ * - `freshSignIn`: a session signed in within `LANYARD_REAUTH_SECONDS` (unlinking).
+ *
+ * They run in the order listed, before the handler (after the body was read and validated), so a
+ * new page route gets them by declaring `config: { guards: ['csrf', 'signedIn'] }`.
+ */
+export type Guard = 'csrf' | 'signedIn' | 'freshSignIn';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    guards?: readonly Guard[];
+  }
+}
+
+const checks: Record<Guard, (lanyard: Lanyard, request: FastifyRequest) => void> = {
+  csrf: (lanyard, request) => verifyCsrf(request, lanyard.config, (request.body as { _csrf?: unknown } | null)?._csrf),
+  signedIn: (_lanyard, request) => void requireAuth(request),
+  freshSignIn: (lanyard, request) => void requireFreshAuth(lanyard, request),
+};
+
+/** The preHandler hook that runs each route's declared guards. */
+export function routeGuards(lanyard: Lanyard) {
+  return async (request: FastifyRequest) => {
+    for (const guard of request.routeOptions.config.guards ?? []) checks[guard](lanyard, request);
+  };
+}
+
+/**
+ * Per-client rate limits, declared in a route's config (`config: { ...limits.signIn }`): sign-ins
+ * and mail requests share one budget, guesses at token-bearing URLs another.
+ */
+export function routeLimits(config: Config) {
+  return {
+    signIn: { rateLimit: { max: config.rateLimit.signInPerMinute, timeWindow: 60_000 } },
+    token: { rateLimit: { max: config.rateLimit.tokenGuessesPerMinute, timeWindow: 60_000 } },
+  };
+}
