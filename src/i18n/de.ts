@@ -125,7 +125,7 @@ export const de: Messages = {
   'mail.passwordChanged.subject': 'Ihr {app}-Passwort wurde geändert',
   'mail.passwordChanged.body':
     'Das Passwort Ihres Kontos wurde geändert. Falls Sie das nicht waren, setzen Sie Ihr Passwort jetzt zurück und informieren Sie das Repository-Team.',
-  'mail.external.subject': 'Bestätigen Sie Ihre E-Mail-Adresse für {app}',
+  'mail.external.subject': 'Bestätigen Sie Ihre E-Mail-Adresse für die Anmeldung bei {app} mit {provider}',
   'mail.external.body':
     'Sie haben sich mit {provider} {identifier} angemeldet und diese E-Mail-Adresse angegeben. Um sie zu bestätigen und fortzufahren, öffnen Sie diesen Link:',
   'mail.validation.subject': '{provider} mit Ihrem {app}-Konto verknüpfen',

@@ -120,7 +120,7 @@ export const en = {
   'mail.passwordChanged.subject': 'Your {app} password was changed',
   'mail.passwordChanged.body':
     'The password of your account was changed. If this was not you, reset your password now and tell the repository managers.',
-  'mail.external.subject': 'Confirm your email address for {app}',
+  'mail.external.subject': 'Confirm your email address to sign in to {app} with {provider}',
   'mail.external.body':
     'You signed in with {provider} {identifier} and gave this email address. To confirm it and continue, open this link:',
   'mail.validation.subject': 'Link {provider} to your {app} account',

@@ -152,5 +152,14 @@ describe('an oidc entry', () => {
   test('plain http is accepted for a loopback issuer only', () => {
     for (const issuer of ['http://127.0.0.1:8080', 'http://localhost:8080/realms/x', 'http://[::1]:9000'])
       assert.doesNotThrow(() => loadConfig(providers([{ ...uni, issuer }])), issuer);
+    // Names that only look local: each is another machine, reached in the clear.
+    for (const issuer of [
+      'http://localhost.evil.example',
+      'http://127.0.0.1.nip.io',
+      'http://127.0.0.1@evil.example',
+      'http://10.0.0.1',
+      'http://[::ffff:a00:1]',
+    ])
+      assert.throws(() => loadConfig(providers([{ ...uni, issuer }])), /plain http only on loopback/, issuer);
   });
 });

@@ -99,6 +99,20 @@ forEachBackendWithIdp(
       }
     });
 
+    test('userinfo about someone else: its sub differs from the ID token’s → 502 OIDC_USERINFO_MISMATCH, nothing written', async () => {
+      const { app, idp } = ctx();
+      const victim = addIdpUser(idp, { email: 'victim@uni.example', email_verified: true });
+      const sub = addIdpUser(idp, {});
+      const browser = app.browser();
+      const callback = await authorizeAtIdp(browser, sub);
+      idp.tamperUserinfo = (body) => ({ ...body, sub: victim, email: 'victim@uni.example', email_verified: true });
+      try {
+        await refused(callback, browser, 502, 'OIDC_USERINFO_MISMATCH');
+      } finally {
+        idp.tamperUserinfo = null;
+      }
+    });
+
     test('state from another browser: the callback in a browser that did not start it → 400 OAUTH_STATE_INVALID, no code exchange', async () => {
       const { app, idp } = ctx();
       const sub = addIdpUser(idp, {});

@@ -22,6 +22,7 @@ export interface IdpClient {
 }
 
 interface KoaContext {
+  req: import('node:http').IncomingMessage;
   path: string;
   body: unknown;
   status: number;
@@ -57,10 +58,14 @@ export class OidcIdp {
   readonly users = new Map<string, IdpUser>();
   /** Rewrites the token endpoint's JSON answer (the IdP misbehaving); null = honest. */
   tamperToken: ((body: Record<string, unknown>) => Promise<Record<string, unknown>>) | null = null;
+  /** Rewrites the userinfo endpoint's JSON answer (an IdP describing someone else); null = honest. */
+  tamperUserinfo: ((body: Record<string, unknown>) => Record<string, unknown>) | null = null;
   /** While set, the token endpoint waits this long before answering (a slow IdP). */
   tokenDelayMs = 0;
   /** Counts token requests (did Lanyard even try?). */
   tokenRequests = 0;
+  /** While set, the token endpoint drops the connection without answering (an IdP that is down). */
+  tokenRefuses = false;
 
   private constructor(
     readonly issuer: string,
@@ -90,7 +95,7 @@ export class OidcIdp {
       })),
       jwks: { keys: [jwk] },
       pkce: { required: () => true },
-      extraParams: ['login_as'],
+      extraParams: ['login_as', 'deny'],
       claims: {
         openid: ['sub'],
         email: ['email', 'email_verified'],
@@ -108,17 +113,33 @@ export class OidcIdp {
     provider.use(async (ctx, next) => {
       if (ctx.path === '/token') {
         idp.tokenRequests++;
+        if (idp.tokenRefuses) {
+          ctx.req.socket.destroy();
+          return;
+        }
         if (idp.tokenDelayMs) await new Promise((r) => setTimeout(r, idp.tokenDelayMs));
       }
       await next();
       if (ctx.path === '/token' && ctx.status === 200 && idp.tamperToken)
         ctx.body = await idp.tamperToken(ctx.body as Record<string, unknown>);
+      if (ctx.path === '/me' && ctx.status === 200 && idp.tamperUserinfo)
+        ctx.body = idp.tamperUserinfo(ctx.body as Record<string, unknown>);
     });
     const handle = provider.callback();
     server.on('request', (req, res) => {
       if (!req.url?.startsWith('/interaction/')) return handle(req, res);
       void (async () => {
         const details = await provider.interactionDetails(req, res);
+        if (details.params.deny) {
+          // The person refuses: oidc-provider sends the client its error redirect (access_denied).
+          await provider.interactionFinished(
+            req,
+            res,
+            { error: 'access_denied', error_description: 'The user refused.' },
+            { mergeWithLastSubmission: false },
+          );
+          return;
+        }
         if (details.prompt.name === 'login') {
           const accountId = details.params.login_as;
           if (!accountId || !idp.users.has(accountId)) {

@@ -91,7 +91,7 @@ export function forEachBackendWithIdp(
 export async function authorizeAtIdp(
   browser: Browser,
   sub: string,
-  opts: { provider?: string; returnTo?: string; form?: Record<string, string>; start?: Page } = {},
+  opts: { provider?: string; returnTo?: string; form?: Record<string, string>; start?: Page; deny?: boolean } = {},
 ): Promise<string> {
   const provider = opts.provider ?? 'uni';
   const start =
@@ -103,6 +103,7 @@ export async function authorizeAtIdp(
     throw new Error(`start did not redirect: ${start.status} ${start.body.slice(0, 300)}`);
   const authorize = new URL(start.location);
   authorize.searchParams.set('login_as', sub);
+  if (opts.deny) authorize.searchParams.set('deny', '1');
   let page = await browser.get(authorize.href);
   for (let i = 0; i < 10; i++) {
     if (page.status < 300 || page.status >= 400 || !page.location)

@@ -103,7 +103,13 @@ export const registrationRoutes: Route = (api, lanyard) => {
         request.query.token,
         browserHashOf(lanyard, request),
       );
-      return registrationJson(config, registration, user ? await accountView(lanyard, user) : null);
+      const provider = registration.provider
+        ? {
+            id: registration.provider,
+            label: lanyard.providers.get(registration.provider)?.label(request.locale) ?? registration.provider,
+          }
+        : null;
+      return registrationJson(config, registration, user ? await accountView(lanyard, user) : null, provider);
     },
   );
 

@@ -74,11 +74,13 @@ function accountFields(view: AccountView): Fields {
  * DSpace's RegistrationRest (DSpace §1.3, RegistrationDataConverter): the received values as
  * registration metadata; when an account owns the registration's email (`user`), each single-valued
  * field carries that account's current value as `overrides`, plus a synthetic `email` entry.
+ * `provider` (Lanyard's addition) names the provider whose identity the registration links.
  */
 export function registrationJson(
   config: Config,
   reg: Registration,
   user: AccountView | null,
+  provider: { id: string; label: string } | null = null,
 ): Static<typeof RegistrationRest> {
   const p = reg.profile;
   const fields: Fields = {
@@ -104,6 +106,8 @@ export function registrationJson(
     registrationType: registrationType(reg),
     netId: reg.subject,
     registrationMetadata: metadataOf(fields, overrides),
+    // Not DSpace's: which provider the registration links (a UI names it: "Finish signing in with …").
+    ...(provider ? { provider } : {}),
     type: 'registration',
     _links: { self: href(config, `eperson/registrations/${reg.id}`) },
   };

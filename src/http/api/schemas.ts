@@ -73,6 +73,12 @@ export const RegistrationRest = Type.Object(
       Type.Array(Type.Object({ ...metadataValueFields, overrides: Type.Optional(Type.String()) }, strict)),
       strict,
     ),
+    provider: Type.Optional(
+      Type.Object(
+        { id: Type.String(), label: Type.String() },
+        { ...strict, description: 'Lanyard: the provider being linked' },
+      ),
+    ),
     type: Type.Literal('registration'),
     _links: SelfLinks,
   },

@@ -50,5 +50,5 @@ export function classifyProviderError(e: unknown, provider: string): LanyardErro
       { provider },
       { cause: e },
     );
-  return new LanyardError('PROVIDER_ERROR', `${provider} answered something unexpected.`, undefined, { cause: e });
+  return new LanyardError('PROVIDER_ERROR', `${provider} answered something unexpected.`, { provider }, { cause: e });
 }
