@@ -1,7 +1,7 @@
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config/schema.js';
 import type { Lanyard } from '../lanyard.js';
-import { requireAuth, requireFreshAuth } from './auth.js';
+import { isFreshAuth, requireAuth } from './auth.js';
 import { verifyCsrf } from './csrf.js';
 
 /**
@@ -10,7 +10,8 @@ import { verifyCsrf } from './csrf.js';
  * - `csrf`: the form's `_csrf` field must be this browser's signed CSRF token (every page form
  *   that changes something);
  * - `signedIn`: a session;
- * - `freshSignIn`: a session signed in within `LANYARD_REAUTH_SECONDS` (unlinking).
+ * - `freshSignIn`: a session signed in within `LANYARD_REAUTH_SECONDS` (unlinking); an older one
+ *   is sent to sign in again and back to the route's `reauthReturnTo` page.
  *
  * They run in the order listed, before the handler (after the body was read and validated), so a
  * new page route gets them by declaring `config: { guards: ['csrf', 'signedIn'] }`.
@@ -20,19 +21,32 @@ export type Guard = 'csrf' | 'signedIn' | 'freshSignIn';
 declare module 'fastify' {
   interface FastifyContextConfig {
     guards?: readonly Guard[];
+    /** Where `freshSignIn` brings the person back after signing in again (default /profile). */
+    reauthReturnTo?: (request: FastifyRequest) => string;
   }
 }
 
-const checks: Record<Guard, (lanyard: Lanyard, request: FastifyRequest) => void> = {
+/** A guard refuses by throwing, or answers itself (a redirect) and returns the reply. */
+type Check = (lanyard: Lanyard, request: FastifyRequest, reply: FastifyReply) => FastifyReply | void;
+
+const checks: Record<Guard, Check> = {
   csrf: (lanyard, request) => verifyCsrf(request, lanyard.config, (request.body as { _csrf?: unknown } | null)?._csrf),
   signedIn: (_lanyard, request) => void requireAuth(request),
-  freshSignIn: (lanyard, request) => void requireFreshAuth(lanyard, request),
+  freshSignIn: (lanyard, request, reply) => {
+    requireAuth(request);
+    if (isFreshAuth(lanyard, request)) return;
+    const back = request.routeOptions.config.reauthReturnTo?.(request) ?? '/profile';
+    return reply.redirect(`/login?reauth=1&returnTo=${encodeURIComponent(back)}`, 303);
+  },
 };
 
-/** The preHandler hook that runs each route's declared guards. */
+/** The preHandler hook that runs each route's declared guards, in order. */
 export function routeGuards(lanyard: Lanyard) {
-  return async (request: FastifyRequest) => {
-    for (const guard of request.routeOptions.config.guards ?? []) checks[guard](lanyard, request);
+  return async (request: FastifyRequest, reply: FastifyReply) => {
+    for (const guard of request.routeOptions.config.guards ?? []) {
+      const answered = checks[guard](lanyard, request, reply);
+      if (answered) return answered;
+    }
   };
 }
 

@@ -269,8 +269,8 @@ export function providerContract(fixture: ProviderFixture): void {
           app.clock.advance(app.config.reauthSeconds * 1000 + 1000);
           await browser.get('/profile');
           const stale = await browser.post(`/profile/identities/${linked.id}/unlink`, {});
-          assert.equal(stale.status, 401);
-          assert.match(stale.body, /data-error-code="REAUTH_REQUIRED"/);
+          assert.equal(stale.status, 303, 'a stale sign-in is asked to sign in again');
+          assert.match(stale.location!, /^\/login\?reauth=1&returnTo=/);
           assert.ok(await identity(person.subject), 'still linked');
           await signInWithPassword(browser, email);
           await browser.get('/profile');

@@ -270,7 +270,7 @@ export const epersonRoutes: Route = (api, lanyard) => {
         });
         if (pending.account_id !== uuid)
           throw new LanyardError('FORBIDDEN', 'This link does not belong to that account.');
-        return respond(await resetPassword(lanyard, token, next));
+        return respond((await resetPassword(lanyard, token, next)).account);
       }
       const { account, session } = requireAuth(request);
       if (account.id !== uuid) throw new LanyardError('FORBIDDEN', 'You can change only your own password.');

@@ -144,10 +144,12 @@ export const profileRoutes: Route = (app, lanyard) => {
         params: IdentityParams,
         body: Type.Object({ _csrf: Type.String({ maxLength: 200 }) }),
       },
-      config: { guards: ['csrf', 'signedIn'] },
+      config: {
+        guards: ['csrf', 'freshSignIn'],
+        reauthReturnTo: (request) => removePage((request.params as { id: string }).id),
+      },
     },
     async (request, reply) => {
-      if (!isFreshAuth(lanyard, request)) return signInAgain(reply, removePage(request.params.id));
       const { account, session } = requireAuth(request);
       const identity = (await listIdentities(lanyard.db, account.id)).find((i) => i.id === request.params.id);
       await unlinkIdentity(lanyard, account, request.params.id, request.ip, session.id);
