@@ -11,6 +11,7 @@ import type { Locale } from './i18n/index.js';
 import { type MailKind, type MailParams, renderMail } from './mail/templates.js';
 import { devMailboxTransport, type MailTransport, OutboxWorker, smtpTransport } from './mail/worker.js';
 import { createProviders, type ProviderRegistry } from './providers/registry.js';
+import { postgresFlowState, redisFlowState } from './stores/flow-state.js';
 import { type MailResult, queueWithinLimit } from './mail/limit.js';
 import { securityNotices } from './mail/templates.js';
 
@@ -137,6 +138,10 @@ export async function openLanyard(config: Config, opts: OpenOptions = {}): Promi
     ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 2000, lazyConnect: true })
     : null;
   redis?.on('error', (e: Error) => log.warn({ err: e.message }, 'redis unavailable'));
+  // Sign-in state every process must share (SAML's pending AuthnRequests and replay cache).
+  const flowState = config.redisUrl
+    ? redisFlowState(config.redisUrl, config.redisPrefix)
+    : postgresFlowState(db, clock);
 
   return {
     config,
@@ -145,7 +150,11 @@ export async function openLanyard(config: Config, opts: OpenOptions = {}): Promi
     hasher: new PasswordHasher(config.password),
     log,
     outbox,
-    providers: createProviders(config.providers, { publicUrl: config.publicUrl, clock }),
+    providers: createProviders(config.providers, {
+      publicUrl: config.publicUrl,
+      clock,
+      runtime: { db, log, flowState, secretKeys: config.secretKeys },
+    }),
     passwordThrottle: new PasswordThrottle({ db, log, redis, redisPrefix: config.redisPrefix }),
     async queueMail(tx, kind, to, locale, params, opts = {}) {
       const result = await queueWithinLimit(tx, renderMail(kind, to, locale, params), {
@@ -162,6 +171,7 @@ export async function openLanyard(config: Config, opts: OpenOptions = {}): Promi
     async close() {
       await outbox.stop();
       await redis?.quit().catch(() => redis.disconnect());
+      await flowState.close();
       await db.destroy();
     },
   };

@@ -6,6 +6,7 @@ import { LanyardError } from '../errors.js';
 import { knownScopes, memberScopes, orcidPresets } from './orcid-presets.js';
 import { readOidcEntry } from '../providers/oidc/config.js';
 import { readShibbolethHeadersEntry } from '../providers/shibboleth-headers/config.js';
+import { readSamlEntry } from '../providers/saml/config.js';
 import { camelName, checkEverySettingUsed, settingNames, settingOfFileKey } from './settings.js';
 import { type EntryReader, readProviders } from './providers.js';
 import type { Config, OrcidConfig, OrcidEntry, OrcidEnv, RegistrationType, SecretKey } from './schema.js';
@@ -56,7 +57,8 @@ function readConfig(r: Reader): Config {
       );
     return v;
   });
-  const dataDir = resolve(r.str('DATA_DIR', './data'));
+  const rawDataDir = r.str('DATA_DIR', './data');
+  const dataDir = resolve(rawDataDir);
   const smtpUrl = r.optional('SMTP_URL', (v) => {
     if (!/^smtps?:\/\/[^/]+/.test(v))
       throw fix(
@@ -104,10 +106,12 @@ function readConfig(r: Reader): Config {
     shorthand: orcid && { ...orcid, id: 'orcid', type: 'orcid', label: { en: 'ORCID' } },
     publicUrl,
     embedded,
+    dataDir: rawDataDir === 'memory://' ? 'memory://' : dataDir,
     readers: {
       orcid: { read: readOrcidEntry, trustEmail: true, label: 'ORCID' },
       oidc: { read: readOidcEntry, trustEmail: false },
       'shibboleth-headers': { read: readShibbolethHeadersEntry, trustEmail: false },
+      saml: { read: readSamlEntry, trustEmail: false },
     },
   });
   const secretKeys = readSecretKeys(r.str('SECRET_KEY', ''), r.str('SECRET_KEYS_PREVIOUS', ''), embedded, dataDir);

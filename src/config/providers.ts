@@ -8,6 +8,8 @@ export interface EntryContext {
   base: ProviderEntryBase;
   publicUrl: string;
   embedded: boolean;
+  /** The data directory (embedded mode keeps generated keys there; `memory://`: nowhere). */
+  dataDir: string;
   /** A CONFIG_INVALID error naming the entry, the key and the fix. */
   fix(key: string, problem: string, remedy: string): LanyardError;
 }
@@ -32,6 +34,7 @@ export function readProviders(
     shorthand: OrcidEntry | null;
     publicUrl: string;
     embedded: boolean;
+    dataDir?: string;
     readers: Record<string, { read: EntryReader; trustEmail: boolean; label?: string }>;
   },
 ): ProviderEntry[] {
@@ -82,6 +85,7 @@ export function readProviders(
         base,
         publicUrl: opts.publicUrl,
         embedded: opts.embedded,
+        dataDir: opts.dataDir ?? 'memory://',
         fix: (key, problem, remedy) => fail(at, key, problem, remedy),
       }),
     );

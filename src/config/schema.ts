@@ -1,3 +1,5 @@
+import type { SamlEntry } from '../providers/saml/config.js';
+
 /** The typed configuration every part of Lanyard receives. Built and validated by `loadConfig`. */
 export type RegistrationType = 'EXTERNAL' | 'VALIDATION' | 'REGISTER' | 'FORGOT' | 'CHANGE_PASSWORD' | 'INVITATION';
 
@@ -78,7 +80,7 @@ export interface ShibbolethHeadersEntry extends ProviderEntryBase {
 }
 
 /** One entry per way to sign in through somebody else, in the order the login page shows them. */
-export type ProviderEntry = OrcidEntry | OidcEntry | ShibbolethHeadersEntry;
+export type ProviderEntry = OrcidEntry | OidcEntry | ShibbolethHeadersEntry | SamlEntry;
 
 export interface SecretKey {
   id: string;

@@ -32,8 +32,11 @@ export interface Provider {
   label(locale: Locale): string;
   /** How one of its identities is named: "ORCID iD", "University of Example account". */
   identityName(locale: Locale): string;
-  /** The authorize URL for this flow; may add to the flow what the callback needs (a PKCE verifier). */
-  start(flow: OAuthFlow): Promise<{ url: string; flow: OAuthFlow }>;
+  /**
+   * The authorize URL for this flow; may add to the flow what the callback needs (a PKCE verifier).
+   * `request` is what the start request said beyond the flow (SAML: which IdP, `?idp=`).
+   */
+  start(flow: OAuthFlow, request?: StartRequest): Promise<{ url: string; flow: OAuthFlow }>;
   /**
    * Checks the callback against the flow and returns who signed in. Refusals are LanyardErrors
    * (`PROVIDER_*`, `OAUTH_*`) whose details name the provider. When only the emails could not be
@@ -46,6 +49,11 @@ export interface Provider {
   /** What the operator registers at the provider (`config check`). */
   describe(): string[];
   readonly view: ProviderView;
+  /**
+   * Further endpoints of the provider under `/auth/{id}/` (SAML: its metadata and the ACS, which
+   * receives the IdP's cross-site POST and hands the browser on to the shared callback).
+   */
+  readonly endpoints?: ProviderEndpoint[];
 }
 
 /** The callback request as a provider may need it beyond its query (a proxy's headers, its address). */
@@ -57,6 +65,35 @@ export interface CallbackRequest {
   remoteAddress: string | undefined;
   log: FastifyBaseLogger;
 }
+
+/** What a start request carries besides the flow. */
+export interface StartRequest {
+  query: URLSearchParams;
+  /** The signed-in session of the browser that asks, if any. */
+  sessionId: string | null;
+}
+
+/** An endpoint a provider serves itself, at `/auth/{id}/{path}`. */
+export interface ProviderEndpoint {
+  method: 'GET' | 'POST';
+  path: string;
+  /** Largest body accepted (bytes), for POST endpoints. */
+  bodyLimit?: number;
+  handle(input: {
+    query: URLSearchParams;
+    body: Record<string, unknown>;
+    sessionId: string | null;
+    locale: Locale;
+  }): Promise<EndpointAnswer>;
+}
+
+/**
+ * A redirect (with a new flow for the browser's flow cookie, when the endpoint began one), or a
+ * document (SP metadata, a page).
+ */
+export type EndpointAnswer =
+  | { kind: 'redirect'; location: string; flow?: OAuthFlow }
+  | { kind: 'document'; status: number; type: string; body: string };
 
 /** What the callback route hands a provider. */
 export interface CallbackInput {

@@ -1,5 +1,8 @@
 import type { Clock } from '../clock.js';
-import type { ProviderEntry } from '../config/schema.js';
+import type { Logger } from 'pino';
+import type { ProviderEntry, SecretKey } from '../config/schema.js';
+import type { Db } from '../db/connect.js';
+import type { FlowStateStore } from '../stores/flow-state.js';
 import { LanyardError } from '../errors.js';
 import type { Locale } from '../i18n/index.js';
 import { html, type SafeHtml } from '../lib/html.js';
@@ -7,10 +10,13 @@ import { createOidcProvider } from './oidc/index.js';
 import { createOrcidProvider, ORCID_CALLBACK_PATH } from './orcid/index.js';
 import type { Provider } from './provider.js';
 import { createShibbolethHeadersProvider } from './shibboleth-headers/index.js';
+import { createSamlProvider } from './saml/index.js';
 
 export interface ProviderContext {
   publicUrl: string;
   clock: Clock;
+  /** The running service's database, log and shared flow state; absent for `config check`. */
+  runtime?: { db: Db; log: Logger; flowState: FlowStateStore; secretKeys: SecretKey[] };
 }
 
 /** A path an outside contract fixes for a provider type, served even when no entry of the type is configured. */
@@ -38,6 +44,7 @@ const types: Record<ProviderEntry['type'], ProviderType> = {
   },
   oidc: { create: createOidcProvider, reservedPaths: [] },
   'shibboleth-headers': { create: createShibbolethHeadersProvider, reservedPaths: [] },
+  saml: { create: createSamlProvider, reservedPaths: [] },
 };
 
 /** The configured providers, in configuration order (the login page's order). */

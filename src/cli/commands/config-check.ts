@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import { loadConfig } from '../../config/load.js';
 import type { Config } from '../../config/schema.js';
 import { systemClock } from '../../clock.js';
@@ -6,7 +7,9 @@ import { createProviders } from '../../providers/registry.js';
 import { type Command, expectArgs, say } from '../command.js';
 
 const MASK = '********';
-const secretName = /secret|password|token/i;
+const secretName = /secret|password|token|privateKey/i;
+/** A PEM certificate (a SAML entry's) is shown by its fingerprint, not 30 lines of base64. */
+const certificateName = /certificate$/i;
 
 /** A URL with its password (if any) masked: postgres://lanyard:********@db/lanyard. */
 function maskUrl(value: string): string {
@@ -17,6 +20,14 @@ function maskUrl(value: string): string {
     return url.href.replace(encodeURIComponent(MASK), MASK);
   } catch {
     return value;
+  }
+}
+
+function fingerprint(pem: string): string {
+  try {
+    return new X509Certificate(pem).fingerprint256;
+  } catch {
+    return '(unreadable)';
   }
 }
 
@@ -35,6 +46,8 @@ export function describeConfig(config: Config): [string, string][] {
       value.forEach((v, i) => walk(v, `${name}[${i}]`));
     else if (Array.isArray(value)) rows.push([name, value.length ? value.join(' ') : '(none)']);
     else if (typeof value === 'object') for (const [k, v] of Object.entries(value)) walk(v, name ? `${name}.${k}` : k);
+    else if (typeof value === 'string' && certificateName.test(name) && value.includes('-----BEGIN'))
+      rows.push([name, `PEM certificate, SHA-256 ${fingerprint(value)}`]);
     else if (typeof value === 'string') rows.push([name, secretName.test(name) && value ? MASK : maskUrl(value)]);
     else rows.push([name, String(value)]);
   };

@@ -3,7 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { brokerSignIn } from '../../broker/execute.js';
 import { LanyardError } from '../../errors.js';
 import type { Lanyard } from '../../lanyard.js';
-import type { Provider } from '../../providers/provider.js';
+import type { Provider, ProviderEndpoint, StartRequest } from '../../providers/provider.js';
 import { type OAuthFlow, checkState, decodeFlow, encodeFlow, newFlow } from '../../providers/oauth/state.js';
 import type { Route } from '../app.js';
 import { requireAuth, sessionContext, setSessionCookie } from '../auth.js';
@@ -31,9 +31,13 @@ export async function startSignIn(
   provider: Provider,
   input: Omit<Parameters<typeof newFlow>[0], 'provider'>,
   status: 302 | 303 = 303,
+  request?: StartRequest,
 ) {
   const { config } = lanyard;
-  const { url, flow } = await provider.start(newFlow({ ...input, provider: provider.id }, lanyard.clock.now()));
+  const { url, flow } = await provider.start(
+    newFlow({ ...input, provider: provider.id }, lanyard.clock.now()),
+    request ?? { query: new URLSearchParams(), sessionId: input.sessionId },
+  );
   setCookie(reply, config, cookieNames(config).oauth, encodeFlow(flow, config), 600);
   return reply.redirect(url, status);
 }
@@ -80,16 +84,27 @@ export const providerRoutes: Route = (app, lanyard) => {
         )}`,
   );
 
-  const startQuery = { querystring: Type.Object({ returnTo: Type.Optional(Type.String({ maxLength: 2000 })) }) };
+  const startQuery = {
+    querystring: Type.Object({
+      returnTo: Type.Optional(Type.String({ maxLength: 2000 })),
+      // SAML: which IdP of the entry (an entityID).
+      idp: Type.Optional(Type.String({ maxLength: 1000 })),
+    }),
+  };
   for (const provider of providers.list) {
     for (const path of [`/auth/${provider.id}`, ...provider.startAliases])
       app.get(path, { schema: startQuery }, (request, reply) =>
-        startSignIn(lanyard, reply, provider, {
-          returnTo: safeRedirect(request.query.returnTo, config),
-          intent: 'sign_in',
-          sessionId: null,
-        }),
+        startSignIn(
+          lanyard,
+          reply,
+          provider,
+          { returnTo: safeRedirect(request.query.returnTo, config), intent: 'sign_in', sessionId: null },
+          303,
+          { query: queryOf(request), sessionId: request.auth?.session.id ?? null },
+        ),
       );
+
+    for (const endpoint of provider.endpoints ?? []) mountEndpoint(lanyard, app, provider, endpoint, signInLimit);
 
     app.post(
       `/profile/link/${provider.id}`,
@@ -111,6 +126,38 @@ export const providerRoutes: Route = (app, lanyard) => {
   }
 };
 
+const queryOf = (request: FastifyRequest) => new URLSearchParams(request.url.split('?')[1] ?? '');
+
+/**
+ * A provider's own endpoint at `/auth/{id}/{path}` (SAML: its metadata, the ACS). A redirect may
+ * bring a new flow (an unsolicited SAML response the entry allows), which goes into the flow cookie.
+ */
+function mountEndpoint(
+  lanyard: Lanyard,
+  app: Parameters<Route>[0],
+  provider: Provider,
+  endpoint: ProviderEndpoint,
+  limit: object,
+) {
+  const { config } = lanyard;
+  const path = `/auth/${provider.id}/${endpoint.path}`;
+  const handler = async (request: FastifyRequest, reply: FastifyReply) => {
+    const body =
+      typeof request.body === 'object' && request.body !== null ? (request.body as Record<string, unknown>) : {};
+    const answer = await endpoint.handle({
+      query: queryOf(request),
+      body,
+      sessionId: request.auth?.session.id ?? null,
+      locale: request.locale,
+    });
+    if (answer.kind === 'document') return reply.code(answer.status).type(answer.type).send(answer.body);
+    if (answer.flow) setCookie(reply, config, cookieNames(config).oauth, encodeFlow(answer.flow, config), 600);
+    return reply.redirect(answer.location, 303);
+  };
+  if (endpoint.method === 'GET') app.get(path, handler);
+  else app.post(path, { bodyLimit: endpoint.bodyLimit ?? 64 * 1024, config: limit }, handler);
+}
+
 /**
  * The redirect URI: the provider checks the answer against this browser's flow and returns who
  * signed in; the broker decides; the browser goes where the outcome says. The flow cookie is
@@ -118,7 +165,7 @@ export const providerRoutes: Route = (app, lanyard) => {
  */
 async function callback(lanyard: Lanyard, provider: Provider, request: FastifyRequest, reply: FastifyReply) {
   const { config } = lanyard;
-  const query = new URLSearchParams(request.url.split('?')[1] ?? '');
+  const query = queryOf(request);
   const flowCookie = request.cookies[cookieNames(config).oauth];
   clearCookie(reply, config, cookieNames(config).oauth);
   let flow: OAuthFlow | undefined;

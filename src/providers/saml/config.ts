@@ -1,6 +1,8 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { EntryContext, EntryReader } from '../../config/providers.js';
 import type { LanyardError } from '../../errors.js';
+import { isLoopbackHost } from './loopback.js';
 import { generateKeyPair } from './certificate.js';
 import { checkPair, type KeyPairPem, KeyProblem, readPem } from './keys.js';
 
@@ -13,7 +15,7 @@ export type MetadataSource =
 export interface CommonEntry {
   id: string;
   type: string;
-  label: { en: string; de?: string } | null;
+  label: { en: string; de?: string };
   trustEmail: boolean;
   timeoutMs: number;
 }
@@ -216,3 +218,83 @@ const generatedPair = (id: string, use: string): KeyPairPem => {
   const { privateKey, certificate } = generateKeyPair({ commonName: `lanyard ${id} ${use}` });
   return { privateKey, certificate };
 };
+
+/**
+ * Reads a `saml` entry of the providers list (the seam's EntryReader): every refusal names the
+ * entry, the key and the fix; a missing SP key names `npx lanyard saml keygen`.
+ */
+export const readSamlEntry: EntryReader = (entry, ctx) => {
+  const unknown = Object.keys(entry).find((k) => !(samlKeys as readonly string[]).includes(k));
+  if (unknown) throw ctx.fix(unknown, 'is not a SAML setting', `use only ${samlKeys.join(', ')} and the shared keys`);
+  return parseSamlEntry({ ...ctx.base, type: 'saml' }, entryReader(entry, ctx), {
+    publicUrl: ctx.publicUrl,
+    embedded: ctx.embedded,
+    dataDir: ctx.dataDir,
+  });
+};
+
+function entryReader(entry: Record<string, unknown>, ctx: EntryContext): Reader {
+  const given = (key: string) => entry[key] !== undefined && entry[key] !== null && entry[key] !== '';
+  const text = (key: string): string | null => {
+    if (!given(key)) return null;
+    const v = entry[key];
+    if (typeof v !== 'string')
+      throw ctx.fix(key, `must be a string, got ${JSON.stringify(v)}`, 'put the value in quotes');
+    return v.trim();
+  };
+  return {
+    has: given,
+    str: (key, dflt) => text(key) ?? dflt,
+    optional: text,
+    int(key, dflt, min, max) {
+      if (!given(key)) return dflt;
+      const v = typeof entry[key] === 'string' ? Number(entry[key]) : entry[key];
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)
+        throw ctx.fix(
+          key,
+          `must be a whole number from ${min} to ${max}, got ${JSON.stringify(entry[key])}`,
+          `e.g. ${dflt}`,
+        );
+      return v;
+    },
+    bool(key, dflt) {
+      if (!given(key)) return dflt;
+      if (typeof entry[key] === 'boolean') return entry[key];
+      throw ctx.fix(
+        key,
+        `must be true or false, got ${JSON.stringify(entry[key])}`,
+        'use true or false (without quotes)',
+      );
+    },
+    list(key) {
+      if (!given(key)) return [];
+      const v = entry[key];
+      const items = typeof v === 'string' ? v.split(/[\s,]+/).filter(Boolean) : v;
+      if (!Array.isArray(items) || items.some((i) => typeof i !== 'string' || !i.trim()))
+        throw ctx.fix(
+          key,
+          `must be a list of strings, got ${JSON.stringify(v)}`,
+          'e.g. ["https://idp.uni.example/idp/shibboleth"]',
+        );
+      return (items as string[]).map((i) => i.trim());
+    },
+    url(key) {
+      const v = text(key);
+      if (v === null) return null;
+      let url: URL;
+      try {
+        url = new URL(v);
+      } catch {
+        throw ctx.fix(key, `must be a URL, got ${JSON.stringify(v)}`, 'give the full https URL of the metadata');
+      }
+      if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname)))
+        throw ctx.fix(
+          key,
+          `must use https (plain http only on loopback), got "${url.href}"`,
+          'use the https URL of the metadata',
+        );
+      return url.href;
+    },
+    fail: (key, problem, fix) => ctx.fix(key, problem, fix),
+  };
+}

@@ -23,8 +23,11 @@ export interface PendingRequest extends FlowIntent {
   provider: string;
   idp: string;
   createdAt: string;
-  /** SHA-256 of the random value in this browser's flow cookie: only it may finish the flow. */
-  browser: string;
+  /**
+   * The `state` of the browser's flow (held in its flow cookie): the ACS hands the verified
+   * response on to the shared callback with it, which accepts it only from that browser.
+   */
+  state: string;
 }
 
 export const requestKey = (id: string) => `saml:req:${id}`;
@@ -40,7 +43,7 @@ export async function createAuthnRequest(
   entry: SamlEntry,
   idp: Idp,
   intent: FlowIntent,
-  browser: string,
+  state: string,
 ): Promise<string> {
   if (!idp.ssoRedirect)
     throw new LanyardError('SAML_IDP_UNKNOWN', `${idpName(idp, 'en')} offers no HTTP-Redirect sign-in endpoint.`, {
@@ -54,7 +57,7 @@ export async function createAuthnRequest(
     provider: entry.id,
     idp: idp.entityId,
     createdAt: deps.clock.now().toISOString(),
-    browser,
+    state,
   };
   await deps.store.add(requestKey(id), request, entry.requestTtlSeconds);
   return samlFor(entry, idp, { requestId: id }).getAuthorizeUrlAsync('', undefined, {});

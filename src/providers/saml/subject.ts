@@ -107,7 +107,7 @@ export function trustsEmailOf(entry: SamlEntry, idp: string): boolean {
 /**
  * The identity's subject: unique per (entry, IdP, identifier) under the identity table's
  * unique (provider, subject), where provider is the entry's id. The entityID comes first and
- * holds no space (it is a URI), so the two parts split unambiguously. See docs/saml.md.
+ * holds no space (it is a URI), so the two parts split unambiguously. See docs/providers.md, SAML.
  */
 export const identitySubject = (idp: string, s: SamlSubject) => `${idp} ${s.kind}:${s.value}`;
 

@@ -1,0 +1,219 @@
+import { randomToken, safeEqual } from '../../crypto/token.js';
+import { isLanyardError, LanyardError } from '../../errors.js';
+import { newFlow } from '../oauth/state.js';
+import { labelIn } from '../labels.js';
+import type { ExternalProfile } from '../profile.js';
+import type { EndpointAnswer, Provider, StartRequest } from '../provider.js';
+import type { ProviderContext } from '../registry.js';
+import { countIdps, findIdp, type Idp, idpName, soleIdp } from './catalogue.js';
+import type { SamlEntry } from './config.js';
+import { refreshMetadata } from './metadata/refresh.js';
+import { createAuthnRequest } from './requests.js';
+import { commitResponse, type SamlDeps, type Verified, verifyResponse } from './response/verify.js';
+import { spMetadataXml } from './sp-metadata.js';
+import { identitySubject, trustsEmailOf } from './subject.js';
+import { samlView } from './view.js';
+
+/** A verified response waiting for its browser at the shared callback (one use, a few minutes). */
+interface Result {
+  provider: string;
+  state: string;
+  profile: ExternalProfile;
+}
+const resultKey = (key: string) => `saml:result:${key}`;
+const RESULT_TTL_SECONDS = 300;
+/** A SAML response with an encrypted assertion and two certificates is 10–30 kB; a federation's may be larger. */
+const ACS_BODY_LIMIT = 1024 * 1024;
+
+/**
+ * A SAML 2.0 service provider for one IdP or a federation's IdPs. `GET /auth/{id}` sends an
+ * AuthnRequest over HTTP-Redirect and keeps it server-side under its ID (shared by every process:
+ * PostgreSQL, or Redis); the IdP's cross-site POST to `/auth/{id}/acs` carries no SameSite=Lax
+ * cookie, so the ACS finds the flow by the response's InResponseTo, checks everything, makes the
+ * response single-use, and hands the person on to the shared callback with the flow's `state` —
+ * which only the browser holding that flow's cookie can finish. The SP metadata is at
+ * `/auth/{id}/metadata`.
+ */
+export function createSamlProvider(entry: SamlEntry, ctx: ProviderContext): Provider {
+  const label = entry.label.en;
+  const base = `/auth/${entry.id}`;
+  const callbackPath = `${base}/callback`;
+  const runtime = () => {
+    if (!ctx.runtime) throw new Error('the SAML provider needs the running service (database, flow state)');
+    return ctx.runtime;
+  };
+  const deps = (): SamlDeps => {
+    const r = runtime();
+    return { db: r.db, store: r.flowState, clock: ctx.clock, log: r.log };
+  };
+
+  // The entry's IdPs come from its metadata, imported on first use and kept in the database.
+  let loading: Promise<void> | null = null;
+  const ensureIdps = async () => {
+    const { db, log } = runtime();
+    if ((await countIdps(db, entry.id)) > 0) return;
+    loading ??= refreshMetadata({ db, clock: ctx.clock, log }, entry, true).then(
+      () => {
+        loading = null;
+      },
+      (e: unknown) => {
+        loading = null;
+        throw e;
+      },
+    );
+    await loading;
+    if ((await countIdps(db, entry.id)) === 0)
+      throw new LanyardError('SAML_METADATA_UNAVAILABLE', `The metadata of ${label} could not be loaded.`, {
+        provider: label,
+        idp: label,
+      });
+  };
+
+  /** The IdP the start request names (`?idp=`), else the entry's only one. */
+  const chooseIdp = async (request: StartRequest | undefined): Promise<Idp> => {
+    await ensureIdps();
+    const { db } = runtime();
+    const wanted = request?.query.get('idp');
+    if (wanted) {
+      const idp = await findIdp(db, entry.id, wanted);
+      if (!idp)
+        throw new LanyardError('SAML_IDP_UNKNOWN', `${wanted} is not an IdP of ${label}.`, {
+          provider: label,
+          idp: wanted.slice(0, 300),
+        });
+      return idp;
+    }
+    const sole = await soleIdp(db, entry.id);
+    if (!sole)
+      throw new LanyardError('SAML_IDP_UNKNOWN', `Choose an institution to sign in with ${label}.`, {
+        provider: label,
+        idp: label,
+      });
+    return sole;
+  };
+
+  /** A refusal's page names the IdP by its display name; the entityID stays in the details. */
+  const named = async (e: unknown): Promise<unknown> => {
+    if (!isLanyardError(e) || !e.code.startsWith('SAML_')) return e;
+    const entityId = typeof e.details?.idp === 'string' ? e.details.idp : null;
+    const idp = entityId ? await findIdp(runtime().db, entry.id, entityId).catch(() => null) : null;
+    return new LanyardError(
+      e.code,
+      e.message,
+      { ...e.details, provider: label, idp: idp ? idpName(idp, 'en') : (entityId ?? label), entityId },
+      { cause: e },
+    );
+  };
+
+  const profileOf = (verified: Verified): ExternalProfile => {
+    const { idp, released } = verified;
+    const verifiedEmail = trustsEmailOf(entry, idp.entityId);
+    const hints: Record<string, string> = {};
+    if (released.orcid) hints.orcid = released.orcid;
+    if (released.eppn) hints.eppn = released.eppn;
+    if (released.affiliations.length) hints.affiliation = released.affiliations.join(' ');
+    return {
+      provider: entry.id,
+      subject: identitySubject(idp.entityId, released.subjects[0]!),
+      issuer: idp.entityId,
+      emails: released.emails.map((address, i) => ({ address, verified: verifiedEmail, primary: i === 0 })),
+      givenName: released.givenName,
+      familyName: released.familyName,
+      displayName: released.displayName,
+      tokens: null,
+      amr: verified.assertion.authnContext ? [verified.assertion.authnContext] : [],
+      hints,
+    };
+  };
+
+  /** The IdP's POST: verify, make single-use, and hand the browser on to the shared callback. */
+  const acs = async (body: Record<string, unknown>): Promise<EndpointAnswer> => {
+    const d = deps();
+    try {
+      const samlResponse = body.SAMLResponse;
+      if (typeof samlResponse !== 'string' || !samlResponse)
+        throw new LanyardError('SAML_RESPONSE_INVALID', 'The post carries no SAMLResponse.', { idp: null });
+      const verified = await verifyResponse(d, entry, samlResponse);
+      await commitResponse(d, entry, verified);
+      // An unsolicited response the entry allows starts its own flow, set in this answer's cookie.
+      const flow = verified.request
+        ? undefined
+        : newFlow({ provider: entry.id, returnTo: '/', intent: 'sign_in', sessionId: null }, ctx.clock.now());
+      const state = verified.request?.state ?? flow!.state;
+      const key = randomToken();
+      const result: Result = { provider: entry.id, state, profile: profileOf(verified) };
+      await d.store.add(resultKey(key), result, RESULT_TTL_SECONDS);
+      d.log.info({ provider: entry.id, idp: verified.idp.entityId }, 'SAML response accepted');
+      return {
+        kind: 'redirect',
+        location: `${callbackPath}?state=${encodeURIComponent(state)}&result=${key}`,
+        ...(flow ? { flow } : {}),
+      };
+    } catch (e) {
+      throw await named(e);
+    }
+  };
+
+  return {
+    id: entry.id,
+    type: 'saml',
+    policy: { trustEmail: entry.trustEmail },
+    redirectUri: entry.acsUrl,
+    callbackPaths: [callbackPath],
+    startAliases: [],
+    formOrigins: [],
+    demo: false,
+    label: (locale) => labelIn(entry.label, locale),
+    identityName: (locale) => labelIn(entry.label, locale),
+    async start(flow, request) {
+      try {
+        const idp = await chooseIdp(request);
+        const url = await createAuthnRequest(
+          { store: runtime().flowState, clock: ctx.clock },
+          entry,
+          idp,
+          { intent: flow.intent, returnTo: flow.returnTo, sessionId: flow.sessionId },
+          flow.state,
+        );
+        return { url, flow };
+      } catch (e) {
+        throw await named(e);
+      }
+    },
+    async finish(callback) {
+      const flow = callback.flow();
+      const key = callback.query.get('result');
+      const result = key && key.length <= 100 ? await runtime().flowState.take<Result>(resultKey(key)) : null;
+      if (!result || result.provider !== entry.id || !safeEqual(result.state, flow.state))
+        throw new LanyardError('SAML_FLOW_INVALID', 'This sign-in was not finished in this browser.', {
+          provider: label,
+          idp: label,
+        });
+      return result.profile;
+    },
+    // Nothing of the IdP's is kept, so there is nothing to revoke.
+    unlink: () => Promise.resolve(null),
+    describe: () => [
+      `Register this service provider at ${entry.source.kind === 'federation' ? 'the federation' : 'the IdP'} with its metadata:`,
+      `  SP metadata: ${entry.metadataUrl}`,
+      `  entityID:    ${entry.spEntityId}`,
+      `  ACS (HTTP-POST): ${entry.acsUrl}`,
+      `IdP metadata: ${entry.source.url ?? entry.source.file}`,
+    ],
+    view: samlView(entry),
+    endpoints: [
+      {
+        method: 'GET',
+        path: 'metadata',
+        handle: () =>
+          Promise.resolve({
+            kind: 'document',
+            status: 200,
+            type: 'application/samlmetadata+xml',
+            body: spMetadataXml(entry),
+          }),
+      },
+      { method: 'POST', path: 'acs', bodyLimit: ACS_BODY_LIMIT, handle: ({ body }) => acs(body) },
+    ],
+  };
+}
