@@ -28,7 +28,9 @@ export function generateKeyPair(opts: { commonName: string; bits?: number; years
   const name = seq(set(seq(oid('2.5.4.3'), tlv(0x0c, Buffer.from(opts.commonName, 'utf8')))));
   const sha256WithRsa = seq(oid('1.2.840.113549.1.1.11'), tlv(0x05, Buffer.alloc(0)));
   const serial = randomBytes(16);
-  serial[0]! &= 0x7f; // positive
+  // Positive and minimal in DER: a leading 0x00 before a byte below 0x80 is "illegal padding" to
+  // OpenSSL (xmlsec1 then cannot read the certificate), one serial in 512 before this.
+  serial[0] = (serial[0]! & 0x3f) | 0x40;
   const tbs = seq(
     tlv(0xa0, integer(Buffer.from([2]))), // v3
     integer(serial),
