@@ -1,6 +1,12 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe } from 'node:test';
 import type { Browser, Page } from './browser.js';
 import { type Backend, backends, skipReason } from './databases.js';
+import type { KeyPair } from '../../src/providers/saml/certificate.js';
+import { ns } from '../../src/providers/saml/namespaces.js';
+import { signWithXmlsec1 } from './federation.js';
 import { type IdpOptions, type IdpUser, type SamlIdp, startSamlIdp, testKeys } from './saml-idp.js';
 import { samlPeersMissing } from './saml-peers.js';
 import { createTestApp, PUBLIC_URL, type TestApp } from './test-app.js';
@@ -212,4 +218,31 @@ export async function addSamlUser(idp: SamlIdp, attributes: IdpUser['attributes'
     },
   });
   return name;
+}
+
+/** The XML of a SAMLResponse field. */
+export const responseXml = (post: AcsPost) => Buffer.from(post.fields.SAMLResponse!, 'base64').toString('utf8');
+
+/** The same post with another SAMLResponse. */
+export const withResponse = (post: AcsPost, xml: string): AcsPost => ({
+  ...post,
+  fields: { ...post.fields, SAMLResponse: Buffer.from(xml, 'utf8').toString('base64') },
+});
+
+/**
+ * Signs a (changed) response again with `keys`, as the IdP itself — or whoever holds that key —
+ * would: every ds:Signature template in it gets a fresh digest and signature value.
+ */
+export async function resign(xml: string, keys: KeyPair): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'lanyard-resign-'));
+  try {
+    writeFileSync(join(dir, 'in.xml'), xml);
+    await signWithXmlsec1(join(dir, 'in.xml'), join(dir, 'out.xml'), keys, [
+      `${ns.samlp}:Response`,
+      `${ns.saml}:Assertion`,
+    ]);
+    return readFileSync(join(dir, 'out.xml'), 'utf8');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
