@@ -79,12 +79,24 @@ export interface ProviderEndpoint {
   path: string;
   /** Largest body accepted (bytes), for POST endpoints. */
   bodyLimit?: number;
-  handle(input: {
-    query: URLSearchParams;
-    body: Record<string, unknown>;
-    sessionId: string | null;
-    locale: Locale;
-  }): Promise<EndpointAnswer>;
+  handle(input: EndpointInput): Promise<EndpointAnswer>;
+}
+
+export interface EndpointInput {
+  query: URLSearchParams;
+  body: Record<string, unknown>;
+  sessionId: string | null;
+  locale: Locale;
+  t: Translate;
+  /** A cookie the provider set earlier (by the name it gave, without the __Host- prefix). */
+  cookie(name: string): string | undefined;
+}
+
+/** A cookie a provider asks to set (HttpOnly, SameSite=Lax, under the __Host- prefix over https). */
+export interface ProviderCookie {
+  name: string;
+  value: string;
+  maxAgeSeconds: number;
 }
 
 /**
@@ -92,8 +104,9 @@ export interface ProviderEndpoint {
  * document (SP metadata, a page).
  */
 export type EndpointAnswer =
-  | { kind: 'redirect'; location: string; flow?: OAuthFlow }
-  | { kind: 'document'; status: number; type: string; body: string };
+  | { kind: 'redirect'; location: string; flow?: OAuthFlow; cookies?: ProviderCookie[] }
+  | { kind: 'document'; status: number; type: string; body: string }
+  | { kind: 'page'; title: string; main: SafeHtml };
 
 /** What the callback route hands a provider. */
 export interface CallbackInput {

@@ -13,6 +13,7 @@ import { bindBrowser } from '../browser-binding.js';
 import { safeRedirect } from '../redirects.js';
 import type { StatusOverrides } from '../status-overrides.js';
 import { html } from '../../lib/html.js';
+import { sendPage } from '../views/layout.js';
 import { extensionsOf } from '../extensions.js';
 import { setFlash } from '../flash.js';
 import { linkBase, returnsToUi } from '../ui-links.js';
@@ -141,6 +142,7 @@ function mountEndpoint(
 ) {
   const { config } = lanyard;
   const path = `/auth/${provider.id}/${endpoint.path}`;
+  const prefix = config.secureCookies ? '__Host-' : '';
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
     const body =
       typeof request.body === 'object' && request.body !== null ? (request.body as Record<string, unknown>) : {};
@@ -149,9 +151,13 @@ function mountEndpoint(
       body,
       sessionId: request.auth?.session.id ?? null,
       locale: request.locale,
+      t: request.t,
+      cookie: (name) => request.cookies[`${prefix}${name}`],
     });
     if (answer.kind === 'document') return reply.code(answer.status).type(answer.type).send(answer.body);
+    if (answer.kind === 'page') return sendPage(lanyard, request, reply, { title: answer.title, main: answer.main });
     if (answer.flow) setCookie(reply, config, cookieNames(config).oauth, encodeFlow(answer.flow, config), 600);
+    for (const c of answer.cookies ?? []) setCookie(reply, config, `${prefix}${c.name}`, c.value, c.maxAgeSeconds);
     return reply.redirect(answer.location, 303);
   };
   if (endpoint.method === 'GET') app.get(path, handler);

@@ -8,7 +8,10 @@ export const DISCOVERY_LIMIT = 50;
 export interface DiscoveryView {
   /** The entry's name ("eduGAIN", "DFN-AAI"). */
   federation: string;
+  /** Where choosing an IdP leads (with `idp` and `flow`). */
   startPath: string;
+  /** Where the search form goes (its type-ahead asks `{searchPath}/idps`). */
+  searchPath: string;
   /** The signed flow every link and the search form carry (src/providers/saml/flow-param.ts). */
   flow: string;
   query: string;
@@ -67,7 +70,7 @@ export function discoveryMain(view: DiscoveryView, t: Translate, locale: Locale)
         </section>`
         : ''
     }
-    <form method="get" action="${view.startPath}" role="search" class="idp-search" data-idp-search>
+    <form method="get" action="${view.searchPath}" role="search" class="idp-search" data-idp-search>
       <input type="hidden" name="flow" value="${view.flow}" />
       <label for="idp-q">${t('saml.discovery.search')}</label>
       <p class="hint" id="idp-q-hint">${t('saml.discovery.searchHint')}</p>

@@ -1,11 +1,13 @@
 import { randomToken, safeEqual } from '../../crypto/token.js';
 import { isLanyardError, LanyardError } from '../../errors.js';
-import { newFlow } from '../oauth/state.js';
+import { newFlow, type OAuthFlow } from '../oauth/state.js';
 import { labelIn } from '../labels.js';
 import type { ExternalProfile } from '../profile.js';
-import type { EndpointAnswer, Provider, StartRequest } from '../provider.js';
+import type { EndpointAnswer, EndpointInput, Provider, StartRequest } from '../provider.js';
 import type { ProviderContext } from '../registry.js';
 import { countIdps, findIdp, type Idp, idpName, soleIdp } from './catalogue.js';
+import { carriedFlow, discoveryAnswer, rememberIdp } from './discovery.js';
+import { encodeFlowParam } from './flow-param.js';
 import type { SamlEntry } from './config.js';
 import { refreshMetadata } from './metadata/refresh.js';
 import { createAuthnRequest } from './requests.js';
@@ -47,6 +49,8 @@ export function createSamlProvider(entry: SamlEntry, ctx: ProviderContext): Prov
     return { db: r.db, store: r.flowState, clock: ctx.clock, log: r.log };
   };
 
+  const discoveryDeps = () => ({ db: runtime().db, clock: ctx.clock, keys: runtime().secretKeys });
+
   // The entry's IdPs come from its metadata, imported on first use and kept in the database.
   let loading: Promise<void> | null = null;
   const ensureIdps = async () => {
@@ -69,27 +73,42 @@ export function createSamlProvider(entry: SamlEntry, ctx: ProviderContext): Prov
       });
   };
 
-  /** The IdP the start request names (`?idp=`), else the entry's only one. */
-  const chooseIdp = async (request: StartRequest | undefined): Promise<Idp> => {
-    await ensureIdps();
-    const { db } = runtime();
-    const wanted = request?.query.get('idp');
-    if (wanted) {
-      const idp = await findIdp(db, entry.id, wanted);
-      if (!idp)
-        throw new LanyardError('SAML_IDP_UNKNOWN', `${wanted} is not an IdP of ${label}.`, {
-          provider: label,
-          idp: wanted.slice(0, 300),
-        });
-      return idp;
-    }
-    const sole = await soleIdp(db, entry.id);
-    if (!sole)
-      throw new LanyardError('SAML_IDP_UNKNOWN', `Choose an institution to sign in with ${label}.`, {
+  const idpNamed = async (wanted: string): Promise<Idp> => {
+    const idp = await findIdp(runtime().db, entry.id, wanted);
+    if (!idp)
+      throw new LanyardError('SAML_IDP_UNKNOWN', `${wanted} is not an IdP of ${label}.`, {
         provider: label,
-        idp: label,
+        idp: wanted.slice(0, 300),
       });
-    return sole;
+    return idp;
+  };
+
+  /** The IdP the start request names (`?idp=`), else the entry's only one; null: the person chooses. */
+  const chooseIdp = async (request: StartRequest | undefined): Promise<Idp | null> => {
+    await ensureIdps();
+    const wanted = request?.query.get('idp');
+    if (wanted) return idpNamed(wanted);
+    return soleIdp(runtime().db, entry.id);
+  };
+
+  const sendRequest = (idp: Idp, flow: OAuthFlow) =>
+    createAuthnRequest(
+      { store: runtime().flowState, clock: ctx.clock },
+      entry,
+      idp,
+      { intent: flow.intent, returnTo: flow.returnTo, sessionId: flow.sessionId },
+      flow.state,
+    );
+
+  /** A link of the discovery page: remember the choice on this device and go to the IdP. */
+  const choose = async (input: EndpointInput): Promise<EndpointAnswer> => {
+    const { secretKeys } = runtime();
+    const carried = carriedFlow(input, entry, secretKeys, ctx.clock.now());
+    await ensureIdps();
+    const idp = await idpNamed(input.query.get('idp') ?? '');
+    const flow = newFlow({ provider: entry.id, ...carried }, ctx.clock.now());
+    const location = await sendRequest(idp, flow);
+    return { kind: 'redirect', location, flow, cookies: [rememberIdp(input, entry, idp.entityId)] };
   };
 
   /** A refusal's page names the IdP by its display name; the entityID stays in the details. */
@@ -168,14 +187,10 @@ export function createSamlProvider(entry: SamlEntry, ctx: ProviderContext): Prov
     async start(flow, request) {
       try {
         const idp = await chooseIdp(request);
-        const url = await createAuthnRequest(
-          { store: runtime().flowState, clock: ctx.clock },
-          entry,
-          idp,
-          { intent: flow.intent, returnTo: flow.returnTo, sessionId: flow.sessionId },
-          flow.state,
-        );
-        return { url, flow };
+        if (idp) return { url: await sendRequest(idp, flow), flow };
+        // Several IdPs: the discovery page, carrying the flow (sign in or link, where to return).
+        const carried = encodeFlowParam(flow, runtime().secretKeys, ctx.clock.now());
+        return { url: `${base}/discovery?flow=${encodeURIComponent(carried)}`, flow };
       } catch (e) {
         throw await named(e);
       }
@@ -214,6 +229,24 @@ export function createSamlProvider(entry: SamlEntry, ctx: ProviderContext): Prov
           }),
       },
       { method: 'POST', path: 'acs', bodyLimit: ACS_BODY_LIMIT, handle: ({ body }) => acs(body) },
+      {
+        method: 'GET',
+        path: 'choose',
+        handle: (input) => choose(input).catch(async (e) => Promise.reject(await named(e))),
+      },
+      {
+        method: 'GET',
+        path: 'discovery',
+        handle: async (input) => {
+          await ensureIdps().catch(async (e) => Promise.reject(await named(e)));
+          return discoveryAnswer(discoveryDeps(), entry, input, false);
+        },
+      },
+      {
+        method: 'GET',
+        path: 'discovery/idps',
+        handle: (input) => discoveryAnswer(discoveryDeps(), entry, input, true),
+      },
     ],
   };
 }
