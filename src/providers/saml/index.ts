@@ -152,6 +152,8 @@ export function createSamlProvider(entry: SamlEntry, ctx: ProviderContext): Prov
       const samlResponse = body.SAMLResponse;
       if (typeof samlResponse !== 'string' || !samlResponse)
         throw new LanyardError('SAML_RESPONSE_INVALID', 'The post carries no SAMLResponse.', { idp: null });
+      // An unsolicited response may be the first thing this entry sees: its IdPs must be known.
+      await ensureIdps();
       const verified = await verifyResponse(d, entry, samlResponse);
       await commitResponse(d, entry, verified);
       // An unsolicited response the entry allows starts its own flow, set in this answer's cookie.
