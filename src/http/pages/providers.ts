@@ -105,7 +105,7 @@ export const providerRoutes: Route = (app, lanyard) => {
         ),
       );
 
-    for (const endpoint of provider.endpoints ?? []) mountEndpoint(lanyard, app, provider, endpoint, signInLimit);
+    for (const endpoint of provider.endpoints ?? []) mountEndpoint(lanyard, app, provider, endpoint, limits.signIn);
 
     app.post(
       `/profile/link/${provider.id}`,
