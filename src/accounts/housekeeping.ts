@@ -21,8 +21,10 @@ export async function housekeeping(
     .deleteFrom('session')
     .where((eb) => eb.or([eb('expires_at', '<', dayAgo), eb('revoked_at', '<', dayAgo)]))
     .executeTakeFirst();
-  // The OpenID provider's expired codes, tokens, sessions and interactions.
-  const oidc = await deleteExpiredOidcPayloads(lanyard.db, now);
+  // The OpenID provider's expired codes, tokens, sessions and interactions (these kept while a
+  // mailed first-login link may still lead back to them).
+  const { tokenTtl } = lanyard.config;
+  const oidc = await deleteExpiredOidcPayloads(lanyard.db, now, Math.max(tokenTtl.EXTERNAL, tokenTtl.VALIDATION));
   const throttles = await purgeStaleThrottles(lanyard.db, now, throttlePolicy.windowMs);
   return { registrations, sessions: Number(sessions.numDeletedRows), oidc, throttles };
 }

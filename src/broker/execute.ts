@@ -152,6 +152,7 @@ async function carryOut(
           profile: { ...snapshotOf(profile), reason: decision.reason },
           sealedTokens: profile.tokens ? sealTokens(lanyard.config.secretKeys, profile.tokens) : null,
           browserHash: ctx.browserHash,
+          returnTo: ctx.returnTo,
         },
         lanyard.config.tokenTtl.EXTERNAL,
         now,

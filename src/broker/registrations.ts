@@ -109,7 +109,7 @@ export async function createAccountFromRegistration<S extends SessionInfo | NoSe
   token: string,
   session: S,
   use: TokenUse,
-): Promise<{ account: Account; cookie: Started<S> | null }> {
+): Promise<{ account: Account; cookie: Started<S> | null; returnTo: string | null }> {
   return lanyard.db.transaction().execute(async (tx) => {
     const now = lanyard.clock.now();
     const reg = await consumeRegistrationToken(tx, token, {
@@ -164,7 +164,7 @@ export async function createAccountFromRegistration<S extends SessionInfo | NoSe
             subject: reg.subject,
           })
         : null;
-    return { account, cookie: cookie as Started<S> | null };
+    return { account, cookie: cookie as Started<S> | null, returnTo: reg.return_to };
   });
 }
 
@@ -222,6 +222,7 @@ export async function changeRegistrationEmail(
         sealedTokens: old.sealed_tokens,
         browserHash: old.browser_hash,
         mailed: true,
+        returnTo: old.return_to,
       },
       ttl,
       now,
@@ -326,7 +327,7 @@ export async function mergeRegistration<S extends SessionInfo | NoSession>(
   lanyard: Lanyard,
   token: string,
   input: { viewer: Account | null; choices: ReviewChoices; claimedTargetId?: string; session: S; use: TokenUse },
-): Promise<{ account: Account; cookie: Started<S> | null; provider: string | null }> {
+): Promise<{ account: Account; cookie: Started<S> | null; provider: string | null; returnTo: string | null }> {
   const { use } = input;
   try {
     return await lanyard.db.transaction().execute(async (tx) => {
@@ -402,7 +403,7 @@ export async function mergeRegistration<S extends SessionInfo | NoSession>(
               subject: reg.subject,
             })
           : null;
-      return { account, cookie: cookie as Started<S> | null, provider: reg.provider };
+      return { account, cookie: cookie as Started<S> | null, provider: reg.provider, returnTo: reg.return_to };
     });
   } catch (e) {
     if (

@@ -8,6 +8,7 @@ import * as registrationMergedInto from './migrations/0019-registration-merged-i
 import * as registrationBrowser from './migrations/0013-registration-browser.js';
 import * as passwordThrottle from './migrations/0015-password-throttle.js';
 import * as oidcPayload from './migrations/0021-oidc-payload.js';
+import * as registrationReturnTo from './migrations/0027-registration-return-to.js';
 
 const migrations: Record<string, Migration> = {
   '0001-initial': initial,
@@ -18,6 +19,7 @@ const migrations: Record<string, Migration> = {
   '0013-registration-browser': registrationBrowser,
   '0015-password-throttle': passwordThrottle,
   '0021-oidc-payload': oidcPayload,
+  '0027-registration-return-to': registrationReturnTo,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

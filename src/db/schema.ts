@@ -82,6 +82,8 @@ export interface RegistrationTable {
   browser_hash: string | null;
   /** The token went by mail: it proves the mailbox, so it works in any browser (migration 0013). */
   mailed: Generated<boolean>;
+  /** Where the sign-in that made this registration was going (migration 0027), carried to mailed links. */
+  return_to: Generated<string | null>;
 }
 
 export interface SessionTable {

@@ -32,3 +32,8 @@ export function safeRedirect(
 export function isSafeRedirect(target: string, config: Pick<Config, 'publicUrl' | 'allowedRedirectOrigins'>): boolean {
   return safeRedirect(target, config, '\u0000') !== '\u0000';
 }
+
+/** Lanyard's sign-in page, going on to `next` afterwards (a bare /login when that is only /profile). */
+export function loginThen(next: string): string {
+  return next === '/profile' ? '/login' : `/login?returnTo=${encodeURIComponent(next)}`;
+}

@@ -1,10 +1,34 @@
-import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import type { IncomingMessage } from 'node:http';
+import Provider, { type Configuration, interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Lanyard } from '../lanyard.js';
 import { clientSecretMatches } from '../stores/oidc-clients.js';
+import { revokeSession } from '../stores/sessions.js';
 import { OidcPayloadAdapter } from '../stores/oidc-payloads.js';
 import { findAccount, scopeClaims } from './claims.js';
 import { loadProviderKeys } from './keys.js';
 import { interactionPath, OIDC_PATH } from './paths.js';
+
+/** A request as the Fastify mount hands it to the provider: with who is signed in to Lanyard there. */
+export type SignedInRequest = IncomingMessage & { lanyardAuth?: { accountId: string; sessionId: string } };
+
+/**
+ * oidc-provider's own prompts, plus one rule: its session (a cookie of its own) holds only while
+ * the browser is signed in to Lanyard as the same account. Signing out of Lanyard, or signing in
+ * as someone else, sends the next authorization request through Lanyard's sign-in again.
+ */
+function policy() {
+  const prompts = interactionPolicy.base();
+  prompts.get('login')!.checks.push(
+    new interactionPolicy.Check('lanyard_session', 'the Lanyard sign-in ended', (ctx) => {
+      const accountId = ctx.oidc.session?.accountId;
+      const signedIn = (ctx.req as SignedInRequest).lanyardAuth?.accountId;
+      return accountId && signedIn !== accountId
+        ? interactionPolicy.Check.REQUEST_PROMPT
+        : interactionPolicy.Check.NO_NEED_TO_PROMPT;
+    }),
+  );
+  return prompts;
+}
 
 const escape = (s: unknown) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -30,7 +54,7 @@ export async function createOpenIdProvider(lanyard: Lanyard): Promise<Provider> 
       revocation: { enabled: true },
       rpInitiatedLogout: { enabled: true },
     },
-    interactions: { url: (_ctx, interaction) => interactionPath(interaction.uid) },
+    interactions: { url: (_ctx, interaction) => interactionPath(interaction.uid), policy: policy() },
     // Repositories ask for `openid profile email` and still expect to refresh (DSpace, Invenio):
     // a client registered for refresh tokens gets one without `offline_access`.
     issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
@@ -62,6 +86,18 @@ export async function createOpenIdProvider(lanyard: Lanyard): Promise<Provider> 
   provider.Client.prototype.compareClientSecret = function (this: { clientSecret?: string }, actual: string) {
     return clientSecretMatches(this.clientSecret, actual);
   };
+  // A repository's sign-out (RP-initiated logout) that the person confirms ends Lanyard's session
+  // in that browser too: signing out of the repository through Lanyard signs out of Lanyard. The
+  // session ends before the provider's answer leaves (Koa writes it after the middleware returns).
+  const endsLanyard = new WeakSet<object>();
+  provider.on('end_session.success', (ctx: KoaContextWithOIDC) => {
+    if (ctx.oidc.params?.logout) endsLanyard.add(ctx);
+  });
+  provider.use(async (ctx, next) => {
+    await next();
+    const signedIn = (ctx.req as SignedInRequest).lanyardAuth;
+    if (signedIn && endsLanyard.has(ctx)) await revokeSession(db, signedIn.sessionId, clock.now());
+  });
   provider.on('server_error', (_ctx, err) => lanyard.log.error({ err }, 'openid provider error'));
   return provider;
 }

@@ -98,8 +98,17 @@ export class OidcPayloadAdapter implements Adapter {
   }
 }
 
-/** Housekeeping: deletes what expired; returns how many rows went. */
-export async function deleteExpiredOidcPayloads(db: Db, now: Date): Promise<number> {
-  const result = await db.deleteFrom('oidc_payload').where('expires_at', '<=', now).executeTakeFirst();
+/**
+ * Housekeeping: deletes what expired; returns how many rows went. Interactions stay
+ * `interactionGraceSeconds` longer: a mailed first-login link may bring someone back after the
+ * interaction expired, and its stored request is what starts the authorization afresh.
+ */
+export async function deleteExpiredOidcPayloads(db: Db, now: Date, interactionGraceSeconds = 0): Promise<number> {
+  const graceEnd = new Date(now.getTime() - interactionGraceSeconds * 1000);
+  const result = await db
+    .deleteFrom('oidc_payload')
+    .where('expires_at', '<=', now)
+    .where((eb) => eb.or([eb('model', '!=', 'Interaction'), eb('expires_at', '<=', graceEnd)]))
+    .executeTakeFirst();
   return Number(result.numDeletedRows);
 }

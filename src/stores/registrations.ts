@@ -19,6 +19,8 @@ export interface NewRegistration {
   browserHash?: string | null;
   /** The token goes out by mail (it will prove the mailbox, so any browser may use it). */
   mailed?: boolean;
+  /** Where the sign-in was going (a checked local path or allowed URL); the flow ends there. */
+  returnTo?: string | null;
 }
 
 /** Creates a registration and returns its token; only the token's hash is stored (docs/design.md §4). */
@@ -42,6 +44,7 @@ export async function createRegistration(
       account_id: input.accountId ?? null,
       browser_hash: input.browserHash ?? null,
       mailed: input.mailed ?? false,
+      return_to: input.returnTo ?? null,
       created_at: now,
       expires_at: addSeconds(now, ttlSeconds),
     })

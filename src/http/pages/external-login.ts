@@ -12,6 +12,7 @@ import { routeLimits } from '../guards.js';
 import { confirmBox, field, formError } from '../views/forms.js';
 import { browserHashOf } from '../browser-binding.js';
 import { html } from '../../lib/html.js';
+import { loginThen, safeRedirect } from '../redirects.js';
 import { csrfField, sendPage } from '../views/layout.js';
 import { flashMailResult, setFlash } from '../flash.js';
 import { button, type Choice, choices, facts, linkButton, notice, postButton } from '../views/components.js';
@@ -134,19 +135,23 @@ export const externalLoginRoutes: Route = (app, lanyard) => {
     '/external-login/:token/create',
     { schema: { params: TokenParams, body: CreateBody }, config: { ...limits.token, guards: ['csrf'] } },
     async (request, reply) => {
-      const { cookie } = await createAccountFromRegistration(lanyard, request.params.token, sessionContext(request), {
-        browser: browserHashOf(lanyard, request),
-        confirmed: request.body.confirm === 'yes',
-      });
+      const { cookie, returnTo } = await createAccountFromRegistration(
+        lanyard,
+        request.params.token,
+        sessionContext(request),
+        { browser: browserHashOf(lanyard, request), confirmed: request.body.confirm === 'yes' },
+      );
+      // Where the sign-in was going (a repository's authorization request, say) — else /profile.
+      const next = safeRedirect(returnTo, config);
       // Not the browser of the sign-in (a mailed link opened elsewhere): the account exists, and
       // the person signs in to it — nobody is signed in to an account by someone else's link.
       if (!cookie) {
         setFlash(reply, config, { kind: 'success', key: 'flash.accountCreatedSignIn' });
-        return reply.redirect('/login', 303);
+        return reply.redirect(loginThen(next), 303);
       }
       setSessionCookie(lanyard, reply, cookie);
       setFlash(reply, config, { kind: 'success', key: 'flash.accountCreated' });
-      return reply.redirect('/profile', 303);
+      return reply.redirect(next, 303);
     },
   );
 

@@ -12,6 +12,7 @@ import type { Route } from '../app.js';
 import { sessionContext, setSessionCookie } from '../auth.js';
 import { routeLimits } from '../guards.js';
 import { html } from '../../lib/html.js';
+import { loginThen, safeRedirect } from '../redirects.js';
 import { csrfField, sendPage } from '../views/layout.js';
 import { button, comparison, facts, notice } from '../views/components.js';
 import { confirmBox } from '../views/forms.js';
@@ -107,7 +108,7 @@ export const reviewAccountRoutes: Route = (app, lanyard) => {
     { schema: { params: TokenParams, body: MergeBody }, config: { ...limits.token, guards: ['csrf'] } },
     async (request, reply) => {
       const { _csrf, confirm, ...choices } = request.body;
-      const { cookie, provider } = await mergeRegistration(lanyard, request.params.token, {
+      const { cookie, provider, returnTo } = await mergeRegistration(lanyard, request.params.token, {
         viewer: request.auth?.account ?? null,
         choices: choices as ReviewChoices,
         session: sessionContext(request),
@@ -116,13 +117,14 @@ export const reviewAccountRoutes: Route = (app, lanyard) => {
       const identity = lanyard.providers.identityName(provider, request.locale);
       // Not the browser of the sign-in (the mailed link opened elsewhere): linked, and the mailbox
       // owner signs in — nobody is signed in to an account by someone else's link.
+      const next = safeRedirect(returnTo, config);
       if (!cookie && !request.auth) {
         setFlash(reply, config, { kind: 'success', key: 'flash.linkedSignIn', params: { provider: identity } });
-        return reply.redirect('/login', 303);
+        return reply.redirect(loginThen(next), 303);
       }
       if (cookie) setSessionCookie(lanyard, reply, cookie);
       setFlash(reply, config, { kind: 'success', key: 'flash.linked', params: { provider: identity } });
-      return reply.redirect('/profile', 303);
+      return reply.redirect(next, 303);
     },
   );
 };
