@@ -3,7 +3,7 @@ import { type CliIO, type Command, CommandFailed, commandWords, say, UsageError 
 import { accountsFindOrcid } from './commands/accounts-find-orcid.js';
 import { accountsShow } from './commands/accounts-show.js';
 import { adminCreate } from './commands/admin-create.js';
-import { clientsAdd, clientsList, clientsRemove } from './commands/clients.js';
+import { clientsAdd, clientsList, clientsRemove, clientsRotateSecret, clientsShow } from './commands/clients.js';
 import { configCheck } from './commands/config-check.js';
 import { helpCommand } from './commands/help.js';
 import { migrate } from './commands/migrate.js';
@@ -19,6 +19,8 @@ export const commands: Command[] = [
   samlKeygen,
   clientsAdd,
   clientsList,
+  clientsShow,
+  clientsRotateSecret,
   clientsRemove,
   helpCommand(() => commands),
 ];

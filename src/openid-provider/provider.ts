@@ -1,7 +1,10 @@
 import type { IncomingMessage } from 'node:http';
 import Provider, { type Configuration, interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Lanyard } from '../lanyard.js';
-import { clientSecretMatches } from '../stores/oidc-clients.js';
+import { type Locale, translator } from '../i18n/index.js';
+import { standalonePage } from '../http/views/layout.js';
+import { html, raw } from '../lib/html.js';
+import { clientSecretMatches, type OidcClient } from '../stores/oidc-clients.js';
 import { revokeSession } from '../stores/sessions.js';
 import { OidcPayloadAdapter } from '../stores/oidc-payloads.js';
 import { findAccount, scopeClaims } from './claims.js';
@@ -9,14 +12,30 @@ import { loadProviderKeys } from './keys.js';
 import { interactionPath, OIDC_PATH } from './paths.js';
 
 /** A request as the Fastify mount hands it to the provider: with who is signed in to Lanyard there. */
-export type SignedInRequest = IncomingMessage & { lanyardAuth?: { accountId: string; sessionId: string } };
+export type SignedInRequest = IncomingMessage & {
+  lanyardAuth?: { accountId: string; sessionId: string; authenticatedAt: Date };
+  lanyardLocale?: Locale;
+};
+
+/** Whether a sign-in at `authenticatedAt` is older than the request's `max_age` (seconds) allows. */
+export function tooOld(maxAge: unknown, authenticatedAt: Date, now: Date): boolean {
+  const seconds = maxAge === undefined || maxAge === null || maxAge === '' ? NaN : Number(maxAge);
+  return Number.isFinite(seconds) && authenticatedAt.getTime() < now.getTime() - seconds * 1000 - 999;
+}
+
+/** The language and sign-in state the Fastify mount handed to the provider with the request. */
+function viewOf(ctx: KoaContextWithOIDC) {
+  const req = ctx.req as SignedInRequest;
+  const locale = req.lanyardLocale ?? 'en';
+  return { locale, t: translator(locale), signedIn: req.lanyardAuth !== undefined };
+}
 
 /**
  * oidc-provider's own prompts, plus one rule: its session (a cookie of its own) holds only while
  * the browser is signed in to Lanyard as the same account. Signing out of Lanyard, or signing in
  * as someone else, sends the next authorization request through Lanyard's sign-in again.
  */
-function policy() {
+function policy(now: () => Date) {
   const prompts = interactionPolicy.base();
   prompts.get('login')!.checks.push(
     new interactionPolicy.Check('lanyard_session', 'the Lanyard sign-in ended', (ctx) => {
@@ -26,11 +45,16 @@ function policy() {
         ? interactionPolicy.Check.REQUEST_PROMPT
         : interactionPolicy.Check.NO_NEED_TO_PROMPT;
     }),
+    // max_age measured against Lanyard's own sign-in (the provider's session only mirrors it).
+    new interactionPolicy.Check('lanyard_max_age', 'the Lanyard sign-in is older than max_age', (ctx) => {
+      const signedIn = (ctx.req as SignedInRequest).lanyardAuth;
+      return signedIn && !ctx.oidc.result?.login && tooOld(ctx.oidc.params?.max_age, signedIn.authenticatedAt, now())
+        ? interactionPolicy.Check.REQUEST_PROMPT
+        : interactionPolicy.Check.NO_NEED_TO_PROMPT;
+    }),
   );
   return prompts;
 }
-
-const escape = (s: unknown) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /**
  * Lanyard as an OpenID provider for repositories (DSpace, Invenio, Dataverse, OJS): the
@@ -49,12 +73,44 @@ export async function createOpenIdProvider(lanyard: Lanyard): Promise<Provider> 
     claims: Object.fromEntries(Object.entries(scopeClaims).map(([scope, claims]) => [scope, [...claims]])),
     scopes: ['openid', 'offline_access', 'email', 'profile', 'orcid'],
     responseTypes: ['code'],
+    // Lanyard's own client settings (src/stores/oidc-clients.ts), set only by the CLI.
+    extraClientMetadata: { properties: ['lanyard_pkce', 'lanyard_first_party'] },
+    // Public clients always need PKCE; a confidential one when registered with `--pkce required`.
+    pkce: {
+      required: (_ctx, client) =>
+        client.clientAuthMethod === 'none' || (client as unknown as OidcClient).lanyard_pkce === 'required',
+    },
     features: {
       devInteractions: { enabled: false },
       revocation: { enabled: true },
-      rpInitiatedLogout: { enabled: true },
+      rpInitiatedLogout: {
+        enabled: true,
+        // `form` is the provider's own hidden form (its anti-forgery token); the buttons submit it.
+        logoutSource: async (ctx, form) => {
+          const { locale, t, signedIn } = viewOf(ctx);
+          const client = ctx.oidc.client?.clientName;
+          ctx.set('cache-control', 'no-store');
+          ctx.body = standalonePage(lanyard, locale, signedIn, {
+            title: t('oidc.logout.title'),
+            main: html`<p>${client ? t('oidc.logout.text', { client }) : t('oidc.logout.textAnonymous')}</p>
+              ${raw(form)}
+              <p>
+                <button type="submit" form="op.logoutForm" name="logout" value="yes">${t('oidc.logout.yes')}</button>
+                <button class="secondary" type="submit" form="op.logoutForm">${t('oidc.logout.no')}</button>
+              </p>`,
+          });
+        },
+        postLogoutSuccessSource: async (ctx) => {
+          const { locale, t } = viewOf(ctx);
+          ctx.set('cache-control', 'no-store');
+          ctx.body = standalonePage(lanyard, locale, false, {
+            title: t('oidc.loggedOut.title'),
+            main: html`<p>${t('oidc.loggedOut.text')}</p>`,
+          });
+        },
+      },
     },
-    interactions: { url: (_ctx, interaction) => interactionPath(interaction.uid), policy: policy() },
+    interactions: { url: (_ctx, interaction) => interactionPath(interaction.uid), policy: policy(() => clock.now()) },
     // Repositories ask for `openid profile email` and still expect to refresh (DSpace, Invenio):
     // a client registered for refresh tokens gets one without `offline_access`.
     issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
@@ -71,12 +127,20 @@ export async function createOpenIdProvider(lanyard: Lanyard): Promise<Provider> 
       Grant: 30 * 86400,
       RefreshToken: 30 * 86400,
     },
+    // The provider's own pages in Lanyard's layout and language (the locale the Fastify mount found).
     renderError: async (ctx: KoaContextWithOIDC, out) => {
+      const { locale, t, signedIn } = viewOf(ctx);
       ctx.type = 'html';
-      ctx.body = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Sign-in request refused</title></head>
-<body><main><h1>This sign-in request was refused</h1>
-<p>The application that sent you here made a request Lanyard cannot answer. Go back to it and try again.</p>
-<p><code>${escape(out.error)}</code>${out.error_description ? `: ${escape(out.error_description)}` : ''}</p></main></body></html>`;
+      ctx.set('cache-control', 'no-store');
+      ctx.body = standalonePage(lanyard, locale, signedIn, {
+        title: t('oidc.error.title'),
+        main: html`<p>${t('oidc.error.text')}</p>
+          <p>
+            ${t('oidc.error.reason')} <code>${String(out.error)}</code>${
+              out.error_description ? html` — ${String(out.error_description)}` : ''
+            }
+          </p>`,
+      });
     },
   };
   const provider = new Provider(`${config.publicUrl}${OIDC_PATH}`, configuration);

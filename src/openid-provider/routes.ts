@@ -4,12 +4,15 @@ import type { InteractionResults } from 'oidc-provider';
 import type Provider from 'oidc-provider';
 import { LanyardError } from '../errors.js';
 import type { Route } from '../http/app.js';
-import { linkButton } from '../http/views/components.js';
-import { sendPage } from '../http/views/layout.js';
+import { Type } from 'typebox';
+import { verifyCsrf } from '../http/csrf.js';
+import { button, linkButton } from '../http/views/components.js';
+import { csrfField, sendPage } from '../http/views/layout.js';
+import { findOidcClient } from '../stores/oidc-clients.js';
 import { html } from '../lib/html.js';
 import type { Lanyard } from '../lanyard.js';
 import { interactionPath, OIDC_PATH } from './paths.js';
-import { createOpenIdProvider, type SignedInRequest } from './provider.js';
+import { createOpenIdProvider, type SignedInRequest, tooOld } from './provider.js';
 
 type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
 
@@ -40,12 +43,9 @@ async function freshEnough(lanyard: Lanyard, details: Details, authenticatedAt: 
   const { reasons } = details.prompt;
   if (reasons.includes('login_prompt')) {
     const started = (await interactionStart(lanyard, details.uid))?.startedAt;
-    if (started === undefined || at < Math.floor(started)) return false;
+    if (started === undefined || at < started) return false;
   }
-  const maxAge = Number(details.params.max_age);
-  const now = lanyard.clock.now().getTime() / 1000;
-  if (reasons.includes('max_age') && Number.isFinite(maxAge) && at < Math.floor(now - maxAge)) return false;
-  return true;
+  return !tooOld(details.params.max_age, authenticatedAt, lanyard.clock.now());
 }
 
 /**
@@ -61,7 +61,9 @@ async function restartUrl(lanyard: Lanyard, uid: string): Promise<string | undef
   for (const [key, value] of Object.entries(params)) {
     if (typeof value === 'string' && key !== 'prompt' && key !== 'max_age') query.set(key, value);
   }
-  const prompts = String(params.prompt ?? '').split(' ').filter(Boolean);
+  const prompts = String(params.prompt ?? '')
+    .split(' ')
+    .filter(Boolean);
   const since = Math.max(0, Math.ceil(lanyard.clock.now().getTime() / 1000 - stored.startedAt));
   const asked = params.max_age === undefined ? NaN : Number(params.max_age);
   const maxAge = prompts.includes('login') ? Math.min(since, Number.isFinite(asked) ? asked : since) : asked;
@@ -91,8 +93,13 @@ export const openIdProviderRoutes: Route = async (app, lanyard) => {
       // Who is signed in to Lanyard in this browser: the provider's session holds only while this
       // does (src/openid-provider/provider.ts, the `lanyard_session` check).
       (raw as SignedInRequest).lanyardAuth = request.auth
-        ? { accountId: request.auth.account.id, sessionId: request.auth.session.id }
+        ? {
+            accountId: request.auth.account.id,
+            sessionId: request.auth.session.id,
+            authenticatedAt: request.auth.session.authenticated_at,
+          }
         : undefined;
+      (raw as SignedInRequest).lanyardLocale = request.locale;
       raw.url = raw.url!.slice(OIDC_PATH.length) || '/';
       await callback(raw, reply.raw);
     };
@@ -120,19 +127,89 @@ export const openIdProviderRoutes: Route = async (app, lanyard) => {
     const login = {
       accountId: account.id,
       amr: session.amr.split(' ').filter(Boolean),
-      ts: Math.floor(session.authenticated_at.getTime() / 1000),
+      // The provider counts in its own clock (the system's); Lanyard's may be moved (tests): hand
+      // over the sign-in's age, not its instant.
+      ts: Math.floor((Date.now() - (lanyard.clock.now().getTime() - session.authenticated_at.getTime())) / 1000),
     };
-    let result: InteractionResults;
-    if (details.prompt.name === 'consent' && details.session?.accountId === account.id) {
-      result = { consent: { grantId: await grantAll(provider, details, account.id) } };
-    } else {
-      result = { login };
+    // The provider still holds an earlier person's session in this browser (they signed out of
+    // Lanyard, someone else signed in): it ends here, quietly, rather than through the provider's
+    // own sign-out form.
+    const previous = details.session;
+    if (previous?.accountId && previous.accountId !== account.id) {
+      if (previous.cookie) await (await provider.Session.find(previous.cookie))?.destroy();
+      const interaction = await provider.Interaction.find(details.uid);
+      if (interaction) {
+        interaction.session = undefined;
+        await interaction.save(interaction.exp! - Math.floor(Date.now() / 1000));
+      }
     }
-    const to = await provider.interactionResult(request.raw, reply.raw, result, { mergeWithLastSubmission: false });
-    // Straight after Lanyard's sign-in form, the redirects would end at the client's origin, which
-    // the form page's CSP `form-action 'self'` forbids (browsers check redirects after a form
-    // submission). A page that moves on by itself starts a new navigation instead.
-    if (request.headers['sec-fetch-site'] === 'same-origin') {
+    if (details.prompt.name !== 'consent' || details.session?.accountId !== account.id) {
+      return answer(request, reply, await provider.interactionResult(request.raw, reply.raw, { login }, fresh));
+    }
+    const client = await findOidcClient(lanyard.db, String(details.params.client_id));
+    // A client the operator marked as needing consent asks the person once per grant.
+    if (client?.lanyard_first_party === false) return consentPage(request, reply, details, client.client_name);
+    const result = { consent: { grantId: await grantAll(provider, details, account.id) } };
+    return answer(request, reply, await provider.interactionResult(request.raw, reply.raw, result, fresh));
+  });
+
+  const ConsentBody = Type.Object({
+    _csrf: Type.String({ maxLength: 200 }),
+    decision: Type.Union([Type.Literal('allow'), Type.Literal('deny')]),
+  });
+  app.post<{ Params: { uid: string }; Body: { _csrf: string; decision: 'allow' | 'deny' } }>(
+    '/interaction/:uid/consent',
+    { schema: { params: Type.Object({ uid: Type.String({ maxLength: 100 }) }), body: ConsentBody } },
+    async (request, reply) => {
+      verifyCsrf(request, lanyard.config, request.body._csrf);
+      const details = await provider.interactionDetails(request.raw, reply.raw).catch(() => undefined);
+      if (!details || details.uid !== request.params.uid || details.prompt.name !== 'consent') {
+        throw new LanyardError(
+          'OIDC_INTERACTION_EXPIRED',
+          'The sign-in request expired or belongs to another browser.',
+        );
+      }
+      // Only the person the provider's session signed in may answer for their account.
+      const accountId = request.auth?.account.id;
+      if (!accountId || details.session?.accountId !== accountId)
+        throw new LanyardError('AUTH_REQUIRED', 'Sign in first.');
+      const result: InteractionResults =
+        request.body.decision === 'allow'
+          ? { consent: { grantId: await grantAll(provider, details, accountId) } }
+          : { error: 'access_denied', error_description: 'The person did not allow the sign-in.' };
+      return answer(request, reply, await provider.interactionResult(request.raw, reply.raw, result, fresh));
+    },
+  );
+
+  /** Asks the person whether the client may sign them in, naming what it will receive. */
+  const consentPage = (request: FastifyRequest, reply: FastifyReply, details: Details, clientName: string) => {
+    const { t } = request;
+    const scopes = String(details.params.scope ?? '')
+      .split(' ')
+      .filter((s): s is ConsentScope => consentScopes.includes(s as ConsentScope));
+    const csrf = csrfField(lanyard, request, reply);
+    return sendPage(lanyard, request, reply, {
+      title: t('oidc.consent.title', { client: clientName }),
+      main: html`<p>${t('oidc.consent.intro', { client: clientName })}</p>
+        <ul>
+          ${scopes.map((s) => html`<li>${t(`oidc.consent.scope.${s}`)}</li>`)}
+        </ul>
+        <p>${t('oidc.consent.remember')}</p>
+        <form method="post" action="/interaction/${details.uid}/consent">
+          ${csrf} ${button(t('oidc.consent.allow'), { name: 'decision', value: 'allow' })}
+          ${button(t('oidc.consent.deny'), { name: 'decision', value: 'deny', weight: 'secondary' })}
+        </form>`,
+    });
+  };
+
+  /**
+   * Sends the browser on to the provider. Straight after one of Lanyard's forms the redirects would
+   * end at the client's origin, which the form page's CSP `form-action 'self'` forbids (browsers
+   * check redirects after a form submission): a page that moves on by itself starts a new
+   * navigation instead.
+   */
+  const answer = (request: FastifyRequest, reply: FastifyReply, to: string) => {
+    if (request.method === 'POST' || request.headers['sec-fetch-site'] === 'same-origin') {
       reply.header('refresh', `0;url=${to}`);
       const { t } = request;
       return sendPage(lanyard, request, reply, {
@@ -142,13 +219,16 @@ export const openIdProviderRoutes: Route = async (app, lanyard) => {
       });
     }
     return reply.redirect(to, 303);
-  });
+  };
 };
 
-/**
- * Every client is first-party for now: the consent prompt is answered with what the client asked
- * for, without a page. (A consent page for third-party clients is still to come.)
- */
+/** Each answer stands alone: an earlier one (a login) is not carried into the next. */
+const fresh = { mergeWithLastSubmission: false };
+
+const consentScopes = ['openid', 'email', 'profile', 'orcid', 'offline_access'] as const;
+type ConsentScope = (typeof consentScopes)[number];
+
+/** Grants the client what it asked for (a first-party client, or the person allowed it). */
 async function grantAll(
   provider: Provider,
   details: Awaited<ReturnType<Provider['interactionDetails']>>,

@@ -7,13 +7,25 @@ import type { Db } from '../db/connect.js';
 export const clientAuthMethods = ['client_secret_basic', 'client_secret_post', 'none'] as const;
 export type ClientAuthMethod = (typeof clientAuthMethods)[number];
 
-/** A registered relying party, as oidc-provider reads it (standard client metadata). */
+/** Whether the client must send PKCE (public clients always must). */
+export const pkcePolicies = ['required', 'optional'] as const;
+export type PkcePolicy = (typeof pkcePolicies)[number];
+
+/**
+ * A registered relying party, as oidc-provider reads it: standard client metadata plus Lanyard's
+ * own `lanyard_*` fields (registered as extra metadata in src/openid-provider/provider.ts).
+ */
 export interface OidcClient {
   client_id: string;
   client_name: string;
   /** SHA-256 of the secret (hex); the secret itself is shown once and never stored. */
   client_secret?: string;
   redirect_uris: string[];
+  post_logout_redirect_uris?: string[];
+  /** `required`: an authorization request without PKCE is refused. */
+  lanyard_pkce?: PkcePolicy;
+  /** A client the operator runs for Lanyard's own users: no consent page. */
+  lanyard_first_party?: boolean;
   token_endpoint_auth_method: ClientAuthMethod;
   grant_types: string[];
   response_types: string[];
@@ -30,7 +42,14 @@ const MODEL = 'Client';
  */
 export async function addOidcClient(
   db: Db,
-  input: { name: string; redirectUris: string[]; auth: ClientAuthMethod },
+  input: {
+    name: string;
+    redirectUris: string[];
+    auth: ClientAuthMethod;
+    postLogoutRedirectUris?: string[];
+    pkce?: PkcePolicy;
+    firstParty?: boolean;
+  },
   now: Date,
 ): Promise<{ client: OidcClient; secret: string | null }> {
   const secret = input.auth === 'none' ? null : randomToken();
@@ -39,6 +58,9 @@ export async function addOidcClient(
     client_name: input.name,
     ...(secret ? { client_secret: hashToken(secret) } : {}),
     redirect_uris: input.redirectUris,
+    post_logout_redirect_uris: input.postLogoutRedirectUris ?? [],
+    lanyard_pkce: input.auth === 'none' ? 'required' : (input.pkce ?? 'optional'),
+    lanyard_first_party: input.firstParty ?? true,
     token_endpoint_auth_method: input.auth,
     grant_types: ['authorization_code', 'refresh_token'],
     response_types: ['code'],
@@ -63,6 +85,33 @@ export async function listOidcClients(db: Db): Promise<OidcClient[]> {
   return rows
     .map((r) => r.payload as unknown as OidcClient)
     .sort((a, b) => a.client_id_issued_at - b.client_id_issued_at || a.client_name.localeCompare(b.client_name));
+}
+
+export async function findOidcClient(db: Db, clientId: string): Promise<OidcClient | undefined> {
+  const row = await db
+    .selectFrom('oidc_payload')
+    .select('payload')
+    .where('model', '=', MODEL)
+    .where('id', '=', clientId)
+    .executeTakeFirst();
+  return row?.payload as unknown as OidcClient | undefined;
+}
+
+/**
+ * A new secret for a confidential client: the old one stops working at once (its tokens stay
+ * valid). Returns the new secret in clear, or undefined when no such client or a public one.
+ */
+export async function rotateOidcClientSecret(db: Db, clientId: string): Promise<string | undefined> {
+  const client = await findOidcClient(db, clientId);
+  if (!client || client.token_endpoint_auth_method === 'none') return undefined;
+  const secret = randomToken();
+  await db
+    .updateTable('oidc_payload')
+    .set({ payload: JSON.stringify({ ...client, client_secret: hashToken(secret) }) })
+    .where('model', '=', MODEL)
+    .where('id', '=', clientId)
+    .execute();
+  return secret;
 }
 
 /** Removes a client and every grant, code and token issued to it. Returns false when no such client. */

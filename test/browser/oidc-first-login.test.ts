@@ -14,7 +14,6 @@ import { type TestApp, withOrcid } from '../support/test-app.js';
 const reason = chromiumSkipReason();
 if (reason) console.log(`# browser tests skipped: ${reason}`);
 
-
 /**
  * A researcher new to Lanyard starts at a repository's "Sign in" (an authorization request to
  * Lanyard's OpenID provider), goes through ORCID's first login with a private email, the typed

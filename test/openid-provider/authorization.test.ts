@@ -351,16 +351,48 @@ for (const backend of backends()) {
           });
           assert.equal(tokens.claims()!.sub, account.id);
 
+          const show = await runLanyardCli(['clients', 'show', printed.client_id, '--json'], env);
+          assert.equal(show.code, 0, show.stderr);
+          const shown = JSON.parse(show.stdout) as Record<string, unknown>;
+          assert.equal(shown.token_endpoint_auth_method, 'client_secret_post');
+          assert.equal(shown.pkce, 'optional');
+          assert.equal(shown.consent, false);
+          assert.ok(
+            !show.stdout.includes(printed.client_secret) && !show.stdout.includes(hashToken(printed.client_secret)),
+          );
+          assert.equal((await runLanyardCli(['clients', 'show', 'no-such-client'], env)).code, 1);
+          const badPkce = await runLanyardCli(
+            ['clients', 'add', '--name=X', `--redirect-uri=${REDIRECT}`, '--auth=none', '--pkce=optional'],
+            env,
+          );
+          assert.equal(badPkce.code, 2, 'a public client cannot opt out of PKCE');
+
+          // A new secret: the old one stops working at once, the new one works, the tokens live on.
+          const rotated = await runLanyardCli(['clients', 'rotate-secret', printed.client_id, '--json'], env);
+          assert.equal(rotated.code, 0, rotated.stderr);
+          const { client_secret: newSecret } = JSON.parse(rotated.stdout) as { client_secret: string };
+          assert.notEqual(newSecret, printed.client_secret);
+          await assert.rejects(oidc.refreshTokenGrant(config, tokens.refresh_token!), { status: 401 });
+          const renewed = new oidc.Configuration(
+            config.serverMetadata(),
+            printed.client_id,
+            undefined,
+            oidc.ClientSecretPost(newSecret),
+          );
+          oidc.allowInsecureRequests(renewed);
+          const refreshed = await oidc.refreshTokenGrant(renewed, tokens.refresh_token!);
+          assert.ok(refreshed.access_token);
+
           const removed = await runLanyardCli(['clients', 'remove', printed.client_id], env);
           assert.equal(removed.code, 0, removed.stderr);
           await assert.rejects(
-            oidc.refreshTokenGrant(config, tokens.refresh_token!),
+            oidc.refreshTokenGrant(renewed, refreshed.refresh_token!),
             (e: Error & { status?: number }) => {
               assert.equal(e.status, 401, 'the client itself is gone');
               return true;
             },
           );
-          await assert.rejects(oidc.fetchUserInfo(config, tokens.access_token, account.id), { status: 401 });
+          await assert.rejects(oidc.fetchUserInfo(renewed, refreshed.access_token, account.id), { status: 401 });
           assert.equal((await runLanyardCli(['clients', 'remove', printed.client_id], env)).code, 1);
         });
     });

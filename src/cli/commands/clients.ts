@@ -4,8 +4,13 @@ import {
   addOidcClient,
   type ClientAuthMethod,
   clientAuthMethods,
+  findOidcClient,
   listOidcClients,
+  type OidcClient,
+  type PkcePolicy,
+  pkcePolicies,
   removeOidcClient,
+  rotateOidcClientSecret,
 } from '../../stores/oidc-clients.js';
 import { type Command, expectArgs, say, UsageError } from '../command.js';
 import { withDatabase } from '../database.js';
@@ -41,26 +46,52 @@ function redirectUri(input: string): string {
   return input;
 }
 
-const addUsage = 'clients add <--name=NAME> <--redirect-uri=URI>… [--auth=METHOD] [--json]';
+const addUsage =
+  'clients add <--name=NAME> <--redirect-uri=URI>… [--post-logout-redirect-uri=URI]… [--auth=METHOD] [--pkce=required|optional] [--consent] [--json]';
+
+/** What `clients show` and `clients list --json` print: the registration, never the secret's hash. */
+const describe = (c: OidcClient) => ({
+  client_id: c.client_id,
+  client_name: c.client_name,
+  redirect_uris: c.redirect_uris,
+  post_logout_redirect_uris: c.post_logout_redirect_uris ?? [],
+  token_endpoint_auth_method: c.token_endpoint_auth_method,
+  pkce: c.token_endpoint_auth_method === 'none' ? 'required' : (c.lanyard_pkce ?? 'optional'),
+  consent: c.lanyard_first_party === false,
+  created_at: new Date(c.client_id_issued_at * 1000).toISOString(),
+});
 
 /** `clients add`: registers a repository as a client of Lanyard's OpenID provider. */
 export const clientsAdd: Command = {
   usage: addUsage,
   summary:
-    'Register an OpenID Connect client (METHOD: client_secret_basic, client_secret_post or none); prints its secret once.',
+    'Register an OpenID Connect client (METHOD: client_secret_basic, client_secret_post or none; --consent: ask each person once); prints its secret once.',
   async run(args, io) {
-    const options = parseOptions(args, ['name', 'redirect-uri', 'auth'], ['json']);
+    const options = parseOptions(
+      args,
+      ['name', 'redirect-uri', 'post-logout-redirect-uri', 'auth', 'pkce'],
+      ['json', 'consent'],
+    );
     const name = options.get('name')?.at(-1)?.trim();
     if (!name) throw new UsageError('missing --name');
     const redirectUris = (options.get('redirect-uri') ?? []).map(redirectUri);
     if (redirectUris.length === 0) throw new UsageError('missing --redirect-uri');
+    const postLogoutRedirectUris = (options.get('post-logout-redirect-uri') ?? []).map(redirectUri);
     const auth = (options.get('auth')?.at(-1) ?? 'client_secret_basic') as ClientAuthMethod;
     if (!clientAuthMethods.includes(auth))
       throw new UsageError(`--auth must be one of ${clientAuthMethods.join(', ')}`);
+    const pkce = (options.get('pkce')?.at(-1) ?? (auth === 'none' ? 'required' : 'optional')) as PkcePolicy;
+    if (!pkcePolicies.includes(pkce)) throw new UsageError(`--pkce must be one of ${pkcePolicies.join(', ')}`);
+    if (auth === 'none' && pkce !== 'required')
+      throw new UsageError('a public client (--auth none) always needs PKCE: leave out --pkce or say required');
     const config = loadConfig(io.env);
     const issuer = `${config.publicUrl}${OIDC_PATH}`;
     return withDatabase(config, async (db) => {
-      const { client, secret } = await addOidcClient(db, { name, redirectUris, auth }, new Date());
+      const { client, secret } = await addOidcClient(
+        db,
+        { name, redirectUris, auth, postLogoutRedirectUris, pkce, firstParty: !options.has('consent') },
+        new Date(),
+      );
       if (options.has('json')) {
         say(io.stdout, JSON.stringify({ client_id: client.client_id, client_secret: secret, issuer }));
       } else {
@@ -73,9 +104,78 @@ export const clientsAdd: Command = {
             ? `  client secret  ${secret}   (shown only now: Lanyard keeps only its hash)`
             : `  client secret  none (public client: PKCE required)`,
           `  redirect URIs  ${redirectUris.join(' ')}`,
+          ...(postLogoutRedirectUris.length ? [`  after sign-out ${postLogoutRedirectUris.join(' ')}`] : []),
           `  auth method    ${auth}`,
+          `  PKCE           ${pkce}`,
+          `  consent        ${options.has('consent') ? 'asked once per person' : 'not asked (first-party)'}`,
         );
       }
+      return 0;
+    });
+  },
+};
+
+/** `clients show <id>`: one client's registration, without its secret. */
+export const clientsShow: Command = {
+  usage: 'clients show <client-id> [--json]',
+  summary: 'Show one OpenID Connect client (never its secret).',
+  async run(args, io) {
+    const [clientId, ...rest] = args;
+    if (!clientId || clientId.startsWith('--')) throw new UsageError('missing <client-id>');
+    const options = parseOptions(rest, [], ['json']);
+    const config = loadConfig(io.env);
+    return withDatabase(config, async (db) => {
+      const client = await findOidcClient(db, clientId);
+      if (!client) {
+        say(io.stderr, `No client has the id ${clientId}.`);
+        return 1;
+      }
+      const c = { ...describe(client), issuer: `${config.publicUrl}${OIDC_PATH}` };
+      if (options.has('json')) say(io.stdout, JSON.stringify(c));
+      else
+        say(
+          io.stdout,
+          `Client "${c.client_name}"`,
+          `  issuer         ${c.issuer}`,
+          `  client id      ${c.client_id}`,
+          `  redirect URIs  ${c.redirect_uris.join(' ')}`,
+          `  after sign-out ${c.post_logout_redirect_uris.join(' ') || '(none)'}`,
+          `  auth method    ${c.token_endpoint_auth_method}`,
+          `  PKCE           ${c.pkce}`,
+          `  consent        ${c.consent ? 'asked once per person' : 'not asked (first-party)'}`,
+          `  registered     ${c.created_at}`,
+        );
+      return 0;
+    });
+  },
+};
+
+/** `clients rotate-secret <id>`: a new secret, printed once; the old one stops working at once. */
+export const clientsRotateSecret: Command = {
+  usage: 'clients rotate-secret <client-id> [--json]',
+  summary: 'Give a client a new secret (printed once); the old secret stops working at once.',
+  async run(args, io) {
+    const [clientId, ...rest] = args;
+    if (!clientId || clientId.startsWith('--')) throw new UsageError('missing <client-id>');
+    const options = parseOptions(rest, [], ['json']);
+    return withDatabase(loadConfig(io.env), async (db) => {
+      const client = await findOidcClient(db, clientId);
+      if (!client) {
+        say(io.stderr, `No client has the id ${clientId}.`);
+        return 1;
+      }
+      const secret = await rotateOidcClientSecret(db, clientId);
+      if (!secret) {
+        say(io.stderr, `Client ${clientId} is a public client (--auth none): it has no secret.`);
+        return 1;
+      }
+      if (options.has('json')) say(io.stdout, JSON.stringify({ client_id: clientId, client_secret: secret }));
+      else
+        say(
+          io.stdout,
+          `New secret for "${client.client_name}" (${clientId}):`,
+          `  client secret  ${secret}   (shown only now; the old secret no longer works)`,
+        );
       return 0;
     });
   },
@@ -88,13 +188,7 @@ export const clientsList: Command = {
   async run(args, io) {
     const options = parseOptions(args, [], ['json']);
     return withDatabase(loadConfig(io.env), async (db) => {
-      const clients = (await listOidcClients(db)).map((c) => ({
-        client_id: c.client_id,
-        client_name: c.client_name,
-        redirect_uris: c.redirect_uris,
-        token_endpoint_auth_method: c.token_endpoint_auth_method,
-        created_at: new Date(c.client_id_issued_at * 1000).toISOString(),
-      }));
+      const clients = (await listOidcClients(db)).map(describe);
       if (options.has('json')) say(io.stdout, JSON.stringify(clients));
       else if (clients.length === 0) say(io.stdout, 'No clients registered. Add one with `npx lanyard clients add`.');
       else

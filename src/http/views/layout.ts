@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Lanyard } from '../../lanyard.js';
-import { locales, translator } from '../../i18n/index.js';
+import { type Locale, locales, translator } from '../../i18n/index.js';
 import { csrfCookieValue, csrfToken } from '../csrf.js';
 import { takeFlash } from '../flash.js';
 import { html, raw, type SafeHtml } from '../../lib/html.js';
@@ -27,11 +27,48 @@ export function sendPage(
   reply: FastifyReply,
   opts: PageOptions,
 ): FastifyReply {
-  const { t, locale, auth } = request;
+  const { t, auth } = request;
+  const flash = takeFlash(request, reply, lanyard.config);
+  const nav = auth
+    ? html`<li><a href="/profile">${t('nav.profile')}</a></li>
+        <li>
+          <form method="post" action="/logout" class="inline">
+            ${csrfField(lanyard, request, reply)}<button class="link" type="submit">${t('nav.signOut')}</button>
+          </form>
+        </li>`
+    : html`<li><a href="/login">${t('nav.signIn')}</a></li>
+        ${lanyard.config.selfRegistration ? html`<li><a href="/register">${t('nav.register')}</a></li>` : ''}`;
+  const body = pageHtml(
+    lanyard,
+    request.locale,
+    nav,
+    flash ? notice(flash.kind, t(flash.key, flash.params)) : '',
+    opts,
+  );
+  return reply
+    .code(opts.status ?? 200)
+    .type('text/html; charset=utf-8')
+    .header('cache-control', 'no-store')
+    .send(body.value);
+}
+
+/**
+ * A page in the shared layout for answers written outside Fastify (the OpenID provider's own
+ * error and sign-out pages): the same shell, with a plain link to the profile or the sign-in.
+ */
+export function standalonePage(lanyard: Lanyard, locale: Locale, signedIn: boolean, opts: PageOptions): string {
+  const t = translator(locale);
+  const nav = signedIn
+    ? html`<li><a href="/profile">${t('nav.profile')}</a></li>`
+    : html`<li><a href="/login">${t('nav.signIn')}</a></li>`;
+  return pageHtml(lanyard, locale, nav, '', opts).value;
+}
+
+function pageHtml(lanyard: Lanyard, locale: Locale, nav: SafeHtml, top: SafeHtml | '', opts: PageOptions): SafeHtml {
+  const t = translator(locale);
   const demo = lanyard.providers.list.some((p) => p.demo);
   const devMail = lanyard.config.embedded && !lanyard.config.smtpUrl;
-  const flash = takeFlash(request, reply, lanyard.config);
-  const body = html`<!doctype html>
+  return html`<!doctype html>
     <html lang="${locale}">
       <head>
         <meta charset="utf-8" />
@@ -48,20 +85,7 @@ export function sendPage(
             <a class="brand" href="/">${raw(logoMark)}${t('app.name')}</a>
             <nav aria-label="${t('nav.main')}">
               <ul>
-                ${
-                  auth
-                    ? html`<li><a href="/profile">${t('nav.profile')}</a></li>
-                        <li>
-                          <form method="post" action="/logout" class="inline">
-                            ${csrfField(lanyard, request, reply)}<button class="link" type="submit">
-                              ${t('nav.signOut')}
-                            </button>
-                          </form>
-                        </li>`
-                    : html`<li><a href="/login">${t('nav.signIn')}</a></li>
-                        ${lanyard.config.selfRegistration ? html`<li><a href="/register">${t('nav.register')}</a></li>` : ''}`
-                }
-                ${devMail ? html`<li><a href="/dev/mail">${t('nav.devMail')}</a></li>` : ''}
+                ${nav} ${devMail ? html`<li><a href="/dev/mail">${t('nav.devMail')}</a></li>` : ''}
               </ul>
             </nav>
           </div>
@@ -69,7 +93,7 @@ export function sendPage(
         <main id="main" tabindex="-1" ${opts.wide ? html` class="wide"` : ''}>
           <div class="card">
             <h1>${opts.title}</h1>
-            ${flash ? notice(flash.kind, t(flash.key, flash.params)) : ''} ${opts.main}
+            ${top} ${opts.main}
           </div>
         </main>
         <footer class="site">
@@ -82,11 +106,6 @@ export function sendPage(
         </footer>
       </body>
     </html>`;
-  return reply
-    .code(opts.status ?? 200)
-    .type('text/html; charset=utf-8')
-    .header('cache-control', 'no-store')
-    .send(body.value);
 }
 
 export function csrfField(lanyard: Lanyard, request: FastifyRequest, reply: FastifyReply): SafeHtml {
