@@ -44,10 +44,16 @@ describe('First login inside an OpenID authorization, in Chromium', { skip: reas
 
   const newBrowser = (): Promise<BrowserContext> => chromium.newContext();
 
-  const repository = async () => {
+  const repository = async (opts: { firstParty?: boolean } = {}) => {
     const { client, secret } = await addOidcClient(
       app.lanyard.db,
-      { name: 'Walk repository', redirectUris: [REDIRECT], auth: 'client_secret_basic' },
+      {
+        name: 'Walk repository',
+        redirectUris: [REDIRECT],
+        postLogoutRedirectUris: [REDIRECT.replace('/callback', '/signed-out')],
+        auth: 'client_secret_basic',
+        ...opts,
+      },
       new Date(),
     );
     const config = await oidc.discovery(
@@ -77,9 +83,18 @@ describe('First login inside an OpenID authorization, in Chromium', { skip: reas
         idTokenExpected: true,
       });
       const sub = tokens.claims()!.sub;
-      return { idToken: tokens.claims()!, info: await oidc.fetchUserInfo(config, tokens.access_token, sub) };
+      return {
+        idToken: tokens.claims()!,
+        info: await oidc.fetchUserInfo(config, tokens.access_token, sub),
+        raw: tokens.id_token!,
+      };
     };
-    return { url, finish };
+    const logoutUrl = (idToken: string) =>
+      oidc.buildEndSessionUrl(config, {
+        id_token_hint: idToken,
+        post_logout_redirect_uri: REDIRECT.replace('/callback', '/signed-out'),
+      });
+    return { url, finish, logoutUrl };
   };
 
   const onLanyard = async (page: Page, path: RegExp) => {
@@ -169,5 +184,37 @@ describe('First login inside an OpenID authorization, in Chromium', { skip: reas
     assert.equal(info.email, 'jonas.berg@walk.example');
     assert.equal(info.orcid, `${app.orcid!.siteUrl}/${orcid}`);
     await other.close();
+  });
+
+  test('consent page (a client registered with --consent) and the sign-out pages, with axe, in German', async () => {
+    const orcid = addOrcidUser(app, {
+      givenNames: 'Klara',
+      familyName: 'Vogel',
+      emails: [{ email: 'klara@public.example', visibility: 'public', verified: true }],
+    });
+    const rp = await repository({ firstParty: false });
+    const context = await chromium.newContext({ locale: 'de-DE' });
+    const page = await context.newPage();
+    await page.goto(rp.url.href);
+    await onLanyard(page, /^\/login$/);
+    await page.getByRole('link', { name: /ORCID/ }).click();
+    await page.getByRole('button', { name: new RegExp(orcid) }).click();
+    // ORCID released a verified email no account has: create the account on Lanyard's page.
+    await onLanyard(page, /^\/external-login\//);
+    await page.getByRole('button', { name: 'Mein Konto anlegen' }).click();
+    await onLanyard(page, /^\/interaction\//);
+    assert.match(await page.locator('h1').innerText(), /Walk repository erlauben/);
+    await page.getByRole('button', { name: 'Erlauben' }).click();
+    const callback = await atRepository(page);
+    const { raw, info } = await rp.finish(callback);
+    assert.equal(info.email, 'klara@public.example');
+
+    await page.goto(rp.logoutUrl(raw).href);
+    await onLanyard(page, /^\/oidc\/session\/end$/);
+    await page.getByRole('button', { name: 'Bei Lanyard abmelden' }).click();
+    await page.waitForURL((u) => u.pathname === '/signed-out');
+    await page.goto(`${app.url}/profile`);
+    await onLanyard(page, /^\/login$/);
+    await context.close();
   });
 });
