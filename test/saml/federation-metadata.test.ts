@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { countIdps, findIdp, searchIdps } from '../../src/providers/saml/catalogue.js';
-import { refreshMetadata } from '../../src/providers/saml/metadata/refresh.js';
+import { refreshMetadata, scheduleRefresh } from '../../src/providers/saml/metadata/refresh.js';
 import { signWithXmlsec1, signatureTemplate, writeAggregate } from '../support/federation.js';
 import { type FileServer, startFileServer } from '../support/file-server.js';
 import { samlEntry } from '../support/saml.js';
@@ -46,6 +46,9 @@ before(async () => {
   writeFileSync(join(dir, 'wrapped.unsigned.xml'), entity);
   await signWithXmlsec1(join(dir, 'wrapped.unsigned.xml'), join(dir, 'wrapped.xml'), FEDERATION);
   server.files.set('/wrapped.xml', join(dir, 'wrapped.xml'));
+  // A moved aggregate: followed on loopback, refused when it leads to plain http elsewhere.
+  server.redirects.set('/moved.xml', '/other.xml');
+  server.redirects.set('/to-plain-http.xml', 'http://192.0.2.1/aggregate.xml');
 });
 
 after(async () => {
@@ -108,13 +111,22 @@ withSamlPeers('federation aggregates', () =>
       ['a root signature that covers one entity only', '/wrapped.xml', /covers "#_entity0"/],
       ['expired (validUntil in the past)', '/expired.xml', /expired/],
       ['not found at its URL', '/missing.xml', /HTTP 404/],
+      [
+        'redirected to plain http on another host',
+        '/to-plain-http.xml',
+        /redirected to http:\/\/192\.0\.2\.1: only https/,
+      ],
+      ['at a plain http URL of another host', 'http://192.0.2.1/aggregate.xml', /is http:\/\/192\.0\.2\.1: only https/],
+      ['at a server that is down', 'http://127.0.0.1:9/aggregate.xml', /fetch failed|ECONNREFUSED/],
     ] as const) {
       test(`an aggregate ${name} is refused and the last good copy stays`, async () => {
         const app = ctx();
-        const id = `fed-${path.slice(1, 5)}`;
+        const id = `fed-${name.replace(/\W/g, '').slice(0, 20)}`;
         assert.equal((await refreshMetadata(deps(app), federation('/small.xml', id))).outcome, 'imported');
         const before = await app.lanyard.db.selectFrom('saml_idp').selectAll().where('provider', '=', id).execute();
-        const result = await refreshMetadata(deps(app), federation(path, id));
+        const entry = federation(path, id);
+        const url = path.startsWith('http') ? path : entry.source.url;
+        const result = await refreshMetadata(deps(app), { ...entry, source: { ...entry.source, url } });
         assert.equal(result.outcome, 'failed');
         assert.match((result as { error: string }).error, reason);
         const now = await app.lanyard.db.selectFrom('saml_idp').selectAll().where('provider', '=', id).execute();
@@ -132,6 +144,32 @@ withSamlPeers('federation aggregates', () =>
       assert.equal((await refreshMetadata(deps(app), federation('/other.xml', 'one'))).outcome, 'imported');
       assert.equal(await countIdps(app.lanyard.db, 'one'), 30);
       assert.equal(await countIdps(app.lanyard.db, 'two'), 20);
+    });
+
+    test('a redirect on loopback is followed; the aggregate behind it is imported', async () => {
+      const app = ctx();
+      const result = await refreshMetadata(deps(app), federation('/moved.xml', 'moved'));
+      assert.equal(result.outcome, 'imported', JSON.stringify(result));
+      assert.equal(await countIdps(app.lanyard.db, 'moved'), 30);
+    });
+
+    test('the schedule imports at once when the entry has no copy, and not again while its copy is fresh', async () => {
+      const app = ctx();
+      const entry = federation('/other.xml', 'scheduled');
+      const first = scheduleRefresh(deps(app), entry);
+      await first.first;
+      first.stop();
+      assert.equal(await countIdps(app.lanyard.db, 'scheduled'), 30);
+      const checked = (await status(app, 'scheduled')).checked_at;
+      const second = scheduleRefresh(deps(app), entry);
+      assert.equal(await second.first, undefined, 'a fresh copy is not refreshed at start-up');
+      second.stop();
+      assert.deepEqual((await status(app, 'scheduled')).checked_at, checked);
+      app.clock.advance(entry.refreshMinutes * 60_000);
+      const third = scheduleRefresh(deps(app), entry);
+      assert.deepEqual(await third.first, { outcome: 'unchanged' }, 'an old copy is checked (304) at start-up');
+      third.stop();
+      app.clock.advance(-entry.refreshMinutes * 60_000);
     });
 
     test('a metadata file larger than maxMetadataMegabytes is refused while downloading', async () => {

@@ -6,11 +6,13 @@ import type { AddressInfo } from 'node:net';
 /**
  * Serves files over HTTP on an ephemeral loopback port, as a federation publishes its aggregate:
  * with an ETag, answering 304 to a matching If-None-Match. `files` maps paths to local files and
- * can be changed while it runs; `hits` counts full downloads per path.
+ * can be changed while it runs; `hits` counts full downloads per path; `redirects` maps paths to
+ * the Location a 302 sends the client to.
  */
 export interface FileServer {
   url: string;
   files: Map<string, string>;
+  redirects: Map<string, string>;
   hits: Map<string, number>;
   close(): Promise<void>;
 }
@@ -18,7 +20,13 @@ export interface FileServer {
 export async function startFileServer(): Promise<FileServer> {
   const files = new Map<string, string>();
   const hits = new Map<string, number>();
+  const redirects = new Map<string, string>();
   const server: Server = createServer((req, res) => {
+    const location = redirects.get(req.url ?? '');
+    if (location) {
+      res.writeHead(302, { location }).end();
+      return;
+    }
     const file = files.get(req.url ?? '');
     if (!file) {
       res.writeHead(404).end();
@@ -43,6 +51,7 @@ export async function startFileServer(): Promise<FileServer> {
     url: `http://127.0.0.1:${port}`,
     files,
     hits,
+    redirects,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }

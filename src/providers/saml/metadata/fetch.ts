@@ -9,23 +9,36 @@ export type Download =
 
 /**
  * Downloads metadata to `workDir`, hashing it on the way: never more than `maxBytes`, never over
- * plain http except to a loopback address (also after redirects), and with `etag` a conditional
- * GET, so an unchanged aggregate of 70 MB costs one round trip.
+ * plain http except to a loopback address, and with `etag` a conditional GET, so an unchanged
+ * aggregate of 70 MB costs one round trip. Redirects are followed by hand (at most 5), each target
+ * checked before it is contacted, so a redirect cannot move the download to plain http.
  */
 export async function downloadMetadata(
   url: string,
   opts: { workDir: string; maxBytes: number; timeoutMs: number; etag: string | null },
 ): Promise<Download> {
-  const res = await fetch(url, {
-    headers: {
-      accept: 'application/samlmetadata+xml, application/xml;q=0.9, */*;q=0.1',
-      ...(opts.etag ? { 'if-none-match': opts.etag } : {}),
-    },
-    signal: AbortSignal.timeout(opts.timeoutMs),
-  });
-  const final = new URL(res.url || url);
-  if (final.protocol !== 'https:' && !isLoopbackHost(final.hostname))
-    throw new Error(`the metadata was served over plain http from ${final.host}; only https is accepted`);
+  const signal = AbortSignal.timeout(opts.timeoutMs);
+  let target = new URL(url);
+  let res: Response;
+  for (let hop = 0; ; hop++) {
+    if (target.protocol !== 'https:' && !(target.protocol === 'http:' && isLoopbackHost(target.hostname)))
+      throw new Error(
+        `${hop ? 'the metadata URL redirected to' : 'the metadata URL is'} ${target.protocol}//${target.host}: only https is accepted (plain http only on loopback)`,
+      );
+    res = await fetch(target, {
+      headers: {
+        accept: 'application/samlmetadata+xml, application/xml;q=0.9, */*;q=0.1',
+        ...(opts.etag ? { 'if-none-match': opts.etag } : {}),
+      },
+      redirect: 'manual',
+      signal,
+    });
+    const location = res.headers.get('location');
+    if (![301, 302, 303, 307, 308].includes(res.status) || !location) break;
+    await res.body?.cancel();
+    if (hop >= 5) throw new Error('the metadata URL redirected more than 5 times');
+    target = new URL(location, target);
+  }
   if (res.status === 304) return { status: 'not-modified' };
   if (!res.ok || !res.body) throw new Error(`the metadata URL answered HTTP ${res.status}`);
   const declared = Number(res.headers.get('content-length') ?? 0);
