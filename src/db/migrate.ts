@@ -8,6 +8,7 @@ import * as registrationMergedInto from './migrations/0019-registration-merged-i
 import * as registrationBrowser from './migrations/0013-registration-browser.js';
 import * as passwordThrottle from './migrations/0015-password-throttle.js';
 import * as oidcPayload from './migrations/0021-oidc-payload.js';
+import * as samlIdpSearch from './migrations/0025-saml-idp-search.js';
 import * as registrationReturnTo from './migrations/0027-registration-return-to.js';
 
 const migrations: Record<string, Migration> = {
@@ -19,6 +20,7 @@ const migrations: Record<string, Migration> = {
   '0013-registration-browser': registrationBrowser,
   '0015-password-throttle': passwordThrottle,
   '0021-oidc-payload': oidcPayload,
+  '0025-saml-idp-search': samlIdpSearch,
   '0027-registration-return-to': registrationReturnTo,
 };
 

@@ -25,13 +25,20 @@ export async function downloadMetadata(
       throw new Error(
         `${hop ? 'the metadata URL redirected to' : 'the metadata URL is'} ${target.protocol}//${target.host}: only https is accepted (plain http only on loopback)`,
       );
-    res = await fetch(target, {
-      headers: {
-        accept: 'application/samlmetadata+xml, application/xml;q=0.9, */*;q=0.1',
-        ...(opts.etag ? { 'if-none-match': opts.etag } : {}),
-      },
-      redirect: 'manual',
-      signal,
+    const get = () =>
+      fetch(target, {
+        headers: {
+          accept: 'application/samlmetadata+xml, application/xml;q=0.9, */*;q=0.1',
+          ...(opts.etag ? { 'if-none-match': opts.etag } : {}),
+        },
+        redirect: 'manual',
+        signal,
+      });
+    // A kept-alive connection the server closed just then fails the request before it is sent:
+    // one more try on a fresh connection (a GET), instead of waiting for the next refresh.
+    res = await get().catch((e: unknown) => {
+      if (signal.aborted || !(e instanceof TypeError)) throw e;
+      return get();
     });
     const location = res.headers.get('location');
     if (![301, 302, 303, 307, 308].includes(res.status) || !location) break;

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import type { Clock } from '../../../clock.js';
 import type { Db } from '../../../db/connect.js';
@@ -66,6 +67,8 @@ export async function refreshMetadata(deps: RefreshDeps, entry: SamlEntry, force
     }
     const now = clock.now();
     const { doc, idps } = await importMetadataFile(db, provider, entry.source, file, { now, workDir });
+    // Thousands of rows replaced at once: fresh statistics, so the search plans for what is there.
+    await sql`analyze saml_idp`.execute(db);
     await record({
       digest,
       etag,
