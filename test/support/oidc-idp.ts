@@ -62,6 +62,8 @@ export class OidcIdp {
   tamperUserinfo: ((body: Record<string, unknown>) => Record<string, unknown>) | null = null;
   /** While set, the token endpoint waits this long before answering (a slow IdP). */
   tokenDelayMs = 0;
+  /** Who signs in when the authorize request names nobody (`login_as`): a real browser's walk. */
+  nextLogin: string | null = null;
   /** Counts token requests (did Lanyard even try?). */
   tokenRequests = 0;
   /** While set, the token endpoint drops the connection without answering (an IdP that is down). */
@@ -141,7 +143,7 @@ export class OidcIdp {
           return;
         }
         if (details.prompt.name === 'login') {
-          const accountId = details.params.login_as;
+          const accountId = details.params.login_as ?? idp.nextLogin ?? undefined;
           if (!accountId || !idp.users.has(accountId)) {
             res.statusCode = 400;
             res.end('unknown login_as');
