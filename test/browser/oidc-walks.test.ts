@@ -116,19 +116,18 @@ describe('Sign in with an OpenID Connect IdP in Chromium, EN and DE, with axe', 
     test(`${lang.toUpperCase()}: the person says no at the IdP → its own page naming it, with a way back`, async () => {
       const page = await (await chromium.newContext()).newPage();
       await page.goto(`${url}/login?lang=${lang}`);
-      // The IdP answers the refusal the way it does for a person who declines.
-      await page.route(`${idp.issuer}/auth?**`, (route) => {
-        const target = new URL(route.request().url());
-        target.searchParams.set('deny', '1');
-        target.searchParams.set('login_as', addIdpUser(idp, {}));
-        return route.continue({ url: target.href });
-      });
+      idp.nextLogin = addIdpUser(idp, {});
+      idp.denyNext = true;
       await page
         .getByRole('link', {
           name: lang === 'de' ? 'Mit Universität Beispiel anmelden' : 'Sign in with University of Example',
         })
         .click();
-      await onLanyard(page, /^\/auth\/uni\/callback$/);
+      try {
+        await onLanyard(page, /^\/auth\/uni\/callback$/);
+      } finally {
+        idp.denyNext = false;
+      }
       const main = await page.locator('main').innerText();
       assert.match(main, lang === 'de' ? /Universität Beispiel/ : /University of Example/);
       assert.ok(await page.locator('main a[href="/login"]').count(), 'a way back');

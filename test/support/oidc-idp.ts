@@ -64,6 +64,8 @@ export class OidcIdp {
   tokenDelayMs = 0;
   /** Who signs in when the authorize request names nobody (`login_as`): a real browser's walk. */
   nextLogin: string | null = null;
+  /** While set, every sign-in is refused by the person (a real browser's walk to the error page). */
+  denyNext = false;
   /** Counts token requests (did Lanyard even try?). */
   tokenRequests = 0;
   /** While set, the token endpoint drops the connection without answering (an IdP that is down). */
@@ -132,7 +134,7 @@ export class OidcIdp {
       if (!req.url?.startsWith('/interaction/')) return handle(req, res);
       void (async () => {
         const details = await provider.interactionDetails(req, res);
-        if (details.params.deny) {
+        if (details.params.deny || idp.denyNext) {
           // The person refuses: oidc-provider sends the client its error redirect (access_denied).
           await provider.interactionFinished(
             req,
