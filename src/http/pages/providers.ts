@@ -1,7 +1,8 @@
 import { Type } from 'typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { brokerSignIn } from '../../broker/execute.js';
-import { LanyardError } from '../../errors.js';
+import { isLanyardError, LanyardError } from '../../errors.js';
+import type { Locale } from '../../i18n/index.js';
 import type { Lanyard } from '../../lanyard.js';
 import type { Provider, ProviderEndpoint, StartRequest } from '../../providers/provider.js';
 import { type OAuthFlow, checkState, decodeFlow, encodeFlow, newFlow } from '../../providers/oauth/state.js';
@@ -122,7 +123,9 @@ export const providerRoutes: Route = (app, lanyard) => {
     const callbackPaths = [...new Set([...provider.callbackPaths, `/auth/${provider.id}/callback`])];
     for (const path of callbackPaths)
       app.get(path, { config: { ...limits.signIn, statusOverrides: callbackStatuses } }, (request, reply) =>
-        callback(lanyard, provider, request, reply),
+        callback(lanyard, provider, request, reply).catch((e: unknown) => {
+          throw namedInLanguage(e, provider, request.locale);
+        }),
       );
   }
 };
@@ -162,6 +165,20 @@ function mountEndpoint(
   };
   if (endpoint.method === 'GET') app.get(path, handler);
   else app.post(path, { bodyLimit: endpoint.bodyLimit ?? 64 * 1024, config: limit }, handler);
+}
+
+/**
+ * A provider names itself in its refusals with its default label; the page a person reads names
+ * it in the page's language.
+ */
+function namedInLanguage(e: unknown, provider: Provider, locale: Locale): unknown {
+  if (!isLanyardError(e) || typeof e.details?.provider !== 'string') return e;
+  return new LanyardError(
+    e.code,
+    e.message,
+    { ...e.details, provider: provider.label(locale) },
+    { cause: e.cause, status: e.status },
+  );
 }
 
 /**
