@@ -1,0 +1,184 @@
+// The README's demo walked in Debian's Chromium, one browser context per language, with a
+// screenshot of every page: `npm run screenshots` writes them to docs/screenshots/, and
+// test/browser/visual.test.ts walks the same tour and compares its pictures with the committed ones.
+// Fixed viewport, no animations; the parts that change from run to run (times, mail bodies) are masked.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer as createNetServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { join } from 'node:path';
+import { chromium, type Page } from 'playwright-core';
+import { DEMO_PASSWORD } from '../src/providers/orcid/demo-accounts.js';
+import { loadConfig } from '../src/config/load.js';
+import { createServer } from '../src/server.js';
+
+/** Resolves once nothing listens on `port` (checked by binding it for a moment); gives up after 15 minutes. */
+async function portFree(port: number): Promise<void> {
+  const deadline = Date.now() + 15 * 60_000;
+  for (;;) {
+    const free = await new Promise<boolean>((resolve) => {
+      const probe = createNetServer();
+      probe.once('error', () => resolve(false));
+      probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+    });
+    if (free) return;
+    if (Date.now() > deadline) throw new Error(`port ${port} stayed busy for 15 minutes`);
+    await sleep(500);
+  }
+}
+
+export const VIEWPORT = { width: 1024, height: 800 };
+export const LANGUAGES = ['en', 'de'] as const;
+
+/** Every page of a walk through the README's cases, each captured under its name. */
+export async function tour(page: Page, base: string, lang: 'en' | 'de', shot: (name: string) => Promise<void>) {
+  const t = (en: string, de: string) => (lang === 'en' ? en : de);
+  const signOut = async () => {
+    const button = page.getByRole('button', { name: t('Sign out', 'Abmelden') });
+    if (await button.count()) await button.click();
+  };
+  const orcid = async (user: RegExp) => {
+    await page.goto(`${base}/login`);
+    await page.getByRole('link', { name: t('Sign in with ORCID', 'Mit ORCID anmelden') }).click();
+    await page.getByRole('button', { name: user }).click();
+  };
+  const lastMailLink = async (path: string) => {
+    await page.goto(`${base}/dev/mail`);
+    return page.locator(`article.mail a[href*="${path}"]`).first().getAttribute('href');
+  };
+
+  await page.goto(`${base}/login?lang=${lang}`);
+  await shot('login');
+  await page.goto(`${base}/register`);
+  await shot('register');
+  await page.goto(`${base}/forgot`);
+  await shot('forgot');
+  await page.goto(`${base}/no-such-page`);
+  await shot('error-not-found');
+
+  // Case 1: a verified email no account uses → the decision page with "Create my account".
+  await orcid(/0000-0002-1825-0097/);
+  await shot('external-login-create');
+  await page.getByRole('button', { name: t('Create my account', 'Mein Konto anlegen') }).click();
+  await shot('profile-created');
+  await signOut();
+  await shot('login-signed-out');
+
+  // Case 2: private email → "we need your email" → mailed link → create.
+  await orcid(/0000-0001-5109-3700/);
+  await shot('external-login-need-email');
+  await page
+    .getByLabel(t('Your email address', 'Ihre E-Mail-Adresse'), { exact: true })
+    .fill(`maria.${lang}@example.it`);
+  await page.getByRole('button', { name: t('Send the link', 'Link senden') }).click();
+  await shot('email-confirmation');
+  await page.goto((await lastMailLink('/external-login/'))!);
+  await page.getByRole('checkbox').check();
+  await page.getByRole('button', { name: t('Create my account', 'Mein Konto anlegen') }).click();
+  await signOut();
+
+  // Case 4: auto-link by verified email.
+  await orcid(/0000-0002-1815-0010/);
+  await shot('profile-auto-linked');
+  await signOut();
+
+  // Case 5: private email → the address of an existing account → review.
+  await orcid(/0000-0003-1415-9269/);
+  await page.getByLabel(t('Your email address', 'Ihre E-Mail-Adresse'), { exact: true }).fill('ada.king@example.org');
+  await page.getByRole('button', { name: t('Send the link', 'Link senden') }).click();
+  await page.goto((await lastMailLink('/review-account/'))!);
+  await shot('review-account');
+  await page.getByRole('checkbox').check();
+  await page.getByRole('button', { name: t('Link my ORCID iD and save', 'ORCID iD verknüpfen und speichern') }).click();
+  await shot('profile-linked');
+  await signOut();
+
+  // Case 6: sign in to link an existing account.
+  await orcid(/0009-0002-7182-8182/);
+  await page
+    .getByRole('link', { name: t('Sign in to link an existing account', 'Anmelden und bestehendes Konto verknüpfen') })
+    .click();
+  await shot('login-to-link');
+  await page.getByLabel(t('Email address', 'E-Mail-Adresse'), { exact: true }).fill('m.sklodowska@example.pl');
+  await page.getByLabel(t('Password', 'Passwort'), { exact: true }).fill(DEMO_PASSWORD);
+  await page.getByRole('button', { name: t('Sign in', 'Anmelden'), exact: true }).click();
+  await shot('review-account-signed-in');
+  await signOut();
+
+  // The emulator's picker with a session, and a denial.
+  await page.goto(`${base}/login`);
+  await page.getByRole('link', { name: t('Sign in with ORCID', 'Mit ORCID anmelden') }).click();
+  await shot('orcid-emulator');
+  await page.getByRole('button', { name: 'Deny access' }).click();
+  await shot('error-access-denied');
+
+  // The held-back mail.
+  for (let i = 0; i < 6; i++) {
+    await page.goto(`${base}/forgot`);
+    await page.getByLabel(t('Email address', 'E-Mail-Adresse'), { exact: true }).fill(`held.${lang}@example.org`);
+    await page.getByRole('button', { name: t('Send the link', 'Link senden') }).click();
+  }
+  await shot('email-confirmation-held-back');
+  await page.goto(`${base}/dev/mail`);
+  await shot('dev-mail');
+}
+
+/** A demo-mode Lanyard on a fresh embedded database: each language walks the cases from the start. */
+export async function startDemo() {
+  const dataDir = mkdtempSync(join(tmpdir(), 'lanyard-shots-'));
+  // A fixed port, so the iD links on the pages (which carry it) are the same on every run.
+  const port = Number(process.env.LANYARD_SCREENSHOT_PORT ?? 3999);
+  const config = loadConfig(
+    { LANYARD_LOG_LEVEL: 'warn' },
+    {
+      LANYARD_PORT: String(port),
+      LANYARD_HOST: '127.0.0.1',
+      LANYARD_PUBLIC_URL: `http://127.0.0.1:${port}`,
+      LANYARD_DATA_DIR: dataDir,
+    },
+  );
+  // Another tour (an engineer's test run beside this one) may hold the port: wait until it is free.
+  await portFree(port);
+  const server = await createServer(config);
+  await server.app.listen({ port, host: '127.0.0.1' });
+  return {
+    url: config.publicUrl,
+    async stop() {
+      await server.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Walks the tour in every language and writes `<page>.<lang>.png` to `outDir`. The demo listens on
+ * the fixed port `LANYARD_SCREENSHOT_PORT` (default 3999) because the pages show it in iD links.
+ */
+export async function captureScreenshots(outDir: string): Promise<void> {
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--font-render-hinting=none'],
+  });
+  try {
+    for (const lang of LANGUAGES) {
+      const demo = await startDemo();
+      const context = await browser.newContext({ viewport: VIEWPORT, locale: lang, reducedMotion: 'reduce' });
+      const page = await context.newPage();
+      const shot = async (name: string) => {
+        await page.screenshot({
+          path: join(outDir, `${name}.${lang}.png`),
+          fullPage: true,
+          mask: [page.locator('time'), page.locator('pre.mail')],
+        });
+      };
+      try {
+        await tour(page, demo.url, lang, shot);
+      } finally {
+        await context.close();
+        await demo.stop();
+      }
+    }
+  } finally {
+    await browser.close();
+  }
+}
