@@ -10,7 +10,7 @@ const huge = 'a'.repeat(65 * 1024);
 const uuid = '6f1c2d6e-0000-4000-8000-000000000000';
 
 /**
- * product.md §4: bad input of any kind gets a 4xx with a stable code — never a 500 — and changes
+ * docs/design.md: bad input of any kind gets a 4xx with a stable code — never a 500 — and changes
  * nothing. Each case names its request; every answer is also checked against /api/openapi.json.
  */
 forEachBackend(

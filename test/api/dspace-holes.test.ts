@@ -13,7 +13,7 @@ const unique = (name: string) => `${name}-${++n}-${Date.now().toString(36)}@hole
 const uuidV4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 /**
- * The holes of DSpace's implementation (dspace-orcid-login.md §6.2), each tried against Lanyard's
+ * The holes of DSpace's implementation (docs/design.md), each tried against Lanyard's
  * API and refused. A refusal changes nothing but the audit trail (refused links are audited).
  */
 forEachBackend(
@@ -135,7 +135,7 @@ forEachBackend(
       await unchanged(() => refusedAll('TOKEN_EXPIRED'));
     });
 
-    test('§6.2.4 and product.md §4: a used token, and the token a PATCH replaced, are refused on every endpoint', async () => {
+    test('§6.2.4 and docs/design.md: a used token, and the token a PATCH replaced, are refused on every endpoint', async () => {
       const account = await createPasswordAccount(ctx(), unique('reuse'));
       const c = await client();
       const rotated = await orcidRegistration(c);

@@ -13,7 +13,7 @@ const unique = (name: string) => `${name}-${++n}-${Date.now().toString(36)}@fake
 
 /**
  * DSpace's EPersonRegistrationRestControllerIT, EPersonRestRepositoryIT (token part) and
- * AccountServiceImplIT (dspace-orcid-login.md §4.4, §4.5, §8.1) against /api/eperson/epersons.
+ * AccountServiceImplIT (docs/design.md) against /api/eperson/epersons.
  */
 forEachBackend(
   'EPersonRegistrationRestControllerIT, EPersonRestRepositoryIT, AccountServiceImplIT',

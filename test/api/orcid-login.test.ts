@@ -12,7 +12,7 @@ let n = 0;
 const unique = (name: string) => `${name}-${++n}-${Date.now().toString(36)}@login.example`;
 
 /**
- * DSpace's OrcidLoginFilterIT (dspace-orcid-login.md §3.1, §8.1) through the API: start at
+ * DSpace's OrcidLoginFilterIT (docs/design.md) through the API: start at
  * /api/authn/orcid/start, sign in at the ORCID emulator, land on the shared callback /api/authn/orcid.
  */
 forEachBackend(
@@ -180,7 +180,7 @@ forEachBackend(
 forEachBackend(
   'OrcidLoginFilterIT with self-registration off',
   (ctx) => {
-    test('testWithoutSelfRegistrationEnabled: no session and no account; the registration stays for linking (product.md §3 case 7)', async () => {
+    test('testWithoutSelfRegistrationEnabled: no session and no account; the registration stays for linking (docs/design.md, case 7)', async () => {
       const c = await ApiClient.for(ctx());
       const { token, registration } = await orcidRegistration(c, {
         emails: [{ email: unique('self-off'), visibility: 'public', verified: true }],

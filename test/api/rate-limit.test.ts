@@ -6,7 +6,7 @@ import { forEachBackend } from '../support/suite.js';
 import { withOrcid } from '../support/test-app.js';
 import { ApiClient, orcidRegistration } from './support/api-client.js';
 
-/** product.md §4: rate limits on token guesses and on mail sending, for the API too. */
+/** docs/design.md: rate limits on token guesses and on mail sending, for the API too. */
 forEachBackend(
   'API rate limits',
   (ctx) => {

@@ -8,7 +8,7 @@ import { withOrcid } from '../support/test-app.js';
 import { ApiClient, mailedToken, orcidRegistration, type Registration } from './support/api-client.js';
 
 /**
- * DSpace's RegistrationRestRepositoryIT (dspace-orcid-login.md §8.1), one test per scenario and named
+ * DSpace's RegistrationRestRepositoryIT (docs/design.md), one test per scenario and named
  * after it, run against Lanyard's /api/eperson/registrations. Where Lanyard answers differently on
  * purpose, the test says so and docs/api.md ("Differences from DSpace") gives the reason.
  */

@@ -26,7 +26,7 @@ const verified = [{ address: 'r@uni.example', verified: true }];
 const unverified = [{ address: 'r@uni.example', verified: false }];
 const on: BrokerPolicy = { trustEmail: true, selfRegistration: true };
 
-/** Each row: product.md §3 case, the inputs, and the one decision the broker must make. */
+/** Each row: docs/design.md case, the inputs, and the one decision the broker must make. */
 const table: {
   name: string;
   emails: { address: string; verified: boolean; primary?: boolean }[];

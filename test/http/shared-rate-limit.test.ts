@@ -26,7 +26,7 @@ async function redisProblem(): Promise<string | false> {
 const reason = await redisProblem();
 if (reason) console.log(`# shared rate-limit test skipped: ${reason}`);
 
-/** product.md §6: with Redis, two Lanyard processes count sign-in attempts against one limit. */
+/** docs/design.md: with Redis, two Lanyard processes count sign-in attempts against one limit. */
 describe('rate limits shared through Redis', { skip: reason || false }, () => {
   const env = {
     LANYARD_REDIS_URL: REDIS_URL,

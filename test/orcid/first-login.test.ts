@@ -5,7 +5,7 @@ import { addOrcidUser, createPasswordAccount, signInWithOrcid, signInWithPasswor
 import { forEachBackend } from '../support/suite.js';
 import { withOrcid } from '../support/test-app.js';
 
-/** Every branch of product.md §3, end to end: browser → Lanyard → ORCID emulator → Lanyard. */
+/** Every branch of docs/design.md, end to end: browser → Lanyard → ORCID emulator → Lanyard. */
 forEachBackend(
   'first ORCID sign-in',
   (ctx) => {

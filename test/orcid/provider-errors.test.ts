@@ -5,7 +5,7 @@ import { forEachBackend } from '../support/suite.js';
 import type { TestApp } from '../support/test-app.js';
 import { withOrcid } from '../support/test-app.js';
 
-/** product.md §3 case 9: each provider error has its own clear page, and none leaves state behind. */
+/** docs/design.md, case 9: each provider error has its own clear page, and none leaves state behind. */
 forEachBackend(
   'ORCID provider errors',
   (ctx) => {

@@ -5,7 +5,7 @@ import { addOrcidUser, createPasswordAccount, signInWithOrcid, signInWithPasswor
 import { forEachBackend } from '../support/suite.js';
 import { withOrcid } from '../support/test-app.js';
 
-/** product.md §4 token rules, attacked through the pages (the REST API has its own suite). */
+/** docs/design.md token rules, attacked through the pages (the REST API has its own suite). */
 forEachBackend(
   'registration tokens on the pages',
   (ctx) => {

@@ -28,7 +28,7 @@ export async function snapshotDatabase(db: Db): Promise<Record<string, string[]>
   return snapshot;
 }
 
-/** Runs `action` and fails if it changed any row of the database (product.md §4: bad input changes nothing). */
+/** Runs `action` and fails if it changed any row of the database (docs/design.md: bad input changes nothing). */
 export async function expectNoChange<T>(db: Db, action: () => Promise<T>): Promise<T> {
   const before = await snapshotDatabase(db);
   const result = await action();

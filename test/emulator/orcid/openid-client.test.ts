@@ -1,6 +1,6 @@
 // openid-client v6 against the standalone emulator over real HTTP: discovery, the code flow with
 // `/authenticate` and with `openid`, ID-token validation, userinfo, refresh and revocation,
-// configured the way orcid-protocol.md §5.1 says ORCID needs (client_secret_post, state +
+// configured the way docs/design.md says ORCID needs (client_secret_post, state +
 // nonce, no PKCE, revocation endpoint supplied by hand, allowInsecureRequests for http).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -88,7 +88,7 @@ test('§5.1 code flow with openid: ID token validated (nonce, string amr), useri
   await client.tokenRevocation(withRevoke, refreshed.access_token);
   await assert.rejects(client.fetchUserInfo(config, refreshed.access_token, claims.sub), (err: unknown) => {
     // Userinfo's 403 quirk has no WWW-Authenticate, so openid-client does not parse the body into
-    // an OAuth error (orcid-protocol.md §5.1 guessed `access_denied`): it reports a non-conforming
+    // an OAuth error (docs/design.md guessed `access_denied`): it reports a non-conforming
     // response, with the raw 403 Response as the cause.
     const e = err as { code?: string; cause?: Response };
     assert.equal(e.code, 'OAUTH_RESPONSE_IS_NOT_CONFORM');
