@@ -1,7 +1,7 @@
 import type { ShibbolethHeadersEntry } from '../../config/schema.js';
 import { LanyardError } from '../../errors.js';
 import { html } from '../../lib/html.js';
-import { labelIn } from '../labels.js';
+import { labelButtons, labelIn } from '../labels.js';
 import type { Provider } from '../provider.js';
 import type { ProviderContext } from '../registry.js';
 import { splitIdentitySubject } from '../saml/subject.js';
@@ -55,14 +55,7 @@ export function createShibbolethHeadersProvider(entry: ShibbolethHeadersEntry, c
       `Trusted proxies: ${entry.trustedProxies.join(', ')}. IdPs: ${Object.keys(entry.idps).join(', ')}`,
     ],
     view: {
-      signInButton: (href, t, locale) =>
-        html`<p>
-          <a class="button provider-button" href="${href}">${t('login.provider', { provider: name(locale) })}</a>
-        </p>`,
-      linkButton: (t, locale) =>
-        html`<button type="submit" class="secondary provider-button">
-          ${t('profile.linkProvider', { provider: name(locale) })}
-        </button>`,
+      ...labelButtons(entry.label),
       identity: (subject) => {
         const parts = splitIdentitySubject(subject);
         return html`<span class="provider-id">${name('en')}: <code>${parts?.value ?? subject}</code></span>`;
