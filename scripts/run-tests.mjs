@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // Runs every test file under test/ with node's own test runner (through tsx).
 // Usage: node scripts/run-tests.mjs [substring …] — only files whose path contains one of them.
-import { readdirSync, statSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 
 function walk(dir) {
   return readdirSync(dir).flatMap((name) => {
@@ -21,17 +21,70 @@ if (files.length === 0) {
   console.error('no test files matched');
   process.exit(1);
 }
-const result = spawnSync(
+// A hung test must fail the run, never hold CI until its own limit: every test has a timeout, and
+// the whole run a deadline (LANYARD_TEST_DEADLINE_MINUTES, default 45) after which the files
+// still running are named and everything is stopped.
+const deadlineMinutes = Number(process.env.LANYARD_TEST_DEADLINE_MINUTES ?? 45);
+const child = spawn(
   process.execPath,
   [
     '--import',
     'tsx',
     '--test',
     '--test-force-exit',
+    '--test-timeout=300000',
     '--test-reporter=spec',
     `--test-concurrency=${process.env.LANYARD_TEST_CONCURRENCY ?? 2}`,
     ...files,
   ],
-  { stdio: 'inherit', env: { ...process.env, NODE_ENV: 'test' } },
+  { stdio: 'inherit', env: { ...process.env, NODE_ENV: 'test' }, detached: true },
 );
-process.exit(result.status ?? 1);
+const timer = setTimeout(() => {
+  const running = stillRunning(child.pid, files);
+  console.error(
+    `\nThe tests did not finish within ${deadlineMinutes} minutes; still running: ${running.join(', ') || '(none found)'}`,
+  );
+  try {
+    process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    child.kill('SIGKILL');
+  }
+  process.exit(1);
+}, deadlineMinutes * 60_000);
+// The runner has its own process group (so the deadline can stop all of it); pass on an interrupt.
+for (const signal of ['SIGINT', 'SIGTERM'])
+  process.on(signal, () => {
+    try {
+      process.kill(-child.pid, signal);
+    } catch {
+      /* already gone */
+    }
+  });
+child.on('exit', (code, signal) => {
+  clearTimeout(timer);
+  process.exit(code ?? (signal ? 1 : 0));
+});
+
+/** The test files whose processes are still alive under the runner (read from /proc). */
+function stillRunning(root, all) {
+  const found = new Set();
+  const visit = (pid) => {
+    let children = [];
+    try {
+      children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(' ').filter(Boolean);
+    } catch {
+      return;
+    }
+    for (const c of children) {
+      try {
+        const cmd = readFileSync(`/proc/${c}/cmdline`, 'utf8').split('\0');
+        for (const f of all) if (cmd.some((a) => a.endsWith(f))) found.add(f);
+      } catch {
+        /* gone meanwhile */
+      }
+      visit(c);
+    }
+  };
+  visit(root);
+  return [...found];
+}

@@ -12,6 +12,7 @@ import { testKeys } from '../support/saml-idp.js';
 import { forEachBackend } from '../support/suite.js';
 import { samlPeersMissing, withSamlPeers } from '../support/saml-peers.js';
 import type { TestApp } from '../support/test-app.js';
+import { waitUntil } from '../support/wait.js';
 
 const FEDERATION = testKeys(0);
 const ATTACKER = testKeys(2);
@@ -179,6 +180,12 @@ withSamlPeers('federation aggregates', () =>
       assert.equal(result.outcome, 'failed');
       assert.match((result as { error: string }).error, /larger than 1 MB/);
       assert.equal(await countIdps(app.lanyard.db, 'capped'), 0);
+      // The refused download let go of its connection instead of leaving a paused 5000-IdP body
+      // open until the response is collected.
+      await waitUntil(
+        async () => (await server.openConnections()) === 0,
+        'the refused download to close its connection',
+      );
     });
   }),
 );

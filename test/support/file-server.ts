@@ -7,13 +7,16 @@ import type { AddressInfo } from 'node:net';
  * Serves files over HTTP on an ephemeral loopback port, as a federation publishes its aggregate:
  * with an ETag, answering 304 to a matching If-None-Match. `files` maps paths to local files and
  * can be changed while it runs; `hits` counts full downloads per path; `redirects` maps paths to
- * the Location a 302 sends the client to.
+ * the Location a 302 sends the client to. `close` ends open connections too, so an unread body
+ * cannot hold a test's clean-up forever.
  */
 export interface FileServer {
   url: string;
   files: Map<string, string>;
   redirects: Map<string, string>;
   hits: Map<string, number>;
+  /** Connections open right now (a client that stops reading a body must still release its own). */
+  openConnections(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -52,6 +55,12 @@ export async function startFileServer(): Promise<FileServer> {
     files,
     hits,
     redirects,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    openConnections: () =>
+      new Promise((resolve, reject) => server.getConnections((e, n) => (e ? reject(e) : resolve(n)))),
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }

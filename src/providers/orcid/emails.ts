@@ -25,6 +25,7 @@ export async function fetchVerifiedEmails(
       headers: { accept: 'application/json', authorization: `Bearer ${accessToken}` },
       signal: AbortSignal.timeout(timeoutMs),
     });
+    if (!res.ok) await res.body?.cancel(); // release the connection now, not when collected
     if (res.status >= 500 || res.status === 429)
       throw new LanyardError('PROVIDER_UNAVAILABLE', 'The ORCID API is not available right now.', ORCID);
     if (!res.ok)

@@ -46,10 +46,21 @@ export async function downloadMetadata(
     if (hop >= 5) throw new Error('the metadata URL redirected more than 5 times');
     target = new URL(location, target);
   }
-  if (res.status === 304) return { status: 'not-modified' };
-  if (!res.ok || !res.body) throw new Error(`the metadata URL answered HTTP ${res.status}`);
+  // Every answer not read to the end is cancelled, so its connection is released at once rather
+  // than whenever the response is collected (an unread 70 MB body would hold it open).
+  if (res.status === 304) {
+    await res.body?.cancel();
+    return { status: 'not-modified' };
+  }
+  if (!res.ok || !res.body) {
+    await res.body?.cancel();
+    throw new Error(`the metadata URL answered HTTP ${res.status}`);
+  }
   const declared = Number(res.headers.get('content-length') ?? 0);
-  if (declared > opts.maxBytes) throw tooLarge(opts.maxBytes);
+  if (declared > opts.maxBytes) {
+    await res.body.cancel();
+    throw tooLarge(opts.maxBytes);
+  }
   const file = join(opts.workDir, 'metadata.xml');
   const out = createWriteStream(file);
   const hash = createHash('sha256');
