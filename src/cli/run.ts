@@ -8,6 +8,7 @@ import { configCheck } from './commands/config-check.js';
 import { helpCommand } from './commands/help.js';
 import { migrate } from './commands/migrate.js';
 import { samlKeygen } from './commands/saml-keygen.js';
+import { samlRefresh } from './commands/saml-refresh.js';
 
 /** Every operator command (`npx lanyard help` lists them in this order). */
 export const commands: Command[] = [
@@ -17,6 +18,7 @@ export const commands: Command[] = [
   accountsFindOrcid,
   adminCreate,
   samlKeygen,
+  samlRefresh,
   clientsAdd,
   clientsList,
   clientsShow,

@@ -53,6 +53,7 @@ describe('npx lanyard (against PostgreSQL)', async () => {
         'accounts show <email>',
         'accounts find-orcid <iD>',
         'admin create <email>',
+        'saml refresh [id]',
       ])
         assert.ok(help.stdout.includes(usage), usage);
       assert.equal((await cli([])).stdout, help.stdout);
