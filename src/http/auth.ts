@@ -92,10 +92,3 @@ export function isFreshAuth(lanyard: Lanyard, request: FastifyRequest): boolean 
   const age = (lanyard.clock.now().getTime() - request.auth.session.authenticated_at.getTime()) / 1000;
   return age <= lanyard.config.reauthSeconds;
 }
-
-/** Sensitive actions need a sign-in within the last `reauthSeconds` (docs/design.md §4). */
-export function requireFreshAuth(lanyard: Lanyard, request: FastifyRequest): NonNullable<FastifyRequest['auth']> {
-  const auth = requireAuth(request);
-  if (!isFreshAuth(lanyard, request)) throw new LanyardError('REAUTH_REQUIRED', 'Sign in again to confirm it is you.');
-  return auth;
-}

@@ -9,7 +9,7 @@ import type { SafeHtml } from '../lib/html.js';
  */
 export interface PageExtensions {
   login: ((ctx: { returnTo: string; t: Translate; locale: Locale }) => SafeHtml)[];
-  identityViews: Record<string, (identity: Identity, t: Translate) => SafeHtml>;
+  identityViews: Record<string, (identity: Identity, t: Translate, locale: Locale) => SafeHtml>;
   profile: ((ctx: { identities: Identity[]; t: Translate; csrf: SafeHtml; locale: Locale }) => SafeHtml)[];
 }
 

@@ -123,8 +123,8 @@ export interface ProviderView {
   signInButton(href: string, t: Translate, locale: Locale): SafeHtml;
   /** The submit button of the "connect" form on /profile. */
   linkButton(t: Translate, locale: Locale): SafeHtml;
-  /** An identity of this provider as shown on pages (ORCID: iD icon and full link). */
-  identity(subject: string, issuer: string | null): SafeHtml;
+  /** An identity of this provider as shown on pages (ORCID: iD icon and full link), named in `locale`. */
+  identity(subject: string, issuer: string | null, locale: Locale): SafeHtml;
   /** The same as plain text, for mails. */
   identifier(subject: string, issuer: string | null): string;
   /** Files its markup uses (ORCID's iD icon), served at their paths while the provider is configured. */

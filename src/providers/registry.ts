@@ -77,9 +77,14 @@ export class ProviderRegistry {
   }
 
   /** The identity on a page, as its provider shows it. */
-  identityView(key: string | null, subject: string | null, issuer: string | null | undefined): SafeHtml {
+  identityView(
+    key: string | null,
+    subject: string | null,
+    issuer: string | null | undefined,
+    locale: Locale,
+  ): SafeHtml {
     const provider = this.get(key);
-    return provider ? provider.view.identity(subject ?? '', issuer ?? null) : html`${subject ?? ''}`;
+    return provider ? provider.view.identity(subject ?? '', issuer ?? null, locale) : html`${subject ?? ''}`;
   }
 
   /** Paths fixed by outside contracts whose provider type has no entry here (DSpace's ORCID callback). */

@@ -108,8 +108,10 @@ describe('Sign in with an OpenID Connect IdP in Chromium, EN and DE, with axe', 
     await page.getByRole('button', { name: 'Universität Beispiel verknüpfen und speichern' }).click();
     await onLanyard(page, /^\/profile$/);
     const profile = await page.locator('main').innerText();
-    assert.match(profile, /Universität Beispiel/);
     assert.match(profile, /otto@oidc-walk\.example/);
+    // The identity itself is named in the page's language, not only the notice above it.
+    const identity = await page.locator('li[data-provider="uni"]').innerText();
+    assert.match(identity, /^Universität Beispiel: /);
   });
 
   for (const lang of ['en', 'de'] as const)

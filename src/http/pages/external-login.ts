@@ -112,7 +112,7 @@ export const externalLoginRoutes: Route = (app, lanyard) => {
         <section aria-labelledby="who">
           <h2 id="who" class="subtle">${t('external.authenticated', who)}</h2>
           ${facts([
-            [who.identity, lanyard.providers.identityView(reg.provider, reg.subject, p.issuer)],
+            [who.identity, lanyard.providers.identityView(reg.provider, reg.subject, p.issuer, request.locale)],
             [t('external.name'), name],
             [t('external.email'), reg.email],
           ])}

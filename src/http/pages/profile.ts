@@ -57,7 +57,7 @@ export const profileRoutes: Route = (app, lanyard) => {
           ${identities.map(
             (i) =>
               html`<li data-provider="${i.provider}">
-                ${(ext.identityViews[i.provider] ?? ((x: Identity) => html`${x.provider}: ${x.subject}`))(i, t)}
+                ${(ext.identityViews[i.provider] ?? ((x: Identity) => html`${x.provider}: ${x.subject}`))(i, t, request.locale)}
                 ${identities.length > 1 ? postButton(`/profile/identities/${i.id}/unlink`, csrf, t('profile.unlink'), { inline: true, weight: 'danger', ariaLabel: `${t('profile.unlink')}: ${lanyard.providers.identityName(i.provider, request.locale)}` }) : ''}
               </li>`,
           )}
@@ -128,7 +128,7 @@ export const profileRoutes: Route = (app, lanyard) => {
     const csrf = csrfField(lanyard, request, reply);
     return sendPage(lanyard, request, reply, {
       title: t('remove.title', { identity: name }),
-      main: html`<p>${(ext.identityViews[identity.provider] ?? ((x: Identity) => html`${x.provider}: ${x.subject}`))(identity, t)}</p>
+      main: html`<p>${(ext.identityViews[identity.provider] ?? ((x: Identity) => html`${x.provider}: ${x.subject}`))(identity, t, request.locale)}</p>
         <p>${t('remove.lead', { identity: name })}</p>
         <div class="actions">
           ${postButton(`/profile/identities/${identity.id}/unlink`, csrf, t('remove.submit', { identity: name }), { weight: 'danger' })}

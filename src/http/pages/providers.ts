@@ -76,7 +76,7 @@ export const providerRoutes: Route = (app, lanyard) => {
         <p class="or">${t('login.or')}</p>`,
   );
   for (const p of providers.list)
-    ext.identityViews[p.id] = (identity) => p.view.identity(identity.subject, identity.issuer);
+    ext.identityViews[p.id] = (identity, _t, locale) => p.view.identity(identity.subject, identity.issuer, locale);
   ext.profile.push(
     ({ identities, t, csrf, locale }) =>
       html`${providers.list

@@ -73,6 +73,7 @@ export const reviewAccountRoutes: Route = (app, lanyard) => {
           registration.provider,
           registration.subject,
           registration.profile.issuer,
+          request.locale,
         );
         const idUrl = lanyard.providers.identifier(
           registration.provider,

@@ -7,8 +7,8 @@ import type { ProviderView } from '../provider.js';
 export function oidcView(entry: OidcEntry): ProviderView {
   return {
     ...labelButtons(entry.label),
-    identity: (subject) =>
-      html`<span class="provider-id">${labelIn(entry.label, 'en')}: <code>${subject}</code></span>`,
+    identity: (subject, _issuer, locale) =>
+      html`<span class="provider-id">${labelIn(entry.label, locale)}: <code>${subject}</code></span>`,
     identifier: (subject) => `${subject} (${entry.issuer})`,
   };
 }

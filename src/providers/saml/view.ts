@@ -9,8 +9,8 @@ export function samlView(entry: SamlEntry): ProviderView {
   const shown = (subject: string) => splitIdentitySubject(subject)?.value ?? subject;
   return {
     ...labelButtons(entry.label),
-    identity: (subject, issuer) =>
-      html`<span class="provider-id" title="${issuer ?? ''}">${labelIn(entry.label, 'en')}: <code>${shown(subject)}</code></span>`,
+    identity: (subject, issuer, locale) =>
+      html`<span class="provider-id" title="${issuer ?? ''}">${labelIn(entry.label, locale)}: <code>${shown(subject)}</code></span>`,
     identifier: (subject, issuer) => `${shown(subject)} (${issuer ?? entry.id})`,
   };
 }

@@ -56,9 +56,9 @@ export function createShibbolethHeadersProvider(entry: ShibbolethHeadersEntry, c
     ],
     view: {
       ...labelButtons(entry.label),
-      identity: (subject) => {
+      identity: (subject, _issuer, locale) => {
         const parts = splitIdentitySubject(subject);
-        return html`<span class="provider-id">${name('en')}: <code>${parts?.value ?? subject}</code></span>`;
+        return html`<span class="provider-id">${name(locale)}: <code>${parts?.value ?? subject}</code></span>`;
       },
       identifier: (subject, issuer) => {
         const parts = splitIdentitySubject(subject);
