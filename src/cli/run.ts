@@ -7,6 +7,7 @@ import { clientsAdd, clientsList, clientsRemove, clientsRotateSecret, clientsSho
 import { configCheck } from './commands/config-check.js';
 import { helpCommand } from './commands/help.js';
 import { migrate } from './commands/migrate.js';
+import { oidcRotateKeys } from './commands/oidc-rotate-keys.js';
 import { samlKeygen } from './commands/saml-keygen.js';
 import { samlRefresh } from './commands/saml-refresh.js';
 
@@ -24,6 +25,7 @@ export const commands: Command[] = [
   clientsShow,
   clientsRotateSecret,
   clientsRemove,
+  oidcRotateKeys,
   helpCommand(() => commands),
 ];
 

@@ -8,7 +8,7 @@ import { clientSecretMatches, type OidcClient } from '../stores/oidc-clients.js'
 import { revokeSession } from '../stores/sessions.js';
 import { OidcPayloadAdapter } from '../stores/oidc-payloads.js';
 import { findAccount, scopeClaims } from './claims.js';
-import { loadProviderKeys } from './keys.js';
+import { ID_TOKEN_TTL, type ProviderKeys, publishedKeys } from './keys.js';
 import { interactionPath, OIDC_PATH } from './paths.js';
 
 /** A request as the Fastify mount hands it to the provider: with who is signed in to Lanyard there. */
@@ -60,15 +60,15 @@ function policy(now: () => Date) {
  * Lanyard as an OpenID provider for repositories (DSpace, Invenio, Dataverse, OJS): the
  * authorization code flow with PKCE (required for public clients), refresh tokens rotated at every
  * use, userinfo, revocation, RP-initiated logout. Clients are registered only by the operator
- * (`npx lanyard clients add`); there is no dynamic registration.
+ * (`npx lanyard clients add`); there is no dynamic registration. Built with the keys published at
+ * `now`; src/openid-provider/current.ts builds it again when they change.
  */
-export async function createOpenIdProvider(lanyard: Lanyard): Promise<Provider> {
+export function createOpenIdProvider(lanyard: Lanyard, keys: ProviderKeys, now: Date): Provider {
   const { db, clock, config } = lanyard;
-  const keys = await loadProviderKeys(db, config.secretKeys);
   const configuration: Configuration = {
     adapter: (model: string) => new OidcPayloadAdapter(db, clock, model),
     findAccount: findAccount(db),
-    jwks: keys.jwks,
+    jwks: { keys: publishedKeys(keys, now) },
     cookies: { keys: keys.cookieKeys },
     claims: Object.fromEntries(Object.entries(scopeClaims).map(([scope, claims]) => [scope, [...claims]])),
     scopes: ['openid', 'offline_access', 'email', 'profile', 'orcid'],
@@ -121,7 +121,7 @@ export async function createOpenIdProvider(lanyard: Lanyard): Promise<Provider> 
     ttl: {
       AccessToken: 3600,
       AuthorizationCode: 60,
-      IdToken: 3600,
+      IdToken: ID_TOKEN_TTL,
       Interaction: 3600,
       Session: 14 * 86400,
       Grant: 30 * 86400,

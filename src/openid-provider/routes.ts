@@ -12,7 +12,8 @@ import { findOidcClient } from '../stores/oidc-clients.js';
 import { html } from '../lib/html.js';
 import type { Lanyard } from '../lanyard.js';
 import { interactionPath, OIDC_PATH } from './paths.js';
-import { createOpenIdProvider, type SignedInRequest, tooOld } from './provider.js';
+import { CurrentProvider } from './current.js';
+import { type SignedInRequest, tooOld } from './provider.js';
 
 type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
 
@@ -78,13 +79,15 @@ async function restartUrl(lanyard: Lanyard, uid: string): Promise<string | undef
  * oidc-provider reads its own request bodies, so /oidc gets a scope whose parser leaves them unread.
  */
 export const openIdProviderRoutes: Route = async (app, lanyard) => {
-  const provider = await createOpenIdProvider(lanyard);
-  const callback = provider.callback();
+  // Rebuilt when the signing keys change (src/openid-provider/current.ts): ask it per request.
+  const current = new CurrentProvider(lanyard);
+  await current.get();
 
   await app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
     const handler = async (request: FastifyRequest, reply: FastifyReply) => {
+      const callback = await current.callback();
       reply.hijack();
       // As a mounted Koa app sees it: its own path in `url`, the full one in `originalUrl` (the
       // provider derives its endpoint URLs from the difference).
@@ -108,6 +111,7 @@ export const openIdProviderRoutes: Route = async (app, lanyard) => {
   });
 
   app.get<{ Params: { uid: string } }>('/interaction/:uid', async (request, reply) => {
+    const provider = await current.get();
     const details = await provider.interactionDetails(request.raw, reply.raw).catch(() => undefined);
     if (!details || details.uid !== request.params.uid) {
       // A first sign-in that went through a mailed link may come back in another tab, another
@@ -162,6 +166,7 @@ export const openIdProviderRoutes: Route = async (app, lanyard) => {
     { schema: { params: Type.Object({ uid: Type.String({ maxLength: 100 }) }), body: ConsentBody } },
     async (request, reply) => {
       verifyCsrf(request, lanyard.config, request.body._csrf);
+      const provider = await current.get();
       const details = await provider.interactionDetails(request.raw, reply.raw).catch(() => undefined);
       if (!details || details.uid !== request.params.uid || details.prompt.name !== 'consent') {
         throw new LanyardError(

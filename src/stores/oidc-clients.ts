@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { hashToken, randomToken, safeEqual } from '../crypto/token.js';
 import type { Db } from '../db/connect.js';
+import type { SigningAlg } from '../openid-provider/keys.js';
 
 /** How a client proves itself at the token endpoint; `none` is a public client, which must use PKCE. */
 export const clientAuthMethods = ['client_secret_basic', 'client_secret_post', 'none'] as const;
@@ -27,6 +28,8 @@ export interface OidcClient {
   /** A client the operator runs for Lanyard's own users: no consent page. */
   lanyard_first_party?: boolean;
   token_endpoint_auth_method: ClientAuthMethod;
+  /** How its ID tokens are signed (oidc-provider's metadata field; absent: RS256). */
+  id_token_signed_response_alg?: SigningAlg;
   grant_types: string[];
   response_types: string[];
   /** Seconds since the epoch (oidc-provider's own metadata field). */
@@ -49,6 +52,7 @@ export async function addOidcClient(
     postLogoutRedirectUris?: string[];
     pkce?: PkcePolicy;
     firstParty?: boolean;
+    idTokenAlg?: SigningAlg;
   },
   now: Date,
 ): Promise<{ client: OidcClient; secret: string | null }> {
@@ -62,6 +66,7 @@ export async function addOidcClient(
     lanyard_pkce: input.auth === 'none' ? 'required' : (input.pkce ?? 'optional'),
     lanyard_first_party: input.firstParty ?? true,
     token_endpoint_auth_method: input.auth,
+    ...(input.idTokenAlg && input.idTokenAlg !== 'RS256' ? { id_token_signed_response_alg: input.idTokenAlg } : {}),
     grant_types: ['authorization_code', 'refresh_token'],
     response_types: ['code'],
     client_id_issued_at: Math.floor(now.getTime() / 1000),

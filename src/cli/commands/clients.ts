@@ -1,4 +1,5 @@
 import { loadConfig } from '../../config/load.js';
+import { type SigningAlg, signingAlgs } from '../../openid-provider/keys.js';
 import { OIDC_PATH } from '../../openid-provider/paths.js';
 import {
   addOidcClient,
@@ -47,7 +48,7 @@ function redirectUri(input: string): string {
 }
 
 const addUsage =
-  'clients add <--name=NAME> <--redirect-uri=URI>… [--post-logout-redirect-uri=URI]… [--auth=METHOD] [--pkce=required|optional] [--consent] [--json]';
+  'clients add <--name=NAME> <--redirect-uri=URI>… [--post-logout-redirect-uri=URI]… [--auth=METHOD] [--pkce=required|optional] [--id-token-alg=RS256|ES256] [--consent] [--json]';
 
 /** What `clients show` and `clients list --json` print: the registration, never the secret's hash. */
 const describe = (c: OidcClient) => ({
@@ -58,6 +59,7 @@ const describe = (c: OidcClient) => ({
   token_endpoint_auth_method: c.token_endpoint_auth_method,
   pkce: c.token_endpoint_auth_method === 'none' ? 'required' : (c.lanyard_pkce ?? 'optional'),
   consent: c.lanyard_first_party === false,
+  id_token_alg: c.id_token_signed_response_alg ?? 'RS256',
   created_at: new Date(c.client_id_issued_at * 1000).toISOString(),
 });
 
@@ -69,7 +71,7 @@ export const clientsAdd: Command = {
   async run(args, io) {
     const options = parseOptions(
       args,
-      ['name', 'redirect-uri', 'post-logout-redirect-uri', 'auth', 'pkce'],
+      ['name', 'redirect-uri', 'post-logout-redirect-uri', 'auth', 'pkce', 'id-token-alg'],
       ['json', 'consent'],
     );
     const name = options.get('name')?.at(-1)?.trim();
@@ -82,6 +84,9 @@ export const clientsAdd: Command = {
       throw new UsageError(`--auth must be one of ${clientAuthMethods.join(', ')}`);
     const pkce = (options.get('pkce')?.at(-1) ?? (auth === 'none' ? 'required' : 'optional')) as PkcePolicy;
     if (!pkcePolicies.includes(pkce)) throw new UsageError(`--pkce must be one of ${pkcePolicies.join(', ')}`);
+    const idTokenAlg = (options.get('id-token-alg')?.at(-1) ?? 'RS256') as SigningAlg;
+    if (!signingAlgs.includes(idTokenAlg))
+      throw new UsageError(`--id-token-alg must be one of ${signingAlgs.join(', ')}`);
     if (auth === 'none' && pkce !== 'required')
       throw new UsageError('a public client (--auth none) always needs PKCE: leave out --pkce or say required');
     const config = loadConfig(io.env);
@@ -89,7 +94,15 @@ export const clientsAdd: Command = {
     return withDatabase(config, async (db) => {
       const { client, secret } = await addOidcClient(
         db,
-        { name, redirectUris, auth, postLogoutRedirectUris, pkce, firstParty: !options.has('consent') },
+        {
+          name,
+          redirectUris,
+          auth,
+          postLogoutRedirectUris,
+          pkce,
+          firstParty: !options.has('consent'),
+          idTokenAlg,
+        },
         new Date(),
       );
       if (options.has('json')) {
@@ -107,6 +120,7 @@ export const clientsAdd: Command = {
           ...(postLogoutRedirectUris.length ? [`  after sign-out ${postLogoutRedirectUris.join(' ')}`] : []),
           `  auth method    ${auth}`,
           `  PKCE           ${pkce}`,
+          `  ID token       ${idTokenAlg}`,
           `  consent        ${options.has('consent') ? 'asked once per person' : 'not asked (first-party)'}`,
         );
       }
@@ -142,6 +156,7 @@ export const clientsShow: Command = {
           `  after sign-out ${c.post_logout_redirect_uris.join(' ') || '(none)'}`,
           `  auth method    ${c.token_endpoint_auth_method}`,
           `  PKCE           ${c.pkce}`,
+          `  ID token       ${c.id_token_alg}`,
           `  consent        ${c.consent ? 'asked once per person' : 'not asked (first-party)'}`,
           `  registered     ${c.created_at}`,
         );
