@@ -11,7 +11,7 @@ import type { Locale } from './i18n/index.js';
 import { type MailKind, type MailParams, renderMail } from './mail/templates.js';
 import { devMailboxTransport, type MailTransport, OutboxWorker, smtpTransport } from './mail/worker.js';
 import { createProviders, type ProviderRegistry } from './providers/registry.js';
-import { postgresFlowState, redisFlowState } from './stores/flow-state.js';
+import { type FlowStateStore, postgresFlowState, redisFlowState } from './stores/flow-state.js';
 import { type MailResult, queueWithinLimit } from './mail/limit.js';
 import { securityNotices } from './mail/templates.js';
 
@@ -89,6 +89,11 @@ export interface Lanyard {
   outbox: OutboxWorker;
   /** The configured sign-in providers (src/providers/), in configuration order. */
   providers: ProviderRegistry;
+  /**
+   * Short-lived sign-in state every process shares (SAML's pending AuthnRequests, answered
+   * requests and used assertion IDs): PostgreSQL, or Redis when configured.
+   */
+  flowState: FlowStateStore;
   /** The per-account password-guess limit every password path goes through. */
   passwordThrottle: PasswordThrottle;
   /**
@@ -115,6 +120,8 @@ export interface OpenOptions {
   mailPollMs?: number;
   /** An in-memory database starts from this image of a migrated one (tests: initdb costs seconds of CPU). */
   databaseImage?: Blob;
+  /** How often the providers' background work looks whether something is due (default: theirs). */
+  backgroundTickMs?: number;
 }
 
 export async function openLanyard(config: Config, opts: OpenOptions = {}): Promise<Lanyard> {
@@ -143,6 +150,16 @@ export async function openLanyard(config: Config, opts: OpenOptions = {}): Promi
     ? redisFlowState(config.redisUrl, config.redisPrefix)
     : postgresFlowState(db, clock);
 
+  const providers = createProviders(config.providers, {
+    publicUrl: config.publicUrl,
+    clock,
+    runtime: { db, log, flowState, secretKeys: config.secretKeys },
+  });
+  // SAML metadata refreshes on schedule in every process; the first due claims it (see refresh.ts).
+  const background = providers.list.flatMap((p) =>
+    p.background ? [p.background(opts.backgroundTickMs ? { tickMs: opts.backgroundTickMs } : {})] : [],
+  );
+
   return {
     config,
     db,
@@ -150,11 +167,8 @@ export async function openLanyard(config: Config, opts: OpenOptions = {}): Promi
     hasher: new PasswordHasher(config.password),
     log,
     outbox,
-    providers: createProviders(config.providers, {
-      publicUrl: config.publicUrl,
-      clock,
-      runtime: { db, log, flowState, secretKeys: config.secretKeys },
-    }),
+    providers,
+    flowState,
     passwordThrottle: new PasswordThrottle({ db, log, redis, redisPrefix: config.redisPrefix }),
     async queueMail(tx, kind, to, locale, params, opts = {}) {
       const result = await queueWithinLimit(tx, renderMail(kind, to, locale, params), {
@@ -169,6 +183,7 @@ export async function openLanyard(config: Config, opts: OpenOptions = {}): Promi
       return result;
     },
     async close() {
+      await Promise.all(background.map((b) => b.stop()));
       await outbox.stop();
       await redis?.quit().catch(() => redis.disconnect());
       await flowState.close();

@@ -7,13 +7,14 @@ import { throttlePolicy } from './password-throttle.js';
 
 /**
  * Deletes what no one can use any more: registrations expired or consumed a day ago, sessions
- * expired or revoked a day ago, password-failure counts older than their window (Redis expires its own).
+ * expired or revoked a day ago, password-failure counts older than their window, expired sign-in flow
+ * state (SAML's pending AuthnRequests and the IDs of used responses; Redis expires its own).
  * Expiry is checked on every use anyway (docs/design.md §4); this only keeps the tables small (DSpace's
  * RegistrationDataScheduler does the same every 15 minutes).
  */
 export async function housekeeping(
   lanyard: Lanyard,
-): Promise<{ registrations: number; sessions: number; oidc: number; throttles: number }> {
+): Promise<{ registrations: number; sessions: number; oidc: number; throttles: number; flowState: number }> {
   const now = lanyard.clock.now();
   const dayAgo = addSeconds(now, -86400);
   const registrations = await purgeRegistrations(lanyard.db, now);
@@ -26,7 +27,9 @@ export async function housekeeping(
   const { tokenTtl } = lanyard.config;
   const oidc = await deleteExpiredOidcPayloads(lanyard.db, now, Math.max(tokenTtl.EXTERNAL, tokenTtl.VALIDATION));
   const throttles = await purgeStaleThrottles(lanyard.db, now, throttlePolicy.windowMs);
-  return { registrations, sessions: Number(sessions.numDeletedRows), oidc, throttles };
+  // Expired values are never read (every read checks expires_at); the rows only take space.
+  const flowState = await lanyard.flowState.purge();
+  return { registrations, sessions: Number(sessions.numDeletedRows), oidc, throttles, flowState };
 }
 
 /** Runs `housekeeping` every `intervalMs` in the background; returns a stop function. */

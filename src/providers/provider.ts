@@ -54,6 +54,12 @@ export interface Provider {
    * receives the IdP's cross-site POST and hands the browser on to the shared callback).
    */
   readonly endpoints?: ProviderEndpoint[];
+  /**
+   * Work the provider does while the service runs (SAML: refreshing its IdPs' metadata on
+   * schedule). Started once the service is up, stopped before it closes; `tickMs` is how often it
+   * looks whether something is due (tests shorten it).
+   */
+  background?(opts: { tickMs?: number }): { stop(): Promise<void> };
 }
 
 /** The callback request as a provider may need it beyond its query (a proxy's headers, its address). */

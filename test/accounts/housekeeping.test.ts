@@ -5,6 +5,7 @@ import { throttlePolicy } from '../../src/accounts/password-throttle.js';
 import { databaseThrottleStore } from '../../src/stores/password-throttle.js';
 import { createRegistration } from '../../src/stores/registrations.js';
 import { createSession, revokeSession } from '../../src/stores/sessions.js';
+import { requestKey, usedKey } from '../../src/providers/saml/requests.js';
 import { createPasswordAccount } from '../support/orcid.js';
 import { forEachBackend } from '../support/suite.js';
 
@@ -27,11 +28,17 @@ forEachBackend('housekeeping', (ctx) => {
 
     assert.deepEqual(
       await housekeeping(app.lanyard),
-      { registrations: 0, sessions: 0, oidc: 0, throttles: 0 },
+      { registrations: 0, sessions: 0, oidc: 0, throttles: 0, flowState: 0 },
       'nothing is a day dead yet',
     );
     app.clock.advance(26 * 3600_000);
-    assert.deepEqual(await housekeeping(app.lanyard), { registrations: 1, sessions: 1, oidc: 0, throttles: 0 });
+    assert.deepEqual(await housekeeping(app.lanyard), {
+      registrations: 1,
+      sessions: 1,
+      oidc: 0,
+      throttles: 0,
+      flowState: 0,
+    });
     const regs = await db
       .selectFrom('registration')
       .select('id')
@@ -71,5 +78,23 @@ forEachBackend('housekeeping', (ctx) => {
     );
     const [recent] = await store.read(['account:recent'], app.clock.now(), window);
     assert.equal(recent?.failures, 1, 'the recent count still slows its address down');
+  });
+
+  test('deletes expired SAML requests and used-response marks, and keeps the ones still waiting', async () => {
+    const app = ctx();
+    const store = app.lanyard.flowState;
+    const waiting = { id: '_waiting', provider: 'uni', idp: 'https://idp.uni-a.example/idp/shibboleth' };
+    assert.ok(await store.add(requestKey('_expired'), { ...waiting, id: '_expired' }, 60));
+    assert.ok(await store.add(usedKey('_answered'), { at: app.clock.now().toISOString() }, 120));
+    assert.ok(await store.add(requestKey('_waiting'), waiting, 1800));
+    const rows = () => app.lanyard.db.selectFrom('flow_state').select('key').orderBy('key').execute();
+    assert.equal((await housekeeping(app.lanyard)).flowState, 0, 'nothing has expired yet');
+    app.clock.advance(300_000);
+    assert.equal((await housekeeping(app.lanyard)).flowState, 2);
+    assert.deepEqual(
+      (await rows()).map((r) => r.key),
+      [requestKey('_waiting')],
+    );
+    assert.deepEqual(await store.peek(requestKey('_waiting')), waiting, 'the waiting request still answers');
   });
 });

@@ -2,14 +2,18 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import { countIdps, findIdp, searchIdps } from '../../src/providers/saml/catalogue.js';
-import { refreshMetadata, scheduleRefresh } from '../../src/providers/saml/metadata/refresh.js';
+import { connectDatabase } from '../../src/db/connect.js';
+import { claimRefresh, refreshMetadata, scheduleRefresh } from '../../src/providers/saml/metadata/refresh.js';
 import { signWithXmlsec1, signatureTemplate, writeAggregate } from '../support/federation.js';
 import { type FileServer, startFileServer } from '../support/file-server.js';
 import { samlEntry } from '../support/saml.js';
 import { testKeys } from '../support/saml-idp.js';
 import { forEachBackend } from '../support/suite.js';
+import { backends, skipReason } from '../support/databases.js';
+import { spKeys } from '../support/saml-sign-in.js';
+import { createTestApp } from '../support/test-app.js';
 import { samlPeersMissing, withSamlPeers } from '../support/saml-peers.js';
 import type { TestApp } from '../support/test-app.js';
 import { waitUntil } from '../support/wait.js';
@@ -58,7 +62,7 @@ after(async () => {
 });
 
 withSamlPeers('federation aggregates', () =>
-  forEachBackend('federation aggregates', (ctx) => {
+  forEachBackend('federation aggregates', (ctx, backend) => {
     const federation = (path: string, id = 'fed') =>
       samlEntry({
         id,
@@ -159,18 +163,46 @@ withSamlPeers('federation aggregates', () =>
       const entry = federation('/other.xml', 'scheduled');
       const first = scheduleRefresh(deps(app), entry);
       await first.first;
-      first.stop();
+      await first.stop();
       assert.equal(await countIdps(app.lanyard.db, 'scheduled'), 30);
       const checked = (await status(app, 'scheduled')).checked_at;
       const second = scheduleRefresh(deps(app), entry);
-      assert.equal(await second.first, undefined, 'a fresh copy is not refreshed at start-up');
-      second.stop();
+      assert.equal(await second.first, null, 'a fresh copy is not refreshed at start-up');
+      await second.stop();
       assert.deepEqual((await status(app, 'scheduled')).checked_at, checked);
       app.clock.advance(entry.refreshMinutes * 60_000);
       const third = scheduleRefresh(deps(app), entry);
       assert.deepEqual(await third.first, { outcome: 'unchanged' }, 'an old copy is checked (304) at start-up');
-      third.stop();
+      await third.stop();
       app.clock.advance(-entry.refreshMinutes * 60_000);
+    });
+
+    test('of two processes whose schedules fall due together, one claims the refresh and downloads', async () => {
+      const app = ctx();
+      const entry = federation('/small.xml', 'claimed');
+      // A second process: its own connection (pool) to the same database; PGlite has one process.
+      const other =
+        backend === 'postgres'
+          ? await connectDatabase({ databaseUrl: app.config.databaseUrl, dataDir: 'memory://' })
+          : app.lanyard.db;
+      try {
+        const claims = await Promise.all([
+          claimRefresh(deps(app), entry),
+          claimRefresh({ ...deps(app), db: other }, entry),
+        ]);
+        assert.deepEqual(claims.filter(Boolean), [true], `claims: ${claims.join(', ')}`);
+        app.clock.advance(entry.refreshMinutes * 60_000);
+        const downloads = server.hits.get('/small.xml') ?? 0;
+        const schedules = [scheduleRefresh(deps(app), entry), scheduleRefresh({ ...deps(app), db: other }, entry)];
+        const results = await Promise.all(schedules.map((s) => s.first));
+        await Promise.all(schedules.map((s) => s.stop()));
+        assert.deepEqual(results.map((r) => r?.outcome ?? null).sort(), ['imported', null], JSON.stringify(results));
+        assert.equal(server.hits.get('/small.xml'), downloads + 1, 'one download');
+        assert.equal(await countIdps(app.lanyard.db, 'claimed'), 20);
+      } finally {
+        app.clock.advance(-entry.refreshMinutes * 60_000);
+        if (other !== app.lanyard.db) await other.destroy();
+      }
     });
 
     test('a metadata file larger than maxMetadataMegabytes is refused while downloading', async () => {
@@ -189,3 +221,53 @@ withSamlPeers('federation aggregates', () =>
     });
   }),
 );
+
+withSamlPeers('federation metadata in the running service', () => {
+  for (const backend of backends()) {
+    describe(`federation metadata in the running service [${backend}]`, async () => {
+      const reason = await skipReason(backend);
+      test(
+        'an app imports its aggregate at start-up and again once refreshMinutes have passed',
+        { skip: reason || false },
+        async () => {
+          server.files.set('/service.xml', join(dir, 'small.xml'));
+          const providers = [
+            {
+              id: 'fed',
+              type: 'saml',
+              label: 'Federation',
+              federationMetadataUrl: `${server.url}/service.xml`,
+              federationCert: FEDERATION.certificate,
+              refreshMinutes: 60,
+              ...spKeys(),
+            },
+          ];
+          const app = await createTestApp(
+            backend,
+            { LANYARD_PROVIDERS: JSON.stringify(providers) },
+            { backgroundTickMs: 20 },
+          );
+          try {
+            const { db } = app.lanyard;
+            const row = () =>
+              db.selectFrom('saml_metadata').selectAll().where('provider', '=', 'fed').executeTakeFirst();
+            // The row is written once the import has committed.
+            await waitUntil(async () => (await row())?.idp_count === 20, 'the import at start-up');
+            const first = (await row())!;
+            server.files.set('/service.xml', join(dir, 'other.xml'));
+            // The schedule looks every 20 ms; nothing is due until refreshMinutes have passed.
+            assert.equal(await countIdps(db, 'fed'), 20);
+            app.clock.advance(60 * 60_000);
+            await waitUntil(async () => (await row())?.idp_count === 30, 'the scheduled refresh');
+            assert.equal(await countIdps(db, 'fed'), 30);
+            const second = (await row())!;
+            assert.equal(second.last_error, null);
+            assert.ok(second.imported_at! > first.imported_at!);
+          } finally {
+            await app.close();
+          }
+        },
+      );
+    });
+  }
+});

@@ -1,7 +1,7 @@
 import { TestClock } from '../../src/clock.js';
 import { loadConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
-import { createLogger } from '../../src/lanyard.js';
+import { createLogger, type OpenOptions } from '../../src/lanyard.js';
 import { type OrcidEmulator, startOrcidEmulator } from '../../src/emulator/orcid/index.js';
 import { createServer, type Server } from '../../src/server.js';
 import { Browser } from './browser.js';
@@ -48,7 +48,11 @@ export function testEnv(smtpUrl: string): Record<string, string> {
  * A whole Lanyard on a fresh database of the given backend, with a real SMTP catcher and an
  * injected clock. `env` adds or overrides LANYARD_* settings.
  */
-export async function createTestApp(backend: Backend, env: Record<string, string> = {}): Promise<TestApp> {
+export async function createTestApp(
+  backend: Backend,
+  env: Record<string, string> = {},
+  opts: Pick<OpenOptions, 'backgroundTickMs'> = {},
+): Promise<TestApp> {
   const mail = await new MailCatcher().start();
   const orcid = env.LANYARD_ORCID_ENV === 'emulator' ? await startOrcidEmulator({ logger: false }) : null;
   if (orcid) {
@@ -77,6 +81,7 @@ export async function createTestApp(backend: Backend, env: Record<string, string
       clock,
       log: createLogger(config.logLevel),
       mailPollMs: 100,
+      ...opts,
       ...(pg ? {} : { databaseImage: await migratedPgliteImage() }),
     });
     return {

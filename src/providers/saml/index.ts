@@ -9,7 +9,7 @@ import { countIdps, findIdp, type Idp, idpName, soleIdp } from './catalogue.js';
 import { carriedFlow, discoveryAnswer, rememberIdp } from './discovery.js';
 import { encodeFlowParam } from './flow-param.js';
 import type { SamlEntry } from './config.js';
-import { refreshMetadata } from './metadata/refresh.js';
+import { type RefreshResult, refreshMetadata, scheduleRefresh } from './metadata/refresh.js';
 import { createAuthnRequest } from './requests.js';
 import { commitResponse, type SamlDeps, type Verified, verifyResponse } from './response/verify.js';
 import { spMetadataXml } from './sp-metadata.js';
@@ -51,21 +51,20 @@ export function createSamlProvider(entry: SamlEntry, ctx: ProviderContext): Prov
 
   const discoveryDeps = () => ({ db: runtime().db, clock: ctx.clock, keys: runtime().secretKeys });
 
-  // The entry's IdPs come from its metadata, imported on first use and kept in the database.
-  let loading: Promise<void> | null = null;
-  const ensureIdps = async () => {
+  // The entry's IdPs come from its metadata, imported on first use (or by the schedule) and kept in
+  // the database. One refresh at a time in this process: first use joins a scheduled one under way.
+  let refreshing: Promise<RefreshResult> | null = null;
+  const refresh = (force: boolean) => {
     const { db, log } = runtime();
+    refreshing ??= refreshMetadata({ db, clock: ctx.clock, log }, entry, force).finally(() => {
+      refreshing = null;
+    });
+    return refreshing;
+  };
+  const ensureIdps = async () => {
+    const { db } = runtime();
     if ((await countIdps(db, entry.id)) > 0) return;
-    loading ??= refreshMetadata({ db, clock: ctx.clock, log }, entry, true).then(
-      () => {
-        loading = null;
-      },
-      (e: unknown) => {
-        loading = null;
-        throw e;
-      },
-    );
-    await loading;
+    await refresh(true);
     if ((await countIdps(db, entry.id)) === 0)
       throw new LanyardError('SAML_METADATA_UNAVAILABLE', `The metadata of ${label} could not be loaded.`, {
         provider: label,
@@ -218,6 +217,13 @@ export function createSamlProvider(entry: SamlEntry, ctx: ProviderContext): Prov
       `IdP metadata: ${entry.source.url ?? entry.source.file}`,
     ],
     view: samlView(entry),
+    background({ tickMs }) {
+      const { db, log } = runtime();
+      return scheduleRefresh({ db, clock: ctx.clock, log }, entry, {
+        ...(tickMs ? { tickMs } : {}),
+        refresh: () => refresh(false),
+      });
+    },
     endpoints: [
       {
         method: 'GET',

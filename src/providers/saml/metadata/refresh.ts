@@ -98,26 +98,72 @@ export async function refreshMetadata(deps: RefreshDeps, entry: SamlEntry, force
 }
 
 /**
- * Refreshes every `refreshMinutes`, and at once when the entry has no copy yet or its copy is
- * older than that. Returns a stop function. Several processes may run it: the import lock and the
- * unchanged-digest check make the extra ones cheap.
+ * Claims the entry's scheduled refresh when it is due (its metadata last checked `refreshMinutes`
+ * ago or more, or never): one conditional write, so of several processes whose schedules fall due
+ * together exactly one downloads and imports; the others see the fresh `checked_at` and wait for
+ * the next round. (The import's advisory lock guards `saml refresh` and first use as well.)
  */
-export function scheduleRefresh(deps: RefreshDeps, entry: SamlEntry): { stop(): void; first: Promise<unknown> } {
-  const every = entry.refreshMinutes * 60_000;
-  const run = () =>
-    refreshMetadata(deps, entry).catch((e: unknown) =>
-      deps.log.warn({ provider: entry.id, err: (e as Error).message }, 'SAML metadata refresh failed'),
-    );
-  const first = deps.db
-    .selectFrom('saml_metadata')
-    .select('checked_at')
-    .where('provider', '=', entry.id)
-    .executeTakeFirst()
-    .then((row) => {
-      const age = row?.checked_at ? deps.clock.now().getTime() - row.checked_at.getTime() : Infinity;
-      return age >= every || entry.source.file ? run() : undefined;
-    });
-  const timer = setInterval(run, every);
+export async function claimRefresh(deps: RefreshDeps, entry: SamlEntry): Promise<boolean> {
+  const now = deps.clock.now();
+  const due = new Date(now.getTime() - entry.refreshMinutes * 60_000);
+  const row = await deps.db
+    .insertInto('saml_metadata')
+    .values({ provider: entry.id, source: sourceOf(entry), checked_at: now })
+    .onConflict((oc) =>
+      oc
+        .column('provider')
+        .doUpdateSet({ checked_at: now })
+        .where((eb) => eb.or([eb('saml_metadata.checked_at', 'is', null), eb('saml_metadata.checked_at', '<=', due)])),
+    )
+    .returning('provider')
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+export interface RefreshSchedule {
+  /** The check at start-up: the refresh's result, or null when the copy was fresh (or another process claimed it). */
+  first: Promise<RefreshResult | null>;
+  /** Stops the timer and waits for a refresh under way to finish. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Refreshes the entry's metadata when it falls due: checks at once (an entry with no copy, or an
+ * old one, is refreshed at start-up) and then every `tickMs` (a minute; at most `refreshMinutes`),
+ * so a process that was down catches up. `refresh` is the provider's own (it shares one refresh
+ * with the import on first use).
+ */
+export function scheduleRefresh(
+  deps: RefreshDeps,
+  entry: SamlEntry,
+  opts: { tickMs?: number; refresh?: () => Promise<RefreshResult> } = {},
+): RefreshSchedule {
+  const tickMs = opts.tickMs ?? Math.min(60_000, entry.refreshMinutes * 60_000);
+  const refresh = opts.refresh ?? (() => refreshMetadata(deps, entry));
+  let running: Promise<RefreshResult | null> | null = null;
+  let stopped = false;
+  const tick = (): Promise<RefreshResult | null> => {
+    if (stopped) return Promise.resolve(null);
+    running ??= claimRefresh(deps, entry)
+      .then((claimed) => (claimed && !stopped ? refresh() : null))
+      .catch((e: unknown) => {
+        deps.log.warn({ provider: entry.id, err: (e as Error).message }, 'SAML metadata refresh failed');
+        return null;
+      })
+      .finally(() => {
+        running = null;
+      });
+    return running;
+  };
+  const first = tick();
+  const timer = setInterval(() => void tick(), tickMs);
   timer.unref();
-  return { stop: () => clearInterval(timer), first };
+  return {
+    first,
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      await running;
+    },
+  };
 }
