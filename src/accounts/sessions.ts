@@ -4,6 +4,7 @@ import type { Lanyard } from '../lanyard.js';
 import { LanyardError } from '../errors.js';
 import { findAccountById, canSignIn } from '../stores/accounts.js';
 import { createAuditedSession, revokeSession } from '../stores/sessions.js';
+import { signInMethods } from './amr.js';
 
 export interface SessionStart {
   accountId: string;
@@ -36,7 +37,7 @@ export async function startSession(lanyard: Lanyard, db: Db, s: SessionStart): P
     db,
     {
       accountId: s.accountId,
-      amr: s.amr,
+      amr: signInMethods(lanyard.config, s.provider, s.amr),
       ttlSeconds: lanyard.config.sessionTtlSeconds,
       ip: s.ip ?? null,
       userAgent: s.userAgent ?? null,

@@ -96,7 +96,7 @@ async function carryOut(
       ...ctx.session,
       accountId,
       ...(ownerAccount ? { account: ownerAccount } : {}),
-      amr: profile.amr.length ? profile.amr : [provider],
+      amr: profile.amr,
       provider,
       subject,
     });

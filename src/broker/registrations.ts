@@ -159,7 +159,8 @@ export async function createAccountFromRegistration<S extends SessionInfo | NoSe
         ? await startSession(lanyard, tx, {
             ...session,
             accountId: account.id,
-            amr: [reg.provider!],
+            // What the provider reported is not kept through a registration; the provider is the method.
+            amr: [],
             provider: reg.provider!,
             subject: reg.subject,
           })
@@ -398,7 +399,8 @@ export async function mergeRegistration<S extends SessionInfo | NoSession>(
           ? await startSession(lanyard, tx, {
               ...input.session,
               accountId: account.id,
-              amr: [reg.provider!],
+              // What the provider reported is not kept through a registration; the provider is the method.
+              amr: [],
               provider: reg.provider!,
               subject: reg.subject,
             })

@@ -35,6 +35,8 @@ export const de: Messages = {
   'oidc.consent.scope.email': 'Ihre bestätigte E-Mail-Adresse',
   'oidc.consent.scope.profile': 'Ihren Namen, Ihre Sprache und Ihre ORCID iD',
   'oidc.consent.scope.orcid': 'Ihre ORCID iD',
+  'oidc.consent.scope.eduperson_scoped_affiliation':
+    'Ihre Rolle an Ihrer Einrichtung, wie diese sie übermittelt hat (z. B. staff@uni.example)',
   'oidc.consent.scope.offline_access': 'Zugriff, während Sie abwesend sind (bis Sie ihn widerrufen)',
   'oidc.consent.remember': 'Lanyard merkt sich Ihre Antwort; Sie können sie jederzeit in Ihrem Profil widerrufen.',
   'oidc.consent.allow': 'Erlauben',

@@ -34,6 +34,8 @@ export const en = {
   'oidc.consent.scope.email': 'your verified email address',
   'oidc.consent.scope.profile': 'your name, language and ORCID iD',
   'oidc.consent.scope.orcid': 'your ORCID iD',
+  'oidc.consent.scope.eduperson_scoped_affiliation':
+    'your role at your institution, as it released it (e.g. staff@uni.example)',
   'oidc.consent.scope.offline_access': 'access while you are away (until you withdraw it)',
   'oidc.consent.remember': 'Lanyard remembers your answer; you can withdraw it on your profile at any time.',
   'oidc.consent.allow': 'Allow',

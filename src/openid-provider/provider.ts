@@ -9,6 +9,7 @@ import { revokeSession } from '../stores/sessions.js';
 import { OidcPayloadAdapter } from '../stores/oidc-payloads.js';
 import { findAccount, scopeClaims } from './claims.js';
 import { ID_TOKEN_TTL, type ProviderKeys, publishedKeys } from './keys.js';
+import { loadPairwiseSalt, pairwiseSubject } from './pairwise.js';
 import { interactionPath, OIDC_PATH } from './paths.js';
 
 /** A request as the Fastify mount hands it to the provider: with who is signed in to Lanyard there. */
@@ -67,11 +68,15 @@ export function createOpenIdProvider(lanyard: Lanyard, keys: ProviderKeys, now: 
   const { db, clock, config } = lanyard;
   const configuration: Configuration = {
     adapter: (model: string) => new OidcPayloadAdapter(db, clock, model),
-    findAccount: findAccount(db),
+    findAccount: findAccount(db, config),
     jwks: { keys: publishedKeys(keys, now) },
     cookies: { keys: keys.cookieKeys },
     claims: Object.fromEntries(Object.entries(scopeClaims).map(([scope, claims]) => [scope, [...claims]])),
-    scopes: ['openid', 'offline_access', 'email', 'profile', 'orcid'],
+    scopes: ['openid', 'offline_access', 'email', 'profile', 'orcid', 'eduperson_scoped_affiliation'],
+    // `public` (the account id) unless the client was registered with `--subject-type pairwise`.
+    subjectTypes: ['public', 'pairwise'],
+    pairwiseIdentifier: async (_ctx, accountId, client) =>
+      pairwiseSubject(await loadPairwiseSalt(db, config.secretKeys), String(client.sectorIdentifier), accountId),
     responseTypes: ['code'],
     // Lanyard's own client settings (src/stores/oidc-clients.ts), set only by the CLI.
     extraClientMetadata: { properties: ['lanyard_pkce', 'lanyard_first_party'] },

@@ -230,7 +230,14 @@ export const openIdProviderRoutes: Route = async (app, lanyard) => {
 /** Each answer stands alone: an earlier one (a login) is not carried into the next. */
 const fresh = { mergeWithLastSubmission: false };
 
-const consentScopes = ['openid', 'email', 'profile', 'orcid', 'offline_access'] as const;
+const consentScopes = [
+  'openid',
+  'email',
+  'profile',
+  'orcid',
+  'eduperson_scoped_affiliation',
+  'offline_access',
+] as const;
 type ConsentScope = (typeof consentScopes)[number];
 
 /** Grants the client what it asked for (a first-party client, or the person allowed it). */

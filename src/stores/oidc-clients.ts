@@ -13,6 +13,13 @@ export const pkcePolicies = ['required', 'optional'] as const;
 export type PkcePolicy = (typeof pkcePolicies)[number];
 
 /**
+ * `public`: `sub` is the account id, the same for every client. `pairwise`: each client sector (the
+ * host of its redirect URIs) gets a `sub` of its own (src/openid-provider/pairwise.ts).
+ */
+export const subjectTypes = ['public', 'pairwise'] as const;
+export type SubjectType = (typeof subjectTypes)[number];
+
+/**
  * A registered relying party, as oidc-provider reads it: standard client metadata plus Lanyard's
  * own `lanyard_*` fields (registered as extra metadata in src/openid-provider/provider.ts).
  */
@@ -27,6 +34,8 @@ export interface OidcClient {
   lanyard_pkce?: PkcePolicy;
   /** A client the operator runs for Lanyard's own users: no consent page. */
   lanyard_first_party?: boolean;
+  /** Absent on clients registered before pairwise subjects existed: `public`. */
+  subject_type?: SubjectType;
   token_endpoint_auth_method: ClientAuthMethod;
   /** How its ID tokens are signed (oidc-provider's metadata field; absent: RS256). */
   id_token_signed_response_alg?: SigningAlg;
@@ -53,6 +62,7 @@ export async function addOidcClient(
     pkce?: PkcePolicy;
     firstParty?: boolean;
     idTokenAlg?: SigningAlg;
+    subjectType?: SubjectType;
   },
   now: Date,
 ): Promise<{ client: OidcClient; secret: string | null }> {
@@ -65,6 +75,7 @@ export async function addOidcClient(
     post_logout_redirect_uris: input.postLogoutRedirectUris ?? [],
     lanyard_pkce: input.auth === 'none' ? 'required' : (input.pkce ?? 'optional'),
     lanyard_first_party: input.firstParty ?? true,
+    subject_type: input.subjectType ?? 'public',
     token_endpoint_auth_method: input.auth,
     ...(input.idTokenAlg && input.idTokenAlg !== 'RS256' ? { id_token_signed_response_alg: input.idTokenAlg } : {}),
     grant_types: ['authorization_code', 'refresh_token'],

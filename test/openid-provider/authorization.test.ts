@@ -173,8 +173,8 @@ for (const backend of backends()) {
             expectedState: req.state,
             expectedNonce: req.nonce,
           });
-          // The session's methods as ORCID reported them (the emulator: a password at ORCID).
-          assert.deepEqual(tokens.claims()!.amr, ['pwd']);
+          // An ORCID sign-in, not the password ORCID reported (that was at ORCID, not here).
+          assert.deepEqual(tokens.claims()!.amr, ['orcid']);
           const info = await oidc.fetchUserInfo(config, tokens.access_token, tokens.claims()!.sub);
           assert.equal(info.orcid, orcidUri, scope);
           if (scope.includes('email')) {

@@ -10,6 +10,8 @@ import {
   type OidcClient,
   type PkcePolicy,
   pkcePolicies,
+  type SubjectType,
+  subjectTypes,
   removeOidcClient,
   rotateOidcClientSecret,
 } from '../../stores/oidc-clients.js';
@@ -48,7 +50,7 @@ function redirectUri(input: string): string {
 }
 
 const addUsage =
-  'clients add <--name=NAME> <--redirect-uri=URI>… [--post-logout-redirect-uri=URI]… [--auth=METHOD] [--pkce=required|optional] [--id-token-alg=RS256|ES256] [--consent] [--json]';
+  'clients add <--name=NAME> <--redirect-uri=URI>… [--post-logout-redirect-uri=URI]… [--auth=METHOD] [--pkce=required|optional] [--id-token-alg=RS256|ES256] [--subject-type=public|pairwise] [--consent] [--json]';
 
 /** What `clients show` and `clients list --json` print: the registration, never the secret's hash. */
 const describe = (c: OidcClient) => ({
@@ -60,6 +62,7 @@ const describe = (c: OidcClient) => ({
   pkce: c.token_endpoint_auth_method === 'none' ? 'required' : (c.lanyard_pkce ?? 'optional'),
   consent: c.lanyard_first_party === false,
   id_token_alg: c.id_token_signed_response_alg ?? 'RS256',
+  subject_type: c.subject_type ?? 'public',
   created_at: new Date(c.client_id_issued_at * 1000).toISOString(),
 });
 
@@ -71,7 +74,7 @@ export const clientsAdd: Command = {
   async run(args, io) {
     const options = parseOptions(
       args,
-      ['name', 'redirect-uri', 'post-logout-redirect-uri', 'auth', 'pkce', 'id-token-alg'],
+      ['name', 'redirect-uri', 'post-logout-redirect-uri', 'auth', 'pkce', 'id-token-alg', 'subject-type'],
       ['json', 'consent'],
     );
     const name = options.get('name')?.at(-1)?.trim();
@@ -89,6 +92,12 @@ export const clientsAdd: Command = {
       throw new UsageError(`--id-token-alg must be one of ${signingAlgs.join(', ')}`);
     if (auth === 'none' && pkce !== 'required')
       throw new UsageError('a public client (--auth none) always needs PKCE: leave out --pkce or say required');
+    const subjectType = (options.get('subject-type')?.at(-1) ?? 'public') as SubjectType;
+    if (!subjectTypes.includes(subjectType))
+      throw new UsageError(`--subject-type must be one of ${subjectTypes.join(', ')}`);
+    // The sector of a pairwise client is its redirect URIs' host: with two hosts it would be ambiguous.
+    if (subjectType === 'pairwise' && new Set(redirectUris.map((u) => new URL(u).host)).size > 1)
+      throw new UsageError('a pairwise client needs all its --redirect-uri values on one host (its sector)');
     const config = loadConfig(io.env);
     const issuer = `${config.publicUrl}${OIDC_PATH}`;
     return withDatabase(config, async (db) => {
@@ -102,6 +111,7 @@ export const clientsAdd: Command = {
           pkce,
           firstParty: !options.has('consent'),
           idTokenAlg,
+          subjectType,
         },
         new Date(),
       );
@@ -121,6 +131,7 @@ export const clientsAdd: Command = {
           `  auth method    ${auth}`,
           `  PKCE           ${pkce}`,
           `  ID token       ${idTokenAlg}`,
+          `  subject        ${subjectType === 'pairwise' ? `pairwise (sector ${new URL(redirectUris[0]!).host})` : 'public (the account id)'}`,
           `  consent        ${options.has('consent') ? 'asked once per person' : 'not asked (first-party)'}`,
         );
       }
@@ -157,6 +168,7 @@ export const clientsShow: Command = {
           `  auth method    ${c.token_endpoint_auth_method}`,
           `  PKCE           ${c.pkce}`,
           `  ID token       ${c.id_token_alg}`,
+          `  subject        ${c.subject_type}`,
           `  consent        ${c.consent ? 'asked once per person' : 'not asked (first-party)'}`,
           `  registered     ${c.created_at}`,
         );
