@@ -91,6 +91,10 @@ export async function tour(page: Page, base: string, lang: 'en' | 'de', shot: (n
   await page.getByRole('checkbox').check();
   await page.getByRole('button', { name: t('Link my ORCID iD and save', 'ORCID iD verknüpfen und speichern') }).click();
   await shot('profile-linked');
+  await page.getByRole('link', { name: t('Devices and sessions', 'Geräte und Sitzungen') }).click();
+  await shot('profile-sessions');
+  await page.goto(`${base}/profile/activity`);
+  await shot('profile-activity');
   await signOut();
 
   // Case 6: sign in to link an existing account.

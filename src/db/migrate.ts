@@ -10,6 +10,7 @@ import * as passwordThrottle from './migrations/0015-password-throttle.js';
 import * as oidcPayload from './migrations/0021-oidc-payload.js';
 import * as samlIdpSearch from './migrations/0025-saml-idp-search.js';
 import * as registrationReturnTo from './migrations/0027-registration-return-to.js';
+import * as sessionLastSeen from './migrations/0031-session-last-seen.js';
 
 const migrations: Record<string, Migration> = {
   '0001-initial': initial,
@@ -22,6 +23,7 @@ const migrations: Record<string, Migration> = {
   '0021-oidc-payload': oidcPayload,
   '0025-saml-idp-search': samlIdpSearch,
   '0027-registration-return-to': registrationReturnTo,
+  '0031-session-last-seen': sessionLastSeen,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -97,6 +97,8 @@ export interface SessionTable {
   revoked_at: Timestamp | null;
   ip: string | null;
   user_agent: string | null;
+  /** Last request seen with it, to a few minutes (migration 0031); null until the first one. */
+  last_seen_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
 }
 
 export interface EmailOutboxTable {

@@ -15,7 +15,7 @@ import Fastify, {
 } from 'fastify';
 import { isLocale, negotiateLocale, translator } from '../i18n/index.js';
 import type { Lanyard } from '../lanyard.js';
-import { validateSession } from '../stores/sessions.js';
+import { touchSession, validateSession } from '../stores/sessions.js';
 import { cookieNames, setCookie } from './cookies.js';
 import { sendError } from './errors.js';
 import { routeGuards } from './guards.js';
@@ -26,6 +26,7 @@ import { forgotRoutes } from './pages/forgot.js';
 import { healthRoutes } from './pages/health.js';
 import { loginRoutes } from './pages/login.js';
 import { profileRoutes } from './pages/profile.js';
+import { accountActivityRoutes } from './pages/account-activity.js';
 import { registerRoutes } from './pages/register.js';
 import './request-context.js';
 
@@ -107,6 +108,7 @@ export async function buildHttpApp(lanyard: Lanyard, opts: HttpOptions = {}): Pr
     request.locale = isLocale(chosen) ? chosen : negotiateLocale(request.headers['accept-language']);
     request.t = translator(request.locale);
     request.auth = await validateSession(lanyard.db, request.cookies[names.session], lanyard.clock.now());
+    if (request.auth) await touchSession(lanyard.db, request.auth.session, lanyard.clock.now());
     reply.header('x-content-type-options', 'nosniff');
     reply.header('x-frame-options', 'DENY');
     // Tokens travel in page URLs (DSpace's routes); never leak them to another site through Referer.
@@ -130,6 +132,7 @@ export async function buildHttpApp(lanyard: Lanyard, opts: HttpOptions = {}): Pr
     registerRoutes,
     forgotRoutes,
     profileRoutes,
+    accountActivityRoutes,
     devMailRoutes,
     ...(opts.routes ?? []),
   ]) {

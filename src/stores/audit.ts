@@ -15,7 +15,8 @@ export type AuditAction =
   | 'registration_created'
   | 'registration_email_changed'
   | 'admin_action'
-  | 'link_refused';
+  | 'link_refused'
+  | 'session_revoked';
 
 export interface AuditInput {
   action: AuditAction;

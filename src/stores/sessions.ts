@@ -31,6 +31,7 @@ function newSession(input: SessionInput, now: Date) {
     created_at: now,
     expires_at: addSeconds(now, input.ttlSeconds),
     revoked_at: null,
+    last_seen_at: now,
     ip: input.ip ?? null,
     user_agent: input.userAgent?.slice(0, 300) ?? null,
   };
@@ -97,6 +98,7 @@ export async function validateSessionById(
       'session.revoked_at as session_revoked_at',
       'session.ip as session_ip',
       'session.user_agent as session_user_agent',
+      'session.last_seen_at as session_last_seen_at',
     ])
     .where('session.id', '=', id)
     .executeTakeFirst();
@@ -111,6 +113,7 @@ export async function validateSessionById(
     session_revoked_at,
     session_ip,
     session_user_agent,
+    session_last_seen_at,
     ...account
   } = row;
   if (!canSignIn(account)) return null;
@@ -125,22 +128,70 @@ export async function validateSessionById(
     revoked_at: session_revoked_at,
     ip: session_ip,
     user_agent: session_user_agent,
+    last_seen_at: session_last_seen_at,
   };
   return { session, account };
+}
+
+/** How stale `last_seen_at` may get: the devices list shows it to a few minutes, not to the second. */
+const SEEN_PRECISION_MS = 5 * 60_000;
+
+/**
+ * Notes that the session was used now — a write at most every few minutes per session, so most
+ * signed-in requests stay at one round trip. Conditional, so concurrent requests write once.
+ */
+export async function touchSession(db: Db, session: Session, now: Date): Promise<void> {
+  const seen = session.last_seen_at ?? session.created_at;
+  if (now.getTime() - seen.getTime() < SEEN_PRECISION_MS) return;
+  const stale = new Date(now.getTime() - SEEN_PRECISION_MS);
+  await db
+    .updateTable('session')
+    .set({ last_seen_at: now })
+    .where('id', '=', session.id)
+    .where((eb) => eb.or([eb('last_seen_at', 'is', null), eb('last_seen_at', '<', stale)]))
+    .execute();
+  session.last_seen_at = now;
+}
+
+/** The account's sessions still in use (not signed out, not expired), the most recently used first. */
+export async function listLiveSessions(db: Db, accountId: string, now: Date): Promise<Session[]> {
+  const rows = await db
+    .selectFrom('session')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where('revoked_at', 'is', null)
+    .where('expires_at', '>', now)
+    .execute();
+  const seen = (s: Session) => (s.last_seen_at ?? s.created_at).getTime();
+  return rows.sort((a, b) => seen(b) - seen(a));
+}
+
+/** Signs out one session of this account; false when the account has no such live session. */
+export async function revokeOwnSession(db: Db, accountId: string, id: string, now: Date): Promise<boolean> {
+  const r = await db
+    .updateTable('session')
+    .set({ revoked_at: now })
+    .where('id', '=', id)
+    .where('account_id', '=', accountId)
+    .where('revoked_at', 'is', null)
+    .where('expires_at', '>', now)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
 }
 
 export async function revokeSession(db: Db, id: string, now: Date): Promise<void> {
   await db.updateTable('session').set({ revoked_at: now }).where('id', '=', id).execute();
 }
 
-export async function revokeAccountSessions(db: Db, accountId: string, now: Date, exceptId?: string): Promise<void> {
+export async function revokeAccountSessions(db: Db, accountId: string, now: Date, exceptId?: string): Promise<number> {
   let q = db
     .updateTable('session')
     .set({ revoked_at: now })
     .where('account_id', '=', accountId)
     .where('revoked_at', 'is', null);
   if (exceptId) q = q.where('id', '!=', exceptId);
-  await q.execute();
+  const r = await q.executeTakeFirst();
+  return Number(r.numUpdatedRows);
 }
 
 /** Records a fresh authentication on an existing session (re-authentication for sensitive actions). */

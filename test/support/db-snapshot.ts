@@ -2,9 +2,11 @@ import assert from 'node:assert/strict';
 import { sql } from 'kysely';
 import type { Db } from '../../src/db/connect.js';
 
-/** Columns the outbox worker moves by itself in the background: not a change a request made. */
+/** Columns moved as a side effect (the outbox worker, a session's last use): not a change a request made. */
 const backgroundColumns: Record<string, readonly string[]> = {
   email_outbox: ['attempts', 'next_attempt_at', 'claimed_until', 'sent_at', 'failed_at', 'last_error'],
+  // When a session was last used: any signed-in request may note it (every few minutes).
+  session: ['last_seen_at'],
 };
 
 /** Tables that count refused attempts (a wrong password must count): the refusal's record, not a change. */

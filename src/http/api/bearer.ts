@@ -4,7 +4,7 @@ import { jwtVerify, SignJWT } from 'jose';
 import type { Config, SecretKey } from '../../config/schema.js';
 import type { Session } from '../../db/schema.js';
 import type { Lanyard } from '../../lanyard.js';
-import { validateSessionById } from '../../stores/sessions.js';
+import { touchSession, validateSessionById } from '../../stores/sessions.js';
 
 /**
  * DSpace's token authentication, over Lanyard's sessions. DSpace's UI keeps a Bearer token it reads
@@ -69,5 +69,7 @@ export async function sessionOfBearer(
   }
   if (!claims || typeof claims.sid !== 'string' || claims.sid.length > 64) return null;
   const found = await validateSessionById(lanyard.db, claims.sid, now);
-  return found && found.account.id === claims.sub ? found : null;
+  if (!found || found.account.id !== claims.sub) return null;
+  await touchSession(lanyard.db, found.session, now);
+  return found;
 }

@@ -52,6 +52,10 @@ export const profileRoutes: Route = (app, lanyard) => {
               >`,
           ],
         ])}
+        <nav class="profile-nav" aria-label="${t('profile.title')}">
+          <a href="/profile/sessions">${t('profile.nav.sessions')}</a>
+          <a href="/profile/activity">${t('profile.nav.activity')}</a>
+        </nav>
         <h2>${t('profile.identities')}</h2>
         <ul class="list identities">
           ${identities.map(

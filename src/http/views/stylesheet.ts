@@ -103,6 +103,10 @@ button.danger:hover{background:var(--error-tint);color:var(--error-ink)}
 .facts dd{margin:0;min-width:0;overflow-wrap:anywhere}
 .badge{display:inline-block;margin-left:var(--s2);padding:0 var(--s2);border-radius:999px;font-size:var(--step--1);font-weight:600;background:var(--success-tint);color:var(--success-ink)}
 .badge.muted{background:var(--canvas);color:var(--muted)}
+.badge.warn{background:var(--warning-tint);color:var(--warning-ink)}
+.when{display:inline-block;width:13em;white-space:nowrap}
+.facts.compact{margin:var(--s2) 0 0;gap:0 var(--s3);font-size:var(--step--1)}
+.profile-nav{display:flex;flex-wrap:wrap;gap:var(--s2) var(--s4);margin:0 0 var(--s4)}
 .muted{color:var(--muted)}
 
 .identity-badge{display:inline-flex;gap:var(--s2);align-items:center;overflow-wrap:anywhere}

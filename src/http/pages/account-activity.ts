@@ -1,0 +1,230 @@
+import { Type } from 'typebox';
+import type { Session } from '../../db/schema.js';
+import { LanyardError } from '../../errors.js';
+import type { Locale, MessageKey, Translate } from '../../i18n/index.js';
+import { html, type SafeHtml } from '../../lib/html.js';
+import { describeDevice } from '../../lib/user-agent.js';
+import type { ProviderRegistry } from '../../providers/registry.js';
+import { type AuditAction, listAudit, recordAudit } from '../../stores/audit.js';
+import { listLiveSessions, revokeAccountSessions, revokeOwnSession } from '../../stores/sessions.js';
+import type { Route } from '../app.js';
+import { requireAuth, signOut } from '../auth.js';
+import { CsrfField } from '../csrf.js';
+import { setFlash } from '../flash.js';
+import { postButton } from '../views/components.js';
+import { csrfField, sendPage } from '../views/layout.js';
+
+/** How many security events the account's activity page shows, newest first. */
+const ACTIVITY_SHOWN = 50;
+
+/**
+ * The account's devices (its live sessions, each signed out on its own or all others at once) and
+ * its recent security activity from the audit trail: what a person checks after a notice of a
+ * sign-in they do not recognise.
+ */
+export const accountActivityRoutes: Route = (app, lanyard) => {
+  const { config } = lanyard;
+
+  app.get('/profile/sessions', async (request, reply) => {
+    if (!request.auth) return reply.redirect(`/login?returnTo=${encodeURIComponent('/profile/sessions')}`, 303);
+    const { account, session: current } = request.auth;
+    const { t, locale } = request;
+    const sessions = await listLiveSessions(lanyard.db, account.id, lanyard.clock.now());
+    const csrf = csrfField(lanyard, request, reply);
+    const others = sessions.filter((s) => s.id !== current.id);
+    return sendPage(lanyard, request, reply, {
+      title: t('sessions.title'),
+      wide: true,
+      main: html`<p>${t('sessions.lead')}</p>
+        <ul class="list sessions">
+          ${sessions.map((s) => {
+            const device = deviceName(s, t);
+            const mine = s.id === current.id;
+            return html`<li data-session="${mine ? 'current' : 'other'}">
+              <div>
+                <strong>${device}</strong>${mine ? html`<span class="badge">${t('sessions.thisDevice')}</span>` : ''}
+                <dl class="facts compact">
+                  ${detail(t('sessions.how'), methodsOf(s, lanyard.providers, t, locale))}
+                  ${detail(t('sessions.signedIn'), when(s.created_at, locale))}
+                  ${detail(t('sessions.lastSeen'), when(s.last_seen_at ?? s.created_at, locale))}
+                  ${detail(t('sessions.address'), s.ip)}
+                </dl>
+              </div>
+              ${postButton(`/profile/sessions/${s.id}/sign-out`, csrf, t('sessions.signOut'), {
+                inline: true,
+                weight: mine ? 'secondary' : 'danger',
+                ariaLabel: `${t('sessions.signOut')}: ${device}${mine ? ` (${t('sessions.thisDevice')})` : ''}`,
+              })}
+            </li>`;
+          })}
+        </ul>
+        ${
+          others.length
+            ? html`<div class="actions">
+              ${postButton('/profile/sessions/sign-out-others', csrf, t('sessions.signOutOthers'), { weight: 'danger' })}
+            </div>`
+            : html`<p class="hint">${t('sessions.onlyThis')}</p>`
+        }
+        <p><a href="/profile">${t('sessions.back')}</a></p>`,
+    });
+  });
+
+  const SessionParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
+  const CsrfBody = Type.Object({ _csrf: CsrfField });
+
+  app.post(
+    '/profile/sessions/:id/sign-out',
+    { schema: { params: SessionParams, body: CsrfBody }, config: { guards: ['csrf', 'signedIn'] } },
+    async (request, reply) => {
+      const { account, session: current } = requireAuth(request);
+      if (request.params.id === current.id) {
+        await signOut(lanyard, request, reply);
+        setFlash(reply, config, { kind: 'success', key: 'flash.signedOut' });
+        return reply.redirect('/login', 303);
+      }
+      const now = lanyard.clock.now();
+      const target = (await listLiveSessions(lanyard.db, account.id, now)).find((s) => s.id === request.params.id);
+      // Another account's session, or one already ended, is not this account's to end: nothing happens.
+      if (!target || !(await revokeOwnSession(lanyard.db, account.id, target.id, now)))
+        throw new LanyardError('NOT_FOUND', 'No such session on this account.');
+      await recordAudit(
+        lanyard.db,
+        {
+          action: 'session_revoked',
+          accountId: account.id,
+          ip: request.ip,
+          detail: { session: target.id.slice(0, 8) },
+        },
+        now,
+      );
+      setFlash(reply, config, {
+        kind: 'success',
+        key: 'flash.sessionRevoked',
+        params: { device: deviceName(target, request.t) },
+      });
+      return reply.redirect('/profile/sessions', 303);
+    },
+  );
+
+  app.post(
+    '/profile/sessions/sign-out-others',
+    { schema: { body: CsrfBody }, config: { guards: ['csrf', 'signedIn'] } },
+    async (request, reply) => {
+      const { account, session: current } = requireAuth(request);
+      const now = lanyard.clock.now();
+      const count = await revokeAccountSessions(lanyard.db, account.id, now, current.id);
+      await recordAudit(
+        lanyard.db,
+        { action: 'session_revoked', accountId: account.id, ip: request.ip, detail: { others: count } },
+        now,
+      );
+      setFlash(reply, config, { kind: 'success', key: 'flash.otherSessionsRevoked', params: { count } });
+      return reply.redirect('/profile/sessions', 303);
+    },
+  );
+
+  app.get('/profile/activity', async (request, reply) => {
+    if (!request.auth) return reply.redirect(`/login?returnTo=${encodeURIComponent('/profile/activity')}`, 303);
+    const { t, locale } = request;
+    const events = await listAudit(lanyard.db, { accountId: request.auth.account.id, limit: ACTIVITY_SHOWN });
+    return sendPage(lanyard, request, reply, {
+      title: t('activity.title'),
+      wide: true,
+      main: html`<p>${t('activity.lead', { count: ACTIVITY_SHOWN })}</p>
+        ${
+          events.length
+            ? html`<table class="activity">
+              <thead>
+                <tr>
+                  <th scope="col">${t('activity.when')}</th>
+                  <th scope="col">${t('activity.what')}</th>
+                  <th scope="col">${t('activity.method')}</th>
+                  <th scope="col">${t('activity.address')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                ${events.map(
+                  (e) =>
+                    html`<tr data-action="${e.action}">
+                      <td>${when(e.at, locale)}</td>
+                      <td>
+                        ${t(actionKey(e.action))}${
+                          e.outcome === 'failure' ? html` <span class="badge warn">${t('activity.refused')}</span>` : ''
+                        }${
+                          e.actor_account_id && e.actor_account_id !== e.account_id
+                            ? html` <span class="badge muted">${t('activity.byOperator')}</span>`
+                            : ''
+                        }
+                      </td>
+                      <td>${e.provider ? lanyard.providers.identityName(e.provider, locale) : ''}</td>
+                      <td>${e.ip ?? ''}</td>
+                    </tr>`,
+                )}
+              </tbody>
+            </table>`
+            : html`<p class="muted">${t('activity.none')}</p>`
+        }
+        <p><a href="/profile">${t('sessions.back')}</a></p>`,
+    });
+  });
+};
+
+/** "Firefox on Linux", "Firefox", "Linux" or "Unknown device", in the page's language. */
+function deviceName(s: Session, t: Translate): string {
+  const { browser, os } = describeDevice(s.user_agent);
+  if (browser && os) return t('sessions.device', { browser, os });
+  return browser ?? os ?? t('sessions.unknownDevice');
+}
+
+/** The ways a session signed in (its `amr`), named as the sign-in page names them. */
+function methodsOf(s: Session, providers: ProviderRegistry, t: Translate, locale: Locale): string {
+  const names = s.amr
+    .split(' ')
+    .filter(Boolean)
+    .map((m) => {
+      if (m === 'pwd') return providers.identityName('password', locale);
+      if (m === 'mfa') return t('sessions.mfa');
+      const byId = providers.get(m) ?? providers.list.find((p) => p.type === m);
+      return byId ? byId.identityName(locale) : null;
+    })
+    .filter((n): n is string => n !== null);
+  return [...new Set(names)].join(', ');
+}
+
+function detail(label: string, value: SafeHtml | string | null): SafeHtml | '' {
+  return value ? html`<dt>${label}</dt><dd>${value}</dd>` : '';
+}
+
+/**
+ * A moment as people read it in `locale`, in UTC (the server does not know the person's zone), in
+ * a fixed-width <time> so lists line up whatever the date.
+ */
+function when(at: Date, locale: Locale): SafeHtml {
+  const text = new Intl.DateTimeFormat(locale === 'de' ? 'de-DE' : 'en-GB', {
+    dateStyle: 'medium',
+    timeStyle: 'short',
+    timeZone: 'UTC',
+  }).format(at);
+  return html`<time class="when" datetime="${at.toISOString()}">${text} UTC</time>`;
+}
+
+const actionKey = (action: string): MessageKey =>
+  (knownActions.has(action as AuditAction) ? `activity.action.${action}` : 'activity.action.other') as MessageKey;
+
+const knownActions = new Set<AuditAction>([
+  'sign_in',
+  'sign_out',
+  'sign_in_throttled',
+  'register',
+  'link',
+  'unlink',
+  'merge',
+  'email_change',
+  'password_change',
+  'password_reset',
+  'registration_created',
+  'registration_email_changed',
+  'admin_action',
+  'link_refused',
+  'session_revoked',
+]);
