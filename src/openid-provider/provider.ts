@@ -24,6 +24,11 @@ export function tooOld(maxAge: unknown, authenticatedAt: Date, now: Date): boole
   return Number.isFinite(seconds) && authenticatedAt.getTime() < now.getTime() - seconds * 1000 - 999;
 }
 
+/** oidc-provider's introspection endpoint, below the issuer. */
+const INTROSPECTION_PATH = '/token/introspection';
+
+const isResourceServer = (client: unknown) => (client as OidcClient).lanyard_resource_server === true;
+
 /** The language and sign-in state the Fastify mount handed to the provider with the request. */
 function viewOf(ctx: KoaContextWithOIDC) {
   const req = ctx.req as SignedInRequest;
@@ -79,7 +84,7 @@ export function createOpenIdProvider(lanyard: Lanyard, keys: ProviderKeys, now: 
       pairwiseSubject(await loadPairwiseSalt(db, config.secretKeys), String(client.sectorIdentifier), accountId),
     responseTypes: ['code'],
     // Lanyard's own client settings (src/stores/oidc-clients.ts), set only by the CLI.
-    extraClientMetadata: { properties: ['lanyard_pkce', 'lanyard_first_party'] },
+    extraClientMetadata: { properties: ['lanyard_pkce', 'lanyard_first_party', 'lanyard_resource_server'] },
     // Public clients always need PKCE; a confidential one when registered with `--pkce required`.
     pkce: {
       required: (_ctx, client) =>
@@ -88,6 +93,13 @@ export function createOpenIdProvider(lanyard: Lanyard, keys: ProviderKeys, now: 
     features: {
       devInteractions: { enabled: false },
       revocation: { enabled: true },
+      // Only resource servers introspect (`clients add --resource-server`; the rest is refused
+      // below, whatever the token): any client's access tokens, and their own refresh tokens.
+      introspection: {
+        enabled: true,
+        allowedPolicy: async (_ctx, client, token) =>
+          isResourceServer(client) && (token.kind === 'AccessToken' || token.clientId === client.clientId),
+      },
       rpInitiatedLogout: {
         enabled: true,
         // `form` is the provider's own hidden form (its anti-forgery token); the buttons submit it.
@@ -166,6 +178,21 @@ export function createOpenIdProvider(lanyard: Lanyard, keys: ProviderKeys, now: 
     await next();
     const signedIn = (ctx.req as SignedInRequest).lanyardAuth;
     if (signedIn && endsLanyard.has(ctx)) await revokeSession(db, signedIn.sessionId, clock.now());
+  });
+  // A client not registered as a resource server learns nothing at the introspection endpoint: the
+  // same refusal whether the token exists or not (no oracle). It comes after the provider
+  // authenticated the client, so a missing or wrong secret stays `invalid_client`.
+  provider.use(async (ctx, next) => {
+    await next();
+    const client = (ctx as Partial<KoaContextWithOIDC>).oidc?.client;
+    if (ctx.path === INTROSPECTION_PATH && ctx.status === 200 && client && !isResourceServer(client)) {
+      ctx.status = 400;
+      ctx.body = {
+        error: 'unauthorized_client',
+        error_description:
+          'only clients registered as resource servers (npx lanyard clients add --resource-server) may introspect tokens',
+      };
+    }
   });
   provider.on('server_error', (_ctx, err) => lanyard.log.error({ err }, 'openid provider error'));
   return provider;

@@ -32,6 +32,8 @@ export interface OidcClient {
   post_logout_redirect_uris?: string[];
   /** `required`: an authorization request without PKCE is refused. */
   lanyard_pkce?: PkcePolicy;
+  /** A resource server (an API): may introspect access tokens (RFC 7662). */
+  lanyard_resource_server?: boolean;
   /** A client the operator runs for Lanyard's own users: no consent page. */
   lanyard_first_party?: boolean;
   /** Absent on clients registered before pairwise subjects existed: `public`. */
@@ -63,6 +65,7 @@ export async function addOidcClient(
     firstParty?: boolean;
     idTokenAlg?: SigningAlg;
     subjectType?: SubjectType;
+    resourceServer?: boolean;
   },
   now: Date,
 ): Promise<{ client: OidcClient; secret: string | null }> {
@@ -76,10 +79,12 @@ export async function addOidcClient(
     lanyard_pkce: input.auth === 'none' ? 'required' : (input.pkce ?? 'optional'),
     lanyard_first_party: input.firstParty ?? true,
     subject_type: input.subjectType ?? 'public',
+    ...(input.resourceServer ? { lanyard_resource_server: true } : {}),
     token_endpoint_auth_method: input.auth,
     ...(input.idTokenAlg && input.idTokenAlg !== 'RS256' ? { id_token_signed_response_alg: input.idTokenAlg } : {}),
-    grant_types: ['authorization_code', 'refresh_token'],
-    response_types: ['code'],
+    // A resource server without redirect URIs only introspects: it signs no one in.
+    grant_types: input.redirectUris.length ? ['authorization_code', 'refresh_token'] : [],
+    response_types: input.redirectUris.length ? ['code'] : [],
     client_id_issued_at: Math.floor(now.getTime() / 1000),
   };
   await db

@@ -10,8 +10,8 @@ import {
   type SigningAlg,
 } from '../../src/openid-provider/keys.js';
 import { addOidcClient } from '../../src/stores/oidc-clients.js';
-import { PASSWORD, uniqueEmail } from '../support/accounts.js';
-import { Browser, type Page } from '../support/browser.js';
+import { uniqueEmail } from '../support/accounts.js';
+import { signInWithPassword } from '../support/op-sign-in.js';
 import { backends, skipReason } from '../support/databases.js';
 import { runLanyardCli } from '../support/lanyard-process.js';
 import { createListeningTestApp } from '../support/listening-app.js';
@@ -60,39 +60,7 @@ for (const backend of backends()) {
       return config;
     }
 
-    /** Signs in with a password on Lanyard's page and redeems the code: the client's tokens. */
-    async function signIn(config: oidc.Configuration, email: string) {
-      const b = new Browser(app.app, 'http://browser-origin.invalid');
-      const verifier = oidc.randomPKCECodeVerifier();
-      const nonce = oidc.randomNonce();
-      const url = oidc.buildAuthorizationUrl(config, {
-        redirect_uri: REDIRECT,
-        scope: 'openid email',
-        code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-        code_challenge_method: 'S256',
-        nonce,
-      });
-      const login = await b.follow(await b.get(url.href));
-      const returnTo = new URL(login.url).searchParams.get('returnTo');
-      assert.match(returnTo ?? '', /^\/interaction\/[\w-]+$/, login.body.slice(0, 300));
-      let page: Page = await b.post(`${app.url}/login`, { email, password: PASSWORD, returnTo: returnTo! });
-      for (let i = 0; i < 12; i++) {
-        const refresh = page.headers.refresh;
-        const target = page.location ?? (typeof refresh === 'string' ? refresh.replace(/^0;url=/, '') : undefined);
-        assert.ok(target, `stuck at ${page.url}: ${page.status} ${page.body.slice(0, 300)}`);
-        const next = new URL(target, page.url);
-        if (next.href.startsWith(REDIRECT)) {
-          const tokens = await oidc.authorizationCodeGrant(config, next, {
-            pkceCodeVerifier: verifier,
-            expectedNonce: nonce,
-            idTokenExpected: true,
-          });
-          return { tokens, browser: b };
-        }
-        page = await b.get(next.href);
-      }
-      throw new Error('too many redirects');
-    }
+    const signIn = (config: oidc.Configuration, email: string) => signInWithPassword(config, email, REDIRECT);
 
     const jwks = async () =>
       ((await (await fetch(`${app.url}/oidc/jwks`)).json()) as { keys: { kid: string; alg: string }[] }).keys;

@@ -50,7 +50,7 @@ function redirectUri(input: string): string {
 }
 
 const addUsage =
-  'clients add <--name=NAME> <--redirect-uri=URI>… [--post-logout-redirect-uri=URI]… [--auth=METHOD] [--pkce=required|optional] [--id-token-alg=RS256|ES256] [--subject-type=public|pairwise] [--consent] [--json]';
+  'clients add <--name=NAME> <--redirect-uri=URI>… [--post-logout-redirect-uri=URI]… [--resource-server] [--auth=METHOD] [--pkce=required|optional] [--id-token-alg=RS256|ES256] [--subject-type=public|pairwise] [--consent] [--json]';
 
 /** What `clients show` and `clients list --json` print: the registration, never the secret's hash. */
 const describe = (c: OidcClient) => ({
@@ -63,6 +63,7 @@ const describe = (c: OidcClient) => ({
   consent: c.lanyard_first_party === false,
   id_token_alg: c.id_token_signed_response_alg ?? 'RS256',
   subject_type: c.subject_type ?? 'public',
+  resource_server: c.lanyard_resource_server === true,
   created_at: new Date(c.client_id_issued_at * 1000).toISOString(),
 });
 
@@ -75,12 +76,14 @@ export const clientsAdd: Command = {
     const options = parseOptions(
       args,
       ['name', 'redirect-uri', 'post-logout-redirect-uri', 'auth', 'pkce', 'id-token-alg', 'subject-type'],
-      ['json', 'consent'],
+      ['json', 'consent', 'resource-server'],
     );
+    const resourceServer = options.has('resource-server');
     const name = options.get('name')?.at(-1)?.trim();
     if (!name) throw new UsageError('missing --name');
     const redirectUris = (options.get('redirect-uri') ?? []).map(redirectUri);
-    if (redirectUris.length === 0) throw new UsageError('missing --redirect-uri');
+    if (redirectUris.length === 0 && !resourceServer)
+      throw new UsageError('missing --redirect-uri (only a --resource-server may have none)');
     const postLogoutRedirectUris = (options.get('post-logout-redirect-uri') ?? []).map(redirectUri);
     const auth = (options.get('auth')?.at(-1) ?? 'client_secret_basic') as ClientAuthMethod;
     if (!clientAuthMethods.includes(auth))
@@ -90,6 +93,8 @@ export const clientsAdd: Command = {
     const idTokenAlg = (options.get('id-token-alg')?.at(-1) ?? 'RS256') as SigningAlg;
     if (!signingAlgs.includes(idTokenAlg))
       throw new UsageError(`--id-token-alg must be one of ${signingAlgs.join(', ')}`);
+    if (resourceServer && auth === 'none')
+      throw new UsageError('a --resource-server authenticates with a secret: leave out --auth none');
     if (auth === 'none' && pkce !== 'required')
       throw new UsageError('a public client (--auth none) always needs PKCE: leave out --pkce or say required');
     const subjectType = (options.get('subject-type')?.at(-1) ?? 'public') as SubjectType;
@@ -112,6 +117,7 @@ export const clientsAdd: Command = {
           firstParty: !options.has('consent'),
           idTokenAlg,
           subjectType,
+          resourceServer,
         },
         new Date(),
       );
@@ -126,7 +132,8 @@ export const clientsAdd: Command = {
           secret
             ? `  client secret  ${secret}   (shown only now: Lanyard keeps only its hash)`
             : `  client secret  none (public client: PKCE required)`,
-          `  redirect URIs  ${redirectUris.join(' ')}`,
+          `  redirect URIs  ${redirectUris.join(' ') || '(none: signs no one in)'}`,
+          ...(resourceServer ? ['  resource server: may introspect access tokens at /oidc/token/introspection'] : []),
           ...(postLogoutRedirectUris.length ? [`  after sign-out ${postLogoutRedirectUris.join(' ')}`] : []),
           `  auth method    ${auth}`,
           `  PKCE           ${pkce}`,
@@ -163,7 +170,8 @@ export const clientsShow: Command = {
           `Client "${c.client_name}"`,
           `  issuer         ${c.issuer}`,
           `  client id      ${c.client_id}`,
-          `  redirect URIs  ${c.redirect_uris.join(' ')}`,
+          `  redirect URIs  ${c.redirect_uris.join(' ') || '(none: signs no one in)'}`,
+          `  resource server ${c.resource_server ? 'yes: may introspect access tokens' : 'no'}`,
           `  after sign-out ${c.post_logout_redirect_uris.join(' ') || '(none)'}`,
           `  auth method    ${c.token_endpoint_auth_method}`,
           `  PKCE           ${c.pkce}`,
