@@ -95,6 +95,14 @@ export async function tour(page: Page, base: string, lang: 'en' | 'de', shot: (n
   await shot('profile-sessions');
   await page.goto(`${base}/profile/activity`);
   await shot('profile-activity');
+  // Removing the ORCID iD after the sign-in grew old: asked to sign in again, then to confirm.
+  await page.goto(`${base}/profile`);
+  const unlink = await page.locator('li[data-provider="orcid"] form').getAttribute('action');
+  const remove = unlink!.replace(/\/unlink$/, '/remove');
+  await page.goto(`${base}/login?reauth=1&returnTo=${encodeURIComponent(remove)}`);
+  await shot('login-reauth');
+  await page.goto(`${base}${remove}`);
+  await shot('remove-identity');
   await signOut();
 
   // Case 6: sign in to link an existing account.
