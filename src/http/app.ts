@@ -27,6 +27,7 @@ import { healthRoutes } from './pages/health.js';
 import { loginRoutes } from './pages/login.js';
 import { profileRoutes } from './pages/profile.js';
 import { accountActivityRoutes } from './pages/account-activity.js';
+import { adminRoutes } from './pages/admin.js';
 import { registerRoutes } from './pages/register.js';
 import './request-context.js';
 
@@ -133,6 +134,7 @@ export async function buildHttpApp(lanyard: Lanyard, opts: HttpOptions = {}): Pr
     forgotRoutes,
     profileRoutes,
     accountActivityRoutes,
+    adminRoutes,
     devMailRoutes,
     ...(opts.routes ?? []),
   ]) {

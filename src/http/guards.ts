@@ -3,6 +3,7 @@ import type { Config } from '../config/schema.js';
 import type { Lanyard } from '../lanyard.js';
 import { isFreshAuth, requireAuth } from './auth.js';
 import { verifyCsrf } from './csrf.js';
+import { LanyardError } from '../errors.js';
 
 /**
  * The checks a route declares instead of repeating them inline (docs/design.md, "Security rules"):
@@ -11,12 +12,15 @@ import { verifyCsrf } from './csrf.js';
  *   that changes something);
  * - `signedIn`: a session;
  * - `freshSignIn`: a session signed in within `LANYARD_REAUTH_SECONDS` (unlinking); an older one
- *   is sent to sign in again and back to the route's `reauthReturnTo` page.
+ *   is sent to sign in again and back to the route's `reauthReturnTo` page;
+ * - `admin`: a session of an account with the admin role (the operators' console, /admin): anyone
+ *   else is refused with `ADMIN_REQUIRED`, except that a signed-out browser asking for a page is
+ *   sent to sign in and back to it.
  *
  * They run in the order listed, before the handler (after the body was read and validated), so a
  * new page route gets them by declaring `config: { guards: ['csrf', 'signedIn'] }`.
  */
-export type Guard = 'csrf' | 'signedIn' | 'freshSignIn';
+export type Guard = 'csrf' | 'signedIn' | 'freshSignIn' | 'admin';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -37,6 +41,12 @@ const checks: Record<Guard, Check> = {
     if (isFreshAuth(lanyard, request)) return;
     const back = request.routeOptions.config.reauthReturnTo?.(request) ?? '/profile';
     return reply.redirect(`/login?reauth=1&returnTo=${encodeURIComponent(back)}`, 303);
+  },
+  admin: (_lanyard, request, reply) => {
+    if (!request.auth && request.method === 'GET')
+      return reply.redirect(`/login?returnTo=${encodeURIComponent(request.url)}`, 303);
+    if (!requireAuth(request).account.is_admin)
+      throw new LanyardError('ADMIN_REQUIRED', 'This is for operators: accounts with the admin role.');
   },
 };
 

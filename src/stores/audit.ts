@@ -16,7 +16,9 @@ export type AuditAction =
   | 'registration_email_changed'
   | 'admin_action'
   | 'link_refused'
-  | 'session_revoked';
+  | 'session_revoked'
+  | 'account_disabled'
+  | 'account_enabled';
 
 export interface AuditInput {
   action: AuditAction;

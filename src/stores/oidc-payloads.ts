@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import { errors } from 'oidc-provider';
 import type { Clock } from '../clock.js';
@@ -111,4 +112,25 @@ export async function deleteExpiredOidcPayloads(db: Db, now: Date, interactionGr
     .where((eb) => eb.or([eb('model', '!=', 'Interaction'), eb('expires_at', '<=', graceEnd)]))
     .executeTakeFirst();
   return Number(result.numDeletedRows);
+}
+
+/**
+ * Ends everything the account holds at the OpenID provider: its grants with every code and token
+ * issued under them, and its provider sessions. Returns how many grants went.
+ */
+export async function revokeAccountGrants(db: Db, accountId: string): Promise<number> {
+  const ofAccount = sql<string>`payload->>'accountId'`;
+  const grants = await db
+    .selectFrom('oidc_payload')
+    .select('id')
+    .where('model', '=', 'Grant')
+    .where(ofAccount, '=', accountId)
+    .execute();
+  const grantIds = grants.map((g) => g.id);
+  await db
+    .deleteFrom('oidc_payload')
+    .where('model', '!=', 'Client')
+    .where((eb) => eb.or([eb(ofAccount, '=', accountId), ...(grantIds.length ? [eb('grant_id', 'in', grantIds)] : [])]))
+    .execute();
+  return grantIds.length;
 }

@@ -170,14 +170,14 @@ export const accountActivityRoutes: Route = (app, lanyard) => {
 };
 
 /** "Firefox on Linux", "Firefox", "Linux" or "Unknown device", in the page's language. */
-function deviceName(s: Session, t: Translate): string {
+export function deviceName(s: Session, t: Translate): string {
   const { browser, os } = describeDevice(s.user_agent);
   if (browser && os) return t('sessions.device', { browser, os });
   return browser ?? os ?? t('sessions.unknownDevice');
 }
 
 /** The ways a session signed in (its `amr`), named as the sign-in page names them. */
-function methodsOf(s: Session, providers: ProviderRegistry, t: Translate, locale: Locale): string {
+export function methodsOf(s: Session, providers: ProviderRegistry, t: Translate, locale: Locale): string {
   const names = s.amr
     .split(' ')
     .filter(Boolean)
@@ -191,7 +191,7 @@ function methodsOf(s: Session, providers: ProviderRegistry, t: Translate, locale
   return [...new Set(names)].join(', ');
 }
 
-function detail(label: string, value: SafeHtml | string | null): SafeHtml | '' {
+export function detail(label: string, value: SafeHtml | string | null): SafeHtml | '' {
   return value ? html`<dt>${label}</dt><dd>${value}</dd>` : '';
 }
 
@@ -199,7 +199,7 @@ function detail(label: string, value: SafeHtml | string | null): SafeHtml | '' {
  * A moment as people read it in `locale`, in UTC (the server does not know the person's zone), in
  * a fixed-width <time> so lists line up whatever the date.
  */
-function when(at: Date, locale: Locale): SafeHtml {
+export function when(at: Date, locale: Locale): SafeHtml {
   const text = new Intl.DateTimeFormat(locale === 'de' ? 'de-DE' : 'en-GB', {
     dateStyle: 'medium',
     timeStyle: 'short',
@@ -208,7 +208,7 @@ function when(at: Date, locale: Locale): SafeHtml {
   return html`<time class="when" datetime="${at.toISOString()}">${text} UTC</time>`;
 }
 
-const actionKey = (action: string): MessageKey =>
+export const actionKey = (action: string): MessageKey =>
   (knownActions.has(action as AuditAction) ? `activity.action.${action}` : 'activity.action.other') as MessageKey;
 
 const knownActions = new Set<AuditAction>([
@@ -227,4 +227,6 @@ const knownActions = new Set<AuditAction>([
   'admin_action',
   'link_refused',
   'session_revoked',
+  'account_disabled',
+  'account_enabled',
 ]);

@@ -31,6 +31,7 @@ export function sendPage(
   const flash = takeFlash(request, reply, lanyard.config);
   const nav = auth
     ? html`<li><a href="/profile">${t('nav.profile')}</a></li>
+        ${auth.account.is_admin ? html`<li><a href="/admin">${t('nav.admin')}</a></li>` : ''}
         <li>
           <form method="post" action="/logout" class="inline">
             ${csrfField(lanyard, request, reply)}<button class="link" type="submit">${t('nav.signOut')}</button>
