@@ -1,0 +1,97 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Browser, BrowserContext } from 'playwright-core';
+import { updateAccount } from '../../src/stores/accounts.js';
+import { insertIdentity } from '../../src/stores/identities.js';
+import { PASSWORD, seedAccount } from '../support/accounts.js';
+import { assertAccessible, chromiumSkipReason, launchChromium } from '../support/chromium.js';
+import { createListeningTestApp } from '../support/listening-app.js';
+import type { TestApp } from '../support/test-app.js';
+
+const reason = chromiumSkipReason();
+if (reason) console.log(`# browser tests skipped: ${reason}`);
+
+/**
+ * A repository manager asked to lock out a person known by their ORCID iD: from the navigation to
+ * the console, a search with the iD's URL, the account page, and "Disable account" pressed with
+ * the keyboard — in both languages, axe clean on every page, and the person's own browser signed
+ * out at once.
+ */
+describe("operators' console in Chromium, with axe", { skip: reason || false }, () => {
+  let app: TestApp & { url: string };
+  let chromium: Browser;
+
+  before(async () => {
+    app = await createListeningTestApp('pglite');
+    chromium = await launchChromium();
+  });
+  after(async () => {
+    await chromium?.close();
+    await app?.close();
+  });
+
+  const signIn = async (context: BrowserContext, email: string, lang: 'en' | 'de') => {
+    const page = await context.newPage();
+    await page.goto(`${app.url}/login?lang=${lang}`);
+    await page.getByLabel(lang === 'de' ? 'E-Mail-Adresse' : 'Email address', { exact: true }).fill(email);
+    await page.getByLabel(lang === 'de' ? 'Passwort' : 'Password', { exact: true }).fill(PASSWORD);
+    await page.keyboard.press('Enter');
+    await page.waitForURL(`${app.url}/profile`);
+    return page;
+  };
+
+  const cases = [
+    { lang: 'en', orcid: '0000-0002-1825-0097' },
+    { lang: 'de', orcid: '0000-0001-5109-3700' },
+  ] as const;
+
+  for (const { lang, orcid } of cases)
+    test(`${lang.toUpperCase()}: Operators → search by ORCID iD URL → account page → disable by keyboard`, async () => {
+      const words =
+        lang === 'de'
+          ? { nav: 'Betrieb', find: 'Konto finden', search: 'Suchen', disable: 'Konto sperren', done: /ist gesperrt/ }
+          : {
+              nav: 'Operators',
+              find: 'Find an account',
+              search: 'Search',
+              disable: 'Disable account',
+              done: /is disabled/,
+            };
+      const now = app.lanyard.clock.now();
+      const admin = await seedAccount(app.lanyard);
+      await updateAccount(app.lanyard.db, admin.id, { is_admin: true }, now);
+      const person = await seedAccount(app.lanyard);
+      await insertIdentity(app.lanyard.db, person.id, { provider: 'orcid', subject: orcid }, now);
+
+      const operatorContext = await chromium.newContext();
+      const personContext = await chromium.newContext();
+      const page = await signIn(operatorContext, admin.email, lang);
+      const personPage = await signIn(personContext, person.email, lang);
+
+      await page.getByRole('link', { name: words.nav, exact: true }).click();
+      await page.waitForURL(`${app.url}/admin`);
+      await assertAccessible(page);
+      await page.getByLabel(words.find).fill(`https://orcid.org/${orcid}`);
+      await page.getByRole('button', { name: words.search }).click();
+      await page.waitForURL(/\/admin\?q=/);
+      await assertAccessible(page);
+      await page.getByRole('link', { name: 'Test User' }).click();
+      await page.waitForURL(`${app.url}/admin/accounts/${person.id}`);
+      await assertAccessible(page);
+
+      // "Disable account", reached with Tab and pressed with Enter.
+      const button = page.getByRole('button', { name: words.disable });
+      const focused = () => button.evaluate((b) => b === b.ownerDocument.activeElement);
+      for (let i = 0; i < 40 && !(await focused()); i++) await page.keyboard.press('Tab');
+      assert.ok(await focused(), 'the button was never reached by Tab');
+      await Promise.all([page.waitForURL(`${app.url}/admin/accounts/${person.id}`), page.keyboard.press('Enter')]);
+      assert.match(await page.getByRole('status').first().innerText(), words.done);
+      await assertAccessible(page);
+      assert.equal(await page.locator('tr[data-action="account_disabled"]').count(), 1);
+
+      await personPage.reload();
+      assert.match(new URL(personPage.url()).pathname, /^\/login/, 'the disabled person is still signed in');
+      await operatorContext.close();
+      await personContext.close();
+    });
+});
