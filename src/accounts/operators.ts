@@ -173,3 +173,42 @@ export async function revokeSessionsAsOperator(
     return count;
   });
 }
+
+/**
+ * Cancels a registration in flight for the account: it expires now, so its link says so and it
+ * is purged with the others. NOT_FOUND when no such registration waits for this account.
+ */
+export async function cancelRegistration(
+  db: Db,
+  account: Account,
+  registrationId: string,
+  by: OperatorAction,
+  now: Date,
+): Promise<Registration> {
+  if (!isUuid(registrationId)) throw new LanyardError('NOT_FOUND', 'No such registration waits for this account.');
+  return db.transaction().execute(async (tx) => {
+    const cancelled = await tx
+      .updateTable('registration')
+      .set({ expires_at: now })
+      .where('id', '=', registrationId)
+      .where((eb) => eb.or([eb('account_id', '=', account.id), eb('email', '=', account.email)]))
+      .where('consumed_at', 'is', null)
+      .where('expires_at', '>', now)
+      .returningAll()
+      .executeTakeFirst();
+    if (!cancelled) throw new LanyardError('NOT_FOUND', 'No such registration waits for this account.');
+    await recordAudit(
+      tx,
+      {
+        action: 'registration_cancelled',
+        accountId: account.id,
+        actorAccountId: by.actorAccountId,
+        provider: cancelled.provider,
+        ip: by.ip,
+        detail: { registration: cancelled.id, type: cancelled.type },
+      },
+      now,
+    );
+    return cancelled;
+  });
+}

@@ -420,4 +420,8 @@ export const de: Messages = {
     '{count, plural, =0 {Kein Gerät von {email} war angemeldet.} one {# Gerät von {email} ist abgemeldet.} other {# Geräte von {email} sind abgemeldet.}}',
   'error.ADMIN_REQUIRED': 'Diese Seite ist nur für den Betrieb des Repositoriums.',
   'error.LAST_ADMIN': 'Dies ist das letzte aktive Admin-Konto; ernennen Sie erst ein weiteres, bevor Sie es sperren.',
+  'admin.registration.cancel': 'Abbrechen',
+  'activity.action.registration_cancelled': 'Registrierung abgebrochen',
+  'flash.admin.registrationCancelled':
+    'Die {type}-Registrierung von {email} ist abgebrochen; ihr Link gilt nicht mehr.',
 };

@@ -396,6 +396,9 @@ export const en = {
     '{count, plural, =0 {No device of {email} was signed in.} one {# device of {email} is signed out.} other {# devices of {email} are signed out.}}',
   'error.ADMIN_REQUIRED': 'This page is for the repository’s operators only.',
   'error.LAST_ADMIN': 'This is the last enabled admin account; make another admin before disabling it.',
+  'admin.registration.cancel': 'Cancel',
+  'activity.action.registration_cancelled': 'Registration cancelled',
+  'flash.admin.registrationCancelled': 'The {type} registration of {email} is cancelled; its link no longer works.',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -18,7 +18,8 @@ export type AuditAction =
   | 'link_refused'
   | 'session_revoked'
   | 'account_disabled'
-  | 'account_enabled';
+  | 'account_enabled'
+  | 'registration_cancelled';
 
 export interface AuditInput {
   action: AuditAction;

@@ -69,6 +69,12 @@ forEachBackend("operators' console", (ctx) => {
     const app = ctx();
     const victim = await seedAccount(app.lanyard);
     const victimBrowser = await signedInBrowser(app, victim.email);
+    const { registration } = await createRegistration(
+      app.lanyard.db,
+      { type: 'CHANGE_PASSWORD', email: victim.email, accountId: victim.id },
+      3600,
+      app.lanyard.clock.now(),
+    );
     const mallory = await seedAccount(app.lanyard);
     const attacker = await signedInBrowser(app, mallory.email);
     await attacker.get('/profile'); // a valid CSRF token of the attacker's own
@@ -80,7 +86,7 @@ forEachBackend("operators' console", (ctx) => {
         assert.match(page.body, /ADMIN_REQUIRED/, path);
         assert.doesNotMatch(page.body, new RegExp(victim.email), `${path} shows the account`);
       }
-      for (const action of ['disable', 'enable', 'sign-out-everywhere']) {
+      for (const action of ['disable', 'enable', 'sign-out-everywhere', `registrations/${registration.id}/cancel`]) {
         const done = await attacker.post(`/admin/accounts/${victim.id}/${action}`, {});
         assert.equal(done.status, 403, action);
         assert.match(done.body, /ADMIN_REQUIRED/, action);
@@ -256,12 +262,62 @@ forEachBackend("operators' console", (ctx) => {
     assert.equal(await signedIn(browser), true, 'the admin was signed out');
   });
 
+  test("cancelling a registration in flight expires it at once, says so and is audited; another account's is not found", async () => {
+    const app = ctx();
+    const { account: admin, browser } = await operator(app);
+    const person = await seedAccount(app.lanyard);
+    const other = await seedAccount(app.lanyard);
+    const now = app.lanyard.clock.now();
+    const { registration } = await createRegistration(
+      app.lanyard.db,
+      { type: 'FORGOT', email: person.email, accountId: person.id },
+      3600,
+      now,
+    );
+    const { registration: foreign } = await createRegistration(
+      app.lanyard.db,
+      { type: 'FORGOT', email: other.email, accountId: other.id },
+      3600,
+      now,
+    );
+    const path = `/admin/accounts/${person.id}`;
+    const page = await browser.get(`${path}?lang=en`);
+    assert.match(page.body, new RegExp(`action="${path}/registrations/${registration.id}/cancel"`));
+    await expectNoChange(app.lanyard.db, async () => {
+      for (const id of [foreign.id, 'not-a-registration']) {
+        const refused = await browser.post(`${path}/registrations/${id}/cancel`, {});
+        assert.equal(refused.status, 404, id);
+        assert.match(refused.body, /NOT_FOUND/);
+      }
+    });
+    const done = await browser.post(`${path}/registrations/${registration.id}/cancel`, {});
+    assert.equal(done.status, 303);
+    const after = mainText((await browser.get(done.location!)).body);
+    assert.match(after, /The FORGOT registration of .* is cancelled/);
+    assert.match(after, /No registration is waiting\./);
+    const row = await app.lanyard.db
+      .selectFrom('registration')
+      .selectAll()
+      .where('id', '=', registration.id)
+      .executeTakeFirstOrThrow();
+    assert.ok(row.expires_at.getTime() <= app.lanyard.clock.now().getTime());
+    assert.equal((await auditOf(app.lanyard, person.id, 'registration_cancelled'))[0]?.actor_account_id, admin.id);
+    const again = await browser.post(`${path}/registrations/${registration.id}/cancel`, {});
+    assert.equal(again.status, 404, 'a cancelled registration was cancelled twice');
+  });
+
   test('attack: a form without the CSRF token is refused and changes nothing', async () => {
     const app = ctx();
     const { browser } = await operator(app);
     const person = await seedAccount(app.lanyard);
+    const { registration } = await createRegistration(
+      app.lanyard.db,
+      { type: 'FORGOT', email: person.email, accountId: person.id },
+      3600,
+      app.lanyard.clock.now(),
+    );
     await expectNoChange(app.lanyard.db, async () => {
-      for (const action of ['disable', 'enable', 'sign-out-everywhere']) {
+      for (const action of ['disable', 'enable', 'sign-out-everywhere', `registrations/${registration.id}/cancel`]) {
         const done = await browser.post(`/admin/accounts/${person.id}/${action}`, { _csrf: '' });
         assert.equal(done.status, 403, action);
         assert.match(done.body, /CSRF_FAILED/, action);

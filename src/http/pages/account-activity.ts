@@ -229,4 +229,5 @@ const knownActions = new Set<AuditAction>([
   'session_revoked',
   'account_disabled',
   'account_enabled',
+  'registration_cancelled',
 ]);

@@ -1,5 +1,6 @@
 import { Type } from 'typebox';
 import {
+  cancelRegistration,
   disableAccount,
   enableAccount,
   registrationsInFlight,
@@ -193,6 +194,11 @@ export const adminRoutes: Route = (app, lanyard) => {
                             ${detail(t('admin.registration.expires'), when(r.expires_at, locale))}
                           </dl>
                         </div>
+                        ${postButton(`${path}/registrations/${r.id}/cancel`, csrf, t('admin.registration.cancel'), {
+                          inline: true,
+                          weight: 'secondary',
+                          ariaLabel: `${t('admin.registration.cancel')}: ${r.type}${r.email ? ` (${r.email})` : ''}`,
+                        })}
                       </li>`,
                   )}
                 </ul>`
@@ -272,6 +278,33 @@ export const adminRoutes: Route = (app, lanyard) => {
     // An operator who disabled their own account is signed out with it.
     return reply.redirect(account.id === operator.id ? '/login' : accountPath(account.id), 303);
   });
+
+  const RegistrationParams = Type.Object({
+    id: Type.String({ maxLength: 64 }),
+    registration: Type.String({ maxLength: 64 }),
+  });
+
+  app.post(
+    '/admin/accounts/:id/registrations/:registration/cancel',
+    { ...action, schema: { params: RegistrationParams, body: CsrfBody } },
+    async (request, reply) => {
+      const { account: operator } = requireAuth(request);
+      const account = await target(request.params.id);
+      const cancelled = await cancelRegistration(
+        lanyard.db,
+        account,
+        request.params.registration,
+        { actorAccountId: operator.id, ip: request.ip },
+        lanyard.clock.now(),
+      );
+      setFlash(reply, config, {
+        kind: 'success',
+        key: 'flash.admin.registrationCancelled',
+        params: { type: cancelled.type, email: account.email },
+      });
+      return reply.redirect(accountPath(account.id), 303);
+    },
+  );
 
   app.post('/admin/accounts/:id/enable', action, async (request, reply) => {
     const { account: operator } = requireAuth(request);
