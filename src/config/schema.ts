@@ -127,7 +127,13 @@ export interface Config {
   /** How recent a sign-in must be for sensitive actions (unlink, password change). */
   reauthSeconds: number;
   password: { memoryCost: number; timeCost: number; parallelism: number; maxConcurrent: number };
-  rateLimit: { signInPerMinute: number; mailPerHourPerAddress: number; tokenGuessesPerMinute: number };
+  rateLimit: {
+    signInPerMinute: number;
+    mailPerHourPerAddress: number;
+    tokenGuessesPerMinute: number;
+    /** Requests per minute and client address to each of the OpenID provider's back-channel endpoints. */
+    openIdProviderPerMinute: number;
+  };
   /** The ORCID entry of `providers`, if any (what the LANYARD_ORCID_* shorthand configures). */
   orcid: OrcidConfig | null;
   /** The configured providers (the `providers` list, with the ORCID shorthand's entry first). */

@@ -2,6 +2,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { type ErrorCode, isLanyardError, LanyardError } from '../errors.js';
 import type { Lanyard } from '../lanyard.js';
 import { html } from '../lib/html.js';
+import { isServerEndpoint } from '../openid-provider/paths.js';
 import { isUniqueViolation } from '../stores/identities.js';
 import { statusFor } from './status-overrides.js';
 import { sendPage } from './views/layout.js';
@@ -63,6 +64,7 @@ export function wantsJson(request: FastifyRequest): boolean {
   if (accept.includes('text/html')) return false;
   return (
     request.url.startsWith('/api/') ||
+    isServerEndpoint(request.url) ||
     accept.includes('json') ||
     request.headers['content-type']?.includes('json') === true
   );

@@ -62,11 +62,14 @@ export function routeGuards(lanyard: Lanyard) {
 
 /**
  * Per-client rate limits, declared in a route's config (`config: { ...limits.signIn }`): sign-ins
- * and mail requests share one budget, guesses at token-bearing URLs another.
+ * and mail requests share one budget, guesses at token-bearing URLs another; the OpenID provider's
+ * endpoints that repositories' servers call (token, userinfo, introspection, revocation) a third,
+ * generous one: one repository server asks for every person who signs in there.
  */
 export function routeLimits(config: Config) {
   return {
     signIn: { rateLimit: { max: config.rateLimit.signInPerMinute, timeWindow: 60_000 } },
     token: { rateLimit: { max: config.rateLimit.tokenGuessesPerMinute, timeWindow: 60_000 } },
+    openIdProvider: { rateLimit: { max: config.rateLimit.openIdProviderPerMinute, timeWindow: 60_000 } },
   };
 }

@@ -6,12 +6,13 @@ import { LanyardError } from '../errors.js';
 import type { Route } from '../http/app.js';
 import { Type } from 'typebox';
 import { verifyCsrf } from '../http/csrf.js';
+import { routeLimits } from '../http/guards.js';
 import { button, linkButton } from '../http/views/components.js';
 import { csrfField, sendPage } from '../http/views/layout.js';
 import { findOidcClient } from '../stores/oidc-clients.js';
 import { html } from '../lib/html.js';
 import type { Lanyard } from '../lanyard.js';
-import { interactionPath, OIDC_PATH } from './paths.js';
+import { interactionPath, OIDC_PATH, serverEndpoints } from './paths.js';
 import { CurrentProvider } from './current.js';
 import { type SignedInRequest, tooOld } from './provider.js';
 
@@ -108,6 +109,9 @@ export const openIdProviderRoutes: Route = async (app, lanyard) => {
     };
     scope.all(OIDC_PATH, handler);
     scope.all(`${OIDC_PATH}/*`, handler);
+    // The endpoints servers call (not browsers), each with its own per-address budget.
+    for (const path of serverEndpoints)
+      scope.all(path, { config: routeLimits(lanyard.config).openIdProvider }, handler);
   });
 
   app.get<{ Params: { uid: string } }>('/interaction/:uid', async (request, reply) => {
