@@ -383,6 +383,27 @@ forEachBackend("operators' console", (ctx) => {
     const last = await second.browser.post(`/admin/accounts/${second.account.id}/disable`, {});
     assert.equal(last.status, 409);
   });
+
+  test('attack: the last two admins disabling each other at the same moment: exactly one of them succeeds', async () => {
+    const app = ctx();
+    await app.lanyard.db.updateTable('account').set({ status: 'disabled' }).where('is_admin', '=', true).execute();
+    const a = await operator(app);
+    const b = await operator(app);
+    await a.browser.get(`/admin/accounts/${b.account.id}`);
+    await b.browser.get(`/admin/accounts/${a.account.id}`);
+    const answers = await Promise.all([
+      a.browser.post(`/admin/accounts/${b.account.id}/disable`, {}),
+      b.browser.post(`/admin/accounts/${a.account.id}/disable`, {}),
+    ]);
+    assert.deepEqual(answers.map((p) => p.status).sort(), [303, 409]);
+    const enabled = await app.lanyard.db
+      .selectFrom('account')
+      .select('id')
+      .where('is_admin', '=', true)
+      .where('status', '=', 'active')
+      .execute();
+    assert.equal(enabled.length, 1, 'no enabled admin is left');
+  });
 });
 
 for (const backend of backends()) {
