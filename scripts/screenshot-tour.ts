@@ -10,7 +10,9 @@ import { join } from 'node:path';
 import { chromium, type Page } from 'playwright-core';
 import { DEMO_PASSWORD } from '../src/providers/orcid/demo-accounts.js';
 import { loadConfig } from '../src/config/load.js';
+import { generateKeyPair } from '../src/providers/saml/certificate.js';
 import { createServer } from '../src/server.js';
+import { signWithXmlsec1, writeAggregate } from '../test/support/federation.js';
 
 /** Resolves once nothing listens on `port` (checked by binding it for a moment); gives up after 15 minutes. */
 async function portFree(port: number): Promise<void> {
@@ -135,6 +137,84 @@ export async function tour(page: Page, base: string, lang: 'en' | 'de', shot: (n
   await shot('dev-mail');
 }
 
+/**
+ * A federation's discovery page: every institution listed (a short federation), a search typed
+ * into the type-ahead, and the institution chosen before offered first on the next visit.
+ */
+export async function discoveryTour(
+  page: Page,
+  base: string,
+  lang: 'en' | 'de',
+  shot: (name: string) => Promise<void>,
+) {
+  // The institutions' own servers are not part of the picture: choosing one keeps Lanyard's answer
+  // (its cookie remembers the choice) but stops before the redirect to the institution.
+  await page.route(
+    (u) => u.pathname === '/auth/fed/choose',
+    async (route) => {
+      const answer = await route.fetch({ maxRedirects: 0 });
+      const { location: _location, ...headers } = answer.headers();
+      await route.fulfill({
+        status: 200,
+        headers: { ...headers, 'content-type': 'text/html; charset=utf-8' },
+        body: '<!doctype html><title>IdP</title>',
+      });
+    },
+  );
+  await page.goto(`${base}/login?lang=${lang}`);
+  await page.goto(`${base}/auth/fed?returnTo=%2Fprofile`);
+  await shot('saml-discovery');
+  await page.getByRole('searchbox').pressSequentially('Kraków');
+  await page.locator('#idp-status', { hasText: 'Kraków' }).waitFor();
+  await shot('saml-discovery-search');
+  await page.locator('#idp-results a.idp').first().click();
+  await page.waitForURL((u) => u.pathname === '/auth/fed/choose');
+  await page.goto(`${base}/auth/fed?returnTo=%2Fprofile`);
+  await shot('saml-discovery-remembered');
+}
+
+/**
+ * A Lanyard with one federation entry (40 institutions in an aggregate signed here, as the
+ * federation would) on a fresh embedded database, on the same fixed port.
+ */
+export async function startFederationDemo() {
+  const dataDir = mkdtempSync(join(tmpdir(), 'lanyard-shots-fed-'));
+  const federation = generateKeyPair({ commonName: 'Example Federation metadata signer', bits: 2048 });
+  await writeAggregate(join(dataDir, 'unsigned.xml'), { idps: 40, id: '_shots', logos: false });
+  await signWithXmlsec1(join(dataDir, 'unsigned.xml'), join(dataDir, 'aggregate.xml'), federation);
+  const port = Number(process.env.LANYARD_SCREENSHOT_PORT ?? 3999);
+  const providers = [
+    {
+      id: 'fed',
+      type: 'saml',
+      label: { en: 'Example Federation', de: 'Beispiel-Föderation' },
+      federationMetadataFile: join(dataDir, 'aggregate.xml'),
+      federationCert: federation.certificate,
+    },
+  ];
+  const config = loadConfig(
+    { LANYARD_LOG_LEVEL: 'warn' },
+    {
+      LANYARD_PORT: String(port),
+      LANYARD_HOST: '127.0.0.1',
+      LANYARD_PUBLIC_URL: `http://127.0.0.1:${port}`,
+      LANYARD_DATA_DIR: dataDir,
+      LANYARD_ORCID_ENV: 'off',
+      LANYARD_PROVIDERS: JSON.stringify(providers),
+    },
+  );
+  await portFree(port);
+  const server = await createServer(config);
+  await server.app.listen({ port, host: '127.0.0.1' });
+  return {
+    url: config.publicUrl,
+    async stop() {
+      await server.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
 /** A demo-mode Lanyard on a fresh embedded database: each language walks the cases from the start. */
 export async function startDemo() {
   const dataDir = mkdtempSync(join(tmpdir(), 'lanyard-shots-'));
@@ -188,6 +268,17 @@ export async function captureScreenshots(outDir: string): Promise<void> {
       } finally {
         await context.close();
         await demo.stop();
+      }
+      const federation = await startFederationDemo();
+      const fedContext = await browser.newContext({ viewport: VIEWPORT, locale: lang, reducedMotion: 'reduce' });
+      const fedPage = await fedContext.newPage();
+      try {
+        await discoveryTour(fedPage, federation.url, lang, async (name) => {
+          await fedPage.screenshot({ path: join(outDir, `${name}.${lang}.png`), fullPage: true });
+        });
+      } finally {
+        await fedContext.close();
+        await federation.stop();
       }
     }
   } finally {

@@ -24,6 +24,8 @@ export interface AggregateOptions {
   id?: string;
   /** Keep adding SPs until the file is at least this large (eduGAIN's aggregate is about 70 MB). */
   targetBytes?: number;
+  /** mdui:Logo elements (default true); pictures leave them out, the page could not load them. */
+  logos?: boolean;
 }
 
 const cities = ['Aachen', 'Bergen', 'Córdoba', 'Dún Laoghaire', 'Łódź', 'Göteborg', 'Zürich', 'Kraków', 'Trondheim'];
@@ -41,7 +43,7 @@ function certBody(index: number): string {
     .replace(/\s+/g, '');
 }
 
-function idpEntity(n: number): string {
+function idpEntity(n: number, logos = true): string {
   const city = `${cities[n % cities.length]} ${n}`;
   const name = kinds[n % kinds.length]!.replace('{c}', city);
   const scope = `uni${n}.example.org`;
@@ -59,7 +61,7 @@ function idpEntity(n: number): string {
 <mdui:UIInfo><mdui:DisplayName xml:lang="en">${name}</mdui:DisplayName><mdui:DisplayName xml:lang="de">${name.replace('University of', 'Universität')}</mdui:DisplayName>
 <mdui:Description xml:lang="en">Identity provider of ${name} for staff and students, run by the central IT services.</mdui:Description>
 <mdui:InformationURL xml:lang="en">${base}/about</mdui:InformationURL><mdui:PrivacyStatementURL xml:lang="en">${base}/privacy</mdui:PrivacyStatementURL>
-<mdui:Logo height="60" width="80">${base}/logo.png</mdui:Logo></mdui:UIInfo>
+${logos ? `<mdui:Logo height="60" width="80">${base}/logo.png</mdui:Logo>` : ''}</mdui:UIInfo>
 <mdui:DiscoHints><mdui:DomainHint>${scope}</mdui:DomainHint></mdui:DiscoHints></md:Extensions>
 <md:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>${certBody(n)}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>
 <md:KeyDescriptor use="encryption"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>${certBody(n + 1)}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>
@@ -106,7 +108,7 @@ ${signatureTemplate(`#${id}`)}
   for (const entity of opts.entities ?? []) await write(`${entity.replace(/<\?xml[^>]*\?>/, '')}\n`);
   const sps = opts.sps ?? 0;
   for (let i = 0; i < Math.max(opts.idps, sps); i++) {
-    if (i < opts.idps) await write(idpEntity(i));
+    if (i < opts.idps) await write(idpEntity(i, opts.logos ?? true));
     if (i < sps) await write(spEntity(i));
   }
   for (let i = sps; opts.targetBytes && bytes < opts.targetBytes; i++) await write(spEntity(i));

@@ -1,6 +1,5 @@
 import type { Route } from '../app.js';
 import { faviconIco } from '../assets.js';
-import { discoveryScript } from '../../providers/saml/discovery-script.js';
 import { faviconSvg } from '../views/icons.js';
 import { stylesheet, stylesheetPath } from '../views/stylesheet.js';
 
@@ -16,13 +15,6 @@ export const assetRoutes: Route = (app) => {
   );
   // The unhashed path stays for anything that linked it before.
   app.get('/assets/lanyard.css', (_req, reply) => reply.redirect(stylesheetPath, 302));
-  // The SAML discovery page's type-ahead; the page works without it.
-  app.get('/assets/saml-discovery.js', (_req, reply) =>
-    reply
-      .type('text/javascript; charset=utf-8')
-      .header('cache-control', `public, max-age=${DAY}`)
-      .send(discoveryScript),
-  );
   app.get('/favicon.svg', (_req, reply) =>
     reply.type('image/svg+xml').header('cache-control', `public, max-age=${DAY}`).send(faviconSvg),
   );

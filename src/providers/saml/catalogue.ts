@@ -142,8 +142,8 @@ export async function searchIdps(
     .with('page', () =>
       q
         .select(['entity_id', 'search', sql<string>`count(*) over ()`.as('total')])
-        .orderBy(rank('search'))
-        .orderBy(sql`length(search)`)
+        // Without a query every name "starts with" it: plain alphabetical order.
+        .$if(phrase !== '', (o) => o.orderBy(rank('search')).orderBy(sql`length(search)`))
         .orderBy('search')
         .limit(limit),
     )
@@ -152,8 +152,7 @@ export async function searchIdps(
       join.onRef('i.entity_id', '=', 'page.entity_id').on('i.provider', '=', provider),
     )
     .select(['i.entity_id', 'i.names', 'i.logo', 'i.domains', 'page.total'])
-    .orderBy(rank('page.search'))
-    .orderBy(sql`length(page.search)`)
+    .$if(phrase !== '', (o) => o.orderBy(rank('page.search')).orderBy(sql`length(page.search)`))
     .orderBy('page.search')
     .execute();
   return {

@@ -1,6 +1,7 @@
 import type { Locale, Translate } from '../../i18n/index.js';
 import { html, type SafeHtml } from '../../lib/html.js';
 import { idpName, type IdpListing } from './catalogue.js';
+import { DISCOVERY_SCRIPT_PATH } from './view.js';
 
 /** How many institutions one page (or one type-ahead answer) lists. */
 export const DISCOVERY_LIMIT = 50;
@@ -96,7 +97,7 @@ export function discoveryMain(view: DiscoveryView, t: Translate, locale: Locale)
         ? html`<p class="hint" id="idp-more">${t('saml.discovery.more', { shown: results.idps.length })}</p>`
         : ''
     }
-    <script src="/assets/saml-discovery.js" defer></script>`;
+    <script src="${DISCOVERY_SCRIPT_PATH}" defer></script>`;
 }
 
 function hostOf(entityId: string): string {
