@@ -203,21 +203,23 @@ export function describeKeys(keys: ProviderKeys, now: Date): KeyDescription[] {
  * `npx lanyard oidc rotate-keys`: a new key of each algorithm, published at once and signing
  * `PREPUBLISH_SECONDS` later (`immediately`: at once). The keys it replaces stay published until
  * their ID tokens have expired. Keys whose publication ended are deleted. Cookie keys stay.
+ * `compromised`: the new keys sign at once and every other key is deleted at once — its ID tokens,
+ * valid or forged, verify nowhere from the next request on.
  */
 export async function rotateProviderKeys(
   db: Db,
   secretKeys: SecretKey[],
   now: Date,
-  opts: { immediately?: boolean } = {},
+  opts: { immediately?: boolean; compromised?: boolean } = {},
 ): Promise<{ keys: KeyDescription[]; dropped: string[] }> {
   for (let attempt = 0; attempt < 5; attempt++) {
     const { version, keys } = await loadProviderKeys(db, secretKeys, now);
     const at = seconds(now);
-    const activeFrom = opts.immediately ? at : at + PREPUBLISH_SECONDS;
+    const activeFrom = opts.immediately || opts.compromised ? at : at + PREPUBLISH_SECONDS;
     const fresh = signingAlgs.map((alg) => newKey(alg, at, activeFrom));
     const gone = new Set(
       keyStates(keys, at)
-        .filter((s) => s.state === 'retired' && at >= s.publishedUntil!)
+        .filter((s) => opts.compromised || (s.state === 'retired' && at >= s.publishedUntil!))
         .map((s) => s.key),
     );
     const next: ProviderKeys = { ...keys, keys: [...fresh, ...keys.keys.filter((k) => !gone.has(k))] };

@@ -171,6 +171,48 @@ for (const backend of backends()) {
         const thirdKid = decodeProtectedHeader(third.tokens.id_token!).kid;
         assert.equal(second.keys.find((k) => k.kid === thirdKid)?.state, 'current');
       });
+
+      test('rotate-keys --compromised: the old keys are gone at once, their ID tokens verify nowhere; new ones sign', async () => {
+        const account = await createPasswordAccount(app, uniqueEmail('compromised'));
+        const config = await client();
+        const before = await signIn(config, account.email);
+        const oldKid = decodeProtectedHeader(before.tokens.id_token!).kid!;
+
+        let dropped: string[];
+        if (backend === 'postgres') {
+          const env = {
+            LANYARD_DATABASE_URL: app.config.databaseUrl!,
+            LANYARD_SECRET_KEY: TEST_SECRET,
+            LANYARD_PUBLIC_URL: app.url,
+            LANYARD_ORCID_ENV: 'off',
+            LANYARD_REQUIRE_SMTP: 'false',
+          };
+          const both = await runLanyardCli(['oidc', 'rotate-keys', '--now', '--compromised'], env);
+          assert.equal(both.code, 2);
+          const run = await runLanyardCli(['oidc', 'rotate-keys', '--compromised'], env);
+          assert.equal(run.code, 0, run.stderr);
+          assert.match(run.stdout, /Deleted at once/);
+          dropped = run.stdout.split('Deleted at once')[1]!.match(/[\w-]{36}/g) ?? [];
+        } else {
+          dropped = (
+            await rotateProviderKeys(app.lanyard.db, app.config.secretKeys, app.clock.now(), { compromised: true })
+          ).dropped;
+        }
+        assert.ok(dropped.includes(oldKid), dropped.join(' '));
+
+        assert.ok(!(await jwks()).some((k) => k.kid === oldKid), 'gone from the JWKS at once');
+        await assert.rejects(verify(before.tokens.id_token!), { code: 'ERR_JWKS_NO_MATCHING_KEY' });
+        const hint = await before.browser.get(
+          oidc.buildEndSessionUrl(config, {
+            id_token_hint: before.tokens.id_token!,
+            post_logout_redirect_uri: AFTER_LOGOUT,
+          }).href,
+        );
+        assert.equal(hint.status, 400);
+        const after = await signIn(await client(), account.email);
+        assert.notEqual(decodeProtectedHeader(after.tokens.id_token!).kid, oldKid);
+        await verify(after.tokens.id_token!);
+      });
     });
   });
 }
