@@ -207,6 +207,12 @@ export const de: Messages = {
   'external.confirm':
     'Ich habe mich selbst bei {provider} als {id} angemeldet. Diese Anmeldung gehört mir und darf ein neues Konto für {email} öffnen.',
   'review.submit': '{identity} verknüpfen und speichern',
+  'profile.applications': 'Verbundene Anwendungen',
+  'profile.applications.lead':
+    'Diese Anwendungen melden Sie über Lanyard an. Wenn Sie den Zugriff entziehen, enden ihre Anmeldung und ihre Tokens sofort; beim nächsten Mal fragen sie erneut.',
+  'profile.applications.since': 'erlaubt seit {date}',
+  'profile.applications.receives': 'Erhält:',
+  'profile.applications.revoke': 'Zugriff entziehen',
   'profile.unlinkHint': 'Zum Entfernen eines Anmeldewegs ist eine kürzliche Anmeldung nötig.',
   'error.retry': 'Erneut versuchen',
   'error.INVALID_CREDENTIALS': 'E-Mail-Adresse oder Passwort sind nicht korrekt.',
@@ -424,4 +430,6 @@ export const de: Messages = {
   'activity.action.registration_cancelled': 'Registrierung abgebrochen',
   'flash.admin.registrationCancelled':
     'Die {type}-Registrierung von {email} ist abgebrochen; ihr Link gilt nicht mehr.',
+  'flash.applicationRevoked':
+    '{client} kann Sie nicht mehr anmelden und nicht mehr lesen, was Sie geteilt hatten. Beim nächsten Mal wird erneut gefragt.',
 };

@@ -197,6 +197,12 @@ export const en = {
   'review.confirm': 'I signed in with {provider} as {id} myself. It is mine and may open the account {email}.',
   'external.confirm': 'I signed in with {provider} as {id} myself. It is mine and may open a new account for {email}.',
   'review.submit': 'Link my {identity} and save',
+  'profile.applications': 'Connected applications',
+  'profile.applications.lead':
+    'These applications sign you in through Lanyard. Withdrawing access ends their sign-in and their tokens at once; they ask again the next time you use them.',
+  'profile.applications.since': 'allowed since {date}',
+  'profile.applications.receives': 'Receives:',
+  'profile.applications.revoke': 'Withdraw access',
   'profile.unlinkHint': 'Removing a way to sign in needs a recent sign-in.',
   'error.retry': 'Try again',
   'error.INVALID_CREDENTIALS': 'The email address or password is not correct.',
@@ -399,6 +405,8 @@ export const en = {
   'admin.registration.cancel': 'Cancel',
   'activity.action.registration_cancelled': 'Registration cancelled',
   'flash.admin.registrationCancelled': 'The {type} registration of {email} is cancelled; its link no longer works.',
+  'flash.applicationRevoked':
+    '{client} can no longer sign you in or read what you shared. It will ask again the next time you use it.',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -18,6 +18,17 @@ export const scopeClaims = {
   eduperson_scoped_affiliation: ['eduperson_scoped_affiliation'],
 } as const;
 
+/** The scopes a person is told about, in this order (consent page, connected applications on /profile). */
+export const consentScopes = [
+  'openid',
+  'email',
+  'profile',
+  'orcid',
+  'eduperson_scoped_affiliation',
+  'offline_access',
+] as const;
+export type ConsentScope = (typeof consentScopes)[number];
+
 /** The providers whose released affiliation Lanyard passes on: SAML IdPs, directly or through a Shibboleth SP. */
 const affiliationSources = new Set(['saml', 'shibboleth-headers']);
 

@@ -12,6 +12,7 @@ import { csrfField, sendPage } from '../http/views/layout.js';
 import { findOidcClient } from '../stores/oidc-clients.js';
 import { html } from '../lib/html.js';
 import type { Lanyard } from '../lanyard.js';
+import { type ConsentScope, consentScopes } from './claims.js';
 import { interactionPath, OIDC_PATH, serverEndpoints } from './paths.js';
 import { CurrentProvider } from './current.js';
 import { type SignedInRequest, tooOld } from './provider.js';
@@ -233,16 +234,6 @@ export const openIdProviderRoutes: Route = async (app, lanyard) => {
 
 /** Each answer stands alone: an earlier one (a login) is not carried into the next. */
 const fresh = { mergeWithLastSubmission: false };
-
-const consentScopes = [
-  'openid',
-  'email',
-  'profile',
-  'orcid',
-  'eduperson_scoped_affiliation',
-  'offline_access',
-] as const;
-type ConsentScope = (typeof consentScopes)[number];
 
 /** Grants the client what it asked for (a first-party client, or the person allowed it). */
 async function grantAll(

@@ -5,13 +5,21 @@ import { isLanyardError, LanyardError } from '../../errors.js';
 import type { MessageKey } from '../../i18n/index.js';
 import type { Account, Identity } from '../../db/schema.js';
 import { listIdentities } from '../../stores/identities.js';
+import {
+  type ConnectedApplication,
+  connectedApplications,
+  revokeConnectedApplication,
+} from '../../stores/oidc-grants.js';
+import { findOidcClient } from '../../stores/oidc-clients.js';
+import type { Locale, Translate } from '../../i18n/index.js';
+import { type ConsentScope, consentScopes } from '../../openid-provider/claims.js';
 import type { Route } from '../app.js';
 import { isFreshAuth, requireAuth } from '../auth.js';
 import { CsrfField } from '../csrf.js';
 import { routeLimits } from '../guards.js';
 import { field, formError } from '../views/forms.js';
 import { extensionsOf } from '../extensions.js';
-import { html } from '../../lib/html.js';
+import { html, type SafeHtml } from '../../lib/html.js';
 import { csrfField, sendPage } from '../views/layout.js';
 import { button, facts, notice, postButton } from '../views/components.js';
 import { setFlash } from '../flash.js';
@@ -36,6 +44,7 @@ export const profileRoutes: Route = (app, lanyard) => {
     const { t } = request;
     const identities = await listIdentities(lanyard.db, account.id);
     const hasPassword = identities.some((i) => i.provider === 'password');
+    const applications = await connectedApplications(lanyard.db, account.id, lanyard.clock.now());
     const csrf = csrfField(lanyard, request, reply);
     return sendPage(lanyard, request, reply, {
       title: t('profile.title'),
@@ -68,6 +77,7 @@ export const profileRoutes: Route = (app, lanyard) => {
         </ul>
         ${identities.length > 1 ? html`<p class="hint">${t('profile.unlinkHint')}</p>` : ''}
         ${ext.profile.map((block) => block({ identities, t, csrf, locale: request.locale }))}
+        ${applications.length ? applicationsSection(applications, csrf, t, request.locale) : ''}
         ${
           hasPassword
             ? html`<h2>${t('profile.changePassword')}</h2>
@@ -167,6 +177,35 @@ export const profileRoutes: Route = (app, lanyard) => {
     },
   );
 
+  /**
+   * Withdraws the consent given to a client (the "Connected applications" list): its grants, codes
+   * and tokens go, and its next authorization request asks again. Back on /profile with a notice.
+   */
+  app.post(
+    '/profile/applications/:clientId/revoke',
+    {
+      schema: {
+        params: Type.Object({ clientId: Type.String({ maxLength: 100 }) }),
+        body: Type.Object({ _csrf: Type.String({ maxLength: 200 }) }),
+      },
+      config: { guards: ['csrf', 'signedIn'] },
+    },
+    async (request, reply) => {
+      const { account } = requireAuth(request);
+      const { clientId } = request.params;
+      const client = await findOidcClient(lanyard.db, clientId);
+      const revoked = client ? await revokeConnectedApplication(lanyard.db, account.id, clientId) : 0;
+      if (!client || revoked === 0)
+        throw new LanyardError('NOT_FOUND', 'No application with this id can sign in to this account.');
+      setFlash(reply, config, {
+        kind: 'success',
+        key: 'flash.applicationRevoked',
+        params: { client: client.client_name },
+      });
+      return reply.redirect('/profile', 303);
+    },
+  );
+
   app.post(
     '/profile/password',
     {
@@ -191,6 +230,32 @@ export const profileRoutes: Route = (app, lanyard) => {
     },
   );
 };
+
+/** "Connected applications": each client the person let sign them in, what it receives, a way to withdraw. */
+function applicationsSection(apps: ConnectedApplication[], csrf: SafeHtml, t: Translate, locale: Locale): SafeHtml {
+  const date = new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeZone: 'UTC' });
+  return html`<h2>${t('profile.applications')}</h2>
+    <p class="hint">${t('profile.applications.lead')}</p>
+    <ul class="list applications">
+      ${apps.map(
+        (a) =>
+          html`<li data-client="${a.clientId}">
+            <div>
+              <strong>${a.clientName}</strong>
+              <time class="muted" datetime="${a.since.toISOString()}"
+                >${t('profile.applications.since', { date: date.format(a.since) })}</time
+              >
+              <br />${t('profile.applications.receives')}
+              ${a.scopes
+                .filter((s): s is ConsentScope => consentScopes.includes(s as ConsentScope))
+                .map((s) => t(`oidc.consent.scope.${s}`))
+                .join('; ')}
+            </div>
+            ${postButton(`/profile/applications/${encodeURIComponent(a.clientId)}/revoke`, csrf, t('profile.applications.revoke'), { inline: true, weight: 'danger', ariaLabel: `${t('profile.applications.revoke')}: ${a.clientName}` })}
+          </li>`,
+      )}
+    </ul>`;
+}
 
 /** The account's own name, or null: never the email in its place (a name nobody gave is not shown). */
 function nameOf(a: Account): string | null {
