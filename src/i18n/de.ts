@@ -279,6 +279,8 @@ export const de: Messages = {
   'error.SAML_IDP_REFUSED': '{idp} hat Sie nicht angemeldet. Bitte beginnen Sie erneut.',
   'error.SAML_SIGNATURE_INVALID':
     'Die Antwort, die angeblich von {idp} kam, war nicht von dort signiert und wurde abgelehnt. Es wurde nichts geändert.',
+  'error.SAML_SIGNATURE_WEAK':
+    'Die Antwort von {idp} war mit SHA-1 signiert, das gefälscht werden kann, und wurde abgelehnt. Es wurde nichts geändert. Bitte informieren Sie das Repository-Team.',
   'error.SAML_ISSUER_MISMATCH':
     'Die Antwort kam von einer anderen Einrichtung als {idp}, bei der die Anmeldung begonnen wurde, und wurde abgelehnt.',
   'error.SAML_AUDIENCE_MISMATCH': 'Die Antwort von {idp} war für einen anderen Dienst bestimmt und wurde abgelehnt.',

@@ -262,6 +262,8 @@ export const en = {
   'error.SAML_IDP_REFUSED': '{idp} did not sign you in. Please start again.',
   'error.SAML_SIGNATURE_INVALID':
     'The answer that claimed to come from {idp} was not signed by it, so it was refused. Nothing was changed.',
+  'error.SAML_SIGNATURE_WEAK':
+    'The answer from {idp} was signed with SHA-1, which can be forged, so it was refused. Nothing was changed. Please tell the repository managers.',
   'error.SAML_ISSUER_MISMATCH':
     'The answer came from another institution than {idp}, the one the sign-in was started with, so it was refused.',
   'error.SAML_AUDIENCE_MISMATCH': 'The answer from {idp} was meant for another service, so it was refused.',

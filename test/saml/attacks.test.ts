@@ -267,6 +267,35 @@ forEachBackendWithSamlIdp(
       await refused(post, 400, 'SAML_RESPONSE_INVALID');
     });
 
+    for (const [name, switches] of [
+      ['an RSA-SHA1 signature on the response', { encrypt: '0', sigalg: 'sha1' }],
+      ['SHA-1 digests under an RSA-SHA256 signature', { encrypt: '0', digest: 'sha1' }],
+      ['an RSA-SHA1 signature on an encrypted assertion', { encrypt: '1', sign: 'assertion', sigalg: 'sha1' }],
+    ] as const)
+      test(`${name} (valid, by the IdP's key) → 403 SAML_SIGNATURE_WEAK`, async () => {
+        const user = await addSamlUser(ctx().idp, {});
+        const post = await authenticateAtIdp(ctx().app.browser(), user, { switches });
+        if (switches.encrypt === '0') assert.match(responseXml(post), /xmldsig#(rsa-)?sha1"/);
+        else assert.doesNotMatch(responseXml(post), /xmldsig#(rsa-)?sha1"/, 'visible only once decrypted');
+        await refused(post, 403, 'SAML_SIGNATURE_WEAK');
+      });
+
+    test('an entry that opts in with allowSha1Signatures accepts an RSA-SHA1 response from its IdP', async () => {
+      const { app, idp } = ctx();
+      const user = await addSamlUser(idp, {});
+      const browser = app.browser();
+      const post = await authenticateAtIdp(browser, user, { provider: 'lab', switches: { sigalg: 'sha1' } });
+      const { acs, callback } = await postToAcs(app, browser, post);
+      assert.equal(acs.status, 303, acs.body.slice(0, 400));
+      assert.match(callback?.location ?? '', /^\/external-login\//);
+    });
+
+    test('a look-alike scope: eppn at uni-\u0430.example (a Cyrillic а) is not University A’s → 403 SAML_SCOPE_FOREIGN', async () => {
+      const user = await addSamlUser(ctx().idp, { eduPersonPrincipalName: ['rector@uni-\u0430.example'] });
+      const post = await authenticateAtIdp(ctx().app.browser(), user, { switches: { nameid: 'transient' } });
+      await refused(post, 403, 'SAML_SCOPE_FOREIGN');
+    });
+
     test('a foreign scope: eppn of another university and a transient NameID → 403 SAML_SCOPE_FOREIGN', async () => {
       const user = await addSamlUser(ctx().idp, { eduPersonPrincipalName: ['rector@uni-b.example'] });
       const post = await authenticateAtIdp(ctx().app.browser(), user, { switches: { nameid: 'transient' } });
@@ -345,5 +374,5 @@ forEachBackendWithSamlIdp(
       }
     });
   },
-  { idp: { displayName: IDP_NAME } },
+  { idp: { displayName: IDP_NAME }, lab: { allowSha1Signatures: true } },
 );

@@ -109,6 +109,9 @@ export interface IdpSwitches {
   nameid?: 'persistent' | 'transient';
   lifetime?: string;
   enc?: 'aes256-cbc' | 'aes128-gcm' | '3des';
+  /** The signature algorithm: RSA-SHA256 (default) or RSA-SHA1 (with SHA-1 digests unless `digest` says otherwise). */
+  sigalg?: 'sha256' | 'sha1';
+  digest?: 'sha256' | 'sha1';
 }
 
 /** The IdP's auto-submitting form: where it posts, and what. */

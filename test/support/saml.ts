@@ -24,6 +24,7 @@ export function samlEntry(over: Partial<SamlEntry> & Pick<SamlEntry, 'source'>):
     refreshMinutes: 240,
     requestTtlSeconds: 1800,
     wantAssertionsSigned: false,
+    allowSha1Signatures: false,
     signAuthnRequests: false,
     nameIdFormat: 'auto',
     maxMetadataBytes: 200 * 1024 * 1024,

@@ -54,6 +54,8 @@ export interface SamlEntry extends CommonEntry {
   /** How long a person may take at the IdP before the AuthnRequest is forgotten. */
   requestTtlSeconds: number;
   wantAssertionsSigned: boolean;
+  /** Accept RSA-SHA1 signatures and SHA-1 digests from this entry's IdPs (refused by default). */
+  allowSha1Signatures: boolean;
   signAuthnRequests: boolean;
   nameIdFormat: NameIdRequest;
   maxMetadataBytes: number;
@@ -77,6 +79,7 @@ export const samlKeys = [
   'refreshMinutes',
   'requestTtlSeconds',
   'wantAssertionsSigned',
+  'allowSha1Signatures',
   'signAuthnRequests',
   'nameIdFormat',
   'maxMetadataMegabytes',
@@ -119,6 +122,7 @@ export function parseSamlEntry(common: CommonEntry, r: Reader, ctx: ParseContext
     refreshMinutes: r.int('refreshMinutes', 240, 5, 7 * 24 * 60),
     requestTtlSeconds: r.int('requestTtlSeconds', 1800, 60, 86400),
     wantAssertionsSigned: r.bool('wantAssertionsSigned', false),
+    allowSha1Signatures: r.bool('allowSha1Signatures', false),
     signAuthnRequests: r.bool('signAuthnRequests', false),
     nameIdFormat: nameIdFormat as NameIdRequest,
     maxMetadataBytes: r.int('maxMetadataMegabytes', 200, 1, 2000) * 1024 * 1024,

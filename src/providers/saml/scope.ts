@@ -2,22 +2,28 @@ import type { IdpRecord } from './metadata/parse.js';
 
 /**
  * Whether a scoped value (`alice@uni-a.example`) carries a scope the IdP declares in its
- * metadata (shibmd:Scope): literally, ignoring case, or matching a `regexp="true"` scope in full.
+ * metadata (shibmd:Scope): literally, ignoring ASCII case, or matching a `regexp="true"` scope in full.
  * An IdP may vouch only for its own people: `eppn` of another university is not its to assert.
  */
 export function inScope(value: string, scopes: IdpRecord['scopes']): boolean {
   const at = value.lastIndexOf('@');
   if (at <= 0 || at === value.length - 1) return false;
+  // A scope is a DNS name (an international one in its xn-- form): anything beyond printable ASCII
+  // is a look-alike (a Cyrillic а; the Kelvin sign, which toLowerCase turns into an ASCII k).
   const scope = value.slice(at + 1);
+  if (!/^[\x21-\x7e]+$/.test(scope)) return false;
+  const lower = asciiLower(scope);
   return scopes.some((s) => {
-    if (!s.regexp) return s.value.toLowerCase() === scope.toLowerCase();
+    if (!s.regexp) return asciiLower(s.value) === lower;
     try {
-      return new RegExp(`^(?:${s.value})$`, 'i').test(scope);
+      return new RegExp(`^(?:${s.value})$`, 'i').test(lower);
     } catch {
       return false; // an unusable pattern in metadata grants nothing
     }
   });
 }
+
+const asciiLower = (s: string) => s.replace(/[A-Z]/g, (c) => c.toLowerCase());
 
 /** The scope of a scoped value, for logs and error pages. */
 export const scopeOf = (value: string) => value.slice(value.lastIndexOf('@') + 1);

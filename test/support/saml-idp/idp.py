@@ -20,7 +20,8 @@ Endpoints:
 Per sign-in switches (query parameters of /sso/redirect, or fields of the login form):
   encrypt=0|1 (default 1 when the SP publishes an encryption key), sign=response|assertion|both
   (default response, Shibboleth's default), nameid=persistent|transient (default persistent),
-  lifetime=<seconds the assertion is valid, default 300>, enc=aes256-cbc|aes128-gcm|3des.
+  lifetime=<seconds the assertion is valid, default 300>, enc=aes256-cbc|aes128-gcm|3des,
+  sigalg=sha256|sha1 (RSA-SHA256 by default; sha1 also digests with SHA-1), digest=sha256|sha1.
 """
 
 import base64
@@ -157,6 +158,8 @@ def respond(req_info, user_name, relay_state, options, sp_entity_id=None, acs_ur
         sign_response=sign in ("response", "both"),
         sign_assertion=sign in ("assertion", "both"),
         encrypt_assertion=encrypt,
+        sign_alg=SIGNING[options.get("sigalg", "sha256")],
+        digest_alg=DIGEST[options.get("digest", options.get("sigalg", "sha256"))],
     )
     body = base64.b64encode(str(response).encode("utf-8")).decode("ascii")
     form = (
@@ -197,7 +200,17 @@ def login_page(saml_request, relay_state, options):
     )
 
 
-OPTION_KEYS = ("encrypt", "sign", "nameid", "lifetime", "enc")
+OPTION_KEYS = ("encrypt", "sign", "nameid", "lifetime", "enc", "sigalg", "digest")
+
+# What an older IdP still signs with: RSA-SHA1 and SHA-1 digests (`sigalg=sha1`, `digest=sha1`).
+SIGNING = {
+    "sha256": "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256",
+    "sha1": "http://www.w3.org/2000/09/xmldsig#rsa-sha1",
+}
+DIGEST = {
+    "sha256": "http://www.w3.org/2001/04/xmlenc#sha256",
+    "sha1": "http://www.w3.org/2000/09/xmldsig#sha1",
+}
 
 
 class Handler(BaseHTTPRequestHandler):

@@ -16,6 +16,8 @@ export interface Envelope {
   statusMessage: string | null;
   /** Algorithms of every xenc:EncryptionMethod (data and key transport). */
   encryptionAlgorithms: string[];
+  /** SignatureMethod and Reference DigestMethod algorithms of every signature outside encrypted data. */
+  signatureAlgorithms: string[];
 }
 
 const xenc = 'http://www.w3.org/2001/04/xmlenc#';
@@ -34,6 +36,7 @@ export function readEnvelope(xml: string): Envelope {
     subStatus: null,
     statusMessage: null,
     encryptionAlgorithms: [],
+    signatureAlgorithms: [],
   };
   const parser = new SaxesParser({ xmlns: true });
   const path: string[] = [];
@@ -60,6 +63,8 @@ export function readEnvelope(xml: string): Envelope {
     if (parent === `${ns.samlp} Status` && tag.local === 'StatusMessage') text = (v) => (env.statusMessage = v);
     if (tag.uri === xenc && tag.local === 'EncryptionMethod' && attr('Algorithm'))
       env.encryptionAlgorithms.push(attr('Algorithm')!);
+    const signing = signatureAlgorithm(parent, tag.uri, tag.local, attr('Algorithm'));
+    if (signing) env.signatureAlgorithms.push(signing);
     if (text) buffer = '';
   });
   parser.on('text', (t) => {
@@ -99,3 +104,36 @@ const acceptedEncryption = new Set([
 
 export const unacceptedEncryption = (env: Envelope) =>
   env.encryptionAlgorithms.filter((a) => !acceptedEncryption.has(a));
+
+/**
+ * The algorithm a signature element names: its SignatureMethod (in SignedInfo) or a Reference's
+ * DigestMethod. An EncryptionMethod's DigestMethod (RSA-OAEP's, SHA-1 by default) is not a signature's.
+ */
+function signatureAlgorithm(parent: string | undefined, uri: string, local: string, algorithm: string | null) {
+  if (!algorithm || uri !== ns.ds) return null;
+  if (local === 'SignatureMethod' && parent === `${ns.ds} SignedInfo`) return algorithm;
+  if (local === 'DigestMethod' && parent === `${ns.ds} Reference`) return algorithm;
+  return null;
+}
+
+/** The signature and digest algorithms of every signature in an XML document (a decrypted assertion). */
+export function signatureAlgorithmsIn(xml: string): string[] {
+  const found: string[] = [];
+  const path: string[] = [];
+  const parser = new SaxesParser({ xmlns: true });
+  parser.on('opentag', (tag) => {
+    const algorithm = signatureAlgorithm(path.at(-1), tag.uri, tag.local, tag.attributes.Algorithm?.value ?? null);
+    if (algorithm) found.push(algorithm);
+    path.push(`${tag.uri} ${tag.local}`);
+  });
+  parser.on('closetag', () => path.pop());
+  parser.write(xml).close();
+  return found;
+}
+
+/**
+ * SHA-1 (and MD5) signatures and digests: chosen-prefix collisions for SHA-1 are practical, so a
+ * signature over a SHA-1 digest no longer proves what the IdP signed. Refused unless the entry
+ * sets `allowSha1Signatures`.
+ */
+export const weakSignatureAlgorithms = (algorithms: string[]) => algorithms.filter((a) => /(sha1|md5)$/i.test(a));

@@ -50,6 +50,8 @@ export function samlFor(
 }
 
 export type { Profile };
+/** node-saml's own decryption (xml-encryption), for reading what the verified assertion was signed with. */
+export { decryptXml } from '@node-saml/node-saml/lib/xml.js';
 
 /** node-saml's refusals (plain Error messages) sorted into Lanyard's stable codes. */
 export function codeForNodeSamlError(e: unknown): ErrorCode {

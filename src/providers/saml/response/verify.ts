@@ -16,8 +16,15 @@ import {
   checkNameQualifiers,
   refuse,
 } from './checks.js';
-import { type Envelope, EnvelopeError, readEnvelope, unacceptedEncryption } from './envelope.js';
-import { codeForNodeSamlError, samlFor } from './node-saml.js';
+import {
+  type Envelope,
+  EnvelopeError,
+  readEnvelope,
+  signatureAlgorithmsIn,
+  unacceptedEncryption,
+  weakSignatureAlgorithms,
+} from './envelope.js';
+import { codeForNodeSamlError, decryptXml, samlFor } from './node-saml.js';
 
 export interface SamlDeps {
   db: Db;
@@ -92,6 +99,17 @@ export async function verifyResponse(deps: SamlDeps, entry: SamlEntry, samlRespo
       idp.entityId,
     );
 
+  const refuseWeak = (algorithms: string[]) => {
+    const weakOnes = entry.allowSha1Signatures ? [] : weakSignatureAlgorithms(algorithms);
+    if (weakOnes.length)
+      throw refuse(
+        'SAML_SIGNATURE_WEAK',
+        `The response is signed with SHA-1 (${weakOnes[0]}); set allowSha1Signatures on the entry to accept it.`,
+        idp.entityId,
+      );
+  };
+  refuseWeak(envelope.signatureAlgorithms);
+
   let parsed: Record<string, unknown>;
   try {
     const { profile } = await samlFor(entry, idp, { pending: request }).validatePostResponseAsync({
@@ -104,6 +122,10 @@ export async function verifyResponse(deps: SamlDeps, entry: SamlEntry, samlRespo
     deps.log.info({ provider: entry.id, idp: idp.entityId, reason: (e as Error).message }, 'SAML response refused');
     throw refuse(codeForNodeSamlError(e), 'The response from the institution was refused.', idp.entityId);
   }
+  // An encrypted assertion's own signature is visible only decrypted (node-saml hands on the signed
+  // content, without its Signature element): decrypt it again with node-saml's own function.
+  if (envelope.encryptionAlgorithms.length && !entry.allowSha1Signatures)
+    refuseWeak(signatureAlgorithmsIn(await decryptXml(xml, entry.encryption.privateKey)));
   const assertion = parseAssertion(parsed);
   checkIssuer(assertion, idp.entityId);
   checkDestination(envelope, entry, idp.entityId);

@@ -1,0 +1,16 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { inScope } from '../../src/providers/saml/scope.js';
+
+const uni = [{ value: 'kit.example', regexp: false }];
+const pattern = [{ value: '[a-z]+\\.kit\\.example', regexp: true }];
+
+test('a scope is a DNS name: only ASCII letters compare, case-insensitively', () => {
+  assert.equal(inScope('alice@kit.example', uni), true);
+  assert.equal(inScope('alice@KIT.Example', uni), true);
+  assert.equal(inScope('alice@math.kit.example', pattern), true);
+  // Look-alikes: a Cyrillic а, and the Kelvin sign K, which JavaScript lower-cases to an ASCII k.
+  for (const value of ['alice@kit.ex\u0430mple', 'alice@\u212Ait.example', 'alice@math.\u212Ait.example'])
+    for (const scopes of [uni, pattern]) assert.equal(inScope(value, scopes), false, `${value} in ${scopes[0]!.value}`);
+  assert.equal(inScope('alice@uni-\u0430.example', [{ value: 'uni-a.example', regexp: false }]), false);
+});
