@@ -4,6 +4,9 @@ import type { Lanyard } from '../lanyard.js';
 import { LanyardError } from '../errors.js';
 import { findAccountById, canSignIn } from '../stores/accounts.js';
 import { createAuditedSession, revokeSession } from '../stores/sessions.js';
+import { translator } from '../i18n/index.js';
+import { describeDevice, deviceName } from '../lib/user-agent.js';
+import { localeOf } from './password-accounts.js';
 import { signInMethods } from './amr.js';
 
 export interface SessionStart {
@@ -33,7 +36,7 @@ export async function startSession(lanyard: Lanyard, db: Db, s: SessionStart): P
   const account = s.account?.id === s.accountId ? s.account : await findAccountById(db, s.accountId);
   if (!account || !canSignIn(account)) throw new LanyardError('ACCOUNT_DISABLED', 'This account is disabled.');
   if (s.replaces) await revokeSession(db, s.replaces, now);
-  return createAuditedSession(
+  const { cookieValue, earlierAgents } = await createAuditedSession(
     db,
     {
       accountId: s.accountId,
@@ -45,4 +48,28 @@ export async function startSession(lanyard: Lanyard, db: Db, s: SessionStart): P
     { action: 'sign_in', accountId: s.accountId, provider: s.provider, subject: s.subject ?? null, ip: s.ip ?? null },
     now,
   );
+  if (isNewDevice(s.userAgent ?? null, earlierAgents)) {
+    const locale = localeOf(account);
+    await lanyard.queueMail(db, 'new_device_sign_in', account.email, locale, {
+      device: deviceName(s.userAgent ?? null, translator(locale)),
+      method: lanyard.providers.identityName(s.provider, locale),
+      address: s.ip ?? '?',
+      sessionsLink: `${lanyard.config.publicUrl}/profile/sessions`,
+    });
+  }
+  return cookieValue;
+}
+
+/**
+ * A sign-in from a browser and system none of the account's latest sessions used. The very first
+ * sign-in of an account is not "new" (there is nothing to compare with, and the person just made it).
+ */
+export function isNewDevice(userAgent: string | null, earlierAgents: (string | null)[]): boolean {
+  if (earlierAgents.length === 0) return false;
+  const key = (ua: string | null) => {
+    const { browser, os } = describeDevice(ua);
+    return browser || os ? `${browser}/${os}` : `raw:${ua ?? ''}`;
+  };
+  const known = new Set(earlierAgents.map(key));
+  return !known.has(key(userAgent));
 }

@@ -5,6 +5,7 @@ import { recordAudit } from '../stores/audit.js';
 import { deleteIdentity, listIdentities } from '../stores/identities.js';
 import { loadProviderTokens } from '../stores/provider-tokens.js';
 import { revokeAccountSessions } from '../stores/sessions.js';
+import { localeOf } from './password-accounts.js';
 
 /**
  * Removes a way to sign in (docs/design.md §4): never the last one, and its provider revokes what it
@@ -59,5 +60,15 @@ export async function unlinkIdentity(
       },
       now,
     );
+    const locale = localeOf(account);
+    await lanyard.queueMail(tx, 'identity_removed', account.email, locale, {
+      provider: lanyard.providers.identityName(identity.provider, locale),
+      // A password's subject is the account id: nothing the reader would recognise.
+      identifier:
+        identity.provider === 'password'
+          ? ''
+          : ` ${lanyard.providers.identifier(identity.provider, identity.subject, identity.issuer)}`,
+      profileLink: `${lanyard.config.publicUrl}/profile`,
+    });
   });
 }

@@ -157,6 +157,12 @@ export const de: Messages = {
   'mail.linked.subject': '{provider} wurde mit Ihrem {app}-Konto verknüpft',
   'mail.linked.body':
     '{provider} {identifier} wurde mit Ihrem Konto verknüpft und kann jetzt zur Anmeldung verwendet werden. Falls Sie das nicht waren, entfernen Sie die Verknüpfung auf Ihrer Kontoseite und informieren Sie das Repository-Team:',
+  'mail.removed.subject': '{provider} wurde aus Ihrem {app}-Konto entfernt',
+  'mail.removed.body':
+    '{provider}{identifier} wurde aus Ihrem Konto entfernt und kann nicht mehr zur Anmeldung verwendet werden. Falls Sie das nicht waren, melden Sie sich an, melden Sie Ihre anderen Geräte ab und informieren Sie das Repository-Team:',
+  'mail.newDevice.subject': 'Neue Anmeldung bei Ihrem {app}-Konto',
+  'mail.newDevice.body':
+    'Ihr Konto wurde soeben von {device} mit {method} angemeldet, von der Adresse {address}. Wenn Sie das waren, ist nichts zu tun. Wenn nicht, melden Sie das Gerät auf Ihrer Geräteseite ab und ändern Sie Ihr Passwort oder entfernen Sie diese Anmeldeart:',
   'orcid.demoLabel': 'ORCID-Emulator (Demo)',
   'external.title': 'Anmeldung mit {provider} abschließen',
   'external.authenticated': '{provider} hat Ihre Identität bestätigt:',

@@ -152,6 +152,12 @@ export const en = {
   'mail.linked.subject': '{provider} was linked to your {app} account',
   'mail.linked.body':
     '{provider} {identifier} was linked to your account and can now be used to sign in. If this was not you, remove it on your account page and tell the repository managers:',
+  'mail.removed.subject': '{provider} was removed from your {app} account',
+  'mail.removed.body':
+    '{provider}{identifier} was removed from your account and can no longer be used to sign in. If this was not you, sign in, sign out your other devices and tell the repository managers:',
+  'mail.newDevice.subject': 'New sign-in to your {app} account',
+  'mail.newDevice.body':
+    'Your account was just signed in to from {device} with {method}, from the address {address}. If this was you, there is nothing to do. If not, sign it out on your devices page and change your password or remove that way to sign in:',
   'orcid.demoLabel': 'ORCID emulator (demo)',
   'external.title': 'Finish signing in with {provider}',
   'external.authenticated': '{provider} confirmed your identity:',

@@ -1,3 +1,5 @@
+import type { Translate } from '../i18n/index.js';
+
 /**
  * A person-readable name for the device behind a User-Agent header ("Firefox on Linux"), for the
  * account's list of sessions. Deliberately coarse: enough to recognise one's own devices, never a
@@ -24,4 +26,11 @@ export function describeDevice(userAgent: string | null): { browser: string | nu
       [/\bLinux\b/, 'Linux'],
     ].find(([re]) => (re as RegExp).test(ua))?.[1] ?? null;
   return { browser: browser as string | null, os: os as string | null };
+}
+
+/** "Firefox on Linux", "Firefox", "Linux" or "Unknown device", in the language of `t`. */
+export function deviceName(userAgent: string | null, t: Translate): string {
+  const { browser, os } = describeDevice(userAgent);
+  if (browser && os) return t('sessions.device', { browser, os });
+  return browser ?? os ?? t('sessions.unknownDevice');
 }

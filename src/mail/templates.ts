@@ -16,7 +16,12 @@ interface MailSpec {
 export type MailKind = keyof typeof specs;
 
 /** Mails that tell an owner their account changed: never held back, never counted (docs/security.md). */
-export const securityNotices: readonly MailKind[] = ['identity_linked', 'password_changed'];
+export const securityNotices: readonly MailKind[] = [
+  'identity_linked',
+  'identity_removed',
+  'password_changed',
+  'new_device_sign_in',
+];
 
 interface ProviderLink {
   link: string;
@@ -67,6 +72,20 @@ const specs = {
     body: 'mail.linked.body',
     link: p.profileLink,
     params: { provider: p.provider, identifier: p.identifier },
+  }),
+  /** Sent when a way to sign in is removed from an account. */
+  identity_removed: (p: { provider: string; identifier: string; profileLink: string }): MailSpec => ({
+    subject: 'mail.removed.subject',
+    body: 'mail.removed.body',
+    link: p.profileLink,
+    params: { provider: p.provider, identifier: p.identifier },
+  }),
+  /** Sent when an account signs in from a browser and system none of its latest sessions used. */
+  new_device_sign_in: (p: { device: string; method: string; address: string; sessionsLink: string }): MailSpec => ({
+    subject: 'mail.newDevice.subject',
+    body: 'mail.newDevice.body',
+    link: p.sessionsLink,
+    params: { device: p.device, method: p.method, address: p.address },
   }),
 };
 

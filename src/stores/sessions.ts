@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { addSeconds } from '../clock.js';
 import { hashToken, randomToken, safeEqual } from '../crypto/token.js';
 import type { Db } from '../db/connect.js';
@@ -48,18 +49,34 @@ export async function createSession(
   return { session, cookieValue };
 }
 
+/** How many of an account's latest sessions tell whether a sign-in comes from a device seen before. */
+const DEVICES_REMEMBERED = 20;
+
 /**
  * A new session and the audit row of the sign-in that made it, in one statement: one round trip
- * to the database instead of two (a data-modifying WITH runs whether or not it is read).
+ * to the database instead of two (a data-modifying WITH runs whether or not it is read). The same
+ * statement answers the User-Agents of the account's latest earlier sessions (the snapshot it
+ * reads predates its own insert), so the caller can tell a new device without another query.
  */
-export async function createAuditedSession(db: Db, input: SessionInput, audit: AuditInput, now: Date): Promise<string> {
+export async function createAuditedSession(
+  db: Db,
+  input: SessionInput,
+  audit: AuditInput,
+  now: Date,
+): Promise<{ cookieValue: string; earlierAgents: (string | null)[] }> {
   const { row, cookieValue } = newSession(input, now);
-  await db
+  const result = await db
     .with('new_session', (q) => q.insertInto('session').values(row).returning('id'))
     .insertInto('audit_event')
     .values(auditRow(audit, now))
-    .execute();
-  return cookieValue;
+    .returning(
+      sql<unknown>`(select coalesce(json_agg(earlier.user_agent), '[]'::json) from (
+        select user_agent from session where account_id = ${input.accountId}
+        order by created_at desc limit ${DEVICES_REMEMBERED}) earlier)`.as('earlier_agents'),
+    )
+    .executeTakeFirstOrThrow();
+  const agents = typeof result.earlier_agents === 'string' ? JSON.parse(result.earlier_agents) : result.earlier_agents;
+  return { cookieValue, earlierAgents: agents as (string | null)[] };
 }
 
 export async function validateSession(

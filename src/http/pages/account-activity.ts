@@ -3,7 +3,7 @@ import type { Session } from '../../db/schema.js';
 import { LanyardError } from '../../errors.js';
 import type { Locale, MessageKey, Translate } from '../../i18n/index.js';
 import { html, type SafeHtml } from '../../lib/html.js';
-import { describeDevice } from '../../lib/user-agent.js';
+import { deviceName as deviceNameOf } from '../../lib/user-agent.js';
 import type { ProviderRegistry } from '../../providers/registry.js';
 import { type AuditAction, listAudit, recordAudit } from '../../stores/audit.js';
 import { listLiveSessions, revokeAccountSessions, revokeOwnSession } from '../../stores/sessions.js';
@@ -169,11 +169,9 @@ export const accountActivityRoutes: Route = (app, lanyard) => {
   });
 };
 
-/** "Firefox on Linux", "Firefox", "Linux" or "Unknown device", in the page's language. */
+/** The session's device ("Firefox on Linux"), named in the page's language. */
 export function deviceName(s: Session, t: Translate): string {
-  const { browser, os } = describeDevice(s.user_agent);
-  if (browser && os) return t('sessions.device', { browser, os });
-  return browser ?? os ?? t('sessions.unknownDevice');
+  return deviceNameOf(s.user_agent, t);
 }
 
 /** The ways a session signed in (its `amr`), named as the sign-in page names them. */
