@@ -36,6 +36,9 @@ export interface BrokerContext {
   session: Omit<SessionStart, 'accountId' | 'amr' | 'provider' | 'subject'> & { signedInAccountId: string | null };
 }
 
+/** Thrown (and caught) to run the flow again when a concurrent callback committed mid-way. */
+const raceLost = new Error('a concurrent sign-in with the same identity committed first');
+
 /**
  * Runs the first-login flow for an authenticated external profile: gather facts, decide, carry
  * out — in one transaction, so a failure leaves nothing half-written (docs/design.md §3 case 9). If a
@@ -54,10 +57,21 @@ export async function brokerSignIn(lanyard: Lanyard, received: ExternalProfile, 
           : null;
         const { ownerAccount, ...facts } = await gatherFacts(tx, profile, ctx.intent, signedIn);
         const decision = decide(profile, facts, { ...policy, selfRegistration: lanyard.config.selfRegistration });
+        // The facts are read by several statements: a concurrent callback for the same identity may
+        // commit its link between them, so the account looks as if it had another identity of the
+        // provider. If the identity itself exists now, that is the race, not a refusal: run again.
+        if (
+          attempt === 0 &&
+          decision.kind === 'refuse' &&
+          decision.code === 'IDENTITY_ALREADY_LINKED' &&
+          !ctx.session.signedInAccountId &&
+          (await findIdentity(tx, profile.provider, profile.subject))
+        )
+          throw raceLost;
         return carryOut(lanyard, tx, decision, profile, ctx, ownerAccount);
       });
     } catch (e) {
-      if (attempt === 0 && isUniqueViolation(e)) continue;
+      if (attempt === 0 && (isUniqueViolation(e) || e === raceLost)) continue;
       throw e;
     }
   }
