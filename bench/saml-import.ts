@@ -69,7 +69,8 @@ async function measureImport(file: string, certFile: string): Promise<void> {
     idps: await countIdps(db, 'fed'),
     seconds,
     rssBeforeMB: before / 1e6,
-    peakRssMB: process.resourceUsage().maxRSS / 1024,
+    // maxRSS is in KiB; both figures in MB (10^6 bytes).
+    peakRssMB: (process.resourceUsage().maxRSS * 1024) / 1e6,
     searchMs,
     searchTotal: found.total,
   };
@@ -118,7 +119,9 @@ async function main(): Promise<void> {
     { encoding: 'utf8' },
   );
   const [kb, secs] = timed.stderr.trim().split('\n').at(-1)!.split(' ');
-  console.log(`xmlsec1 --verify: ${secs} s, peak RSS ${(Number(kb) / 1024).toFixed(0)} MB (exit ${timed.status})`);
+  console.log(
+    `xmlsec1 --verify: ${secs} s, peak RSS ${((Number(kb) * 1024) / 1e6).toFixed(0)} MB (exit ${timed.status})`,
+  );
 
   const out = execFileSync(
     process.execPath,
