@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import * as oidc from 'openid-client';
-import { addOidcClient, type ClientAuthMethod, type SubjectType } from '../../src/stores/oidc-clients.js';
+import {
+  addOidcClient,
+  type ClientAuthMethod,
+  type PkcePolicy,
+  type SubjectType,
+} from '../../src/stores/oidc-clients.js';
 import { PASSWORD } from './accounts.js';
 import type { Browser, Page } from './browser.js';
 import type { TestApp } from './test-app.js';
@@ -22,6 +27,7 @@ export async function registerRelyingParty(
     subjectType?: SubjectType;
     firstParty?: boolean;
     postLogoutRedirectUris?: string[];
+    pkce?: PkcePolicy;
   } = {},
 ): Promise<RelyingParty> {
   const auth = opts.auth ?? 'client_secret_basic';
@@ -35,6 +41,7 @@ export async function registerRelyingParty(
       ...(opts.subjectType ? { subjectType: opts.subjectType } : {}),
       ...(opts.firstParty === false ? { firstParty: false } : {}),
       ...(opts.postLogoutRedirectUris ? { postLogoutRedirectUris: opts.postLogoutRedirectUris } : {}),
+      ...(opts.pkce ? { pkce: opts.pkce } : {}),
     },
     new Date(),
   );
