@@ -204,3 +204,55 @@ export async function changePassword(
     await lanyard.queueMail(tx, 'password_changed', account.email, localeOf(account), undefined);
   });
 }
+
+/**
+ * A password for an account that so far signs in only through providers (an ORCID-created
+ * account, say). The caller has checked a fresh sign-in. The password signs in with the account's
+ * email, so that address must be proven; the owner is told by mail, as for a changed password.
+ */
+export async function addPassword(lanyard: Lanyard, account: Account, password: string, ip: string): Promise<void> {
+  if (!account.email_verified_at)
+    throw new LanyardError(
+      'ACCOUNT_EMAIL_UNVERIFIED',
+      "The account's email address is not verified, so it cannot sign in with a password yet.",
+    );
+  assertPassword(password, account.email);
+  const hash = await lanyard.hasher.hash(password);
+  await lanyard.db.transaction().execute(async (tx) => {
+    const now = lanyard.clock.now();
+    // Inside the transaction, so two submissions cannot both add one (the unique (account,
+    // provider) constraint is the last word); a password that exists is changed on its own form.
+    if (await identityOf(tx, account.id, 'password'))
+      throw new LanyardError('IDENTITY_ALREADY_LINKED', 'The account already has a password.');
+    await setPasswordHash(tx, account.id, hash, now);
+    await recordAudit(
+      tx,
+      {
+        action: 'password_change',
+        accountId: account.id,
+        actorAccountId: account.id,
+        provider: 'password',
+        ip,
+        detail: { added: true },
+      },
+      now,
+    );
+    await lanyard.queueMail(tx, 'password_changed', account.email, localeOf(account), undefined);
+  });
+}
+
+/** The names a person gives themselves on /profile; an empty field clears it. */
+export async function changeNames(
+  lanyard: Lanyard,
+  account: Account,
+  names: { givenName: string; familyName: string },
+): Promise<void> {
+  const clean = (s: string) => s.replace(/\s+/g, ' ').trim() || null;
+  await updateAccount(
+    lanyard.db,
+    account.id,
+    // The person's own names replace a name a provider supplied (ORCID's credit name, say).
+    { given_name: clean(names.givenName), family_name: clean(names.familyName), display_name: null },
+    lanyard.clock.now(),
+  );
+}

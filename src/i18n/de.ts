@@ -90,6 +90,12 @@ export const de: Messages = {
   'profile.unverified': 'nicht bestätigt',
   'profile.identities': 'Anmeldewege',
   'profile.provider.password': 'Passwort',
+  'profile.names': 'Ihr Name',
+  'profile.names.submit': 'Namen speichern',
+  'profile.addPassword': 'Passwort hinzufügen',
+  'profile.addPassword.lead':
+    'Melden Sie sich auch mit {email} und einem Passwort an, falls Ihre anderen Anmeldewege einmal nicht zur Hand sind.',
+  'profile.addPassword.submit': 'Passwort hinzufügen',
   'profile.changePassword': 'Passwort ändern',
   'profile.currentPassword': 'Aktuelles Passwort',
   'profile.newPassword': 'Neues Passwort',
@@ -379,6 +385,9 @@ export const de: Messages = {
   'activity.action.other': 'Sonstiges Ereignis',
   'profile.nav.sessions': 'Geräte und Sitzungen',
   'profile.nav.activity': 'Sicherheitsereignisse',
+  'flash.namesSaved': 'Ihr Name ist gespeichert.',
+  'flash.passwordAdded':
+    'Ihr Passwort ist hinzugefügt. Sie können sich jetzt auch mit Ihrer E-Mail-Adresse und diesem Passwort anmelden.',
   'flash.sessionRevoked': '{device} ist von Ihrem Konto abgemeldet.',
   'flash.otherSessionsRevoked':
     '{count, plural, =0 {Kein anderes Gerät war angemeldet.} one {# anderes Gerät ist abgemeldet.} other {# andere Geräte sind abgemeldet.}}',

@@ -88,6 +88,12 @@ export const en = {
   'profile.identities': 'Ways to sign in',
   'profile.provider.password': 'Password',
   'profile.changePassword': 'Change your password',
+  'profile.names': 'Your name',
+  'profile.names.submit': 'Save name',
+  'profile.addPassword': 'Add a password',
+  'profile.addPassword.lead':
+    'Sign in with {email} and a password too, for when your other ways to sign in are not at hand.',
+  'profile.addPassword.submit': 'Add password',
   'profile.currentPassword': 'Current password',
   'profile.newPassword': 'New password',
   'profile.changePassword.submit': 'Change password',
@@ -356,6 +362,8 @@ export const en = {
   'activity.action.other': 'Other event',
   'profile.nav.sessions': 'Devices and sessions',
   'profile.nav.activity': 'Security activity',
+  'flash.namesSaved': 'Your name is saved.',
+  'flash.passwordAdded': 'Your password is added. You can now also sign in with your email address and it.',
   'flash.sessionRevoked': '{device} is signed out of your account.',
   'flash.otherSessionsRevoked':
     '{count, plural, =0 {No other device was signed in.} one {# other device is signed out.} other {# other devices are signed out.}}',

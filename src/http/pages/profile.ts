@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { changePassword } from '../../accounts/password-accounts.js';
+import { addPassword, changeNames, changePassword } from '../../accounts/password-accounts.js';
 import { unlinkIdentity } from '../../accounts/unlink.js';
 import { isLanyardError, LanyardError } from '../../errors.js';
 import type { MessageKey } from '../../i18n/index.js';
@@ -78,6 +78,13 @@ export const profileRoutes: Route = (app, lanyard) => {
         ${identities.length > 1 ? html`<p class="hint">${t('profile.unlinkHint')}</p>` : ''}
         ${ext.profile.map((block) => block({ identities, t, csrf, locale: request.locale }))}
         ${applications.length ? applicationsSection(applications, csrf, t, request.locale) : ''}
+        <h2>${t('profile.names')}</h2>
+        <form method="post" action="/profile/names" novalidate>
+          ${csrf}
+          ${field({ name: 'givenName', label: t('register.givenName'), value: account.given_name ?? '', autocomplete: 'given-name' })}
+          ${field({ name: 'familyName', label: t('register.familyName'), value: account.family_name ?? '', autocomplete: 'family-name' })}
+          ${button(t('profile.names.submit'), { weight: 'secondary' })}
+        </form>
         ${
           hasPassword
             ? html`<h2>${t('profile.changePassword')}</h2>
@@ -87,7 +94,13 @@ export const profileRoutes: Route = (app, lanyard) => {
                   ${field({ name: 'password', label: t('profile.newPassword'), type: 'password', hint: t('register.passwordHint'), autocomplete: 'new-password' })}
                   ${button(t('profile.changePassword.submit'))}
                 </form>`
-            : ''
+            : html`<h2>${t('profile.addPassword')}</h2>
+                <p class="hint">${t('profile.addPassword.lead', { email: account.email })}</p>
+                <form method="post" action="/profile/password/add" novalidate>
+                  ${csrf}
+                  ${field({ name: 'password', label: t('profile.newPassword'), type: 'password', hint: t('register.passwordHint'), autocomplete: 'new-password' })}
+                  ${button(t('profile.addPassword.submit'))}
+                </form>`
         }`,
     });
   };
@@ -202,6 +215,47 @@ export const profileRoutes: Route = (app, lanyard) => {
         key: 'flash.applicationRevoked',
         params: { client: client.client_name },
       });
+      return reply.redirect('/profile', 303);
+    },
+  );
+
+  app.post(
+    '/profile/names',
+    {
+      schema: {
+        body: Type.Object({
+          givenName: Type.String({ maxLength: 200 }),
+          familyName: Type.String({ maxLength: 200 }),
+          _csrf: CsrfField,
+        }),
+      },
+      config: { guards: ['csrf', 'signedIn'] },
+    },
+    async (request, reply) => {
+      const { account } = requireAuth(request);
+      await changeNames(lanyard, account, request.body);
+      setFlash(reply, config, { kind: 'success', key: 'flash.namesSaved' });
+      return reply.redirect('/profile', 303);
+    },
+  );
+
+  app.post(
+    '/profile/password/add',
+    {
+      schema: { body: Type.Object({ password: Type.String({ maxLength: 4096 }), _csrf: CsrfField }) },
+      config: { ...routeLimits(config).signIn, guards: ['csrf', 'freshSignIn'] },
+    },
+    async (request, reply) => {
+      const { account } = requireAuth(request);
+      try {
+        await addPassword(lanyard, account, request.body.password, request.ip);
+      } catch (e) {
+        if (!isLanyardError(e)) throw e;
+        const message =
+          e.code === 'PASSWORD_TOO_WEAK' ? request.t(`password.${String(e.details?.reason)}` as MessageKey) : undefined;
+        return render(request, reply, { error: e.code, message, status: e.status });
+      }
+      setFlash(reply, config, { kind: 'success', key: 'flash.passwordAdded' });
       return reply.redirect('/profile', 303);
     },
   );
