@@ -112,7 +112,13 @@ export interface ProviderCookie {
 export type EndpointAnswer =
   | { kind: 'redirect'; location: string; flow?: OAuthFlow; cookies?: ProviderCookie[] }
   | { kind: 'document'; status: number; type: string; body: string }
-  | { kind: 'page'; title: string; main: SafeHtml };
+  | {
+      kind: 'page';
+      title: string;
+      main: SafeHtml;
+      /** The page shows images from other https origins (institutions' logos from federation metadata). */
+      externalImages?: boolean;
+    };
 
 /** What the callback route hands a provider. */
 export interface CallbackInput {

@@ -125,6 +125,10 @@ forEachBackendWithFederation('choosing an institution of a federation', (ctx) =>
     const browser = app.browser();
     const { url, page } = await discovery(browser);
     assert.match(page.body, /Choose your institution/);
+    // Institutions' logos are https URLs of their own: this page lets such images in, others do not.
+    assert.match(String(page.headers['content-security-policy']), /img-src 'self' data: https:;/);
+    const login = await app.browser().get('/login');
+    assert.match(String(login.headers['content-security-policy']), /img-src 'self' data:;/);
     assert.match(page.body, /Example Federation/);
     assert.match(page.body, /University A/);
     assert.match(page.body, /University B/);

@@ -158,7 +158,13 @@ function mountEndpoint(
       cookie: (name) => request.cookies[`${prefix}${name}`],
     });
     if (answer.kind === 'document') return reply.code(answer.status).type(answer.type).send(answer.body);
-    if (answer.kind === 'page') return sendPage(lanyard, request, reply, { title: answer.title, main: answer.main });
+    if (answer.kind === 'page') {
+      // Only such a page lets https images in; every other page keeps images to Lanyard's own.
+      const csp = reply.getHeader('content-security-policy');
+      if (answer.externalImages && typeof csp === 'string')
+        reply.header('content-security-policy', csp.replace("img-src 'self' data:", "img-src 'self' data: https:"));
+      return sendPage(lanyard, request, reply, { title: answer.title, main: answer.main });
+    }
     if (answer.flow) setCookie(reply, config, cookieNames(config).oauth, encodeFlow(answer.flow, config), 600);
     for (const c of answer.cookies ?? []) setCookie(reply, config, `${prefix}${c.name}`, c.value, c.maxAgeSeconds);
     return reply.redirect(answer.location, 303);

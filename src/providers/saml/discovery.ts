@@ -104,6 +104,8 @@ export async function discoveryAnswer(
   }
   return {
     kind: 'page',
+    // Logos in federation metadata are https URLs of the institutions (typed-ahead results too).
+    externalImages: true,
     title: t('saml.discovery.title'),
     main: discoveryMain(
       {
