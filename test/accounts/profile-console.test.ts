@@ -43,6 +43,16 @@ forEachBackend(
       assert.equal(elsewhere.location, '/profile');
     });
 
+    test('each way to sign in says when it was linked and last used, and what its provider released', async () => {
+      const { browser, email } = await orcidOnlyAccount(ctx());
+      const item =
+        (await browser.get('/profile?lang=en')).body.match(/<li data-provider="orcid">[\s\S]*?<\/li>/)?.[0] ?? '';
+      const text = mainText(`<main>${item}</main>`);
+      assert.match(text, /Linked \d{1,2} \w+ \d{4}, \d\d:\d\d UTC/);
+      assert.match(text, /Last used \d{1,2} \w+ \d{4}/);
+      assert.match(text, new RegExp(`Released Test\\d+ Researcher, ${email.replace(/[.]/g, '\\.')} \\(verified\\)`));
+    });
+
     test('a weak password is refused on the page, in words, and nothing is added', async () => {
       const { browser } = await orcidOnlyAccount(ctx());
       await browser.get('/profile');

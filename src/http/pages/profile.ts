@@ -23,6 +23,7 @@ import { html, type SafeHtml } from '../../lib/html.js';
 import { csrfField, sendPage } from '../views/layout.js';
 import { button, facts, notice, postButton } from '../views/components.js';
 import { setFlash } from '../flash.js';
+import { detail, when } from './account-activity.js';
 
 const PasswordBody = Type.Object({
   current: Type.String({ maxLength: 4096 }),
@@ -70,7 +71,14 @@ export const profileRoutes: Route = (app, lanyard) => {
           ${identities.map(
             (i) =>
               html`<li data-provider="${i.provider}">
-                ${(ext.identityViews[i.provider] ?? ((x: Identity) => html`${x.provider}: ${x.subject}`))(i, t, request.locale)}
+                <div>
+                  ${(ext.identityViews[i.provider] ?? ((x: Identity) => html`${x.provider}: ${x.subject}`))(i, t, request.locale)}
+                  <dl class="facts compact">
+                    ${detail(t('profile.identity.linked'), when(i.created_at, request.locale))}
+                    ${detail(t('profile.identity.lastUsed'), i.last_used_at ? when(i.last_used_at, request.locale) : null)}
+                    ${detail(t('profile.identity.released'), released(i, t))}
+                  </dl>
+                </div>
                 ${identities.length > 1 ? postButton(`/profile/identities/${i.id}/unlink`, csrf, t('profile.unlink'), { inline: true, weight: 'danger', ariaLabel: `${t('profile.unlink')}: ${lanyard.providers.identityName(i.provider, request.locale)}` }) : ''}
               </li>`,
           )}
@@ -314,4 +322,13 @@ function applicationsSection(apps: ConnectedApplication[], csrf: SafeHtml, t: Tr
 /** The account's own name, or null: never the email in its place (a name nobody gave is not shown). */
 function nameOf(a: Account): string | null {
   return a.display_name || [a.given_name, a.family_name].filter(Boolean).join(' ') || null;
+}
+
+/** What the provider told Lanyard about the person at the last sign-in: names and email. */
+function released(i: Identity, t: Translate): string | null {
+  if (i.provider === 'password') return null;
+  const p = i.profile ?? {};
+  const name = p.displayName || [p.givenName, p.familyName].filter(Boolean).join(' ');
+  const email = i.email ? `${i.email} (${i.email_verified ? t('profile.verified') : t('profile.unverified')})` : null;
+  return [name, email].filter(Boolean).join(', ') || t('profile.identity.nothing');
 }
