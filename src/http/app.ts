@@ -27,6 +27,7 @@ import { healthRoutes } from './pages/health.js';
 import { loginRoutes } from './pages/login.js';
 import { profileRoutes } from './pages/profile.js';
 import { accountActivityRoutes } from './pages/account-activity.js';
+import { adminAuditRoutes } from './pages/admin-audit.js';
 import { adminRoutes } from './pages/admin.js';
 import { registerRoutes } from './pages/register.js';
 import './request-context.js';
@@ -134,6 +135,7 @@ export async function buildHttpApp(lanyard: Lanyard, opts: HttpOptions = {}): Pr
     forgotRoutes,
     profileRoutes,
     accountActivityRoutes,
+    adminAuditRoutes,
     adminRoutes,
     devMailRoutes,
     ...(opts.routes ?? []),

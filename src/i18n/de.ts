@@ -396,6 +396,23 @@ export const de: Messages = {
   'flash.otherSessionsRevoked':
     '{count, plural, =0 {Kein anderes Gerät war angemeldet.} one {# anderes Gerät ist abgemeldet.} other {# andere Geräte sind abgemeldet.}}',
   'nav.admin': 'Betrieb',
+  'admin.auditTrail.title': 'Prüfprotokoll',
+  'admin.auditTrail.link': 'Prüfprotokoll',
+  'admin.auditTrail.back': 'Zurück zur Betriebskonsole',
+  'admin.auditTrail.account': 'Konto (ID oder E-Mail)',
+  'admin.auditTrail.action': 'Ereignis',
+  'admin.auditTrail.anyAction': 'Jedes Ereignis',
+  'admin.auditTrail.provider': 'Anbieter (ID)',
+  'admin.auditTrail.ip': 'Adresse',
+  'admin.auditTrail.from': 'Von (Tag)',
+  'admin.auditTrail.to': 'Bis (Tag)',
+  'admin.auditTrail.filter': 'Ereignisse zeigen',
+  'admin.auditTrail.shown':
+    '{count, plural, =0 {Keine Ereignisse passen.} one {# Ereignis, das neueste zuerst.} other {# Ereignisse, die neuesten zuerst.}} Hier stehen höchstens {max}; alle passenden Ereignisse exportieren als',
+  'admin.auditTrail.csv': 'CSV',
+  'admin.auditTrail.jsonl': 'JSON-Zeilen',
+  'admin.auditTrail.by': 'durch',
+  'admin.auditTrail.none': 'Keine Ereignisse passen zu diesen Filtern.',
   'admin.title': 'Betriebskonsole',
   'admin.search.label': 'Konto finden',
   'admin.search.hint':

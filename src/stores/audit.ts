@@ -54,3 +54,50 @@ export async function listAudit(db: Db, filter: { accountId?: string; limit: num
   if (filter.accountId) q = q.where('account_id', '=', filter.accountId);
   return q.execute();
 }
+
+/** Every event type the application writes, for filters and their labels (the compiler keeps it complete). */
+const everyAction: Record<AuditAction, true> = {
+  sign_in: true,
+  sign_out: true,
+  sign_in_throttled: true,
+  register: true,
+  link: true,
+  unlink: true,
+  merge: true,
+  email_change: true,
+  password_change: true,
+  password_reset: true,
+  registration_created: true,
+  registration_email_changed: true,
+  admin_action: true,
+  link_refused: true,
+  session_revoked: true,
+  account_disabled: true,
+  account_enabled: true,
+  registration_cancelled: true,
+};
+export const knownAuditActions = Object.keys(everyAction) as readonly AuditAction[];
+
+export interface AuditFilter {
+  accountId?: string;
+  action?: string;
+  provider?: string;
+  ip?: string;
+  /** From this moment on (inclusive)… */
+  from?: Date;
+  /** …and before this one. */
+  before?: Date;
+}
+
+/** Events matching every given filter, newest first, at most `limit`. */
+export async function queryAudit(db: Db, f: AuditFilter, limit: number): Promise<AuditEvent[]> {
+  let q = db.selectFrom('audit_event').selectAll().orderBy('at', 'desc').orderBy('id', 'desc').limit(limit);
+  if (f.accountId)
+    q = q.where((eb) => eb.or([eb('account_id', '=', f.accountId!), eb('actor_account_id', '=', f.accountId!)]));
+  if (f.action) q = q.where('action', '=', f.action);
+  if (f.provider) q = q.where('provider', '=', f.provider);
+  if (f.ip) q = q.where('ip', '=', f.ip);
+  if (f.from) q = q.where('at', '>=', f.from);
+  if (f.before) q = q.where('at', '<', f.before);
+  return q.execute();
+}

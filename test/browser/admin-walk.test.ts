@@ -88,6 +88,10 @@ describe("operators' console in Chromium, with axe", { skip: reason || false }, 
       assert.match(await page.getByRole('status').first().innerText(), words.done);
       await assertAccessible(page);
       assert.equal(await page.locator('tr[data-action="account_disabled"]').count(), 1);
+      // The audit trail, filtered by the disable event.
+      await page.goto(`${app.url}/admin/audit?action=account_disabled&account=${person.id}`);
+      await assertAccessible(page);
+      assert.equal(await page.locator('tr[data-action="account_disabled"]').count(), 1);
 
       await personPage.reload();
       assert.match(new URL(personPage.url()).pathname, /^\/login/, 'the disabled person is still signed in');

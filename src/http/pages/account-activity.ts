@@ -5,7 +5,7 @@ import type { Locale, MessageKey, Translate } from '../../i18n/index.js';
 import { html, type SafeHtml } from '../../lib/html.js';
 import { deviceName as deviceNameOf } from '../../lib/user-agent.js';
 import type { ProviderRegistry } from '../../providers/registry.js';
-import { type AuditAction, listAudit, recordAudit } from '../../stores/audit.js';
+import { knownAuditActions, listAudit, recordAudit } from '../../stores/audit.js';
 import { listLiveSessions, revokeAccountSessions, revokeOwnSession } from '../../stores/sessions.js';
 import type { Route } from '../app.js';
 import { requireAuth, signOut } from '../auth.js';
@@ -207,25 +207,6 @@ export function when(at: Date, locale: Locale): SafeHtml {
 }
 
 export const actionKey = (action: string): MessageKey =>
-  (knownActions.has(action as AuditAction) ? `activity.action.${action}` : 'activity.action.other') as MessageKey;
+  (knownActions.has(action) ? `activity.action.${action}` : 'activity.action.other') as MessageKey;
 
-const knownActions = new Set<AuditAction>([
-  'sign_in',
-  'sign_out',
-  'sign_in_throttled',
-  'register',
-  'link',
-  'unlink',
-  'merge',
-  'email_change',
-  'password_change',
-  'password_reset',
-  'registration_created',
-  'registration_email_changed',
-  'admin_action',
-  'link_refused',
-  'session_revoked',
-  'account_disabled',
-  'account_enabled',
-  'registration_cancelled',
-]);
+const knownActions = new Set<string>(knownAuditActions);

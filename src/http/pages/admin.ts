@@ -48,7 +48,8 @@ export const adminRoutes: Route = (app, lanyard) => {
     return sendPage(lanyard, request, reply, {
       title: t('admin.title'),
       wide: true,
-      main: html`<form method="get" action="/admin" role="search" class="admin-search">
+      main: html`<p><a href="/admin/audit">${t('admin.auditTrail.link')}</a></p>
+        <form method="get" action="/admin" role="search" class="admin-search">
           <label for="f-q">${t('admin.search.label')}</label>
           <p class="hint" id="f-q-hint">${t('admin.search.hint')}</p>
           <input id="f-q" name="q" type="search" value="${q}" aria-describedby="f-q-hint" autocomplete="off" />

@@ -1,0 +1,210 @@
+import { Type } from 'typebox';
+import type { AuditEvent } from '../../db/schema.js';
+import { LanyardError } from '../../errors.js';
+import { html } from '../../lib/html.js';
+import { findAccountByEmail } from '../../stores/accounts.js';
+import { type AuditFilter, knownAuditActions, queryAudit, recordAudit } from '../../stores/audit.js';
+import type { Route } from '../app.js';
+import { requireAuth } from '../auth.js';
+import { sendPage } from '../views/layout.js';
+import { actionKey, when } from './account-activity.js';
+
+/** How many events the page shows; an export carries up to EXPORT_LIMIT. */
+const SHOWN = 200;
+const EXPORT_LIMIT = 100_000;
+
+const AuditQuery = Type.Object({
+  account: Type.Optional(Type.String({ maxLength: 320 })),
+  action: Type.Optional(Type.String({ maxLength: 40 })),
+  provider: Type.Optional(Type.String({ maxLength: 100 })),
+  ip: Type.Optional(Type.String({ maxLength: 64 })),
+  from: Type.Optional(Type.String({ maxLength: 10 })),
+  to: Type.Optional(Type.String({ maxLength: 10 })),
+  format: Type.Optional(Type.Union([Type.Literal('html'), Type.Literal('csv'), Type.Literal('jsonl')])),
+});
+
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+/**
+ * The operators' audit trail: every event, filtered by account (id or email), event type,
+ * provider, address and day range, newest first; exported with the same filters as CSV or JSON
+ * lines. Exports are themselves audited. A bad filter is a 400 naming it, never a guess.
+ */
+export const adminAuditRoutes: Route = (app, lanyard) => {
+  app.get(
+    '/admin/audit',
+    { schema: { querystring: AuditQuery }, config: { guards: ['admin'] } },
+    async (request, reply) => {
+      const { t, locale } = request;
+      const q = request.query;
+      const filter: AuditFilter = {};
+      const account = q.account?.trim();
+      if (account) {
+        const byEmail = account.includes('@') ? await findAccountByEmail(lanyard.db, account) : undefined;
+        // An address nobody uses matches nothing (not every event): an impossible id filters it.
+        filter.accountId = byEmail?.id ?? (account.includes('@') ? '00000000-0000-0000-0000-000000000000' : account);
+      }
+      if (q.action) {
+        if (!knownAuditActions.includes(q.action as never))
+          throw new LanyardError('VALIDATION_FAILED', `Unknown event type "${q.action}".`, { field: 'action' });
+        filter.action = q.action;
+      }
+      if (q.provider?.trim()) filter.provider = q.provider.trim();
+      if (q.ip?.trim()) filter.ip = q.ip.trim();
+      for (const [field, value] of [
+        ['from', q.from],
+        ['to', q.to],
+      ] as const) {
+        if (!value) continue;
+        const day = DAY.test(value) ? new Date(`${value}T00:00:00Z`) : new Date(NaN);
+        if (Number.isNaN(day.getTime()))
+          throw new LanyardError('VALIDATION_FAILED', `"${field}" must be a day as YYYY-MM-DD.`, { field });
+        if (field === 'from') filter.from = day;
+        else filter.before = new Date(day.getTime() + 86_400_000);
+      }
+      if (!filter.accountId?.match(/^[0-9a-f-]{36}$/i) && filter.accountId !== undefined)
+        throw new LanyardError('VALIDATION_FAILED', 'The account is an account id or an email address.', {
+          field: 'account',
+        });
+
+      const format = q.format ?? 'html';
+      if (format !== 'html') {
+        const events = await queryAudit(lanyard.db, filter, EXPORT_LIMIT);
+        const operator = requireAuth(request).account;
+        await recordAudit(
+          lanyard.db,
+          {
+            action: 'admin_action',
+            accountId: null,
+            actorAccountId: operator.id,
+            ip: request.ip,
+            detail: { export: format, rows: events.length, filter: { ...q, format: undefined } },
+          },
+          lanyard.clock.now(),
+        );
+        const day = lanyard.clock.now().toISOString().slice(0, 10);
+        reply
+          .header(
+            'content-disposition',
+            `attachment; filename="lanyard-audit-${day}.${format === 'csv' ? 'csv' : 'jsonl'}"`,
+          )
+          .header('cache-control', 'no-store');
+        return format === 'csv'
+          ? reply.type('text/csv; charset=utf-8').send(toCsv(events))
+          : reply
+              .type('application/x-ndjson; charset=utf-8')
+              .send(events.map((e) => JSON.stringify(exported(e))).join('\n') + '\n');
+      }
+
+      const events = await queryAudit(lanyard.db, filter, SHOWN);
+      const exportLink = (f: 'csv' | 'jsonl') => {
+        const params = new URLSearchParams();
+        for (const [k, v] of Object.entries(q)) if (v && k !== 'format') params.set(k, String(v));
+        params.set('format', f);
+        return `/admin/audit?${params}`;
+      };
+      const input = (name: keyof typeof q, label: string, type = 'text') =>
+        html`<div class="field">
+        <label for="f-${name}">${label}</label>
+        <input id="f-${name}" name="${name}" type="${type}" value="${q[name] ?? ''}" />
+      </div>`;
+      return sendPage(lanyard, request, reply, {
+        title: t('admin.auditTrail.title'),
+        wide: true,
+        main: html`<p><a href="/admin">${t('admin.auditTrail.back')}</a></p>
+        <form method="get" action="/admin/audit" class="audit-filter">
+          ${input('account', t('admin.auditTrail.account'))}
+          <div class="field">
+            <label for="f-action">${t('admin.auditTrail.action')}</label>
+            <select id="f-action" name="action">
+              <option value="">${t('admin.auditTrail.anyAction')}</option>
+              ${knownAuditActions.map(
+                (a) => html`<option value="${a}" ${q.action === a ? html`selected` : ''}>${t(actionKey(a))}</option>`,
+              )}
+            </select>
+          </div>
+          ${input('provider', t('admin.auditTrail.provider'))} ${input('ip', t('admin.auditTrail.ip'))}
+          ${input('from', t('admin.auditTrail.from'), 'date')} ${input('to', t('admin.auditTrail.to'), 'date')}
+          <div class="actions"><button type="submit">${t('admin.auditTrail.filter')}</button></div>
+        </form>
+        <p class="hint">
+          ${t('admin.auditTrail.shown', { count: events.length, max: SHOWN })}
+          <a href="${exportLink('csv')}">${t('admin.auditTrail.csv')}</a>
+          · <a href="${exportLink('jsonl')}">${t('admin.auditTrail.jsonl')}</a>
+        </p>
+        ${
+          events.length
+            ? html`<table class="audit-trail">
+              <thead>
+                <tr>
+                  <th scope="col">${t('activity.when')}</th>
+                  <th scope="col">${t('activity.what')}</th>
+                  <th scope="col">${t('admin.auditTrail.account')}</th>
+                  <th scope="col">${t('activity.method')}</th>
+                  <th scope="col">${t('activity.address')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                ${events.map(
+                  (e) =>
+                    html`<tr data-action="${e.action}">
+                      <td>${when(e.at, locale)}</td>
+                      <td>
+                        ${t(actionKey(e.action))}${
+                          e.outcome === 'failure' ? html` <span class="badge warn">${t('activity.refused')}</span>` : ''
+                        }
+                      </td>
+                      <td>
+                        ${e.account_id ? html`<a href="/admin/accounts/${e.account_id}">${e.account_id.slice(0, 8)}</a>` : ''}
+                        ${
+                          e.actor_account_id && e.actor_account_id !== e.account_id
+                            ? html`<span class="muted">(${t('admin.auditTrail.by')}
+                              <a href="/admin/accounts/${e.actor_account_id}">${e.actor_account_id.slice(0, 8)}</a>)</span>`
+                            : ''
+                        }
+                      </td>
+                      <td>${e.provider ? lanyard.providers.identityName(e.provider, locale) : ''}</td>
+                      <td>${e.ip ?? ''}</td>
+                    </tr>`,
+                )}
+              </tbody>
+            </table>`
+            : html`<p class="muted" role="status">${t('admin.auditTrail.none')}</p>`
+        }`,
+      });
+    },
+  );
+};
+
+/** One event as exported: every column, the detail as an object. */
+function exported(e: AuditEvent) {
+  return {
+    at: e.at.toISOString(),
+    action: e.action,
+    outcome: e.outcome,
+    account_id: e.account_id,
+    actor_account_id: e.actor_account_id,
+    provider: e.provider,
+    subject: e.subject,
+    ip: e.ip,
+    detail: typeof e.detail === 'string' ? JSON.parse(e.detail) : e.detail,
+  };
+}
+
+/**
+ * RFC 4180 CSV. A cell that a spreadsheet would run as a formula (starting with =, +, -, @, tab or
+ * carriage return — a subject or a detail an outsider chose) is prefixed with an apostrophe.
+ */
+export function toCsv(events: AuditEvent[]): string {
+  const columns = ['at', 'action', 'outcome', 'account_id', 'actor_account_id', 'provider', 'subject', 'ip', 'detail'];
+  const cell = (v: unknown) => {
+    let s = v === null || v === undefined ? '' : typeof v === 'string' ? v : JSON.stringify(v);
+    if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+    return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  };
+  const rows = events.map((e) => {
+    const x = exported(e) as Record<string, unknown>;
+    return columns.map((c) => cell(x[c])).join(',');
+  });
+  return [columns.join(','), ...rows].join('\r\n') + '\r\n';
+}
