@@ -13,6 +13,7 @@ import { CsrfField } from '../csrf.js';
 import { setFlash } from '../flash.js';
 import { postButton } from '../views/components.js';
 import { csrfField, sendPage } from '../views/layout.js';
+import { auditTable } from '../views/audit-table.js';
 
 /** How many security events the account's activity page shows, newest first. */
 const ACTIVITY_SHOWN = 50;
@@ -133,35 +134,7 @@ export const accountActivityRoutes: Route = (app, lanyard) => {
       main: html`<p>${t('activity.lead', { count: ACTIVITY_SHOWN })}</p>
         ${
           events.length
-            ? html`<table class="activity">
-              <thead>
-                <tr>
-                  <th scope="col">${t('activity.when')}</th>
-                  <th scope="col">${t('activity.what')}</th>
-                  <th scope="col">${t('activity.method')}</th>
-                  <th scope="col">${t('activity.address')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                ${events.map(
-                  (e) =>
-                    html`<tr data-action="${e.action}">
-                      <td>${when(e.at, locale)}</td>
-                      <td>
-                        ${t(actionKey(e.action))}${
-                          e.outcome === 'failure' ? html` <span class="badge warn">${t('activity.refused')}</span>` : ''
-                        }${
-                          e.actor_account_id && e.actor_account_id !== e.account_id
-                            ? html` <span class="badge muted">${t('activity.byOperator')}</span>`
-                            : ''
-                        }
-                      </td>
-                      <td>${e.provider ? lanyard.providers.identityName(e.provider, locale) : ''}</td>
-                      <td>${e.ip ?? ''}</td>
-                    </tr>`,
-                )}
-              </tbody>
-            </table>`
+            ? auditTable(events, { t, locale, providers: lanyard.providers })
             : html`<p class="muted">${t('activity.none')}</p>`
         }
         <p><a href="/profile">${t('sessions.back')}</a></p>`,

@@ -7,7 +7,8 @@ import { type AuditFilter, knownAuditActions, queryAudit, recordAudit } from '..
 import type { Route } from '../app.js';
 import { requireAuth } from '../auth.js';
 import { sendPage } from '../views/layout.js';
-import { actionKey, when } from './account-activity.js';
+import { actionKey } from './account-activity.js';
+import { auditTable } from '../views/audit-table.js';
 
 /** How many events the page shows; an export carries up to EXPORT_LIMIT. */
 const SHOWN = 200;
@@ -134,41 +135,13 @@ export const adminAuditRoutes: Route = (app, lanyard) => {
         </p>
         ${
           events.length
-            ? html`<table class="audit-trail">
-              <thead>
-                <tr>
-                  <th scope="col">${t('activity.when')}</th>
-                  <th scope="col">${t('activity.what')}</th>
-                  <th scope="col">${t('admin.auditTrail.account')}</th>
-                  <th scope="col">${t('activity.method')}</th>
-                  <th scope="col">${t('activity.address')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                ${events.map(
-                  (e) =>
-                    html`<tr data-action="${e.action}">
-                      <td>${when(e.at, locale)}</td>
-                      <td>
-                        ${t(actionKey(e.action))}${
-                          e.outcome === 'failure' ? html` <span class="badge warn">${t('activity.refused')}</span>` : ''
-                        }
-                      </td>
-                      <td>
-                        ${e.account_id ? html`<a href="/admin/accounts/${e.account_id}">${e.account_id.slice(0, 8)}</a>` : ''}
-                        ${
-                          e.actor_account_id && e.actor_account_id !== e.account_id
-                            ? html`<span class="muted">(${t('admin.auditTrail.by')}
-                              <a href="/admin/accounts/${e.actor_account_id}">${e.actor_account_id.slice(0, 8)}</a>)</span>`
-                            : ''
-                        }
-                      </td>
-                      <td>${e.provider ? lanyard.providers.identityName(e.provider, locale) : ''}</td>
-                      <td>${e.ip ?? ''}</td>
-                    </tr>`,
-                )}
-              </tbody>
-            </table>`
+            ? auditTable(events, {
+                t,
+                locale,
+                providers: lanyard.providers,
+                withAccount: true,
+                accountHref: (id) => `/admin/accounts/${id}`,
+              })
             : html`<p class="muted" role="status">${t('admin.auditTrail.none')}</p>`
         }`,
       });

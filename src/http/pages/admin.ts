@@ -22,6 +22,7 @@ import { CsrfField } from '../csrf.js';
 import { setFlash } from '../flash.js';
 import { facts, postButton } from '../views/components.js';
 import { csrfField, sendPage } from '../views/layout.js';
+import { auditTable } from '../views/audit-table.js';
 import { actionKey, detail, deviceName, methodsOf, when } from './account-activity.js';
 
 /** How many of an account's audit events its page shows, newest first. */
@@ -209,37 +210,13 @@ export const adminRoutes: Route = (app, lanyard) => {
           <h2 id="audit">${t('admin.account.audit', { count: AUDIT_SHOWN })}</h2>
           ${
             events.length
-              ? html`<table class="activity" aria-labelledby="audit">
-                  <thead>
-                    <tr>
-                      <th scope="col">${t('activity.when')}</th>
-                      <th scope="col">${t('activity.what')}</th>
-                      <th scope="col">${t('activity.method')}</th>
-                      <th scope="col">${t('activity.address')}</th>
-                      <th scope="col">${t('admin.audit.by')}</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    ${events.map(
-                      (e) =>
-                        html`<tr data-action="${e.action}">
-                          <td>${when(e.at, locale)}</td>
-                          <td>
-                            ${t(actionKey(e.action))}${e.outcome === 'failure' ? html` <span class="badge warn">${t('activity.refused')}</span>` : ''}
-                          </td>
-                          <td>${e.provider ? lanyard.providers.identityName(e.provider, locale) : ''}</td>
-                          <td>${e.ip ?? ''}</td>
-                          <td>
-                            ${
-                              e.actor_account_id && e.actor_account_id !== e.account_id
-                                ? html`<a href="${accountPath(e.actor_account_id)}">${t('admin.audit.operator')}</a>`
-                                : ''
-                            }
-                          </td>
-                        </tr>`,
-                    )}
-                  </tbody>
-                </table>`
+              ? auditTable(events, {
+                  t,
+                  locale,
+                  providers: lanyard.providers,
+                  labelledBy: 'audit',
+                  accountHref: accountPath,
+                })
               : html`<p class="muted">${t('activity.none')}</p>`
           }`,
       });
