@@ -173,6 +173,9 @@ export const de: Messages = {
   'mail.newDevice.subject': 'Neue Anmeldung bei Ihrem {app}-Konto',
   'mail.newDevice.body':
     'Ihr Konto wurde soeben von {device} mit {method} angemeldet, von der Adresse {address}. Wenn Sie das waren, ist nichts zu tun. Wenn nicht, melden Sie das Gerät auf Ihrer Geräteseite ab und ändern Sie Ihr Passwort oder entfernen Sie diese Anmeldeart:',
+  'mail.merged.subject': 'Zwei Ihrer {app}-Konten wurden zusammengeführt',
+  'mail.merged.body':
+    'Das Repository-Team hat das Konto {duplicate} in das Konto {survivor} übernommen. Jede Anmeldeart von {duplicate} öffnet nun {survivor}, und {duplicate} kann nicht mehr verwendet werden; Anwendungen, die es zugelassen hatte, fragen erneut. Falls Sie das nicht erwartet haben, informieren Sie das Repository-Team. Ihr Konto:',
   'orcid.demoLabel': 'ORCID-Emulator (Demo)',
   'external.title': 'Anmeldung mit {provider} abschließen',
   'external.authenticated': '{provider} hat Ihre Identität bestätigt:',
@@ -464,8 +467,41 @@ export const de: Messages = {
     '{count, plural, =0 {Kein Gerät von {email} war angemeldet.} one {# Gerät von {email} ist abgemeldet.} other {# Geräte von {email} sind abgemeldet.}}',
   'error.ADMIN_REQUIRED': 'Diese Seite ist nur für den Betrieb des Repositoriums.',
   'error.LAST_ADMIN': 'Dies ist das letzte aktive Admin-Konto; ernennen Sie erst ein weiteres, bevor Sie es sperren.',
+  'error.MERGE_SAME_ACCOUNT': 'Ein Konto kann nicht mit sich selbst zusammengeführt werden.',
+  'error.MERGE_SAME_PROVIDER':
+    'Beide Konten haben eine Anmeldung beim selben Anbieter; entfernen Sie eine davon vor dem Zusammenführen.',
+  'error.MERGE_SURVIVOR_DISABLED': 'Das Zielkonto ist gesperrt; entsperren Sie es zuerst.',
+  'error.MERGE_NOTHING_TO_MOVE':
+    'Das andere Konto hat keine Anmeldung mehr, die übernommen werden könnte; es wurde bereits zusammengeführt.',
   'admin.registration.cancel': 'Abbrechen',
   'activity.action.registration_cancelled': 'Registrierung abgebrochen',
+  'activity.action.accounts_merged': 'Konten zusammengeführt',
+  'admin.merge.heading': 'Ein anderes Konto in dieses übernehmen',
+  'admin.merge.label': 'E-Mail-Adresse oder ID des anderen Kontos',
+  'admin.merge.hint':
+    'Seine Anmeldearten werden hierher verschoben; es wird gesperrt. Sie sehen genau, was sich ändert, und bestätigen, bevor etwas geschieht.',
+  'admin.merge.previewButton': 'Anzeigen, was sich ändert',
+  'admin.merge.title': '{duplicate} in {survivor} übernehmen',
+  'admin.merge.intro':
+    'Noch hat sich nichts geändert. Das Zusammenführen erledigt alles Folgende auf einmal; beide Adressen erhalten eine Mitteilung.',
+  'admin.merge.identities': 'Anmeldearten, die zu {survivor} wechseln',
+  'admin.merge.tokens': 'mit den gespeicherten Tokens des Anbieters',
+  'admin.merge.details': 'E-Mail-Adresse und Namen',
+  'admin.merge.keeps': '{survivor} behält die eigene E-Mail-Adresse und die eigenen Namen ({names}).',
+  'admin.merge.stays': '{duplicate} behält E-Mail-Adresse und Namen ({names}); sie werden nicht übernommen.',
+  'admin.merge.ends': 'Was endet',
+  'admin.merge.disabled': '{duplicate} wird gesperrt; sein Protokoll bleibt lesbar.',
+  'admin.merge.sessions':
+    '{count, plural, =0 {Kein Gerät ist bei {duplicate} angemeldet.} one {# bei {duplicate} angemeldetes Gerät wird abgemeldet.} other {# bei {duplicate} angemeldete Geräte werden abgemeldet.}}',
+  'admin.merge.grants':
+    '{count, plural, =0 {{duplicate} hat keiner Anwendung etwas erlaubt.} other {Was {duplicate} Anwendungen erlaubt hat, wird widerrufen ({clients}); sie fragen erneut.}}',
+  'admin.merge.registrations':
+    '{count, plural, =0 {Keine Registrierung von {duplicate} ist offen.} one {# offene Registrierung von {duplicate} wird abgebrochen.} other {# offene Registrierungen von {duplicate} werden abgebrochen.}}',
+  'admin.merge.admin': '{survivor} wird Admin, wie es {duplicate} war.',
+  'admin.merge.confirm': 'Konten zusammenführen',
+  'admin.merge.back': 'Zurück zum Konto, ohne zusammenzuführen',
+  'flash.admin.merged':
+    '{duplicate} ist in dieses Konto übernommen: {count, plural, one {# Anmeldeart wurde verschoben} other {# Anmeldearten wurden verschoben}}.',
   'flash.admin.registrationCancelled':
     'Die {type}-Registrierung von {email} ist abgebrochen; ihr Link gilt nicht mehr.',
   'flash.applicationRevoked':

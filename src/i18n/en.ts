@@ -168,6 +168,9 @@ export const en = {
   'mail.newDevice.subject': 'New sign-in to your {app} account',
   'mail.newDevice.body':
     'Your account was just signed in to from {device} with {method}, from the address {address}. If this was you, there is nothing to do. If not, sign it out on your devices page and change your password or remove that way to sign in:',
+  'mail.merged.subject': 'Two of your {app} accounts were merged',
+  'mail.merged.body':
+    'A repository manager merged the account {duplicate} into the account {survivor}. Every way to sign in of {duplicate} now opens {survivor}, and {duplicate} can no longer be used; applications it had allowed ask again. If you did not expect this, tell the repository managers. Your account:',
   'orcid.demoLabel': 'ORCID emulator (demo)',
   'external.title': 'Finish signing in with {provider}',
   'external.authenticated': '{provider} confirmed your identity:',
@@ -439,8 +442,40 @@ export const en = {
     '{count, plural, =0 {No device of {email} was signed in.} one {# device of {email} is signed out.} other {# devices of {email} are signed out.}}',
   'error.ADMIN_REQUIRED': 'This page is for the repository’s operators only.',
   'error.LAST_ADMIN': 'This is the last enabled admin account; make another admin before disabling it.',
+  'error.MERGE_SAME_ACCOUNT': 'An account cannot be merged into itself.',
+  'error.MERGE_SAME_PROVIDER':
+    'Both accounts have a sign-in with the same provider; remove one of them before merging.',
+  'error.MERGE_SURVIVOR_DISABLED': 'The account to merge into is disabled; enable it first.',
+  'error.MERGE_NOTHING_TO_MOVE': 'The other account has no way to sign in left to move; it was merged already.',
   'admin.registration.cancel': 'Cancel',
   'activity.action.registration_cancelled': 'Registration cancelled',
+  'activity.action.accounts_merged': 'Accounts merged',
+  'admin.merge.heading': 'Merge another account into this one',
+  'admin.merge.label': 'The other account’s email or id',
+  'admin.merge.hint':
+    'Its ways to sign in move here; it ends disabled. You see exactly what moves and confirm before anything changes.',
+  'admin.merge.previewButton': 'Show what moves',
+  'admin.merge.title': 'Merge {duplicate} into {survivor}',
+  'admin.merge.intro':
+    'Nothing has changed yet. Merging does all of the following at once; both addresses receive a notice.',
+  'admin.merge.identities': 'Ways to sign in that move to {survivor}',
+  'admin.merge.tokens': 'with its stored provider tokens',
+  'admin.merge.details': 'Email and names',
+  'admin.merge.keeps': '{survivor} keeps its own email and names ({names}).',
+  'admin.merge.stays': '{duplicate} keeps its email and names ({names}); they do not move.',
+  'admin.merge.ends': 'What ends',
+  'admin.merge.disabled': '{duplicate} is disabled; its audit trail stays readable.',
+  'admin.merge.sessions':
+    '{count, plural, =0 {No device is signed in to {duplicate}.} one {# device signed in to {duplicate} is signed out.} other {# devices signed in to {duplicate} are signed out.}}',
+  'admin.merge.grants':
+    '{count, plural, =0 {{duplicate} allowed no application.} other {What {duplicate} allowed applications is revoked ({clients}); they ask again.}}',
+  'admin.merge.registrations':
+    '{count, plural, =0 {No registration of {duplicate} is in flight.} one {# registration of {duplicate} in flight is cancelled.} other {# registrations of {duplicate} in flight are cancelled.}}',
+  'admin.merge.admin': '{survivor} becomes an admin, as {duplicate} was.',
+  'admin.merge.confirm': 'Merge the accounts',
+  'admin.merge.back': 'Back to the account without merging',
+  'flash.admin.merged':
+    '{duplicate} is merged into this account: {count, plural, one {# way to sign in moved} other {# ways to sign in moved}}.',
   'flash.admin.registrationCancelled': 'The {type} registration of {email} is cancelled; its link no longer works.',
   'flash.applicationRevoked':
     '{client} can no longer sign you in or read what you shared. It will ask again the next time you use it.',

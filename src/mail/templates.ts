@@ -21,6 +21,7 @@ export const securityNotices: readonly MailKind[] = [
   'identity_removed',
   'password_changed',
   'new_device_sign_in',
+  'account_merged',
 ];
 
 interface ProviderLink {
@@ -86,6 +87,13 @@ const specs = {
     body: 'mail.newDevice.body',
     link: p.sessionsLink,
     params: { device: p.device, method: p.method, address: p.address },
+  }),
+  /** Sent to both addresses when an operator merges a duplicate account into a survivor. */
+  account_merged: (p: { survivor: string; duplicate: string; profileLink: string }): MailSpec => ({
+    subject: 'mail.merged.subject',
+    body: 'mail.merged.body',
+    link: p.profileLink,
+    params: { survivor: p.survivor, duplicate: p.duplicate },
   }),
 };
 

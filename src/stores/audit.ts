@@ -19,7 +19,8 @@ export type AuditAction =
   | 'session_revoked'
   | 'account_disabled'
   | 'account_enabled'
-  | 'registration_cancelled';
+  | 'registration_cancelled'
+  | 'accounts_merged';
 
 export interface AuditInput {
   action: AuditAction;
@@ -75,6 +76,7 @@ const everyAction: Record<AuditAction, true> = {
   account_disabled: true,
   account_enabled: true,
   registration_cancelled: true,
+  accounts_merged: true,
 };
 export const knownAuditActions = Object.keys(everyAction) as readonly AuditAction[];
 

@@ -8,11 +8,13 @@ import {
   SEARCH_LIMIT,
   searchAccounts,
 } from '../../accounts/operators.js';
+import { mergeAccounts, type MergePreview } from '../../accounts/merge.js';
+import { canonicalEmail } from '../../accounts/email-address.js';
 import type { Account } from '../../db/schema.js';
 import { LanyardError } from '../../errors.js';
 import type { Translate } from '../../i18n/index.js';
 import { html, type SafeHtml } from '../../lib/html.js';
-import { displayNameOf, findAccountById } from '../../stores/accounts.js';
+import { displayNameOf, findAccountByEmail, findAccountById, isUuid } from '../../stores/accounts.js';
 import { listAudit } from '../../stores/audit.js';
 import { listIdentities } from '../../stores/identities.js';
 import { listLiveSessions } from '../../stores/sessions.js';
@@ -135,6 +137,16 @@ export const adminRoutes: Route = (app, lanyard) => {
             ${sessions.length ? postButton(`${path}/sign-out-everywhere`, csrf, t('admin.signOutEverywhere'), { weight: 'secondary' }) : ''}
           </div>
           <p class="hint">${t('admin.disableHint')}</p>
+          ${
+            active
+              ? html`<form method="get" action="${path}/merge" class="admin-merge">
+                  <h2><label for="f-duplicate">${t('admin.merge.heading')}</label></h2>
+                  <p class="hint" id="f-duplicate-hint">${t('admin.merge.label')}. ${t('admin.merge.hint')}</p>
+                  <input id="f-duplicate" name="duplicate" type="text" required maxlength="320" aria-describedby="f-duplicate-hint" autocomplete="off" />
+                  <div class="actions"><button type="submit" class="secondary">${t('admin.merge.previewButton')}</button></div>
+                </form>`
+              : ''
+          }
 
           <h2>${t('admin.account.identities')}</h2>
           ${
@@ -281,6 +293,114 @@ export const adminRoutes: Route = (app, lanyard) => {
         params: { type: cancelled.type, email: account.email },
       });
       return reply.redirect(accountPath(account.id), 303);
+    },
+  );
+
+  const MergeQuery = Type.Object({ duplicate: Type.String({ minLength: 1, maxLength: 320 }) });
+  const MergeBody = Type.Object({ _csrf: CsrfField, duplicate: Type.String({ minLength: 1, maxLength: 64 }) });
+
+  /** The duplicate named by id or email; NOT_FOUND before anything changes. */
+  const duplicateOf = async (input: string): Promise<Account> => {
+    const q = input.trim();
+    const account = isUuid(q)
+      ? await findAccountById(lanyard.db, q)
+      : await findAccountByEmail(lanyard.db, canonicalEmail(q));
+    if (!account) throw new LanyardError('NOT_FOUND', 'No such account.');
+    return account;
+  };
+
+  // The preview: the merge run as a dry run (same locks and refusals), then one confirmation.
+  app.get(
+    '/admin/accounts/:id/merge',
+    { schema: { params: AccountParams, querystring: MergeQuery }, config: { guards: ['admin'] } },
+    async (request, reply) => {
+      const { t, locale } = request;
+      const survivor = await target(request.params.id);
+      const duplicate = await duplicateOf(request.query.duplicate);
+      const { account: operator } = requireAuth(request);
+      const p = await mergeAccounts(
+        lanyard.db,
+        config.publicUrl,
+        { survivorId: survivor.id, duplicateId: duplicate.id, actorAccountId: operator.id, dryRun: true },
+        lanyard.clock.now(),
+      );
+      const csrf = csrfField(lanyard, request, reply);
+      const names = (a: MergePreview['survivor']) =>
+        [a.display_name, [a.given_name, a.family_name].filter(Boolean).join(' ')].filter(Boolean).join(' / ') || '—';
+      const who = { survivor: p.survivor.email, duplicate: p.duplicate.email };
+      return sendPage(lanyard, request, reply, {
+        title: t('admin.merge.title', who),
+        wide: true,
+        main: html`<p>${t('admin.merge.intro')}</p>
+          <h2>${t('admin.merge.identities', who)}</h2>
+          <ul class="list">
+            ${p.identities.map(
+              (i) =>
+                html`<li data-identity="${i.provider}">
+                  <div>
+                    <strong>${lanyard.providers.identityName(i.provider, locale)}</strong>
+                    ${i.provider === 'password' ? '' : html` ${lanyard.providers.identityView(i.provider, i.subject, i.issuer, locale)}`}
+                    ${i.providerTokens ? html`<span class="muted">(${t('admin.merge.tokens')})</span>` : ''}
+                  </div>
+                </li>`,
+            )}
+          </ul>
+          <h2>${t('admin.merge.details')}</h2>
+          <ul>
+            <li>${t('admin.merge.keeps', { ...who, names: names(p.survivor) })}</li>
+            <li>${t('admin.merge.stays', { ...who, names: names(p.duplicate) })}</li>
+            ${p.becomesAdmin ? html`<li>${t('admin.merge.admin', who)}</li>` : ''}
+          </ul>
+          <h2>${t('admin.merge.ends')}</h2>
+          <ul data-merge="ends">
+            <li>${t('admin.merge.disabled', who)}</li>
+            <li>${t('admin.merge.sessions', { ...who, count: p.sessions })}</li>
+            <li>${t('admin.merge.grants', { ...who, count: p.grants.length, clients: p.grants.map((g) => g.clientId).join(', ') })}</li>
+            <li>${t('admin.merge.registrations', { ...who, count: p.registrations.length })}</li>
+          </ul>
+          <div class="actions">
+            ${postButton(`${accountPath(survivor.id)}/merge`, csrf, t('admin.merge.confirm'), {
+              weight: 'danger',
+              hidden: { duplicate: duplicate.id },
+            })}
+            <a href="${accountPath(survivor.id)}">${t('admin.merge.back')}</a>
+          </div>`,
+      });
+    },
+  );
+
+  app.post(
+    '/admin/accounts/:id/merge',
+    {
+      schema: { params: AccountParams, body: MergeBody },
+      config: {
+        ...action.config,
+        // Back to the preview after signing in again: nothing has changed yet, the operator confirms there.
+        reauthReturnTo: (request: { params: unknown; body: unknown }) => {
+          const { id } = request.params as { id: string };
+          const duplicate = (request.body as { duplicate?: unknown } | undefined)?.duplicate;
+          return isUuid(id) && typeof duplicate === 'string' && isUuid(duplicate)
+            ? `${accountPath(id)}/merge?duplicate=${duplicate}`
+            : accountPath(id);
+        },
+      },
+    },
+    async (request, reply) => {
+      const { account: operator } = requireAuth(request);
+      const survivor = await target(request.params.id);
+      const merged = await mergeAccounts(
+        lanyard.db,
+        config.publicUrl,
+        { survivorId: survivor.id, duplicateId: request.body.duplicate, actorAccountId: operator.id, ip: request.ip },
+        lanyard.clock.now(),
+      );
+      lanyard.outbox.kick();
+      setFlash(reply, config, {
+        kind: 'success',
+        key: 'flash.admin.merged',
+        params: { duplicate: merged.duplicate.email, count: merged.identities.length },
+      });
+      return reply.redirect(accountPath(survivor.id), 303);
     },
   );
 

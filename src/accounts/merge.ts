@@ -1,0 +1,195 @@
+import { sql } from 'kysely';
+import type { Db } from '../db/connect.js';
+import type { Account } from '../db/schema.js';
+import { LanyardError } from '../errors.js';
+import { renderMail } from '../mail/templates.js';
+import { isUuid } from '../stores/accounts.js';
+import { recordAudit } from '../stores/audit.js';
+import { enqueueMail } from '../stores/outbox.js';
+import { revokeAccountGrants } from '../stores/oidc-payloads.js';
+import { revokeAccountSessions } from '../stores/sessions.js';
+import { localeOf } from './password-accounts.js';
+
+export interface MergeInput {
+  survivorId: string;
+  duplicateId: string;
+  /** The operator who merges (audited as actor); null from the command line. */
+  actorAccountId: string | null;
+  ip?: string | null;
+  /** Only compute what would move; change nothing. */
+  dryRun?: boolean;
+}
+
+/** What a merge moves, ends and keeps: the preview an operator confirms, and afterwards the result. */
+export interface MergePreview {
+  survivor: Pick<Account, 'id' | 'email' | 'given_name' | 'family_name' | 'display_name' | 'is_admin'>;
+  duplicate: Pick<Account, 'id' | 'email' | 'given_name' | 'family_name' | 'display_name' | 'is_admin' | 'status'>;
+  /** The duplicate's identities, each moving to the survivor with its sealed provider tokens. */
+  identities: { id: string; provider: string; subject: string; issuer: string | null; providerTokens: boolean }[];
+  /** The duplicate's grants at Lanyard's OpenID provider (by client): revoked, not moved. */
+  grants: { id: string; clientId: string }[];
+  /** The survivor becomes an admin because the duplicate was one. */
+  becomesAdmin: boolean;
+  /** The duplicate's live sessions: ended. */
+  sessions: number;
+  /** The duplicate's registrations in flight: cancelled. */
+  registrations: { id: string; type: string; provider: string | null }[];
+  dryRun: boolean;
+}
+
+const accountColumns = ['id', 'email', 'given_name', 'family_name', 'display_name', 'is_admin', 'status'] as const;
+
+/**
+ * Merges the duplicate account into the survivor, in one transaction (docs/pages.md, "Merging
+ * duplicates"): every identity of the duplicate moves to the survivor (its sealed provider tokens
+ * follow it, they hang on the identity), the survivor becomes an admin if the duplicate was one,
+ * and the survivor keeps its own email and names. The duplicate ends disabled, with no identity,
+ * its sessions, OpenID-provider grants and registrations in flight ended; it is kept, so its audit
+ * trail stays readable. An audit event `accounts_merged` on both accounts (`merge` already names taking
+ * a sign-in's details on review), a notice mailed to both addresses.
+ *
+ * Refused, with nothing changed: unknown account (NOT_FOUND), the same account twice
+ * (MERGE_SAME_ACCOUNT), a disabled survivor (MERGE_SURVIVOR_DISABLED), both holding an identity of
+ * one provider (MERGE_SAME_PROVIDER), a duplicate with nothing left to move (MERGE_NOTHING_TO_MOVE:
+ * the second of two concurrent merges of a pair). Both account rows are locked, the lower id first,
+ * so concurrent merges of the same pair (either way round) run one after the other.
+ */
+export async function mergeAccounts(db: Db, publicUrl: string, input: MergeInput, now: Date): Promise<MergePreview> {
+  const { survivorId, duplicateId } = input;
+  if (!isUuid(survivorId) || !isUuid(duplicateId)) throw new LanyardError('NOT_FOUND', 'No such account.');
+  if (survivorId.toLowerCase() === duplicateId.toLowerCase())
+    throw new LanyardError('MERGE_SAME_ACCOUNT', 'An account cannot be merged into itself.');
+  return db.transaction().execute(async (tx) => {
+    const locked = await tx
+      .selectFrom('account')
+      .select(accountColumns)
+      .where('id', 'in', [survivorId, duplicateId])
+      .orderBy('id')
+      .forUpdate()
+      .execute();
+    const survivor = locked.find((a) => a.id === survivorId.toLowerCase());
+    const duplicate = locked.find((a) => a.id === duplicateId.toLowerCase());
+    if (!survivor || !duplicate) throw new LanyardError('NOT_FOUND', 'No such account.');
+    if (survivor.status !== 'active')
+      throw new LanyardError('MERGE_SURVIVOR_DISABLED', 'The account to merge into is disabled.');
+
+    const identities = await tx
+      .selectFrom('identity')
+      .leftJoin('provider_token', 'provider_token.identity_id', 'identity.id')
+      .select([
+        'identity.id',
+        'identity.account_id',
+        'identity.provider',
+        'identity.subject',
+        'identity.issuer',
+        'provider_token.identity_id as token_of',
+      ])
+      .where('identity.account_id', 'in', [survivor.id, duplicate.id])
+      .orderBy('identity.created_at')
+      .execute();
+    const moving = identities.filter((i) => i.account_id === duplicate.id);
+    const kept = new Set(identities.filter((i) => i.account_id === survivor.id).map((i) => i.provider));
+    const clash = moving.filter((i) => kept.has(i.provider)).map((i) => i.provider);
+    if (clash.length)
+      throw new LanyardError('MERGE_SAME_PROVIDER', 'Both accounts hold an identity of the same provider.', {
+        providers: clash,
+      });
+    if (!moving.length)
+      throw new LanyardError('MERGE_NOTHING_TO_MOVE', 'The duplicate holds no way to sign in any more.');
+
+    const grants = await tx
+      .selectFrom('oidc_payload')
+      .select(['id', sql<string>`payload->>'clientId'`.as('clientId')])
+      .where('model', '=', 'Grant')
+      .where(sql<string>`payload->>'accountId'`, '=', duplicate.id)
+      .orderBy('id')
+      .execute();
+    const { n: sessions } = await tx
+      .selectFrom('session')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('account_id', '=', duplicate.id)
+      .where('revoked_at', 'is', null)
+      .where('expires_at', '>', now)
+      .executeTakeFirstOrThrow();
+    const inFlight = tx
+      .selectFrom('registration')
+      .where((eb) => eb.or([eb('account_id', '=', duplicate.id), eb('email', '=', duplicate.email)]))
+      .where('consumed_at', 'is', null)
+      .where('expires_at', '>', now);
+    const registrations = await inFlight.select(['id', 'type', 'provider']).orderBy('id').execute();
+
+    const preview: MergePreview = {
+      survivor: { ...survivor },
+      duplicate: { ...duplicate },
+      identities: moving.map((i) => ({
+        id: i.id,
+        provider: i.provider,
+        subject: i.subject,
+        issuer: i.issuer,
+        providerTokens: i.token_of !== null,
+      })),
+      grants,
+      becomesAdmin: duplicate.is_admin && !survivor.is_admin,
+      sessions: Number(sessions),
+      registrations,
+      dryRun: input.dryRun === true,
+    };
+    if (input.dryRun) return preview;
+
+    await tx.updateTable('identity').set({ account_id: survivor.id }).where('account_id', '=', duplicate.id).execute();
+    // A password identity's subject is its account's id (src/stores/identities.ts setPasswordHash).
+    await tx
+      .updateTable('identity')
+      .set({ subject: survivor.id })
+      .where('account_id', '=', survivor.id)
+      .where('provider', '=', 'password')
+      .execute();
+    if (preview.becomesAdmin)
+      await tx.updateTable('account').set({ is_admin: true, updated_at: now }).where('id', '=', survivor.id).execute();
+    await tx
+      .updateTable('account')
+      .set({ status: 'disabled', is_admin: false, updated_at: now })
+      .where('id', '=', duplicate.id)
+      .execute();
+    await revokeAccountSessions(tx, duplicate.id, now);
+    await revokeAccountGrants(tx, duplicate.id);
+    if (registrations.length)
+      await tx
+        .updateTable('registration')
+        .set({ expires_at: now })
+        .where(
+          'id',
+          'in',
+          registrations.map((r) => r.id),
+        )
+        .execute();
+
+    const detail = {
+      survivor: survivor.id,
+      duplicate: duplicate.id,
+      identities: moving.map((i) => i.provider),
+      grants: grants.length,
+      sessions: preview.sessions,
+      registrations: registrations.length,
+      becomesAdmin: preview.becomesAdmin,
+    };
+    for (const accountId of [survivor.id, duplicate.id])
+      await recordAudit(
+        tx,
+        { action: 'accounts_merged', accountId, actorAccountId: input.actorAccountId, ip: input.ip, detail },
+        now,
+      );
+    const full = await tx.selectFrom('account').selectAll().where('id', 'in', [survivor.id, duplicate.id]).execute();
+    for (const account of full)
+      await enqueueMail(
+        tx,
+        renderMail('account_merged', account.email, localeOf(account), {
+          survivor: survivor.email,
+          duplicate: duplicate.email,
+          profileLink: `${publicUrl}/profile`,
+        }),
+        now,
+      );
+    return preview;
+  });
+}

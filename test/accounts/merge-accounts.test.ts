@@ -1,0 +1,324 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { test } from 'node:test';
+import { mergeAccounts } from '../../src/accounts/merge.js';
+import type { Account } from '../../src/db/schema.js';
+import type { Lanyard } from '../../src/lanyard.js';
+import { createAccount, updateAccount } from '../../src/stores/accounts.js';
+import { insertIdentity } from '../../src/stores/identities.js';
+import { createRegistration } from '../../src/stores/registrations.js';
+import { PASSWORD, seedAccount, signedInBrowser, uniqueEmail } from '../support/accounts.js';
+import type { Browser } from '../support/browser.js';
+import { expectNoChange, snapshotDatabase } from '../support/db-snapshot.js';
+import { forEachBackend } from '../support/suite.js';
+import type { TestApp } from '../support/test-app.js';
+
+/** A fresh ORCID iD with a valid check character (the suites share one database). */
+function orcidId(): string {
+  const digits = [...randomBytes(15)].map((b) => b % 10);
+  const total = digits.reduce((t, d) => (t + d) * 2, 0);
+  const check = (12 - (total % 11)) % 11;
+  const all = `${digits.join('')}${check === 10 ? 'X' : check}`;
+  return all.match(/.{4}/g)!.join('-');
+}
+
+const mainText = (body: string) =>
+  (body.match(/<main[\s\S]*<\/main>/)?.[0] ?? '')
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+
+/** An account whose only way in is an ORCID iD. */
+async function orcidAccount(lanyard: Lanyard): Promise<Account> {
+  const now = lanyard.clock.now();
+  const account = await createAccount(
+    lanyard.db,
+    { email: uniqueEmail('orcid'), email_verified_at: now, given_name: 'Ada', family_name: 'Survivor', locale: 'de' },
+    now,
+  );
+  await insertIdentity(lanyard.db, account.id, { provider: 'orcid', subject: orcidId() }, now);
+  return account;
+}
+
+/** An admin signed in, on the survivor's page (so the forms' CSRF token is known). */
+async function operator(app: TestApp, survivor: Account): Promise<{ account: Account; browser: Browser }> {
+  const seeded = await seedAccount(app.lanyard);
+  const account = await updateAccount(app.lanyard.db, seeded.id, { is_admin: true }, app.lanyard.clock.now());
+  const browser = await signedInBrowser(app, account.email);
+  assert.equal((await browser.get(`/admin/accounts/${survivor.id}?lang=en`)).status, 200);
+  return { account, browser };
+}
+
+/** Per table: the rows (as JSON lines) gone and the rows new between two snapshots. */
+function changes(before: Record<string, string[]>, after: Record<string, string[]>) {
+  const out: Record<string, { gone: string[]; added: string[] }> = {};
+  for (const table of new Set([...Object.keys(before), ...Object.keys(after)])) {
+    const b = before[table] ?? [];
+    const a = after[table] ?? [];
+    const gone = b.filter((r) => !a.includes(r));
+    const added = a.filter((r) => !b.includes(r));
+    if (gone.length || added.length) out[table] = { gone, added };
+  }
+  return out;
+}
+
+const row = (line: string) => Object.fromEntries(JSON.parse(line) as [string, unknown][]);
+
+/** A survivor (ORCID only) and a duplicate (password, a SAML identity with provider tokens, an admin, signed in, a grant, a registration in flight). */
+async function pair(app: TestApp) {
+  const { lanyard } = app;
+  const now = lanyard.clock.now();
+  const survivor = await orcidAccount(lanyard);
+  const duplicate = await updateAccount(lanyard.db, (await seedAccount(lanyard)).id, { is_admin: true }, now);
+  const saml = await insertIdentity(
+    lanyard.db,
+    duplicate.id,
+    { provider: 'saml-uni', subject: `ada-${duplicate.id}@idp.uni.example`, email: 'ada@idp.uni.example' },
+    now,
+  );
+  await lanyard.db
+    .insertInto('provider_token')
+    .values({ identity_id: saml.id, key_id: 'k1', access_token: 'sealed-access', scopes: 'openid', updated_at: now })
+    .execute();
+  await lanyard.db
+    .insertInto('oidc_payload')
+    .values({
+      model: 'Grant',
+      id: `grant-${duplicate.id}`,
+      payload: JSON.stringify({ accountId: duplicate.id, clientId: 'dspace' }) as never,
+      grant_id: null,
+      uid: null,
+      consumed_at: null,
+      expires_at: new Date(now.getTime() + 3_600_000),
+    })
+    .execute();
+  const { registration } = await createRegistration(
+    lanyard.db,
+    { type: 'CHANGE_PASSWORD', email: duplicate.email, accountId: duplicate.id },
+    3600,
+    now,
+  );
+  const device = await signedInBrowser(app, duplicate.email);
+  return { survivor, duplicate, saml, registration, device };
+}
+
+forEachBackend('merging duplicate accounts', (ctx) => {
+  test('an admin merges a duplicate: the preview lists what moves, one confirmation changes exactly those rows', async () => {
+    const app = ctx();
+    const { survivor, duplicate, saml, registration, device } = await pair(app);
+    const { account: admin, browser } = await operator(app, survivor);
+    assert.match(
+      (await browser.get(`/admin/accounts/${survivor.id}?lang=en`)).body,
+      /Merge another account into this one/,
+    );
+
+    const previewPath = `/admin/accounts/${survivor.id}/merge?duplicate=${encodeURIComponent(duplicate.email.toUpperCase())}&lang=en`;
+    const preview = await expectNoChange(app.lanyard.db, () => browser.get(previewPath));
+    assert.equal(preview.status, 200);
+    const text = mainText(preview.body);
+    assert.match(text, /Nothing has changed yet/);
+    assert.match(preview.body, /data-identity="password"/);
+    assert.match(preview.body, /data-identity="saml-uni"/);
+    assert.match(text, /with its stored provider tokens/);
+    assert.match(text, /becomes an admin/);
+    assert.match(text, /1 device signed in to .* is signed out/);
+    assert.match(text, /\(dspace\)/);
+    assert.match(text, /1 registration of .* in flight is cancelled/);
+    assert.match(
+      mainText((await browser.get(previewPath.replace('lang=en', 'lang=de'))).body),
+      /Konten zusammenführen/,
+    );
+
+    const before = await snapshotDatabase(app.lanyard.db);
+    const done = await browser.post(`/admin/accounts/${survivor.id}/merge`, { duplicate: duplicate.id });
+    assert.equal(done.status, 303, done.body.slice(0, 300));
+    assert.equal(done.location, `/admin/accounts/${survivor.id}`);
+    const diff = changes(before, await snapshotDatabase(app.lanyard.db));
+    assert.deepEqual(
+      Object.fromEntries(Object.entries(diff).map(([t, c]) => [t, [c.gone.length, c.added.length]])),
+      {
+        account: [2, 2],
+        identity: [2, 2],
+        session: [1, 1],
+        registration: [1, 1],
+        oidc_payload: [1, 0],
+        audit_event: [0, 2],
+        email_outbox: [0, 2],
+      },
+      'the merge changed other rows than it should',
+    );
+    const accounts = Object.fromEntries(diff.account!.added.map(row).map((a) => [a.id, a]));
+    assert.equal(accounts[survivor.id]!.is_admin, true);
+    assert.equal(accounts[survivor.id]!.email, survivor.email, 'the survivor lost its email');
+    assert.equal(accounts[survivor.id]!.family_name, 'Survivor');
+    assert.equal(accounts[duplicate.id]!.status, 'disabled');
+    assert.equal(accounts[duplicate.id]!.is_admin, false);
+    const moved = diff.identity!.added.map(row);
+    assert.deepEqual(
+      moved.map((i) => i.account_id),
+      [survivor.id, survivor.id],
+    );
+    const password = moved.find((i) => i.provider === 'password')!;
+    assert.deepEqual(
+      [password.provider, password.account_id, password.subject],
+      ['password', survivor.id, survivor.id],
+    );
+    assert.equal(row(diff.registration!.gone[0]!).id, registration.id);
+    const audit = diff.audit_event!.added.map(row);
+    assert.deepEqual(audit.map((a) => a.account_id).sort(), [survivor.id, duplicate.id].sort());
+    for (const a of audit) {
+      assert.equal(a.action, 'accounts_merged');
+      assert.equal(a.actor_account_id, admin.id);
+      const detail = a.detail as { survivor: string; duplicate: string };
+      assert.deepEqual([detail.survivor, detail.duplicate], [survivor.id, duplicate.id]);
+    }
+    const identities = await app.lanyard.db.selectFrom('identity').selectAll().where('id', '=', saml.id).execute();
+    assert.equal(identities[0]!.account_id, survivor.id, 'the SAML identity (and with it its tokens) did not move');
+
+    const page = mainText((await browser.get(`${done.location}?lang=en`)).body);
+    assert.match(page, /is merged into this account: 2 ways to sign in moved/);
+    for (const to of [survivor.email, duplicate.email])
+      await app.mail.waitFor(to, (m) => /merged|zusammengeführt/.test(m.subject));
+    assert.equal((await device.get('/profile')).status === 200, false, 'the duplicate is still signed in');
+
+    // The duplicate's password now opens the survivor (with the survivor's email); its old email no longer signs in.
+    const fresh = await signedInBrowser(app, survivor.email, PASSWORD);
+    assert.match((await fresh.get('/profile?lang=en')).body, new RegExp(survivor.email.replace(/[.]/g, '\\.')));
+    const old = app.browser();
+    await old.get('/login');
+    assert.notEqual((await old.post('/login', { email: duplicate.email, password: PASSWORD })).status, 303);
+  });
+
+  test('a dry run changes nothing and returns what would move', async () => {
+    const app = ctx();
+    const { survivor, duplicate } = await pair(app);
+    const preview = await expectNoChange(app.lanyard.db, () =>
+      mergeAccounts(
+        app.lanyard.db,
+        app.config.publicUrl,
+        { survivorId: survivor.id, duplicateId: duplicate.id, actorAccountId: null, dryRun: true },
+        app.lanyard.clock.now(),
+      ),
+    );
+    assert.deepEqual(preview.identities.map((i) => [i.provider, i.providerTokens]).sort(), [
+      ['password', false],
+      ['saml-uni', true],
+    ]);
+    assert.deepEqual(
+      preview.grants.map((g) => g.clientId),
+      ['dspace'],
+    );
+    assert.equal(preview.sessions, 1);
+    assert.equal(preview.registrations.length, 1);
+    assert.equal(preview.becomesAdmin, true);
+  });
+
+  test('attack: a non-admin reaching the preview or posting the merge gets 403 and nothing changes', async () => {
+    const app = ctx();
+    const { survivor, duplicate } = await pair(app);
+    const mallory = await signedInBrowser(app, (await seedAccount(app.lanyard)).email);
+    await mallory.get('/profile');
+    await expectNoChange(app.lanyard.db, async () => {
+      const preview = await mallory.get(`/admin/accounts/${survivor.id}/merge?duplicate=${duplicate.id}`);
+      assert.equal(preview.status, 403);
+      const post = await mallory.post(`/admin/accounts/${survivor.id}/merge`, { duplicate: duplicate.id });
+      assert.equal(post.status, 403);
+      assert.match(post.body, /ADMIN_REQUIRED/);
+    });
+  });
+
+  test('attack: the merge form without its CSRF token is refused and nothing changes', async () => {
+    const app = ctx();
+    const { survivor, duplicate } = await pair(app);
+    const { browser } = await operator(app, survivor);
+    await expectNoChange(app.lanyard.db, async () => {
+      const post = await browser.post(`/admin/accounts/${survivor.id}/merge`, { _csrf: '', duplicate: duplicate.id });
+      assert.equal(post.status, 403);
+      assert.match(post.body, /CSRF_FAILED/);
+    });
+  });
+
+  test('attack: merging into a disabled account, into itself, or an unknown account is refused and nothing changes', async () => {
+    const app = ctx();
+    const { survivor, duplicate } = await pair(app);
+    const { browser } = await operator(app, survivor);
+    await app.lanyard.db.updateTable('account').set({ status: 'disabled' }).where('id', '=', survivor.id).execute();
+    await expectNoChange(app.lanyard.db, async () => {
+      const preview = await browser.get(`/admin/accounts/${survivor.id}/merge?duplicate=${duplicate.id}`);
+      assert.equal(preview.status, 409);
+      assert.match(preview.body, /MERGE_SURVIVOR_DISABLED/);
+      const post = await browser.post(`/admin/accounts/${survivor.id}/merge`, { duplicate: duplicate.id });
+      assert.equal(post.status, 409);
+      assert.match(post.body, /MERGE_SURVIVOR_DISABLED/);
+      const self = await browser.post(`/admin/accounts/${duplicate.id}/merge`, { duplicate: duplicate.id });
+      assert.equal(self.status, 400);
+      assert.match(self.body, /MERGE_SAME_ACCOUNT/);
+      const unknown = await browser.get(`/admin/accounts/${duplicate.id}/merge?duplicate=nobody@example.org`);
+      assert.equal(unknown.status, 404);
+    });
+  });
+
+  test('attack: two accounts that both have an ORCID iD are not merged', async () => {
+    const app = ctx();
+    const survivor = await orcidAccount(app.lanyard);
+    const duplicate = await orcidAccount(app.lanyard);
+    const { browser } = await operator(app, survivor);
+    await expectNoChange(app.lanyard.db, async () => {
+      const post = await browser.post(`/admin/accounts/${survivor.id}/merge`, { duplicate: duplicate.id });
+      assert.equal(post.status, 409);
+      assert.match(post.body, /MERGE_SAME_PROVIDER/);
+      await assert.rejects(
+        mergeAccounts(
+          app.lanyard.db,
+          app.config.publicUrl,
+          { survivorId: survivor.id, duplicateId: duplicate.id, actorAccountId: null },
+          app.lanyard.clock.now(),
+        ),
+        (e: { code?: string; details?: { providers?: string[] } }) =>
+          e.code === 'MERGE_SAME_PROVIDER' && e.details?.providers?.[0] === 'orcid',
+      );
+    });
+  });
+
+  test('attack: two concurrent merges of the same pair (and the pair the other way round): exactly one succeeds', async () => {
+    const app = ctx();
+    for (const reverse of [false, true]) {
+      const { survivor, duplicate } = await pair(app);
+      const a = await operator(app, survivor);
+      const b = await operator(app, reverse ? duplicate : survivor);
+      const answers = await Promise.all([
+        a.browser.post(`/admin/accounts/${survivor.id}/merge`, { duplicate: duplicate.id }),
+        reverse
+          ? b.browser.post(`/admin/accounts/${duplicate.id}/merge`, { duplicate: survivor.id })
+          : b.browser.post(`/admin/accounts/${survivor.id}/merge`, { duplicate: duplicate.id }),
+      ]);
+      assert.deepEqual(answers.map((p) => p.status).sort(), [303, 409], `reverse=${reverse}`);
+      const ids = [survivor.id, duplicate.id];
+      const identities = await app.lanyard.db
+        .selectFrom('identity')
+        .select(['account_id', 'provider'])
+        .where('account_id', 'in', ids)
+        .execute();
+      const owners = new Set(identities.map((i) => i.account_id));
+      assert.equal(owners.size, 1, 'identities are spread over both accounts');
+      assert.equal(identities.length, 3);
+      const states = await app.lanyard.db
+        .selectFrom('account')
+        .select(['id', 'status'])
+        .where('id', 'in', ids)
+        .execute();
+      assert.deepEqual(
+        states.map((s) => s.status).sort(),
+        ['active', 'disabled'],
+        `reverse=${reverse}: both or neither disabled`,
+      );
+      const merges = await app.lanyard.db
+        .selectFrom('audit_event')
+        .select('id')
+        .where('action', '=', 'accounts_merged')
+        .where('account_id', 'in', ids)
+        .execute();
+      assert.equal(merges.length, 2, 'more than one merge was audited');
+    }
+  });
+});
