@@ -1,5 +1,6 @@
 import { isLanyardError } from '../errors.js';
 import { type CliIO, type Command, CommandFailed, commandWords, say, UsageError } from './command.js';
+import { accountsMerge } from './commands/accounts-merge.js';
 import { accountsFindOrcid } from './commands/accounts-find-orcid.js';
 import { accountsShow } from './commands/accounts-show.js';
 import { adminCreate } from './commands/admin-create.js';
@@ -17,6 +18,7 @@ export const commands: Command[] = [
   migrate,
   accountsShow,
   accountsFindOrcid,
+  accountsMerge,
   adminCreate,
   samlKeygen,
   samlRefresh,

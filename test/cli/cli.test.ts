@@ -3,9 +3,10 @@ import { after, before, describe, test } from 'node:test';
 import { parseOrcidId } from '../../src/cli/commands/accounts-find-orcid.js';
 import { connectDatabase, type Db } from '../../src/db/connect.js';
 import { PasswordHasher } from '../../src/crypto/password.js';
-import { findAccountByEmail } from '../../src/stores/accounts.js';
+import { createAccount, findAccountByEmail } from '../../src/stores/accounts.js';
 import { insertIdentity } from '../../src/stores/identities.js';
 import { freshPostgresDatabase, skipReason } from '../support/databases.js';
+import { expectNoChange } from '../support/db-snapshot.js';
 import { runLanyardCli } from '../support/lanyard-process.js';
 
 const SECRET = 'c'.repeat(64);
@@ -198,6 +199,61 @@ describe('npx lanyard (against PostgreSQL)', async () => {
       const missing = await cli(['accounts', 'show']);
       assert.equal(missing.code, 2);
       assert.match(missing.stderr, /missing <email>\nusage: npx lanyard accounts show <email>/);
+    });
+
+    test('accounts merge: --dry-run changes nothing, then merges by email; refusals exit 1 with their stable code', async () => {
+      const now = new Date();
+      const make = async (email: string, provider: string, subject: string) => {
+        const account = await createAccount(db, { email, email_verified_at: now }, now);
+        await insertIdentity(db, account.id, { provider, subject }, now);
+        return account;
+      };
+      const survivor = await make('keep@example.org', 'orcid', '0000-0001-5109-3700');
+      const duplicate = await make('dup@example.org', 'saml-uni', 'dup@idp.example');
+      const dry = await expectNoChange(db, () =>
+        cli(['accounts', 'merge', 'keep@example.org', duplicate.id, '--dry-run', '--json']),
+      );
+      assert.equal(dry.code, 0, dry.stderr);
+      const preview = JSON.parse(dry.stdout) as { dryRun: boolean; identities: { provider: string }[] };
+      assert.equal(preview.dryRun, true);
+      assert.deepEqual(
+        preview.identities.map((i) => i.provider),
+        ['saml-uni'],
+      );
+      const done = await cli(['accounts', 'merge', 'Keep@Example.org', 'dup@example.org']);
+      assert.equal(done.code, 0, done.stderr);
+      assert.match(done.stdout, /^Merged:\n {2}survivor +[0-9a-f-]+ +keep@example\.org/);
+      assert.match(done.stdout, /identities moved to the survivor: 1\n {4}saml-uni +dup@idp\.example/);
+      const moved = await db
+        .selectFrom('identity')
+        .select('account_id')
+        .where('subject', '=', 'dup@idp.example')
+        .executeTakeFirstOrThrow();
+      assert.equal(moved.account_id, survivor.id);
+      assert.equal((await findAccountByEmail(db, 'dup@example.org'))!.status, 'disabled');
+      const mails = await db
+        .selectFrom('email_outbox')
+        .select('to_address')
+        .where('kind', '=', 'account_merged')
+        .execute();
+      assert.deepEqual(mails.map((m) => m.to_address).sort(), ['dup@example.org', 'keep@example.org']);
+
+      await expectNoChange(db, async () => {
+        const again = await cli(['accounts', 'merge', 'keep@example.org', 'dup@example.org']);
+        assert.equal(again.code, 1);
+        assert.match(again.stderr, /^lanyard: MERGE_NOTHING_TO_MOVE: /m);
+      });
+      const other = await make('other-orcid@example.org', 'orcid', '0000-0002-1694-233X');
+      await expectNoChange(db, async () => {
+        const same = await cli(['accounts', 'merge', 'keep@example.org', other.id, '--json']);
+        assert.equal(same.code, 1);
+        assert.equal((JSON.parse(same.stdout) as { error: string }).error, 'MERGE_SAME_PROVIDER');
+        assert.match(same.stderr, /MERGE_SAME_PROVIDER/);
+        const unknown = await cli(['accounts', 'merge', 'keep@example.org', 'ghost@example.org']);
+        assert.equal(unknown.code, 1);
+        assert.match(unknown.stderr, /NOT_FOUND/);
+        assert.equal((await cli(['accounts', 'merge', 'keep@example.org'])).code, 2);
+      });
     });
   });
 });
