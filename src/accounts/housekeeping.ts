@@ -1,6 +1,7 @@
 import { addSeconds } from '../clock.js';
 import type { Lanyard } from '../lanyard.js';
 import { deleteExpiredOidcPayloads } from '../stores/oidc-payloads.js';
+import { purgeAuditBefore } from '../stores/audit.js';
 import { purgeStaleThrottles } from '../stores/password-throttle.js';
 import { purgeRegistrations } from '../stores/registrations.js';
 import { throttlePolicy } from './password-throttle.js';
@@ -8,13 +9,19 @@ import { throttlePolicy } from './password-throttle.js';
 /**
  * Deletes what no one can use any more: registrations expired or consumed a day ago, sessions
  * expired or revoked a day ago, password-failure counts older than their window, expired sign-in flow
- * state (SAML's pending AuthnRequests and the IDs of used responses; Redis expires its own).
+ * state (SAML's pending AuthnRequests and the IDs of used responses; Redis expires its own), and
+ * audit events past their retention.
  * Expiry is checked on every use anyway (docs/design.md §4); this only keeps the tables small (DSpace's
  * RegistrationDataScheduler does the same every 15 minutes).
  */
-export async function housekeeping(
-  lanyard: Lanyard,
-): Promise<{ registrations: number; sessions: number; oidc: number; throttles: number; flowState: number }> {
+export async function housekeeping(lanyard: Lanyard): Promise<{
+  registrations: number;
+  sessions: number;
+  oidc: number;
+  throttles: number;
+  flowState: number;
+  audit: number;
+}> {
   const now = lanyard.clock.now();
   const dayAgo = addSeconds(now, -86400);
   const registrations = await purgeRegistrations(lanyard.db, now);
@@ -29,7 +36,10 @@ export async function housekeeping(
   const throttles = await purgeStaleThrottles(lanyard.db, now, throttlePolicy.windowMs);
   // Expired values are never read (every read checks expires_at); the rows only take space.
   const flowState = await lanyard.flowState.purge();
-  return { registrations, sessions: Number(sessions.numDeletedRows), oidc, throttles, flowState };
+  // The audit trail is kept for LANYARD_AUDIT_RETENTION_DAYS (0: for ever); nothing else deletes it.
+  const days = lanyard.config.auditRetentionDays;
+  const audit = days > 0 ? await purgeAuditBefore(lanyard.db, addSeconds(now, -days * 86400)) : 0;
+  return { registrations, sessions: Number(sessions.numDeletedRows), oidc, throttles, flowState, audit };
 }
 
 /** Runs `housekeeping` every `intervalMs` in the background; returns a stop function. */

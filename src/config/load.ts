@@ -160,6 +160,7 @@ function readConfig(r: Reader): Config {
     },
     sessionTtlSeconds: r.int('SESSION_TTL', 14 * 86400, 300, 365 * 86400),
     reauthSeconds: r.int('REAUTH_SECONDS', 600, 30, 86400),
+    auditRetentionDays: r.int('AUDIT_RETENTION_DAYS', 365, 0, 36500),
     password: {
       // OWASP Password Storage Cheat Sheet, argon2id: m=19 MiB, t=2, p=1 (the minimum it recommends).
       memoryCost: r.int('ARGON2_MEMORY_KIB', 19456, 7168, 1048576),

@@ -126,6 +126,8 @@ export interface Config {
   sessionTtlSeconds: number;
   /** How recent a sign-in must be for sensitive actions (unlink, password change). */
   reauthSeconds: number;
+  /** Audit events older than this many days are deleted by housekeeping; 0 keeps them forever. */
+  auditRetentionDays: number;
   password: { memoryCost: number; timeCost: number; parallelism: number; maxConcurrent: number };
   rateLimit: {
     signInPerMinute: number;

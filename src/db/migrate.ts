@@ -11,6 +11,7 @@ import * as oidcPayload from './migrations/0021-oidc-payload.js';
 import * as samlIdpSearch from './migrations/0025-saml-idp-search.js';
 import * as registrationReturnTo from './migrations/0027-registration-return-to.js';
 import * as sessionLastSeen from './migrations/0031-session-last-seen.js';
+import * as auditAppendOnly from './migrations/0034-audit-append-only.js';
 
 const migrations: Record<string, Migration> = {
   '0001-initial': initial,
@@ -24,6 +25,7 @@ const migrations: Record<string, Migration> = {
   '0025-saml-idp-search': samlIdpSearch,
   '0027-registration-return-to': registrationReturnTo,
   '0031-session-last-seen': sessionLastSeen,
+  '0034-audit-append-only': auditAppendOnly,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -103,3 +103,9 @@ export async function queryAudit(db: Db, f: AuditFilter, limit: number): Promise
   if (f.before) q = q.where('at', '<', f.before);
   return q.execute();
 }
+
+/** Deletes audit events older than `before` (retention; the only deletion the trail allows). */
+export async function purgeAuditBefore(db: Db, before: Date): Promise<number> {
+  const r = await db.deleteFrom('audit_event').where('at', '<', before).executeTakeFirst();
+  return Number(r.numDeletedRows);
+}

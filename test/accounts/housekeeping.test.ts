@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { housekeeping } from '../../src/accounts/housekeeping.js';
+import { addSeconds } from '../../src/clock.js';
+import { recordAudit } from '../../src/stores/audit.js';
+import { seedAccount } from '../support/accounts.js';
 import { throttlePolicy } from '../../src/accounts/password-throttle.js';
 import { databaseThrottleStore } from '../../src/stores/password-throttle.js';
 import { createRegistration } from '../../src/stores/registrations.js';
@@ -28,7 +31,7 @@ forEachBackend('housekeeping', (ctx) => {
 
     assert.deepEqual(
       await housekeeping(app.lanyard),
-      { registrations: 0, sessions: 0, oidc: 0, throttles: 0, flowState: 0 },
+      { registrations: 0, sessions: 0, oidc: 0, throttles: 0, flowState: 0, audit: 0 },
       'nothing is a day dead yet',
     );
     app.clock.advance(26 * 3600_000);
@@ -38,6 +41,7 @@ forEachBackend('housekeeping', (ctx) => {
       oidc: 0,
       throttles: 0,
       flowState: 0,
+      audit: 0,
     });
     const regs = await db
       .selectFrom('registration')
@@ -96,5 +100,34 @@ forEachBackend('housekeeping', (ctx) => {
       [requestKey('_waiting')],
     );
     assert.deepEqual(await store.peek(requestKey('_waiting')), waiting, 'the waiting request still answers');
+  });
+
+  test('audit events leave only by retention: older than LANYARD_AUDIT_RETENTION_DAYS deleted, none ever updated', async () => {
+    const app = ctx();
+    const db = app.lanyard.db;
+    const account = await seedAccount(app.lanyard);
+    const old = { action: 'sign_in' as const, accountId: account.id, ip: '192.0.2.9' };
+    await recordAudit(db, old, addSeconds(app.clock.now(), -(app.config.auditRetentionDays + 1) * 86400));
+    await recordAudit(
+      db,
+      { ...old, ip: '192.0.2.10' },
+      addSeconds(app.clock.now(), -(app.config.auditRetentionDays - 1) * 86400),
+    );
+    const mine = () =>
+      db.selectFrom('audit_event').select('ip').where('account_id', '=', account.id).orderBy('at').execute();
+    assert.equal((await housekeeping(app.lanyard)).audit, 1);
+    assert.deepEqual(
+      (await mine()).map((r) => r.ip),
+      ['192.0.2.10'],
+    );
+    // Append-only in the database itself: an UPDATE fails whatever the code above it does.
+    await assert.rejects(
+      db.updateTable('audit_event').set({ ip: '203.0.113.1' }).where('account_id', '=', account.id).execute(),
+      /append-only/,
+    );
+    assert.deepEqual(
+      (await mine()).map((r) => r.ip),
+      ['192.0.2.10'],
+    );
   });
 });
