@@ -238,6 +238,31 @@ forEachBackend('merging duplicate accounts', (ctx) => {
     });
   });
 
+  test('a stale sign-in is asked to sign in again and comes back to the preview, where the merge is confirmed', async () => {
+    const app = ctx();
+    const { survivor, duplicate } = await pair(app);
+    const { account: admin, browser } = await operator(app, survivor);
+    const preview = `/admin/accounts/${survivor.id}/merge?duplicate=${duplicate.id}`;
+    await browser.get(preview);
+    app.clock.advance(app.config.reauthSeconds * 1000 + 1000);
+    try {
+      await expectNoChange(app.lanyard.db, async () => {
+        const stale = await browser.post(`/admin/accounts/${survivor.id}/merge`, { duplicate: duplicate.id });
+        assert.equal(stale.status, 303);
+        assert.equal(stale.location, `/login?reauth=1&returnTo=${encodeURIComponent(preview)}`);
+      });
+      await browser.get(`/login?reauth=1&returnTo=${encodeURIComponent(preview)}`);
+      const again = await browser.post('/login', { email: admin.email, password: PASSWORD, returnTo: preview });
+      assert.equal(again.location, preview);
+      assert.equal((await browser.get(preview)).status, 200);
+      const done = await browser.post(`/admin/accounts/${survivor.id}/merge`, { duplicate: duplicate.id });
+      assert.equal(done.status, 303);
+      assert.equal(done.location, `/admin/accounts/${survivor.id}`);
+    } finally {
+      app.clock.advance(-(app.config.reauthSeconds * 1000 + 1000));
+    }
+  });
+
   test('attack: merging into a disabled account, into itself, or an unknown account is refused and nothing changes', async () => {
     const app = ctx();
     const { survivor, duplicate } = await pair(app);
