@@ -13,7 +13,7 @@ import { findOidcClient } from '../stores/oidc-clients.js';
 import { html } from '../lib/html.js';
 import type { Lanyard } from '../lanyard.js';
 import { type ConsentScope, consentScopes } from './claims.js';
-import { interactionPath, OIDC_PATH, serverEndpoints } from './paths.js';
+import { interactionPath, isServerEndpointVariant, OIDC_PATH, serverEndpoints } from './paths.js';
 import { CurrentProvider } from './current.js';
 import { type SignedInRequest, tooOld } from './provider.js';
 
@@ -89,6 +89,7 @@ export const openIdProviderRoutes: Route = async (app, lanyard) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
     const handler = async (request: FastifyRequest, reply: FastifyReply) => {
+      if (isServerEndpointVariant(request.url)) throw new LanyardError('NOT_FOUND', 'Not found.');
       const callback = await current.callback();
       reply.hijack();
       // As a mounted Koa app sees it: its own path in `url`, the full one in `originalUrl` (the

@@ -51,6 +51,25 @@ for (const backend of backends()) {
         for (let i = 0; i < 5; i++)
           assert.equal((await fetch(`${app.url}/oidc/.well-known/openid-configuration`)).status, 200);
       });
+
+      test('attack: another spelling of a limited endpoint (case, trailing or double slash, an escape) is not served, so the limit cannot be walked around', async () => {
+        for (const variant of [
+          '/TOKEN',
+          '/Token',
+          '/token/',
+          '//token',
+          '/%74oken',
+          '/ME',
+          '/me/',
+          '/token/Introspection',
+          '/token/introspection/',
+        ]) {
+          const answer = await post(variant, { grant_type: 'authorization_code', code: 'guess', client_id: 'x' });
+          // Not served (404), or routed to the exact endpoint and counted there (429: Fastify decodes
+          // an escape before routing) — never the provider's own answer past the limit.
+          assert.ok([404, 429].includes(answer.status), `${variant}: ${answer.status}`);
+        }
+      });
     });
   });
 }
