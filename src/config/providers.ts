@@ -60,6 +60,9 @@ export function readProviders(
         'give the entry a short url-safe id such as "uni-example"; it becomes part of its URLs',
       );
     const at = `${where} ("${id}")`;
+    // Identities keyed "orcid" are what the OpenID provider releases as the ORCID-authenticated iD.
+    if (id === 'orcid' && entry.type !== 'orcid')
+      throw fail(at, 'id', 'is reserved for the ORCID entry', 'give this entry another id, such as "uni-example"');
     if (entries.some((e) => e.id === id) || (opts.shorthand && id === opts.shorthand.id && !hasOrcidEntry(list)))
       throw fail(at, 'id', 'is used by another entry', 'give every entry its own id');
     const type = String(entry.type);

@@ -63,7 +63,9 @@ export async function accountClaims(
   // Not displayNameOf: its last resort is the email, which must not leak unverified through `name`.
   const name = account.display_name || [account.given_name, account.family_name].filter(Boolean).join(' ');
   const identities = await listIdentities(db, account.id);
-  const orcid = identities.find((i) => i.provider === 'orcid');
+  // Only an identity of an ORCID entry is an iD ORCID authenticated (never another IdP's claim).
+  const orcidEntries = new Set(config.providers.filter((p) => p.type === 'orcid').map((p) => p.id));
+  const orcid = identities.find((i) => orcidEntries.has(i.provider));
   const sources = new Set(config.providers.filter((p) => affiliationSources.has(p.type)).map((p) => p.id));
   const affiliations = [
     ...new Set(

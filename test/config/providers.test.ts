@@ -63,6 +63,12 @@ describe('the providers list (LANYARD_PROVIDERS)', () => {
     [[{ id: 'orcid', type: 'orcid', trustEmail: 'yes' }], 'trustEmail', /without quotes/],
     [[{ id: 'orcid', type: 'orcid', timeoutMs: 5 }], 'timeoutMs', /e\.g\. 10000/],
     [[{ id: 'my-orcid', type: 'orcid' }], 'id', /"id": "orcid"/],
+    // An institution's IdP keyed "orcid" would have its subjects released as ORCID-authenticated iDs.
+    [
+      [{ id: 'orcid', type: 'oidc', issuer: 'https://idp.uni.example', clientId: 'c', clientSecret: 's' }],
+      'id',
+      /reserved for the ORCID entry/,
+    ],
   ];
   for (const [list, field, fix] of bad) {
     test(`${JSON.stringify(list)} → CONFIG_INVALID naming the entry, "${field}" and the fix`, () => {
