@@ -112,7 +112,14 @@ forEachBackend('the operators’ audit trail', (ctx) => {
       }
     });
     const { browser } = await operatorBrowser(ctx());
-    for (const query of ['action=drop_table', 'from=30.11.2026', 'to=2026-13-45', 'account=not-an-id', 'format=xlsx']) {
+    for (const query of [
+      'action=drop_table',
+      'from=30.11.2026',
+      'to=2026-13-45',
+      'account=not-an-id',
+      `account=${'-'.repeat(36)}`,
+      'format=xlsx',
+    ]) {
       const bad = await browser.get(`/admin/audit?${query}`);
       assert.equal(bad.status, 400, query);
       assert.match(bad.body, /data-error-code="VALIDATION_FAILED"/, query);

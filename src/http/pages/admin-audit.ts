@@ -2,7 +2,7 @@ import { Type } from 'typebox';
 import type { AuditEvent } from '../../db/schema.js';
 import { LanyardError } from '../../errors.js';
 import { html } from '../../lib/html.js';
-import { findAccountByEmail } from '../../stores/accounts.js';
+import { findAccountByEmail, isUuid } from '../../stores/accounts.js';
 import { type AuditFilter, knownAuditActions, queryAudit, recordAudit } from '../../stores/audit.js';
 import type { Route } from '../app.js';
 import { requireAuth } from '../auth.js';
@@ -63,7 +63,7 @@ export const adminAuditRoutes: Route = (app, lanyard) => {
         if (field === 'from') filter.from = day;
         else filter.before = new Date(day.getTime() + 86_400_000);
       }
-      if (!filter.accountId?.match(/^[0-9a-f-]{36}$/i) && filter.accountId !== undefined)
+      if (filter.accountId !== undefined && !isUuid(filter.accountId))
         throw new LanyardError('VALIDATION_FAILED', 'The account is an account id or an email address.', {
           field: 'account',
         });
