@@ -174,6 +174,24 @@ for (const backend of backends()) {
           const twoHosts = await add('--subject-type', 'pairwise', '--redirect-uri', 'https://b.example/cb');
           assert.equal(twoHosts.code, 2);
           assert.match(twoHosts.stderr, /one host/);
+          // A resource server has no redirect URI, so no sector: refused before anything is stored.
+          const before = await app.lanyard.db
+            .selectFrom('oidc_payload')
+            .select('id')
+            .where('model', '=', 'Client')
+            .execute();
+          const noSector = await runLanyardCli(
+            ['clients', 'add', '--name', 'API', '--resource-server', '--subject-type', 'pairwise'],
+            env,
+          );
+          assert.equal(noSector.code, 2, noSector.stderr);
+          assert.match(noSector.stderr, /needs a --redirect-uri/);
+          const after = await app.lanyard.db
+            .selectFrom('oidc_payload')
+            .select('id')
+            .where('model', '=', 'Client')
+            .execute();
+          assert.equal(after.length, before.length, 'a client was stored');
           const ok = await add('--subject-type=pairwise', '--json');
           assert.equal(ok.code, 0, ok.stderr);
           const { client_id } = JSON.parse(ok.stdout) as { client_id: string };

@@ -101,6 +101,9 @@ export const clientsAdd: Command = {
     if (!subjectTypes.includes(subjectType))
       throw new UsageError(`--subject-type must be one of ${subjectTypes.join(', ')}`);
     // The sector of a pairwise client is its redirect URIs' host: with two hosts it would be ambiguous.
+    // Checked before anything is stored: a pairwise client without redirect URIs has no sector.
+    if (subjectType === 'pairwise' && redirectUris.length === 0)
+      throw new UsageError('a pairwise client needs a --redirect-uri: its host is the sector of its subjects');
     if (subjectType === 'pairwise' && new Set(redirectUris.map((u) => new URL(u).host)).size > 1)
       throw new UsageError('a pairwise client needs all its --redirect-uri values on one host (its sector)');
     const config = loadConfig(io.env);
