@@ -108,7 +108,6 @@ export async function verifyResponse(deps: SamlDeps, entry: SamlEntry, samlRespo
         idp.entityId,
       );
   };
-  refuseWeak(envelope.signatureAlgorithms);
 
   let parsed: Record<string, unknown>;
   try {
@@ -122,6 +121,9 @@ export async function verifyResponse(deps: SamlDeps, entry: SamlEntry, samlRespo
     deps.log.info({ provider: entry.id, idp: idp.entityId, reason: (e as Error).message }, 'SAML response refused');
     throw refuse(codeForNodeSamlError(e), 'The response from the institution was refused.', idp.entityId);
   }
+  // Only once the signature is the IdP's: a forged response naming SHA-1 is SAML_SIGNATURE_INVALID,
+  // never a page telling the operator to allow SHA-1.
+  refuseWeak(envelope.signatureAlgorithms);
   // An encrypted assertion's own signature is visible only decrypted (node-saml hands on the signed
   // content, without its Signature element): decrypt it again with node-saml's own function.
   if (envelope.encryptionAlgorithms.length && !entry.allowSha1Signatures)
