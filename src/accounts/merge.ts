@@ -37,7 +37,16 @@ export interface MergePreview {
   dryRun: boolean;
 }
 
-const accountColumns = ['id', 'email', 'given_name', 'family_name', 'display_name', 'is_admin', 'status'] as const;
+const accountColumns = [
+  'id',
+  'email',
+  'email_verified_at',
+  'given_name',
+  'family_name',
+  'display_name',
+  'is_admin',
+  'status',
+] as const;
 
 /**
  * Merges the duplicate account into the survivor, in one transaction (docs/pages.md, "Merging
@@ -72,6 +81,13 @@ export async function mergeAccounts(db: Db, publicUrl: string, input: MergeInput
     if (!survivor || !duplicate) throw new LanyardError('NOT_FOUND', 'No such account.');
     if (survivor.status !== 'active')
       throw new LanyardError('MERGE_SURVIVOR_DISABLED', 'The account to merge into is disabled.');
+    // As for every link: identities never go to an account whose own address nobody proved (it may
+    // have been made with someone else's).
+    if (!survivor.email_verified_at)
+      throw new LanyardError(
+        'ACCOUNT_EMAIL_UNVERIFIED',
+        'The account to merge into has an unverified email address; verify it first.',
+      );
 
     const identities = await tx
       .selectFrom('identity')

@@ -283,6 +283,22 @@ forEachBackend('merging duplicate accounts', (ctx) => {
     });
   });
 
+  test('attack: merging into an account whose email is unverified is refused and nothing changes', async () => {
+    const app = ctx();
+    const { survivor, duplicate } = await pair(app);
+    const { browser } = await operator(app, survivor);
+    await app.lanyard.db
+      .updateTable('account')
+      .set({ email_verified_at: null })
+      .where('id', '=', survivor.id)
+      .execute();
+    await expectNoChange(app.lanyard.db, async () => {
+      const post = await browser.post(`/admin/accounts/${survivor.id}/merge`, { duplicate: duplicate.id });
+      assert.equal(post.status, 409);
+      assert.match(post.body, /ACCOUNT_EMAIL_UNVERIFIED/);
+    });
+  });
+
   test('attack: two accounts that both have an ORCID iD are not merged', async () => {
     const app = ctx();
     const survivor = await orcidAccount(app.lanyard);
