@@ -12,6 +12,7 @@ import * as samlIdpSearch from './migrations/0025-saml-idp-search.js';
 import * as registrationReturnTo from './migrations/0027-registration-return-to.js';
 import * as sessionLastSeen from './migrations/0031-session-last-seen.js';
 import * as auditAppendOnly from './migrations/0034-audit-append-only.js';
+import * as lookupIndexes from './migrations/0032-lookup-indexes.js';
 
 const migrations: Record<string, Migration> = {
   '0001-initial': initial,
@@ -26,6 +27,7 @@ const migrations: Record<string, Migration> = {
   '0027-registration-return-to': registrationReturnTo,
   '0031-session-last-seen': sessionLastSeen,
   '0034-audit-append-only': auditAppendOnly,
+  '0032-lookup-indexes': lookupIndexes,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
