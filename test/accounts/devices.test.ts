@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Browser } from '../support/browser.js';
-import { PASSWORD, seedAccount, sessionCookie } from '../support/accounts.js';
+import { seedAccount, sessionCookie, signedInFrom } from '../support/accounts.js';
 import { expectNoChange } from '../support/db-snapshot.js';
 import { forEachBackend } from '../support/suite.js';
 import type { TestApp } from '../support/test-app.js';
@@ -13,15 +13,7 @@ const CHROME_WINDOWS =
 const SAFARI_IPHONE =
   'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1';
 
-/** A browser that signed in with the password from a device that sends `userAgent` on every request. */
-async function device(app: TestApp, email: string, userAgent: string): Promise<Browser> {
-  const browser = app.browser();
-  const ua = { 'user-agent': userAgent };
-  await browser.get('/login', ua);
-  const page = await browser.post('/login', { email, password: PASSWORD }, ua);
-  assert.equal(page.status, 303, `sign-in failed: ${page.body.slice(0, 200)}`);
-  return browser;
-}
+const device = signedInFrom;
 
 const sessionId = (app: TestApp, browser: Browser) => sessionCookie(app, browser)!.split('.')[0]!;
 const signedIn = async (browser: Browser) => (await browser.get('/profile')).status === 200;

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isNewDevice } from '../../src/accounts/sessions.js';
-import type { Browser } from '../support/browser.js';
-import { PASSWORD, seedAccount } from '../support/accounts.js';
+import { seedAccount, signedInFrom } from '../support/accounts.js';
 import { browserOn } from '../support/pages.js';
 import { forEachBackend } from '../support/suite.js';
 import type { TestApp } from '../support/test-app.js';
@@ -12,14 +11,7 @@ const FIREFOX_LINUX_NEWER = 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/201
 const CHROME_WINDOWS =
   'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
 
-async function signInFrom(app: TestApp, email: string, userAgent: string): Promise<Browser> {
-  const browser = app.browser();
-  const ua = { 'user-agent': userAgent };
-  await browser.get('/login', ua);
-  const page = await browser.post('/login', { email, password: PASSWORD }, ua);
-  assert.equal(page.status, 303, `sign-in failed: ${page.body.slice(0, 200)}`);
-  return browser;
-}
+const signInFrom = signedInFrom;
 
 const outbox = (app: TestApp, email: string) =>
   app.lanyard.db

@@ -3,8 +3,8 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { updateAccount } from '../../src/stores/accounts.js';
 import { insertIdentity } from '../../src/stores/identities.js';
-import { PASSWORD, seedAccount } from '../support/accounts.js';
-import { assertAccessible, chromiumSkipReason, launchChromium } from '../support/chromium.js';
+import { seedAccount } from '../support/accounts.js';
+import { assertAccessible, chromiumSkipReason, launchChromium, signInWithPasswordIn } from '../support/chromium.js';
 import { createListeningTestApp } from '../support/listening-app.js';
 import type { TestApp } from '../support/test-app.js';
 
@@ -30,15 +30,8 @@ describe("operators' console in Chromium, with axe", { skip: reason || false }, 
     await app?.close();
   });
 
-  const signIn = async (context: BrowserContext, email: string, lang: 'en' | 'de') => {
-    const page = await context.newPage();
-    await page.goto(`${app.url}/login?lang=${lang}`);
-    await page.getByLabel(lang === 'de' ? 'E-Mail-Adresse' : 'Email address', { exact: true }).fill(email);
-    await page.getByLabel(lang === 'de' ? 'Passwort' : 'Password', { exact: true }).fill(PASSWORD);
-    await page.keyboard.press('Enter');
-    await page.waitForURL(`${app.url}/profile`);
-    return page;
-  };
+  const signIn = (context: BrowserContext, email: string, lang: 'en' | 'de') =>
+    signInWithPasswordIn(context, app.url, email, lang);
 
   const cases = [
     { lang: 'en', orcid: '0000-0002-1825-0097' },

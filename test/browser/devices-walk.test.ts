@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext } from 'playwright-core';
-import { PASSWORD, seedAccount } from '../support/accounts.js';
-import { assertAccessible, chromiumSkipReason, launchChromium } from '../support/chromium.js';
+import { seedAccount } from '../support/accounts.js';
+import { assertAccessible, chromiumSkipReason, launchChromium, signInWithPasswordIn } from '../support/chromium.js';
 import { createListeningTestApp } from '../support/listening-app.js';
 import type { TestApp } from '../support/test-app.js';
 
@@ -27,15 +27,8 @@ describe('devices and activity in Chromium, keyboard only, with axe', { skip: re
     await app?.close();
   });
 
-  const signIn = async (context: BrowserContext, email: string, lang: 'en' | 'de') => {
-    const page = await context.newPage();
-    await page.goto(`${app.url}/login?lang=${lang}`);
-    await page.getByLabel(lang === 'de' ? 'E-Mail-Adresse' : 'Email address', { exact: true }).fill(email);
-    await page.getByLabel(lang === 'de' ? 'Passwort' : 'Password', { exact: true }).fill(PASSWORD);
-    await page.keyboard.press('Enter');
-    await page.waitForURL(`${app.url}/profile`);
-    return page;
-  };
+  const signIn = (context: BrowserContext, email: string, lang: 'en' | 'de') =>
+    signInWithPasswordIn(context, app.url, email, lang);
 
   for (const lang of ['en', 'de'] as const)
     test(`${lang.toUpperCase()}: /profile → devices → sign the other device out by keyboard → activity`, async () => {

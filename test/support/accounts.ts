@@ -40,6 +40,16 @@ export async function signedInBrowser(
   return browser;
 }
 
+/** A browser signed in with the password from a device that sends `userAgent` on every request. */
+export async function signedInFrom(app: TestApp, email: string, userAgent: string): Promise<Browser> {
+  const browser = app.browser();
+  const ua = { 'user-agent': userAgent };
+  await browser.get('/login', ua);
+  const page = await browser.post('/login', { email, password: PASSWORD }, ua);
+  assert.equal(page.status, 303, `sign-in failed: ${page.body.slice(0, 200)}`);
+  return browser;
+}
+
 export const sessionCookie = (app: TestApp, browser: Browser) => browser.cookie(cookieNames(app.config).session);
 
 /**

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import axe from 'axe-core';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { PASSWORD } from './accounts.js';
 
 /** Debian's Chromium: the only browser these tests use (nothing may download one). */
 export const CHROMIUM = '/usr/bin/chromium';
@@ -49,4 +50,20 @@ export async function assertAccessible(page: Page): Promise<void> {
     }));
   });
   assert.deepEqual(violations, [], `axe found problems on ${page.url()}`);
+}
+
+/** A new page in `context` signed in on /login with `email` and the test password, in `lang`; on /profile. */
+export async function signInWithPasswordIn(
+  context: BrowserContext,
+  baseUrl: string,
+  email: string,
+  lang: 'en' | 'de',
+): Promise<Page> {
+  const page = await context.newPage();
+  await page.goto(`${baseUrl}/login?lang=${lang}`);
+  await page.getByLabel(lang === 'de' ? 'E-Mail-Adresse' : 'Email address', { exact: true }).fill(email);
+  await page.getByLabel(lang === 'de' ? 'Passwort' : 'Password', { exact: true }).fill(PASSWORD);
+  await page.keyboard.press('Enter');
+  await page.waitForURL(`${baseUrl}/profile`);
+  return page;
 }
