@@ -82,6 +82,11 @@ export const errorCodes = {
   OIDC_NONCE_MISMATCH: 400,
   OIDC_ID_TOKEN_INVALID: 502,
   OIDC_USERINFO_MISMATCH: 502,
+  // ORCID on the researcher's behalf: repositories' calls with an access token of Lanyard's OpenID provider
+  ACCESS_TOKEN_INVALID: 401,
+  ACCESS_TOKEN_SCOPE: 403,
+  ORCID_NOT_LINKED: 409,
+  ORCID_CONSENT_REQUIRED: 409,
   // configuration
   CONFIG_INVALID: 500,
   INTERNAL: 500,

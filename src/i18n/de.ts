@@ -37,6 +37,8 @@ export const de: Messages = {
   'oidc.consent.scope.orcid': 'Ihre ORCID iD',
   'oidc.consent.scope.eduperson_scoped_affiliation':
     'Ihre Rolle an Ihrer Einrichtung, wie diese sie übermittelt hat (z. B. staff@uni.example)',
+  'oidc.consent.scope.orcid.works':
+    'Ihren ORCID-Eintrag zu lesen und die Werke, die sie dort einträgt, über Lanyard hinzuzufügen, zu ändern oder zu löschen',
   'oidc.consent.scope.offline_access': 'Zugriff, während Sie abwesend sind (bis Sie ihn widerrufen)',
   'oidc.consent.remember': 'Lanyard merkt sich Ihre Antwort; Sie können sie jederzeit in Ihrem Profil widerrufen.',
   'oidc.consent.allow': 'Erlauben',

@@ -36,6 +36,8 @@ export const en = {
   'oidc.consent.scope.orcid': 'your ORCID iD',
   'oidc.consent.scope.eduperson_scoped_affiliation':
     'your role at your institution, as it released it (e.g. staff@uni.example)',
+  'oidc.consent.scope.orcid.works':
+    'to read your ORCID record and add, update or delete the works it puts there, through Lanyard',
   'oidc.consent.scope.offline_access': 'access while you are away (until you withdraw it)',
   'oidc.consent.remember': 'Lanyard remembers your answer; you can withdraw it on your profile at any time.',
   'oidc.consent.allow': 'Allow',

@@ -25,6 +25,7 @@ export const consentScopes = [
   'profile',
   'orcid',
   'eduperson_scoped_affiliation',
+  'orcid.works',
   'offline_access',
 ] as const;
 export type ConsentScope = (typeof consentScopes)[number];

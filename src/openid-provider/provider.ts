@@ -77,7 +77,8 @@ export function createOpenIdProvider(lanyard: Lanyard, keys: ProviderKeys, now: 
     jwks: { keys: publishedKeys(keys, now) },
     cookies: { keys: keys.cookieKeys },
     claims: Object.fromEntries(Object.entries(scopeClaims).map(([scope, claims]) => [scope, [...claims]])),
-    scopes: ['openid', 'offline_access', 'email', 'profile', 'orcid', 'eduperson_scoped_affiliation'],
+    // `orcid.works`: the repository may use /api/orcid/… for the person (src/http/api/orcid-caller.ts).
+    scopes: ['openid', 'offline_access', 'email', 'profile', 'orcid', 'eduperson_scoped_affiliation', 'orcid.works'],
     // `public` (the account id) unless the client was registered with `--subject-type pairwise`.
     subjectTypes: ['public', 'pairwise'],
     pairwiseIdentifier: async (_ctx, accountId, client) =>

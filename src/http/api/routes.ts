@@ -5,6 +5,7 @@ import { corsHook } from './cors.js';
 import { epersonRoutes } from './epersons.js';
 import { csrfGuard, mediaTypeGuard, noStore } from './guards.js';
 import { openApiDocumentRoute, registerOpenApi } from './openapi.js';
+import { orcidRoutes } from './orcid.js';
 import { registrationRoutes } from './registrations.js';
 import { rootRoutes } from './root.js';
 
@@ -40,7 +41,14 @@ export const apiRoutes: Route = async (app, lanyard) => {
     api.addHook('onRequest', noStore());
     api.addHook('preValidation', csrfGuard(lanyard));
     await registerOpenApi(api, lanyard);
-    for (const routes of [rootRoutes, registrationRoutes, epersonRoutes, authnRoutes, openApiDocumentRoute])
+    for (const routes of [
+      rootRoutes,
+      registrationRoutes,
+      epersonRoutes,
+      authnRoutes,
+      orcidRoutes,
+      openApiDocumentRoute,
+    ])
       await routes(api, lanyard);
   });
 };

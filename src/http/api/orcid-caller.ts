@@ -1,0 +1,69 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { LanyardError } from '../../errors.js';
+import type { Lanyard } from '../../lanyard.js';
+import { CurrentProvider } from '../../openid-provider/current.js';
+import { canSignIn, findAccountById } from '../../stores/accounts.js';
+import { bearerOf } from './bearer.js';
+
+/** The scope a repository asks Lanyard's OpenID provider for to use `/api/orcid/…` for a researcher. */
+export const ORCID_WORKS_SCOPE = 'orcid.works';
+
+/**
+ * Who calls `/api/orcid/…`: a repository with an access token for the researcher (`clientId` is
+ * its OpenID client id), or the researcher in their own session (`clientId` null).
+ */
+export interface OrcidCaller {
+  accountId: string;
+  clientId: string | null;
+}
+
+const invalidToken = (reply: FastifyReply, why: string) => {
+  reply.header('www-authenticate', `Bearer error="invalid_token", error_description="${why}"`);
+  return new LanyardError('ACCESS_TOKEN_INVALID', `The access token is not valid: ${why}.`);
+};
+
+/**
+ * The guard of `/api/orcid/…`. Accepts either
+ * - an access token Lanyard's OpenID provider issued (`Authorization: Bearer`), looked up through
+ *   the provider's own AccessToken model: it must exist, be unexpired on Lanyard's clock, belong to
+ *   a client that still exists, carry the `orcid.works` scope, and its grant must still stand
+ *   (withdrawn on /profile → refused) for an account that may still sign in; the account is the
+ *   token's subject; or
+ * - the researcher's own session (cookie, or DSpace's Bearer of a session, which the API's hook
+ *   already resolved into `request.auth`; the API's CSRF rule applies to its writes).
+ * Anything else: 401 `ACCESS_TOKEN_INVALID` for a Bearer that is none of these, `AUTH_REQUIRED`
+ * without credentials, 403 `ACCESS_TOKEN_SCOPE` for a token without `orcid.works`.
+ */
+export function orcidCallerGuard(lanyard: Lanyard) {
+  let current: CurrentProvider | undefined;
+  return async (request: FastifyRequest, reply: FastifyReply): Promise<OrcidCaller> => {
+    const bearer = bearerOf(request);
+    if (request.auth) return { accountId: request.auth.account.id, clientId: null };
+    if (!bearer)
+      throw new LanyardError('AUTH_REQUIRED', 'Send an access token with the orcid.works scope, or sign in.');
+    current ??= new CurrentProvider(lanyard);
+    const provider = await current.get();
+    const token = await provider.AccessToken.find(bearer);
+    const now = lanyard.clock.now().getTime() / 1000;
+    if (!token || typeof token.exp !== 'number' || token.exp <= now) throw invalidToken(reply, 'unknown or expired');
+    if (!token.clientId || !token.accountId || !token.grantId) throw invalidToken(reply, 'not issued for a person');
+    // A token for another audience (a resource server's) is not one for this API.
+    if (token.aud !== undefined) throw invalidToken(reply, 'issued for another audience');
+    const [client, grant, account] = await Promise.all([
+      provider.Client.find(token.clientId),
+      provider.Grant.find(token.grantId),
+      findAccountById(lanyard.db, token.accountId),
+    ]);
+    if (!client) throw invalidToken(reply, 'its client no longer exists');
+    if (!grant || grant.accountId !== token.accountId || grant.clientId !== token.clientId)
+      throw invalidToken(reply, 'the grant was withdrawn');
+    if (!account || !canSignIn(account)) throw invalidToken(reply, 'the account is disabled');
+    if (!token.scopes.has(ORCID_WORKS_SCOPE)) {
+      reply.header('www-authenticate', `Bearer error="insufficient_scope", scope="${ORCID_WORKS_SCOPE}"`);
+      throw new LanyardError('ACCESS_TOKEN_SCOPE', `The access token was not granted the ${ORCID_WORKS_SCOPE} scope.`, {
+        scope: ORCID_WORKS_SCOPE,
+      });
+    }
+    return { accountId: account.id, clientId: token.clientId };
+  };
+}
