@@ -10,6 +10,8 @@ export interface Iteration {
   browser: Browser;
   /** 0, 1, 2… across all virtual users, for picking the iteration's user. */
   index: number;
+  /** Which virtual user runs it (0 … vus − 1): a flow that keeps a person signed in keys on it. */
+  vu: number;
   step<T>(name: string, work: Promise<T>): Promise<T>;
 }
 
@@ -84,12 +86,12 @@ export async function runPhase(flow: Flow, opts: PhaseOptions): Promise<RawPhase
     return result;
   };
 
-  const user = async () => {
+  const user = async (_: unknown, vu: number) => {
     while (performance.now() < deadline && next < max) {
       const index = next++;
       const t0 = performance.now();
       try {
-        await flow({ browser: new Browser(), index, step });
+        await flow({ browser: new Browser(), index, vu, step });
         latencies.push(performance.now() - t0);
         await opts.onProgress?.(latencies.length);
       } catch (e) {

@@ -2,7 +2,7 @@
 // relying party of docs/design.md §7, on loopback, bounded in users, iterations and time.
 //
 //   --duration S   seconds per timed phase (default 20)      --vus N       virtual users (default 16)
-//   --flows LIST   returning,private,password,token (default all)
+//   --flows LIST   returning,private,password,token,oidc,refresh (default all)
 //   --embedded     PGlite inside Lanyard instead of PostgreSQL
 //   --soak         only the memory check: 100,000 returning-user sign-ins, RSS at 1,000 and after
 //   --profile      run Lanyard under --cpu-prof; summarise with `tsx bench/profile-summary.ts FILE`
@@ -24,8 +24,9 @@ import { loadConfig } from '../src/config/load.js';
 import { benchFixtures, HARNESS_CLIENT, LANYARD_CLIENT } from './fixtures.js';
 import { findByTokenFlow, tokenRoute } from './flows/find-by-token.js';
 import { harnessFlow } from './flows/harness-orcid.js';
+import { enrolRelyingPartyUsers, oidcCodeFlow, refreshFlow } from './flows/openid-provider.js';
 import { passwordFlow } from './flows/password.js';
-import { privateEmailFlow } from './flows/private-email.js';
+import { type HeldToken, privateEmailFlow } from './flows/private-email.js';
 import { enrolFlow, returningOrcidFlow } from './flows/returning-orcid.js';
 import { Child } from './lib/child.js';
 import { cpuBetween, cpuSnapshot } from './lib/cpu.js';
@@ -41,13 +42,13 @@ import {
   checkFloors,
   renderReport,
 } from './report.js';
-import { dropDatabase, recreateDatabase, seedPasswordAccounts } from './seed.js';
+import { dropDatabase, recreateDatabase, registerBenchClient, seedPasswordAccounts } from './seed.js';
 
 const { values: args } = parseArgs({
   options: {
     duration: { type: 'string', default: '20' },
     vus: { type: 'string', default: '16' },
-    flows: { type: 'string', default: 'returning,private,password,token' },
+    flows: { type: 'string', default: 'returning,private,password,token,oidc,refresh' },
     embedded: { type: 'boolean', default: false },
     soak: { type: 'boolean', default: false },
     'soak-signins': { type: 'string', default: '100000' },
@@ -163,6 +164,7 @@ async function main(): Promise<void> {
     // One client address sends everything: the per-IP limits would otherwise measure the limiter.
     LANYARD_RATE_SIGNIN_PER_MINUTE: '100000',
     LANYARD_RATE_TOKEN_PER_MINUTE: '100000',
+    LANYARD_RATE_OIDC_PER_MINUTE: '100000',
     // A separately running emulator is a custom ORCID (the built-in one serves the demo database only).
     LANYARD_ORCID_ENV: 'custom',
     LANYARD_ORCID_SITE_URL: siteUrl,
@@ -177,6 +179,7 @@ async function main(): Promise<void> {
     `database: ${databaseUrl ? `PostgreSQL ${BENCH_DB} (fresh)` : 'embedded PGlite (fresh)'}; seeding ${PASSWORD_ACCOUNTS} password accounts`,
   );
   const passwordEmails = await seedPasswordAccounts(loadConfig(lanyardEnv), PASSWORD_ACCOUNTS);
+  const benchClient = await registerBenchClient(loadConfig(lanyardEnv));
 
   const harness = await Child.start('harness', {
     entry: 'bench/harness.ts',
@@ -317,7 +320,7 @@ async function main(): Promise<void> {
   log(`enrolled in ${(enrol.elapsedMs / 1000).toFixed(1)} s`);
 
   let soak: SoakPoint[] | null = null;
-  let tokens: string[] = [];
+  let tokens: HeldToken[] = [];
   if (args.soak) {
     soak = await runSoak(returningOrcidFlow(lanyardUrl, users.returning), () => metricsOf('lanyard'));
   } else {
@@ -380,6 +383,33 @@ async function main(): Promise<void> {
           ? '(d) findByToken (REST API)'
           : '(d) token lookup: GET /external-login/:token (API route not there yet)';
       await measure([{ key: 'token', label, target: 'lanyard', flow: findByTokenFlow(lanyardUrl, tokens, route) }], 1);
+    }
+    if (flows.has('oidc') || flows.has('refresh')) {
+      // A repository signing people in through Lanyard's OpenID provider, beside the harness.
+      const rpUsers = await enrolRelyingPartyUsers(lanyardUrl, benchClient, passwordEmails, vus);
+      const opGroup: Measured[] = [
+        {
+          key: 'harness-op',
+          label: 'bare relying party (floor, beside the OpenID provider)',
+          target: 'harness',
+          flow: harnessFlow(harnessUrl, users.returning),
+        },
+      ];
+      if (flows.has('oidc'))
+        opGroup.push({
+          key: 'oidc',
+          label: '(e) OpenID provider: authorize + code + token + userinfo',
+          target: 'lanyard',
+          flow: oidcCodeFlow(lanyardUrl, benchClient, rpUsers),
+        });
+      if (flows.has('refresh'))
+        opGroup.push({
+          key: 'refresh',
+          label: '(f) OpenID provider: refresh-token grant',
+          target: 'lanyard',
+          flow: refreshFlow(lanyardUrl, benchClient, rpUsers),
+        });
+      await measure(opGroup, ORCID_SLICES);
     }
   }
 

@@ -7,7 +7,9 @@ import { PasswordHasher } from '../src/crypto/password.js';
 import { connectDatabase } from '../src/db/connect.js';
 import { migrateToLatest } from '../src/db/migrate.js';
 import { createAccount } from '../src/stores/accounts.js';
+import { addOidcClient } from '../src/stores/oidc-clients.js';
 import { setPasswordHash } from '../src/stores/identities.js';
+import type { BenchClient } from './flows/openid-provider.js';
 import { BENCH_PASSWORD } from './flows/password.js';
 
 /** Drops and creates `name` on the server of `adminUrl` (any database there, e.g. `test`). */
@@ -59,6 +61,24 @@ export async function seedPasswordAccounts(config: Config, count: number): Promi
       emails.push(account.email);
     }
     return emails;
+  } finally {
+    await db.destroy();
+  }
+}
+
+/** Registers the repository that flows (e) and (f) play, as `npx lanyard clients add` does. */
+export async function registerBenchClient(config: Config): Promise<BenchClient> {
+  const db = await connectDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  try {
+    await migrateToLatest(db);
+    // Never fetched: the flows read the code off the redirect.
+    const redirectUri = 'http://127.0.0.1:9/bench-repository/callback';
+    const { client, secret } = await addOidcClient(
+      db,
+      { name: 'Bench repository', redirectUris: [redirectUri], auth: 'client_secret_basic' },
+      new Date(),
+    );
+    return { clientId: client.client_id, secret: secret!, redirectUri };
   } finally {
     await db.destroy();
   }

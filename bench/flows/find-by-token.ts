@@ -1,5 +1,6 @@
 import type { Flow } from '../load.js';
-import { Browser, expectStatus } from '../lib/http.js';
+import { expectStatus } from '../lib/http.js';
+import type { HeldToken } from './private-email.js';
 
 export type TokenRoute = 'api' | 'page';
 
@@ -11,27 +12,30 @@ export const findByTokenPath = (token: string) =>
  * Which route serves a token lookup: the REST API when this Lanyard has it, else the page that
  * shows the same registration (GET /external-login/:token), which the report then names.
  */
-export async function tokenRoute(lanyardUrl: string, token: string): Promise<TokenRoute> {
-  const res = await new Browser().request('GET', `${lanyardUrl}${findByTokenPath(token)}`, undefined, {
+export async function tokenRoute(lanyardUrl: string, { token, browser }: HeldToken): Promise<TokenRoute> {
+  const res = await browser.request('GET', `${lanyardUrl}${findByTokenPath(token)}`, undefined, {
     accept: 'application/json',
   });
   return res.status === 200 ? 'api' : 'page';
 }
 
-/** (d) Looking a registration up by its token (read-only: the token stays usable). */
-export function findByTokenFlow(lanyardUrl: string, tokens: readonly string[], route: TokenRoute): Flow {
+/**
+ * (d) Looking a registration up by its token (read-only: the token stays usable), from the browser
+ * that holds it, as the DSpace UI does for the person on its registration page.
+ */
+export function findByTokenFlow(lanyardUrl: string, tokens: readonly HeldToken[], route: TokenRoute): Flow {
   return async (it) => {
-    const token = tokens[it.index % tokens.length]!;
+    const { token, browser } = tokens[it.index % tokens.length]!;
     if (route === 'api') {
       const res = await it.step(
         'findByToken',
-        it.browser.request('GET', `${lanyardUrl}${findByTokenPath(token)}`, undefined, { accept: 'application/json' }),
+        browser.request('GET', `${lanyardUrl}${findByTokenPath(token)}`, undefined, { accept: 'application/json' }),
       );
       expectStatus('findByToken', res, 200);
     } else {
       expectStatus(
         'GET /external-login/:token',
-        await it.step('GET /external-login/:token', it.browser.get(`${lanyardUrl}/external-login/${token}`)),
+        await it.step('GET /external-login/:token', browser.get(`${lanyardUrl}/external-login/${token}`)),
         200,
       );
     }
