@@ -48,8 +48,15 @@ export class MailCatcher {
     });
   }
 
-  async start(): Promise<this> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+  /** Listens on `port` (0: any free one; a catcher restarted after `stop()` gives its old port). */
+  async start(port = 0): Promise<this> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.server.once('error', reject);
+      this.server.listen(port, '127.0.0.1', () => {
+        this.server.server.off('error', reject);
+        resolve();
+      });
+    });
     this.port = (this.server.server.address() as AddressInfo).port;
     return this;
   }

@@ -1,0 +1,169 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import * as oidc from 'openid-client';
+import { addOidcClient } from '../../src/stores/oidc-clients.js';
+import { AddressClient } from '../support/address-client.js';
+import { linkIn } from '../support/mail-catcher.js';
+import { authorizeWithPassword } from '../support/op-sign-in.js';
+import { signInWithOrcid } from '../support/orcid.js';
+import {
+  ROUTE_TO,
+  RoutedBrowser,
+  SERVED_BY,
+  TOPOLOGY_PASSWORD,
+  Topology,
+  topologyMissing,
+} from '../support/topology.js';
+
+const REDIRECT = 'http://127.0.0.1:9/callback';
+const SIGNIN_PER_MINUTE = 10;
+
+/**
+ * Three Lanyard processes behind HAProxy (round robin, no stickiness) on one PostgreSQL and one
+ * Redis: every step of a flow is sent to another process than the step before (the balancer's
+ * routing header), and the balancer's answer header shows which one served it.
+ */
+describe('three Lanyard processes behind a load balancer: every flow crosses processes', async () => {
+  const reason = await topologyMissing();
+  let t: Topology;
+  before(async () => {
+    if (reason) return;
+    t = await Topology.start({ env: { LANYARD_RATE_SIGNIN_PER_MINUTE: String(SIGNIN_PER_MINUTE) } });
+  });
+  after(() => t?.close());
+
+  describe(reason ? `skipped: ${reason}` : 'suite', { skip: reason || false }, () => {
+    test('the balancer spreads requests round robin over the three processes', async () => {
+      const by = new Set<string>();
+      for (let i = 0; i < 6; i++) by.add((await fetch(`${t.url}/login`)).headers.get(SERVED_BY) ?? '');
+      assert.deepEqual([...by].sort(), ['l1', 'l2', 'l3']);
+    });
+
+    test('ORCID: start on one, callback on another, the mailed link on a third; the account is made once', async () => {
+      const orcid = await t.orcid.addUser({
+        givenNames: 'Maria',
+        familyName: 'Cross',
+        emails: [{ email: 'maria@private.example', visibility: 'private', verified: true }],
+      });
+      const b = new RoutedBrowser(null, t.url);
+      b.routeTo = 'l1';
+      // Start on l1, then (once the emulator has been reached) the callback on l2.
+      const back = await signInWithOrcid(b, orcid, { authorize: () => (b.routeTo = 'l2') });
+      assert.match(back.location ?? '', /^\/external-login\//, `${back.status} ${back.location}`);
+      b.routeTo = 'l3';
+      assert.match((await b.get(back.location!)).body, /We need your email address/);
+      b.routeTo = 'l1';
+      const sent = await b.post(`${back.location}/email`, { email: 'maria.cross@uni.example' });
+      assert.equal(sent.location, '/email-confirmation', `${sent.status} ${sent.body.slice(0, 300)}`);
+      const link = linkIn(await t.mail.waitFor('maria.cross@uni.example'), '/external-login/');
+      b.routeTo = 'l3';
+      assert.match((await b.get(link)).body, /Create my account/);
+      b.routeTo = 'l2';
+      const created = await b.post(`${new URL(link).pathname}/create`, { confirm: 'yes' });
+      assert.equal(created.location, '/profile', `${created.status} ${created.body.slice(0, 300)}`);
+      b.routeTo = 'l3';
+      assert.match((await b.get('/profile')).body, /maria\.cross@uni\.example/);
+
+      assert.deepEqual(
+        b.served.slice(0, 2).map((s) => s.by),
+        ['l1', 'l2'],
+        'start and callback',
+      );
+      assert.equal(b.servedBy('GET', new URL(link).pathname), 'l3');
+      assert.equal(b.servedBy('POST', `${new URL(link).pathname}/create`), 'l2');
+      const accounts = await t.db
+        .selectFrom('account')
+        .select('id')
+        .where('email', '=', 'maria.cross@uni.example')
+        .execute();
+      assert.equal(accounts.length, 1);
+      const identities = await t.db.selectFrom('identity').select('account_id').where('subject', '=', orcid).execute();
+      assert.deepEqual(identities, [{ account_id: accounts[0]!.id }]);
+
+      // The returning sign-in: start on l3, callback on l1.
+      const again = new RoutedBrowser(null, t.url);
+      again.routeTo = 'l3';
+      const signedIn = await signInWithOrcid(again, orcid, { authorize: () => (again.routeTo = 'l1') });
+      assert.equal(signedIn.status, 303);
+      assert.doesNotMatch(signedIn.location ?? '', /external-login|error/);
+      assert.deepEqual(
+        again.served.map((s) => s.by),
+        ['l3', 'l1'],
+      );
+    });
+
+    test('OpenID provider: authorize and sign in on one process, code redeemed on another, userinfo on a third', async () => {
+      const email = 'oidc.cross@uni.example';
+      await t.seedPasswordAccounts([email]);
+      const { client, secret } = await addOidcClient(
+        t.db,
+        { name: 'Balanced repository', redirectUris: [REDIRECT], auth: 'client_secret_basic' },
+        new Date(),
+      );
+      const served: string[] = [];
+      const routed = (name: string) => (config: oidc.Configuration) => {
+        config[oidc.customFetch] = async (url, options) => {
+          const headers = new Headers(options.headers as ConstructorParameters<typeof Headers>[0]);
+          headers.set(ROUTE_TO, name);
+          const res = await fetch(url, { ...options, headers } as RequestInit);
+          served.push(res.headers.get(SERVED_BY) ?? '');
+          return res;
+        };
+      };
+      const discover = (name: string) =>
+        oidc.discovery(new URL(`${t.url}/oidc`), client.client_id, undefined, oidc.ClientSecretBasic(secret!), {
+          execute: [oidc.allowInsecureRequests, routed(name)],
+        });
+      const [at1, at2, at3] = [await discover('l1'), await discover('l2'), await discover('l3')];
+      const b = new RoutedBrowser(null, t.url);
+      b.routeTo = 'l1';
+      const step = await authorizeWithPassword(at1, email, REDIRECT, { browser: b, scope: 'openid email' });
+      assert.ok(b.served.length > 2 && b.served.every((s) => s.by === 'l1'), JSON.stringify(b.served));
+      served.length = 0;
+      const tokens = await oidc.authorizationCodeGrant(at2, step.callback, {
+        pkceCodeVerifier: step.verifier,
+        expectedNonce: step.nonce,
+        idTokenExpected: true,
+      });
+      const info = await oidc.fetchUserInfo(at3, tokens.access_token, tokens.claims()!.sub);
+      assert.equal(info.email, email);
+      assert.deepEqual(served, ['l2', 'l3']);
+    });
+
+    test('the per-address sign-in limit counts attempts made on every process', async () => {
+      const client = new AddressClient(t.url, '127.0.0.61');
+      const served: string[] = [];
+      for (let i = 0; i < SIGNIN_PER_MINUTE; i++) {
+        const res = await client.pageLogin(`nobody-${i}@limit.example`, 'a wrong password');
+        assert.equal(res.status, 401, `attempt ${i + 1}`);
+        served.push(String(res.headers[SERVED_BY]));
+      }
+      assert.deepEqual(new Set(served), new Set(['l1', 'l2', 'l3']), 'the attempts were spread');
+      const refused = await client.pageLogin('nobody-last@limit.example', 'a wrong password');
+      assert.equal(refused.status, 429);
+      assert.match(refused.body, /RATE_LIMITED/);
+    });
+
+    test('the per-account password throttle counts failures made on every process', async () => {
+      const email = 'throttled.cross@uni.example';
+      await t.seedPasswordAccounts([email]);
+      const client = new AddressClient(t.url, '127.0.0.62');
+      // Allowance: 5 failures per address and account, then a delay (1 s, 2 s, …) refuses the next
+      // attempt. Counted per process, three processes would allow 15 before the first refusal.
+      let refusedAt = 0;
+      const served = new Set<string>();
+      for (let i = 1; i <= 9 && !refusedAt; i++) {
+        const res = await client.pageLogin(email, `wrong password ${i}`);
+        served.add(String(res.headers[SERVED_BY]));
+        if (res.status === 429) refusedAt = i;
+        else assert.equal(res.status, 401, `attempt ${i}`);
+      }
+      assert.ok(refusedAt >= 6 && refusedAt <= 9, `first refusal at attempt ${refusedAt}`);
+      assert.equal(served.size, 3, 'the attempts were spread over the three processes');
+      // The right password from an address that never failed is not delayed.
+      const owner = new AddressClient(t.url, '127.0.0.63');
+      const ok = await owner.pageLogin(email, TOPOLOGY_PASSWORD);
+      assert.equal(ok.status, 303, ok.body.slice(0, 300));
+    });
+  });
+});
