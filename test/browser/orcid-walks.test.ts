@@ -38,6 +38,37 @@ describe('Sign in with ORCID in Chromium, with axe on every Lanyard page', { ski
     await onLanyard(page, landing);
   };
 
+  test("the emulator's own pages (sign-in, Continue as, consent, record) are labelled as the emulator and axe clean", async () => {
+    const orcid = addOrcidUser(app, {
+      givenNames: 'Ena',
+      familyName: 'Emu',
+      emails: [{ email: 'ena@emulator-walk.example', visibility: 'public', verified: true }],
+    });
+    const page = await (await chromium.newContext()).newPage();
+    await page.goto(`${app.url}/login`);
+    await page.getByRole('link', { name: /Sign in with ORCID/ }).click();
+    await page.waitForURL((u) => u.pathname.endsWith('/oauth/authorize'));
+    const authorize = new URL(page.url());
+    assert.match(await page.getByRole('banner').innerText(), /ORCID emulator/);
+    assert.match(await page.locator('body').innerText(), /not the real ORCID/);
+    await assertAccessible(page);
+    await page.getByRole('button', { name: new RegExp(orcid) }).click();
+    await onLanyard(page, /^\/external-login\//);
+
+    // Signed in to the emulator, asked for a scope not yet granted: the consent page.
+    authorize.searchParams.set('scope', '/authenticate');
+    await page.goto(authorize.href);
+    await page.getByRole('button', { name: 'Authorize access' }).waitFor();
+    await assertAccessible(page);
+    await page.getByText('Sign in as someone else').click();
+    await assertAccessible(page);
+
+    // The iD's public record page, where the iD links on Lanyard's pages lead.
+    await page.goto(`${authorize.origin}${authorize.pathname.replace(/oauth\/authorize$/, '')}${orcid}`);
+    await page.getByRole('heading', { name: 'Ena Emu' }).waitFor();
+    await assertAccessible(page);
+  });
+
   test('private email → email typed → link mailed → account created → signed in; the second ORCID sign-in lands directly', async () => {
     const orcid = addOrcidUser(app, {
       givenNames: 'Maria',

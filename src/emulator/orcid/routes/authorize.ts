@@ -6,6 +6,7 @@ import { decideAuthorize } from '../authorize/decide.js';
 import { approvalKey, validateAuthorizeRequest, type AuthorizeRequest } from '../authorize/request.js';
 import { oauthError } from '../lib/errors.js';
 import { queryParams } from '../lib/request.js';
+import { PAGE_CSP } from '../page-shell.js';
 import { consentPage, signInPage, type PageContext } from '../pages.js';
 import { SESSION_COOKIE } from '../session.js';
 import type { OrcidEmulatorState } from '../state.js';
@@ -108,7 +109,7 @@ export const authorizeRoutes: FastifyPluginAsync<{ state: OrcidEmulatorState }> 
         return reply
           .header('content-type', 'text/html; charset=utf-8')
           .header('cache-control', 'no-store')
-          .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'")
+          .header('content-security-policy', PAGE_CSP)
           .send(html);
       }
     }

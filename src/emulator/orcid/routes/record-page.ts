@@ -3,6 +3,7 @@
 // their source, so a work a repository pushed through a member client can be seen on the record.
 import type { FastifyPluginAsync } from 'fastify';
 import { escapeHtml as e } from '../lib/html.js';
+import { emulatorPage, idBadge, PAGE_CSP } from '../page-shell.js';
 import type { OrcidEmulatorState } from '../state.js';
 import type { EmulatorWork } from '../store/works.js';
 
@@ -15,9 +16,8 @@ export const recordPageRoutes: FastifyPluginAsync<{ state: OrcidEmulatorState }>
       return reply
         .code(404)
         .type('text/html; charset=utf-8')
-        .send(
-          '<!doctype html><html lang="en"><title>Not found — ORCID emulator</title><p>No such ORCID iD in this emulator.</p></html>',
-        );
+        .header('content-security-policy', PAGE_CSP)
+        .send(emulatorPage('Not found', '<h1>Not found</h1><p>No such ORCID iD in this emulator.</p>'));
     const name =
       user.name.visibility === 'public'
         ? (user.name.creditName ?? [user.name.givenNames, user.name.familyName].filter(Boolean).join(' '))
@@ -43,12 +43,19 @@ export const recordPageRoutes: FastifyPluginAsync<{ state: OrcidEmulatorState }>
       .filter((a) => a.visibility === 'public')
       .map((a) => `<li>${e([a.role, a.department, a.organization].filter(Boolean).join(', '))}</li>`)
       .join('');
-    return reply.type('text/html; charset=utf-8').send(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${e(name)} — ORCID emulator</title></head>
-<body><p role="alert"><strong>ORCID emulator — not the real ORCID. Test accounts only.</strong></p>
-<main><h1>${e(name)}</h1><p>ORCID iD: <code>${e(state.baseUrl)}/${e(user.orcid)}</code></p>
-${emails ? `<h2>Public emails</h2><ul>${emails}</ul>` : '<p>No public email.</p>'}
-${places ? `<h2>Employment and education</h2><ul>${places}</ul>` : ''}
-<h2>Works</h2>${works ? `<ul class="works">${works}</ul>` : '<p>No public works.</p>'}</main></body></html>`);
+    const iD = `${state.baseUrl}/${user.orcid}`;
+    return reply
+      .type('text/html; charset=utf-8')
+      .header('content-security-policy', PAGE_CSP)
+      .send(
+        emulatorPage(
+          name,
+          `<h1>${e(name)}</h1>
+<p class="record-id"><a href="${e(iD)}">${idBadge(iD)}</a></p>
+<h2>Public emails</h2>${emails ? `<ul class="plain">${emails}</ul>` : '<p>No public email.</p>'}
+${places ? `<h2>Employment and education</h2><ul class="plain">${places}</ul>` : ''}
+<h2>Works</h2>${works ? `<ul class="works plain">${works}</ul>` : '<p>No public works.</p>'}`,
+        ),
+      );
   });
 };
