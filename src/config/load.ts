@@ -155,6 +155,7 @@ function readConfig(r: Reader): Config {
       VALIDATION: ttl('VALIDATION', 3600),
       FORGOT: ttl('FORGOT', 3600),
       CHANGE_PASSWORD: ttl('CHANGE_PASSWORD', 3600),
+      CHANGE_EMAIL: ttl('CHANGE_EMAIL', 3600),
       REGISTER: ttl('REGISTER', 86400),
       INVITATION: ttl('INVITATION', 7 * 86400),
     },

@@ -1,7 +1,8 @@
 import type { SamlEntry } from '../providers/saml/config.js';
 
 /** The typed configuration every part of Lanyard receives. Built and validated by `loadConfig`. */
-export type RegistrationType = 'EXTERNAL' | 'VALIDATION' | 'REGISTER' | 'FORGOT' | 'CHANGE_PASSWORD' | 'INVITATION';
+export type RegistrationType =
+  'EXTERNAL' | 'VALIDATION' | 'REGISTER' | 'FORGOT' | 'CHANGE_PASSWORD' | 'INVITATION' | 'CHANGE_EMAIL';
 
 export type OrcidEnv = 'production' | 'sandbox' | 'emulator' | 'custom';
 

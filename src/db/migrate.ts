@@ -13,6 +13,7 @@ import * as registrationReturnTo from './migrations/0027-registration-return-to.
 import * as sessionLastSeen from './migrations/0031-session-last-seen.js';
 import * as auditAppendOnly from './migrations/0034-audit-append-only.js';
 import * as lookupIndexes from './migrations/0032-lookup-indexes.js';
+import * as registrationChangeEmail from './migrations/0039-registration-change-email.js';
 
 const migrations: Record<string, Migration> = {
   '0001-initial': initial,
@@ -28,6 +29,7 @@ const migrations: Record<string, Migration> = {
   '0031-session-last-seen': sessionLastSeen,
   '0034-audit-append-only': auditAppendOnly,
   '0032-lookup-indexes': lookupIndexes,
+  '0039-registration-change-email': registrationChangeEmail,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -26,6 +26,7 @@ import { forgotRoutes } from './pages/forgot.js';
 import { healthRoutes } from './pages/health.js';
 import { loginRoutes } from './pages/login.js';
 import { profileRoutes } from './pages/profile.js';
+import { profileEmailRoutes } from './pages/profile-email.js';
 import { accountActivityRoutes } from './pages/account-activity.js';
 import { adminAuditRoutes } from './pages/admin-audit.js';
 import { adminRoutes } from './pages/admin.js';
@@ -134,6 +135,7 @@ export async function buildHttpApp(lanyard: Lanyard, opts: HttpOptions = {}): Pr
     registerRoutes,
     forgotRoutes,
     profileRoutes,
+    profileEmailRoutes,
     accountActivityRoutes,
     adminAuditRoutes,
     adminRoutes,

@@ -508,4 +508,30 @@ export const de: Messages = {
     'Die {type}-Registrierung von {email} ist abgebrochen; ihr Link gilt nicht mehr.',
   'flash.applicationRevoked':
     '{client} kann Sie nicht mehr anmelden und nicht mehr lesen, was Sie geteilt hatten. Beim nächsten Mal wird erneut gefragt.',
+  // email change, operators' mails
+  'mail.emailChange.subject': 'Bestätigen Sie Ihre neue E-Mail-Adresse für {app}',
+  'mail.emailChange.body':
+    'Sie möchten diese Adresse für Ihr Konto verwenden. Um sie zu bestätigen, öffnen Sie diesen Link:',
+  'mail.emailChangeTaken.subject': 'Ihr Konto bei {app}',
+  'mail.emailChangeTaken.body':
+    'Jemand wollte ein anderes Konto auf die Adresse {email} umstellen. Mit dieser Adresse haben Sie aber schon ein Konto, daher wurde nichts geändert. Um zwei Konten zusammenzuführen, wenden Sie sich an die Repository-Verwaltung.',
+  'mail.emailChanged.subject': 'Die E-Mail-Adresse Ihres Kontos bei {app} wurde geändert',
+  'mail.emailChanged.body':
+    'Ihr Konto verwendet jetzt die Adresse {email}; an diese Adresse geht keine Post des Kontos mehr. Wenn Sie das nicht waren, verständigen Sie sofort die Repository-Verwaltung. Ihr Konto:',
+  'profile.emailChange': 'E-Mail-Adresse ändern',
+  'profile.emailChange.lead':
+    'Wir senden einen Link an die neue Adresse; Ihre Adresse ändert sich, sobald er geöffnet wird. Bis dahin bleibt {email}.',
+  'profile.emailChange.label': 'Neue E-Mail-Adresse',
+  'profile.emailChange.submit': 'Bestätigungslink senden',
+  'emailChange.title': 'Neue E-Mail-Adresse bestätigen',
+  'emailChange.lead': 'Ihr Konto verwendet ab jetzt {email}, bestätigt. Eine Mitteilung geht an {old}.',
+  'emailChange.submit': 'Diese Adresse verwenden',
+  'flash.emailChangeSent':
+    'Wenn {email} Post empfangen kann, ist ein Link dorthin unterwegs. Ihre Adresse ändert sich, sobald Sie ihn öffnen.',
+  'flash.emailChanged': 'Ihre E-Mail-Adresse ist jetzt {email}. Wir haben eine Mitteilung an {old} gesendet.',
+  'flash.emailChangedSignIn': 'Ihre E-Mail-Adresse ist jetzt {email}. Melden Sie sich an, um fortzufahren.',
+  'error.EMAIL_UNCHANGED': 'Diese Adresse hat Ihr Konto bereits.',
+  'error.EMAIL_CHANGE_OTHER_ACCOUNT':
+    'Dieser Link ändert die Adresse eines anderen Kontos als des hier angemeldeten. Melden Sie sich ab und öffnen Sie den Link erneut.',
+  'activity.action.email_change_requested': 'Änderung der E-Mail-Adresse angefordert',
 };

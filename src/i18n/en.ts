@@ -481,6 +481,31 @@ export const en = {
   'flash.admin.registrationCancelled': 'The {type} registration of {email} is cancelled; its link no longer works.',
   'flash.applicationRevoked':
     '{client} can no longer sign you in or read what you shared. It will ask again the next time you use it.',
+  // email change, operators' mails
+  'mail.emailChange.subject': 'Confirm your new email address for {app}',
+  'mail.emailChange.body': 'You asked to use this address for your account. To confirm it, open this link:',
+  'mail.emailChangeTaken.subject': 'Your {app} account',
+  'mail.emailChangeTaken.body':
+    'Someone asked to move another account to the address {email}, but you have an account with it already, so nothing was changed. To combine two accounts, ask the repository managers.',
+  'mail.emailChanged.subject': 'The email address of your {app} account was changed',
+  'mail.emailChanged.body':
+    'Your account now uses the address {email}; this address no longer receives its mail. If this was not you, tell the repository managers at once. Your account:',
+  'profile.emailChange': 'Change your email address',
+  'profile.emailChange.lead':
+    'We send a link to the new address; your address changes when it is opened. Until then, {email} stays.',
+  'profile.emailChange.label': 'New email address',
+  'profile.emailChange.submit': 'Send confirmation link',
+  'emailChange.title': 'Confirm your new email address',
+  'emailChange.lead': 'Your account will use {email} from now on, verified. A notice goes to {old}.',
+  'emailChange.submit': 'Use this address',
+  'flash.emailChangeSent':
+    'If {email} can receive mail, a link is on its way to it. Your address changes when you open it.',
+  'flash.emailChanged': 'Your email address is now {email}. We sent a notice to {old}.',
+  'flash.emailChangedSignIn': 'Your email address is now {email}. Sign in to continue.',
+  'error.EMAIL_UNCHANGED': 'This is the address your account has already.',
+  'error.EMAIL_CHANGE_OTHER_ACCOUNT':
+    'This link changes the address of another account than the one signed in here. Sign out, then open the link again.',
+  'activity.action.email_change_requested': 'Email address change requested',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -22,6 +22,7 @@ export const securityNotices: readonly MailKind[] = [
   'password_changed',
   'new_device_sign_in',
   'account_merged',
+  'email_changed',
 ];
 
 interface ProviderLink {
@@ -59,6 +60,27 @@ const specs = {
     body: 'mail.forgot.body',
     ...p,
     ignoreNote: 'mail.ignore',
+  }),
+  /** CHANGE_EMAIL: to the new address; the link opens /profile/email/:token. */
+  email_change: (p: { link: string; validHours: number }): MailSpec => ({
+    subject: 'mail.emailChange.subject',
+    body: 'mail.emailChange.body',
+    ...p,
+    ignoreNote: 'mail.ignore',
+  }),
+  /** Instead of a CHANGE_EMAIL link, when the new address belongs to another account already. */
+  email_change_taken: (p: { email: string }): MailSpec => ({
+    subject: 'mail.emailChangeTaken.subject',
+    body: 'mail.emailChangeTaken.body',
+    params: { email: p.email },
+    ignoreNote: 'mail.ignore',
+  }),
+  /** The notice to the old address once the new one is confirmed. */
+  email_changed: (p: { email: string; profileLink: string }): MailSpec => ({
+    subject: 'mail.emailChanged.subject',
+    body: 'mail.emailChanged.body',
+    link: p.profileLink,
+    params: { email: p.email },
   }),
   password_changed: (): MailSpec => ({ subject: 'mail.passwordChanged.subject', body: 'mail.passwordChanged.body' }),
   /** EXTERNAL: the address is new here; the link opens /external-login/:token with it proven. */

@@ -10,6 +10,7 @@ export type AuditAction =
   | 'unlink'
   | 'merge'
   | 'email_change'
+  | 'email_change_requested'
   | 'password_change'
   | 'password_reset'
   | 'registration_created'
@@ -66,6 +67,7 @@ const everyAction: Record<AuditAction, true> = {
   unlink: true,
   merge: true,
   email_change: true,
+  email_change_requested: true,
   password_change: true,
   password_reset: true,
   registration_created: true,

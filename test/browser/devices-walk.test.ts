@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext } from 'playwright-core';
-import { seedAccount } from '../support/accounts.js';
+import { seedAccount, uniqueEmail } from '../support/accounts.js';
+import { linkIn } from '../support/mail-catcher.js';
 import { assertAccessible, chromiumSkipReason, launchChromium, signInWithPasswordIn } from '../support/chromium.js';
 import { createListeningTestApp } from '../support/listening-app.js';
 import type { TestApp } from '../support/test-app.js';
@@ -71,5 +72,38 @@ describe('devices and activity in Chromium, keyboard only, with axe', { skip: re
       assert.equal(await page.locator('tr[data-action="session_revoked"]').count(), 1);
       await laptop.close();
       await other.close();
+    });
+
+  for (const lang of ['en', 'de'] as const)
+    test(`${lang.toUpperCase()}: /profile → a new email address → the mailed link → confirmed, by keyboard`, async () => {
+      const words =
+        lang === 'de'
+          ? {
+              field: 'Neue E-Mail-Adresse',
+              send: 'Bestätigungslink senden',
+              use: 'Diese Adresse verwenden',
+              done: /ist jetzt/,
+            }
+          : { field: 'New email address', send: 'Send confirmation link', use: 'Use this address', done: /is now/ };
+      const account = await seedAccount(app.lanyard);
+      const to = uniqueEmail('walk');
+      const context = await chromium.newContext();
+      const page = await signIn(context, account.email, lang);
+      await page.getByLabel(words.field).fill(to);
+      await Promise.all([page.waitForURL(`${app.url}/profile`), page.getByLabel(words.field).press('Enter')]);
+      assert.match(await page.getByRole('status').first().innerText(), new RegExp(to.replace(/[.]/g, '\\.')));
+      await assertAccessible(page);
+
+      const link = linkIn(await app.mail.waitFor(to), '/profile/email/');
+      await page.goto(link.replace(/^https?:\/\/[^/]+/, app.url));
+      await assertAccessible(page);
+      const button = page.getByRole('button', { name: words.use });
+      const focused = () => button.evaluate((b) => b === b.ownerDocument.activeElement);
+      for (let i = 0; i < 20 && !(await focused()); i++) await page.keyboard.press('Tab');
+      assert.ok(await focused(), 'the button was never reached by Tab');
+      await Promise.all([page.waitForURL(`${app.url}/profile`), page.keyboard.press('Enter')]);
+      assert.match(await page.getByRole('status').first().innerText(), words.done);
+      await assertAccessible(page);
+      await context.close();
     });
 });

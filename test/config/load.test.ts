@@ -164,6 +164,7 @@ describe('configuration sources', () => {
       VALIDATION: 3600,
       FORGOT: 3600,
       CHANGE_PASSWORD: 3600,
+      CHANGE_EMAIL: 3600,
       REGISTER: 86400,
       INVITATION: 604800,
     });

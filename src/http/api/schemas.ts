@@ -64,6 +64,7 @@ export const RegistrationRest = Type.Object(
       'FORGOT',
       'CHANGE_PASSWORD',
       'INVITATION',
+      'CHANGE_EMAIL',
       'EXTERNAL',
       'VALIDATION',
     ]),

@@ -22,7 +22,8 @@ import { extensionsOf } from '../extensions.js';
 import { html, type SafeHtml } from '../../lib/html.js';
 import { csrfField, sendPage } from '../views/layout.js';
 import { button, facts, notice, postButton } from '../views/components.js';
-import { setFlash } from '../flash.js';
+import { flashMailResult, setFlash } from '../flash.js';
+import { requestEmailChange } from '../../accounts/email-change.js';
 import { detail, when } from './account-activity.js';
 
 const PasswordBody = Type.Object({
@@ -39,7 +40,7 @@ export const profileRoutes: Route = (app, lanyard) => {
   const render = async (
     request: Parameters<typeof sendPage>[1],
     reply: Parameters<typeof sendPage>[2],
-    opts: { notice?: string; error?: string; message?: string; status?: number } = {},
+    opts: { notice?: string; error?: string; message?: string; status?: number; email?: string } = {},
   ) => {
     const { account } = requireAuth(request);
     const { t } = request;
@@ -92,6 +93,13 @@ export const profileRoutes: Route = (app, lanyard) => {
           ${field({ name: 'givenName', label: t('register.givenName'), value: account.given_name ?? '', autocomplete: 'given-name' })}
           ${field({ name: 'familyName', label: t('register.familyName'), value: account.family_name ?? '', autocomplete: 'family-name' })}
           ${button(t('profile.names.submit'), { weight: 'secondary' })}
+        </form>
+        <h2>${t('profile.emailChange')}</h2>
+        <p class="hint">${t('profile.emailChange.lead', { email: account.email })}</p>
+        <form method="post" action="/profile/email" novalidate>
+          ${csrf}
+          ${field({ name: 'email', label: t('profile.emailChange.label'), type: 'email', value: opts.email ?? '', autocomplete: 'email' })}
+          ${button(t('profile.emailChange.submit'), { weight: 'secondary' })}
         </form>
         ${
           hasPassword
@@ -243,6 +251,29 @@ export const profileRoutes: Route = (app, lanyard) => {
       const { account } = requireAuth(request);
       await changeNames(lanyard, account, request.body);
       setFlash(reply, config, { kind: 'success', key: 'flash.namesSaved' });
+      return reply.redirect('/profile', 303);
+    },
+  );
+
+  /** Step 1 of an email change: a link to the new address (src/accounts/email-change.ts); bad input stays on the page. */
+  app.post(
+    '/profile/email',
+    {
+      schema: { body: Type.Object({ email: Type.String({ maxLength: 1000 }), _csrf: CsrfField }) },
+      config: { ...routeLimits(config).signIn, guards: ['csrf', 'freshSignIn'] },
+    },
+    async (request, reply) => {
+      const { account } = requireAuth(request);
+      let sent: Awaited<ReturnType<typeof requestEmailChange>>;
+      try {
+        sent = await requestEmailChange(lanyard, account, request.body.email, request.ip);
+      } catch (e) {
+        if (!isLanyardError(e) || !['INVALID_EMAIL', 'EMAIL_UNCHANGED'].includes(e.code)) throw e;
+        return render(request, reply, { error: e.code, status: e.status, email: request.body.email.slice(0, 254) });
+      }
+      if (sent.mail.queued)
+        setFlash(reply, config, { kind: 'success', key: 'flash.emailChangeSent', params: { email: sent.email } });
+      else flashMailResult(reply, config, sent.mail, lanyard.clock.now());
       return reply.redirect('/profile', 303);
     },
   );
