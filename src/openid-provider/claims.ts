@@ -1,8 +1,8 @@
 import type { Account as OidcAccount, FindAccount } from 'oidc-provider';
 import type { Config } from '../config/schema.js';
 import type { Db } from '../db/connect.js';
-import { canSignIn, findAccountById, isUuid } from '../stores/accounts.js';
-import { listIdentities } from '../stores/identities.js';
+import { canSignIn, isUuid } from '../stores/accounts.js';
+import { findAccountWithIdentities } from '../stores/identities.js';
 
 /**
  * Which claims each scope releases. `orcid` also comes with `profile`: Invenio asks for no more.
@@ -59,11 +59,11 @@ export async function accountClaims(
   config: Pick<Config, 'providers'>,
   accountId: string,
 ): Promise<Record<string, unknown> | undefined> {
-  const account = isUuid(accountId) ? await findAccountById(db, accountId) : undefined;
+  const account = isUuid(accountId) ? await findAccountWithIdentities(db, accountId) : undefined;
   if (!account || !canSignIn(account)) return undefined;
   // Not displayNameOf: its last resort is the email, which must not leak unverified through `name`.
   const name = account.display_name || [account.given_name, account.family_name].filter(Boolean).join(' ');
-  const identities = await listIdentities(db, account.id);
+  const { identities } = account;
   // Only an identity of an ORCID entry is an iD ORCID authenticated (never another IdP's claim).
   const orcidEntries = new Set(config.providers.filter((p) => p.type === 'orcid').map((p) => p.id));
   const orcid = identities.find((i) => orcidEntries.has(i.provider));

@@ -1,5 +1,6 @@
+import { jsonArrayFrom } from 'kysely/helpers/postgres';
 import type { Db } from '../db/connect.js';
-import type { Identity, ProfileSnapshot } from '../db/schema.js';
+import type { Account, Identity, ProfileSnapshot } from '../db/schema.js';
 
 export interface IdentityInput {
   provider: string;
@@ -32,6 +33,30 @@ export async function identityOf(db: Db, accountId: string, provider: string): P
 
 export async function listIdentities(db: Db, accountId: string): Promise<Identity[]> {
   return db.selectFrom('identity').selectAll().where('account_id', '=', accountId).orderBy('created_at').execute();
+}
+
+/**
+ * An account with what its identities say about the person (provider, subject, issuer, profile), in
+ * one round trip: the OpenID provider reads both for every token it issues.
+ */
+export async function findAccountWithIdentities(
+  db: Db,
+  accountId: string,
+): Promise<(Account & { identities: Pick<Identity, 'provider' | 'subject' | 'issuer' | 'profile'>[] }) | undefined> {
+  return db
+    .selectFrom('account')
+    .selectAll('account')
+    .select((eb) =>
+      jsonArrayFrom(
+        eb
+          .selectFrom('identity')
+          .select(['identity.provider', 'identity.subject', 'identity.issuer', 'identity.profile'])
+          .whereRef('identity.account_id', '=', 'account.id')
+          .orderBy('identity.created_at'),
+      ).as('identities'),
+    )
+    .where('account.id', '=', accountId)
+    .executeTakeFirst();
 }
 
 /** Inserts the identity; the unique (provider, subject) constraint is the last word on races. */
