@@ -2,6 +2,8 @@ import { sql } from 'kysely';
 import type { Db } from '../db/connect.js';
 import type { Account, Registration } from '../db/schema.js';
 import { LanyardError } from '../errors.js';
+import type { Lanyard } from '../lanyard.js';
+import { localeOf } from './password-accounts.js';
 import { canonicalEmail } from './email-address.js';
 import { orcidIdInAnyForm } from './orcid-id.js';
 import { isUuid } from '../stores/accounts.js';
@@ -92,16 +94,16 @@ export interface OperatorAction {
 /**
  * Disables the account: it can no longer sign in, every session of it ends at once, and so does
  * everything it granted the repositories through Lanyard's OpenID provider (grants, codes, tokens,
- * provider sessions). Refused with LAST_ADMIN when it is the last enabled admin account. The
+ * provider sessions), and the owner is mailed. Refused with LAST_ADMIN when it is the last enabled admin account. The
  * admins are locked for the check, so two admins disabling each other cannot both succeed.
  */
 export async function disableAccount(
-  db: Db,
+  lanyard: Lanyard,
   accountId: string,
   by: OperatorAction,
-  now: Date,
 ): Promise<{ sessions: number; grants: number }> {
-  return db.transaction().execute(async (tx) => {
+  return lanyard.db.transaction().execute(async (tx) => {
+    const now = lanyard.clock.now();
     const admins = await tx
       .selectFrom('account')
       .select(['id'])
@@ -133,6 +135,9 @@ export async function disableAccount(
       },
       now,
     );
+    // The owner hears of it at the account's address (a security notice: never held back).
+    if (target.status === 'active')
+      await lanyard.queueMail(tx, 'account_disabled', target.email, localeOf(target), undefined);
     return { sessions, grants };
   });
 }

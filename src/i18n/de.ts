@@ -534,4 +534,17 @@ export const de: Messages = {
   'error.EMAIL_CHANGE_OTHER_ACCOUNT':
     'Dieser Link ändert die Adresse eines anderen Kontos als des hier angemeldeten. Melden Sie sich ab und öffnen Sie den Link erneut.',
   'activity.action.email_change_requested': 'Änderung der E-Mail-Adresse angefordert',
+  'mail.accountDisabled.subject': 'Ihr Konto bei {app} wurde gesperrt',
+  'mail.accountDisabled.body':
+    'Die Repository-Verwaltung hat Ihr Konto gesperrt: Es kann nicht mehr zur Anmeldung verwendet werden, seine Sitzungen wurden beendet und Anwendungen, denen Sie Zugriff gegeben hatten, abgemeldet. Wenn Sie das nicht erwartet haben, fragen Sie die Repository-Verwaltung.',
+  'admin.registration.resend': 'Erneut senden',
+  'admin.registration.resendHint':
+    'Erneutes Senden schickt einen neuen Link an die Adresse; der frühere Link gilt dann nicht mehr.',
+  'flash.admin.registrationResent':
+    'Der {type}-Link wurde erneut an {email} gesendet; der frühere Link gilt nicht mehr.',
+  'flash.admin.registrationHeldBack':
+    'Nichts wurde gesendet: {email} hat in der letzten Stunde bereits {max, plural, one {# E-Mail} other {# E-Mails}} erhalten. Der frühere Link gilt weiter. Versuchen Sie es in {minutes, plural, one {# Minute} other {# Minuten}} erneut.',
+  'error.REGISTRATION_NOT_MAILED':
+    'Diese Registrierung wurde nicht per E-Mail verschickt (sie gehört zu dem Browser, der sie begonnen hat) und kann daher nicht erneut gesendet werden.',
+  'activity.action.registration_resent': 'Registrierungslink erneut gesendet',
 };

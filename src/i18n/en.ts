@@ -506,6 +506,17 @@ export const en = {
   'error.EMAIL_CHANGE_OTHER_ACCOUNT':
     'This link changes the address of another account than the one signed in here. Sign out, then open the link again.',
   'activity.action.email_change_requested': 'Email address change requested',
+  'mail.accountDisabled.subject': 'Your {app} account was disabled',
+  'mail.accountDisabled.body':
+    'A repository manager disabled your account: it can no longer be used to sign in, its sessions were ended and applications it had allowed were signed out. If you did not expect this, ask the repository managers.',
+  'admin.registration.resend': 'Send again',
+  'admin.registration.resendHint': 'Sending again mails a new link to the address; the earlier link stops working.',
+  'flash.admin.registrationResent': 'The {type} link was sent again to {email}; the earlier link no longer works.',
+  'flash.admin.registrationHeldBack':
+    'Nothing was sent: {email} already had {max, plural, one {# mail} other {# mails}} in the last hour. The earlier link still works. Try again in {minutes, plural, one {# minute} other {# minutes}}.',
+  'error.REGISTRATION_NOT_MAILED':
+    'This registration was not sent by mail (it belongs to the browser that started it), so it cannot be sent again.',
+  'activity.action.registration_resent': 'Registration link sent again',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -23,6 +23,7 @@ export const securityNotices: readonly MailKind[] = [
   'new_device_sign_in',
   'account_merged',
   'email_changed',
+  'account_disabled',
 ];
 
 interface ProviderLink {
@@ -82,6 +83,8 @@ const specs = {
     link: p.profileLink,
     params: { email: p.email },
   }),
+  /** Sent when an operator disables the account. */
+  account_disabled: (): MailSpec => ({ subject: 'mail.accountDisabled.subject', body: 'mail.accountDisabled.body' }),
   password_changed: (): MailSpec => ({ subject: 'mail.passwordChanged.subject', body: 'mail.passwordChanged.body' }),
   /** EXTERNAL: the address is new here; the link opens /external-login/:token with it proven. */
   external_link: (p: ProviderLink): MailSpec =>

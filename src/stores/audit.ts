@@ -21,6 +21,7 @@ export type AuditAction =
   | 'account_disabled'
   | 'account_enabled'
   | 'registration_cancelled'
+  | 'registration_resent'
   | 'accounts_merged';
 
 export interface AuditInput {
@@ -78,6 +79,7 @@ const everyAction: Record<AuditAction, true> = {
   account_disabled: true,
   account_enabled: true,
   registration_cancelled: true,
+  registration_resent: true,
   accounts_merged: true,
 };
 export const knownAuditActions = Object.keys(everyAction) as readonly AuditAction[];

@@ -86,7 +86,13 @@ forEachBackend("operators' console", (ctx) => {
         assert.match(page.body, /ADMIN_REQUIRED/, path);
         assert.doesNotMatch(page.body, new RegExp(victim.email), `${path} shows the account`);
       }
-      for (const action of ['disable', 'enable', 'sign-out-everywhere', `registrations/${registration.id}/cancel`]) {
+      for (const action of [
+        'disable',
+        'enable',
+        'sign-out-everywhere',
+        `registrations/${registration.id}/cancel`,
+        `registrations/${registration.id}/resend`,
+      ]) {
         const done = await attacker.post(`/admin/accounts/${victim.id}/${action}`, {});
         assert.equal(done.status, 403, action);
         assert.match(done.body, /ADMIN_REQUIRED/, action);
@@ -317,7 +323,13 @@ forEachBackend("operators' console", (ctx) => {
       app.lanyard.clock.now(),
     );
     await expectNoChange(app.lanyard.db, async () => {
-      for (const action of ['disable', 'enable', 'sign-out-everywhere', `registrations/${registration.id}/cancel`]) {
+      for (const action of [
+        'disable',
+        'enable',
+        'sign-out-everywhere',
+        `registrations/${registration.id}/cancel`,
+        `registrations/${registration.id}/resend`,
+      ]) {
         const done = await browser.post(`/admin/accounts/${person.id}/${action}`, { _csrf: '' });
         assert.equal(done.status, 403, action);
         assert.match(done.body, /CSRF_FAILED/, action);

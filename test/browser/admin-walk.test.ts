@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { updateAccount } from '../../src/stores/accounts.js';
 import { insertIdentity } from '../../src/stores/identities.js';
+import { createRegistration } from '../../src/stores/registrations.js';
 import { seedAccount } from '../support/accounts.js';
 import { assertAccessible, chromiumSkipReason, launchChromium, signInWithPasswordIn } from '../support/chromium.js';
 import { createListeningTestApp } from '../support/listening-app.js';
@@ -55,6 +56,13 @@ describe("operators' console in Chromium, with axe", { skip: reason || false }, 
       await updateAccount(app.lanyard.db, admin.id, { is_admin: true }, now);
       const person = await seedAccount(app.lanyard);
       await insertIdentity(app.lanyard.db, person.id, { provider: 'orcid', subject: orcid }, now);
+      // A password reset in flight, so the page shows "Send again" and "Cancel" beside it.
+      await createRegistration(
+        app.lanyard.db,
+        { type: 'FORGOT', email: person.email, accountId: person.id },
+        3600,
+        now,
+      );
 
       const operatorContext = await chromium.newContext();
       const personContext = await chromium.newContext();
@@ -71,6 +79,7 @@ describe("operators' console in Chromium, with axe", { skip: reason || false }, 
       await page.getByRole('link', { name: 'Test User' }).click();
       await page.waitForURL(`${app.url}/admin/accounts/${person.id}`);
       await assertAccessible(page);
+      assert.equal(await page.locator('li[data-registration="FORGOT"] button').count(), 2);
 
       // "Disable account", reached with Tab and pressed with Enter.
       const button = page.getByRole('button', { name: words.disable });

@@ -9,6 +9,8 @@ import {
   searchAccounts,
 } from '../../accounts/operators.js';
 import { mergeAccounts, type MergePreview } from '../../accounts/merge.js';
+import { canResend, resendRegistration } from '../../accounts/resend-registration.js';
+import { minutesUntil } from '../../mail/limit.js';
 import { canonicalEmail } from '../../accounts/email-address.js';
 import type { Account } from '../../db/schema.js';
 import { LanyardError } from '../../errors.js';
@@ -208,14 +210,31 @@ export const adminRoutes: Route = (app, lanyard) => {
                             ${detail(t('admin.registration.expires'), when(r.expires_at, locale))}
                           </dl>
                         </div>
-                        ${postButton(`${path}/registrations/${r.id}/cancel`, csrf, t('admin.registration.cancel'), {
-                          inline: true,
-                          weight: 'secondary',
-                          ariaLabel: `${t('admin.registration.cancel')}: ${r.type}${r.email ? ` (${r.email})` : ''}`,
-                        })}
+                        <div class="actions">
+                          ${
+                            canResend(r)
+                              ? postButton(
+                                  `${path}/registrations/${r.id}/resend`,
+                                  csrf,
+                                  t('admin.registration.resend'),
+                                  {
+                                    inline: true,
+                                    weight: 'secondary',
+                                    ariaLabel: `${t('admin.registration.resend')}: ${r.type} (${r.email})`,
+                                  },
+                                )
+                              : ''
+                          }
+                          ${postButton(`${path}/registrations/${r.id}/cancel`, csrf, t('admin.registration.cancel'), {
+                            inline: true,
+                            weight: 'secondary',
+                            ariaLabel: `${t('admin.registration.cancel')}: ${r.type}${r.email ? ` (${r.email})` : ''}`,
+                          })}
+                        </div>
                       </li>`,
                   )}
-                </ul>`
+                </ul>
+                ${registrations.some(canResend) ? html`<p class="hint">${t('admin.registration.resendHint')}</p>` : ''}`
               : html`<p class="muted">${t('admin.account.noRegistrations')}</p>`
           }
 
@@ -254,12 +273,7 @@ export const adminRoutes: Route = (app, lanyard) => {
   app.post('/admin/accounts/:id/disable', action, async (request, reply) => {
     const { account: operator } = requireAuth(request);
     const account = await target(request.params.id);
-    const { sessions } = await disableAccount(
-      lanyard.db,
-      account.id,
-      { actorAccountId: operator.id, ip: request.ip },
-      lanyard.clock.now(),
-    );
+    const { sessions } = await disableAccount(lanyard, account.id, { actorAccountId: operator.id, ip: request.ip });
     setFlash(reply, config, {
       kind: 'success',
       key: 'flash.admin.disabled',
@@ -292,6 +306,39 @@ export const adminRoutes: Route = (app, lanyard) => {
         key: 'flash.admin.registrationCancelled',
         params: { type: cancelled.type, email: account.email },
       });
+      return reply.redirect(accountPath(account.id), 303);
+    },
+  );
+
+  app.post(
+    '/admin/accounts/:id/registrations/:registration/resend',
+    { ...action, schema: { params: RegistrationParams, body: CsrfBody } },
+    async (request, reply) => {
+      const { account: operator } = requireAuth(request);
+      const account = await target(request.params.id);
+      const { registration, mail } = await resendRegistration(lanyard, account, request.params.registration, {
+        actorAccountId: operator.id,
+        ip: request.ip,
+      });
+      setFlash(
+        reply,
+        config,
+        mail.queued
+          ? {
+              kind: 'success',
+              key: 'flash.admin.registrationResent',
+              params: { type: registration.type, email: registration.email ?? '' },
+            }
+          : {
+              kind: 'warning',
+              key: 'flash.admin.registrationHeldBack',
+              params: {
+                email: registration.email ?? '',
+                max: config.rateLimit.mailPerHourPerAddress,
+                minutes: minutesUntil(mail.retryAt, lanyard.clock.now()),
+              },
+            },
+      );
       return reply.redirect(accountPath(account.id), 303);
     },
   );
