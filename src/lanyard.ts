@@ -9,6 +9,7 @@ import { connectDatabase, type Db } from './db/connect.js';
 import { migrateToLatest } from './db/migrate.js';
 import type { Locale } from './i18n/index.js';
 import { type MailKind, type MailParams, renderMail } from './mail/templates.js';
+import { OrcidWriteWorker } from './orcid-api/worker.js';
 import { devMailboxTransport, type MailTransport, OutboxWorker, smtpTransport } from './mail/worker.js';
 import { createProviders, type ProviderRegistry } from './providers/registry.js';
 import { type FlowStateStore, postgresFlowState, redisFlowState } from './stores/flow-state.js';
@@ -87,6 +88,8 @@ export interface Lanyard {
   hasher: PasswordHasher;
   log: Logger;
   outbox: OutboxWorker;
+  /** Delivers the queue of writes to researchers' ORCID records (src/orcid-api/worker.ts). */
+  orcidWrites: OrcidWriteWorker;
   /** The configured sign-in providers (src/providers/), in configuration order. */
   providers: ProviderRegistry;
   /**
@@ -118,6 +121,8 @@ export interface OpenOptions {
   log?: Logger;
   transport?: MailTransport;
   mailPollMs?: number;
+  /** How often the ORCID write queue looks for due writes (default 5 s). */
+  orcidPollMs?: number;
   /** An in-memory database starts from this image of a migrated one (tests: initdb costs seconds of CPU). */
   databaseImage?: Blob;
   /** How often the providers' background work looks whether something is due (default: theirs). */
@@ -141,6 +146,8 @@ export async function openLanyard(config: Config, opts: OpenOptions = {}): Promi
       : devMailboxTransport);
   const outbox = new OutboxWorker({ db, clock, transport, log, pollMs: opts.mailPollMs ?? 2000 });
   outbox.start();
+  const orcidWrites = new OrcidWriteWorker({ db, clock, config, log, pollMs: opts.orcidPollMs ?? 5000 });
+  orcidWrites.start();
   const redis = config.redisUrl
     ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 2000, lazyConnect: true })
     : null;
@@ -167,6 +174,7 @@ export async function openLanyard(config: Config, opts: OpenOptions = {}): Promi
     hasher: new PasswordHasher(config.password),
     log,
     outbox,
+    orcidWrites,
     providers,
     flowState,
     passwordThrottle: new PasswordThrottle({ db, log, redis, redisPrefix: config.redisPrefix }),
@@ -185,6 +193,7 @@ export async function openLanyard(config: Config, opts: OpenOptions = {}): Promi
     async close() {
       await Promise.all(background.map((b) => b.stop()));
       await outbox.stop();
+      await orcidWrites.stop();
       await redis?.quit().catch(() => redis.disconnect());
       await flowState.close();
       await db.destroy();

@@ -14,6 +14,7 @@ import * as sessionLastSeen from './migrations/0031-session-last-seen.js';
 import * as auditAppendOnly from './migrations/0034-audit-append-only.js';
 import * as lookupIndexes from './migrations/0032-lookup-indexes.js';
 import * as registrationChangeEmail from './migrations/0039-registration-change-email.js';
+import * as orcidWorks from './migrations/0035-orcid-works.js';
 
 const migrations: Record<string, Migration> = {
   '0001-initial': initial,
@@ -30,6 +31,7 @@ const migrations: Record<string, Migration> = {
   '0034-audit-append-only': auditAppendOnly,
   '0032-lookup-indexes': lookupIndexes,
   '0039-registration-change-email': registrationChangeEmail,
+  '0035-orcid-works': orcidWorks,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

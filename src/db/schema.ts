@@ -59,6 +59,8 @@ export interface ProviderTokenTable {
   scopes: string;
   expires_at: Timestamp | null;
   updated_at: Timestamp;
+  /** When ORCID stopped accepting the token (revoked there): the researcher must authorize again (migration 0035). */
+  needs_consent_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 
 export interface RegistrationTable {
@@ -182,6 +184,49 @@ export interface OidcPayloadTable {
   expires_at: Timestamp | null;
 }
 
+/** A work a repository put on a researcher's ORCID record, with ORCID's put-code (migration 0035). */
+export interface OrcidWorkTable {
+  id: Generated<string>;
+  account_id: string;
+  /** The OpenID client that pushed it; '' for the researcher's own session. */
+  client_id: string;
+  external_id_type: string;
+  /** The `self` external id, normalized (src/orcid-api/works.ts). */
+  external_id: string;
+  /** The external id as the repository sent it. */
+  external_id_value: string;
+  orcid: string | null;
+  put_code: number | null;
+  content: Json<unknown>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export type OrcidWriteState = 'queued' | 'delivered' | 'failed' | 'needs_consent';
+
+/** One write to ORCID in the durable queue (migration 0035). */
+export interface OrcidWriteTable {
+  id: Generated<string>;
+  seq: Generated<number>;
+  account_id: string;
+  client_id: string;
+  external_id_type: string;
+  external_id: string;
+  kind: 'put' | 'delete';
+  content: Json<unknown> | null;
+  state: OrcidWriteState;
+  outcome: 'created' | 'updated' | 'deleted' | null;
+  put_code: number | null;
+  attempts: Generated<number>;
+  next_attempt_at: Timestamp;
+  claimed_until: Timestamp | null;
+  error_code: string | null;
+  error_status: number | null;
+  last_error: string | null;
+  created_at: Timestamp;
+  finished_at: Timestamp | null;
+}
+
 export interface Database {
   account: AccountTable;
   identity: IdentityTable;
@@ -196,6 +241,8 @@ export interface Database {
   flow_state: FlowStateTable;
   password_throttle: PasswordThrottleTable;
   oidc_payload: OidcPayloadTable;
+  orcid_work: OrcidWorkTable;
+  orcid_write: OrcidWriteTable;
 }
 
 export interface PasswordThrottleTable {
@@ -212,3 +259,5 @@ export type Registration = Selectable<RegistrationTable>;
 export type Session = Selectable<SessionTable>;
 export type OutboxMail = Selectable<EmailOutboxTable>;
 export type AuditEvent = Selectable<AuditEventTable>;
+export type OrcidWork = Selectable<OrcidWorkTable>;
+export type OrcidWrite = Selectable<OrcidWriteTable>;

@@ -478,6 +478,8 @@ export const de: Messages = {
   'admin.registration.cancel': 'Abbrechen',
   'activity.action.registration_cancelled': 'Registrierung abgebrochen',
   'activity.action.accounts_merged': 'Konten zusammengeführt',
+  'activity.action.orcid_work_pushed': 'Werk in den ORCID-Eintrag geschrieben',
+  'activity.action.orcid_work_deleted': 'Werk aus dem ORCID-Eintrag entfernt',
   'admin.merge.heading': 'Ein anderes Konto in dieses übernehmen',
   'admin.merge.label': 'E-Mail-Adresse oder ID des anderen Kontos',
   'admin.merge.hint':

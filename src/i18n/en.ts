@@ -452,6 +452,8 @@ export const en = {
   'admin.registration.cancel': 'Cancel',
   'activity.action.registration_cancelled': 'Registration cancelled',
   'activity.action.accounts_merged': 'Accounts merged',
+  'activity.action.orcid_work_pushed': 'Work put on ORCID record',
+  'activity.action.orcid_work_deleted': 'Work removed from ORCID record',
   'admin.merge.heading': 'Merge another account into this one',
   'admin.merge.label': 'The other account’s email or id',
   'admin.merge.hint':

@@ -316,7 +316,7 @@ async function failureOf(res: Response): Promise<OrcidApiError> {
 
 /** The researcher's ORCID identity: its id and iD, or null when the account has none. */
 export async function orcidIdentityOf(
-  lanyard: Lanyard,
+  lanyard: Pick<Lanyard, 'db'>,
   accountId: string,
 ): Promise<{ identityId: string; orcid: string } | null> {
   const row = await lanyard.db
@@ -333,7 +333,10 @@ export async function orcidIdentityOf(
  * the configured API (production, sandbox, custom or the emulator). Null when ORCID is not
  * configured, the account has no ORCID iD, or Lanyard holds no token for it.
  */
-export async function orcidApiFor(lanyard: Lanyard, accountId: string): Promise<OrcidApi | null> {
+export async function orcidApiFor(
+  lanyard: Pick<Lanyard, 'db' | 'config'>,
+  accountId: string,
+): Promise<OrcidApi | null> {
   const config = lanyard.config.orcid;
   if (!config) return null;
   const identity = await orcidIdentityOf(lanyard, accountId);

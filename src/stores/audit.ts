@@ -22,7 +22,9 @@ export type AuditAction =
   | 'account_enabled'
   | 'registration_cancelled'
   | 'registration_resent'
-  | 'accounts_merged';
+  | 'accounts_merged'
+  | 'orcid_work_pushed'
+  | 'orcid_work_deleted';
 
 export interface AuditInput {
   action: AuditAction;
@@ -81,6 +83,8 @@ const everyAction: Record<AuditAction, true> = {
   registration_cancelled: true,
   registration_resent: true,
   accounts_merged: true,
+  orcid_work_pushed: true,
+  orcid_work_deleted: true,
 };
 export const knownAuditActions = Object.keys(everyAction) as readonly AuditAction[];
 

@@ -63,6 +63,8 @@ const tokenValues = (keys: SecretKey[], t: ProviderTokens, now: Date) => ({
   scopes: t.scopes.join(' '),
   expires_at: t.expiresAt ?? null,
   updated_at: now,
+  // A fresh token is a fresh authorization: whatever ORCID refused before no longer stands.
+  needs_consent_at: null,
 });
 
 export async function saveProviderTokens(

@@ -29,6 +29,7 @@ forEachBackend(
         Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`),
       );
       assert.deepEqual(operations.sort(), [
+        'DELETE /api/orcid/works/{externalIdType}/{externalId}',
         'GET /api',
         'GET /api/authn/orcid',
         'GET /api/authn/orcid/start',
@@ -38,6 +39,8 @@ forEachBackend(
         'GET /api/eperson/registrations/search/findByToken',
         'GET /api/eperson/registrations/{id}',
         'GET /api/openapi.json',
+        'GET /api/orcid/works',
+        'GET /api/orcid/writes/{id}',
         'GET /api/security/csrf',
         'PATCH /api/eperson/epersons/{uuid}',
         'PATCH /api/eperson/registrations/{id}',
@@ -46,6 +49,7 @@ forEachBackend(
         'POST /api/eperson/epersons',
         'POST /api/eperson/epersons/{uuid}',
         'POST /api/eperson/registrations',
+        'PUT /api/orcid/works/{externalIdType}/{externalId}',
       ]);
     });
 

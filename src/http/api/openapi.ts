@@ -71,6 +71,11 @@ export async function registerOpenApi(api: App, lanyard: Lanyard): Promise<void>
         { name: 'registrations', description: 'DSpace /api/eperson/registrations' },
         { name: 'epersons', description: 'DSpace /api/eperson/epersons' },
         { name: 'authn', description: 'DSpace /api/authn' },
+        {
+          name: 'orcid',
+          description:
+            'A researcher’s ORCID record through Lanyard: works a repository puts there with an access token of Lanyard’s OpenID provider (scope orcid.works), or the researcher in their own session.',
+        },
       ],
       paths: Object.fromEntries([
         ...lanyard.providers.list.flatMap((p) =>

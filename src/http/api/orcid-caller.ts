@@ -25,7 +25,7 @@ const invalidToken = (reply: FastifyReply, why: string) => {
 /**
  * The guard of `/api/orcid/…`. Accepts either
  * - an access token Lanyard's OpenID provider issued (`Authorization: Bearer`), looked up through
- *   the provider's own AccessToken model: it must exist, be unexpired on Lanyard's clock, belong to
+ *   the provider's own AccessToken model: it must exist, be unexpired, belong to
  *   a client that still exists, carry the `orcid.works` scope, and its grant must still stand
  *   (withdrawn on /profile → refused) for an account that may still sign in; the account is the
  *   token's subject; or
@@ -43,9 +43,10 @@ export function orcidCallerGuard(lanyard: Lanyard) {
       throw new LanyardError('AUTH_REQUIRED', 'Send an access token with the orcid.works scope, or sign in.');
     current ??= new CurrentProvider(lanyard);
     const provider = await current.get();
+    // Expiry is Lanyard's clock's (the provider's storage, src/stores/oidc-payloads.ts, forgets an
+    // expired token), as for every token the provider itself accepts.
     const token = await provider.AccessToken.find(bearer);
-    const now = lanyard.clock.now().getTime() / 1000;
-    if (!token || typeof token.exp !== 'number' || token.exp <= now) throw invalidToken(reply, 'unknown or expired');
+    if (!token) throw invalidToken(reply, 'unknown or expired');
     if (!token.clientId || !token.accountId || !token.grantId) throw invalidToken(reply, 'not issued for a person');
     // A token for another audience (a resource server's) is not one for this API.
     if (token.aud !== undefined) throw invalidToken(reply, 'issued for another audience');

@@ -1,0 +1,302 @@
+import type { Logger } from 'pino';
+import type { Clock } from '../clock.js';
+import type { Config } from '../config/schema.js';
+import type { Db } from '../db/connect.js';
+import type { OrcidWrite } from '../db/schema.js';
+import { recordAudit } from '../stores/audit.js';
+import {
+  claimDueWrites,
+  clientGrantStands,
+  findWork,
+  finishWrite,
+  markNeedsConsent,
+  needsConsent,
+  putCodeHeldElsewhere,
+  removeWork,
+  retryWrite,
+  savePutCode,
+  stopQueuedWrites,
+  type WorkKey,
+  type WriteEnd,
+} from '../stores/orcid-works.js';
+import { type OrcidApi, OrcidApiError, orcidApiFor, orcidIdentityOf, type WorkContent } from './client.js';
+import { carriesSelfId } from './work.js';
+
+export interface OrcidWriteWorkerOptions {
+  db: Db;
+  clock: Clock;
+  config: Config;
+  log: Logger;
+  pollMs?: number;
+  /** After this many tries ORCID being unavailable ends the write as failed (kept for the repository to see). */
+  maxAttempts?: number;
+  leaseSeconds?: number;
+}
+
+/** Seconds before the next try after `attempts` tries: 5 s doubling, at most an hour. */
+export const backoffSeconds = (attempts: number) => Math.min(3600, 5 * 2 ** Math.max(0, attempts - 1));
+
+/** Why a write ended or waits, in the stable codes the write's status reports. */
+const END = {
+  notLinked: {
+    errorCode: 'ORCID_NOT_LINKED',
+    error: 'The researcher has no ORCID iD linked, or Lanyard holds no token for it.',
+  },
+  consent: {
+    errorCode: 'ORCID_CONSENT_REQUIRED',
+    error: 'ORCID no longer accepts the token: the researcher must authorize again.',
+  },
+  scope: {
+    errorCode: 'ORCID_CONSENT_REQUIRED',
+    error: 'The researcher has not allowed Lanyard to update activities on ORCID (/activities/update).',
+  },
+  grant: {
+    errorCode: 'GRANT_WITHDRAWN',
+    error: 'The researcher withdrew this repository’s access at Lanyard.',
+  },
+} as const;
+
+/**
+ * Delivers the ORCID write queue (src/stores/orcid-works.ts). A write is claimed with a lease, sent
+ * with the researcher's stored token, then ended; if the process dies mid-way the lease runs out
+ * and another process tries again — which is safe, because a work's create that ORCID received but
+ * never answered is found again on the record (409 duplicate → the put-code of our source's work
+ * with the same `self` id) instead of being created twice. ORCID down, 5xx and 503 rate limits are
+ * retried with backoff; a refused token, a missing scope, a withdrawn grant or a refused work are
+ * never retried.
+ */
+export class OrcidWriteWorker {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private stopped = true;
+
+  constructor(private readonly o: OrcidWriteWorkerOptions) {}
+
+  start(): void {
+    this.stopped = false;
+    this.schedule(0);
+  }
+
+  /** Runs a round now (after a write was queued) instead of waiting for the next poll. */
+  kick(): void {
+    if (this.stopped) return;
+    if (this.running) this.again = true;
+    else this.schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running;
+  }
+
+  /** One round: every due write, until none is left. Exposed for tests and the CLI. */
+  async deliverDue(): Promise<number> {
+    let handled = 0;
+    for (;;) {
+      const batch = await claimDueWrites(this.o.db, this.o.clock.now(), 10, this.o.leaseSeconds ?? 120);
+      if (batch.length === 0) return handled;
+      for (const write of batch) {
+        await this.deliver(write);
+        handled++;
+      }
+    }
+  }
+
+  private async deliver(write: OrcidWrite): Promise<void> {
+    const { db, clock } = this.o;
+    const key: WorkKey = {
+      accountId: write.account_id,
+      clientId: write.client_id,
+      externalIdType: write.external_id_type,
+      externalId: write.external_id,
+    };
+    const stop = async (why: { errorCode: string; error: string }, status: number | null = null) => {
+      await finishWrite(db, write.id, { state: 'needs_consent', ...why, errorStatus: status }, clock.now());
+    };
+    try {
+      if (!(await clientGrantStands(db, write.account_id, write.client_id, clock.now()))) return await stop(END.grant);
+      const identity = await orcidIdentityOf(this.o, write.account_id);
+      const api = identity && (await orcidApiFor(this.o, write.account_id));
+      if (!identity || !api) return await stop(END.notLinked);
+      if (await needsConsent(db, identity.identityId)) return await stop(END.consent);
+      if (!api.canUpdateWorks) return await stop(END.scope);
+      const end = write.kind === 'put' ? await this.put(api, key, write) : await this.delete(api, key);
+      await finishWrite(db, write.id, end, clock.now());
+      if (end.state === 'delivered')
+        await recordAudit(
+          db,
+          {
+            action: write.kind === 'put' ? 'orcid_work_pushed' : 'orcid_work_deleted',
+            accountId: write.account_id,
+            provider: 'orcid',
+            subject: api.orcid,
+            detail: {
+              client: write.client_id || null,
+              externalIdType: write.external_id_type,
+              externalId: write.external_id,
+              putCode: end.putCode ?? null,
+              outcome: end.outcome ?? null,
+              write: write.id,
+            },
+          },
+          clock.now(),
+        );
+    } catch (e) {
+      if (e instanceof OrcidApiError) return this.failed(write, e);
+      // Lanyard's own trouble (the database, a bug): try again later, as for ORCID being down.
+      this.o.log.error({ err: e, write: write.id }, 'ORCID write failed');
+      await retryWrite(
+        db,
+        write.id,
+        { errorCode: 'INTERNAL', errorStatus: null, error: 'Lanyard could not send the write.' },
+        backoffSeconds(write.attempts),
+        clock.now(),
+      );
+    }
+  }
+
+  /** What ORCID's refusal means for the write: retry later, stop for consent, or fail for good. */
+  private async failed(write: OrcidWrite, e: OrcidApiError): Promise<void> {
+    const { db, clock, log } = this.o;
+    const now = clock.now();
+    const reported = {
+      errorCode: e.orcidCode === null ? `HTTP_${e.status ?? 'NO_ANSWER'}` : String(e.orcidCode),
+      errorStatus: e.status,
+      error: e.developerMessage ?? e.message,
+    };
+    if (e.transient) {
+      if (write.attempts >= (this.o.maxAttempts ?? 12)) {
+        log.warn({ write: write.id, err: e.message }, 'ORCID write given up after repeated failures');
+        return finishWrite(db, write.id, { state: 'failed', ...reported }, now);
+      }
+      log.warn(
+        { write: write.id, attempt: write.attempts, err: e.message },
+        'ORCID unavailable; write will be retried',
+      );
+      return retryWrite(db, write.id, reported, backoffSeconds(write.attempts), now);
+    }
+    if (e.failure === 'invalid_token') {
+      // ORCID refused the token (revoked there, or expired): the link needs the researcher's consent
+      // again, and every write of theirs waiting in the queue stops with this one.
+      const identity = await orcidIdentityOf(this.o, write.account_id);
+      if (identity) await markNeedsConsent(db, identity.identityId, now);
+      await finishWrite(db, write.id, { state: 'needs_consent', ...reported, errorCode: END.consent.errorCode }, now);
+      return stopQueuedWrites(db, write.account_id, END.consent.errorCode, END.consent.error, now);
+    }
+    // 9038: the token lacks /activities/update — the researcher can grant it, a retry cannot.
+    if (e.failure === 'forbidden' && e.orcidCode === 9038)
+      return finishWrite(db, write.id, { state: 'needs_consent', ...reported, errorCode: END.scope.errorCode }, now);
+    return finishWrite(db, write.id, { state: 'failed', ...reported }, now);
+  }
+
+  private async put(api: OrcidApi, key: WorkKey, write: OrcidWrite): Promise<WriteEnd> {
+    const content = write.content as WorkContent;
+    const work = await findWork(this.o.db, key);
+    if (!work) return { state: 'failed', errorCode: 'NOT_FOUND', error: 'The work is no longer kept.' };
+    const self = { type: key.externalIdType, value: work.external_id_value };
+    if (work.put_code !== null && work.orcid === api.orcid) {
+      try {
+        await api.updateWork(work.put_code, content);
+        return { state: 'delivered', outcome: 'updated', putCode: work.put_code };
+      } catch (e) {
+        // Deleted on ORCID by the researcher: put it there again.
+        if (!(e instanceof OrcidApiError && e.failure === 'not_found')) throw e;
+      }
+    }
+    let putCode: number;
+    try {
+      putCode = await api.createWork(content);
+    } catch (e) {
+      if (!(e instanceof OrcidApiError && e.failure === 'duplicate')) throw e;
+      // Our source already holds a work with this `self` id: an earlier create that ORCID carried
+      // out but whose answer never came back. Find it and update it — never a second copy.
+      const found = await this.ourWorkOnRecord(api, self);
+      if (found === null) throw e;
+      if (await putCodeHeldElsewhere(this.o.db, key, api.orcid, found))
+        return {
+          state: 'failed',
+          errorCode: 'ORCID_DUPLICATE',
+          errorStatus: 409,
+          error: 'Another repository already put a work with this identifier on the record through Lanyard.',
+        };
+      await api.updateWork(found, content);
+      await savePutCode(this.o.db, key, api.orcid, found, this.o.clock.now());
+      return { state: 'delivered', outcome: 'updated', putCode: found };
+    }
+    await savePutCode(this.o.db, key, api.orcid, putCode, this.o.clock.now());
+    return { state: 'delivered', outcome: 'created', putCode };
+  }
+
+  private async delete(api: OrcidApi, key: WorkKey): Promise<WriteEnd> {
+    const { db } = this.o;
+    const work = await findWork(db, key);
+    if (!work) return { state: 'delivered', outcome: 'deleted', putCode: null };
+    let putCode = work.put_code !== null && work.orcid === api.orcid ? work.put_code : null;
+    // Never heard back from the create: the work may still be on the record under our source.
+    if (putCode === null) {
+      const found = await this.ourWorkOnRecord(api, { type: key.externalIdType, value: work.external_id_value });
+      if (found !== null && !(await putCodeHeldElsewhere(db, key, api.orcid, found))) putCode = found;
+    }
+    if (putCode !== null) {
+      try {
+        await api.deleteWork(putCode);
+      } catch (e) {
+        // Already gone (the researcher deleted it on ORCID): the deletion is done.
+        if (!(e instanceof OrcidApiError && e.failure === 'not_found')) throw e;
+      }
+    }
+    await this.forget(key);
+    return { state: 'delivered', outcome: 'deleted', putCode };
+  }
+
+  /** After a delete: the row goes, unless a later put of the same work waits (it creates afresh). */
+  private async forget(key: WorkKey): Promise<void> {
+    const { db } = this.o;
+    const later = await db
+      .selectFrom('orcid_write')
+      .select('id')
+      .where('account_id', '=', key.accountId)
+      .where('client_id', '=', key.clientId)
+      .where('external_id_type', '=', key.externalIdType)
+      .where('external_id', '=', key.externalId)
+      .where('state', '=', 'queued')
+      .where('kind', '=', 'put')
+      .executeTakeFirst();
+    if (!later) return removeWork(db, key);
+    await db
+      .updateTable('orcid_work')
+      .set({ put_code: null, orcid: null, updated_at: this.o.clock.now() })
+      .where('account_id', '=', key.accountId)
+      .where('client_id', '=', key.clientId)
+      .where('external_id_type', '=', key.externalIdType)
+      .where('external_id', '=', key.externalId)
+      .execute();
+  }
+
+  /** The put-code of the work our ORCID client added to the record with this `self` id, if any. */
+  private async ourWorkOnRecord(api: OrcidApi, self: { type: string; value: string }): Promise<number | null> {
+    const ours = this.o.config.orcid?.clientId;
+    const works = await api.listWorks();
+    const found = works.find((w) => w.sourceClientId === ours && carriesSelfId(w.externalIds, self));
+    return found ? found.putCode : null;
+  }
+
+  private schedule(ms: number): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.running = this.deliverDue()
+        .catch((e) => this.o.log.error({ err: e }, 'ORCID write round failed'))
+        .then(() => undefined)
+        .finally(() => {
+          this.running = undefined;
+          if (this.stopped) return;
+          const again = this.again;
+          this.again = false;
+          this.schedule(again ? 0 : (this.o.pollMs ?? 5000));
+        });
+    }, ms);
+    this.timer.unref();
+  }
+}

@@ -1,0 +1,426 @@
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, test } from 'node:test';
+import { uniqueEmail } from '../support/accounts.js';
+import { Browser } from '../support/browser.js';
+import { backends, skipReason } from '../support/databases.js';
+import { createListeningTestApp } from '../support/listening-app.js';
+import {
+  authorizationRequest,
+  redeem,
+  registerRelyingParty,
+  type RelyingParty,
+  untilClient,
+} from '../support/op-client.js';
+import { addOrcidUser, createAccountWithOrcid, signInWithOrcid } from '../support/orcid.js';
+import { TEST_ORCID_CLIENT, type TestApp, withOrcid } from '../support/test-app.js';
+import { waitUntil } from '../support/wait.js';
+import { loadProviderTokens } from '../../src/stores/provider-tokens.js';
+import { identityOf, deleteIdentity } from '../../src/stores/identities.js';
+import { revokeConnectedApplication } from '../../src/stores/oidc-grants.js';
+
+/**
+ * Repositories put works on researchers' ORCID records through Lanyard (`/api/orcid/…`), with an
+ * access token of Lanyard's OpenID provider; Lanyard writes with the ORCID token it holds. All of it
+ * over real HTTP: the repository's calls, the sign-ins, and Lanyard's writes to the ORCID emulator,
+ * with the emulator's faults for ORCID down, rate limited, a lost answer and a revoked token.
+ */
+for (const backend of backends()) {
+  describe(`ORCID works for repositories [${backend}]`, async () => {
+    const reason = await skipReason(backend);
+    let app: TestApp & { url: string };
+    let rp: RelyingParty;
+    before(async () => {
+      if (reason) return;
+      app = await createListeningTestApp(backend, {
+        ...withOrcid,
+        LANYARD_ORCID_SCOPES: 'openid /read-limited /activities/update',
+      });
+      rp = await registerRelyingParty(app, { name: 'Repository A' });
+    });
+    after(async () => app?.close());
+    beforeEach(() => app?.orcid?.state.setFaults({ api: null }));
+
+    /** A researcher whose account was made by signing in with ORCID (so Lanyard holds their ORCID token). */
+    async function researcher() {
+      const email = uniqueEmail('works');
+      const orcid = addOrcidUser(app, { emails: [{ email, visibility: 'public', verified: true }] });
+      await createAccountWithOrcid(new Browser(app.app, app.url), orcid);
+      return orcid;
+    }
+
+    /** The repository's access token for the researcher, through a sign-in with ORCID at Lanyard's OP. */
+    async function accessToken(client: RelyingParty, orcid: string, scope = 'openid orcid.works') {
+      const b = new Browser(app.app, 'http://browser-origin.invalid');
+      const req = await authorizationRequest(client, { scope });
+      const login = await b.follow(await b.get(req.url.href));
+      const returnTo = new URL(login.url).searchParams.get('returnTo')!;
+      const back = await signInWithOrcid(b, orcid, { startPath: `${app.url}/login/orcid`, returnTo });
+      const tokens = await redeem(client, await untilClient(b, back, client.redirect), req);
+      return { token: tokens.access_token, accountId: tokens.claims()!.sub };
+    }
+
+    const workPath = (doi: string, type = 'doi') => `/api/orcid/works/${type}/${encodeURIComponent(doi)}`;
+    const article = (title: string) => ({
+      title,
+      type: 'journal-article',
+      publicationDate: { year: '2024', month: '05' },
+      journalTitle: 'Journal of Tests',
+      url: 'https://repo.example.org/items/1',
+    });
+
+    async function call(method: string, path: string, token: string | null, body?: unknown) {
+      const res = await fetch(`${app.url}${path}`, {
+        method,
+        headers: {
+          accept: 'application/json',
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      const text = await res.text();
+      return { status: res.status, headers: res.headers, json: text ? JSON.parse(text) : null };
+    }
+
+    /** Queues a push and returns its write id (from Location). */
+    async function push(token: string, doi: string, body: unknown) {
+      const r = await call('PUT', workPath(doi), token, body);
+      assert.equal(r.status, 202, JSON.stringify(r.json));
+      assert.equal(r.headers.get('location'), `/api/orcid/writes/${r.json.id}`);
+      return r.json.id as string;
+    }
+
+    /**
+     * Runs the queue now (as the service's worker does on its own) until the write has ended, or has
+     * been tried and waits for its next attempt; returns its status as the repository sees it.
+     */
+    async function settle(token: string, id: string, attempts = 1) {
+      await waitUntil(async () => {
+        await app.lanyard.orcidWrites.deliverDue();
+        const row = await app.lanyard.db
+          .selectFrom('orcid_write')
+          .select(['state', 'attempts', 'claimed_until'])
+          .where('id', '=', id)
+          .executeTakeFirstOrThrow();
+        // Not while a worker holds it (the service's own worker may have claimed it first).
+        return row.state !== 'queued' || (row.attempts >= attempts && row.claimed_until === null);
+      }, `write ${id}`);
+      return (await call('GET', `/api/orcid/writes/${id}`, token)).json;
+    }
+
+    const worksAtOrcid = (orcid: string) => app.orcid!.state.users.get(orcid)!.works;
+    const ours = (orcid: string) =>
+      worksAtOrcid(orcid).filter((w) => w.source.kind === 'client' && w.source.clientId === TEST_ORCID_CLIENT.clientId);
+
+    describe(reason ? `skipped: ${reason}` : 'suite', { skip: reason || false }, () => {
+      test('push, re-push (an update, no duplicate at ORCID), list, delete', async () => {
+        const orcid = await researcher();
+        const { token } = await accessToken(rp, orcid);
+        const doi = '10.5555/Push.1';
+        const first = await settle(token, await push(token, doi, article('First title')));
+        assert.equal(first.state, 'delivered', JSON.stringify(first));
+        assert.equal(first.outcome, 'created');
+        assert.equal(ours(orcid).length, 1);
+        const atOrcid = ours(orcid)[0]!;
+        assert.equal(first.putCode, atOrcid.putCode);
+        assert.equal(atOrcid.title, 'First title');
+        assert.ok(atOrcid.externalIds.some((e) => e.type === 'doi' && e.value === doi && e.relationship === 'self'));
+
+        // The same DOI spelled as a resolver URL is the same work: an update under the same put-code.
+        const again = await settle(
+          token,
+          await push(token, `https://doi.org/${doi.toLowerCase()}`, article('New title')),
+        );
+        assert.equal(again.outcome, 'updated');
+        assert.equal(again.putCode, first.putCode);
+        assert.equal(ours(orcid).length, 1, 'no duplicate');
+        assert.equal(ours(orcid)[0]!.title, 'New title');
+
+        const list = await call('GET', '/api/orcid/works', token);
+        assert.equal(list.status, 200);
+        assert.equal(list.json.works.length, 1);
+        assert.equal(list.json.works[0].putCode, first.putCode);
+        assert.equal(list.json.works[0].work.title, 'New title');
+        assert.equal(list.json.works[0].lastWrite.state, 'delivered');
+
+        const del = await call('DELETE', workPath(doi), token);
+        assert.equal(del.status, 202);
+        const deleted = await settle(token, del.json.id);
+        assert.equal(deleted.state, 'delivered');
+        assert.equal(deleted.outcome, 'deleted');
+        assert.equal(ours(orcid).length, 0);
+        assert.deepEqual((await call('GET', '/api/orcid/works', token)).json.works, []);
+        assert.equal((await call('DELETE', workPath(doi), token)).json.code, 'NOT_FOUND');
+
+        const audit = await app.lanyard.db
+          .selectFrom('audit_event')
+          .select('action')
+          .where('subject', '=', orcid)
+          .where('action', 'in', ['orcid_work_pushed', 'orcid_work_deleted'])
+          .execute();
+        assert.deepEqual(audit.map((a) => a.action).sort(), [
+          'orcid_work_deleted',
+          'orcid_work_pushed',
+          'orcid_work_pushed',
+        ]);
+      });
+
+      test('ORCID down, then back: retried with backoff and delivered once', async () => {
+        const orcid = await researcher();
+        const { token } = await accessToken(rp, orcid);
+        app.orcid!.state.setFaults({ api: { status: 500 } });
+        const id = await push(token, '10.5555/down.1', article('Down'));
+        const tried = await settle(token, id);
+        assert.equal(tried.state, 'queued');
+        assert.equal(tried.error.code, 'HTTP_500');
+        assert.ok(new Date(tried.nextAttemptAt) > app.clock.now(), 'not before its backoff');
+        await app.lanyard.orcidWrites.deliverDue();
+        assert.equal(
+          (await call('GET', `/api/orcid/writes/${id}`, token)).json.attempts,
+          1,
+          'no retry before it is due',
+        );
+        app.orcid!.state.setFaults({ api: null });
+        app.clock.advance(10_000);
+        const done = await settle(token, id);
+        assert.equal(done.state, 'delivered');
+        assert.equal(done.attempts, 2);
+        assert.equal(ours(orcid).length, 1);
+      });
+
+      test('rate limited (503): retried later, delivered', async () => {
+        const orcid = await researcher();
+        const { token } = await accessToken(rp, orcid);
+        app.orcid!.state.setFaults({ api: { status: 503, times: 1 } });
+        const id = await push(token, '10.5555/busy.1', article('Busy'));
+        const tried = await settle(token, id);
+        assert.equal(tried.state, 'queued');
+        assert.equal(tried.error.status, 503);
+        app.clock.advance(10_000);
+        assert.equal((await settle(token, id, 2)).state, 'delivered');
+        assert.equal(ours(orcid).length, 1);
+      });
+
+      test('a lost answer (ORCID created the work, Lanyard never heard): the retry finds it, no duplicate', async () => {
+        const orcid = await researcher();
+        const { token } = await accessToken(rp, orcid);
+        app.orcid!.state.setFaults({ api: { loseResponse: true, times: 1 } });
+        const id = await push(token, '10.5555/lost.1', article('Lost'));
+        const tried = await settle(token, id);
+        assert.equal(tried.state, 'queued');
+        assert.equal(ours(orcid).length, 1, 'ORCID did create it');
+        app.clock.advance(10_000);
+        const done = await settle(token, id, 2);
+        assert.equal(done.state, 'delivered');
+        assert.equal(done.putCode, ours(orcid)[0]!.putCode);
+        assert.equal(ours(orcid).length, 1, 'still one work');
+        // …and the put-code is known from then on: a re-push updates it.
+        assert.equal((await settle(token, await push(token, '10.5555/lost.1', article('Found')))).outcome, 'updated');
+        assert.equal(ours(orcid).length, 1);
+        assert.equal(ours(orcid)[0]!.title, 'Found');
+      });
+
+      test('a work ORCID refuses (400): its error code and message reported, never retried', async () => {
+        const orcid = await researcher();
+        const { token } = await accessToken(rp, orcid);
+        const id = await push(token, '10.5555/bad.1', {
+          ...article('Bad date'),
+          publicationDate: { year: '2024', day: '05' },
+        });
+        const w = await settle(token, id);
+        assert.equal(w.state, 'failed');
+        assert.deepEqual([w.error.code, w.error.status], ['9020', 400]);
+        assert.match(w.error.message, /month/);
+        app.clock.advance(600_000);
+        await app.lanyard.orcidWrites.deliverDue();
+        assert.equal((await call('GET', `/api/orcid/writes/${id}`, token)).json.attempts, 1);
+        assert.equal(ours(orcid).length, 0);
+      });
+
+      test('attack: bad input is refused with a stable code and queues nothing', async () => {
+        const orcid = await researcher();
+        const { token, accountId } = await accessToken(rp, orcid);
+        const cases: [string, unknown][] = [
+          [workPath('10.5555/x'), { type: 'journal-article' }],
+          [workPath('10.5555/x'), { ...article('T'), type: 'poem' }],
+          [workPath('10.5555/x'), { ...article('  ') }],
+          [workPath('10.5555/x'), { ...article('T'), extra: 1 }],
+          [workPath('10.5555/x'), { ...article('T'), url: 'javascript:alert(1)' }],
+          [workPath('10.5555/x', 'nonsense'), article('T')],
+          [
+            workPath('10.5555/x'),
+            { ...article('T'), externalIds: [{ type: 'doi', value: 'x', relationship: 'mine' }] },
+          ],
+        ];
+        for (const [path, body] of cases) {
+          const r = await call('PUT', path, token, body);
+          assert.equal(r.status, 400, `${path} ${JSON.stringify(body)}`);
+          assert.equal(r.json.code, 'VALIDATION_FAILED');
+        }
+        const queued = await app.lanyard.db
+          .selectFrom('orcid_write')
+          .select('id')
+          .where('account_id', '=', accountId)
+          .execute();
+        assert.equal(queued.length, 0);
+      });
+
+      test('attack: a repository cannot see, delete or overwrite another repository’s works', async () => {
+        const orcid = await researcher();
+        const a = await accessToken(rp, orcid);
+        const other = await registerRelyingParty(app, { name: 'Repository B' });
+        const b = await accessToken(other, orcid);
+        const doi = '10.5555/mine.1';
+        const pushed = await settle(a.token, await push(a.token, doi, article('A’s work')));
+        assert.equal(pushed.state, 'delivered');
+
+        assert.deepEqual((await call('GET', '/api/orcid/works', b.token)).json.works, []);
+        assert.equal((await call('GET', `/api/orcid/writes/${pushed.id}`, b.token)).status, 404);
+        const del = await call('DELETE', workPath(doi), b.token);
+        assert.equal(del.status, 404);
+        assert.equal(del.json.code, 'NOT_FOUND');
+        await app.lanyard.orcidWrites.deliverDue();
+        assert.equal(ours(orcid).length, 1, 'still on the record');
+
+        // The same DOI from B: ORCID sees one source (Lanyard) and refuses a duplicate; B must not
+        // take over A's work.
+        const clash = await settle(b.token, await push(b.token, doi, article('B’s overwrite')));
+        assert.equal(clash.state, 'failed');
+        assert.equal(clash.error.code, 'ORCID_DUPLICATE');
+        assert.equal(ours(orcid).length, 1);
+        assert.equal(ours(orcid)[0]!.title, 'A’s work');
+        assert.equal((await call('GET', '/api/orcid/works', a.token)).json.works[0].putCode, pushed.putCode);
+      });
+
+      test('attack: foreign, unknown and scope-less tokens are refused; nothing queued', async () => {
+        const orcid = await researcher();
+        const { token: scopeless, accountId } = await accessToken(rp, orcid, 'openid profile');
+        const r = await call('PUT', workPath('10.5555/s.1'), scopeless, article('No scope'));
+        assert.equal(r.status, 403);
+        assert.equal(r.json.code, 'ACCESS_TOKEN_SCOPE');
+        assert.match(r.headers.get('www-authenticate') ?? '', /insufficient_scope/);
+        assert.equal((await call('GET', '/api/orcid/works', scopeless)).json.code, 'ACCESS_TOKEN_SCOPE');
+
+        const identity = await identityOf(app.lanyard.db, accountId, 'orcid');
+        const orcidToken = (await loadProviderTokens(app.lanyard.db, app.config.secretKeys, identity!.id))!.accessToken;
+        for (const foreign of [orcidToken, 'x'.repeat(43), 'not-a-token']) {
+          const f = await call('PUT', workPath('10.5555/s.1'), foreign, article('Foreign'));
+          assert.equal(f.status, 401, foreign);
+          assert.equal(f.json.code, 'ACCESS_TOKEN_INVALID');
+          assert.match(f.headers.get('www-authenticate') ?? '', /invalid_token/);
+        }
+        assert.equal((await call('GET', '/api/orcid/works', null)).json.code, 'AUTH_REQUIRED');
+        const queued = await app.lanyard.db
+          .selectFrom('orcid_write')
+          .select('id')
+          .where('account_id', '=', accountId)
+          .execute();
+        assert.equal(queued.length, 0);
+      });
+
+      test('token revoked at ORCID: the link needs consent, queued writes stop, no retry', async () => {
+        const orcid = await researcher();
+        const { token, accountId } = await accessToken(rp, orcid);
+        const identity = await identityOf(app.lanyard.db, accountId, 'orcid');
+        const stored = (await loadProviderTokens(app.lanyard.db, app.config.secretKeys, identity!.id))!;
+        const revoked = await fetch(`${app.orcid!.siteUrl}/oauth/revoke`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({
+            token: stored.accessToken,
+            client_id: TEST_ORCID_CLIENT.clientId,
+            client_secret: TEST_ORCID_CLIENT.clientSecret,
+          }),
+        });
+        assert.equal(revoked.status, 200);
+        // Two writes waiting behind ORCID being down; then ORCID answers again, refusing the token.
+        app.orcid!.state.setFaults({ api: { status: 500 } });
+        const first = await push(token, '10.5555/rev.1', article('One'));
+        const second = await push(token, '10.5555/rev.2', article('Two'));
+        await settle(token, first);
+        await settle(token, second);
+        app.orcid!.state.setFaults({ api: null });
+        app.clock.advance(10_000);
+        const w1 = await settle(token, first, 2);
+        const w2 = await settle(token, second, 2);
+        for (const w of [w1, w2]) {
+          assert.equal(w.state, 'needs_consent');
+          assert.equal(w.error.code, 'ORCID_CONSENT_REQUIRED');
+        }
+        const row = await app.lanyard.db
+          .selectFrom('provider_token')
+          .select('needs_consent_at')
+          .where('identity_id', '=', identity!.id)
+          .executeTakeFirstOrThrow();
+        assert.ok(row.needs_consent_at, 'the link is marked for the profile to show');
+        const attempts = [w1.attempts, w2.attempts];
+        app.clock.advance(600_000);
+        await app.lanyard.orcidWrites.deliverDue();
+        assert.deepEqual(
+          [
+            (await call('GET', `/api/orcid/writes/${first}`, token)).json.attempts,
+            (await call('GET', `/api/orcid/writes/${second}`, token)).json.attempts,
+          ],
+          attempts,
+          'never retried',
+        );
+        const again = await call('PUT', workPath('10.5555/rev.3'), token, article('Three'));
+        assert.equal(again.status, 409);
+        assert.equal(again.json.code, 'ORCID_CONSENT_REQUIRED');
+        assert.equal(ours(orcid).length, 0);
+      });
+
+      test('the researcher unlinks ORCID or withdraws the repository while writes wait: they stop, marked', async () => {
+        const orcid = await researcher();
+        const { token, accountId } = await accessToken(rp, orcid);
+        app.orcid!.state.setFaults({ api: { status: 500 } });
+        const waiting = await push(token, '10.5555/wd.1', article('Waiting'));
+        await settle(token, waiting);
+        const identity = await identityOf(app.lanyard.db, accountId, 'orcid');
+        await deleteIdentity(app.lanyard.db, identity!.id);
+        app.orcid!.state.setFaults({ api: null });
+        app.clock.advance(10_000);
+        const w = await settle(token, waiting, 2);
+        assert.equal(w.state, 'needs_consent');
+        assert.equal(w.error.code, 'ORCID_NOT_LINKED');
+        assert.equal(ours(orcid).length, 0);
+        assert.equal(
+          (await call('PUT', workPath('10.5555/wd.2'), token, article('After'))).json.code,
+          'ORCID_NOT_LINKED',
+        );
+
+        // Another researcher withdraws the repository's access at Lanyard: token dead, writes stop.
+        const orcid2 = await researcher();
+        const two = await accessToken(rp, orcid2);
+        app.orcid!.state.setFaults({ api: { status: 500 } });
+        const pending = await push(two.token, '10.5555/wd.3', article('Pending'));
+        await settle(two.token, pending);
+        await revokeConnectedApplication(app.lanyard.db, two.accountId, rp.clientId);
+        app.orcid!.state.setFaults({ api: null });
+        app.clock.advance(10_000);
+        await app.lanyard.orcidWrites.deliverDue();
+        const row = await app.lanyard.db
+          .selectFrom('orcid_write')
+          .selectAll()
+          .where('id', '=', pending)
+          .executeTakeFirstOrThrow();
+        assert.equal(row.state, 'needs_consent');
+        assert.equal(row.error_code, 'GRANT_WITHDRAWN');
+        assert.equal(ours(orcid2).length, 0);
+        const refused = await call('GET', '/api/orcid/works', two.token);
+        assert.equal(refused.status, 401);
+        assert.equal(refused.json.code, 'ACCESS_TOKEN_INVALID');
+      });
+
+      test('attack: an expired access token is refused', async () => {
+        const orcid = await researcher();
+        const { token } = await accessToken(rp, orcid);
+        assert.equal((await call('GET', '/api/orcid/works', token)).status, 200);
+        app.clock.advance(3601_000);
+        const r = await call('PUT', workPath('10.5555/exp.1'), token, article('Late'));
+        assert.equal(r.status, 401);
+        assert.equal(r.json.code, 'ACCESS_TOKEN_INVALID');
+      });
+    });
+  });
+}
