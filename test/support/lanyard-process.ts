@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 
 /** Runs a TypeScript entry point of Lanyard (src/main.ts, src/cli/main.ts) in its own Node process. */
 export function spawnLanyard(entry: string, args: string[], env: Record<string, string>): ChildProcess {
@@ -31,6 +32,16 @@ export class LanyardProcess {
 
   get output(): string {
     return this.out;
+  }
+
+  /** Resident memory now (Linux /proc), 0 once the process is gone. */
+  rssBytes(): number {
+    try {
+      const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${this.child.pid}/status`, 'utf8'))?.[1];
+      return Number(kb ?? 0) * 1024;
+    } catch {
+      return 0;
+    }
   }
 
   /** Waits (bounded) until the output matches, failing early if the process exits. */

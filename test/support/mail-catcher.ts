@@ -22,8 +22,15 @@ export class MailCatcher {
   port = 0;
 
   constructor() {
-    this.server = new SMTPServer({
+    this.server = this.makeServer();
+  }
+
+  /** A server that has been closed answers 421 for ever: a restart needs a new one. */
+  private makeServer(): SMTPServer {
+    return new SMTPServer({
       authOptional: true,
+      // stop() ends a connection still open after 1 s (the default waits 30 s), as a server going down does.
+      closeTimeout: 1000,
       disabledCommands: ['STARTTLS'],
       logger: false,
       onData: (stream, _session, done) => {
@@ -87,7 +94,9 @@ export class MailCatcher {
   }
 
   async stop(): Promise<void> {
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    const server = this.server;
+    this.server = this.makeServer();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 }
 

@@ -223,6 +223,8 @@ export class Topology {
         LANYARD_ORCID_CLIENT_ID: TOPOLOGY_ORCID_CLIENT.clientId,
         LANYARD_ORCID_CLIENT_SECRET: TOPOLOGY_ORCID_CLIENT.clientSecret,
         LANYARD_TRUST_PROXY: BALANCER_SOURCE,
+        // A slow ORCID is given up on after 3 s (default 10 s), so the fault tests stay short.
+        LANYARD_ORCID_TIMEOUT_MS: '3000',
         LANYARD_LOG_LEVEL: 'warn',
         ...opts.env,
       };
