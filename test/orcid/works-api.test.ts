@@ -17,6 +17,7 @@ import { waitUntil } from '../support/wait.js';
 import { loadProviderTokens } from '../../src/stores/provider-tokens.js';
 import { identityOf, deleteIdentity } from '../../src/stores/identities.js';
 import { revokeConnectedApplication } from '../../src/stores/oidc-grants.js';
+import { OrcidWriteWorker } from '../../src/orcid-api/worker.js';
 
 /**
  * Repositories put works on researchers' ORCID records through Lanyard (`/api/orcid/…`), with an
@@ -410,6 +411,60 @@ for (const backend of backends()) {
         const refused = await call('GET', '/api/orcid/works', two.token);
         assert.equal(refused.status, 401);
         assert.equal(refused.json.code, 'ACCESS_TOKEN_INVALID');
+      });
+
+      test('the researcher’s own session: writes need the CSRF header; a repository does not see them', async () => {
+        const b = new Browser(app.app, app.url);
+        const email = uniqueEmail('works-session');
+        const orcid = addOrcidUser(app, { emails: [{ email, visibility: 'public', verified: true }] });
+        await createAccountWithOrcid(b, orcid);
+        const json = { 'content-type': 'application/json', accept: 'application/json' };
+        const body = JSON.stringify(article('My own'));
+        const doi = '10.5555/own.1';
+        const noCsrf = await b.request('PUT', workPath(doi), body, json);
+        assert.equal(noCsrf.status, 403);
+        assert.equal(JSON.parse(noCsrf.body).code, 'CSRF_FAILED');
+        const csrf = (await b.request('GET', '/api/security/csrf', undefined, { accept: 'application/json' })).headers[
+          'dspace-xsrf-token'
+        ] as string;
+        const put = await b.request('PUT', workPath(doi), body, { ...json, 'x-xsrf-token': csrf });
+        assert.equal(put.status, 202, put.body);
+        const id = JSON.parse(put.body).id as string;
+        await waitUntil(async () => {
+          await app.lanyard.orcidWrites.deliverDue();
+          const w = await b.request('GET', `/api/orcid/writes/${id}`, undefined, { accept: 'application/json' });
+          return JSON.parse(w.body).state === 'delivered';
+        }, 'the researcher’s own push');
+        assert.equal(ours(orcid).length, 1);
+        const mine = await b.request('GET', '/api/orcid/works', undefined, { accept: 'application/json' });
+        assert.equal(JSON.parse(mine.body).works.length, 1);
+
+        const repo = await accessToken(rp, orcid);
+        assert.deepEqual((await call('GET', '/api/orcid/works', repo.token)).json.works, []);
+        assert.equal((await call('DELETE', workPath(doi), repo.token)).status, 404);
+        assert.equal((await call('GET', `/api/orcid/writes/${id}`, repo.token)).status, 404);
+        assert.equal(ours(orcid).length, 1);
+      });
+
+      test('two workers on one queue: every write delivered once, no duplicate at ORCID', async () => {
+        const orcid = await researcher();
+        const { token } = await accessToken(rp, orcid);
+        // Queued while ORCID is down, so none is delivered before both workers run.
+        app.orcid!.state.setFaults({ api: { status: 500 } });
+        const ids = [];
+        for (let i = 0; i < 6; i++) ids.push(await push(token, `10.5555/pair.${i}`, article(`Pair ${i}`)));
+        for (const id of ids) await settle(token, id);
+        app.orcid!.state.setFaults({ api: null });
+        app.clock.advance(10_000);
+        const { db, clock, config, log } = app.lanyard;
+        const second = new OrcidWriteWorker({ db, clock, config, log });
+        await Promise.all([app.lanyard.orcidWrites.deliverDue(), second.deliverDue()]);
+        for (const id of ids) {
+          const w = await settle(token, id, 2);
+          assert.equal(w.state, 'delivered');
+          assert.equal(w.attempts, 2, 'tried once after ORCID came back');
+        }
+        assert.equal(ours(orcid).length, 6);
       });
 
       test('attack: an expired access token is refused', async () => {
