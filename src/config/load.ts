@@ -225,7 +225,15 @@ function readOrcid(r: Reader, publicUrl: string, embedded: boolean): OrcidConfig
       'keep openid (recommended) or /authenticate, not both',
     );
   }
-  const member = effectiveScopes.some((s) => memberScopes.includes(s));
+  const asksMember = effectiveScopes.some((s) => memberScopes.includes(s));
+  // The demo emulator's client is a member client; elsewhere a member scope at sign-in says so.
+  const member = r.bool('ORCID_MEMBER', asksMember || requested === 'emulator');
+  if (asksMember && !member)
+    throw fix(
+      'ORCID_SCOPES',
+      `asks for ${effectiveScopes.filter((s) => memberScopes.includes(s)).join(' ')}, which ORCID grants only to member API clients, but LANYARD_ORCID_MEMBER is false`,
+      'remove the member scopes, or set LANYARD_ORCID_MEMBER=true if your ORCID client is a member API client',
+    );
   const trustEmail = r.bool('ORCID_TRUST_EMAIL', true);
   const timeoutMs = r.int('ORCID_TIMEOUT_MS', 10_000, 100, 120_000);
 
@@ -238,6 +246,7 @@ function readOrcid(r: Reader, publicUrl: string, embedded: boolean): OrcidConfig
       siteUrl,
       apiUrl: r.optional('ORCID_API_URL', (v) => v.replace(/\/+$/, '')) ?? `${siteUrl}/member-api`,
       scopes: effectiveScopes,
+      member,
       trustEmail,
       timeoutMs,
     };
@@ -261,7 +270,17 @@ function readOrcid(r: Reader, publicUrl: string, embedded: boolean): OrcidConfig
     const apiUrl = r.optional('ORCID_API_URL', (v) => v.replace(/\/+$/, ''));
     if (!siteUrl || !apiUrl)
       throw fix('ORCID_SITE_URL', 'and LANYARD_ORCID_API_URL are required with ORCID_ENV=custom', 'set both base URLs');
-    return { env: 'custom', clientId, clientSecret, siteUrl, apiUrl, scopes: effectiveScopes, trustEmail, timeoutMs };
+    return {
+      env: 'custom',
+      clientId,
+      clientSecret,
+      siteUrl,
+      apiUrl,
+      scopes: effectiveScopes,
+      member,
+      trustEmail,
+      timeoutMs,
+    };
   }
   const preset = orcidPresets[requested as 'production' | 'sandbox'];
   return {
@@ -273,6 +292,7 @@ function readOrcid(r: Reader, publicUrl: string, embedded: boolean): OrcidConfig
     apiUrl:
       r.optional('ORCID_API_URL', (v) => v.replace(/\/+$/, '')) ?? (member ? preset.memberApiUrl : preset.publicApiUrl),
     scopes: effectiveScopes,
+    member,
     trustEmail,
     timeoutMs,
   };
@@ -291,6 +311,7 @@ const readOrcidEntry: EntryReader = (entry, ctx) => {
     ORCID_SITE_URL: 'siteUrl',
     ORCID_API_URL: 'apiUrl',
     ORCID_SCOPES: 'scopes',
+    ORCID_MEMBER: 'member',
   };
   const known = Object.values(names);
   const unknown = Object.keys(entry).find((k) => !known.includes(k));

@@ -19,4 +19,9 @@ export const orcidPresets: Record<
 
 /** Scopes that only ORCID member clients may request; they need the member API for emails. */
 export const memberScopes = ['/read-limited', '/activities/update', '/person/update'];
+/**
+ * What the account console asks a member client's researchers to grant beyond sign-in: read their
+ * trusted-parties data and add or update works (and other activities) on their record.
+ */
+export const recordScopes = ['/read-limited', '/activities/update'];
 export const knownScopes = ['openid', '/authenticate', '/read-public', ...memberScopes];

@@ -14,7 +14,13 @@ export interface OrcidConfig {
   siteUrl: string;
   /** API base that serves /v3.0/{iD}/email (public or member API). No trailing slash. */
   apiUrl: string;
+  /** What sign-in asks ORCID for. */
   scopes: string[];
+  /**
+   * A member API client: the account console offers researchers to grant `recordScopes` (read
+   * limited data, update activities) beyond sign-in. A public API client reads public data only.
+   */
+  member: boolean;
   /** Auto-link on an email ORCID marks verified (docs/design.md §3 case 3). */
   trustEmail: boolean;
   /** How long to wait for ORCID before showing "ORCID is not reachable". */

@@ -40,6 +40,7 @@ export const settingNames = [
   'ORCID_SITE_URL',
   'ORCID_API_URL',
   'ORCID_SCOPES',
+  'ORCID_MEMBER',
   'ORCID_TRUST_EMAIL',
   'ORCID_TIMEOUT_MS',
   'LOG_LEVEL',

@@ -44,6 +44,12 @@ const bad: [setting: Record<string, string>, key: string, fix: RegExp][] = [
   [{ LANYARD_ORCID_ENV: 'staging' }, 'LANYARD_ORCID_ENV', /production, sandbox, emulator, custom or off/],
   [{ LANYARD_ORCID_SCOPES: '/write-everything' }, 'LANYARD_ORCID_SCOPES', /space-separated scopes from/],
   [{ LANYARD_ORCID_SCOPES: 'openid /authenticate' }, 'LANYARD_ORCID_SCOPES', /not both/],
+  [
+    { LANYARD_ORCID_SCOPES: 'openid /activities/update', LANYARD_ORCID_MEMBER: 'false' },
+    'LANYARD_ORCID_SCOPES',
+    /LANYARD_ORCID_MEMBER=true if your ORCID client is a member API client/,
+  ],
+  [{ LANYARD_ORCID_MEMBER: 'perhaps' }, 'LANYARD_ORCID_MEMBER', /use true or false/],
   [{ LANYARD_ORCID_ENV: 'sandbox' }, 'LANYARD_ORCID_CLIENT_ID', /Developer Tools/],
   [
     { LANYARD_ORCID_ENV: 'sandbox', LANYARD_ORCID_CLIENT_ID: 'my-app', LANYARD_ORCID_CLIENT_SECRET: 's' },
@@ -196,5 +202,25 @@ describe('configuration sources', () => {
       loadConfig({ ...production, LANYARD_REDIS_URL: 'redis://r', LANYARD_REDIS_PREFIX: 'x:' }).redisPrefix,
       'x:',
     );
+  });
+
+  test('a member API client: said by LANYARD_ORCID_MEMBER, or by a member scope at sign-in; the demo emulator is one', () => {
+    const sandbox = {
+      ...production,
+      LANYARD_ORCID_ENV: 'sandbox',
+      LANYARD_ORCID_CLIENT_ID: 'APP-ABCDEFGHIJKLMNOP',
+      LANYARD_ORCID_CLIENT_SECRET: 's',
+    };
+    const publicClient = loadConfig(sandbox).orcid!;
+    assert.equal(publicClient.member, false);
+    assert.equal(publicClient.apiUrl, 'https://pub.sandbox.orcid.org');
+    const member = loadConfig({ ...sandbox, LANYARD_ORCID_MEMBER: 'true' }).orcid!;
+    assert.deepEqual(
+      [member.member, member.scopes, member.apiUrl],
+      [true, ['openid'], 'https://api.sandbox.orcid.org'],
+    );
+    const asks = loadConfig({ ...sandbox, LANYARD_ORCID_SCOPES: 'openid /read-limited /activities/update' }).orcid!;
+    assert.equal(asks.member, true);
+    assert.equal(loadConfig(base).orcid?.member, true);
   });
 });

@@ -24,6 +24,7 @@ forEachBackend('the built-in ORCID emulator serves only the embedded demo databa
         siteUrl,
         apiUrl: `${siteUrl}/member-api`,
         scopes: ['openid'],
+        member: true,
         trustEmail: true,
         timeoutMs: 1000,
       },
