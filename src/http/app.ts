@@ -28,6 +28,7 @@ import { loginRoutes } from './pages/login.js';
 import { profileRoutes } from './pages/profile.js';
 import { profileEmailRoutes } from './pages/profile-email.js';
 import { accountActivityRoutes } from './pages/account-activity.js';
+import { orcidConsoleRoutes } from './pages/orcid-console.js';
 import { adminAuditRoutes } from './pages/admin-audit.js';
 import { adminRoutes } from './pages/admin.js';
 import { registerRoutes } from './pages/register.js';
@@ -137,6 +138,7 @@ export async function buildHttpApp(lanyard: Lanyard, opts: HttpOptions = {}): Pr
     profileRoutes,
     profileEmailRoutes,
     accountActivityRoutes,
+    orcidConsoleRoutes,
     adminAuditRoutes,
     adminRoutes,
     devMailRoutes,

@@ -549,4 +549,59 @@ export const de: Messages = {
   'error.REGISTRATION_NOT_MAILED':
     'Diese Registrierung wurde nicht per E-Mail verschickt (sie gehört zu dem Browser, der sie begonnen hat) und kann daher nicht erneut gesendet werden.',
   'activity.action.registration_resent': 'Registrierungslink erneut gesendet',
+  'orcid.scope.authenticate': 'Ihre ORCID iD bei der Anmeldung erfahren.',
+  'orcid.scope.readPublic': 'Die öffentlichen Teile Ihres ORCID-Datensatzes lesen.',
+  'orcid.scope.readLimited':
+    'Ihren ORCID-Datensatz lesen, auch die Einträge, die nur vertrauenswürdige Parteien sehen dürfen.',
+  'orcid.scope.personReadLimited':
+    'Ihre Biografie und persönlichen Angaben lesen, auch die nur für vertrauenswürdige Parteien sichtbaren.',
+  'orcid.scope.activitiesReadLimited':
+    'Ihre Werke, Anstellungen, Ausbildungen und Förderungen lesen, auch die nur für vertrauenswürdige Parteien sichtbaren.',
+  'orcid.scope.activitiesUpdate':
+    'Werke zu Ihrem ORCID-Datensatz hinzufügen und die selbst hinzugefügten ändern oder löschen (ebenso Anstellungen, Ausbildungen und Förderungen).',
+  'orcid.scope.personUpdate': 'Ihre Biografie, Schlagwörter und anderen persönlichen Angaben ändern.',
+  'orcid.scope.none': 'Nichts: Lanyard hat keinen Zugriff auf Ihren ORCID-Datensatz.',
+  'orcid.console.title': 'Ihr ORCID-Datensatz',
+  'orcid.console.lead':
+    'Mit Lanyard verbundene Repositorien handeln in Ihrem ORCID-Datensatz nur mit dem Zugriff, den Sie hier geben. Lanyard verwahrt ihn für sie: Sie erhalten selbst nie ein ORCID-Token.',
+  'orcid.console.access': 'Was Repositorien dürfen',
+  'orcid.console.noIdentity':
+    'Mit Ihrem Konto ist keine ORCID iD verbunden. Verbinden Sie zuerst eine auf Ihrer Kontoseite.',
+  'orcid.console.noAccess':
+    'Lanyard hat keinen Zugriff auf Ihren ORCID-Datensatz. Anmelden können Sie sich mit Ihrer ORCID iD weiterhin.',
+  'orcid.console.publicApi':
+    'Dieser Dienst nutzt die öffentliche ORCID-API: Repositorien können nur die öffentlichen Teile Ihres Datensatzes lesen und keine Werke hinzufügen.',
+  'orcid.console.reconsent':
+    'ORCID akzeptiert den erteilten Zugriff nicht mehr (er wurde bei ORCID widerrufen). Werke, die Repositorien senden, warten, bis Sie den Zugriff erneut erteilen.',
+  'orcid.console.grant': 'Zugriff bei ORCID erteilen',
+  'orcid.console.regrant': 'Zugriff bei ORCID erneut erteilen',
+  'orcid.console.grantHint': 'ORCID wird Sie bitten, Folgendes zu erlauben:',
+  'orcid.console.withdraw': 'Zugriff entziehen',
+  'orcid.console.withdrawHint':
+    'ORCID wird gebeten, den Zugriff zu widerrufen, und Lanyard löscht seine Kopie. Anmelden können Sie sich mit Ihrer ORCID iD weiterhin.',
+  'orcid.console.record': 'In Ihrem ORCID-Datensatz',
+  'orcid.console.readAt': 'Von ORCID gelesen:',
+  'orcid.console.works': 'Werke',
+  'orcid.console.employments': 'Anstellungen',
+  'orcid.console.educations': 'Ausbildungen',
+  'orcid.console.fundings': 'Förderungen',
+  'orcid.console.empty': 'Keine für Lanyard sichtbar.',
+  'orcid.console.addedBy': 'hinzugefügt von {source}',
+  'orcid.console.unreachable':
+    'Lanyard konnte ORCID gerade nicht erreichen, daher wird Ihr Datensatz nicht angezeigt. Versuchen Sie es später erneut.',
+  'orcid.console.tokenRefused':
+    'ORCID hat Lanyards Zugriff auf Ihren Datensatz nicht akzeptiert, daher wird er nicht angezeigt.',
+  'orcid.console.notRead': 'Erteilen Sie den Zugriff, um Ihren Datensatz hier zu sehen.',
+  'profile.nav.orcid': 'ORCID-Datensatz und Zugriff',
+  'activity.action.orcid_access_granted': 'Zugriff auf den ORCID-Datensatz erteilt',
+  'activity.action.orcid_access_withdrawn': 'Zugriff auf den ORCID-Datensatz entzogen',
+  'error.ORCID_ID_MISMATCH':
+    'Sie haben den Zugriff für eine andere ORCID iD ({authorized}) erlaubt als die mit Ihrem Konto verbundene ({linked}). Es wurde nichts geändert: Melden Sie sich bei ORCID mit der verbundenen iD an und versuchen Sie es erneut.',
+  'mail.orcidAccess.subject': 'Der Zugriff auf Ihren ORCID-Datensatz hat sich geändert',
+  'mail.orcidAccess.body':
+    'Was mit {app} verbundene Repositorien im ORCID-Datensatz {identifier} dürfen, hat sich geändert. Jetzt: {access} Wenn Sie das nicht waren, entziehen Sie den Zugriff, melden Sie Ihre anderen Geräte ab und informieren Sie die Repository-Verwaltung:',
+  'flash.orcidGranted': 'ORCID hat den Zugriff erteilt. Repositorien dürfen jetzt, was unten steht.',
+  'flash.orcidWithdrawn': 'Der Zugriff wurde entzogen: ORCID hat ihn widerrufen und Lanyard hat seine Kopie gelöscht.',
+  'flash.orcidWithdrawnLocally':
+    'Lanyard hat seine Kopie des Zugriffs gelöscht, sodass niemand ihn mehr nutzen kann; ORCID war zum Widerrufen nicht erreichbar. Sie können Lanyard auch unter „Vertrauenswürdige Parteien“ in Ihren ORCID-Kontoeinstellungen entfernen.',
 };

@@ -519,6 +519,56 @@ export const en = {
   'error.REGISTRATION_NOT_MAILED':
     'This registration was not sent by mail (it belongs to the browser that started it), so it cannot be sent again.',
   'activity.action.registration_resent': 'Registration link sent again',
+  'orcid.scope.authenticate': 'Know your ORCID iD when you sign in.',
+  'orcid.scope.readPublic': 'Read the public parts of your ORCID record.',
+  'orcid.scope.readLimited': 'Read your ORCID record, including the items you made visible to trusted parties only.',
+  'orcid.scope.personReadLimited':
+    'Read your biography and personal details, including those visible to trusted parties only.',
+  'orcid.scope.activitiesReadLimited':
+    'Read your works, employments, educations and fundings, including those visible to trusted parties only.',
+  'orcid.scope.activitiesUpdate':
+    'Add works to your ORCID record, and update or delete the ones they added (also employments, educations and fundings).',
+  'orcid.scope.personUpdate': 'Update your biography, keywords and other personal details.',
+  'orcid.scope.none': 'Nothing: Lanyard holds no access to your ORCID record.',
+  'orcid.console.title': 'Your ORCID record',
+  'orcid.console.lead':
+    'Repositories connected to Lanyard act on your ORCID record only with the access you give here. Lanyard keeps it for them: they never hold an ORCID token themselves.',
+  'orcid.console.access': 'What repositories may do',
+  'orcid.console.noIdentity': 'No ORCID iD is linked to your account. Connect one on your account page first.',
+  'orcid.console.noAccess': 'Lanyard holds no access to your ORCID record. You can still sign in with your ORCID iD.',
+  'orcid.console.publicApi':
+    'This service uses ORCID’s public API: repositories can read only the public parts of your record and cannot add works to it.',
+  'orcid.console.reconsent':
+    'ORCID no longer accepts the access you gave (it was revoked at ORCID). Works that repositories send wait until you grant access again.',
+  'orcid.console.grant': 'Grant access at ORCID',
+  'orcid.console.regrant': 'Grant access again at ORCID',
+  'orcid.console.grantHint': 'ORCID will ask you to allow this:',
+  'orcid.console.withdraw': 'Withdraw access',
+  'orcid.console.withdrawHint':
+    'ORCID is asked to revoke the access and Lanyard deletes its copy. You can still sign in with your ORCID iD.',
+  'orcid.console.record': 'On your ORCID record',
+  'orcid.console.readAt': 'Read from ORCID:',
+  'orcid.console.works': 'Works',
+  'orcid.console.employments': 'Employments',
+  'orcid.console.educations': 'Educations',
+  'orcid.console.fundings': 'Fundings',
+  'orcid.console.empty': 'None shown to Lanyard.',
+  'orcid.console.addedBy': 'added by {source}',
+  'orcid.console.unreachable': 'Lanyard could not reach ORCID just now, so your record is not shown. Try again later.',
+  'orcid.console.tokenRefused': 'ORCID did not accept Lanyard’s access to your record, so it is not shown.',
+  'orcid.console.notRead': 'Grant access to see your record here.',
+  'profile.nav.orcid': 'ORCID record and access',
+  'activity.action.orcid_access_granted': 'Access to the ORCID record granted',
+  'activity.action.orcid_access_withdrawn': 'Access to the ORCID record withdrawn',
+  'error.ORCID_ID_MISMATCH':
+    'You allowed access for a different ORCID iD ({authorized}) than the one linked to your account ({linked}). Nothing was changed: sign in at ORCID with the linked iD and try again.',
+  'mail.orcidAccess.subject': 'Access to your ORCID record changed',
+  'mail.orcidAccess.body':
+    'What repositories connected to {app} may do on the ORCID record {identifier} changed. Now: {access} If this was not you, withdraw the access, sign out your other devices and tell the repository managers:',
+  'flash.orcidGranted': 'ORCID granted the access. Repositories may now do what is listed below.',
+  'flash.orcidWithdrawn': 'The access was withdrawn: ORCID revoked it and Lanyard deleted its copy.',
+  'flash.orcidWithdrawnLocally':
+    'Lanyard deleted its copy of the access, so nobody can use it any more; ORCID could not be reached to revoke it. You can also remove Lanyard under “Trusted parties” in your ORCID account settings.',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -24,6 +24,7 @@ export const securityNotices: readonly MailKind[] = [
   'account_merged',
   'email_changed',
   'account_disabled',
+  'orcid_access_changed',
 ];
 
 interface ProviderLink {
@@ -119,6 +120,13 @@ const specs = {
     body: 'mail.merged.body',
     link: p.profileLink,
     params: { survivor: p.survivor, duplicate: p.duplicate },
+  }),
+  /** Sent when the access repositories have to the account's ORCID record is granted or withdrawn. */
+  orcid_access_changed: (p: { identifier: string; access: string; consoleLink: string }): MailSpec => ({
+    subject: 'mail.orcidAccess.subject',
+    body: 'mail.orcidAccess.body',
+    link: p.consoleLink,
+    params: { identifier: p.identifier, access: p.access },
   }),
 };
 

@@ -24,7 +24,9 @@ export type AuditAction =
   | 'registration_resent'
   | 'accounts_merged'
   | 'orcid_work_pushed'
-  | 'orcid_work_deleted';
+  | 'orcid_work_deleted'
+  | 'orcid_access_granted'
+  | 'orcid_access_withdrawn';
 
 export interface AuditInput {
   action: AuditAction;
@@ -85,6 +87,8 @@ const everyAction: Record<AuditAction, true> = {
   accounts_merged: true,
   orcid_work_pushed: true,
   orcid_work_deleted: true,
+  orcid_access_granted: true,
+  orcid_access_withdrawn: true,
 };
 export const knownAuditActions = Object.keys(everyAction) as readonly AuditAction[];
 

@@ -11,7 +11,6 @@ export interface ProviderTokens {
   expiresAt?: Date | null;
 }
 
-/** Stores an identity's provider tokens sealed with the current key (docs/design.md §2). */
 /**
  * `touchIdentity` and `saveProviderTokens` in one statement — one round trip on every returning
  * sign-in instead of two: the identity (provider, subject) is refreshed and its tokens upserted;
@@ -50,11 +49,26 @@ export async function touchIdentityWithTokens(
           sql<Date>`${values.updated_at}::timestamptz`.as('updated_at'),
         ]),
     )
-    .onConflict((oc) => oc.column('identity_id').doUpdateSet(values))
+    .onConflict((oc) => oc.column('identity_id').doUpdateSet(unlessNarrower))
     .returning('identity_id')
     .executeTakeFirstOrThrow();
   return row.identity_id;
 }
+
+/**
+ * A sign-in's token replaces the stored one unless it allows less: a researcher who granted
+ * repositories `/activities/update` on the ORCID console and then signs in (ORCID hands out an
+ * `openid` token) keeps the access they granted. A stored token that expired, or that ORCID
+ * refused (`needs_consent_at`), is always replaced.
+ */
+const covers = sql<boolean>`(string_to_array(provider_token.scopes, ' ') <@ string_to_array(excluded.scopes, ' ')
+  or provider_token.expires_at <= excluded.updated_at or provider_token.needs_consent_at is not null)`;
+const unlessNarrower = Object.fromEntries(
+  ['key_id', 'access_token', 'refresh_token', 'scopes', 'expires_at', 'updated_at', 'needs_consent_at'].map((c) => [
+    c,
+    sql`case when ${covers} then ${sql.ref(`excluded.${c}`)} else ${sql.ref(`provider_token.${c}`)} end`,
+  ]),
+);
 
 const tokenValues = (keys: SecretKey[], t: ProviderTokens, now: Date) => ({
   key_id: keys[0]!.id,
@@ -67,6 +81,7 @@ const tokenValues = (keys: SecretKey[], t: ProviderTokens, now: Date) => ({
   needs_consent_at: null,
 });
 
+/** Stores an identity's provider tokens sealed with the current key (docs/design.md §2), replacing any. */
 export async function saveProviderTokens(
   db: Db,
   keys: SecretKey[],

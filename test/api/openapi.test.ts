@@ -39,6 +39,7 @@ forEachBackend(
         'GET /api/eperson/registrations/search/findByToken',
         'GET /api/eperson/registrations/{id}',
         'GET /api/openapi.json',
+        'GET /api/orcid/record',
         'GET /api/orcid/works',
         'GET /api/orcid/writes/{id}',
         'GET /api/security/csrf',

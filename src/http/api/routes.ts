@@ -6,6 +6,7 @@ import { epersonRoutes } from './epersons.js';
 import { csrfGuard, mediaTypeGuard, noStore } from './guards.js';
 import { openApiDocumentRoute, registerOpenApi } from './openapi.js';
 import { orcidRoutes } from './orcid.js';
+import { orcidRecordRoutes } from './orcid-record.js';
 import { registrationRoutes } from './registrations.js';
 import { rootRoutes } from './root.js';
 
@@ -47,6 +48,7 @@ export const apiRoutes: Route = async (app, lanyard) => {
       epersonRoutes,
       authnRoutes,
       orcidRoutes,
+      orcidRecordRoutes,
       openApiDocumentRoute,
     ])
       await routes(api, lanyard);

@@ -66,6 +66,7 @@ export const profileRoutes: Route = (app, lanyard) => {
         <nav class="profile-nav" aria-label="${t('profile.title')}">
           <a href="/profile/sessions">${t('profile.nav.sessions')}</a>
           <a href="/profile/activity">${t('profile.nav.activity')}</a>
+          ${identities.some((i) => i.provider === 'orcid') ? html`<a href="/profile/orcid">${t('profile.nav.orcid')}</a>` : ''}
         </nav>
         <h2>${t('profile.identities')}</h2>
         <ul class="list identities">

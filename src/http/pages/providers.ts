@@ -1,6 +1,8 @@
 import { Type } from 'typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { brokerSignIn } from '../../broker/execute.js';
+import { replaceOrcidTokens } from '../../accounts/orcid-access.js';
+import type { ExternalProfile } from '../../providers/profile.js';
 import { isLanyardError, LanyardError } from '../../errors.js';
 import type { Locale } from '../../i18n/index.js';
 import type { Lanyard } from '../../lanyard.js';
@@ -188,6 +190,24 @@ function namedInLanguage(e: unknown, provider: Provider, locale: Locale): unknow
 }
 
 /**
+ * The callback of a "grant access" authorization from the ORCID console: only the session that
+ * started it may finish it, and the tokens replace the stored ones for the same iD only.
+ */
+async function consentCallback(
+  lanyard: Lanyard,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  flow: OAuthFlow,
+  profile: ExternalProfile,
+) {
+  if (!request.auth || request.auth.session.id !== flow.sessionId)
+    throw new LanyardError('OAUTH_STATE_INVALID', 'This authorization was started by another session. Start again.');
+  await replaceOrcidTokens(lanyard, request.auth.account, profile, request.ip);
+  setFlash(reply, lanyard.config, { kind: 'success', key: 'flash.orcidGranted' });
+  return reply.redirect(flow.returnTo, 303);
+}
+
+/**
  * The redirect URI: the provider checks the answer against this browser's flow and returns who
  * signed in; the broker decides; the browser goes where the outcome says. The flow cookie is
  * cleared whatever happens, so a callback can never be replayed with it.
@@ -215,6 +235,7 @@ async function callback(lanyard: Lanyard, provider: Provider, request: FastifyRe
     },
   });
   if (!flow) throw new LanyardError('OAUTH_STATE_INVALID', 'The sign-in response was not checked. Start again.');
+  if (flow.intent === 'consent') return consentCallback(lanyard, request, reply, flow, profile);
   const linking = flow.intent === 'link' && request.auth !== null && request.auth.session.id === flow.sessionId;
   const outcome = await brokerSignIn(lanyard, profile, {
     intent: linking ? 'link' : 'sign_in',

@@ -15,10 +15,16 @@ export interface OAuthFlow {
   nonce: string;
   /** Where to go after sign-in (already checked against the allow-list). */
   returnTo: string;
-  /** 'link': a signed-in user is adding this provider to their account (docs/design.md §3 case 2). */
-  intent: 'sign_in' | 'link';
-  /** For 'link': the session that asked, so another session cannot finish the link. */
+  /**
+   * 'link': a signed-in user is adding this provider to their account (docs/design.md §3 case 2);
+   * 'consent': a signed-in user grants the provider's linked identity more access (more scopes),
+   * and the callback replaces that identity's stored tokens.
+   */
+  intent: 'sign_in' | 'link' | 'consent';
+  /** For 'link' and 'consent': the session that asked, so another session cannot finish it. */
   sessionId: string | null;
+  /** Scopes to ask for instead of the provider's sign-in scopes ('consent'). */
+  scopes?: string[];
   /** Expiry, epoch seconds. */
   exp: number;
   /** PKCE verifier, for providers that take PKCE (never sent to ORCID). */
@@ -28,7 +34,7 @@ export interface OAuthFlow {
 const FLOW_TTL_SECONDS = 600;
 
 export function newFlow(
-  input: Pick<OAuthFlow, 'provider' | 'returnTo' | 'intent' | 'sessionId'>,
+  input: Pick<OAuthFlow, 'provider' | 'returnTo' | 'intent' | 'sessionId' | 'scopes'>,
   now: Date,
 ): OAuthFlow {
   return {

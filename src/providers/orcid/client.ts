@@ -45,11 +45,14 @@ export class OrcidClient {
     if (site.startsWith('http:')) oidc.allowInsecureRequests(this.oidc);
   }
 
-  /** Where to send the browser; `nonce` only with `openid` (ORCID echoes it in the ID token). */
-  authorizationUrl(flow: { state: string; nonce: string }): string {
+  /**
+   * Where to send the browser; `nonce` only with `openid` (ORCID echoes it in the ID token). A flow
+   * may ask for more than sign-in's scopes (the account console's "grant access").
+   */
+  authorizationUrl(flow: { state: string; nonce: string; scopes?: string[] }): string {
     return oidc.buildAuthorizationUrl(this.oidc, {
       redirect_uri: this.redirectUri,
-      scope: this.config.scopes.join(' '),
+      scope: (flow.scopes ?? this.config.scopes).join(' '),
       state: flow.state,
       ...(this.openid ? { nonce: flow.nonce } : {}),
     }).href;
@@ -59,7 +62,10 @@ export class OrcidClient {
    * Exchanges the code and validates the ID token. `query` is the callback's query string; the
    * callback URL is rebuilt from the public base, since ORCID compares `redirect_uri` exactly (§1.4).
    */
-  async exchange(query: URLSearchParams, flow: { state: string; nonce: string }): Promise<ExchangedTokens> {
+  async exchange(
+    query: URLSearchParams,
+    flow: { state: string; nonce: string; scopes?: string[] },
+  ): Promise<ExchangedTokens> {
     const current = new URL(`${this.redirectUri}?${query.toString()}`);
     try {
       const tokens = await oidc.authorizationCodeGrant(this.oidc, current, {
@@ -76,7 +82,7 @@ export class OrcidClient {
         accessToken: tokens.access_token,
         refreshToken: tokens.refresh_token ?? null,
         expiresIn: tokens.expires_in ?? null,
-        scopes: (tokens.scope ?? this.config.scopes.join(' ')).split(/[ +]/).filter(Boolean),
+        scopes: (tokens.scope ?? (flow.scopes ?? this.config.scopes).join(' ')).split(/[ +]/).filter(Boolean),
         // `name` is the public display name or "" (§1.4); the claims carry the public parts too.
         name: typeof tokens.name === 'string' && tokens.name.trim() ? tokens.name.trim() : null,
         givenName: typeof claims?.given_name === 'string' ? claims.given_name : null,

@@ -95,7 +95,7 @@ export function createSamlProvider(entry: SamlEntry, ctx: ProviderContext): Prov
       { store: runtime().flowState, clock: ctx.clock },
       entry,
       idp,
-      { intent: flow.intent, returnTo: flow.returnTo, sessionId: flow.sessionId },
+      { intent: samlIntent(flow), returnTo: flow.returnTo, sessionId: flow.sessionId },
       flow.state,
     );
 
@@ -190,7 +190,7 @@ export function createSamlProvider(entry: SamlEntry, ctx: ProviderContext): Prov
         const idp = await chooseIdp(request);
         if (idp) return { url: await sendRequest(idp, flow), flow };
         // Several IdPs: the discovery page, carrying the flow (sign in or link, where to return).
-        const carried = encodeFlowParam(flow, runtime().secretKeys, ctx.clock.now());
+        const carried = encodeFlowParam({ ...flow, intent: samlIntent(flow) }, runtime().secretKeys, ctx.clock.now());
         return { url: `${base}/discovery?flow=${encodeURIComponent(carried)}`, flow };
       } catch (e) {
         throw await named(e);
@@ -258,3 +258,6 @@ export function createSamlProvider(entry: SamlEntry, ctx: ProviderContext): Prov
     ],
   };
 }
+
+/** Only ORCID takes 'consent' flows (more scopes for a linked iD); a SAML flow signs in or links. */
+const samlIntent = (flow: OAuthFlow): 'sign_in' | 'link' => (flow.intent === 'link' ? 'link' : 'sign_in');
