@@ -273,6 +273,31 @@ forEachBackend(
       assert.match(page.body, /data-error-code="ORCID_TOKEN_REFUSED"/);
       assert.match(page.body, /Grant access again at ORCID/);
     });
+
+    test('a link the works queue marked as needing consent shows it; granting again clears the mark', async () => {
+      const app = ctx();
+      const r = await researcher(app);
+      await grant(r.browser, r.orcid);
+      // What the works queue writes when ORCID answers a write with 401 (src/orcid-api/worker.ts).
+      await app.lanyard.db
+        .updateTable('provider_token')
+        .set({ needs_consent_at: app.clock.now() })
+        .where('identity_id', '=', r.identity.id)
+        .execute();
+      const page = await r.browser.get('/profile/orcid');
+      assert.match(page.body, /ORCID no longer accepts the access you gave/);
+      assert.match(page.body, /Grant access again at ORCID/);
+      // A plain sign-in replaces a refused token even though it allows less.
+      await signInWithOrcid(app.browser(), r.orcid);
+      const signedIn = (await storedToken(app, r.identity.id))!;
+      assert.equal(signedIn.needs_consent_at, null);
+      assert.equal(signedIn.scopes, 'openid');
+      await grant(r.browser, r.orcid);
+      const granted = (await storedToken(app, r.identity.id))!;
+      assert.equal(granted.needs_consent_at, null);
+      assert.match(granted.scopes, /\/activities\/update/);
+      assert.doesNotMatch((await r.browser.get('/profile/orcid')).body, /no longer accepts/);
+    });
   },
   { ...withOrcid, LANYARD_ORCID_MEMBER: 'true' },
 );
