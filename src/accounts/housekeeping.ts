@@ -2,6 +2,7 @@ import { addSeconds } from '../clock.js';
 import type { Lanyard } from '../lanyard.js';
 import { deleteExpiredOidcPayloads } from '../stores/oidc-payloads.js';
 import { purgeAuditBefore } from '../stores/audit.js';
+import { FINISHED_WRITE_DAYS, purgeFinishedWrites } from '../stores/orcid-works.js';
 import { purgeStaleThrottles } from '../stores/password-throttle.js';
 import { purgeRegistrations } from '../stores/registrations.js';
 import { throttlePolicy } from './password-throttle.js';
@@ -9,8 +10,8 @@ import { throttlePolicy } from './password-throttle.js';
 /**
  * Deletes what no one can use any more: registrations expired or consumed a day ago, sessions
  * expired or revoked a day ago, password-failure counts older than their window, expired sign-in flow
- * state (SAML's pending AuthnRequests and the IDs of used responses; Redis expires its own), and
- * audit events past their retention.
+ * state (SAML's pending AuthnRequests and the IDs of used responses; Redis expires its own), writes
+ * to ORCID finished a month ago, and audit events past their retention.
  * Expiry is checked on every use anyway (docs/design.md §4); this only keeps the tables small (DSpace's
  * RegistrationDataScheduler does the same every 15 minutes).
  */
@@ -21,6 +22,7 @@ export async function housekeeping(lanyard: Lanyard): Promise<{
   throttles: number;
   flowState: number;
   audit: number;
+  orcidWrites: number;
 }> {
   const now = lanyard.clock.now();
   const dayAgo = addSeconds(now, -86400);
@@ -39,7 +41,9 @@ export async function housekeeping(lanyard: Lanyard): Promise<{
   // The audit trail is kept for LANYARD_AUDIT_RETENTION_DAYS (0: for ever); nothing else deletes it.
   const days = lanyard.config.auditRetentionDays;
   const audit = days > 0 ? await purgeAuditBefore(lanyard.db, addSeconds(now, -days * 86400)) : 0;
-  return { registrations, sessions: Number(sessions.numDeletedRows), oidc, throttles, flowState, audit };
+  // Finished writes to ORCID: their status stays readable for a month; the works keep their put-codes.
+  const orcidWrites = await purgeFinishedWrites(lanyard.db, addSeconds(now, -FINISHED_WRITE_DAYS * 86400));
+  return { registrations, sessions: Number(sessions.numDeletedRows), oidc, throttles, flowState, audit, orcidWrites };
 }
 
 /** Runs `housekeeping` every `intervalMs` in the background; returns a stop function. */

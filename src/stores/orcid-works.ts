@@ -315,3 +315,16 @@ export async function clientGrantStands(db: Db, accountId: string, clientId: str
     .executeTakeFirst();
   return !!row;
 }
+
+/** Days a finished write stays readable at `/api/orcid/writes/{id}` before housekeeping deletes it. */
+export const FINISHED_WRITE_DAYS = 30;
+
+/** Deletes writes that ended (delivered, failed, needs_consent) before `before`; queued ones stay. */
+export async function purgeFinishedWrites(db: Db, before: Date): Promise<number> {
+  const r = await db
+    .deleteFrom('orcid_write')
+    .where('state', '!=', 'queued')
+    .where('finished_at', '<', before)
+    .executeTakeFirst();
+  return Number(r.numDeletedRows);
+}

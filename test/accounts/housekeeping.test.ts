@@ -31,7 +31,7 @@ forEachBackend('housekeeping', (ctx) => {
 
     assert.deepEqual(
       await housekeeping(app.lanyard),
-      { registrations: 0, sessions: 0, oidc: 0, throttles: 0, flowState: 0, audit: 0 },
+      { registrations: 0, sessions: 0, oidc: 0, throttles: 0, flowState: 0, audit: 0, orcidWrites: 0 },
       'nothing is a day dead yet',
     );
     app.clock.advance(26 * 3600_000);
@@ -42,6 +42,7 @@ forEachBackend('housekeeping', (ctx) => {
       throttles: 0,
       flowState: 0,
       audit: 0,
+      orcidWrites: 0,
     });
     const regs = await db
       .selectFrom('registration')

@@ -18,6 +18,7 @@ import { loadProviderTokens } from '../../src/stores/provider-tokens.js';
 import { identityOf, deleteIdentity } from '../../src/stores/identities.js';
 import { revokeConnectedApplication } from '../../src/stores/oidc-grants.js';
 import { OrcidWriteWorker } from '../../src/orcid-api/worker.js';
+import { housekeeping } from '../../src/accounts/housekeeping.js';
 
 /**
  * Repositories put works on researchers' ORCID records through Lanyard (`/api/orcid/…`), with an
@@ -465,6 +466,34 @@ for (const backend of backends()) {
           assert.equal(w.attempts, 2, 'tried once after ORCID came back');
         }
         assert.equal(ours(orcid).length, 6);
+      });
+
+      test('housekeeping deletes writes finished a month ago; queued writes and put-codes stay', async () => {
+        const orcid = await researcher();
+        const { token, accountId } = await accessToken(rp, orcid);
+        const done = await settle(token, await push(token, '10.5555/old.1', article('Old')));
+        assert.equal(done.state, 'delivered');
+        app.orcid!.state.setFaults({ api: { status: 500 } });
+        const waiting = await push(token, '10.5555/old.2', article('Waiting'));
+        await settle(token, waiting);
+        app.clock.advance(31 * 86400_000);
+        assert.ok((await housekeeping(app.lanyard)).orcidWrites >= 1);
+        const left = await app.lanyard.db
+          .selectFrom('orcid_write')
+          .select('id')
+          .where('account_id', '=', accountId)
+          .execute();
+        assert.deepEqual(
+          left.map((w) => w.id),
+          [waiting],
+        );
+        const work = await app.lanyard.db
+          .selectFrom('orcid_work')
+          .select('put_code')
+          .where('account_id', '=', accountId)
+          .where('external_id', '=', '10.5555/old.1')
+          .executeTakeFirstOrThrow();
+        assert.equal(Number(work.put_code), done.putCode);
       });
 
       test('attack: an expired access token is refused', async () => {
