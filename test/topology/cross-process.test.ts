@@ -6,6 +6,9 @@ import { AddressClient } from '../support/address-client.js';
 import { linkIn } from '../support/mail-catcher.js';
 import { authorizeWithPassword } from '../support/op-sign-in.js';
 import { signInWithOrcid } from '../support/orcid.js';
+import { type SamlIdp, startSamlIdp } from '../support/saml-idp.js';
+import { samlPeersMissing } from '../support/saml-peers.js';
+import { addSamlUser, answerAtIdp, spKeys } from '../support/saml-sign-in.js';
 import {
   ROUTE_TO,
   RoutedBrowser,
@@ -25,12 +28,37 @@ const SIGNIN_PER_MINUTE = 10;
  */
 describe('three Lanyard processes behind a load balancer: every flow crosses processes', async () => {
   const reason = await topologyMissing();
+  const samlMissing = process.env.CI === 'true' ? false : samlPeersMissing();
   let t: Topology;
+  let idp: SamlIdp | undefined;
   before(async () => {
     if (reason) return;
-    t = await Topology.start({ env: { LANYARD_RATE_SIGNIN_PER_MINUTE: String(SIGNIN_PER_MINUTE) } });
+    // University A, a pysaml2 IdP, as an entry of LANYARD_PROVIDERS beside the ORCID shorthand.
+    if (!samlMissing) idp = await startSamlIdp({ displayName: 'University A', scopes: ['uni-a.example'] });
+    const providers = idp
+      ? [
+          {
+            id: 'uni',
+            type: 'saml',
+            label: 'University A',
+            idpMetadataUrl: idp.metadataUrl,
+            trustEmail: true,
+            ...spKeys(),
+          },
+        ]
+      : [];
+    t = await Topology.start({
+      env: {
+        LANYARD_RATE_SIGNIN_PER_MINUTE: String(SIGNIN_PER_MINUTE),
+        ...(idp ? { LANYARD_PROVIDERS: JSON.stringify(providers) } : {}),
+      },
+    });
+    if (idp) await idp.trustSp(await (await fetch(`${t.url}/auth/uni/metadata`)).text());
   });
-  after(() => t?.close());
+  after(async () => {
+    await t?.close();
+    await idp?.close();
+  });
 
   describe(reason ? `skipped: ${reason}` : 'suite', { skip: reason || false }, () => {
     test('the balancer spreads requests round robin over the three processes', async () => {
@@ -129,6 +157,52 @@ describe('three Lanyard processes behind a load balancer: every flow crosses pro
       assert.equal(info.email, email);
       assert.deepEqual(served, ['l2', 'l3']);
     });
+
+    test(
+      'SAML: AuthnRequest from one process, the IdP’s POST to the ACS on another, the callback on a third',
+      {
+        skip: samlMissing || false,
+      },
+      async () => {
+        const user = await addSamlUser(idp!, { mail: ['saml.cross@uni-a.example'], displayName: ['Saml Cross'] });
+        const b = new RoutedBrowser(null, t.url);
+        b.routeTo = 'l1';
+        const start = await b.get('/auth/uni');
+        assert.equal(start.status, 303, start.body.slice(0, 300));
+        const post = await answerAtIdp(b, start.location!, user);
+        assert.equal(new URL(post.action).origin, t.url, 'the IdP posts to the balancer');
+        // The IdP's cross-site POST carries no cookie: a cookie-less browser, to another process.
+        const idpPost = new RoutedBrowser(null, t.url);
+        idpPost.routeTo = 'l2';
+        const acs = await idpPost.post(new URL(post.action).pathname, post.fields);
+        assert.equal(acs.status, 303, acs.body.slice(0, 600));
+        b.routeTo = 'l3';
+        const callback = await b.get(acs.location!);
+        assert.equal(callback.status, 303, callback.body.slice(0, 600));
+        assert.match(callback.location ?? '', /^\/external-login\//);
+        b.routeTo = 'l1';
+        await b.get(callback.location!);
+        b.routeTo = 'l2';
+        const created = await b.post(`${callback.location}/create`, {});
+        assert.equal(created.location, '/profile', `${created.status} ${created.body.slice(0, 300)}`);
+        assert.deepEqual(
+          [b.served[0]!.by, idpPost.served[0]!.by, b.servedBy('GET', new URL(acs.location!, t.url).pathname)],
+          ['l1', 'l2', 'l3'],
+        );
+        const accounts = await t.db
+          .selectFrom('account')
+          .select('id')
+          .where('email', '=', 'saml.cross@uni-a.example')
+          .execute();
+        assert.equal(accounts.length, 1);
+        const identities = await t.db
+          .selectFrom('identity')
+          .select('account_id')
+          .where('provider', '=', 'uni')
+          .execute();
+        assert.deepEqual(identities, [{ account_id: accounts[0]!.id }]);
+      },
+    );
 
     test('the per-address sign-in limit counts attempts made on every process', async () => {
       const client = new AddressClient(t.url, '127.0.0.61');
