@@ -15,6 +15,7 @@ import * as auditAppendOnly from './migrations/0034-audit-append-only.js';
 import * as lookupIndexes from './migrations/0032-lookup-indexes.js';
 import * as registrationChangeEmail from './migrations/0039-registration-change-email.js';
 import * as orcidWorks from './migrations/0035-orcid-works.js';
+import * as duplicateIndexes from './migrations/0040-duplicate-indexes.js';
 
 const migrations: Record<string, Migration> = {
   '0001-initial': initial,
@@ -32,6 +33,7 @@ const migrations: Record<string, Migration> = {
   '0032-lookup-indexes': lookupIndexes,
   '0039-registration-change-email': registrationChangeEmail,
   '0035-orcid-works': orcidWorks,
+  '0040-duplicate-indexes': duplicateIndexes,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

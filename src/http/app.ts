@@ -31,6 +31,7 @@ import { accountActivityRoutes } from './pages/account-activity.js';
 import { orcidConsoleRoutes } from './pages/orcid-console.js';
 import { adminAuditRoutes } from './pages/admin-audit.js';
 import { adminRoutes } from './pages/admin.js';
+import { adminDuplicatesRoutes } from './pages/admin-duplicates.js';
 import { registerRoutes } from './pages/register.js';
 import './request-context.js';
 
@@ -141,6 +142,7 @@ export async function buildHttpApp(lanyard: Lanyard, opts: HttpOptions = {}): Pr
     orcidConsoleRoutes,
     adminAuditRoutes,
     adminRoutes,
+    adminDuplicatesRoutes,
     devMailRoutes,
     ...(opts.routes ?? []),
   ]) {

@@ -604,4 +604,17 @@ export const de: Messages = {
   'flash.orcidWithdrawn': 'Der Zugriff wurde entzogen: ORCID hat ihn widerrufen und Lanyard hat seine Kopie gelöscht.',
   'flash.orcidWithdrawnLocally':
     'Lanyard hat seine Kopie des Zugriffs gelöscht, sodass niemand ihn mehr nutzen kann; ORCID war zum Widerrufen nicht erreichbar. Sie können Lanyard auch unter „Vertrauenswürdige Parteien“ in Ihren ORCID-Kontoeinstellungen entfernen.',
+  'admin.duplicates.link': 'Mögliche Dubletten',
+  'admin.duplicates.title': 'Mögliche Dubletten',
+  'admin.duplicates.lead':
+    'Aktive Konten, die zu einer Person gehören könnten. Ein gleicher Name oder eine von einer Einrichtung angegebene ORCID iD ist nur ein Hinweis: Prüfen Sie vor dem Zusammenführen. Je Art werden höchstens {limit} Gruppen gezeigt; führen Sie einige zusammen und sehen Sie erneut nach.',
+  'admin.duplicates.email': 'Dieselbe bestätigte E-Mail-Adresse',
+  'admin.duplicates.orcid':
+    'Dieselbe ORCID iD (bei einem Konto verknüpft, bei einem anderen von einer Einrichtung angegeben)',
+  'admin.duplicates.name': 'Derselbe Name',
+  'admin.duplicates.none': 'Keine gefunden.',
+  'admin.duplicates.shared': 'Gemeinsam',
+  'admin.duplicates.accounts': 'Konten, älteste zuerst',
+  'admin.duplicates.merge': 'Zusammenführen',
+  'admin.duplicates.preview': 'Vorschau: {duplicate} mit {survivor} zusammenführen',
 };

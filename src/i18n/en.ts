@@ -569,6 +569,18 @@ export const en = {
   'flash.orcidWithdrawn': 'The access was withdrawn: ORCID revoked it and Lanyard deleted its copy.',
   'flash.orcidWithdrawnLocally':
     'Lanyard deleted its copy of the access, so nobody can use it any more; ORCID could not be reached to revoke it. You can also remove Lanyard under “Trusted parties” in your ORCID account settings.',
+  'admin.duplicates.link': 'Possible duplicates',
+  'admin.duplicates.title': 'Possible duplicates',
+  'admin.duplicates.lead':
+    'Active accounts that may belong to one person. A shared name or an ORCID iD an institution asserted is only a hint: check before merging. At most {limit} groups of each kind are shown; merge some and look again.',
+  'admin.duplicates.email': 'The same verified email address',
+  'admin.duplicates.orcid': 'The same ORCID iD (held by one, asserted by an institution on another)',
+  'admin.duplicates.name': 'The same name',
+  'admin.duplicates.none': 'None found.',
+  'admin.duplicates.shared': 'Shared',
+  'admin.duplicates.accounts': 'Accounts, oldest first',
+  'admin.duplicates.merge': 'Merge',
+  'admin.duplicates.preview': 'Preview merging {duplicate} into {survivor}',
 } as const;
 
 export type MessageKey = keyof typeof en;

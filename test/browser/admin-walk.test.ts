@@ -43,13 +43,21 @@ describe("operators' console in Chromium, with axe", { skip: reason || false }, 
     test(`${lang.toUpperCase()}: Operators → search by ORCID iD URL → account page → disable by keyboard`, async () => {
       const words =
         lang === 'de'
-          ? { nav: 'Betrieb', find: 'Konto finden', search: 'Suchen', disable: 'Konto sperren', done: /ist gesperrt/ }
+          ? {
+              nav: 'Betrieb',
+              find: 'Konto finden',
+              search: 'Suchen',
+              disable: 'Konto sperren',
+              done: /ist gesperrt/,
+              duplicates: 'Mögliche Dubletten',
+            }
           : {
               nav: 'Operators',
               find: 'Find an account',
               search: 'Search',
               disable: 'Disable account',
               done: /is disabled/,
+              duplicates: 'Possible duplicates',
             };
       const now = app.lanyard.clock.now();
       const admin = await seedAccount(app.lanyard);
@@ -94,6 +102,13 @@ describe("operators' console in Chromium, with axe", { skip: reason || false }, 
       await page.goto(`${app.url}/admin/audit?action=account_disabled&account=${person.id}`);
       await assertAccessible(page);
       assert.equal(await page.locator('tr[data-action="account_disabled"]').count(), 1);
+      // The duplicates report, from the console's link: a namesake of the admin ("Test User") is listed.
+      await seedAccount(app.lanyard);
+      await page.goto(`${app.url}/admin`);
+      await page.getByRole('link', { name: words.duplicates }).click();
+      await page.waitForURL(`${app.url}/admin/duplicates`);
+      await assertAccessible(page);
+      assert.ok((await page.locator('table[data-duplicates="name"] tbody tr').count()) >= 1);
 
       await personPage.reload();
       assert.match(new URL(personPage.url()).pathname, /^\/login/, 'the disabled person is still signed in');

@@ -53,7 +53,10 @@ export const adminRoutes: Route = (app, lanyard) => {
     return sendPage(lanyard, request, reply, {
       title: t('admin.title'),
       wide: true,
-      main: html`<p><a href="/admin/audit">${t('admin.auditTrail.link')}</a></p>
+      main: html`<p>
+          <a href="/admin/audit">${t('admin.auditTrail.link')}</a> ·
+          <a href="/admin/duplicates">${t('admin.duplicates.link')}</a>
+        </p>
         <form method="get" action="/admin" role="search" class="admin-search">
           <label for="f-q">${t('admin.search.label')}</label>
           <p class="hint" id="f-q-hint">${t('admin.search.hint')}</p>
