@@ -414,6 +414,37 @@ for (const backend of backends()) {
         assert.equal(refused.json.code, 'ACCESS_TOKEN_INVALID');
       });
 
+      test('attack: a token whose grant is gone (its row still stored) is refused; nothing queued', async () => {
+        const orcid = await researcher();
+        const { token, accountId } = await accessToken(rp, orcid);
+        assert.equal((await call('GET', '/api/orcid/works', token)).status, 200);
+        // The grant ends on its own (it expired, or anything removed it without sweeping its tokens):
+        // only the grant's row goes, the access token's stays and still looks valid by itself.
+        const stored = await app.lanyard.db
+          .selectFrom('oidc_payload')
+          .select('grant_id')
+          .where('model', '=', 'AccessToken')
+          .where('id', '=', token)
+          .executeTakeFirstOrThrow();
+        const gone = await app.lanyard.db
+          .deleteFrom('oidc_payload')
+          .where('model', '=', 'Grant')
+          .where('id', '=', stored.grant_id!)
+          .executeTakeFirst();
+        assert.equal(gone.numDeletedRows, 1n);
+        const r = await call('PUT', workPath('10.5555/ng.1'), token, article('No grant'));
+        assert.equal(r.status, 401);
+        assert.equal(r.json.code, 'ACCESS_TOKEN_INVALID');
+        assert.match(r.headers.get('www-authenticate') ?? '', /invalid_token/);
+        assert.equal((await call('GET', '/api/orcid/works', token)).json.code, 'ACCESS_TOKEN_INVALID');
+        const queued = await app.lanyard.db
+          .selectFrom('orcid_write')
+          .select('id')
+          .where('account_id', '=', accountId)
+          .execute();
+        assert.equal(queued.length, 0);
+      });
+
       test('the researcher’s own session: writes need the CSRF header; a repository does not see them', async () => {
         const b = new Browser(app.app, app.url);
         const email = uniqueEmail('works-session');
