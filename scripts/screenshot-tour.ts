@@ -3,15 +3,20 @@
 // test/browser/visual.test.ts walks the same tour and compares its pictures with the committed ones.
 // Fixed viewport, no animations; the parts that change from run to run (times, mail bodies) are masked.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer as createNetServer } from 'node:net';
+import { createServer as createHttpServer } from 'node:http';
+import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
-import { chromium, type Page } from 'playwright-core';
+import { chromium, type Locator, type Page } from 'playwright-core';
+import type { Lanyard } from '../src/lanyard.js';
 import { DEMO_PASSWORD } from '../src/providers/orcid/demo-accounts.js';
 import { loadConfig } from '../src/config/load.js';
 import { generateKeyPair } from '../src/providers/saml/certificate.js';
 import { createServer } from '../src/server.js';
+import { createAccount, updateAccount } from '../src/stores/accounts.js';
+import { setPasswordHash } from '../src/stores/identities.js';
+import { addOidcClient } from '../src/stores/oidc-clients.js';
 import { signWithXmlsec1, writeAggregate } from '../test/support/federation.js';
 
 /** Resolves once nothing listens on `port` (checked by binding it for a moment); gives up after 15 minutes. */
@@ -138,6 +143,110 @@ export async function tour(page: Page, base: string, lang: 'en' | 'de', shot: (n
 }
 
 /**
+ * After the README's cases, on the same demo: a repository signs a person in through Lanyard's
+ * OpenID provider (sign-in, consent, the connected application on /profile, sign-out), then an
+ * operator finds, inspects and previews a merge of a duplicate, and reads the audit trail.
+ * `shot`'s second argument masks what differs from run to run (ids made at random).
+ */
+export async function consoleTour(
+  page: Page,
+  base: string,
+  lanyard: Lanyard,
+  lang: 'en' | 'de',
+  shot: (name: string, mask?: Locator[]) => Promise<void>,
+) {
+  const t = (en: string, de: string) => (lang === 'en' ? en : de);
+  const now = lanyard.clock.now();
+  const hash = await lanyard.hasher.hash(DEMO_PASSWORD);
+  const passwordAccount = async (email: string, given_name: string, family_name: string) => {
+    const account = await createAccount(
+      lanyard.db,
+      { email, given_name, family_name, email_verified_at: now, locale: lang },
+      now,
+    );
+    await setPasswordHash(lanyard.db, account.id, hash, now);
+    return account;
+  };
+  const signIn = async (email: string) => {
+    await page.getByLabel(t('Email address', 'E-Mail-Adresse'), { exact: true }).fill(email);
+    await page.getByLabel(t('Password', 'Passwort'), { exact: true }).fill(DEMO_PASSWORD);
+    await page.getByRole('button', { name: t('Sign in', 'Anmelden'), exact: true }).click();
+  };
+  const randomIds = () => [
+    page.locator('a[href^="/admin/accounts/"]', { hasText: /^[0-9a-f]{8}$/ }),
+    page.locator('code', { hasText: /^[0-9a-f]{8}-[0-9a-f-]{27}$/ }),
+  ];
+
+  // The repository: registered as needing consent; its callback answers without leaving the picture.
+  const repository = createHttpServer((_req, res) =>
+    res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>Repository</title><p>Signed in'),
+  );
+  await new Promise<void>((resolve) => repository.listen(0, '127.0.0.1', resolve));
+  const redirect = `http://127.0.0.1:${(repository.address() as AddressInfo).port}/callback`;
+  const { client } = await addOidcClient(
+    lanyard.db,
+    { name: 'Example Repository', redirectUris: [redirect], auth: 'client_secret_basic', firstParty: false },
+    now,
+  );
+  const authorize = new URL(`${base}/oidc/auth`);
+  for (const [k, v] of Object.entries({
+    client_id: client.client_id,
+    redirect_uri: redirect,
+    response_type: 'code',
+    scope: 'openid profile email',
+    state: 'tour',
+    nonce: 'tour',
+  }))
+    authorize.searchParams.set(k, v);
+  await page.goto(authorize.href);
+  await page.waitForURL((u) => u.pathname === '/login');
+  await shot('oidc-login');
+  await signIn('grace.hopper@example.edu');
+  await page.waitForURL((u) => u.pathname.startsWith('/interaction/'));
+  await shot('oidc-consent');
+  await page.getByRole('button', { name: t('Allow', 'Erlauben') }).click();
+  await page.waitForURL((u) => u.href.startsWith(redirect));
+  repository.close();
+  await page.goto(`${base}/profile`);
+  await page.getByRole('heading', { name: t('Connected applications', 'Verbundene Anwendungen') }).waitFor();
+  await shot('profile-applications');
+  await page.goto(`${base}/oidc/session/end?client_id=${client.client_id}`);
+  await shot('oidc-logout');
+  await page.getByRole('button', { name: t('Sign me out of Lanyard', 'Bei Lanyard abmelden') }).click();
+  await page.waitForURL((u) => u.pathname.endsWith('/session/end/success'));
+  await shot('oidc-logged-out');
+
+  // The operators' console: a person who once made a password account and later signed in with
+  // ORCID as a new account (case 1's Josiah Carberry): found, opened, the merge previewed.
+  const operator = await passwordAccount(`operator.${lang}@example.org`, 'Olga', 'Operator');
+  await updateAccount(lanyard.db, operator.id, { is_admin: true }, now);
+  await passwordAccount(`j.carberry.${lang}@wesleyan.example`, 'Josiah', 'Carberry');
+  await page.goto(`${base}/login`);
+  await signIn(operator.email);
+  await page.getByRole('link', { name: t('Operators', 'Betrieb'), exact: true }).click();
+  await page.waitForURL(`${base}/admin`);
+  await shot('admin');
+  await page.getByLabel(t('Find an account', 'Konto finden')).fill('Carberry');
+  await page.getByRole('button', { name: t('Search', 'Suchen') }).click();
+  await page.waitForURL(/\/admin\?q=/);
+  await shot('admin-search', randomIds());
+  await page
+    .getByRole('row', { name: new RegExp(`j\\.carberry\\.${lang}@`) })
+    .getByRole('link')
+    .click();
+  await page.waitForURL(/\/admin\/accounts\//);
+  await shot('admin-account', randomIds());
+  await page
+    .getByLabel(t('Merge another account into this one', 'Ein anderes Konto in dieses übernehmen'))
+    .fill('josiah.carberry@example.edu');
+  await page.getByRole('button', { name: t('Show what moves', 'Anzeigen, was sich ändert') }).click();
+  await page.waitForURL(/merge/);
+  await shot('admin-merge-preview', randomIds());
+  await page.goto(`${base}/admin/audit`);
+  await shot('admin-audit', randomIds());
+}
+
+/**
  * A federation's discovery page: every institution listed (a short federation), a search typed
  * into the type-ahead, and the institution chosen before offered first on the next visit.
  */
@@ -235,6 +344,7 @@ export async function startDemo() {
   await server.app.listen({ port, host: '127.0.0.1' });
   return {
     url: config.publicUrl,
+    lanyard: server.lanyard,
     async stop() {
       await server.close();
       rmSync(dataDir, { recursive: true, force: true });
@@ -256,15 +366,16 @@ export async function captureScreenshots(outDir: string): Promise<void> {
       const demo = await startDemo();
       const context = await browser.newContext({ viewport: VIEWPORT, locale: lang, reducedMotion: 'reduce' });
       const page = await context.newPage();
-      const shot = async (name: string) => {
+      const shot = async (name: string, mask: Locator[] = []) => {
         await page.screenshot({
           path: join(outDir, `${name}.${lang}.png`),
           fullPage: true,
-          mask: [page.locator('time'), page.locator('pre.mail')],
+          mask: [page.locator('time'), page.locator('pre.mail'), ...mask],
         });
       };
       try {
         await tour(page, demo.url, lang, shot);
+        await consoleTour(page, demo.url, demo.lanyard, lang, shot);
       } finally {
         await context.close();
         await demo.stop();

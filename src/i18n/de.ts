@@ -41,6 +41,7 @@ export const de: Messages = {
     'Ihren ORCID-Eintrag zu lesen und die Werke, die sie dort einträgt, über Lanyard hinzuzufügen, zu ändern oder zu löschen',
   'oidc.consent.scope.offline_access': 'Zugriff, während Sie abwesend sind (bis Sie ihn widerrufen)',
   'oidc.consent.remember': 'Lanyard merkt sich Ihre Antwort; Sie können sie jederzeit in Ihrem Profil widerrufen.',
+  'oidc.consent.account': 'Sie sind bei Lanyard als {email} angemeldet.',
   'oidc.consent.allow': 'Erlauben',
   'oidc.consent.deny': 'Abbrechen',
   'login.email': 'E-Mail-Adresse',

@@ -40,6 +40,7 @@ export const en = {
     'to read your ORCID record and add, update or delete the works it puts there, through Lanyard',
   'oidc.consent.scope.offline_access': 'access while you are away (until you withdraw it)',
   'oidc.consent.remember': 'Lanyard remembers your answer; you can withdraw it on your profile at any time.',
+  'oidc.consent.account': 'You are signed in to Lanyard as {email}.',
   'oidc.consent.allow': 'Allow',
   'oidc.consent.deny': 'Cancel',
   'login.email': 'Email address',

@@ -112,10 +112,10 @@ export function createOpenIdProvider(lanyard: Lanyard, keys: ProviderKeys, now: 
             title: t('oidc.logout.title'),
             main: html`<p>${client ? t('oidc.logout.text', { client }) : t('oidc.logout.textAnonymous')}</p>
               ${raw(form)}
-              <p>
+              <div class="actions">
                 <button type="submit" form="op.logoutForm" name="logout" value="yes">${t('oidc.logout.yes')}</button>
                 <button class="secondary" type="submit" form="op.logoutForm">${t('oidc.logout.no')}</button>
-              </p>`,
+              </div>`,
           });
         },
         postLogoutSuccessSource: async (ctx) => {

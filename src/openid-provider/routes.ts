@@ -158,7 +158,8 @@ export const openIdProviderRoutes: Route = async (app, lanyard) => {
     }
     const client = await findOidcClient(lanyard.db, String(details.params.client_id));
     // A client the operator marked as needing consent asks the person once per grant.
-    if (client?.lanyard_first_party === false) return consentPage(request, reply, details, client.client_name);
+    if (client?.lanyard_first_party === false)
+      return consentPage(request, reply, details, client.client_name, account.email);
     const result = { consent: { grantId: await grantAll(provider, details, account.id) } };
     return answer(request, reply, await provider.interactionResult(request.raw, reply.raw, result, fresh));
   });
@@ -193,7 +194,13 @@ export const openIdProviderRoutes: Route = async (app, lanyard) => {
   );
 
   /** Asks the person whether the client may sign them in, naming what it will receive. */
-  const consentPage = (request: FastifyRequest, reply: FastifyReply, details: Details, clientName: string) => {
+  const consentPage = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    details: Details,
+    clientName: string,
+    email: string,
+  ) => {
     const { t } = request;
     const scopes = String(details.params.scope ?? '')
       .split(' ')
@@ -206,7 +213,8 @@ export const openIdProviderRoutes: Route = async (app, lanyard) => {
           ${scopes.map((s) => html`<li>${t(`oidc.consent.scope.${s}`)}</li>`)}
         </ul>
         <p>${t('oidc.consent.remember')}</p>
-        <form method="post" action="/interaction/${details.uid}/consent">
+        <p class="hint">${t('oidc.consent.account', { email })}</p>
+        <form class="actions" method="post" action="/interaction/${details.uid}/consent">
           ${csrf} ${button(t('oidc.consent.allow'), { name: 'decision', value: 'allow' })}
           ${button(t('oidc.consent.deny'), { name: 'decision', value: 'deny', weight: 'secondary' })}
         </form>`,

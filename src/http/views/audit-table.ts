@@ -47,7 +47,7 @@ export function auditTable(
             ${
               o.withAccount
                 ? html`<td>
-                  ${e.account_id && o.accountHref ? html`<a href="${o.accountHref(e.account_id)}">${e.account_id.slice(0, 8)}</a>` : ''}
+                  ${e.account_id && o.accountHref ? html`<a href="${o.accountHref(e.account_id)}"><code>${e.account_id.slice(0, 8)}</code></a>` : ''}
                 </td>`
                 : ''
             }

@@ -61,7 +61,7 @@ form.inline{display:inline;margin:0}
 label{display:block;font-weight:600;margin:var(--s4) 0 var(--s1)}
 .hint{color:var(--muted);font-size:var(--step--1);margin:0 0 var(--s2)}
 .field-error{color:var(--error-ink);font-weight:600;font-size:var(--step--1);margin:0 0 var(--s1)}
-input[type=email],input[type=password],input[type=text],input[type=url],input[type=search],select,textarea{display:block;width:100%;padding:.625rem .75rem;border:1px solid var(--control);border-radius:6px;font:inherit;color:inherit;background:var(--surface)}
+input[type=email],input[type=password],input[type=text],input[type=url],input[type=search],input[type=date],select,textarea{display:block;width:100%;padding:.625rem .75rem;border:1px solid var(--control);border-radius:6px;font:inherit;color:inherit;background:var(--surface)}
 input[aria-invalid=true]{border:2px solid var(--error-line)}
 .confirm{display:flex;gap:var(--s2);align-items:flex-start;margin:var(--s4) 0}.confirm input{width:1.25rem;height:1.25rem;margin:.125rem 0 0;flex:none}.confirm label{margin:0;font-weight:400}
 fieldset{border:0;margin:0;padding:0;min-width:0}
@@ -138,6 +138,9 @@ button.danger:hover{background:var(--error-tint);color:var(--error-ink)}
 table{border-collapse:collapse;width:100%;margin:0 0 var(--s4)}
 th,td{text-align:left;border-bottom:1px solid var(--line);padding:var(--s2) var(--s3);vertical-align:top}
 th{font-weight:600}
+table.activity{font-size:var(--step--1)}
+.audit-filter{display:grid;grid-template-columns:repeat(auto-fill,minmax(14rem,1fr));gap:0 var(--s4);margin-bottom:var(--s4)}
+.audit-filter .actions{grid-column:1/-1}
 .list{list-style:none;margin:0 0 var(--s4);padding:0;border:1px solid var(--line);border-radius:var(--radius)}
 .list>li{display:flex;flex-wrap:wrap;gap:var(--s2) var(--s4);align-items:center;justify-content:space-between;padding:var(--s3) var(--s4);border-top:1px solid var(--line)}
 .list>li:first-child{border-top:0}
