@@ -14,7 +14,7 @@ import Fastify, {
   type RawServerDefault,
 } from 'fastify';
 import { isLocale, negotiateLocale, translator } from '../i18n/index.js';
-import type { Lanyard } from '../lanyard.js';
+import { failFastOnceConnected, type Lanyard } from '../lanyard.js';
 import { touchSession, validateSession } from '../stores/sessions.js';
 import { cookieNames, setCookie } from './cookies.js';
 import { sendError } from './errors.js';
@@ -86,6 +86,7 @@ export async function buildHttpApp(lanyard: Lanyard, opts: HttpOptions = {}): Pr
     ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 2000 })
     : undefined;
   if (redis) {
+    failFastOnceConnected(redis);
     redis.on('error', (e: Error) =>
       lanyard.log.warn({ err: e.message }, 'redis unavailable: rate limits fall back to no shared limit'),
     );
