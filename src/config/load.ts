@@ -176,6 +176,7 @@ function readConfig(r: Reader): Config {
       mailPerHourPerAddress: r.int('RATE_MAIL_PER_HOUR', 5, 1, 1000),
       tokenGuessesPerMinute: r.int('RATE_TOKEN_PER_MINUTE', 30, 1, 100000),
       openIdProviderPerMinute: r.int('RATE_OIDC_PER_MINUTE', 600, 1, 1000000),
+      orcidApiPerMinute: r.int('RATE_ORCID_API_PER_MINUTE', 300, 1, 1000000),
     },
     orcid: providers.find((p): p is OrcidEntry => p.type === 'orcid') ?? null,
     providers,

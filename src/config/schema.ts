@@ -142,6 +142,8 @@ export interface Config {
     tokenGuessesPerMinute: number;
     /** Requests per minute and client address to each of the OpenID provider's back-channel endpoints. */
     openIdProviderPerMinute: number;
+    /** Calls per minute to `/api/orcid/…` by one caller: a repository for one researcher, or a researcher's session. */
+    orcidApiPerMinute: number;
   };
   /** The ORCID entry of `providers`, if any (what the LANYARD_ORCID_* shorthand configures). */
   orcid: OrcidConfig | null;

@@ -26,6 +26,7 @@ const callerRefusals = [
   'ACCESS_TOKEN_INVALID',
   'ACCESS_TOKEN_SCOPE',
   'PROVIDER_NOT_CONFIGURED',
+  'RATE_LIMITED',
 ] as const;
 
 export const writeView = (w: OrcidWrite) => ({
@@ -69,11 +70,35 @@ const workView = (w: OrcidWork, last: OrcidWrite | undefined) => {
  * record through Lanyard (docs/api.md, "ORCID works"). Every write is queued (src/orcid-api/worker.ts)
  * and answered 202 with the write's status URL. A repository sees and changes only the works it
  * pushed: another client's work is "not found", and nothing changes.
+ *
+ * Every call counts against its caller's limit (`LANYARD_RATE_ORCID_API_PER_MINUTE`): a repository
+ * for one researcher, or the researcher's own session, whatever address it comes from, so a
+ * repository pushing a batch through one server is not cut off by a per-address limit and one
+ * repository's calls never use up another's. The count is the rate limiter's (in Redis when set, so
+ * shared by every process); over it, 429 `RATE_LIMITED` with `Retry-After`, and nothing is queued.
  */
 export const orcidRoutes: Route = (api, lanyard) => {
   const callerOf = orcidCallerGuard(lanyard);
+  const limitKeys = new WeakMap<FastifyRequest, string>();
+  const limit = api.createRateLimit({
+    max: lanyard.config.rateLimit.orcidApiPerMinute,
+    timeWindow: 60_000,
+    keyGenerator: (request) => limitKeys.get(request)!,
+  });
   const guard = async (request: FastifyRequest, reply: FastifyReply): Promise<OrcidCaller> => {
     const caller = await callerOf(request, reply);
+    limitKeys.set(
+      request,
+      `orcid-api:${caller.clientId === null ? 'session' : `client:${caller.clientId}`}:${caller.accountId}`,
+    );
+    const counted = await limit(request);
+    if (!counted.isAllowed && counted.isExceeded) {
+      const retryAfterSeconds = Math.max(1, counted.ttlInSeconds);
+      reply.header('retry-after', String(retryAfterSeconds));
+      throw new LanyardError('RATE_LIMITED', 'Too many calls to the ORCID API for this researcher; slow down.', {
+        retryAfterSeconds,
+      });
+    }
     if (!lanyard.config.orcid) throw new LanyardError('PROVIDER_NOT_CONFIGURED', 'ORCID is not set up here.');
     return caller;
   };
