@@ -102,6 +102,8 @@ export async function tour(page: Page, base: string, lang: 'en' | 'de', shot: (n
   await shot('profile-sessions');
   await page.goto(`${base}/profile/activity`);
   await shot('profile-activity');
+  await page.goto(`${base}/profile/orcid`);
+  await shot('profile-orcid');
   // Removing the ORCID iD after the sign-in grew old: asked to sign in again, then to confirm.
   await page.goto(`${base}/profile`);
   const unlink = await page.locator('li[data-provider="orcid"] form').getAttribute('action');
