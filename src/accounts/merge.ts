@@ -15,6 +15,8 @@ export interface MergeInput {
   duplicateId: string;
   /** The operator who merges (audited as actor); null from the command line. */
   actorAccountId: string | null;
+  /** Who acted when no account did: the command line names itself and the OS user (`cli:alice`). */
+  actor?: string;
   ip?: string | null;
   /** Only compute what would move; change nothing. */
   dryRun?: boolean;
@@ -188,6 +190,7 @@ export async function mergeAccounts(db: Db, publicUrl: string, input: MergeInput
       sessions: preview.sessions,
       registrations: registrations.length,
       becomesAdmin: preview.becomesAdmin,
+      ...(input.actor ? { by: input.actor } : {}),
     };
     for (const accountId of [survivor.id, duplicate.id])
       await recordAudit(

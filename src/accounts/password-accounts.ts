@@ -246,13 +246,18 @@ export async function changeNames(
   lanyard: Lanyard,
   account: Account,
   names: { givenName: string; familyName: string },
+  ip: string,
 ): Promise<void> {
   const clean = (s: string) => s.replace(/\s+/g, ' ').trim() || null;
-  await updateAccount(
-    lanyard.db,
-    account.id,
+  await lanyard.db.transaction().execute(async (tx) => {
+    const now = lanyard.clock.now();
     // The person's own names replace a name a provider supplied (ORCID's credit name, say).
-    { given_name: clean(names.givenName), family_name: clean(names.familyName), display_name: null },
-    lanyard.clock.now(),
-  );
+    const next = { given_name: clean(names.givenName), family_name: clean(names.familyName), display_name: null };
+    await updateAccount(tx, account.id, next, now);
+    await recordAudit(
+      tx,
+      { action: 'names_change', accountId: account.id, actorAccountId: account.id, ip, detail: { ...next } },
+      now,
+    );
+  });
 }

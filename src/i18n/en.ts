@@ -582,6 +582,10 @@ export const en = {
   'admin.duplicates.accounts': 'Accounts, oldest first',
   'admin.duplicates.merge': 'Merge',
   'admin.duplicates.preview': 'Preview merging {duplicate} into {survivor}',
+  'activity.action.names_change': 'Name changed',
+  'activity.action.consent_withdrawn': 'Access of an application withdrawn',
+  'admin.merge.sub':
+    'Repositories that sign people in through Lanyard and keep their users by its "sub" identifier will see the sub of {survivor} from the next sign-in on: their record of {duplicate} is left orphaned there, for them to merge or remove.',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -11,6 +11,8 @@ export type AuditAction =
   | 'merge'
   | 'email_change'
   | 'email_change_requested'
+  | 'names_change'
+  | 'consent_withdrawn'
   | 'password_change'
   | 'password_reset'
   | 'registration_created'
@@ -73,6 +75,8 @@ const everyAction: Record<AuditAction, true> = {
   merge: true,
   email_change: true,
   email_change_requested: true,
+  names_change: true,
+  consent_withdrawn: true,
   password_change: true,
   password_reset: true,
   registration_created: true,

@@ -123,6 +123,10 @@ forEachBackend('merging duplicate accounts', (ctx) => {
     assert.match(text, /becomes an admin/);
     assert.match(text, /1 device signed in to .* is signed out/);
     assert.match(text, /\(dspace\)/);
+    assert.match(
+      text,
+      /keep their users by its \S+ identifier will see the sub of .* their record of .* is left orphaned/,
+    );
     assert.match(text, /1 registration of .* in flight is cancelled/);
     assert.match(
       mainText((await browser.get(previewPath.replace('lang=en', 'lang=de'))).body),

@@ -100,6 +100,20 @@ forEachBackend(
       const page = mainText((await browser.get('/profile?lang=de')).body);
       assert.match(page, /Ihr Name ist gespeichert/);
       assert.match(page, /Name Marie Salomea Skłodowska-Curie/);
+      const [audited] = await ctx()
+        .lanyard.db.selectFrom('audit_event')
+        .select(['account_id', 'actor_account_id', 'detail'])
+        .where('action', '=', 'names_change')
+        .orderBy('at', 'desc')
+        .limit(1)
+        .execute();
+      assert.equal(audited?.actor_account_id, audited?.account_id);
+      assert.deepEqual(audited?.detail, {
+        given_name: 'Marie Salomea',
+        family_name: 'Skłodowska-Curie',
+        display_name: null,
+      });
+      assert.match(mainText((await browser.get('/profile/activity?lang=en')).body), /Name changed/);
       await browser.post('/profile/names', { givenName: '', familyName: '' });
       assert.match(mainText((await browser.get('/profile?lang=en')).body), /No name given/);
     });

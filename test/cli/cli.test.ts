@@ -231,6 +231,13 @@ describe('npx lanyard (against PostgreSQL)', async () => {
         .executeTakeFirstOrThrow();
       assert.equal(moved.account_id, survivor.id);
       assert.equal((await findAccountByEmail(db, 'dup@example.org'))!.status, 'disabled');
+      const audited = await db
+        .selectFrom('audit_event')
+        .select(['account_id', 'actor_account_id', 'detail'])
+        .where('action', '=', 'accounts_merged')
+        .execute();
+      assert.equal(audited.length, 2);
+      for (const e of audited) assert.match(String((e.detail as { by?: unknown }).by), /^cli:\S+$/);
       const mails = await db
         .selectFrom('email_outbox')
         .select('to_address')

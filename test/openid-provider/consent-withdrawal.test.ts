@@ -74,6 +74,13 @@ for (const backend of backends()) {
         assert.match(after.body, /Withdrawn Repository can no longer sign you in/);
         assert.equal(revokeForm(after, rp.clientId), undefined, 'no longer listed');
         assert.ok(revokeForm(after, kept.clientId), 'the other client stays');
+        const audited = await app.lanyard.db
+          .selectFrom('audit_event')
+          .select(['actor_account_id', 'detail'])
+          .where('account_id', '=', account.id)
+          .where('action', '=', 'consent_withdrawn')
+          .execute();
+        assert.deepEqual(audited, [{ actor_account_id: account.id, detail: { client: rp.clientId } }]);
 
         await assert.rejects(oidc.refreshTokenGrant(rp.config, tokens.refresh_token!), { error: 'invalid_grant' });
         await assert.rejects(oidc.fetchUserInfo(rp.config, tokens.access_token, account.id));

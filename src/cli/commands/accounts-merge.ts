@@ -1,3 +1,4 @@
+import { userInfo } from 'node:os';
 import { canonicalEmail } from '../../accounts/email-address.js';
 import type { MergePreview } from '../../accounts/merge.js';
 import { loadConfig } from '../../config/load.js';
@@ -11,6 +12,17 @@ import { withDatabase } from '../database.js';
 async function accountIdOf(db: Db, input: string): Promise<string | undefined> {
   if (isUuid(input)) return input.toLowerCase();
   return (await findAccountByEmail(db, canonicalEmail(input)))?.id;
+}
+
+/** The audit trail's actor of a merge from the command line: `cli:` and the OS user who ran it. */
+function cliActor(env: NodeJS.ProcessEnv): string {
+  let user = env.USER ?? env.LOGNAME ?? env.USERNAME;
+  try {
+    user ??= userInfo().username;
+  } catch {
+    // No passwd entry for the uid (a container): the command line is still named.
+  }
+  return `cli:${user || 'unknown'}`;
 }
 
 /** The preview (or result) as lines an operator reads. */
@@ -31,6 +43,7 @@ export function describeMerge(p: MergePreview): string[] {
     `  sessions of the duplicate ended: ${p.sessions}`,
     `  registrations in flight of the duplicate cancelled: ${p.registrations.length}`,
     ...(p.dryRun ? [] : ['  a notice was mailed to both addresses']),
+    `  repositories that key users on the OpenID "sub" see the survivor's sub from now on: their record of the duplicate's sub is orphaned`,
   ];
 }
 
@@ -66,7 +79,7 @@ export const accountsMerge: Command = {
         const result = await mergeAccounts(
           db,
           config.publicUrl,
-          { survivorId: survivorId!, duplicateId: duplicateId!, actorAccountId: null, dryRun },
+          { survivorId: survivorId!, duplicateId: duplicateId!, actorAccountId: null, actor: cliActor(io.env), dryRun },
           new Date(),
         );
         say(io.stdout, ...(json ? [JSON.stringify(result)] : describeMerge(result)));

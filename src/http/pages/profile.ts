@@ -5,6 +5,7 @@ import { isLanyardError, LanyardError } from '../../errors.js';
 import type { MessageKey } from '../../i18n/index.js';
 import type { Account, Identity } from '../../db/schema.js';
 import { listIdentities } from '../../stores/identities.js';
+import { recordAudit } from '../../stores/audit.js';
 import {
   type ConnectedApplication,
   connectedApplications,
@@ -227,6 +228,17 @@ export const profileRoutes: Route = (app, lanyard) => {
       const revoked = client ? await revokeConnectedApplication(lanyard.db, account.id, clientId) : 0;
       if (!client || revoked === 0)
         throw new LanyardError('NOT_FOUND', 'No application with this id can sign in to this account.');
+      await recordAudit(
+        lanyard.db,
+        {
+          action: 'consent_withdrawn',
+          accountId: account.id,
+          actorAccountId: account.id,
+          ip: request.ip,
+          detail: { client: clientId },
+        },
+        lanyard.clock.now(),
+      );
       setFlash(reply, config, {
         kind: 'success',
         key: 'flash.applicationRevoked',
@@ -250,7 +262,7 @@ export const profileRoutes: Route = (app, lanyard) => {
     },
     async (request, reply) => {
       const { account } = requireAuth(request);
-      await changeNames(lanyard, account, request.body);
+      await changeNames(lanyard, account, request.body, request.ip);
       setFlash(reply, config, { kind: 'success', key: 'flash.namesSaved' });
       return reply.redirect('/profile', 303);
     },

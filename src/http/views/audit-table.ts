@@ -56,7 +56,7 @@ export function auditTable(
             ${
               o.accountHref
                 ? html`<td>
-                  ${byOperator(e) ? html`<a href="${o.accountHref(e.actor_account_id!)}">${t('admin.audit.operator')}</a>` : ''}
+                  ${byOperator(e) ? html`<a href="${o.accountHref(e.actor_account_id!)}">${t('admin.audit.operator')}</a>` : typeof e.detail.by === 'string' ? html`<code>${e.detail.by}</code>` : ''}
                 </td>`
                 : ''
             }
