@@ -32,6 +32,8 @@ export class OrcidApiError extends Error {
     readonly orcidCode: number | null = null,
     /** ORCID's `developer-message`, when its body had one. */
     readonly developerMessage: string | null = null,
+    /** How long ORCID (or a front end of it) asked to wait, from `Retry-After` on a 503 or 429. */
+    readonly retryAfterSeconds: number | null = null,
   ) {
     super(message);
     this.name = 'OrcidApiError';
@@ -311,7 +313,17 @@ async function failureOf(res: Response): Promise<OrcidApiError> {
               : s === 404
                 ? 'not_found'
                 : 'other';
-  return new OrcidApiError(failure, s, developer ?? `ORCID answered HTTP ${s}.`, code, developer);
+  const retryAfter = s === 503 || s === 429 ? retryAfterSeconds(res.headers.get('retry-after')) : null;
+  return new OrcidApiError(failure, s, developer ?? `ORCID answered HTTP ${s}.`, code, developer, retryAfter);
+}
+
+/** `Retry-After` as seconds from now (RFC 9110 §10.2.3: delay-seconds or an HTTP date), or null. */
+export function retryAfterSeconds(value: string | null, now = Date.now()): number | null {
+  if (value === null) return null;
+  const v = value.trim();
+  if (/^\d+$/.test(v)) return Number(v);
+  const at = Date.parse(v);
+  return Number.isNaN(at) ? null : Math.max(0, Math.ceil((at - now) / 1000));
 }
 
 /** The researcher's ORCID identity: its id and iD, or null when the account has none. */

@@ -33,8 +33,10 @@ export interface OrcidWriteWorkerOptions {
   leaseSeconds?: number;
 }
 
+/** The longest wait between two tries, whatever ORCID's Retry-After asks. */
+export const MAX_BACKOFF_SECONDS = 3600;
 /** Seconds before the next try after `attempts` tries: 5 s doubling, at most an hour. */
-export const backoffSeconds = (attempts: number) => Math.min(3600, 5 * 2 ** Math.max(0, attempts - 1));
+export const backoffSeconds = (attempts: number) => Math.min(MAX_BACKOFF_SECONDS, 5 * 2 ** Math.max(0, attempts - 1));
 
 /** Why a write ended or waits, in the stable codes the write's status reports. */
 const END = {
@@ -175,7 +177,9 @@ export class OrcidWriteWorker {
         { write: write.id, attempt: write.attempts, err: e.message },
         'ORCID unavailable; write will be retried',
       );
-      return retryWrite(db, write.id, reported, backoffSeconds(write.attempts), now);
+      // ORCID's Retry-After, when it sends one, is a floor; the longest backoff stays the ceiling.
+      const wait = Math.min(MAX_BACKOFF_SECONDS, Math.max(backoffSeconds(write.attempts), e.retryAfterSeconds ?? 0));
+      return retryWrite(db, write.id, reported, wait, now);
     }
     if (e.failure === 'invalid_token') {
       // ORCID refused the token (revoked there, or expired): the link needs the researcher's consent

@@ -203,6 +203,35 @@ for (const backend of backends()) {
         assert.equal(ours(orcid).length, 1);
       });
 
+      test('rate limited with Retry-After: the next try waits at least that long, at most the longest backoff', async () => {
+        const orcid = await researcher();
+        const { token } = await accessToken(rp, orcid);
+        app.orcid!.state.setFaults({ api: { status: 503, times: 1, retryAfterSeconds: 120 } });
+        const id = await push(token, '10.5555/later.1', article('Later'));
+        const tried = await settle(token, id);
+        assert.equal(tried.state, 'queued');
+        assert.equal(tried.error.status, 503);
+        // The backoff alone would be 5 s; ORCID asked for 120 (the test clock also runs on its own).
+        const wait = (Date.parse(tried.nextAttemptAt) - app.clock.now().getTime()) / 1000;
+        assert.ok(wait >= 110 && wait <= 121, `next try in ${wait} s`);
+        app.clock.advance(60_000);
+        await app.lanyard.orcidWrites.deliverDue();
+        assert.equal(
+          (await call('GET', `/api/orcid/writes/${id}`, token)).json.attempts,
+          1,
+          'tried before Retry-After',
+        );
+        app.clock.advance(61_000);
+        assert.equal((await settle(token, id, 2)).state, 'delivered');
+        assert.equal(ours(orcid).length, 1);
+
+        // A Retry-After beyond the longest backoff (an hour) is capped at it.
+        app.orcid!.state.setFaults({ api: { status: 503, times: 1, retryAfterSeconds: 86_400 } });
+        const capped = await settle(token, await push(token, '10.5555/later.2', article('Much later')));
+        const cappedWait = (Date.parse(capped.nextAttemptAt) - app.clock.now().getTime()) / 1000;
+        assert.ok(cappedWait >= 3590 && cappedWait <= 3601, `next try in ${cappedWait} s`);
+      });
+
       test('a lost answer (ORCID created the work, Lanyard never heard): the retry finds it, no duplicate', async () => {
         const orcid = await researcher();
         const { token } = await accessToken(rp, orcid);

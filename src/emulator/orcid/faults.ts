@@ -23,6 +23,12 @@ export interface FaultSpec {
   loseResponse?: boolean;
   /** 503 once more than `burst` requests arrive faster than `perSecond` (ORCID: 12-24/s, burst 40). */
   rateLimit?: { perSecond: number; burst: number };
+  /**
+   * Send `Retry-After` with this many seconds on the 503s above. Off by default: ORCID documents the
+   * 503 past its burst, not a Retry-After on it; this is for clients that honour one when a front
+   * end (a proxy, a gateway) sends it.
+   */
+  retryAfterSeconds?: number;
   /** Affect only the next `times` requests, then switch off. */
   times?: number;
 }
@@ -35,6 +41,8 @@ export interface FaultDecision {
   refuse: boolean;
   loseResponse: boolean;
   status: 500 | 503 | null;
+  /** With a 503: the `Retry-After` to send, if the fault asks for one. */
+  retryAfterSeconds: number | null;
   malformedJson: boolean;
 }
 
@@ -84,6 +92,7 @@ export class Faults {
       refuse: spec.refuseConnections ?? false,
       loseResponse: spec.loseResponse ?? false,
       status: spec.status ?? (spec.rateLimit && !this.#takeToken(fault, spec.rateLimit, now) ? 503 : null),
+      retryAfterSeconds: spec.retryAfterSeconds ?? null,
       malformedJson: spec.malformedJson ?? false,
     };
   }

@@ -119,6 +119,7 @@ const FaultSpecSchema = Type.Union([
           burst: Type.Integer({ minimum: 1 }),
         }),
       ),
+      retryAfterSeconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 86_400 })),
       times: Type.Optional(Type.Integer({ minimum: 1 })),
     },
     { additionalProperties: false },

@@ -41,6 +41,24 @@ test('§6.9 a 503 fault answers every request of the group with 503', async () =
   assert.equal((await email()).statusCode, 503);
 });
 
+test('§6.9 no Retry-After on a 503 unless the fault asks for one (ORCID documents none)', async () => {
+  emu.state.setFaults({ api: { status: 503 } });
+  assert.equal((await email()).headers['retry-after'], undefined);
+  emu.state.setFaults({ api: { rateLimit: { perSecond: 1, burst: 1 } } });
+  await email();
+  const limited = await email();
+  assert.equal(limited.statusCode, 503);
+  assert.equal(limited.headers['retry-after'], undefined);
+  emu.state.setFaults({ api: { rateLimit: { perSecond: 1, burst: 1 }, retryAfterSeconds: 30 } });
+  await email();
+  const told = await email();
+  assert.equal(told.statusCode, 503);
+  assert.equal(told.headers['retry-after'], '30');
+  emu.state.setFaults({ api: { status: 503, retryAfterSeconds: 7 } });
+  assert.equal((await email()).headers['retry-after'], '7');
+  emu.state.setFaults({ api: null });
+});
+
 test('§6.9 malformed JSON cuts the body so it no longer parses', async () => {
   emu.state.setFaults({ token: { malformedJson: true } });
   const res = await clientCredentials();

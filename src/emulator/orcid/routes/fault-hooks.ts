@@ -43,7 +43,10 @@ export function registerFaultHooks(app: FastifyInstance, state: OrcidEmulatorSta
         return sendJson(reply, 500, { error: 'server_error', error_description: 'Internal Server Error' });
       return reply.code(500).header('content-type', 'text/plain;charset=UTF-8').send('Internal Server Error');
     }
-    if (fault.status === 503) return reply.code(503).header('content-type', 'text/html').send(RATE_LIMITED);
+    if (fault.status === 503) {
+      if (fault.retryAfterSeconds !== null) reply.header('retry-after', String(fault.retryAfterSeconds));
+      return reply.code(503).header('content-type', 'text/html').send(RATE_LIMITED);
+    }
     if (fault.malformedJson) malformed.add(request);
     if (fault.loseResponse) lost.add(request);
   });
