@@ -284,12 +284,17 @@ export class OrcidApi {
       throw new OrcidApiError('unavailable', null, `ORCID did not answer: ${(e as Error).message}`);
     }
     if (res.ok) return res;
-    throw await failureOf(res);
+    throw await failureOf(res, this.accessToken);
   }
 }
 
-/** Reads ORCID's refusal: the v3 error body (`error-code`, `developer-message`) or OAuth's `error`. */
-async function failureOf(res: Response): Promise<OrcidApiError> {
+/**
+ * Reads ORCID's refusal: the v3 error body (`error-code`, `developer-message`) or OAuth's `error`.
+ * OAuth's `error_description` is never kept: ORCID's reads "Invalid access token: <the token>",
+ * and what this returns ends up stored and shown to repositories. A v3 message is kept with the
+ * researcher's token cut out, should ORCID ever echo it there too.
+ */
+async function failureOf(res: Response, accessToken: string): Promise<OrcidApiError> {
   let body: Json = {};
   try {
     body = obj(JSON.parse(await res.text()));
@@ -297,7 +302,7 @@ async function failureOf(res: Response): Promise<OrcidApiError> {
     /* not JSON: the status alone decides */
   }
   const code = typeof body['error-code'] === 'number' ? body['error-code'] : null;
-  const developer = str(body['developer-message']) ?? str(body.error_description);
+  const developer = str(body['developer-message'])?.split(accessToken).join('[token]');
   const s = res.status;
   const failure: OrcidFailure =
     s >= 500 || s === 429
