@@ -239,6 +239,8 @@ export class Topology {
       await Promise.all(ports.map((_, i) => topology.startProcess(i)));
       log('starting HAProxy');
       await topology.startHaproxy();
+      // Every process in service before the first test sends a request to one by name.
+      await topology.waitServing(ports.map((_, i) => Topology.serverName(i)));
       cleanups.length = 0;
       return topology;
     } catch (e) {
@@ -276,6 +278,8 @@ export class Topology {
         '  timeout connect 5s',
         '  timeout client 60s',
         '  timeout server 60s',
+        // A health check may take 5 s: on a busy machine a process answering late is not down.
+        '  timeout check 5s',
         // A request that could not reach a process (connection refused) is sent to another one.
         '  retries 2',
         '  option redispatch',
@@ -290,7 +294,7 @@ export class Topology {
         `  http-response set-header ${SERVED_BY} %s`,
         ...servers.map((s) => `  use-server ${s.name} if { req.hdr(${ROUTE_TO}) -m str ${s.name} }`),
         ...servers.map(
-          (s) => `  server ${s.name} 127.0.0.1:${s.port} source ${BALANCER_SOURCE} check inter 500ms fall 2 rise 1`,
+          (s) => `  server ${s.name} 127.0.0.1:${s.port} source ${BALANCER_SOURCE} check inter 1s fall 3 rise 1`,
         ),
         '',
       ].join('\n'),
