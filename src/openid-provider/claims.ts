@@ -18,6 +18,12 @@ export const scopeClaims = {
   eduperson_scoped_affiliation: ['eduperson_scoped_affiliation'],
 } as const;
 
+/**
+ * The scope a repository asks for to use `/api/orcid/…` for a researcher: every client asks the
+ * person before it is granted (src/openid-provider/routes.ts).
+ */
+export const ORCID_WORKS_SCOPE = 'orcid.works';
+
 /** The scopes a person is told about, in this order (consent page, connected applications on /profile). */
 export const consentScopes = [
   'openid',

@@ -12,7 +12,7 @@ import { csrfField, sendPage } from '../http/views/layout.js';
 import { findOidcClient } from '../stores/oidc-clients.js';
 import { html } from '../lib/html.js';
 import type { Lanyard } from '../lanyard.js';
-import { type ConsentScope, consentScopes } from './claims.js';
+import { type ConsentScope, consentScopes, ORCID_WORKS_SCOPE } from './claims.js';
 import { interactionPath, isServerEndpointVariant, OIDC_PATH, serverEndpoints } from './paths.js';
 import { CurrentProvider } from './current.js';
 import { type SignedInRequest, tooOld } from './provider.js';
@@ -157,8 +157,11 @@ export const openIdProviderRoutes: Route = async (app, lanyard) => {
       return answer(request, reply, await provider.interactionResult(request.raw, reply.raw, { login }, fresh));
     }
     const client = await findOidcClient(lanyard.db, String(details.params.client_id));
-    // A client the operator marked as needing consent asks the person once per grant.
-    if (client?.lanyard_first_party === false)
+    // A client the operator marked as needing consent asks the person once per grant; and any client
+    // asks before it may act on the person's ORCID record (`orcid.works`): the operator's trust in a
+    // repository to sign people in is not the researcher's leave to write to their record.
+    const scopes = String(details.params.scope ?? '').split(' ');
+    if (client && (client.lanyard_first_party === false || scopes.includes(ORCID_WORKS_SCOPE)))
       return consentPage(request, reply, details, client.client_name, account.email);
     const result = { consent: { grantId: await grantAll(provider, details, account.id) } };
     return answer(request, reply, await provider.interactionResult(request.raw, reply.raw, result, fresh));

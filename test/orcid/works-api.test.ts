@@ -57,7 +57,7 @@ for (const backend of backends()) {
       const login = await b.follow(await b.get(req.url.href));
       const returnTo = new URL(login.url).searchParams.get('returnTo')!;
       const back = await signInWithOrcid(b, orcid, { startPath: `${app.url}/login/orcid`, returnTo });
-      const tokens = await redeem(client, await untilClient(b, back, client.redirect), req);
+      const tokens = await redeem(client, await untilClient(b, back, client.redirect, { allowConsent: true }), req);
       return { token: tokens.access_token, accountId: tokens.claims()!.sub };
     }
 
@@ -378,6 +378,11 @@ for (const backend of backends()) {
           assert.equal(w.state, 'needs_consent');
           assert.equal(w.error.code, 'ORCID_CONSENT_REQUIRED');
         }
+        // ORCID's refusal names the token it refused; neither the repository nor the stored write sees it.
+        const shown = await call('GET', `/api/orcid/writes/${first}`, token);
+        assert.ok(!JSON.stringify(shown.json).includes(stored.accessToken), `the ORCID token leaked: ${JSON.stringify(shown.json)}`);
+        const kept = await app.lanyard.db.selectFrom('orcid_write').selectAll().where('id', '=', first).execute();
+        assert.ok(!JSON.stringify(kept).includes(stored.accessToken), 'the ORCID token is stored in the clear');
         const row = await app.lanyard.db
           .selectFrom('provider_token')
           .select('needs_consent_at')

@@ -75,8 +75,18 @@ export async function authorizationRequest(rp: RelyingParty, extra: Record<strin
 }
 
 /** Follows redirects (and Lanyard's self-moving pages) until one leaves for `redirect`, never fetched. */
-export async function untilClient(b: Browser, page: Page, redirect: string): Promise<URL> {
+export async function untilClient(
+  b: Browser,
+  page: Page,
+  redirect: string,
+  opts: { allowConsent?: boolean } = {},
+): Promise<URL> {
   for (let i = 0; i < 12; i++) {
+    // The consent page, answered "Allow" when the caller says the person would.
+    if (opts.allowConsent && page.status === 200 && /^\/interaction\/[\w-]+$/.test(new URL(page.url).pathname)) {
+      page = await b.post(`${page.url}/consent`, { decision: 'allow' });
+      continue;
+    }
     const refresh = page.headers.refresh;
     const target = page.location ?? (typeof refresh === 'string' ? refresh.replace(/^0;url=/, '') : undefined);
     assert.ok(target, `stuck at ${page.url}: ${page.status} ${page.body.slice(0, 300)}`);

@@ -1,12 +1,12 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { LanyardError } from '../../errors.js';
 import type { Lanyard } from '../../lanyard.js';
+import { ORCID_WORKS_SCOPE } from '../../openid-provider/claims.js';
 import { CurrentProvider } from '../../openid-provider/current.js';
 import { canSignIn, findAccountById } from '../../stores/accounts.js';
 import { bearerOf } from './bearer.js';
 
-/** The scope a repository asks Lanyard's OpenID provider for to use `/api/orcid/…` for a researcher. */
-export const ORCID_WORKS_SCOPE = 'orcid.works';
+export { ORCID_WORKS_SCOPE };
 
 /**
  * Who calls `/api/orcid/…`: a repository with an access token for the researcher (`clientId` is
