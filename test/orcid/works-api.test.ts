@@ -380,7 +380,10 @@ for (const backend of backends()) {
         }
         // ORCID's refusal names the token it refused; neither the repository nor the stored write sees it.
         const shown = await call('GET', `/api/orcid/writes/${first}`, token);
-        assert.ok(!JSON.stringify(shown.json).includes(stored.accessToken), `the ORCID token leaked: ${JSON.stringify(shown.json)}`);
+        assert.ok(
+          !JSON.stringify(shown.json).includes(stored.accessToken),
+          `the ORCID token leaked: ${JSON.stringify(shown.json)}`,
+        );
         const kept = await app.lanyard.db.selectFrom('orcid_write').selectAll().where('id', '=', first).execute();
         assert.ok(!JSON.stringify(kept).includes(stored.accessToken), 'the ORCID token is stored in the clear');
         const row = await app.lanyard.db

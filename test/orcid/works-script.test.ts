@@ -50,7 +50,8 @@ for (const backend of backends()) {
         const login = await b.follow(await b.get(req.url.href));
         const returnTo = new URL(login.url).searchParams.get('returnTo')!;
         const back = await signInWithOrcid(b, orcid, { startPath: `${app.url}/login/orcid`, returnTo });
-        const token = (await redeem(rp, await untilClient(b, back, rp.redirect), req)).access_token;
+        const token = (await redeem(rp, await untilClient(b, back, rp.redirect, { allowConsent: true }), req))
+          .access_token;
 
         const dir = mkdtempSync(join(tmpdir(), 'lanyard-works-'));
         const work = join(dir, 'work.json');
