@@ -97,7 +97,9 @@ export class OrcidWriteWorker {
   async deliverDue(): Promise<number> {
     let handled = 0;
     for (;;) {
-      const batch = await claimDueWrites(this.o.db, this.o.clock.now(), 10, this.o.leaseSeconds ?? 120);
+      // One write per claim: a write may take several calls to a slow ORCID, and a batch's last
+      // writes could outlive their lease, be claimed again elsewhere, and overtake newer content.
+      const batch = await claimDueWrites(this.o.db, this.o.clock.now(), 1, this.o.leaseSeconds ?? 120);
       if (batch.length === 0) return handled;
       for (const write of batch) {
         await this.deliver(write);
@@ -147,15 +149,14 @@ export class OrcidWriteWorker {
         );
     } catch (e) {
       if (e instanceof OrcidApiError) return this.failed(write, e);
-      // Lanyard's own trouble (the database, a bug): try again later, as for ORCID being down.
+      // Lanyard's own trouble (the database, a bug): try again later, as for ORCID being down, and
+      // give up after as many attempts — a write that always fails must not hold the work's later
+      // writes, which wait behind it, for ever.
       this.o.log.error({ err: e, write: write.id }, 'ORCID write failed');
-      await retryWrite(
-        db,
-        write.id,
-        { errorCode: 'INTERNAL', errorStatus: null, error: 'Lanyard could not send the write.' },
-        backoffSeconds(write.attempts),
-        clock.now(),
-      );
+      const reported = { errorCode: 'INTERNAL', errorStatus: null, error: 'Lanyard could not send the write.' };
+      if (write.attempts >= (this.o.maxAttempts ?? 12))
+        await finishWrite(db, write.id, { state: 'failed', ...reported }, clock.now());
+      else await retryWrite(db, write.id, reported, backoffSeconds(write.attempts), clock.now());
     }
   }
 
