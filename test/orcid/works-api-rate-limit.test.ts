@@ -56,7 +56,7 @@ for (const backend of backends()) {
       const login = await b.follow(await b.get(req.url.href));
       const returnTo = new URL(login.url).searchParams.get('returnTo')!;
       const back = await signInWithOrcid(b, orcid, { startPath: `${app.url}/login/orcid`, returnTo });
-      const tokens = await redeem(client, await untilClient(b, back, client.redirect), req);
+      const tokens = await redeem(client, await untilClient(b, back, client.redirect, { allowConsent: true }), req);
       return { token: tokens.access_token, accountId: tokens.claims()!.sub };
     }
 
