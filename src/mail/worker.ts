@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/connect.js';
 import type { OutboxMail } from '../db/schema.js';
+import { PollingWorker } from '../lib/polling-worker.js';
 import { claimDueMails, markMailFailed, markMailSent } from '../stores/outbox.js';
 
 export interface MailTransport {
@@ -46,34 +47,16 @@ export interface OutboxWorkerOptions {
  * SMTP server refused is retried with backoff and never dropped; after `maxAttempts` it is kept and
  * marked failed for an operator to see.
  */
-export class OutboxWorker {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private again = false;
-  private stopped = false;
-
-  constructor(private readonly o: OutboxWorkerOptions) {}
-
-  start(): void {
-    this.stopped = false;
-    this.schedule(0);
+export class OutboxWorker extends PollingWorker {
+  constructor(private readonly o: OutboxWorkerOptions) {
+    super({ log: o.log, pollMs: o.pollMs ?? 2000, failed: 'outbox round failed' });
   }
 
-  /** Runs a delivery round now (after a mail was queued) instead of waiting for the next poll. */
-  kick(): void {
-    if (this.stopped) return;
-    if (this.running) this.again = true;
-    else this.schedule(0);
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
+  override async stop(): Promise<void> {
+    await super.stop();
     this.o.transport.close();
   }
 
-  /** One round: deliver everything due. Exposed for tests and the CLI. */
   async deliverDue(): Promise<number> {
     let delivered = 0;
     for (;;) {
@@ -94,22 +77,5 @@ export class OutboxWorker {
         }
       }
     }
-  }
-
-  private schedule(ms: number): void {
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.running = this.deliverDue()
-        .catch((e) => this.o.log.error({ err: e }, 'outbox round failed'))
-        .then(() => undefined)
-        .finally(() => {
-          this.running = undefined;
-          if (this.stopped) return;
-          const again = this.again;
-          this.again = false;
-          this.schedule(again ? 0 : (this.o.pollMs ?? 2000));
-        });
-    }, ms);
-    this.timer.unref();
   }
 }

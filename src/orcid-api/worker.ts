@@ -3,6 +3,7 @@ import type { Clock } from '../clock.js';
 import type { Config } from '../config/schema.js';
 import type { Db } from '../db/connect.js';
 import type { OrcidWrite } from '../db/schema.js';
+import { PollingWorker } from '../lib/polling-worker.js';
 import { recordAudit } from '../stores/audit.js';
 import {
   claimDueWrites,
@@ -67,33 +68,12 @@ const END = {
  * retried with backoff; a refused token, a missing scope, a withdrawn grant or a refused work are
  * never retried.
  */
-export class OrcidWriteWorker {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private again = false;
-  private stopped = true;
-
-  constructor(private readonly o: OrcidWriteWorkerOptions) {}
-
-  start(): void {
-    this.stopped = false;
-    this.schedule(0);
+export class OrcidWriteWorker extends PollingWorker {
+  constructor(private readonly o: OrcidWriteWorkerOptions) {
+    super({ log: o.log, pollMs: o.pollMs ?? 5000, failed: 'ORCID write round failed' });
   }
 
-  /** Runs a round now (after a write was queued) instead of waiting for the next poll. */
-  kick(): void {
-    if (this.stopped) return;
-    if (this.running) this.again = true;
-    else this.schedule(0);
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
-  }
-
-  /** One round: every due write, until none is left. Exposed for tests and the CLI. */
+  /** Every due write, until none is left. */
   async deliverDue(): Promise<number> {
     let handled = 0;
     for (;;) {
@@ -286,22 +266,5 @@ export class OrcidWriteWorker {
     const works = await api.listWorks();
     const found = works.find((w) => w.sourceClientId === ours && carriesSelfId(w.externalIds, self));
     return found ? found.putCode : null;
-  }
-
-  private schedule(ms: number): void {
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.running = this.deliverDue()
-        .catch((e) => this.o.log.error({ err: e }, 'ORCID write round failed'))
-        .then(() => undefined)
-        .finally(() => {
-          this.running = undefined;
-          if (this.stopped) return;
-          const again = this.again;
-          this.again = false;
-          this.schedule(again ? 0 : (this.o.pollMs ?? 5000));
-        });
-    }, ms);
-    this.timer.unref();
   }
 }
