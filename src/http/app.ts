@@ -32,6 +32,7 @@ import { orcidConsoleRoutes } from './pages/orcid-console.js';
 import { adminAuditRoutes } from './pages/admin-audit.js';
 import { adminRoutes } from './pages/admin.js';
 import { adminDuplicatesRoutes } from './pages/admin-duplicates.js';
+import { adminClientsRoutes } from './pages/admin-clients.js';
 import { registerRoutes } from './pages/register.js';
 import './request-context.js';
 
@@ -144,6 +145,7 @@ export async function buildHttpApp(lanyard: Lanyard, opts: HttpOptions = {}): Pr
     adminAuditRoutes,
     adminRoutes,
     adminDuplicatesRoutes,
+    adminClientsRoutes,
     devMailRoutes,
     ...(opts.routes ?? []),
   ]) {

@@ -5,6 +5,7 @@ import { orcidIdInAnyForm } from '../../src/accounts/orcid-id.js';
 import type { Account } from '../../src/db/schema.js';
 import type { Lanyard } from '../../src/lanyard.js';
 import { updateAccount } from '../../src/stores/accounts.js';
+import { addOidcClient } from '../../src/stores/oidc-clients.js';
 import { insertIdentity } from '../../src/stores/identities.js';
 import { createRegistration } from '../../src/stores/registrations.js';
 import { PASSWORD, seedAccount, signedInBrowser } from '../support/accounts.js';
@@ -36,6 +37,13 @@ async function operator(app: TestApp): Promise<{ account: Account; browser: Brow
   assert.equal((await browser.get('/admin')).status, 200);
   return { account, browser };
 }
+
+/** Every form post of the clients page, with a body that would succeed for an admin. */
+const clientPosts = (clientId: string): [string, Record<string, string>][] => [
+  ['/admin/clients', { name: 'Planted', redirect_uris: 'https://evil.example/cb', auth: 'client_secret_basic' }],
+  [`/admin/clients/${clientId}/rotate-secret`, {}],
+  [`/admin/clients/${clientId}/remove`, {}],
+];
 
 const signedIn = async (browser: Browser) => (await browser.get('/profile')).status === 200;
 const auditOf = (lanyard: Lanyard, accountId: string, action: string) =>
@@ -75,6 +83,11 @@ forEachBackend("operators' console", (ctx) => {
       3600,
       app.lanyard.clock.now(),
     );
+    const { client } = await addOidcClient(
+      app.lanyard.db,
+      { name: 'Repository', redirectUris: ['https://repo.example/cb'], auth: 'client_secret_basic' },
+      new Date(),
+    );
     const mallory = await seedAccount(app.lanyard);
     const attacker = await signedInBrowser(app, mallory.email);
     await attacker.get('/profile'); // a valid CSRF token of the attacker's own
@@ -96,6 +109,18 @@ forEachBackend("operators' console", (ctx) => {
         const done = await attacker.post(`/admin/accounts/${victim.id}/${action}`, {});
         assert.equal(done.status, 403, action);
         assert.match(done.body, /ADMIN_REQUIRED/, action);
+      }
+      for (const path of ['/admin/clients', `/admin/clients/${client.client_id}/remove`]) {
+        const page = await attacker.get(path);
+        assert.equal(page.status, 403, path);
+        assert.match(page.body, /ADMIN_REQUIRED/, path);
+        assert.doesNotMatch(page.body, new RegExp(client.client_id), `${path} shows the client`);
+      }
+      for (const [path, body] of clientPosts(client.client_id)) {
+        const done = await attacker.post(path, body);
+        assert.equal(done.status, 403, path);
+        assert.match(done.body, /ADMIN_REQUIRED/, path);
+        assert.doesNotMatch(done.body, /data-secret/, path);
       }
       const own = await attacker.post(`/admin/accounts/${mallory.id}/disable`, {});
       assert.equal(own.status, 403, 'a non-admin may not disable even their own account here');
@@ -315,6 +340,12 @@ forEachBackend("operators' console", (ctx) => {
   test('attack: a form without the CSRF token is refused and changes nothing', async () => {
     const app = ctx();
     const { browser } = await operator(app);
+    const { client } = await addOidcClient(
+      app.lanyard.db,
+      { name: 'Repository', redirectUris: ['https://repo.example/cb'], auth: 'client_secret_basic' },
+      new Date(),
+    );
+    await browser.get('/admin/clients');
     const person = await seedAccount(app.lanyard);
     const { registration } = await createRegistration(
       app.lanyard.db,
@@ -333,6 +364,12 @@ forEachBackend("operators' console", (ctx) => {
         const done = await browser.post(`/admin/accounts/${person.id}/${action}`, { _csrf: '' });
         assert.equal(done.status, 403, action);
         assert.match(done.body, /CSRF_FAILED/, action);
+      }
+      for (const [path, body] of clientPosts(client.client_id)) {
+        const done = await browser.post(path, { ...body, _csrf: '' });
+        assert.equal(done.status, 403, path);
+        assert.match(done.body, /CSRF_FAILED/, path);
+        assert.doesNotMatch(done.body, /data-secret/, path);
       }
     });
   });
@@ -366,6 +403,29 @@ forEachBackend("operators' console", (ctx) => {
         ).status,
         'disabled',
       );
+    } finally {
+      app.clock.advance(-(app.config.reauthSeconds * 1000 + 1000));
+    }
+  });
+
+  test('a stale sign-in on the clients page is sent to sign in again and back; nothing changes before', async () => {
+    const app = ctx();
+    const { browser } = await operator(app);
+    const { client } = await addOidcClient(
+      app.lanyard.db,
+      { name: 'Repository', redirectUris: ['https://repo.example/cb'], auth: 'client_secret_basic' },
+      new Date(),
+    );
+    await browser.get('/admin/clients');
+    app.clock.advance(app.config.reauthSeconds * 1000 + 1000);
+    try {
+      await expectNoChange(app.lanyard.db, async () => {
+        for (const [path, body] of clientPosts(client.client_id)) {
+          const stale = await browser.post(path, body);
+          assert.equal(stale.status, 303, path);
+          assert.equal(stale.location, `/login?reauth=1&returnTo=${encodeURIComponent('/admin/clients')}`, path);
+        }
+      });
     } finally {
       app.clock.advance(-(app.config.reauthSeconds * 1000 + 1000));
     }

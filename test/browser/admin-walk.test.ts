@@ -50,6 +50,13 @@ describe("operators' console in Chromium, with axe", { skip: reason || false }, 
               disable: 'Konto sperren',
               done: /ist gesperrt/,
               duplicates: 'Mögliche Dubletten',
+              clients: 'OpenID-Connect-Clients',
+              name: 'Name',
+              redirect: 'Weiterleitungs-URIs',
+              add: 'Client hinzufügen',
+              remove: 'Entfernen',
+              confirmRemove: 'Client entfernen',
+              removed: /ist entfernt/,
             }
           : {
               nav: 'Operators',
@@ -58,6 +65,13 @@ describe("operators' console in Chromium, with axe", { skip: reason || false }, 
               disable: 'Disable account',
               done: /is disabled/,
               duplicates: 'Possible duplicates',
+              clients: 'OpenID Connect clients',
+              name: 'Name',
+              redirect: 'Redirect URIs',
+              add: 'Add client',
+              remove: 'Remove',
+              confirmRemove: 'Remove the client',
+              removed: /is removed/,
             };
       const now = app.lanyard.clock.now();
       const admin = await seedAccount(app.lanyard);
@@ -109,6 +123,29 @@ describe("operators' console in Chromium, with axe", { skip: reason || false }, 
       await page.waitForURL(`${app.url}/admin/duplicates`);
       await assertAccessible(page);
       assert.ok((await page.locator('table[data-duplicates="name"] tbody tr').count()) >= 1);
+
+      // The OpenID Connect clients: add one, see its secret once, remove it after confirming.
+      await page.goto(`${app.url}/admin`);
+      await page.getByRole('link', { name: words.clients }).click();
+      await page.waitForURL(`${app.url}/admin/clients`);
+      await assertAccessible(page);
+      const repo = `Repository ${lang}`;
+      await page.getByLabel(words.name, { exact: true }).fill(repo);
+      await page.getByLabel(words.redirect).fill('https://repo.example/callback');
+      await page.getByRole('button', { name: words.add }).click();
+      await page.waitForURL(`${app.url}/admin/clients`);
+      assert.equal(await page.locator('code[data-secret]').count(), 1);
+      await assertAccessible(page);
+      await page.goto(`${app.url}/admin/clients`);
+      await assertAccessible(page);
+      assert.equal(await page.locator('code[data-secret]').count(), 0);
+      await page.getByRole('link', { name: `${words.remove}: ${repo}` }).click();
+      await page.waitForURL(/\/admin\/clients\/[\w-]+\/remove$/);
+      await assertAccessible(page);
+      await page.getByRole('button', { name: words.confirmRemove }).click();
+      await page.waitForURL(`${app.url}/admin/clients`);
+      assert.match(await page.getByRole('status').first().innerText(), words.removed);
+      await assertAccessible(page);
 
       await personPage.reload();
       assert.match(new URL(personPage.url()).pathname, /^\/login/, 'the disabled person is still signed in');

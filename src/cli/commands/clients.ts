@@ -1,17 +1,11 @@
 import { loadConfig } from '../../config/load.js';
-import { type SigningAlg, signingAlgs } from '../../openid-provider/keys.js';
+import { checkClientRequest, ClientInputError, type ClientRegistration } from '../../openid-provider/client-input.js';
 import { OIDC_PATH } from '../../openid-provider/paths.js';
 import {
   addOidcClient,
-  type ClientAuthMethod,
-  clientAuthMethods,
   findOidcClient,
   listOidcClients,
   type OidcClient,
-  type PkcePolicy,
-  pkcePolicies,
-  type SubjectType,
-  subjectTypes,
   removeOidcClient,
   rotateOidcClientSecret,
 } from '../../stores/oidc-clients.js';
@@ -32,21 +26,6 @@ function parseOptions(args: string[], valued: string[], flags: string[]): Map<st
     } else throw new UsageError(`unexpected argument "${arg}"`);
   }
   return options;
-}
-
-/** An absolute http(s) URL without a fragment, matched exactly later (no wildcards, no prefixes). */
-function redirectUri(input: string): string {
-  let url: URL;
-  try {
-    url = new URL(input);
-  } catch {
-    throw new UsageError(`"${input}" is not an absolute URL`);
-  }
-  if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.hash || input.includes('#'))
-    throw new UsageError(`"${input}" must be an http(s) URL without a #fragment`);
-  if (url.protocol === 'http:' && !['localhost', '127.0.0.1', '[::1]'].includes(url.hostname))
-    throw new UsageError(`"${input}" must use https (plain http only for localhost)`);
-  return input;
 }
 
 const addUsage =
@@ -78,52 +57,28 @@ export const clientsAdd: Command = {
       ['name', 'redirect-uri', 'post-logout-redirect-uri', 'auth', 'pkce', 'id-token-alg', 'subject-type'],
       ['json', 'consent', 'resource-server'],
     );
-    const resourceServer = options.has('resource-server');
-    const name = options.get('name')?.at(-1)?.trim();
-    if (!name) throw new UsageError('missing --name');
-    const redirectUris = (options.get('redirect-uri') ?? []).map(redirectUri);
-    if (redirectUris.length === 0 && !resourceServer)
-      throw new UsageError('missing --redirect-uri (only a --resource-server may have none)');
-    const postLogoutRedirectUris = (options.get('post-logout-redirect-uri') ?? []).map(redirectUri);
-    const auth = (options.get('auth')?.at(-1) ?? 'client_secret_basic') as ClientAuthMethod;
-    if (!clientAuthMethods.includes(auth))
-      throw new UsageError(`--auth must be one of ${clientAuthMethods.join(', ')}`);
-    const pkce = (options.get('pkce')?.at(-1) ?? (auth === 'none' ? 'required' : 'optional')) as PkcePolicy;
-    if (!pkcePolicies.includes(pkce)) throw new UsageError(`--pkce must be one of ${pkcePolicies.join(', ')}`);
-    const idTokenAlg = (options.get('id-token-alg')?.at(-1) ?? 'RS256') as SigningAlg;
-    if (!signingAlgs.includes(idTokenAlg))
-      throw new UsageError(`--id-token-alg must be one of ${signingAlgs.join(', ')}`);
-    if (resourceServer && auth === 'none')
-      throw new UsageError('a --resource-server authenticates with a secret: leave out --auth none');
-    if (auth === 'none' && pkce !== 'required')
-      throw new UsageError('a public client (--auth none) always needs PKCE: leave out --pkce or say required');
-    const subjectType = (options.get('subject-type')?.at(-1) ?? 'public') as SubjectType;
-    if (!subjectTypes.includes(subjectType))
-      throw new UsageError(`--subject-type must be one of ${subjectTypes.join(', ')}`);
-    // The sector of a pairwise client is its redirect URIs' host: with two hosts it would be ambiguous.
-    // Checked before anything is stored: a pairwise client without redirect URIs has no sector.
-    if (subjectType === 'pairwise' && redirectUris.length === 0)
-      throw new UsageError('a pairwise client needs a --redirect-uri: its host is the sector of its subjects');
-    if (subjectType === 'pairwise' && new Set(redirectUris.map((u) => new URL(u).host)).size > 1)
-      throw new UsageError('a pairwise client needs all its --redirect-uri values on one host (its sector)');
+    let input: ClientRegistration;
+    try {
+      input = checkClientRequest({
+        name: options.get('name')?.at(-1),
+        redirectUris: options.get('redirect-uri') ?? [],
+        postLogoutRedirectUris: options.get('post-logout-redirect-uri') ?? [],
+        auth: options.get('auth')?.at(-1),
+        pkce: options.get('pkce')?.at(-1),
+        idTokenAlg: options.get('id-token-alg')?.at(-1),
+        subjectType: options.get('subject-type')?.at(-1),
+        resourceServer: options.has('resource-server'),
+        consent: options.has('consent'),
+      });
+    } catch (err) {
+      if (err instanceof ClientInputError) throw new UsageError(err.message);
+      throw err;
+    }
+    const { name, redirectUris, postLogoutRedirectUris, auth, pkce, idTokenAlg, subjectType, resourceServer } = input;
     const config = loadConfig(io.env);
     const issuer = `${config.publicUrl}${OIDC_PATH}`;
     return withDatabase(config, async (db) => {
-      const { client, secret } = await addOidcClient(
-        db,
-        {
-          name,
-          redirectUris,
-          auth,
-          postLogoutRedirectUris,
-          pkce,
-          firstParty: !options.has('consent'),
-          idTokenAlg,
-          subjectType,
-          resourceServer,
-        },
-        new Date(),
-      );
+      const { client, secret } = await addOidcClient(db, input, new Date());
       if (options.has('json')) {
         say(io.stdout, JSON.stringify({ client_id: client.client_id, client_secret: secret, issuer }));
       } else {

@@ -55,7 +55,8 @@ export const adminRoutes: Route = (app, lanyard) => {
       wide: true,
       main: html`<p>
           <a href="/admin/audit">${t('admin.auditTrail.link')}</a> ·
-          <a href="/admin/duplicates">${t('admin.duplicates.link')}</a>
+          <a href="/admin/duplicates">${t('admin.duplicates.link')}</a> ·
+          <a href="/admin/clients">${t('admin.clients.link')}</a>
         </p>
         <form method="get" action="/admin" role="search" class="admin-search">
           <label for="f-q">${t('admin.search.label')}</label>
