@@ -246,6 +246,11 @@ export async function consoleTour(
   await shot('admin-merge-preview', randomIds());
   await page.goto(`${base}/admin/audit`);
   await shot('admin-audit', randomIds());
+  // The OpenID Connect clients: the repository registered above (its callback's port differs per run).
+  await page.goto(`${base}/admin`);
+  await page.getByRole('link', { name: t('OpenID Connect clients', 'OpenID-Connect-Clients') }).click();
+  await page.waitForURL(`${base}/admin/clients`);
+  await shot('admin-clients', [...randomIds(), page.locator('td code', { hasText: /^http:\/\/127\.0\.0\.1:/ })]);
 }
 
 /**
