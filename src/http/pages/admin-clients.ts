@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { LanyardError } from '../../errors.js';
 import type { Locale, Translate } from '../../i18n/index.js';
-import { html, type SafeHtml } from '../../lib/html.js';
+import { html, type HtmlValue, type SafeHtml } from '../../lib/html.js';
 import { checkClientRequest, ClientInputError } from '../../openid-provider/client-input.js';
 import { OIDC_PATH } from '../../openid-provider/paths.js';
 import { recordAudit } from '../../stores/audit.js';
@@ -122,9 +122,11 @@ export const adminClientsRoutes: Route = (app, lanyard) => {
               ${clientAuthMethods.map((m) => html`<option value="${m}">${t(`admin.clients.auth.${m}`)}</option>`)}
             </select>
           </div>
-          <div class="field">
-            <input id="f-consent" name="consent" type="checkbox" value="yes" /><label for="f-consent">${t('admin.clients.consentLabel')}</label>
-          </div>
+          <p class="confirm">
+            <input id="f-consent" name="consent" type="checkbox" value="yes" /><label for="f-consent"
+              >${t('admin.clients.consentLabel')}</label
+            >
+          </p>
           <div class="actions"><button type="submit">${t('admin.clients.addButton')}</button></div>
         </form>`,
     });
@@ -290,16 +292,18 @@ export const adminClientsRoutes: Route = (app, lanyard) => {
 
 /** Auth method, consent, subject type, resource server and creation, as a compact list. */
 function details(c: OidcClient, t: Translate, locale: Locale): SafeHtml {
-  return html`<dl class="facts compact">
-    <dt>${t('admin.clients.auth')}</dt>
-    <dd><code>${c.token_endpoint_auth_method}</code></dd>
-    <dt>${t('admin.clients.consent')}</dt>
-    <dd>${c.lanyard_first_party === false ? t('admin.clients.consentAsked') : t('admin.clients.consentNotAsked')}</dd>
-    <dt>${t('admin.clients.subject')}</dt>
-    <dd><code>${c.subject_type ?? 'public'}</code></dd>
-    <dt>${t('admin.clients.resourceServer')}</dt>
-    <dd>${c.lanyard_resource_server === true ? t('admin.clients.yes') : t('admin.clients.no')}</dd>
-    <dt>${t('admin.clients.created')}</dt>
-    <dd>${when(new Date(c.client_id_issued_at * 1000), locale)}</dd>
-  </dl>`;
+  const row = (label: string, value: HtmlValue) => html`<li>${label}: ${value}</li>`;
+  return html`<ul class="plain">
+    ${row(t('admin.clients.auth'), html`<code>${c.token_endpoint_auth_method}</code>`)}
+    ${row(
+      t('admin.clients.consent'),
+      c.lanyard_first_party === false ? t('admin.clients.consentAsked') : t('admin.clients.consentNotAsked'),
+    )}
+    ${row(t('admin.clients.subject'), html`<code>${c.subject_type ?? 'public'}</code>`)}
+    ${row(
+      t('admin.clients.resourceServer'),
+      c.lanyard_resource_server === true ? t('admin.clients.yes') : t('admin.clients.no'),
+    )}
+    ${row(t('admin.clients.created'), when(new Date(c.client_id_issued_at * 1000), locale))}
+  </ul>`;
 }
