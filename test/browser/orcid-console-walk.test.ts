@@ -96,7 +96,8 @@ describe('the ORCID console in Chromium, keyboard only, with axe', { skip: reaso
       );
       await pressByKeyboard(page, words.withdraw);
       await back;
-      await page.waitForLoadState();
+      // The answer's headers arrive before its page replaces the old one: wait for the new page itself.
+      await page.getByRole('status').filter({ hasText: words.withdrawn }).first().waitFor();
       await onLanyard(page, /^\/profile\/orcid$/);
       assert.match(await page.getByRole('status').first().innerText(), words.withdrawn);
       assert.equal(await page.locator('[data-access="held"]').count(), 0);
