@@ -56,6 +56,8 @@ export const de: Messages = {
   'login.failed': 'E-Mail-Adresse oder Passwort sind nicht korrekt.',
   'login.linkingHint': 'Melden Sie sich bei dem Konto an, mit dem Sie Ihre {provider} verknüpfen möchten.',
   'login.linkingHintAny': 'Melden Sie sich bei dem Konto an, das Sie verknüpfen möchten.',
+  'login.forClient': 'Melden Sie sich an, um mit {client} fortzufahren.',
+  'login.forUnnamedClient': 'Melden Sie sich an, um mit der hier als {clientId} registrierten Anwendung fortzufahren.',
 
   'register.title': 'Konto anlegen',
   'register.intro':

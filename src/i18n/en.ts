@@ -55,6 +55,8 @@ export const en = {
   'login.failed': 'The email address or password is not correct.',
   'login.linkingHint': 'Sign in to the account you want to link your {provider} to.',
   'login.linkingHintAny': 'Sign in to the account you want to link to.',
+  'login.forClient': 'Sign in to continue to {client}.',
+  'login.forUnnamedClient': 'Sign in to continue to the application registered here as {clientId}.',
 
   'register.title': 'Create an account',
   'register.intro': 'Enter your email address. We will send you a link to set your name and password.',

@@ -118,6 +118,8 @@ export type EndpointAnswer =
       main: SafeHtml;
       /** The page shows images from other https origins (institutions' logos from federation metadata). */
       externalImages?: boolean;
+      /** Where the sign-in goes on to: the page names the repository when that is one (src/openid-provider/interaction-client.ts). */
+      returnTo?: string;
     };
 
 /** What the callback route hands a provider. */

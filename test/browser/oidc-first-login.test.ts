@@ -111,6 +111,11 @@ describe('First login inside an OpenID authorization, in Chromium', { skip: reas
   const startAtRepository = async (page: Page, url: URL, orcid: string) => {
     await page.goto(url.href);
     await onLanyard(page, /^\/login$/);
+    // The sign-in page says which repository it is for, as the repository's registration names it.
+    assert.equal(
+      (await page.locator('main p.for-client').innerText()).trim(),
+      'Sign in to continue to Walk repository.',
+    );
     await page.getByRole('link', { name: /Sign in with ORCID/ }).click();
     await page.getByRole('button', { name: new RegExp(orcid) }).click();
     await onLanyard(page, /^\/external-login\//);

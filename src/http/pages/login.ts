@@ -8,7 +8,8 @@ import { field, formError } from '../views/forms.js';
 import { extensionsOf } from '../extensions.js';
 import { html } from '../../lib/html.js';
 import { csrfField, sendPage } from '../views/layout.js';
-import { button, notice } from '../views/components.js';
+import { button, notice, signingInFor } from '../views/components.js';
+import { clientOfReturnTo, type SigningInFor } from '../../openid-provider/interaction-client.js';
 import { setFlash } from '../flash.js';
 
 const LoginQuery = Type.Object({
@@ -31,7 +32,7 @@ export const loginRoutes: Route = (app, lanyard) => {
     request: Parameters<typeof sendPage>[1],
     reply: Parameters<typeof sendPage>[2],
     returnTo: string,
-    opts: { email?: string; error?: string; status?: number; reauth?: boolean } = {},
+    opts: { email?: string; error?: string; status?: number; reauth?: boolean; client?: SigningInFor } = {},
   ) => {
     const { t } = request;
     // Signing in to link a pending external identity: the providers' buttons would only loop back.
@@ -40,7 +41,8 @@ export const loginRoutes: Route = (app, lanyard) => {
     return sendPage(lanyard, request, reply, {
       title: t('login.title'),
       status: opts.status,
-      main: html`${opts.reauth ? notice('info', t('login.reauth')) : ''}
+      main: html`${opts.client ? signingInFor(t, opts.client) : ''}
+        ${opts.reauth ? notice('info', t('login.reauth')) : ''}
         ${formError(t, opts.error, opts.error === 'INVALID_CREDENTIALS' ? t('login.failed') : undefined)}
         ${linking ? notice('info', only && !others.length ? t('login.linkingHint', { provider: only.identityName(request.locale) }) : t('login.linkingHintAny')) : extensionsOf(app).login.map((ext) => ext({ returnTo, t, locale: request.locale }))}
         <form method="post" action="/login" novalidate>
@@ -55,9 +57,13 @@ export const loginRoutes: Route = (app, lanyard) => {
     });
   };
 
-  app.get('/login', { schema: { querystring: LoginQuery } }, (request, reply) =>
-    form(request, reply, safeRedirect(request.query.returnTo, config), { reauth: request.query.reauth === '1' }),
-  );
+  app.get('/login', { schema: { querystring: LoginQuery } }, async (request, reply) => {
+    const returnTo = safeRedirect(request.query.returnTo, config);
+    return form(request, reply, returnTo, {
+      reauth: request.query.reauth === '1',
+      client: await clientOfReturnTo(lanyard.db, returnTo),
+    });
+  });
 
   app.post(
     '/login',
@@ -67,6 +73,7 @@ export const loginRoutes: Route = (app, lanyard) => {
       const account = await signInWithPassword(lanyard, request, reply, request.body.email, request.body.password);
       if (!account)
         return form(request, reply, returnTo, {
+          client: await clientOfReturnTo(lanyard.db, returnTo),
           email: request.body.email.slice(0, 254),
           error: 'INVALID_CREDENTIALS',
           status: 401,

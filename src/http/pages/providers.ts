@@ -17,6 +17,8 @@ import { safeRedirect } from '../redirects.js';
 import type { StatusOverrides } from '../status-overrides.js';
 import { html } from '../../lib/html.js';
 import { sendPage } from '../views/layout.js';
+import { signingInFor } from '../views/components.js';
+import { clientOfReturnTo } from '../../openid-provider/interaction-client.js';
 import { extensionsOf } from '../extensions.js';
 import { setFlash } from '../flash.js';
 import { linkBase, returnsToUi } from '../ui-links.js';
@@ -165,7 +167,11 @@ function mountEndpoint(
       const csp = reply.getHeader('content-security-policy');
       if (answer.externalImages && typeof csp === 'string')
         reply.header('content-security-policy', csp.replace("img-src 'self' data:", "img-src 'self' data: https:"));
-      return sendPage(lanyard, request, reply, { title: answer.title, main: answer.main });
+      const client = answer.returnTo ? await clientOfReturnTo(lanyard.db, answer.returnTo) : undefined;
+      return sendPage(lanyard, request, reply, {
+        title: answer.title,
+        main: html`${client ? signingInFor(request.t, client) : ''}${answer.main}`,
+      });
     }
     if (answer.flow) setCookie(reply, config, cookieNames(config).oauth, encodeFlow(answer.flow, config), 600);
     for (const c of answer.cookies ?? []) setCookie(reply, config, `${prefix}${c.name}`, c.value, c.maxAgeSeconds);

@@ -1,5 +1,6 @@
 import { html, type HtmlValue, type SafeHtml } from '../../lib/html.js';
 import type { NoticeKind } from '../flash.js';
+import type { Translate } from '../../i18n/index.js';
 
 /**
  * The recurring pieces of Lanyard's pages, so every page looks and behaves the same. Classes are
@@ -172,4 +173,19 @@ export function comparison(opts: {
         : ''
     }
   </div>`;
+}
+
+/**
+ * Which repository a sign-in is for, as its registration names it (src/openid-provider/
+ * interaction-client.ts), above the ways to sign in: the person sees where they will be sent
+ * before they choose one. A client registered without a name is named by its client ID.
+ */
+export function signingInFor(t: Translate, client: { clientId: string; name: string }): SafeHtml {
+  // The sentence is translated around a marker, so the name can be set apart in either language.
+  const mark = '\u0000';
+  const [before, after] = (
+    client.name ? t('login.forClient', { client: mark }) : t('login.forUnnamedClient', { clientId: mark })
+  ).split(mark);
+  const name = client.name ? html`<strong>${client.name}</strong>` : html`<code>${client.clientId}</code>`;
+  return html`<p class="lead for-client" data-client-id="${client.clientId}">${before}${name}${after ?? ''}</p>`;
 }

@@ -51,6 +51,7 @@ main.wide{max-width:52rem}
 .card{background:var(--surface);border:1px solid var(--line);border-radius:var(--radius);box-shadow:var(--shadow);padding:var(--s5) var(--s5) var(--s4)}
 .card>h1:first-child{margin-bottom:var(--s4)}
 .lead{font-size:var(--step-1);color:var(--muted)}
+.for-client strong{color:var(--ink)}
 h2.subtle{font-size:var(--step-0);color:var(--muted);font-weight:600;margin:0 0 var(--s2)}
 footer.site{max-width:52rem;margin:var(--s6) auto var(--s5);padding:0 var(--s4);color:var(--muted);font-size:var(--step--1);display:flex;flex-wrap:wrap;gap:var(--s3);justify-content:space-between}
 footer.site p{margin:0}

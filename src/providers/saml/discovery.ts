@@ -62,7 +62,7 @@ export async function discoveryAnswer(
   input: EndpointInput,
   json: boolean,
 ): Promise<EndpointAnswer> {
-  carriedFlow(input, entry, deps.keys, deps.clock.now());
+  const { returnTo } = carriedFlow(input, entry, deps.keys, deps.clock.now());
   const flow = input.query.get('flow')!;
   const query = (input.query.get('q') ?? '').slice(0, 200).trim();
   const total = await countIdps(deps.db, entry.id);
@@ -106,6 +106,7 @@ export async function discoveryAnswer(
     kind: 'page',
     // Logos in federation metadata are https URLs of the institutions (typed-ahead results too).
     externalImages: true,
+    returnTo,
     title: t('saml.discovery.title'),
     main: discoveryMain(
       {
