@@ -1,4 +1,3 @@
-import { Redis } from 'ioredis';
 import pino, { type Logger } from 'pino';
 import { PasswordThrottle } from './accounts/password-throttle.js';
 import pretty from 'pino-pretty';
@@ -12,6 +11,7 @@ import { type MailKind, type MailParams, renderMail } from './mail/templates.js'
 import { OrcidWriteWorker } from './orcid-api/worker.js';
 import { devMailboxTransport, type MailTransport, OutboxWorker, smtpTransport } from './mail/worker.js';
 import { createProviders, type ProviderRegistry } from './providers/registry.js';
+import { connectRedis } from './lib/redis.js';
 import { type FlowStateStore, postgresFlowState, redisFlowState } from './stores/flow-state.js';
 import { type MailResult, queueWithinLimit } from './mail/limit.js';
 import { securityNotices } from './mail/templates.js';
@@ -129,15 +129,6 @@ export interface OpenOptions {
   backgroundTickMs?: number;
 }
 
-/**
- * A Redis client queues commands until its first connection is up (start-up), then no more: once a
- * connection is lost, a command fails at once and the caller falls back (no shared limit, the
- * database), instead of waiting through every reconnect attempt — up to 10 s per sign-in.
- */
-export function failFastOnceConnected(redis: Redis): void {
-  redis.once('ready', () => (redis.options.enableOfflineQueue = false));
-}
-
 export async function openLanyard(config: Config, opts: OpenOptions = {}): Promise<Lanyard> {
   const clock = opts.clock ?? systemClock;
   const log =
@@ -158,13 +149,15 @@ export async function openLanyard(config: Config, opts: OpenOptions = {}): Promi
   const orcidWrites = new OrcidWriteWorker({ db, clock, config, log, pollMs: opts.orcidPollMs ?? 5000 });
   orcidWrites.start();
   const redis = config.redisUrl
-    ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 2000, lazyConnect: true })
+    ? connectRedis(config.redisUrl, {
+        commandTimeoutMs: config.redisTimeoutMs,
+        log,
+        fallback: 'the password throttle and SAML sign-in state use the database',
+      })
     : null;
-  redis?.on('error', (e: Error) => log.warn({ err: e.message }, 'redis unavailable'));
-  if (redis) failFastOnceConnected(redis);
   // Sign-in state every process must share (SAML's pending AuthnRequests and replay cache).
-  const flowState = config.redisUrl
-    ? redisFlowState(config.redisUrl, config.redisPrefix)
+  const flowState = redis
+    ? redisFlowState(redis, config.redisPrefix, postgresFlowState(db, clock), log)
     : postgresFlowState(db, clock);
 
   const providers = createProviders(config.providers, {

@@ -150,6 +150,7 @@ function readConfig(r: Reader): Config {
       return v;
     }),
     redisPrefix: r.has('REDIS_URL') ? r.str('REDIS_PREFIX', 'lanyard:') : 'lanyard:',
+    redisTimeoutMs: r.has('REDIS_URL') ? r.int('REDIS_TIMEOUT_MS', 500, 20, 10_000) : 500,
     tokenTtl: {
       EXTERNAL: ttl('EXTERNAL', 3600),
       VALIDATION: ttl('VALIDATION', 3600),

@@ -128,6 +128,11 @@ export interface Config {
   redisUrl: string | null;
   /** Prefix of Lanyard's Redis keys, so several deployments can share one Redis. */
   redisPrefix: string;
+  /**
+   * How long a Redis command may go unanswered before the caller falls back (rate limits without
+   * the shared count, the password throttle and SAML's sign-in state in the database).
+   */
+  redisTimeoutMs: number;
   /** Lifetime in seconds of each registration type's token. */
   tokenTtl: Record<RegistrationType, number>;
   sessionTtlSeconds: number;

@@ -17,6 +17,7 @@ export const settingNames = [
   'TRUST_PROXY',
   'REDIS_URL',
   'REDIS_PREFIX',
+  'REDIS_TIMEOUT_MS',
   'TOKEN_TTL_EXTERNAL',
   'TOKEN_TTL_VALIDATION',
   'TOKEN_TTL_FORGOT',
@@ -70,6 +71,7 @@ const unusedBecause: Record<string, [problem: string, fix: string]> = {
     'remove it, or set LANYARD_ORCID_ENV=custom with LANYARD_ORCID_API_URL to use other ORCID base URLs',
   ],
   REDIS_PREFIX: ['has no effect without LANYARD_REDIS_URL', 'remove it, or set LANYARD_REDIS_URL'],
+  REDIS_TIMEOUT_MS: ['has no effect without LANYARD_REDIS_URL', 'remove it, or set LANYARD_REDIS_URL'],
   REQUIRE_SMTP: ['has no effect here: it applies only with PostgreSQL and no LANYARD_SMTP_URL', 'remove it'],
 };
 const orcidOff: [string, string] = [

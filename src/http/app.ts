@@ -1,7 +1,6 @@
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import rateLimit from '@fastify/rate-limit';
-import { Redis } from 'ioredis';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, {
   LogController,
@@ -14,7 +13,8 @@ import Fastify, {
   type RawServerDefault,
 } from 'fastify';
 import { isLocale, negotiateLocale, translator } from '../i18n/index.js';
-import { failFastOnceConnected, type Lanyard } from '../lanyard.js';
+import type { Lanyard } from '../lanyard.js';
+import { connectRedis } from '../lib/redis.js';
 import { touchSession, validateSession } from '../stores/sessions.js';
 import { cookieNames, setCookie } from './cookies.js';
 import { sendError } from './errors.js';
@@ -84,15 +84,13 @@ export async function buildHttpApp(lanyard: Lanyard, opts: HttpOptions = {}): Pr
   // In memory by default; with LANYARD_REDIS_URL every process counts against the same limits.
   // If Redis fails, sign-in keeps working without the shared limit (fail open) and the error is logged.
   const redis = config.redisUrl
-    ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 2000 })
+    ? connectRedis(config.redisUrl, {
+        commandTimeoutMs: config.redisTimeoutMs,
+        log: lanyard.log,
+        fallback: 'rate limits fall back to no shared limit',
+      })
     : undefined;
-  if (redis) {
-    failFastOnceConnected(redis);
-    redis.on('error', (e: Error) =>
-      lanyard.log.warn({ err: e.message }, 'redis unavailable: rate limits fall back to no shared limit'),
-    );
-    app.addHook('onClose', async () => void (await redis.quit().catch(() => redis.disconnect())));
-  }
+  if (redis) app.addHook('onClose', async () => void (await redis.quit().catch(() => redis.disconnect())));
   await app.register(rateLimit, {
     global: false,
     ...(redis ? { redis, nameSpace: `${config.redisPrefix}rate:`, skipOnError: true } : {}),

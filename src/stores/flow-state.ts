@@ -1,12 +1,14 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/connect.js';
+import type { Logger } from 'pino';
 
 /**
  * Short-lived state of a sign-in flow that any Lanyard process must be able to finish: a SAML
  * AuthnRequest waiting for its response (the IdP's cross-site POST carries no SameSite cookie, so
  * the state cannot live in the browser), a verified response waiting for the browser, an assertion
- * ID already used. In PostgreSQL by default, in Redis when LANYARD_REDIS_URL is set.
+ * ID already used. In PostgreSQL by default, in Redis when LANYARD_REDIS_URL is set (with
+ * PostgreSQL behind it while Redis fails).
  */
 export interface FlowStateStore {
   /** Stores `value` under `key` for `ttlSeconds`; false, changing nothing, if a live value is there. */
@@ -62,28 +64,55 @@ export function postgresFlowState(db: Db, clock: Clock): FlowStateStore {
   };
 }
 
-/** The same store in Redis (SET NX EX, GETDEL: Redis ≥ 6.2), keys under `prefix`. */
-export function redisFlowState(url: string, prefix: string): FlowStateStore {
-  const redis = new Redis(url, { maxRetriesPerRequest: 1, connectTimeout: 2000, lazyConnect: true });
-  redis.on('error', () => {}); // each command rejects on its own; the caller turns that into a 503
+/**
+ * The same store in Redis (SET NX EX, GETDEL: Redis ≥ 6.2), keys under `prefix`, with `database`
+ * (the PostgreSQL store) behind it, so SAML sign-ins go on while Redis is down or silent:
+ *
+ * - a write Redis does not take (an error, or no answer within the client's command timeout) goes
+ *   to the database;
+ * - a read looks in Redis, then in the database: a value written there during an outage is found
+ *   after it, whichever process asks;
+ * - a value Redis newly took is refused when the database holds a live one under the same key, so
+ *   an assertion ID used during an outage stays used after it (the replay cache spans both).
+ *
+ * A flow whose state is in Redis when Redis stops answering cannot be finished (its state is out
+ * of reach): the person starts the sign-in again. Each fallback is logged.
+ */
+export function redisFlowState(
+  redis: Redis,
+  prefix: string,
+  database: FlowStateStore,
+  log: Pick<Logger, 'warn'>,
+): FlowStateStore {
   const k = (key: string) => `${prefix}flow:${key}`;
+  const inRedis = async <T>(op: () => Promise<T>): Promise<{ ok: true; value: T } | { ok: false }> => {
+    try {
+      return { ok: true, value: await op() };
+    } catch (e) {
+      log.warn({ err: (e as Error).message }, 'redis unavailable: SAML sign-in state uses the database');
+      return { ok: false };
+    }
+  };
+  const parsed = <T>(v: string | null) => (v === null ? null : (JSON.parse(v) as T));
   return {
     async add(key, value, ttlSeconds) {
-      return (await redis.set(k(key), JSON.stringify(value), 'EX', Math.max(1, Math.ceil(ttlSeconds)), 'NX')) === 'OK';
+      const set = await inRedis(() =>
+        redis.set(k(key), JSON.stringify(value), 'EX', Math.max(1, Math.ceil(ttlSeconds)), 'NX'),
+      );
+      if (!set.ok) return database.add(key, value, ttlSeconds);
+      return set.value === 'OK' && (await database.peek(key)) === null;
     },
     async peek<T>(key: string) {
-      const v = await redis.get(k(key));
-      return v === null ? null : (JSON.parse(v) as T);
+      const got = await inRedis(() => redis.get(k(key)));
+      return (got.ok ? parsed<T>(got.value) : null) ?? database.peek<T>(key);
     },
     async take<T>(key: string) {
-      const v = await redis.getdel(k(key));
-      return v === null ? null : (JSON.parse(v) as T);
+      const got = await inRedis(() => redis.getdel(k(key)));
+      return (got.ok ? parsed<T>(got.value) : null) ?? database.take<T>(key);
     },
     async purge() {
-      return 0;
+      return database.purge();
     },
-    async close() {
-      await redis.quit().catch(() => redis.disconnect());
-    },
+    async close() {},
   };
 }

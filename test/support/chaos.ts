@@ -401,6 +401,49 @@ export async function redisDownFault(
   };
 }
 
+/**
+ * Redis silent for `faultMs`: connections stay open, new ones are accepted, nothing is answered
+ * (a stopped process, a hung host). Each command is given up on after LANYARD_REDIS_TIMEOUT_MS.
+ */
+export async function redisSilentFault(
+  t: Topology,
+  pools: Awaited<ReturnType<typeof seedLoad>>,
+  timing: FaultTiming,
+): Promise<FaultReport> {
+  const logged = () =>
+    t.processes.reduce((n, p) => n + (p?.output.match(/redis did not answer in time/g)?.length ?? 0), 0);
+  const before = logged();
+  let flowsOkDuring = 0;
+  let okAtSilence = 0;
+  const { stats, seconds, recovered } = await withLoad(t, pools, timing, {
+    on: async (load) => {
+      t.redis.silence();
+      okAtSilence = load.stats.flowsOk;
+      flowsOkDuring = -load.stats.flowsOk;
+    },
+    effect: (load) => load.stats.flowsOk >= okAtSilence + timing.vus && logged() > before,
+    off: async (load) => {
+      flowsOkDuring += load.stats.flowsOk;
+      t.redis.speak();
+    },
+  });
+  const census = await drainOutbox(t, 60_000);
+  return {
+    fault: 'Redis silent (connections open, nothing answered), then answering again',
+    seconds,
+    load: stats,
+    census,
+    invariants: {
+      ...invariantsOf(census),
+      'no 5xx from Lanyard': count5xx(stats.errors, () => false) === 0,
+      'sign-ins went on while Redis was silent (each command bounded, then its fallback)': flowsOkDuring > 0,
+      'the silence was logged': logged() > before,
+      'sign-ins go on once Redis answers again': recovered,
+    },
+    notes: [`${flowsOkDuring} flows completed while Redis was silent`],
+  };
+}
+
 /** ORCID answers after `delayMs` (past Lanyard's timeout), then refuses connections; then recovers. */
 export async function orcidFault(
   t: Topology,
@@ -461,6 +504,7 @@ export const FAULTS = {
   'kill-9': killProcessFault,
   'smtp-down': smtpDownFault,
   'redis-down': redisDownFault,
+  'redis-silent': redisSilentFault,
   'orcid-down': orcidFault,
 } as const;
 

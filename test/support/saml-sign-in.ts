@@ -43,6 +43,7 @@ export function forEachBackendWithSamlIdp(
     idp?: IdpOptions;
     extra?: (idp: SamlIdp) => Promise<unknown[]> | unknown[];
     env?: Record<string, string>;
+    app?: Parameters<typeof createTestApp>[2];
   } = {},
 ): void {
   const missing = samlPeersMissing();
@@ -74,7 +75,11 @@ export function forEachBackendWithSamlIdp(
               },
               ...(((await opts.extra?.(idp)) ?? []) as Record<string, unknown>[]),
             ];
-            const app = await createTestApp(backend, { LANYARD_PROVIDERS: JSON.stringify(providers), ...opts.env });
+            const app = await createTestApp(
+              backend,
+              { LANYARD_PROVIDERS: JSON.stringify(providers), ...opts.env },
+              opts.app,
+            );
             ctx = { app, idp };
             for (const p of providers) {
               const metadata = await app.browser().get(`/auth/${String(p.id)}/metadata`);

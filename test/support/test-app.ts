@@ -51,7 +51,7 @@ export function testEnv(smtpUrl: string): Record<string, string> {
 export async function createTestApp(
   backend: Backend,
   env: Record<string, string> = {},
-  opts: Pick<OpenOptions, 'backgroundTickMs'> = {},
+  opts: Pick<OpenOptions, 'backgroundTickMs' | 'log'> = {},
 ): Promise<TestApp> {
   const mail = await new MailCatcher().start();
   const orcid = env.LANYARD_ORCID_ENV === 'emulator' ? await startOrcidEmulator({ logger: false }) : null;

@@ -38,10 +38,14 @@ export const REDIS_URL = process.env.LANYARD_TEST_REDIS_URL ?? 'redis://127.0.0.
 /**
  * A TCP relay on loopback in front of a real server (Redis here): `cut()` resets every connection
  * and refuses new ones, as a server that went down; `restore()` accepts again on the same port.
+ * `silence()` keeps every connection open and accepts new ones but passes nothing on to the
+ * server, as a stopped process (`kill -STOP`) or a hung host; `speak()` passes on what waited.
  */
 export class TcpRelay {
   private server: Server | null = null;
   private readonly sockets = new Set<Socket>();
+  private readonly pairs = new Set<[client: Socket, upstream: Socket]>();
+  private silent = false;
   port = 0;
 
   constructor(
@@ -52,16 +56,21 @@ export class TcpRelay {
   async start(): Promise<this> {
     const server = createServer((client) => {
       const upstream = connect(this.targetPort, this.host);
+      const pair: [Socket, Socket] = [client, upstream];
+      this.pairs.add(pair);
       for (const s of [client, upstream]) {
         this.sockets.add(s);
         s.on('error', () => {});
         s.on('close', () => {
           this.sockets.delete(s);
+          this.pairs.delete(pair);
           client.destroy();
           upstream.destroy();
         });
       }
-      client.pipe(upstream).pipe(client);
+      upstream.pipe(client);
+      if (this.silent) client.pause();
+      else client.pipe(upstream);
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -85,6 +94,19 @@ export class TcpRelay {
 
   async restore(): Promise<void> {
     if (!this.server) await this.start();
+  }
+
+  silence(): void {
+    this.silent = true;
+    for (const [client, upstream] of this.pairs) {
+      client.unpipe(upstream);
+      client.pause();
+    }
+  }
+
+  speak(): void {
+    this.silent = false;
+    for (const [client, upstream] of this.pairs) client.pipe(upstream);
   }
 }
 

@@ -6,6 +6,7 @@ import {
   orcidFault,
   printReport,
   redisDownFault,
+  redisSilentFault,
   seedLoad,
   smtpDownFault,
 } from '../support/chaos.js';
@@ -51,6 +52,10 @@ describe('faults under load through three processes: nothing lost, nothing doubl
 
     test('Redis down: sign-ins go on without the shared limits, the outage is logged, no 5xx', async () => {
       holds(await redisDownFault(t, pools, TIMING));
+    });
+
+    test('Redis silent (a stopped process): each command bounded, sign-ins go on, logged, no 5xx', async () => {
+      holds(await redisSilentFault(t, pools, TIMING));
     });
 
     test('ORCID slow and refusing: Lanyard’s own page, sockets and memory bounded, sign-ins back after', async () => {

@@ -1,0 +1,194 @@
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import { after, test } from 'node:test';
+import { Redis } from 'ioredis';
+import pino from 'pino';
+import { createPasswordAccount, signInWithPassword } from '../support/orcid.js';
+import {
+  addSamlUser,
+  authenticateAtIdp,
+  forEachBackendWithSamlIdp,
+  postToAcs,
+  signInWithSaml,
+} from '../support/saml-sign-in.js';
+import { waitUntil } from '../support/wait.js';
+
+/**
+ * A Redis that accepts connections and never answers (its process stopped: SIGSTOP), as a hung
+ * host or a frozen VM looks. Every Redis command has a bounded wait (LANYARD_REDIS_TIMEOUT_MS),
+ * then its fallback: the rate limits go on without the shared count, the password throttle and
+ * SAML's sign-in state use the database. A Redis of this test's own, on a free port.
+ */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+const missing = await new Promise<boolean>((resolve) => {
+  const probe = spawn('redis-server', ['--version'], { stdio: 'ignore' });
+  probe.on('error', () => resolve(true));
+  probe.on('exit', (code) => resolve(code !== 0));
+});
+let server: ChildProcess | null = null;
+let url = '';
+if (missing && process.env.CI !== 'true') {
+  test(
+    'a Redis that never answers',
+    { skip: 'redis-server is not installed (CI=true makes this a failure)' },
+    () => {},
+  );
+} else {
+  const port = await freePort();
+  url = `redis://127.0.0.1:${port}`;
+  server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    stdio: 'ignore',
+  });
+  const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  probe.on('error', () => {}); // refused until it listens: waited for below
+  await waitUntil(
+    () =>
+      probe.connect().then(
+        () => probe.ping(),
+        () => false,
+      ),
+    'our redis-server to answer',
+  );
+  probe.disconnect();
+}
+
+/** Stops (or resumes) our Redis: its socket stays open, nothing answers. */
+const signal = (sig: 'SIGSTOP' | 'SIGCONT') => void server?.kill(sig);
+after(async () => {
+  if (!server || server.exitCode !== null) return;
+  signal('SIGCONT');
+  const gone = new Promise((resolve) => server!.once('exit', resolve));
+  server.kill('SIGKILL');
+  await gone;
+});
+
+/** Warnings the apps log, one JSON line each. */
+const logged: { msg: string }[] = [];
+const log = pino({ level: 'warn' }, { write: (line: string) => void logged.push(JSON.parse(line) as { msg: string }) });
+const prefix = `lanyard-test-${randomBytes(6).toString('hex')}:`;
+
+/** Far above the 500 ms a command may wait; without the bound a sign-in waits for ever. */
+const BOUND_MS = 15_000;
+async function within<T>(what: string, work: () => Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not complete within ${BOUND_MS} ms`)), BOUND_MS);
+  });
+  try {
+    return await Promise.race([work(), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+if (server)
+  forEachBackendWithSamlIdp(
+    'a Redis that never answers',
+    (ctx, backend) => {
+      /** How many of our keys Redis holds that match `pattern`. */
+      const keys = async (pattern: string) => {
+        const client = new Redis(url, { maxRetriesPerRequest: 0 });
+        try {
+          return (await client.keys(`${prefix}${pattern}`)).length;
+        } finally {
+          client.disconnect();
+        }
+      };
+
+      test('with Redis answering, sign-ins keep their state in Redis', async () => {
+        const { app, idp } = ctx();
+        await createPasswordAccount(app, `ada-${backend}@uni-a.example`);
+        assert.equal((await signInWithPassword(app.browser(), `ada-${backend}@uni-a.example`)).location, '/profile');
+        const user = await addSamlUser(idp, { mail: [`first-${backend}@uni-a.example`] });
+        const pending = await keys('flow:saml:req:*');
+        const post = await authenticateAtIdp(app.browser(), user);
+        assert.equal(await keys('flow:saml:req:*'), pending + 1, 'the pending AuthnRequest is in Redis');
+        assert.equal((await postToAcs(app, app.browser(), post)).acs.status, 303);
+        const rows = await app.lanyard.db.selectFrom('flow_state').select('key').execute();
+        assert.deepEqual(rows, [], 'nothing in the database while Redis answers');
+      });
+
+      test('while Redis is stopped, password and SAML sign-ins complete, each fallback logged; a replay is still refused', async () => {
+        const { app, idp } = ctx();
+        const from = logged.length;
+        const user = await addSamlUser(idp, { mail: [`during-${backend}@uni-a.example`] });
+        signal('SIGSTOP');
+        try {
+          const signedIn = await within('a password sign-in', () =>
+            signInWithPassword(app.browser(), `ada-${backend}@uni-a.example`),
+          );
+          assert.equal(signedIn.location, '/profile');
+          const wrong = await within('a failed password sign-in', () =>
+            signInWithPassword(app.browser(), `ada-${backend}@uni-a.example`, 'not the password'),
+          );
+          assert.equal(wrong.status, 401);
+          const throttled = await app.lanyard.db.selectFrom('password_throttle').select('key').execute();
+          assert.ok(throttled.length > 0, 'the failure is counted in the database');
+
+          const browser = app.browser();
+          const post = await within('the AuthnRequest', () => authenticateAtIdp(browser, user));
+          const { acs, callback } = await within('the ACS', () => postToAcs(app, browser, post));
+          assert.equal(acs.status, 303, acs.body.slice(0, 400));
+          assert.equal(callback?.status, 303);
+          assert.match(callback!.location!, /^\/external-login\//, 'the sign-in reached its registration page');
+
+          const replay = await within('a replay', () => app.browser().post(new URL(post.action).pathname, post.fields));
+          assert.equal(replay.status, 403);
+          assert.match(replay.body, /SAML_REPLAYED/);
+
+          const messages = logged.slice(from).map((l) => l.msg);
+          for (const fallback of [
+            /rate limits fall back to no shared limit/,
+            /password throttle uses the database/,
+            /SAML sign-in state uses the database/,
+          ])
+            assert.ok(
+              messages.some((m) => fallback.test(m)),
+              `logged: ${fallback.source}\n${messages.join('\n')}`,
+            );
+        } finally {
+          signal('SIGCONT');
+        }
+      });
+
+      test('a SAML sign-in started while Redis is stopped finishes after it answers again, on Redis once more', async () => {
+        const { app, idp } = ctx();
+        const user = await addSamlUser(idp, { mail: [`across-${backend}@uni-a.example`] });
+        const browser = app.browser();
+        signal('SIGSTOP');
+        let post;
+        try {
+          post = await within('the AuthnRequest', () => authenticateAtIdp(browser, user));
+        } finally {
+          signal('SIGCONT');
+        }
+        const { callback } = await within('the ACS', () => postToAcs(app, browser, post));
+        assert.match(callback?.location ?? '', /^\/external-login\//);
+        // Once the clients have reconnected, new state goes to Redis again.
+        await waitUntil(async () => {
+          const pending = await keys('flow:saml:req:*');
+          await authenticateAtIdp(app.browser(), await addSamlUser(idp, {}));
+          return (await keys('flow:saml:req:*')) > pending;
+        }, 'a pending AuthnRequest in Redis again');
+        const back = await signInWithSaml(app, app.browser(), user);
+        assert.match(back.location ?? '', /^\/external-login\//);
+      });
+    },
+    {
+      env: {
+        LANYARD_REDIS_URL: url,
+        LANYARD_REDIS_PREFIX: prefix,
+        LANYARD_RATE_SIGNIN_PER_MINUTE: '1000',
+      },
+      app: { log },
+    },
+  );
