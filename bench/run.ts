@@ -8,6 +8,8 @@
 //   --profile      run Lanyard under --cpu-prof; summarise with `tsx bench/profile-summary.ts FILE`
 //   --pg URL       an existing database on the server to use (default postgres://postgres@127.0.0.1:5432/test)
 //   --lanyard-env LANYARD_X=V   one more setting for Lanyard (repeatable), e.g. LANYARD_ARGON2_MAX_CONCURRENT=2
+//   --processes N  instead: (a) and (c) through HAProxy in front of 1, 2 … N Lanyard processes on one
+//                  PostgreSQL and Redis, beside the harness (bench/processes.ts; --flows returning,password)
 //
 // Lanyard is measured as an outsider runs it: compiled (as `npm start`), configured only through
 // documented LANYARD_* settings with their defaults (log level info, its log written to a file),
@@ -33,6 +35,7 @@ import { cpuBetween, cpuSnapshot } from './lib/cpu.js';
 import { getJson } from './lib/http.js';
 import { PgRoundTrips } from './lib/pg-count.js';
 import { rawVerifyFlow } from './flows/raw-argon2.js';
+import { runProcessesBench } from './processes.js';
 import { type Flow, mergeSlices, type RawPhase, runPhase } from './load.js';
 import {
   type PhaseRecord,
@@ -55,6 +58,7 @@ const { values: args } = parseArgs({
     profile: { type: 'boolean', default: false },
     pg: { type: 'string', default: process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test' },
     'lanyard-env': { type: 'string', multiple: true, default: [] },
+    processes: { type: 'string' },
   },
 });
 
@@ -108,7 +112,7 @@ async function cleanup(): Promise<void> {
   cleaned = true;
   await Promise.all(children.map((c) => c.stop().catch(() => null)));
   await Promise.all(relays.map((r) => r.stop().catch(() => null)));
-  if (!args.embedded) await dropDatabase(args.pg!, BENCH_DB).catch(() => undefined);
+  if (!args.embedded && !args.processes) await dropDatabase(args.pg!, BENCH_DB).catch(() => undefined);
   rmSync(work, { recursive: true, force: true });
 }
 for (const signal of ['SIGINT', 'SIGTERM'] as const)
@@ -477,7 +481,24 @@ async function runSoak(flow: Flow, metrics: () => Promise<ProcessMetrics>): Prom
 }
 
 try {
-  await main();
+  if (args.processes) {
+    const maxProcesses = Number(args.processes);
+    if (!(maxProcesses >= 1 && maxProcesses <= 8)) throw new Error('--processes must be 1–8');
+    await runProcessesBench({
+      maxProcesses,
+      durationMs,
+      warmupMs,
+      vus,
+      pgAdminUrl: args.pg!,
+      flows,
+      extraEnv: Object.fromEntries(
+        args['lanyard-env']!.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+      ),
+      work,
+      freePort,
+      log,
+    });
+  } else await main();
 } catch (e) {
   console.error(`bench failed: ${(e as Error).stack ?? e}`);
   for (const c of children) console.error(`--- last output of ${c.name} ---\n${c.output.slice(-3000)}`);
