@@ -246,6 +246,11 @@ export async function consoleTour(
   await shot('admin-merge-preview', randomIds());
   await page.goto(`${base}/admin/audit`);
   await shot('admin-audit', randomIds());
+  // A day typed month first: refused, the field says how to write it.
+  await page.getByLabel(t('From (YYYY-MM-DD)', 'Von (TT.MM.JJJJ)')).fill('11/30/2026');
+  await page.getByRole('button', { name: t('Show events', 'Ereignisse zeigen') }).click();
+  await page.waitForURL(/from=/);
+  await shot('admin-audit-bad-day');
   // The OpenID Connect clients: the repository registered above (its callback's port differs per run).
   await page.goto(`${base}/admin`);
   await page.getByRole('link', { name: t('OpenID Connect clients', 'OpenID-Connect-Clients') }).click();

@@ -41,6 +41,7 @@ export const errorCodes = {
   // operators' console
   ADMIN_REQUIRED: 403,
   LAST_ADMIN: 409,
+  INVALID_DAY: 400,
   MERGE_SAME_ACCOUNT: 400,
   MERGE_SAME_PROVIDER: 409,
   MERGE_SURVIVOR_DISABLED: 409,

@@ -15,6 +15,8 @@ async function operatorBrowser(app: TestApp) {
   return { account, browser: await signedInBrowser(app, account.email) };
 }
 
+/** The filter form's input for `name`, as one string. */
+const inputOf = (body: string, name: string) => new RegExp(`<input\\s+id="f-${name}"[^>]*>`).exec(body)?.[0] ?? '';
 const rowsOf = (body: string) => [...body.matchAll(/<tr data-action="([a-z_]+)"/g)].map((m) => m[1]);
 
 test('CSV export: quoted as RFC 4180, and a cell a spreadsheet would run as a formula is defused', () => {
@@ -62,6 +64,13 @@ forEachBackend('the operators’ audit trail', (ctx) => {
       rowsOf((await browser.get(`/admin/audit?account=${person.id}&from=${today}&to=${today}`)).body).length === 2,
     );
     assert.deepEqual(rowsOf((await browser.get(`/admin/audit?account=${person.id}&from=${tomorrow}`)).body), []);
+    // A day as German writes it (DD.MM.YYYY, leading zeros optional) is the same day, in either language.
+    const [y, m, d] = today.split('-');
+    const dotted = `${Number(d)}.${m}.${y}`;
+    const german = await browser.get(`/admin/audit?account=${person.id}&from=${dotted}&to=+${d}.${m}.${y}+`);
+    assert.equal(german.status, 200);
+    assert.deepEqual(rowsOf(german.body), ['unlink', 'sign_in']);
+    assert.ok(inputOf(german.body, 'from').includes(`value="${dotted}"`), 'the day stays as typed');
     assert.deepEqual(rowsOf((await browser.get('/admin/audit?account=nobody%40nowhere.example')).body), []);
   });
 
@@ -112,17 +121,45 @@ forEachBackend('the operators’ audit trail', (ctx) => {
       }
     });
     const { browser } = await operatorBrowser(ctx());
-    for (const query of [
-      'action=drop_table',
-      'from=30.11.2026',
-      'to=2026-13-45',
-      'account=not-an-id',
-      `account=${'-'.repeat(36)}`,
-      'format=xlsx',
-    ]) {
+    for (const query of ['action=drop_table', 'account=not-an-id', `account=${'-'.repeat(36)}`, 'format=xlsx']) {
       const bad = await browser.get(`/admin/audit?${query}`);
       assert.equal(bad.status, 400, query);
       assert.match(bad.body, /data-error-code="VALIDATION_FAILED"/, query);
     }
+  });
+
+  test('a day that is not one: 400 INVALID_DAY on the page with the form kept, nothing listed or exported', async () => {
+    const { account: admin, browser } = await operatorBrowser(ctx());
+    await expectNoChange(ctx().lanyard.db, async () => {
+      for (const [field, value] of [
+        ['from', '31.02.2026'],
+        ['to', '2026-13-45'],
+        ['from', '11/30/2026'],
+        ['to', '2026-02-30'],
+        ['from', 'yesterday'],
+        ['to', '30.11.26'],
+      ] as const) {
+        const bad = await browser.get(`/admin/audit?${field}=${encodeURIComponent(value)}&lang=de`);
+        assert.equal(bad.status, 400, value);
+        assert.match(bad.body, /data-error-code="INVALID_DAY"/, value);
+        const input = inputOf(bad.body, field);
+        assert.ok(input.includes(`value="${value}"`) && input.includes('aria-invalid="true"'), `${value}: ${input}`);
+        assert.ok(!inputOf(bad.body, field === 'from' ? 'to' : 'from').includes('aria-invalid'), value);
+        assert.match(bad.body, /als TT\.MM\.JJJJ/, value);
+        assert.deepEqual(rowsOf(bad.body), [], value);
+        for (const format of ['csv', 'jsonl']) {
+          const exported = await browser.get(`/admin/audit?${field}=${encodeURIComponent(value)}&format=${format}`);
+          assert.equal(exported.status, 400, `${format} ${value}`);
+          assert.match(exported.body, /INVALID_DAY/);
+        }
+      }
+    });
+    const exports = await ctx()
+      .lanyard.db.selectFrom('audit_event')
+      .selectAll()
+      .where('actor_account_id', '=', admin.id)
+      .where('action', '=', 'admin_action')
+      .execute();
+    assert.deepEqual(exports, [], 'a refused export is not one');
   });
 });

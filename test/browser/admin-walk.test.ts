@@ -57,6 +57,9 @@ describe("operators' console in Chromium, with axe", { skip: reason || false }, 
               remove: 'Entfernen',
               confirmRemove: 'Client entfernen',
               removed: /ist entfernt/,
+              from: 'Von (TT.MM.JJJJ)',
+              show: 'Ereignisse zeigen',
+              notADay: /als TT\.MM\.JJJJ/,
             }
           : {
               nav: 'Operators',
@@ -72,6 +75,9 @@ describe("operators' console in Chromium, with axe", { skip: reason || false }, 
               remove: 'Remove',
               confirmRemove: 'Remove the client',
               removed: /is removed/,
+              from: 'From (YYYY-MM-DD)',
+              show: 'Show events',
+              notADay: /as YYYY-MM-DD/,
             };
       const now = app.lanyard.clock.now();
       const admin = await seedAccount(app.lanyard);
@@ -116,6 +122,20 @@ describe("operators' console in Chromium, with axe", { skip: reason || false }, 
       await page.goto(`${app.url}/admin/audit?action=account_disabled&account=${person.id}`);
       await assertAccessible(page);
       assert.equal(await page.locator('tr[data-action="account_disabled"]').count(), 1);
+      // Days typed as the page's language writes them: a month first is not a day (the field says
+      // how to write it, axe clean), the page's own way lists the event.
+      const from = page.getByLabel(words.from);
+      const [y, m, d] = app.clock.now().toISOString().slice(0, 10).split('-');
+      await from.fill(`${m}/${d}/${y}`);
+      await Promise.all([page.waitForURL(/from=/), page.getByRole('button', { name: words.show }).click()]);
+      assert.equal(await page.locator('[data-error-code="INVALID_DAY"]').count(), 1);
+      assert.match(await page.locator('#f-from-error').innerText(), words.notADay);
+      assert.equal(await from.getAttribute('aria-invalid'), 'true');
+      await assertAccessible(page);
+      await from.fill(lang === 'de' ? `${d}.${m}.${y}` : `${y}-${m}-${d}`);
+      await Promise.all([page.waitForURL(/from=/), page.getByRole('button', { name: words.show }).click()]);
+      await page.locator('tr[data-action="account_disabled"]').waitFor();
+      assert.equal(await page.locator('[data-error-code]').count(), 0);
       // The duplicates report, from the console's link: a namesake of the admin ("Test User") is listed.
       await seedAccount(app.lanyard);
       await page.goto(`${app.url}/admin`);

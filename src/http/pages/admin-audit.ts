@@ -7,6 +7,7 @@ import { type AuditFilter, knownAuditActions, queryAudit, recordAudit } from '..
 import type { Route } from '../app.js';
 import { requireAuth } from '../auth.js';
 import { sendPage } from '../views/layout.js';
+import { formError } from '../views/forms.js';
 import { actionKey } from './account-activity.js';
 import { auditTable } from '../views/audit-table.js';
 
@@ -19,12 +20,26 @@ const AuditQuery = Type.Object({
   action: Type.Optional(Type.String({ maxLength: 40 })),
   provider: Type.Optional(Type.String({ maxLength: 100 })),
   ip: Type.Optional(Type.String({ maxLength: 64 })),
-  from: Type.Optional(Type.String({ maxLength: 10 })),
-  to: Type.Optional(Type.String({ maxLength: 10 })),
+  from: Type.Optional(Type.String({ maxLength: 40 })),
+  to: Type.Optional(Type.String({ maxLength: 40 })),
   format: Type.Optional(Type.Union([Type.Literal('html'), Type.Literal('csv'), Type.Literal('jsonl')])),
 });
 
-const DAY = /^\d{4}-\d{2}-\d{2}$/;
+/**
+ * A day as an operator types it: `YYYY-MM-DD`, or `DD.MM.YYYY` as German writes it. The separator
+ * tells the order, so both are read whatever the page's language. Only days the calendar has.
+ * Plain text fields rather than `type=date`: Chromium draws a date field in the order of the
+ * browser's own language (mm/dd/yyyy in an English browser on a German page), not the page's.
+ */
+export function parseDay(value: string): Date | undefined {
+  const v = value.trim();
+  const iso = /^(\d{4})-(\d{1,2})-(\d{1,2})$/.exec(v);
+  const dotted = /^(\d{1,2})\.(\d{1,2})\.(\d{4})$/.exec(v);
+  const [y, m, d] = (iso ? [iso[1], iso[2], iso[3]] : dotted ? [dotted[3], dotted[2], dotted[1]] : []).map(Number);
+  if (y === undefined || m === undefined || d === undefined) return undefined;
+  const day = new Date(Date.UTC(y, m - 1, d));
+  return day.getUTCFullYear() === y && day.getUTCMonth() === m - 1 && day.getUTCDate() === d ? day : undefined;
+}
 
 /**
  * The operators' audit trail: every event, filtered by account (id or email), event type,
@@ -52,23 +67,28 @@ export const adminAuditRoutes: Route = (app, lanyard) => {
       }
       if (q.provider?.trim()) filter.provider = q.provider.trim();
       if (q.ip?.trim()) filter.ip = q.ip.trim();
-      for (const [field, value] of [
-        ['from', q.from],
-        ['to', q.to],
-      ] as const) {
-        if (!value) continue;
-        const day = DAY.test(value) ? new Date(`${value}T00:00:00Z`) : new Date(NaN);
-        if (Number.isNaN(day.getTime()))
-          throw new LanyardError('VALIDATION_FAILED', `"${field}" must be a day as YYYY-MM-DD.`, { field });
-        if (field === 'from') filter.from = day;
-        else filter.before = new Date(day.getTime() + 86_400_000);
-      }
       if (filter.accountId !== undefined && !isUuid(filter.accountId))
         throw new LanyardError('VALIDATION_FAILED', 'The account is an account id or an email address.', {
           field: 'account',
         });
+      const badDays = new Set<'from' | 'to'>();
+      for (const [field, value] of [
+        ['from', q.from],
+        ['to', q.to],
+      ] as const) {
+        if (!value?.trim()) continue;
+        const day = parseDay(value);
+        if (!day) badDays.add(field);
+        else if (field === 'from') filter.from = day;
+        else filter.before = new Date(day.getTime() + 86_400_000);
+      }
 
       const format = q.format ?? 'html';
+      // A day that is not one: nothing is listed or exported (never a guess at what was meant).
+      if (badDays.size && format !== 'html')
+        throw new LanyardError('INVALID_DAY', 'A day is written as YYYY-MM-DD or DD.MM.YYYY.', {
+          field: [...badDays].join(' '),
+        });
       if (format !== 'html') {
         const events = await queryAudit(lanyard.db, filter, EXPORT_LIMIT);
         const operator = requireAuth(request).account;
@@ -97,23 +117,34 @@ export const adminAuditRoutes: Route = (app, lanyard) => {
               .send(events.map((e) => JSON.stringify(exported(e))).join('\n') + '\n');
       }
 
-      const events = await queryAudit(lanyard.db, filter, SHOWN);
+      const events = badDays.size ? [] : await queryAudit(lanyard.db, filter, SHOWN);
       const exportLink = (f: 'csv' | 'jsonl') => {
         const params = new URLSearchParams();
         for (const [k, v] of Object.entries(q)) if (v && k !== 'format') params.set(k, String(v));
         params.set('format', f);
         return `/admin/audit?${params}`;
       };
-      const input = (name: keyof typeof q, label: string, type = 'text') =>
+      const input = (name: keyof typeof q, label: string, error?: string) =>
         html`<div class="field">
         <label for="f-${name}">${label}</label>
-        <input id="f-${name}" name="${name}" type="${type}" value="${q[name] ?? ''}" />
+        ${error ? html`<p class="field-error" id="f-${name}-error">${error}</p>` : ''}
+        <input
+          id="f-${name}"
+          name="${name}"
+          type="text"
+          value="${q[name] ?? ''}"
+          ${error ? html`aria-invalid="true" aria-describedby="f-${name}-error"` : ''}
+        />
       </div>`;
+      const dayInput = (name: 'from' | 'to', label: string) =>
+        input(name, label, badDays.has(name) ? t('error.INVALID_DAY') : undefined);
       return sendPage(lanyard, request, reply, {
         title: t('admin.auditTrail.title'),
         wide: true,
+        status: badDays.size ? 400 : undefined,
         main: html`<p><a href="/admin">${t('admin.auditTrail.back')}</a></p>
-        <form method="get" action="/admin/audit" class="audit-filter">
+        ${badDays.size ? formError(t, 'INVALID_DAY', t('admin.auditTrail.badDays')) : ''}
+        <form method="get" action="/admin/audit" class="audit-filter" novalidate>
           ${input('account', t('admin.auditTrail.account'))}
           <div class="field">
             <label for="f-action">${t('admin.auditTrail.action')}</label>
@@ -125,24 +156,30 @@ export const adminAuditRoutes: Route = (app, lanyard) => {
             </select>
           </div>
           ${input('provider', t('admin.auditTrail.provider'))} ${input('ip', t('admin.auditTrail.ip'))}
-          ${input('from', t('admin.auditTrail.from'), 'date')} ${input('to', t('admin.auditTrail.to'), 'date')}
+          ${dayInput('from', t('admin.auditTrail.from'))} ${dayInput('to', t('admin.auditTrail.to'))}
           <div class="actions"><button type="submit">${t('admin.auditTrail.filter')}</button></div>
         </form>
-        <p class="hint">
-          ${t('admin.auditTrail.shown', { count: events.length, max: SHOWN })}
-          <a href="${exportLink('csv')}">${t('admin.auditTrail.csv')}</a>
-          · <a href="${exportLink('jsonl')}">${t('admin.auditTrail.jsonl')}</a>
-        </p>
         ${
-          events.length
-            ? auditTable(events, {
-                t,
-                locale,
-                providers: lanyard.providers,
-                withAccount: true,
-                accountHref: (id) => `/admin/accounts/${id}`,
-              })
-            : html`<p class="muted" role="status">${t('admin.auditTrail.none')}</p>`
+          badDays.size
+            ? ''
+            : html`<p class="hint">
+                ${t('admin.auditTrail.shown', { count: events.length, max: SHOWN })}
+                <a href="${exportLink('csv')}">${t('admin.auditTrail.csv')}</a>
+                · <a href="${exportLink('jsonl')}">${t('admin.auditTrail.jsonl')}</a>
+              </p>`
+        }
+        ${
+          badDays.size
+            ? ''
+            : events.length
+              ? auditTable(events, {
+                  t,
+                  locale,
+                  providers: lanyard.providers,
+                  withAccount: true,
+                  accountHref: (id) => `/admin/accounts/${id}`,
+                })
+              : html`<p class="muted" role="status">${t('admin.auditTrail.none')}</p>`
         }`,
       });
     },

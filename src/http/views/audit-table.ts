@@ -28,7 +28,7 @@ export function auditTable(
       <tr>
         <th scope="col">${t('activity.when')}</th>
         <th scope="col">${t('activity.what')}</th>
-        ${o.withAccount ? html`<th scope="col">${t('admin.auditTrail.account')}</th>` : ''}
+        ${o.withAccount ? html`<th scope="col">${t('admin.auditTrail.accountColumn')}</th>` : ''}
         <th scope="col">${t('activity.method')}</th>
         <th scope="col">${t('activity.address')}</th>
         ${o.accountHref ? html`<th scope="col">${t('admin.audit.by')}</th>` : ''}
