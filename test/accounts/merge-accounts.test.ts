@@ -113,10 +113,21 @@ forEachBackend('merging duplicate accounts', (ctx) => {
     );
 
     const previewPath = `/admin/accounts/${survivor.id}/merge?duplicate=${encodeURIComponent(duplicate.email.toUpperCase())}&lang=en`;
+    // A shown name that repeats the given and family names is printed once; another one beside them.
+    const now = app.lanyard.clock.now();
+    await updateAccount(
+      app.lanyard.db,
+      duplicate.id,
+      { given_name: 'Ada', family_name: 'Lovelace', display_name: 'Ada  lovelace' },
+      now,
+    );
+    await updateAccount(app.lanyard.db, survivor.id, { display_name: 'Countess Ada' }, now);
     const preview = await expectNoChange(app.lanyard.db, () => browser.get(previewPath));
     assert.equal(preview.status, 200);
     const text = mainText(preview.body);
     assert.match(text, /Nothing has changed yet/);
+    assert.match(text, /keeps its email and names \(Ada Lovelace\); they do not move/);
+    assert.match(text, /keeps its own email and names \(Countess Ada \/ Ada Survivor\)/);
     assert.match(preview.body, /data-identity="password"/);
     assert.match(preview.body, /data-identity="saml-uni"/);
     assert.match(text, /with its stored provider tokens/);

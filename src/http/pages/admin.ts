@@ -376,8 +376,15 @@ export const adminRoutes: Route = (app, lanyard) => {
         lanyard.clock.now(),
       );
       const csrf = csrfField(lanyard, request, reply);
-      const names = (a: MergePreview['survivor']) =>
-        [a.display_name, [a.given_name, a.family_name].filter(Boolean).join(' ')].filter(Boolean).join(' / ') || '—';
+      // The shown name and the given and family names, each once: a shown name that only repeats
+      // them (as a provider's usually does) is not printed twice.
+      const names = (a: MergePreview['survivor']) => {
+        const full = [a.given_name, a.family_name].filter(Boolean).join(' ');
+        const same = (x: string, y: string) =>
+          x.replace(/\s+/g, ' ').trim().toLowerCase() === y.replace(/\s+/g, ' ').trim().toLowerCase();
+        const shown = a.display_name && !same(a.display_name, full) ? a.display_name : '';
+        return [shown, full].filter(Boolean).join(' / ') || '—';
+      };
       const who = { survivor: p.survivor.email, duplicate: p.duplicate.email };
       return sendPage(lanyard, request, reply, {
         title: t('admin.merge.title', who),
