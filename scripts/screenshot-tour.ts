@@ -256,6 +256,28 @@ export async function consoleTour(
   await page.getByRole('link', { name: t('OpenID Connect clients', 'OpenID-Connect-Clients') }).click();
   await page.waitForURL(`${base}/admin/clients`);
   await shot('admin-clients', [...randomIds(), page.locator('td code', { hasText: /^http:\/\/127\.0\.0\.1:/ })]);
+  // The possible duplicates: case 1's Josiah Carberry twice, by name.
+  await page.goto(`${base}/admin`);
+  await page.getByRole('link', { name: t('Possible duplicates', 'Mögliche Dubletten') }).click();
+  await page.waitForURL(`${base}/admin/duplicates`);
+  await shot('admin-duplicates');
+  await page.getByRole('button', { name: t('Sign out', 'Abmelden') }).click();
+
+  // A person changes their email address: the link mailed to the new address, and its page.
+  const emmy = await passwordAccount(`e.noether.${lang}@example.org`, 'Emmy', 'Noether');
+  await page.goto(`${base}/login`);
+  await signIn(emmy.email);
+  await page.waitForURL(`${base}/profile`);
+  await page.getByLabel(t('New email address', 'Neue E-Mail-Adresse')).fill(`emmy.noether.${lang}@example.org`);
+  await page.getByRole('button', { name: t('Send confirmation link', 'Bestätigungslink senden') }).click();
+  await page.waitForURL(`${base}/profile`);
+  await page.goto(`${base}/dev/mail`);
+  const link = await page.locator('article.mail a[href*="/profile/email/"]').first().getAttribute('href');
+  await page.goto(link!);
+  await shot('email-change');
+  await page.getByRole('button', { name: t('Use this address', 'Diese Adresse verwenden') }).click();
+  await page.waitForURL(`${base}/profile`);
+  await shot('profile-email-changed');
 }
 
 /**

@@ -6,7 +6,7 @@ import type { Route } from '../app.js';
 import { CsrfField } from '../csrf.js';
 import { setFlash } from '../flash.js';
 import { routeLimits } from '../guards.js';
-import { postButton } from '../views/components.js';
+import { postButton, sentence } from '../views/components.js';
 import { csrfField, sendPage } from '../views/layout.js';
 
 const TokenParams = Type.Object({ token: Type.String({ maxLength: 200 }) });
@@ -30,7 +30,7 @@ export const profileEmailRoutes: Route = (app, lanyard) => {
       const account = await findAccountById(lanyard.db, reg.account_id ?? '');
       return sendPage(lanyard, request, reply, {
         title: t('emailChange.title'),
-        main: html`<p>${t('emailChange.lead', { email: reg.email ?? '', old: account?.email ?? '' })}</p>
+        main: html`<p>${sentence(t, 'emailChange.lead', { email: reg.email ?? '', old: account?.email ?? '' }, ['email', 'old'])}</p>
         <div class="actions">
           ${postButton(emailChangePath(token), csrfField(lanyard, request, reply), t('emailChange.submit'))}
         </div>`,

@@ -1,6 +1,6 @@
 import { html, type HtmlValue, type SafeHtml } from '../../lib/html.js';
 import type { NoticeKind } from '../flash.js';
-import type { Translate } from '../../i18n/index.js';
+import type { MessageKey, MessageParams, Translate } from '../../i18n/index.js';
 
 /**
  * The recurring pieces of Lanyard's pages, so every page looks and behaves the same. Classes are
@@ -188,4 +188,15 @@ export function signingInFor(t: Translate, client: { clientId: string; name: str
   ).split(mark);
   const name = client.name ? html`<strong>${client.name}</strong>` : html`<code>${client.clientId}</code>`;
   return html`<p class="lead for-client" data-client-id="${client.clientId}">${before}${name}${after ?? ''}</p>`;
+}
+
+/**
+ * A translated sentence with some of its values in bold (the addresses a confirmation is about):
+ * translated around markers, so the words stay the catalogue's in either language.
+ */
+export function sentence(t: Translate, key: MessageKey, params: Record<string, string>, bold: string[]): SafeHtml {
+  const marked: MessageParams = { ...params };
+  bold.forEach((name, i) => (marked[name] = `\u0000${i}\u0000`));
+  const parts = t(key, marked).split(/\u0000(\d+)\u0000/);
+  return html`${parts.map((part, i) => (i % 2 ? html`<strong>${params[bold[Number(part)]!] ?? ''}</strong>` : part))}`;
 }
