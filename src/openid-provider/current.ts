@@ -1,5 +1,6 @@
 import type Provider from 'oidc-provider';
 import type { Lanyard } from '../lanyard.js';
+import { readTogether, type RequestRows, RequestReads } from '../stores/oidc-payloads.js';
 import { loadProviderKeys, type ProviderKeys, providerKeysVersion, publishedKeys } from './keys.js';
 import { createOpenIdProvider } from './provider.js';
 
@@ -16,35 +17,55 @@ interface Built {
  * The OpenID provider of this process, always built with the keys stored right now. oidc-provider
  * fixes its JWKS when constructed, so a key rotation (`npx lanyard oidc rotate-keys`, run anywhere)
  * or a retired key reaching the end of its publication means building it again. Every request to
- * the provider first compares the stored keys' version (one primary-key lookup); the keys are read
- * and unsealed again only when it changed. Concurrent requests share one lookup. Nothing else lives
- * in the provider object: its state is in the database, and the cookie keys stay the same.
+ * the provider first reads the stored keys' version — in the same statement as the rows the request
+ * is about (`forRequest`), else alone; the keys are read and unsealed again only when it changed,
+ * once for all requests that saw the change. Nothing else lives in the provider object: its state
+ * is in the database, and the cookie keys stay the same.
  */
 export class CurrentProvider {
   private built: Built | undefined;
-  private checking: Promise<Built> | undefined;
+  private building: { version: number | undefined; at: Promise<Built> } | undefined;
 
   constructor(private readonly lanyard: Lanyard) {}
 
   /** The provider to serve this request with. */
   async get(): Promise<Provider> {
-    return (await this.check()).provider;
+    return (await this.forVersion(await providerKeysVersion(this.lanyard.db))).provider;
   }
 
-  /** The provider's request handler (Koa's `callback()`), rebuilt with the provider. */
-  async callback(): Promise<Built['callback']> {
-    return (await this.check()).callback;
+  /**
+   * The provider's request handler (Koa's `callback()`, rebuilt with the provider) and the rows
+   * the request is about, read with the keys' version in one statement.
+   */
+  async forRequest(want: RequestRows): Promise<{ callback: Built['callback']; reads: RequestReads }> {
+    const { keysVersion, rows } = await readTogether(this.lanyard.db, { ...want, keysVersion: true });
+    const reads = new RequestReads();
+    reads.add(rows, want);
+    return { callback: (await this.forVersion(keysVersion)).callback, reads };
   }
 
-  private check(): Promise<Built> {
-    this.checking ??= this.refresh().finally(() => (this.checking = undefined));
-    return this.checking;
+  /** The provider built with the keys of `version` (what was just read), building it if needed. */
+  private forVersion(version: number | undefined): Promise<Built> | Built {
+    const built = this.built;
+    if (built && version === built.version && this.publishedNow(built) === built.published) return built;
+    if (this.building?.version !== version || version === undefined) {
+      const at = this.build(version).finally(() => {
+        if (this.building?.at === at) this.building = undefined;
+      });
+      this.building = { version, at };
+    }
+    return this.building!.at;
   }
 
-  private async refresh(): Promise<Built> {
+  private publishedNow(built: Built): string {
+    return publishedKeys(built.keys, this.lanyard.clock.now())
+      .map((k) => k.kid)
+      .join(' ');
+  }
+
+  private async build(version: number | undefined): Promise<Built> {
     const { db, clock, config } = this.lanyard;
     let built = this.built;
-    const version = await providerKeysVersion(db);
     const now = clock.now();
     let keys = built?.keys;
     let loadedVersion = built?.version;

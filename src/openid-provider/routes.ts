@@ -10,6 +10,7 @@ import { routeLimits } from '../http/guards.js';
 import { button, linkButton } from '../http/views/components.js';
 import { csrfField, sendPage } from '../http/views/layout.js';
 import { findOidcClient } from '../stores/oidc-clients.js';
+import { type RequestRows, withRequestReads } from '../stores/oidc-payloads.js';
 import { html } from '../lib/html.js';
 import type { Lanyard } from '../lanyard.js';
 import { type ConsentScope, consentScopes, ORCID_WORKS_SCOPE } from './claims.js';
@@ -76,6 +77,37 @@ async function restartUrl(lanyard: Lanyard, uid: string): Promise<string | undef
   return `${OIDC_PATH}/auth?${query}`;
 }
 
+/** oidc-provider's session cookie (its default name). */
+const PROVIDER_SESSION_COOKIE = '_session';
+
+/**
+ * What a provider request is about, from its URL and headers alone (the provider reads the body
+ * itself): the client it names (`client_id` in the query, or HTTP Basic client authentication),
+ * the provider session its cookie names, the access token it presents as Bearer. Read with the
+ * keys' version before the provider runs; a guess that is wrong only costs the provider its own
+ * read, since each row goes only to a lookup for exactly it (src/stores/oidc-payloads.ts).
+ */
+function requestRows(request: FastifyRequest): RequestRows {
+  const want: RequestRows = {};
+  const query = request.query as Record<string, unknown> | undefined;
+  if (typeof query?.client_id === 'string' && query.client_id.length <= 200) want.clientId = query.client_id;
+  const authorization = request.headers.authorization;
+  if (authorization?.startsWith('Basic ')) {
+    const user = Buffer.from(authorization.slice(6), 'base64').toString('utf8').split(':')[0]!;
+    try {
+      if (user && user.length <= 600) want.clientId = decodeURIComponent(user.replace(/\+/g, '%20'));
+    } catch {
+      // not URL-encoded: the provider refuses it; nothing to read ahead
+    }
+  } else if (authorization?.startsWith('Bearer ')) {
+    const token = authorization.slice(7).trim();
+    if (token && token.length <= 200) want.token = { model: 'AccessToken', id: token };
+  }
+  const session = request.cookies?.[PROVIDER_SESSION_COOKIE];
+  if (session && session.length <= 200) want.sessionId = session;
+  return want;
+}
+
 /**
  * Mounts the OpenID provider at /oidc and Lanyard's side of its sign-in: /interaction/:uid.
  * oidc-provider reads its own request bodies, so /oidc gets a scope whose parser leaves them unread.
@@ -90,7 +122,7 @@ export const openIdProviderRoutes: Route = async (app, lanyard) => {
     scope.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
     const handler = async (request: FastifyRequest, reply: FastifyReply) => {
       if (isServerEndpointVariant(request.url)) throw new LanyardError('NOT_FOUND', 'Not found.');
-      const callback = await current.callback();
+      const { callback, reads } = await current.forRequest(requestRows(request));
       reply.hijack();
       // As a mounted Koa app sees it: its own path in `url`, the full one in `originalUrl` (the
       // provider derives its endpoint URLs from the difference).
@@ -107,7 +139,7 @@ export const openIdProviderRoutes: Route = async (app, lanyard) => {
         : undefined;
       (raw as SignedInRequest).lanyardLocale = request.locale;
       raw.url = raw.url!.slice(OIDC_PATH.length) || '/';
-      await callback(raw, reply.raw);
+      await withRequestReads(reads, () => callback(raw, reply.raw));
     };
     scope.all(OIDC_PATH, handler);
     scope.all(`${OIDC_PATH}/*`, handler);

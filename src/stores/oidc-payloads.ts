@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { sql } from 'kysely';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import { errors } from 'oidc-provider';
@@ -17,6 +18,7 @@ export class OidcPayloadAdapter implements Adapter {
   ) {}
 
   async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
+    requestReads.getStore()?.forget(this.model, id);
     const row = {
       model: this.model,
       id,
@@ -40,10 +42,25 @@ export class OidcPayloadAdapter implements Adapter {
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {
+    const reads = requestReads.getStore();
+    if (reads) {
+      const known = reads.take(this.model, 'id', id);
+      if (known !== undefined) return known ? this.payloadOf(known) : undefined;
+      // A token brings the session, grant and client it was issued under in the same statement:
+      // the provider reads each of them next (src/stores/oidc-payloads.ts, `readTogether`).
+      if (TOKEN_MODELS.has(this.model)) {
+        const { rows } = await readTogether(this.db, { token: { model: this.model, id } });
+        reads.add(rows, { token: { model: this.model, id } });
+        const token = reads.take(this.model, 'id', id);
+        return token ? this.payloadOf(token) : undefined;
+      }
+    }
     return this.findWhere('id', id);
   }
 
   async findByUid(uid: string): Promise<AdapterPayload | undefined> {
+    const known = requestReads.getStore()?.take(this.model, 'uid', uid);
+    if (known !== undefined) return known ? this.payloadOf(known) : undefined;
     return this.findWhere('uid', uid);
   }
 
@@ -57,6 +74,7 @@ export class OidcPayloadAdapter implements Adapter {
    * code must be (RFC 6749 §4.1.2).
    */
   async consume(id: string): Promise<void> {
+    requestReads.getStore()?.forget(this.model, id);
     const done = await this.db
       .updateTable('oidc_payload')
       .set({ consumed_at: this.clock.now() })
@@ -78,11 +96,13 @@ export class OidcPayloadAdapter implements Adapter {
   }
 
   async destroy(id: string): Promise<void> {
+    requestReads.getStore()?.forget(this.model, id);
     await this.db.deleteFrom('oidc_payload').where('model', '=', this.model).where('id', '=', id).execute();
   }
 
   /** Every token of the grant, whatever its model, goes with it. */
   async revokeByGrantId(grantId: string): Promise<void> {
+    requestReads.getStore()?.clear();
     await this.db.deleteFrom('oidc_payload').where('grant_id', '=', grantId).execute();
   }
 
@@ -93,10 +113,136 @@ export class OidcPayloadAdapter implements Adapter {
       .where('model', '=', this.model)
       .where(column, '=', value)
       .executeTakeFirst();
-    if (!row || (row.expires_at && row.expires_at <= this.clock.now())) return undefined;
+    return row ? this.payloadOf(row) : undefined;
+  }
+
+  /** What the provider sees of a row: nothing once expired (on Lanyard's clock), `consumed` once used. */
+  private payloadOf(row: Pick<PayloadRow, 'payload' | 'consumed_at' | 'expires_at'>): AdapterPayload | undefined {
+    if (row.expires_at && row.expires_at <= this.clock.now()) return undefined;
     const payload = row.payload as AdapterPayload;
     return row.consumed_at ? { ...payload, consumed: Math.floor(row.consumed_at.getTime() / 1000) } : payload;
   }
+}
+
+/** The models whose rows the provider reads by the token a client presents. */
+const TOKEN_MODELS = new Set(['AuthorizationCode', 'RefreshToken', 'AccessToken']);
+
+/** A stored row as `readTogether` returns it. */
+export interface PayloadRow {
+  model: string;
+  id: string;
+  uid: string | null;
+  grant_id: string | null;
+  payload: unknown;
+  consumed_at: Date | null;
+  expires_at: Date | null;
+}
+
+/** What one request is about, as far as its URL and headers tell before the provider reads anything. */
+export interface RequestRows {
+  /** The signing keys' version (src/openid-provider/current.ts) is read too. */
+  keysVersion?: boolean;
+  clientId?: string | undefined;
+  /** The provider's session cookie: the session, and its grant for `clientId`. */
+  sessionId?: string | undefined;
+  /** A presented token: the token, its session, grant and client. */
+  token?: { model: string; id: string } | undefined;
+}
+
+/**
+ * The rows a provider request reads, in one statement instead of one round trip each: the
+ * client, the provider session, the grant, a presented token with the session, grant and client
+ * it belongs to, and the signing keys' version. Each is read by its primary key or `uid`, as the
+ * adapter would; what is not there comes back as nothing. The keys' version is `undefined` when
+ * no keys are stored (or not asked for).
+ */
+export async function readTogether(
+  db: Db,
+  want: RequestRows,
+): Promise<{ keysVersion: number | undefined; rows: PayloadRow[] }> {
+  const columns = sql`model, id, uid, grant_id, payload, consumed_at, expires_at, null::text as keys_version`;
+  const clientId = want.clientId ?? null;
+  const sessionId = want.sessionId ?? null;
+  const tokenModel = want.token?.model ?? null;
+  const tokenId = want.token?.id ?? null;
+  const { rows } = await sql<PayloadRow & { keys_version: string | null }>`
+    with tok as (
+      select * from oidc_payload where model = ${tokenModel}::text and id = ${tokenId}::text
+    ), ses as (
+      select * from oidc_payload where model = 'Session' and id = ${sessionId}::text
+    )
+    select ${columns} from tok
+    union all select ${columns} from ses
+    union all select ${columns} from oidc_payload
+      where model = 'Session' and uid = (select payload->>'sessionUid' from tok)
+    union all select ${columns} from oidc_payload
+      where model = 'Client' and id = coalesce(${clientId}::text, (select payload->>'clientId' from tok))
+    union all select ${columns} from oidc_payload
+      where model = 'Grant'
+        and id = coalesce((select grant_id from tok), (select payload->'authorizations'->${clientId}::text->>'grantId' from ses))
+    union all select model, id, null, null, null, null, null, coalesce(payload->>'version', '0') from oidc_payload
+      where model = ${MODEL_KEYS} and id = 'current' and ${want.keysVersion === true}
+  `.execute(db);
+  const keys = rows.find((r) => r.keys_version !== null);
+  return {
+    keysVersion: keys ? Number(keys.keys_version) : undefined,
+    rows: rows.filter((r) => r.keys_version === null),
+  };
+}
+
+/** Where the signing keys are stored (src/openid-provider/keys.ts). */
+const MODEL_KEYS = 'LanyardKeys';
+
+/**
+ * The rows one provider request already read, each handed to the adapter once, for the lookup
+ * that asks for it: a second lookup, and any lookup after the request wrote the row, goes to the
+ * database. A row asked for and not there is remembered as absent.
+ */
+export class RequestReads {
+  private readonly rows = new Map<string, PayloadRow | null>();
+
+  add(rows: PayloadRow[], asked: RequestRows = {}): void {
+    const absent = (model: string, id: string | undefined) => {
+      if (id !== undefined && !this.rows.has(key(model, 'id', id))) this.rows.set(key(model, 'id', id), null);
+    };
+    for (const row of rows) {
+      this.rows.set(key(row.model, 'id', row.id), row);
+      if (row.uid !== null) this.rows.set(key(row.model, 'uid', row.uid), row);
+    }
+    absent('Client', asked.clientId);
+    absent('Session', asked.sessionId);
+    if (asked.token) absent(asked.token.model, asked.token.id);
+  }
+
+  /** The row read for this lookup (null: read, and not there), or undefined: not read. */
+  take(model: string, column: 'id' | 'uid', value: string): PayloadRow | null | undefined {
+    const k = key(model, column, value);
+    const row = this.rows.get(k);
+    if (row === undefined) return undefined;
+    this.rows.delete(k);
+    if (row) this.rows.delete(key(model, column === 'id' ? 'uid' : 'id', (column === 'id' ? row.uid : row.id) ?? ''));
+    return row;
+  }
+
+  /** The row is written or deleted: what was read of it is stale. */
+  forget(model: string, id: string): void {
+    const row = this.rows.get(key(model, 'id', id));
+    this.rows.delete(key(model, 'id', id));
+    if (row?.uid) this.rows.delete(key(model, 'uid', row.uid));
+  }
+
+  clear(): void {
+    this.rows.clear();
+  }
+}
+
+const key = (model: string, column: 'id' | 'uid', value: string) => `${model}\0${column}\0${value}`;
+
+const requestReads = new AsyncLocalStorage<RequestReads>();
+
+/** Runs one provider request with the rows read for it at hand (see `RequestReads`). */
+export function withRequestReads<T>(reads: RequestReads, run: () => T): T {
+  return requestReads.run(reads, run);
 }
 
 /**
