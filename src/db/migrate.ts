@@ -16,6 +16,7 @@ import * as lookupIndexes from './migrations/0032-lookup-indexes.js';
 import * as registrationChangeEmail from './migrations/0039-registration-change-email.js';
 import * as orcidWorks from './migrations/0035-orcid-works.js';
 import * as duplicateIndexes from './migrations/0040-duplicate-indexes.js';
+import * as oidcReadTogether from './migrations/0042-oidc-read-together.js';
 
 const migrations: Record<string, Migration> = {
   '0001-initial': initial,
@@ -34,6 +35,7 @@ const migrations: Record<string, Migration> = {
   '0039-registration-change-email': registrationChangeEmail,
   '0035-orcid-works': orcidWorks,
   '0040-duplicate-indexes': duplicateIndexes,
+  '0042-oidc-read-together': oidcReadTogether,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

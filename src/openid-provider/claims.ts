@@ -3,6 +3,7 @@ import type { Config } from '../config/schema.js';
 import type { Db } from '../db/connect.js';
 import { canSignIn, isUuid } from '../stores/accounts.js';
 import { findAccountWithIdentities } from '../stores/identities.js';
+import { type ClaimsAccount, takeRequestAccount } from '../stores/oidc-payloads.js';
 
 /**
  * Which claims each scope releases. `orcid` also comes with `profile`: Invenio asks for no more.
@@ -65,7 +66,7 @@ export async function accountClaims(
   config: Pick<Config, 'providers'>,
   accountId: string,
 ): Promise<Record<string, unknown> | undefined> {
-  const account = isUuid(accountId) ? await findAccountWithIdentities(db, accountId) : undefined;
+  const account = isUuid(accountId) ? (takeRequestAccount(accountId) ?? (await readAccount(db, accountId))) : undefined;
   if (!account || !canSignIn(account)) return undefined;
   // Not displayNameOf: its last resort is the email, which must not leak unverified through `name`.
   const name = account.display_name || [account.given_name, account.family_name].filter(Boolean).join(' ');
@@ -84,7 +85,7 @@ export async function accountClaims(
   ];
   return {
     sub: account.id,
-    ...(account.email_verified_at ? { email: account.email, email_verified: true } : {}),
+    ...(account.email_verified ? { email: account.email, email_verified: true } : {}),
     ...(name ? { name } : {}),
     ...(account.given_name ? { given_name: account.given_name } : {}),
     ...(account.family_name ? { family_name: account.family_name } : {}),
@@ -93,6 +94,12 @@ export async function accountClaims(
     ...(orcid ? { orcid: `${orcid.issuer ?? 'https://orcid.org'}/${orcid.subject}` } : {}),
     ...(affiliations.length ? { eduperson_scoped_affiliation: affiliations } : {}),
   };
+}
+
+/** The account and its identities, read on their own (when the provider request did not read them already). */
+async function readAccount(db: Db, accountId: string): Promise<ClaimsAccount | undefined> {
+  const account = await findAccountWithIdentities(db, accountId);
+  return account && { ...account, email_verified: account.email_verified_at !== null };
 }
 
 /** oidc-provider's `findAccount` hook over Lanyard's accounts. */

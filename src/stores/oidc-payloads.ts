@@ -4,6 +4,7 @@ import type { Adapter, AdapterPayload } from 'oidc-provider';
 import { errors } from 'oidc-provider';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/connect.js';
+import type { ProfileSnapshot } from '../db/schema.js';
 
 /**
  * oidc-provider's storage contract on Lanyard's database: one table for every model, so each
@@ -150,38 +151,21 @@ export interface RequestRows {
 }
 
 /**
- * The rows a provider request reads, in one statement instead of one round trip each: the
- * client, the provider session, the grant, a presented token with the session, grant and client
- * it belongs to, and the signing keys' version. Each is read by its primary key or `uid`, as the
- * adapter would; what is not there comes back as nothing. The keys' version is `undefined` when
- * no keys are stored (or not asked for).
+ * The rows a provider request reads, in one call instead of one round trip each: the client, the
+ * provider session, the grant, a presented token with the session, grant and client it belongs
+ * to, the account the token or session is for (model `Account`: what its claims are made of), and
+ * the signing keys' version. Each is read by its primary key or `uid`, as the adapter would; what
+ * is not there comes back as nothing. The keys' version is `undefined` when no keys are stored
+ * (or not asked for). The query is a database function (migration 0042), planned once per
+ * connection rather than on every call.
  */
 export async function readTogether(
   db: Db,
   want: RequestRows,
 ): Promise<{ keysVersion: number | undefined; rows: PayloadRow[] }> {
-  const columns = sql`model, id, uid, grant_id, payload, consumed_at, expires_at, null::text as keys_version`;
-  const clientId = want.clientId ?? null;
-  const sessionId = want.sessionId ?? null;
-  const tokenModel = want.token?.model ?? null;
-  const tokenId = want.token?.id ?? null;
   const { rows } = await sql<PayloadRow & { keys_version: string | null }>`
-    with tok as (
-      select * from oidc_payload where model = ${tokenModel}::text and id = ${tokenId}::text
-    ), ses as (
-      select * from oidc_payload where model = 'Session' and id = ${sessionId}::text
-    )
-    select ${columns} from tok
-    union all select ${columns} from ses
-    union all select ${columns} from oidc_payload
-      where model = 'Session' and uid = (select payload->>'sessionUid' from tok)
-    union all select ${columns} from oidc_payload
-      where model = 'Client' and id = coalesce(${clientId}::text, (select payload->>'clientId' from tok))
-    union all select ${columns} from oidc_payload
-      where model = 'Grant'
-        and id = coalesce((select grant_id from tok), (select payload->'authorizations'->${clientId}::text->>'grantId' from ses))
-    union all select model, id, null, null, null, null, null, coalesce(payload->>'version', '0') from oidc_payload
-      where model = ${MODEL_KEYS} and id = 'current' and ${want.keysVersion === true}
+    select * from oidc_read_together(${want.token?.model ?? null}, ${want.token?.id ?? null},
+      ${want.sessionId ?? null}, ${want.clientId ?? null}, ${want.keysVersion === true})
   `.execute(db);
   const keys = rows.find((r) => r.keys_version !== null);
   return {
@@ -190,8 +174,28 @@ export async function readTogether(
   };
 }
 
-/** Where the signing keys are stored (src/openid-provider/keys.ts). */
-const MODEL_KEYS = 'LanyardKeys';
+/** What an account's claims are made of (src/openid-provider/claims.ts), as `readTogether` reads it. */
+export interface ClaimsAccount {
+  id: string;
+  email: string;
+  email_verified: boolean;
+  given_name: string | null;
+  family_name: string | null;
+  display_name: string | null;
+  locale: string | null;
+  status: 'active' | 'disabled';
+  can_log_in: boolean;
+  identities: { provider: string; subject: string; issuer: string | null; profile: ProfileSnapshot }[];
+}
+
+/**
+ * The account the current provider request already read with its token or session, once; undefined
+ * when it did not (outside a provider request, or already handed out).
+ */
+export function takeRequestAccount(accountId: string): ClaimsAccount | undefined {
+  const row = requestReads.getStore()?.take('Account', 'id', accountId);
+  return row ? (row.payload as ClaimsAccount) : undefined;
+}
 
 /**
  * The rows one provider request already read, each handed to the adapter once, for the lookup
