@@ -2,7 +2,8 @@
 // `npm start`'s build step: transpiles src/ to dist/ with esbuild (about a second; the type check
 // is `npm run typecheck`, part of `npm test`), and only when a source changed since the last build:
 // a fingerprint of every source's path, size and mtime is kept in dist/.build-stamp.
-// Usage: node scripts/build.mjs [--force]
+// Usage: node scripts/build.mjs [--force] [--outdir DIR] (DIR inside the repository, so that the
+// output finds node_modules; default dist)
 import { createHash } from 'node:crypto';
 import {
   copyFileSync,
@@ -18,7 +19,9 @@ import { dirname, join, relative } from 'node:path';
 import { build } from 'esbuild';
 
 const SRC = 'src';
-const OUT = 'dist';
+const outdirAt = process.argv.indexOf('--outdir');
+const OUT = outdirAt > 0 ? process.argv[outdirAt + 1] : 'dist';
+if (!OUT || OUT.startsWith('-')) throw new Error('--outdir needs a directory');
 const STAMP = join(OUT, '.build-stamp');
 
 function walk(dir) {

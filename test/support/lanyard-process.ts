@@ -1,12 +1,18 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 
-/** Runs a TypeScript entry point of Lanyard (src/main.ts, src/cli/main.ts) in its own Node process. */
+/**
+ * Runs an entry point of Lanyard in its own Node process: TypeScript (src/main.ts, src/cli/main.ts)
+ * through tsx, or a compiled one (`compileLanyard`) as `npm start` runs dist/main.js.
+ */
 export function spawnLanyard(entry: string, args: string[], env: Record<string, string>): ChildProcess {
   // Only the settings given here: a LANYARD_* variable of the developer's shell must not leak in.
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('LANYARD_')));
-  return spawn(process.execPath, ['--import', 'tsx', entry, ...args], {
+  const loader = entry.endsWith('.ts') ? ['--import', 'tsx'] : [];
+  return spawn(process.execPath, [...loader, entry, ...args], {
     env: { ...inherited, ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
@@ -23,9 +29,9 @@ export class LanyardProcess {
     this.exited = once(child, 'exit').then(([code]) => code as number | null);
   }
 
-  /** Starts src/main.ts and waits (bounded) for it to say where it listens. */
-  static async start(env: Record<string, string>, timeoutMs = 300_000): Promise<LanyardProcess> {
-    const p = new LanyardProcess(spawnLanyard('src/main.ts', [], env));
+  /** Starts `entry` (src/main.ts, or a compiled main.js) and waits (bounded) for it to say where it listens. */
+  static async start(env: Record<string, string>, timeoutMs = 300_000, entry = 'src/main.ts'): Promise<LanyardProcess> {
+    const p = new LanyardProcess(spawnLanyard(entry, [], env));
     await p.waitForOutput(/Lanyard is running at \S+/, timeoutMs);
     return p;
   }
@@ -94,4 +100,26 @@ export async function runLanyardCli(
   const [code] = (await once(child, 'close')) as [number | null];
   clearTimeout(timer);
   return { code, stdout, stderr };
+}
+
+/**
+ * src/ compiled as `npm start` compiles it (scripts/build.mjs, esbuild: about a second) into a
+ * directory of its own under `.build/`, so processes started from it skip tsx's per-module work
+ * at every start, and a build of dist/ or of another test at the same time cannot touch it.
+ * `entry('src/main.ts')` names the compiled file; `remove()` deletes the directory.
+ */
+export async function compileLanyard(): Promise<{ entry(source: string): string; remove(): void }> {
+  const dir = join('.build', `lanyard-${process.pid}-${randomBytes(4).toString('hex')}`);
+  const child = spawn(process.execPath, ['scripts/build.mjs', '--force', '--outdir', dir], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let err = '';
+  child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
+  const [code] = (await once(child, 'close')) as [number | null];
+  const remove = () => rmSync(dir, { recursive: true, force: true });
+  if (code !== 0) {
+    remove();
+    throw new Error(`scripts/build.mjs failed (${code}): ${err}`);
+  }
+  return { entry: (source) => join(dir, source.replace(/^src\//, '').replace(/\.ts$/, '.js')), remove };
 }

@@ -16,7 +16,7 @@ import { createAccount } from '../../src/stores/accounts.js';
 import { setPasswordHash } from '../../src/stores/identities.js';
 import { Browser, type Page } from './browser.js';
 import { freshPostgresDatabase, skipReason } from './databases.js';
-import { LanyardProcess, spawnLanyard } from './lanyard-process.js';
+import { compileLanyard, LanyardProcess, spawnLanyard } from './lanyard-process.js';
 import { freePort } from './listening-app.js';
 import { MailCatcher } from './mail-catcher.js';
 import { haproxyMissing } from './shibboleth-proxy.js';
@@ -117,9 +117,9 @@ export class EmulatorProcess {
     readonly siteUrl: string,
   ) {}
 
-  static async start(fixturesFile: string): Promise<EmulatorProcess> {
+  static async start(fixturesFile: string, entry = 'src/emulator/orcid/main.ts'): Promise<EmulatorProcess> {
     const port = await freePort();
-    const child = spawnLanyard('src/emulator/orcid/main.ts', ['--port', String(port), '--fixtures', fixturesFile], {});
+    const child = spawnLanyard(entry, ['--port', String(port), '--fixtures', fixturesFile], {});
     let out = '';
     child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
     child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
@@ -203,6 +203,7 @@ export class Topology {
     private readonly dir: string,
     private readonly dropDatabase: () => Promise<void>,
     private readonly haproxyPort: number,
+    private readonly build: Awaited<ReturnType<typeof compileLanyard>>,
   ) {}
 
   static async start(opts: TopologyOptions = {}): Promise<Topology> {
@@ -213,6 +214,11 @@ export class Topology {
     const dir = mkdtempSync(join(tmpdir(), 'lanyard-topology-'));
     const cleanups: (() => Promise<unknown>)[] = [async () => rmSync(dir, { recursive: true, force: true })];
     try {
+      // Every process runs compiled, as `npm start` runs it: tsx would redo its work at each start.
+      log('compiling Lanyard');
+      const compiling = compileLanyard();
+      compiling.catch(() => {}); // awaited below; a failure meanwhile must not go unhandled
+      cleanups.push(() => compiling.then((b) => b.remove()));
       const pg = await freshPostgresDatabase();
       cleanups.push(pg.drop);
       const mail = await new MailCatcher().start();
@@ -228,8 +234,9 @@ export class Topology {
           users: [],
         }),
       );
+      const build = await compiling;
       log('starting the ORCID emulator');
-      const orcid = await EmulatorProcess.start(fixtures);
+      const orcid = await EmulatorProcess.start(fixtures, build.entry('src/emulator/orcid/main.ts'));
       cleanups.push(() => orcid.stop());
       const env: Record<string, string> = {
         LANYARD_HOST: '127.0.0.1',
@@ -255,7 +262,7 @@ export class Topology {
       cleanups.push(() => db.destroy());
       await migrateToLatest(db);
       const ports = await Promise.all(Array.from({ length: count }, () => freePort()));
-      const topology = new Topology(url, db, mail, redis, orcid, env, ports, dir, pg.drop, lbPort);
+      const topology = new Topology(url, db, mail, redis, orcid, env, ports, dir, pg.drop, lbPort, build);
       cleanups.push(() => topology.stopProcesses());
       log(`starting ${count} Lanyard processes`);
       await Promise.all(ports.map((_, i) => topology.startProcess(i)));
@@ -277,7 +284,11 @@ export class Topology {
   }
 
   async startProcess(i: number): Promise<LanyardProcess> {
-    const p = await LanyardProcess.start({ ...this.env, LANYARD_PORT: String(this.ports[i]) });
+    const p = await LanyardProcess.start(
+      { ...this.env, LANYARD_PORT: String(this.ports[i]) },
+      undefined,
+      this.build.entry('src/main.ts'),
+    );
     this.processes[i] = p;
     return p;
   }
@@ -430,6 +441,7 @@ export class Topology {
     await this.mail.stop();
     await this.dropDatabase();
     rmSync(this.dir, { recursive: true, force: true });
+    this.build.remove();
   }
 }
 
