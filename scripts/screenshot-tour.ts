@@ -255,7 +255,10 @@ export async function consoleTour(
   await page.goto(`${base}/admin`);
   await page.getByRole('link', { name: t('OpenID Connect clients', 'OpenID-Connect-Clients') }).click();
   await page.waitForURL(`${base}/admin/clients`);
-  await shot('admin-clients', [...randomIds(), page.locator('td code', { hasText: /^http:\/\/127\.0\.0\.1:/ })]);
+  await shot('admin-clients', [
+    ...randomIds(),
+    page.locator('[data-client] code', { hasText: /^http:\/\/127\.0\.0\.1:/ }),
+  ]);
   // The possible duplicates: case 1's Josiah Carberry twice, by name.
   await page.goto(`${base}/admin`);
   await page.getByRole('link', { name: t('Possible duplicates', 'Mögliche Dubletten') }).click();

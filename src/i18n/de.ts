@@ -636,8 +636,6 @@ export const de: Messages = {
   'admin.clients.name': 'Name',
   'admin.clients.redirectUris': 'Weiterleitungs-URIs',
   'admin.clients.noRedirect': 'Keine: meldet niemanden an',
-  'admin.clients.details': 'Einzelheiten',
-  'admin.clients.actions': 'Aktionen',
   'admin.clients.auth': 'Authentisierung am Token-Endpunkt',
   'admin.clients.auth.client_secret_basic': 'Geheimnis im Authorization-Header (client_secret_basic)',
   'admin.clients.auth.client_secret_post': 'Geheimnis im Formular (client_secret_post)',

@@ -600,8 +600,6 @@ export const en = {
   'admin.clients.name': 'Name',
   'admin.clients.redirectUris': 'Redirect URIs',
   'admin.clients.noRedirect': 'None: signs no one in',
-  'admin.clients.details': 'Details',
-  'admin.clients.actions': 'Actions',
   'admin.clients.auth': 'Authentication at the token endpoint',
   'admin.clients.auth.client_secret_basic': 'Secret in the Authorization header (client_secret_basic)',
   'admin.clients.auth.client_secret_post': 'Secret in the form body (client_secret_post)',

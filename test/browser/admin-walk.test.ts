@@ -151,7 +151,8 @@ describe("operators' console in Chromium, with axe", { skip: reason || false }, 
       await assertAccessible(page);
       const repo = `Repository ${lang}`;
       await page.getByLabel(words.name, { exact: true }).fill(repo);
-      await page.getByLabel(words.redirect).fill('https://repo.example/callback');
+      const longUri = `https://repository.university.example/oidc/${'callback-'.repeat(12)}end?tenant=${'x'.repeat(60)}`;
+      await page.getByLabel(words.redirect).fill(`https://repo.example/callback\n${longUri}`);
       await page.getByRole('button', { name: words.add }).click();
       await page.waitForURL(`${app.url}/admin/clients`);
       assert.equal(await page.locator('code[data-secret]').count(), 1);
@@ -159,6 +160,14 @@ describe("operators' console in Chromium, with axe", { skip: reason || false }, 
       await page.goto(`${app.url}/admin/clients`);
       await assertAccessible(page);
       assert.equal(await page.locator('code[data-secret]').count(), 0);
+      // At 1024 px a long redirect URI wraps inside the card: nothing sticks out of it.
+      await page.setViewportSize({ width: 1024, height: 800 });
+      assert.equal(await page.locator('[data-client] code', { hasText: longUri }).count(), 1);
+      const overflow = await page.locator('main .card').evaluate((card) => {
+        const right = card.getBoundingClientRect().right;
+        return [...card.querySelectorAll('*')].filter((e) => e.getBoundingClientRect().right > right + 0.5).length;
+      });
+      assert.equal(overflow, 0, 'elements stick out of the card at 1024 px');
       await page.getByRole('link', { name: `${words.remove}: ${repo}` }).click();
       await page.waitForURL(/\/admin\/clients\/[\w-]+\/remove$/);
       await assertAccessible(page);

@@ -21,7 +21,7 @@ import { CsrfField } from '../csrf.js';
 import { setFlash } from '../flash.js';
 import { facts, postButton } from '../views/components.js';
 import { csrfField, sendPage } from '../views/layout.js';
-import { when } from './account-activity.js';
+import { detail, when } from './account-activity.js';
 
 const CLIENTS = '/admin/clients';
 const clientPath = (id: string) => `${CLIENTS}/${encodeURIComponent(id)}`;
@@ -50,59 +50,38 @@ export const adminClientsRoutes: Route = (app, lanyard) => {
         ${
           clients.length === 0
             ? html`<p class="muted">${t('admin.clients.none')}</p>`
-            : html`<table aria-labelledby="clients" class="admin-results" data-clients>
-                <thead>
-                  <tr>
-                    <th scope="col">${t('admin.clients.name')}</th>
-                    <th scope="col">${t('admin.clients.redirectUris')}</th>
-                    <th scope="col">${t('admin.clients.details')}</th>
-                    <th scope="col">${t('admin.clients.actions')}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  ${clients.map(
-                    (c) =>
-                      html`<tr data-client="${c.client_id}">
-                        <td>
-                          <strong>${c.client_name}</strong><br /><code>${c.client_id}</code>
-                        </td>
-                        <td>
+            : html`<ul class="list clients" aria-labelledby="clients" data-clients>
+                ${clients.map(
+                  (c) =>
+                    html`<li data-client="${c.client_id}">
+                      <div class="client-head">
+                        <strong>${c.client_name}</strong>
+                        <div class="actions">
                           ${
-                            c.redirect_uris.length
-                              ? html`<ul class="plain">
-                                  ${c.redirect_uris.map((u) => html`<li><code>${u}</code></li>`)}
-                                </ul>`
-                              : html`<span class="muted">${t('admin.clients.noRedirect')}</span>`
+                            c.token_endpoint_auth_method === 'none'
+                              ? ''
+                              : postButton(
+                                  `${clientPath(c.client_id)}/rotate-secret`,
+                                  csrf,
+                                  t('admin.clients.rotate'),
+                                  {
+                                    inline: true,
+                                    weight: 'secondary',
+                                    ariaLabel: `${t('admin.clients.rotate')}: ${c.client_name}`,
+                                  },
+                                )
                           }
-                        </td>
-                        <td>${details(c, t, locale)}</td>
-                        <td>
-                          <div class="actions">
-                            ${
-                              c.token_endpoint_auth_method === 'none'
-                                ? ''
-                                : postButton(
-                                    `${clientPath(c.client_id)}/rotate-secret`,
-                                    csrf,
-                                    t('admin.clients.rotate'),
-                                    {
-                                      inline: true,
-                                      weight: 'secondary',
-                                      ariaLabel: `${t('admin.clients.rotate')}: ${c.client_name}`,
-                                    },
-                                  )
-                            }
-                            <a
-                              href="${clientPath(c.client_id)}/remove"
-                              aria-label="${t('admin.clients.remove')}: ${c.client_name}"
-                              >${t('admin.clients.remove')}</a
-                            >
-                          </div>
-                        </td>
-                      </tr>`,
-                  )}
-                </tbody>
-              </table>`
+                          <a
+                            href="${clientPath(c.client_id)}/remove"
+                            aria-label="${t('admin.clients.remove')}: ${c.client_name}"
+                            >${t('admin.clients.remove')}</a
+                          >
+                        </div>
+                      </div>
+                      ${details(c, t, locale)}
+                    </li>`,
+                )}
+              </ul>`
         }
         <form method="post" action="${CLIENTS}" class="admin-client-add">
           <h2>${t('admin.clients.add')}</h2>
@@ -292,18 +271,28 @@ export const adminClientsRoutes: Route = (app, lanyard) => {
 
 /** Auth method, consent, subject type, resource server and creation, as a compact list. */
 function details(c: OidcClient, t: Translate, locale: Locale): SafeHtml {
-  const row = (label: string, value: HtmlValue) => html`<li>${label}: ${value}</li>`;
-  return html`<ul class="plain">
-    ${row(t('admin.clients.auth'), html`<code>${c.token_endpoint_auth_method}</code>`)}
-    ${row(
+  return html`<dl class="facts compact">
+    ${detail(t('admin.clients.clientId'), html`<code>${c.client_id}</code>`)}
+    <dt>${t('admin.clients.redirectUris')}</dt>
+    <dd>
+      ${
+        c.redirect_uris.length
+          ? html`<ul class="plain">
+              ${c.redirect_uris.map((u) => html`<li><code>${u}</code></li>`)}
+            </ul>`
+          : html`<span class="muted">${t('admin.clients.noRedirect')}</span>`
+      }
+    </dd>
+    ${detail(t('admin.clients.auth'), html`<code>${c.token_endpoint_auth_method}</code>`)}
+    ${detail(
       t('admin.clients.consent'),
       c.lanyard_first_party === false ? t('admin.clients.consentAsked') : t('admin.clients.consentNotAsked'),
     )}
-    ${row(t('admin.clients.subject'), html`<code>${c.subject_type ?? 'public'}</code>`)}
-    ${row(
+    ${detail(t('admin.clients.subject'), html`<code>${c.subject_type ?? 'public'}</code>`)}
+    ${detail(
       t('admin.clients.resourceServer'),
       c.lanyard_resource_server === true ? t('admin.clients.yes') : t('admin.clients.no'),
     )}
-    ${row(t('admin.clients.created'), when(new Date(c.client_id_issued_at * 1000), locale))}
-  </ul>`;
+    ${detail(t('admin.clients.created'), when(new Date(c.client_id_issued_at * 1000), locale))}
+  </dl>`;
 }

@@ -145,6 +145,8 @@ table.activity{font-size:var(--step--1)}
 .list{list-style:none;margin:0 0 var(--s4);padding:0;border:1px solid var(--line);border-radius:var(--radius)}
 .list>li{display:flex;flex-wrap:wrap;gap:var(--s2) var(--s4);align-items:center;justify-content:space-between;padding:var(--s3) var(--s4);border-top:1px solid var(--line)}
 .list>li:first-child{border-top:0}
+.list.clients>li{display:block}
+.client-head{display:flex;flex-wrap:wrap;gap:var(--s2) var(--s4);align-items:center;justify-content:space-between}
 ul.plain{list-style:none;margin:0;padding:0}
 .error{color:var(--error-ink);font-weight:600}
 pre.mail{white-space:pre-wrap;overflow-wrap:anywhere;background:var(--canvas);padding:var(--s3);border:1px solid var(--line);border-radius:6px;font:var(--step--1)/1.5 var(--mono)}
