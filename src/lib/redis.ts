@@ -47,7 +47,8 @@ class BoundedRedis extends Redis {
   override sendCommand(command: Command, stream?: Parameters<Redis['sendCommand']>[1]): unknown {
     const sent = super.sendCommand(command, stream);
     command.promise.catch((e: Error) => {
-      if (e.message !== TIMED_OUT || this.status !== 'ready') return;
+      // A QUIT going unanswered is the caller's to end (it disconnects), not a reason to reconnect.
+      if (e.message !== TIMED_OUT || this.status !== 'ready' || command.name === 'quit') return;
       this.bounds.log.warn(
         { timeoutMs: this.bounds.commandTimeoutMs, command: command.name },
         `redis did not answer in time: reconnecting; meanwhile ${this.bounds.fallback}`,
