@@ -48,16 +48,29 @@ export async function startSession(lanyard: Lanyard, db: Db, s: SessionStart): P
     { action: 'sign_in', accountId: s.accountId, provider: s.provider, subject: s.subject ?? null, ip: s.ip ?? null },
     now,
   );
-  if (isNewDevice(s.userAgent ?? null, earlierAgents)) {
-    const locale = localeOf(account);
-    await lanyard.queueMail(db, 'new_device_sign_in', account.email, locale, {
-      device: deviceName(s.userAgent ?? null, translator(locale)),
-      method: lanyard.providers.identityName(s.provider, locale),
-      address: s.ip ?? '?',
-      sessionsLink: `${lanyard.config.publicUrl}/profile/sessions`,
-    });
-  }
+  await noticeNewDevice(lanyard, db, account, s, earlierAgents);
   return cookieValue;
+}
+
+/**
+ * Mails the account's owner when a sign-in comes from a device none of its latest sessions used
+ * (`earlierAgents`: their User-Agents, read before the new session was inserted).
+ */
+export async function noticeNewDevice(
+  lanyard: Lanyard,
+  db: Db,
+  account: Account,
+  s: Pick<SessionStart, 'provider' | 'ip' | 'userAgent'>,
+  earlierAgents: (string | null)[],
+): Promise<void> {
+  if (!isNewDevice(s.userAgent ?? null, earlierAgents)) return;
+  const locale = localeOf(account);
+  await lanyard.queueMail(db, 'new_device_sign_in', account.email, locale, {
+    device: deviceName(s.userAgent ?? null, translator(locale)),
+    method: lanyard.providers.identityName(s.provider, locale),
+    address: s.ip ?? '?',
+    sessionsLink: `${lanyard.config.publicUrl}/profile/sessions`,
+  });
 }
 
 /**

@@ -1,4 +1,7 @@
-import { type SessionStart, startSession } from '../accounts/sessions.js';
+import { noticeNewDevice, type SessionStart, startSession } from '../accounts/sessions.js';
+import { signInMethods } from '../accounts/amr.js';
+import { signInReturning } from '../stores/returning-sign-in.js';
+import { revokeSession } from '../stores/sessions.js';
 import { sealTokens } from '../stores/provider-tokens.js';
 import type { Db } from '../db/connect.js';
 import type { Account } from '../db/schema.js';
@@ -48,6 +51,10 @@ const raceLost = new Error('a concurrent sign-in with the same identity committe
  */
 export async function brokerSignIn(lanyard: Lanyard, received: ExternalProfile, ctx: BrokerContext): Promise<Outcome> {
   const profile = await withKnownEmails(lanyard, sanitizeProfile(received));
+  if (ctx.intent === 'sign_in') {
+    const returning = await signInKnownIdentity(lanyard, profile, ctx);
+    if (returning) return returning;
+  }
   const policy = lanyard.providers.get(profile.provider)?.policy ?? { trustEmail: false };
   for (let attempt = 0; ; attempt++) {
     try {
@@ -75,6 +82,48 @@ export async function brokerSignIn(lanyard: Lanyard, received: ExternalProfile, 
       throw e;
     }
   }
+}
+
+/**
+ * Case 1, the common one — a known identity of an active account signs in — as one statement
+ * (`signInReturning`) instead of the transaction of `brokerSignIn`, with the same effects: the
+ * identity's snapshot and tokens refreshed, the browser's session rotated, the sign-in audited, a
+ * new device noticed. `decide` would answer `sign_in` for exactly these facts (an identity with an
+ * owner that may sign in, whatever session the browser has, as the intent is not `link`). When they
+ * do not hold, nothing was written and `null` sends the flow down the full path.
+ */
+async function signInKnownIdentity(lanyard: Lanyard, profile: ExternalProfile, ctx: BrokerContext) {
+  const now = lanyard.clock.now();
+  const { provider, subject } = profile;
+  const email = primaryVerifiedEmail(profile.emails);
+  const { ip = null, userAgent = null, replaces = null } = ctx.session;
+  const done = await signInReturning(
+    lanyard.db,
+    {
+      key: { provider, subject },
+      refreshed: { profile: snapshotOf(profile), email: email?.address ?? null, emailVerified: email !== null },
+      tokens: profile.tokens,
+      keys: lanyard.config.secretKeys,
+      session: {
+        amr: signInMethods(lanyard.config, provider, profile.amr),
+        ttlSeconds: lanyard.config.sessionTtlSeconds,
+        ip,
+        userAgent,
+      },
+      replaces,
+    },
+    now,
+  );
+  if (!done) return null;
+  try {
+    await noticeNewDevice(lanyard, lanyard.db, done.account, { provider, ip, userAgent }, done.earlierAgents);
+  } catch (e) {
+    // The notice is queued just after the statement, not inside it: a sign-in whose notice could
+    // not be queued does not stand (its cookie is never sent, and the session is ended).
+    await revokeSession(lanyard.db, done.sessionId, now).catch(() => undefined);
+    throw e;
+  }
+  return { kind: 'session' as const, accountId: done.account.id, cookie: done.cookieValue, redirect: ctx.returnTo };
 }
 
 /**

@@ -61,16 +61,18 @@ export async function touchIdentityWithTokens(
  * `openid` token) keeps the access they granted. A stored token that expired, or that ORCID
  * refused (`needs_consent_at`), is always replaced.
  */
-const covers = sql<boolean>`(string_to_array(provider_token.scopes, ' ') <@ string_to_array(excluded.scopes, ' ')
+const covers = `(string_to_array(provider_token.scopes, ' ') <@ string_to_array(excluded.scopes, ' ')
   or provider_token.expires_at <= excluded.updated_at or provider_token.needs_consent_at is not null)`;
+const upserted = ['key_id', 'access_token', 'refresh_token', 'scopes', 'expires_at', 'updated_at', 'needs_consent_at'];
 const unlessNarrower = Object.fromEntries(
-  ['key_id', 'access_token', 'refresh_token', 'scopes', 'expires_at', 'updated_at', 'needs_consent_at'].map((c) => [
-    c,
-    sql`case when ${covers} then ${sql.ref(`excluded.${c}`)} else ${sql.ref(`provider_token.${c}`)} end`,
-  ]),
+  upserted.map((c) => [c, sql.raw(`case when ${covers} then excluded.${c} else provider_token.${c} end`)]),
 );
+/** The same rule as SQL text, for statements written out in full (src/stores/returning-sign-in.ts). */
+export const tokenUpsertSet = upserted
+  .map((c) => `${c} = case when ${covers} then excluded.${c} else provider_token.${c} end`)
+  .join(',\n  ');
 
-const tokenValues = (keys: SecretKey[], t: ProviderTokens, now: Date) => ({
+export const tokenValues = (keys: SecretKey[], t: ProviderTokens, now: Date) => ({
   key_id: keys[0]!.id,
   access_token: seal(keys, t.accessToken),
   refresh_token: t.refreshToken ? seal(keys, t.refreshToken) : null,

@@ -11,7 +11,7 @@ import { type AuditInput, auditRow } from './audit.js';
  * only the secret's hash in the database, revocable server-side. A new session is made at every
  * sign-in (rotation), so a session id planted before sign-in is worthless after it.
  */
-interface SessionInput {
+export interface SessionInput {
   accountId: string;
   amr: string[];
   ttlSeconds: number;
@@ -20,7 +20,7 @@ interface SessionInput {
 }
 
 /** A new session's row and the cookie value that proves it (only the secret's hash is stored). */
-function newSession(input: SessionInput, now: Date) {
+export function newSession(input: SessionInput, now: Date) {
   const id = randomToken(16);
   const secret = randomToken();
   const row = {
@@ -50,7 +50,7 @@ export async function createSession(
 }
 
 /** How many of an account's latest sessions tell whether a sign-in comes from a device seen before. */
-const DEVICES_REMEMBERED = 20;
+export const DEVICES_REMEMBERED = 20;
 
 /**
  * A new session and the audit row of the sign-in that made it, in one statement: one round trip
