@@ -137,6 +137,11 @@ export async function openLanyard(config: Config, opts: OpenOptions = {}): Promi
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
     ...(opts.databaseImage ? { image: opts.databaseImage } : {}),
+    onPreparedStatementsRefused: (e) =>
+      log.warn(
+        { err: e },
+        'the database connection refused a prepared statement (a pooler in transaction mode?): sending statements unprepared from now on',
+      ),
   });
   await migrateToLatest(db);
   const transport =

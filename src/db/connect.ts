@@ -1,6 +1,7 @@
+import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Kysely, PostgresDialect } from 'kysely';
+import { CompiledQuery, Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.js';
 import { PGliteDialect } from './pglite-dialect.js';
@@ -18,8 +19,11 @@ export async function connectDatabase(opts: {
   poolSize?: number;
   /** For `memory://`: start from this data-directory image (a migrated database) instead of an empty one. */
   image?: Blob;
+  /** Told once when a pooler refuses prepared statements (see `preparedStatement`). */
+  onPreparedStatementsRefused?: (error: Error) => void;
 }): Promise<Db> {
   if (opts.databaseUrl) {
+    const prepared = { refused: false };
     const pool = new pg.Pool({
       connectionString: opts.databaseUrl,
       max: opts.poolSize ?? 10,
@@ -35,7 +39,10 @@ export async function connectDatabase(opts: {
     // to listen to: its 'error' would be uncaught and end the process. The statement that uses it
     // next fails instead ("not queryable"), is answered like any database failure, and the pool
     // drops the connection when it is released.
-    pool.on('connect', (client) => client.on('error', () => {}));
+    pool.on('connect', (client) => {
+      client.on('error', () => {});
+      prepareMarked(client, prepared, opts.onPreparedStatementsRefused);
+    });
     return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   }
   const { PGlite } = await import('@electric-sql/pglite');
@@ -46,4 +53,49 @@ export async function connectDatabase(opts: {
     ? new PGlite({ parsers, ...(opts.image ? { loadDataDir: opts.image } : {}) })
     : new PGlite(join(opts.dataDir, 'pglite'), { parsers });
   return new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
+}
+
+const marker = '/* lanyard_';
+
+/**
+ * A statement run on nearly every request, to be prepared once per database connection: PostgreSQL
+ * then parses and plans it once, not on every call — for a statement of several data-modifying
+ * `WITH` parts, planning is most of the database's CPU. Build it once (at module load) and call it
+ * with the parameters. The name is a hash of the text, so one name always means one text, also
+ * across processes and versions that share a pooler.
+ *
+ * Only for a statement run on its own, outside a transaction: behind a pooler in transaction mode
+ * that does not track prepared statements (PgBouncer before 1.21), the first refusal — the
+ * statement missing on the server connection the pooler picked, or already there from another
+ * client — makes the pool stop preparing, and the statement is sent again unprepared. A refused
+ * Parse or Bind has run nothing, but inside a transaction it would have aborted the transaction.
+ * PGlite runs the text as it is (the name is an SQL comment).
+ */
+export function preparedStatement(text: string): (parameters: readonly unknown[]) => CompiledQuery {
+  const marked = `${marker}${createHash('sha256').update(text).digest('hex').slice(0, 24)} */ ${text}`;
+  return (parameters) => CompiledQuery.raw(marked, [...parameters]);
+}
+
+// 26000: no such prepared statement (Bind on a server connection that never saw the Parse);
+// 42P05: a prepared statement of that name exists (Parse where another client prepared it).
+const POOLER_REFUSALS = new Set(['26000', '42P05']);
+
+/** Sends `preparedStatement`'s texts as named statements, until a pooler refuses them once. */
+function prepareMarked(
+  client: pg.PoolClient,
+  state: { refused: boolean },
+  onRefused: ((error: Error) => void) | undefined,
+): void {
+  const query = client.query.bind(client) as (...args: unknown[]) => Promise<pg.QueryResult>;
+  client.query = ((...args: unknown[]) => {
+    const [text, values] = args;
+    if (state.refused || typeof text !== 'string' || !text.startsWith(marker) || args.length > 2) return query(...args);
+    const name = text.slice(3, text.indexOf(' */'));
+    return query({ name, text, values }).catch((e: unknown) => {
+      if (!POOLER_REFUSALS.has((e as { code?: string }).code ?? '')) throw e;
+      if (!state.refused) onRefused?.(e as Error);
+      state.refused = true;
+      return query(text, values);
+    });
+  }) as typeof client.query;
 }

@@ -1,5 +1,4 @@
-import { CompiledQuery } from 'kysely';
-import type { Db } from '../db/connect.js';
+import { type Db, preparedStatement } from '../db/connect.js';
 import type { Account } from '../db/schema.js';
 import type { IdentityInput } from './identities.js';
 import { tokenUpsertSet, tokenValues, type ProviderTokens } from './provider-tokens.js';
@@ -30,7 +29,8 @@ export interface ReturningSignIn {
  * account may sign in. Otherwise nothing is written and `null` is returned: the caller runs the full
  * first-login flow, which decides (and refuses a disabled account) as always.
  *
- * Written out as SQL text once, not built per call: this statement runs on every returning sign-in.
+ * Written out as SQL text once and prepared once per connection, not built and planned per call:
+ * this statement runs on every returning sign-in.
  */
 export async function signInReturning(
   db: Db,
@@ -40,7 +40,7 @@ export async function signInReturning(
   const t = r.tokens ? tokenValues(r.keys, r.tokens, now) : null;
   const { row: s, cookieValue } = newSession({ ...r.session, accountId: '' }, now);
   const result = await db.executeQuery<Account & { earlier_agents: unknown }>(
-    CompiledQuery.raw(statement, [
+    statement([
       r.key.provider,
       r.key.subject,
       now,
@@ -71,7 +71,7 @@ export async function signInReturning(
 // $1 provider, $2 subject, $3 now, $4 profile (json text or null: unchanged), $5 email, $6 email verified,
 // $7–$11 sealed tokens (key id, access, refresh, scopes, expiry; $8 null: no tokens), $12 the session
 // replaced, $13–$18 the new session (id, secret hash, amr, expiry, ip, user agent).
-const statement = `with owner as (
+const statement = preparedStatement(`with owner as (
   select account.* from identity join account on account.id = identity.account_id
   where identity.provider = $1 and identity.subject = $2 and account.status = 'active' and account.can_log_in
 ),
@@ -106,4 +106,4 @@ audited as (
 select owner.*, (select coalesce(json_agg(earlier.user_agent), '[]'::json) from (
     select user_agent from session where session.account_id = owner.id
     order by created_at desc limit ${DEVICES_REMEMBERED}) earlier) as earlier_agents
-from owner join touched on touched.account_id = owner.id`;
+from owner join touched on touched.account_id = owner.id`);

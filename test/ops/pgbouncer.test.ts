@@ -17,6 +17,7 @@ import {
 import { createTestApp, type TestApp, withOrcid } from '../support/test-app.js';
 import { waitUntil } from '../support/wait.js';
 import { cookieNames } from '../../src/http/cookies.js';
+import { connectDatabase, preparedStatement } from '../../src/db/connect.js';
 
 const hasPgBouncer = spawnSync('pgbouncer', ['--version']).status === 0;
 
@@ -24,7 +25,7 @@ const hasPgBouncer = spawnSync('pgbouncer', ['--version']).status === 0;
  * Lanyard through PgBouncer in transaction pooling mode, with ONE server connection for all of
  * Lanyard's pool: every transaction may run on the connection another client just used, so any
  * session state (a plain SET, a session advisory lock, LISTEN, a named prepared statement) would
- * leak or break. Migrations (a transaction-scoped advisory lock), ORCID and password sign-ins,
+ * leak or break (the statements Lanyard prepares fall back to unprepared ones). Migrations (a transaction-scoped advisory lock), ORCID and password sign-ins,
  * session checks and the mail outbox all run through it.
  */
 describe('PostgreSQL through PgBouncer in transaction pooling mode', async () => {
@@ -152,6 +153,36 @@ describe('PostgreSQL through PgBouncer in transaction pooling mode', async () =>
       const res = await signInWithPassword(browser, 'pooled@example.org');
       assert.equal(res.status, 303);
       assert.equal((await browser.get('/profile')).status, 200);
+    },
+  );
+
+  test(
+    'prepared statements: the pool notices the pooler refusing them, once, and every statement still answers',
+    { skip: reason || false },
+    async () => {
+      const refusals: Error[] = [];
+      const db = await connectDatabase({
+        databaseUrl: bouncerUrl,
+        dataDir: '',
+        poolSize: 4,
+        onPreparedStatementsRefused: (e) => refusals.push(e),
+      });
+      try {
+        const plusOne = preparedStatement('select $1::int + 1 as n');
+        // Four clients on one server connection: the second client's Parse of the same name meets the
+        // first one's statement there (or a Bind meets a connection without it).
+        const answers = await Promise.all(
+          Array.from({ length: 40 }, (_, i) => db.executeQuery<{ n: number }>(plusOne([i]))),
+        );
+        assert.deepEqual(
+          answers.map((a) => a.rows[0]?.n),
+          Array.from({ length: 40 }, (_, i) => i + 1),
+        );
+        assert.equal(refusals.length, 1, 'the refusal is reported once');
+        assert.match(String((refusals[0] as { code?: string }).code), /^(26000|42P05)$/);
+      } finally {
+        await db.destroy();
+      }
     },
   );
 });
