@@ -1,9 +1,9 @@
 import type { Db } from '../db/connect.js';
-import type { Account } from '../db/schema.js';
+import type { Account, Session } from '../db/schema.js';
 import type { Lanyard } from '../lanyard.js';
 import { LanyardError } from '../errors.js';
 import { findAccountById, canSignIn } from '../stores/accounts.js';
-import { createAuditedSession, revokeSession } from '../stores/sessions.js';
+import { createAuditedSession, revokeSession, startSessionAlone } from '../stores/sessions.js';
 import { translator } from '../i18n/index.js';
 import { describeDevice, deviceName } from '../lib/user-agent.js';
 import { localeOf } from './password-accounts.js';
@@ -35,21 +35,72 @@ export async function startSession(lanyard: Lanyard, db: Db, s: SessionStart): P
   // account gets no session, and the caller's transaction (a link, a new password) rolls back.
   const account = s.account?.id === s.accountId ? s.account : await findAccountById(db, s.accountId);
   if (!account || !canSignIn(account)) throw new LanyardError('ACCOUNT_DISABLED', 'This account is disabled.');
-  if (s.replaces) await revokeSession(db, s.replaces, now);
   const { cookieValue, earlierAgents } = await createAuditedSession(
     db,
+    s.accountId,
     {
-      accountId: s.accountId,
       amr: signInMethods(lanyard.config, s.provider, s.amr),
       ttlSeconds: lanyard.config.sessionTtlSeconds,
       ip: s.ip ?? null,
       userAgent: s.userAgent ?? null,
+      replaces: s.replaces ?? null,
+      provider: s.provider,
+      subject: s.subject ?? null,
     },
-    { action: 'sign_in', accountId: s.accountId, provider: s.provider, subject: s.subject ?? null, ip: s.ip ?? null },
     now,
   );
   await noticeNewDevice(lanyard, db, account, s, earlierAgents);
   return cookieValue;
+}
+
+/**
+ * `startSession` for a sign-in with nothing else to write (a password sign-in): one statement of
+ * its own (`startSessionAlone`) instead of a transaction, then the new-device notice. Answers the
+ * account and the session as stored, so the request can act as the new session at once.
+ */
+export async function startSessionAtOnce(
+  lanyard: Lanyard,
+  s: Omit<SessionStart, 'account'>,
+): Promise<{ account: Account; session: Session; cookieValue: string }> {
+  const now = lanyard.clock.now();
+  const started = await startSessionAlone(
+    lanyard.db,
+    s.accountId,
+    {
+      amr: signInMethods(lanyard.config, s.provider, s.amr),
+      ttlSeconds: lanyard.config.sessionTtlSeconds,
+      ip: s.ip ?? null,
+      userAgent: s.userAgent ?? null,
+      replaces: s.replaces ?? null,
+      provider: s.provider,
+      subject: s.subject ?? null,
+    },
+    now,
+  );
+  if (!started) throw new LanyardError('ACCOUNT_DISABLED', 'This account is disabled.');
+  await noticeOrEnd(lanyard, started.account, s, started.earlierAgents, started.session.id, now);
+  return started;
+}
+
+/**
+ * The new-device notice after a session that a statement of its own started (not inside a
+ * transaction): a sign-in whose notice could not be queued does not stand — the session is ended
+ * and the error thrown, so its cookie is never sent.
+ */
+export async function noticeOrEnd(
+  lanyard: Lanyard,
+  account: Account,
+  s: Pick<SessionStart, 'provider' | 'ip' | 'userAgent'>,
+  earlierAgents: (string | null)[],
+  sessionId: string,
+  now: Date,
+): Promise<void> {
+  try {
+    await noticeNewDevice(lanyard, lanyard.db, account, s, earlierAgents);
+  } catch (e) {
+    await revokeSession(lanyard.db, sessionId, now).catch(() => undefined);
+    throw e;
+  }
 }
 
 /**

@@ -1,7 +1,6 @@
-import { noticeNewDevice, type SessionStart, startSession } from '../accounts/sessions.js';
+import { noticeOrEnd, type SessionStart, startSession } from '../accounts/sessions.js';
 import { signInMethods } from '../accounts/amr.js';
 import { signInReturning } from '../stores/returning-sign-in.js';
-import { revokeSession } from '../stores/sessions.js';
 import { sealTokens } from '../stores/provider-tokens.js';
 import type { Db } from '../db/connect.js';
 import type { Account } from '../db/schema.js';
@@ -115,14 +114,7 @@ async function signInKnownIdentity(lanyard: Lanyard, profile: ExternalProfile, c
     now,
   );
   if (!done) return null;
-  try {
-    await noticeNewDevice(lanyard, lanyard.db, done.account, { provider, ip, userAgent }, done.earlierAgents);
-  } catch (e) {
-    // The notice is queued just after the statement, not inside it: a sign-in whose notice could
-    // not be queued does not stand (its cookie is never sent, and the session is ended).
-    await revokeSession(lanyard.db, done.sessionId, now).catch(() => undefined);
-    throw e;
-  }
+  await noticeOrEnd(lanyard, done.account, { provider, ip, userAgent }, done.earlierAgents, done.sessionId, now);
   return { kind: 'session' as const, accountId: done.account.id, cookie: done.cookieValue, redirect: ctx.returnTo };
 }
 

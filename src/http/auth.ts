@@ -5,8 +5,8 @@ import { LanyardError } from '../errors.js';
 import type { Lanyard } from '../lanyard.js';
 import { verifyPasswordSignIn } from '../providers/password/sign-in.js';
 import { recordAudit } from '../stores/audit.js';
-import { revokeSession, validateSession } from '../stores/sessions.js';
-import { type SessionStart, startSession } from '../accounts/sessions.js';
+import { revokeSession } from '../stores/sessions.js';
+import { type SessionStart, startSession, startSessionAtOnce } from '../accounts/sessions.js';
 import { clearCookie, cookieNames, setCookie } from './cookies.js';
 
 /** Signs the browser in to `accountId` (see `startSession`) and sets the session cookie. */
@@ -58,13 +58,16 @@ export async function signInWithPassword(
     );
     return null;
   }
-  const cookieValue = await lanyard.db
-    .transaction()
-    .execute((tx) =>
-      signIn(lanyard, tx, request, reply, { accountId: account.id, amr: ['pwd'], provider: 'password' }),
-    );
+  // One statement, no transaction: there is nothing else to write with the session.
+  const started = await startSessionAtOnce(lanyard, {
+    accountId: account.id,
+    amr: ['pwd'],
+    provider: 'password',
+    ...sessionContext(request),
+  });
+  setSessionCookie(lanyard, reply, started.cookieValue);
   // The rest of this request acts as the new session (the REST API hands out its Bearer token).
-  request.auth = await validateSession(lanyard.db, cookieValue, lanyard.clock.now());
+  request.auth = { session: started.session, account: started.account };
   return account;
 }
 

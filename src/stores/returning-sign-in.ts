@@ -3,7 +3,13 @@ import type { Account } from '../db/schema.js';
 import type { IdentityInput } from './identities.js';
 import { tokenUpsertSet, tokenValues, type ProviderTokens } from './provider-tokens.js';
 import type { SecretKey } from '../config/schema.js';
-import { DEVICES_REMEMBERED, newSession, type SessionInput } from './sessions.js';
+import {
+  earlierAgentsOf,
+  parseAgents,
+  sessionStartParameters,
+  sessionStartParts,
+  type SessionInput,
+} from './sessions.js';
 
 export interface ReturningSignIn {
   key: { provider: string; subject: string };
@@ -38,12 +44,13 @@ export async function signInReturning(
   now: Date,
 ): Promise<{ account: Account; sessionId: string; cookieValue: string; earlierAgents: (string | null)[] } | null> {
   const t = r.tokens ? tokenValues(r.keys, r.tokens, now) : null;
-  const { row: s, cookieValue } = newSession({ ...r.session, accountId: '' }, now);
+  const { parameters, row, cookieValue } = sessionStartParameters(
+    { ...r.session, replaces: r.replaces, provider: r.key.provider, subject: r.key.subject },
+    now,
+  );
   const result = await db.executeQuery<Account & { earlier_agents: unknown }>(
     statement([
-      r.key.provider,
-      r.key.subject,
-      now,
+      ...parameters,
       r.refreshed.profile ? JSON.stringify(r.refreshed.profile) : null,
       r.refreshed.email,
       r.refreshed.emailVerified,
@@ -52,58 +59,35 @@ export async function signInReturning(
       t?.refresh_token ?? null,
       t?.scopes ?? null,
       t?.expires_at ?? null,
-      r.replaces,
-      s.id,
-      s.secret_hash,
-      s.amr,
-      s.expires_at,
-      s.ip,
-      s.user_agent,
     ]),
   );
   const found = result.rows[0];
   if (!found) return null;
   const { earlier_agents, ...account } = found;
-  const agents = typeof earlier_agents === 'string' ? JSON.parse(earlier_agents) : earlier_agents;
-  return { account: account as Account, sessionId: s.id, cookieValue, earlierAgents: agents as (string | null)[] };
+  return { account, sessionId: row.id, cookieValue, earlierAgents: parseAgents(earlier_agents) };
 }
 
-// $1 provider, $2 subject, $3 now, $4 profile (json text or null: unchanged), $5 email, $6 email verified,
-// $7–$11 sealed tokens (key id, access, refresh, scopes, expiry; $8 null: no tokens), $12 the session
-// replaced, $13–$18 the new session (id, secret hash, amr, expiry, ip, user agent).
+// $1–$10 the session (`sessionStartParameters`: now, the session replaced, the new one, provider
+// and subject), $11 profile (json text, or null: unchanged), $12 email, $13 email verified, $14–$18
+// sealed tokens (key id, access, refresh, scopes, expiry; $15 null: no tokens).
 const statement = preparedStatement(`with owner as (
   select account.* from identity join account on account.id = identity.account_id
-  where identity.provider = $1 and identity.subject = $2 and account.status = 'active' and account.can_log_in
+  where identity.provider = $9 and identity.subject = $10 and account.status = 'active' and account.can_log_in
 ),
 touched as (
-  update identity set last_used_at = $3::timestamptz, profile = coalesce($4::jsonb, profile),
-    email = $5::text, email_verified = $6::boolean
-  where provider = $1 and subject = $2 and account_id in (select id from owner)
+  update identity set last_used_at = $1::timestamptz, profile = coalesce($11::jsonb, profile),
+    email = $12::text, email_verified = $13::boolean
+  where provider = $9 and subject = $10 and account_id in (select id from owner)
   returning id, account_id
 ),
 tokens as (
   insert into provider_token (identity_id, key_id, access_token, refresh_token, scopes, expires_at, updated_at)
-  select touched.id, $7::text, $8::text, $9::text, $10::text, $11::timestamptz, $3::timestamptz
-  from touched where $8::text is not null
+  select touched.id, $14::text, $15::text, $16::text, $17::text, $18::timestamptz, $1::timestamptz
+  from touched where $15::text is not null
   on conflict (identity_id) do update set
   ${tokenUpsertSet}
 ),
-replaced as (
-  update session set revoked_at = $3::timestamptz
-  where id = $12::text and revoked_at is null and exists (select 1 from touched)
-),
-new_session as (
-  insert into session (id, secret_hash, account_id, amr, authenticated_at, created_at, expires_at, last_seen_at, ip, user_agent)
-  select $13::text, $14::text, touched.account_id, $15::text, $3::timestamptz, $3::timestamptz, $16::timestamptz,
-    $3::timestamptz, $17::text, $18::text
-  from touched
-  returning account_id
-),
-audited as (
-  insert into audit_event (at, action, outcome, account_id, provider, subject, ip, detail)
-  select $3::timestamptz, 'sign_in', 'success', account_id, $1, $2, $17::text, '{}'::jsonb from new_session
-)
-select owner.*, (select coalesce(json_agg(earlier.user_agent), '[]'::json) from (
-    select user_agent from session where session.account_id = owner.id
-    order by created_at desc limit ${DEVICES_REMEMBERED}) earlier) as earlier_agents
+starter as (select account_id from touched),
+${sessionStartParts}
+select owner.*, ${earlierAgentsOf('owner.id')} as earlier_agents
 from owner join touched on touched.account_id = owner.id`);

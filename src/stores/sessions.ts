@@ -1,10 +1,9 @@
-import { sql } from 'kysely';
+import { CompiledQuery } from 'kysely';
 import { addSeconds } from '../clock.js';
 import { hashToken, randomToken, safeEqual } from '../crypto/token.js';
-import type { Db } from '../db/connect.js';
+import { type Db, preparedStatement } from '../db/connect.js';
 import type { Account, Session } from '../db/schema.js';
 import { canSignIn } from './accounts.js';
-import { type AuditInput, auditRow } from './audit.js';
 
 /**
  * Sessions as the Copenhagen Book describes them: a random id plus a random secret in the cookie,
@@ -53,30 +52,101 @@ export async function createSession(
 export const DEVICES_REMEMBERED = 20;
 
 /**
- * A new session and the audit row of the sign-in that made it, in one statement: one round trip
- * to the database instead of two (a data-modifying WITH runs whether or not it is read). The same
- * statement answers the User-Agents of the account's latest earlier sessions (the snapshot it
- * reads predates its own insert), so the caller can tell a new device without another query.
+ * What a statement that starts a session needs, beside a CTE `starter (account_id)` holding the
+ * account that may sign in now (one row, or none and then nothing is written): the browser's
+ * previous session revoked (rotation), the new session and its sign-in audit row inserted.
+ * Parameters $1–$10 are `sessionStartParameters`; a statement adds its own from $11.
+ */
+export const sessionStartParts = `replaced as (
+  update session set revoked_at = $1::timestamptz
+  where id = $2::text and revoked_at is null and exists (select 1 from starter)
+),
+new_session as (
+  insert into session (id, secret_hash, account_id, amr, authenticated_at, created_at, expires_at, last_seen_at, ip, user_agent)
+  select $3::text, $4::text, starter.account_id, $5::text, $1::timestamptz, $1::timestamptz, $6::timestamptz,
+    $1::timestamptz, $7::text, $8::text
+  from starter
+  returning account_id
+),
+audited as (
+  insert into audit_event (at, action, outcome, account_id, provider, subject, ip, detail)
+  select $1::timestamptz, 'sign_in', 'success', account_id, $9::text, $10::text, $7::text, '{}'::jsonb from new_session
+)`;
+
+/** The User-Agents of the account's latest sessions before this statement's (its snapshot predates the insert). */
+export const earlierAgentsOf = (accountId: string) => `(select coalesce(json_agg(earlier.user_agent), '[]'::json) from (
+    select user_agent from session where session.account_id = ${accountId}
+    order by created_at desc limit ${DEVICES_REMEMBERED}) earlier)`;
+
+export interface SessionStartInput extends Omit<SessionInput, 'accountId'> {
+  /** The browser's current session, revoked by the same statement. */
+  replaces: string | null;
+  /** For the audit row. */
+  provider: string;
+  subject: string | null;
+}
+
+/** The parameters $1–$10 of `sessionStartParts`, the new session's id and the cookie that proves it. */
+export function sessionStartParameters(input: SessionStartInput, now: Date) {
+  const { row, cookieValue } = newSession({ ...input, accountId: '' }, now);
+  const parameters = [now, input.replaces, row.id, row.secret_hash, row.amr, row.expires_at, row.ip, row.user_agent];
+  return { parameters: [...parameters, input.provider, input.subject], row, cookieValue };
+}
+
+export const parseAgents = (v: unknown) => (typeof v === 'string' ? JSON.parse(v) : v) as (string | null)[];
+
+const startFor = preparedStatement(`with owner as (
+  select * from account where id = $11::uuid and status = 'active' and can_log_in
+),
+starter as (select id as account_id from owner),
+${sessionStartParts}
+select owner.*, ${earlierAgentsOf('owner.id')} as earlier_agents from owner`);
+
+/**
+ * Starts a session for an account that may sign in, audited, in one statement of its own — for a
+ * sign-in with nothing else to write (a password sign-in). Null when the account may not sign in
+ * (nothing written). Returns the account read in the same statement and the session as stored.
+ */
+export async function startSessionAlone(
+  db: Db,
+  accountId: string,
+  input: SessionStartInput,
+  now: Date,
+): Promise<{ account: Account; session: Session; cookieValue: string; earlierAgents: (string | null)[] } | null> {
+  const { parameters, row, cookieValue } = sessionStartParameters(input, now);
+  const found = (await db.executeQuery<Account & { earlier_agents: unknown }>(startFor([...parameters, accountId])))
+    .rows[0];
+  if (!found) return null;
+  const { earlier_agents, ...account } = found;
+  return {
+    account,
+    session: { ...row, account_id: account.id },
+    cookieValue,
+    earlierAgents: parseAgents(earlier_agents),
+  };
+}
+
+const startIn = `with starter as (select $11::uuid as account_id),
+${sessionStartParts}
+select ${earlierAgentsOf('$11::uuid')} as earlier_agents`;
+
+/**
+ * The same inside the caller's transaction, for an account it has already checked (a first
+ * sign-in, a link, a mailed link): not prepared, as a pooler's refusal of a prepared statement
+ * would abort the transaction (`preparedStatement`). Answers the User-Agents of the account's
+ * latest earlier sessions, so the caller can tell a new device without another query.
  */
 export async function createAuditedSession(
   db: Db,
-  input: SessionInput,
-  audit: AuditInput,
+  accountId: string,
+  input: SessionStartInput,
   now: Date,
 ): Promise<{ cookieValue: string; earlierAgents: (string | null)[] }> {
-  const { row, cookieValue } = newSession(input, now);
-  const result = await db
-    .with('new_session', (q) => q.insertInto('session').values(row).returning('id'))
-    .insertInto('audit_event')
-    .values(auditRow(audit, now))
-    .returning(
-      sql<unknown>`(select coalesce(json_agg(earlier.user_agent), '[]'::json) from (
-        select user_agent from session where account_id = ${input.accountId}
-        order by created_at desc limit ${DEVICES_REMEMBERED}) earlier)`.as('earlier_agents'),
-    )
-    .executeTakeFirstOrThrow();
-  const agents = typeof result.earlier_agents === 'string' ? JSON.parse(result.earlier_agents) : result.earlier_agents;
-  return { cookieValue, earlierAgents: agents as (string | null)[] };
+  const { parameters, cookieValue } = sessionStartParameters(input, now);
+  const found = (
+    await db.executeQuery<{ earlier_agents: unknown }>(CompiledQuery.raw(startIn, [...parameters, accountId]))
+  ).rows[0];
+  return { cookieValue, earlierAgents: parseAgents(found?.earlier_agents ?? []) };
 }
 
 export async function validateSession(
@@ -91,6 +161,18 @@ export async function validateSession(
   return found && safeEqual(found.session.secret_hash, hashToken(secret)) ? found : null;
 }
 
+type SessionAndAccount = Account & {
+  [K in Exclude<keyof Session, 'account_id'> as `session_${K & string}`]: Session[K];
+};
+
+/** Prepared once per connection (every request with a session cookie or Bearer token runs it). */
+const sessionAndAccount = preparedStatement(`select account.*, session.id as session_id,
+  session.secret_hash as session_secret_hash, session.amr as session_amr,
+  session.authenticated_at as session_authenticated_at, session.created_at as session_created_at,
+  session.expires_at as session_expires_at, session.revoked_at as session_revoked_at, session.ip as session_ip,
+  session.user_agent as session_user_agent, session.last_seen_at as session_last_seen_at
+  from session join account on account.id = session.account_id where session.id = $1`);
+
 /**
  * The live session with this id, and its account (for a Bearer token, whose signature already
  * vouches for the id): null when revoked, expired or the account may not sign in.
@@ -101,24 +183,7 @@ export async function validateSessionById(
   now: Date,
 ): Promise<{ session: Session; account: Account } | null> {
   // The session and its account in one round trip (every request with a cookie makes it).
-  const row = await db
-    .selectFrom('session')
-    .innerJoin('account', 'account.id', 'session.account_id')
-    .selectAll('account')
-    .select([
-      'session.id as session_id',
-      'session.secret_hash as session_secret_hash',
-      'session.amr as session_amr',
-      'session.authenticated_at as session_authenticated_at',
-      'session.created_at as session_created_at',
-      'session.expires_at as session_expires_at',
-      'session.revoked_at as session_revoked_at',
-      'session.ip as session_ip',
-      'session.user_agent as session_user_agent',
-      'session.last_seen_at as session_last_seen_at',
-    ])
-    .where('session.id', '=', id)
-    .executeTakeFirst();
+  const row = (await db.executeQuery<SessionAndAccount>(sessionAndAccount([id]))).rows[0];
   if (!row || row.session_revoked_at || row.session_expires_at <= now) return null;
   const {
     session_id,
