@@ -1,4 +1,5 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv } from 'node:crypto';
+import { randomBytesPooled } from './token.js';
 import type { SecretKey } from '../config/schema.js';
 import { LanyardError } from '../errors.js';
 
@@ -9,7 +10,7 @@ import { LanyardError } from '../errors.js';
 export function seal(keys: SecretKey[], plaintext: string): string {
   const current = keys[0];
   if (!current) throw new LanyardError('CONFIG_INVALID', 'no secret key configured');
-  const iv = randomBytes(12);
+  const iv = randomBytesPooled(12);
   const cipher = createCipheriv('aes-256-gcm', current.key, iv);
   const ct = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
   return [
