@@ -534,6 +534,7 @@ export const de: Messages = {
   'emailChange.title': 'Neue E-Mail-Adresse bestätigen',
   'emailChange.lead': 'Ihr Konto verwendet ab jetzt {email}, bestätigt. Eine Mitteilung geht an {old}.',
   'emailChange.submit': 'Diese Adresse verwenden',
+  'emailChange.keep': 'Bisherige Adresse behalten',
   'flash.emailChangeSent':
     'Wenn {email} Post empfangen kann, ist ein Link dorthin unterwegs. Ihre Adresse ändert sich, sobald Sie ihn öffnen.',
   'flash.emailChanged': 'Ihre E-Mail-Adresse ist jetzt {email}. Wir haben eine Mitteilung an {old} gesendet.',
@@ -630,7 +631,7 @@ export const de: Messages = {
   'admin.clients.link': 'OpenID-Connect-Clients',
   'admin.clients.title': 'OpenID-Connect-Clients',
   'admin.clients.lead':
-    'Repositorien und Anwendungen, die Personen über Lanyard anmelden (Issuer {issuer}). Dasselbe wie npx lanyard clients auf der Kommandozeile.',
+    'Repositorien und Anwendungen, die Personen über Lanyard anmelden (Issuer {issuer}). Dasselbe wie {command} auf der Kommandozeile.',
   'admin.clients.registered': '{count} registriert',
   'admin.clients.none': 'Noch keine Clients registriert.',
   'admin.clients.name': 'Name',

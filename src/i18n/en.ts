@@ -506,6 +506,7 @@ export const en = {
   'emailChange.title': 'Confirm your new email address',
   'emailChange.lead': 'Your account will use {email} from now on, verified. A notice goes to {old}.',
   'emailChange.submit': 'Use this address',
+  'emailChange.keep': 'Keep my current address',
   'flash.emailChangeSent':
     'If {email} can receive mail, a link is on its way to it. Your address changes when you open it.',
   'flash.emailChanged': 'Your email address is now {email}. We sent a notice to {old}.',
@@ -594,7 +595,7 @@ export const en = {
   'admin.clients.link': 'OpenID Connect clients',
   'admin.clients.title': 'OpenID Connect clients',
   'admin.clients.lead':
-    'Repositories and applications that sign people in through Lanyard (issuer {issuer}). The same as npx lanyard clients on the command line.',
+    'Repositories and applications that sign people in through Lanyard (issuer {issuer}). The same as {command} on the command line.',
   'admin.clients.registered': '{count} registered',
   'admin.clients.none': 'No clients registered yet.',
   'admin.clients.name': 'Name',

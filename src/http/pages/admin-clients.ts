@@ -19,7 +19,7 @@ import type { Route } from '../app.js';
 import { requireAuth } from '../auth.js';
 import { CsrfField } from '../csrf.js';
 import { setFlash } from '../flash.js';
-import { facts, postButton } from '../views/components.js';
+import { facts, postButton, sentence } from '../views/components.js';
 import { csrfField, sendPage } from '../views/layout.js';
 import { detail, when } from './account-activity.js';
 
@@ -45,7 +45,7 @@ export const adminClientsRoutes: Route = (app, lanyard) => {
       title: t('admin.clients.title'),
       wide: true,
       main: html`<p><a href="/admin">${t('admin.back')}</a></p>
-        <p>${t('admin.clients.lead', { issuer })}</p>
+        <p>${sentence(t, 'admin.clients.lead', { issuer, command: 'npx lanyard clients' }, ['issuer', 'command'], 'code')}</p>
         <h2 id="clients">${t('admin.clients.registered', { count: clients.length })}</h2>
         ${
           clients.length === 0

@@ -33,6 +33,7 @@ export const profileEmailRoutes: Route = (app, lanyard) => {
         main: html`<p>${sentence(t, 'emailChange.lead', { email: reg.email ?? '', old: account?.email ?? '' }, ['email', 'old'])}</p>
         <div class="actions">
           ${postButton(emailChangePath(token), csrfField(lanyard, request, reply), t('emailChange.submit'))}
+          <a href="/profile">${t('emailChange.keep')}</a>
         </div>`,
       });
     },

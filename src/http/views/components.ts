@@ -191,12 +191,23 @@ export function signingInFor(t: Translate, client: { clientId: string; name: str
 }
 
 /**
- * A translated sentence with some of its values in bold (the addresses a confirmation is about):
- * translated around markers, so the words stay the catalogue's in either language.
+ * A translated sentence with some of its values set apart — in bold (the addresses a confirmation
+ * is about) or as code (a URL, a command): translated around markers, so the words stay the
+ * catalogue's in either language.
  */
-export function sentence(t: Translate, key: MessageKey, params: Record<string, string>, bold: string[]): SafeHtml {
-  const marked: MessageParams = { ...params };
-  bold.forEach((name, i) => (marked[name] = `\u0000${i}\u0000`));
-  const parts = t(key, marked).split(/\u0000(\d+)\u0000/);
-  return html`${parts.map((part, i) => (i % 2 ? html`<strong>${params[bold[Number(part)]!] ?? ''}</strong>` : part))}`;
+export function sentence(
+  t: Translate,
+  key: MessageKey,
+  params: Record<string, string>,
+  marked: string[],
+  as: 'strong' | 'code' = 'strong',
+): SafeHtml {
+  const withMarks: MessageParams = { ...params };
+  marked.forEach((name, i) => (withMarks[name] = `\u0000${i}\u0000`));
+  const parts = t(key, withMarks).split(/\u0000(\d+)\u0000/);
+  return html`${parts.map((part, i) => {
+    if (i % 2 === 0) return part;
+    const value = params[marked[Number(part)]!] ?? '';
+    return as === 'code' ? html`<code>${value}</code>` : html`<strong>${value}</strong>`;
+  })}`;
 }
