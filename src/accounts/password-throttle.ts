@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Db } from '../db/connect.js';
 import type { Logger } from 'pino';
 import { LanyardError } from '../errors.js';
-import { findAccountByEmail } from '../stores/accounts.js';
+import { findPasswordAccount, type PasswordAccount } from '../stores/accounts.js';
 import { canonicalEmail } from './email-address.js';
 import { recordAudit } from '../stores/audit.js';
 import {
@@ -41,6 +41,8 @@ export interface ThrottleCheck {
   trusted: boolean;
   /** Whether this address had failures counted for this account (within the window) when checked. */
   pairCounted: boolean;
+  /** The account the email names, as the check read it (with its password hash), for the attempt. */
+  account: PasswordAccount | null;
 }
 
 export class PasswordThrottle {
@@ -57,7 +59,12 @@ export class PasswordThrottle {
    * (details.retryAfterSeconds) before any hash is computed while this address must wait; a
    * null or false answer counts as a failure, anything else clears this address's count.
    */
-  async guard<T>(email: string, ip: string, now: Date, attempt: () => Promise<T>): Promise<T> {
+  async guard<T>(
+    email: string,
+    ip: string,
+    now: Date,
+    attempt: (account: PasswordAccount | null) => Promise<T>,
+  ): Promise<T> {
     const check = await this.check(email, ip, now);
     if (check.waitSeconds > 0) {
       this.deps.log.info(
@@ -68,7 +75,7 @@ export class PasswordThrottle {
         retryAfterSeconds: check.waitSeconds,
       });
     }
-    const result = await attempt();
+    const result = await attempt(check.account);
     if (result === null || result === false) await this.failed(check, ip, now);
     else await this.succeeded(check);
     return result;
@@ -78,8 +85,9 @@ export class PasswordThrottle {
   async check(email: string, ip: string, now: Date): Promise<ThrottleCheck> {
     const id = keyOf(email);
     const keys = { account: `a:${id}`, pair: `p:${id}:${ip}` };
-    const account = await findAccountByEmail(this.deps.db, email);
-    const trusted = account ? await signedInFrom(this.deps.db, account.id, ip, now) : false;
+    const since = new Date(now.getTime() - throttlePolicy.knownAddressMs);
+    const account = (await findPasswordAccount(this.deps.db, email, ip, since)) ?? null;
+    const trusted = account?.known_address ?? false;
     const [acc, pair] = await this.store((s) => s.read([keys.account, keys.pair], now, throttlePolicy.windowMs));
     const waitMs =
       delayMs(acc!, pair!, trusted) - (pair!.lastFailureAt ? now.getTime() - pair!.lastFailureAt.getTime() : 0);
@@ -89,6 +97,7 @@ export class PasswordThrottle {
       keys,
       trusted,
       pairCounted: pair!.lastFailureAt !== null,
+      account,
     };
   }
 
@@ -150,16 +159,4 @@ function delayMs(account: FailureCount, pair: FailureCount, trusted: boolean): n
 /** The email in the form the account lookup compares, hashed: keys never hold an address. */
 function keyOf(email: string): string {
   return createHash('sha256').update(canonicalEmail(email)).digest('base64url').slice(0, 32);
-}
-
-async function signedInFrom(db: Db, accountId: string, ip: string, now: Date): Promise<boolean> {
-  const row = await db
-    .selectFrom('session')
-    .select('id')
-    .where('account_id', '=', accountId)
-    .where('ip', '=', ip)
-    .where('created_at', '>', new Date(now.getTime() - throttlePolicy.knownAddressMs))
-    .limit(1)
-    .executeTakeFirst();
-  return row !== undefined;
 }

@@ -41,8 +41,8 @@ export async function signInWithPassword(
   email: string,
   password: string,
 ): Promise<Account | null> {
-  const account = await lanyard.passwordThrottle.guard(email.trim(), request.ip, lanyard.clock.now(), () =>
-    verifyPasswordSignIn(lanyard, email.trim(), password),
+  const account = await lanyard.passwordThrottle.guard(email.trim(), request.ip, lanyard.clock.now(), (row) =>
+    verifyPasswordSignIn(lanyard, row, password),
   );
   if (!account) {
     await recordAudit(

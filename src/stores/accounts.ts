@@ -1,5 +1,5 @@
 import { canonicalEmail } from '../accounts/email-address.js';
-import type { Db } from '../db/connect.js';
+import { type Db, preparedStatement } from '../db/connect.js';
 import type { Account, AccountUpdate, NewAccount } from '../db/schema.js';
 
 /** Whether an account may sign in at all: active and not barred from signing in. */
@@ -9,6 +9,28 @@ export const canSignIn = (account: Pick<Account, 'status' | 'can_log_in'>): bool
 /** The column holds the canonical form and its unique index is on the column itself (migration 0011). */
 export async function findAccountByEmail(db: Db, email: string): Promise<Account | undefined> {
   return db.selectFrom('account').selectAll().where('email', '=', canonicalEmail(email)).executeTakeFirst();
+}
+
+/** An account as a password check needs it: its password hash, and whether the address is one it signed in from. */
+export type PasswordAccount = Account & { password_hash: string | null; known_address: boolean };
+
+const passwordAccount = preparedStatement(`select account.*, identity.password_hash,
+  exists (select 1 from session where session.account_id = account.id and session.ip = $2
+    and session.created_at > $3::timestamptz) as known_address
+  from account left join identity on identity.account_id = account.id and identity.provider = 'password'
+  where account.email = $1`);
+
+/**
+ * The account with this email, its password hash and whether a session was started from `ip`
+ * since `since` — one round trip for what a password check reads before it hashes.
+ */
+export async function findPasswordAccount(
+  db: Db,
+  email: string,
+  ip: string,
+  since: Date,
+): Promise<PasswordAccount | undefined> {
+  return (await db.executeQuery<PasswordAccount>(passwordAccount([canonicalEmail(email), ip, since]))).rows[0];
 }
 
 export async function findAccountById(db: Db, id: string): Promise<Account | undefined> {
