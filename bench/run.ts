@@ -75,7 +75,7 @@ if (
   process.exit(2);
 }
 const warmupMs = Math.min(5000, durationMs / 4);
-const BENCH_DB = 'lanyard_bench';
+const BENCH_DB = process.env.BENCH_DB ?? 'lanyard_bench';
 const RESULTS = resolve('bench/results');
 const RETURNING_USERS = 500;
 const PASSWORD_ACCOUNTS = 256;
