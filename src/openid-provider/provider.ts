@@ -6,7 +6,7 @@ import { standalonePage } from '../http/views/layout.js';
 import { html, raw } from '../lib/html.js';
 import { clientSecretMatches, type OidcClient } from '../stores/oidc-clients.js';
 import { revokeSession } from '../stores/sessions.js';
-import { OidcPayloadAdapter } from '../stores/oidc-payloads.js';
+import { endRequestWrites, OidcPayloadAdapter } from '../stores/oidc-payloads.js';
 import { findAccount, scopeClaims } from './claims.js';
 import { ID_TOKEN_TTL, type ProviderKeys, publishedKeys } from './keys.js';
 import { loadPairwiseSalt, pairwiseSubject } from './pairwise.js';
@@ -168,6 +168,16 @@ export function createOpenIdProvider(lanyard: Lanyard, keys: ProviderKeys, now: 
   provider.Client.prototype.compareClientSecret = function (this: { clientSecret?: string }, actual: string) {
     return clientSecretMatches(this.clientSecret, actual);
   };
+  // What a request saved is written by then (src/stores/oidc-payloads.ts defers the provider's
+  // saves within a request to write them together): before Koa sends the answer. Outermost, so
+  // the saves of every other step (the provider's session, after its endpoint) come first.
+  provider.use(async (_ctx, next) => {
+    try {
+      await next();
+    } finally {
+      await endRequestWrites(db);
+    }
+  });
   // A repository's sign-out (RP-initiated logout) that the person confirms ends Lanyard's session
   // in that browser too: signing out of the repository through Lanyard signs out of Lanyard. The
   // session ends before the provider's answer leaves (Koa writes it after the middleware returns).

@@ -19,8 +19,7 @@ export class OidcPayloadAdapter implements Adapter {
   ) {}
 
   async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
-    requestReads.getStore()?.forget(this.model, id);
-    const row = {
+    const row: NewPayloadRow = {
       model: this.model,
       id,
       payload: JSON.stringify(payload),
@@ -28,18 +27,10 @@ export class OidcPayloadAdapter implements Adapter {
       uid: payload.uid ?? null,
       expires_at: expiresIn ? new Date(this.clock.now().getTime() + expiresIn * 1000) : null,
     };
-    await this.db
-      .insertInto('oidc_payload')
-      .values(row)
-      .onConflict((oc) =>
-        oc.columns(['model', 'id']).doUpdateSet({
-          payload: row.payload,
-          grant_id: row.grant_id,
-          uid: row.uid,
-          expires_at: row.expires_at,
-        }),
-      )
-      .execute();
+    const reads = requestReads.getStore();
+    // Within a provider request the row is written with the request's next write, or before
+    // anything else touches the database, and at the latest before the answer leaves.
+    if (!reads?.defer(row)) await upsertRows(this.db, [row]);
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {
@@ -50,6 +41,7 @@ export class OidcPayloadAdapter implements Adapter {
       // A token brings the session, grant and client it was issued under in the same statement:
       // the provider reads each of them next (src/stores/oidc-payloads.ts, `readTogether`).
       if (TOKEN_MODELS.has(this.model)) {
+        await reads.flush(this.db);
         const { rows } = await readTogether(this.db, { token: { model: this.model, id } });
         reads.add(rows, { token: { model: this.model, id } });
         const token = reads.take(this.model, 'id', id);
@@ -75,6 +67,7 @@ export class OidcPayloadAdapter implements Adapter {
    * code must be (RFC 6749 §4.1.2).
    */
   async consume(id: string): Promise<void> {
+    await flushRequestWrites(this.db);
     requestReads.getStore()?.forget(this.model, id);
     const done = await this.db
       .updateTable('oidc_payload')
@@ -97,17 +90,20 @@ export class OidcPayloadAdapter implements Adapter {
   }
 
   async destroy(id: string): Promise<void> {
+    await flushRequestWrites(this.db);
     requestReads.getStore()?.forget(this.model, id);
     await this.db.deleteFrom('oidc_payload').where('model', '=', this.model).where('id', '=', id).execute();
   }
 
   /** Every token of the grant, whatever its model, goes with it. */
   async revokeByGrantId(grantId: string): Promise<void> {
+    await flushRequestWrites(this.db);
     requestReads.getStore()?.clear();
     await this.db.deleteFrom('oidc_payload').where('grant_id', '=', grantId).execute();
   }
 
   private async findWhere(column: 'id' | 'uid', value: string): Promise<AdapterPayload | undefined> {
+    await flushRequestWrites(this.db);
     const row = await this.db
       .selectFrom('oidc_payload')
       .select(['payload', 'consumed_at', 'expires_at'])
@@ -204,6 +200,33 @@ export function takeRequestAccount(accountId: string): ClaimsAccount | undefined
  */
 export class RequestReads {
   private readonly rows = new Map<string, PayloadRow | null>();
+  /** Rows the request saved and that are not written yet (the later save of a row wins). */
+  private readonly pending = new Map<string, NewPayloadRow>();
+
+  /** Set once the request's answer is ready: a save after that (none is known) is written at once. */
+  private closed = false;
+
+  /** Holds the row to be written later; false once the request is answered (write it now). */
+  defer(row: NewPayloadRow): boolean {
+    this.forget(row.model, row.id);
+    if (this.closed) return false;
+    this.pending.set(key(row.model, 'id', row.id), row);
+    return true;
+  }
+
+  /** Writes what the request saved; what it saves after that is written at once. */
+  async close(db: Db): Promise<void> {
+    this.closed = true;
+    await this.flush(db);
+  }
+
+  /** Writes what the request saved, in one statement. */
+  async flush(db: Db): Promise<void> {
+    if (this.pending.size === 0) return;
+    const rows = [...this.pending.values()];
+    this.pending.clear();
+    await upsertRows(db, rows);
+  }
 
   add(rows: PayloadRow[], asked: RequestRows = {}): void {
     const absent = (model: string, id: string | undefined) => {
@@ -243,6 +266,34 @@ export class RequestReads {
 const key = (model: string, column: 'id' | 'uid', value: string) => `${model}\0${column}\0${value}`;
 
 const requestReads = new AsyncLocalStorage<RequestReads>();
+
+/** Writes what the current provider request saved so far (nothing outside one). */
+export async function flushRequestWrites(db: Db): Promise<void> {
+  await requestReads.getStore()?.flush(db);
+}
+
+/** The current provider request is answered: what it saved is written now, and later saves at once. */
+export async function endRequestWrites(db: Db): Promise<void> {
+  await requestReads.getStore()?.close(db);
+}
+
+type NewPayloadRow = Omit<PayloadRow, 'payload' | 'consumed_at'> & { payload: string };
+
+/** Inserts the rows, or replaces each stored one with the same model and id. */
+async function upsertRows(db: Db, rows: NewPayloadRow[]): Promise<void> {
+  await db
+    .insertInto('oidc_payload')
+    .values(rows)
+    .onConflict((oc) =>
+      oc.columns(['model', 'id']).doUpdateSet((eb) => ({
+        payload: eb.ref('excluded.payload'),
+        grant_id: eb.ref('excluded.grant_id'),
+        uid: eb.ref('excluded.uid'),
+        expires_at: eb.ref('excluded.expires_at'),
+      })),
+    )
+    .execute();
+}
 
 /** Runs one provider request with the rows read for it at hand (see `RequestReads`). */
 export function withRequestReads<T>(reads: RequestReads, run: () => T): T {
