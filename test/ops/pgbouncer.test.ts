@@ -6,7 +6,10 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { adminUrl, freshPostgresDatabase, skipReason } from '../support/databases.js';
-import { freePort } from '../support/listening-app.js';
+import * as oidc from 'openid-client';
+import { createListeningTestApp, freePort } from '../support/listening-app.js';
+import { registerRelyingParty } from '../support/op-client.js';
+import { signInWithPassword as signInAtProvider } from '../support/op-sign-in.js';
 import {
   addOrcidUser,
   createAccountWithOrcid,
@@ -182,6 +185,42 @@ describe('PostgreSQL through PgBouncer in transaction pooling mode', async () =>
         assert.match(String((refusals[0] as { code?: string }).code), /^(26000|42P05)$/);
       } finally {
         await db.destroy();
+      }
+    },
+  );
+
+  test(
+    'the OpenID provider: code flows, userinfo and rotated refresh tokens, several at once; a replayed refresh token revokes its grant',
+    { skip: reason || false },
+    async () => {
+      // A second Lanyard process on the same PgBouncer, listening (the relying party talks HTTP).
+      const app = await createListeningTestApp('postgres', { LANYARD_DATABASE_URL: bouncerUrl });
+      try {
+        // Its reads are one database function and its saves one multi-row statement per request
+        // (src/stores/oidc-payloads.ts): neither may lean on the server connection it ran on.
+        const rp = await registerRelyingParty(app);
+        const emails = Array.from({ length: 4 }, (_, i) => `op-bouncer${i}@example.org`);
+        await Promise.all(emails.map((email) => createPasswordAccount(app, email)));
+        const signedIn = await Promise.all(emails.map((email) => signInAtProvider(rp.config, email, rp.redirect)));
+        const refreshed = await Promise.all(
+          signedIn.map(async ({ tokens }, i) => {
+            const sub = tokens.claims()!.sub;
+            assert.equal((await oidc.fetchUserInfo(rp.config, tokens.access_token, sub)).email, emails[i]);
+            const next = await oidc.refreshTokenGrant(rp.config, tokens.refresh_token!);
+            assert.notEqual(next.refresh_token, tokens.refresh_token);
+            assert.equal((await oidc.fetchUserInfo(rp.config, next.access_token, sub)).email, emails[i]);
+            return next;
+          }),
+        );
+        await assert.rejects(oidc.refreshTokenGrant(rp.config, signedIn[0]!.tokens.refresh_token!), {
+          error: 'invalid_grant',
+        });
+        await assert.rejects(oidc.refreshTokenGrant(rp.config, refreshed[0]!.refresh_token!), {
+          error: 'invalid_grant',
+        });
+        await oidc.refreshTokenGrant(rp.config, refreshed[1]!.refresh_token!);
+      } finally {
+        await app.close();
       }
     },
   );
