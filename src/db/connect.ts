@@ -79,6 +79,8 @@ export function preparedStatement(text: string): (parameters: readonly unknown[]
 // 26000: no such prepared statement (Bind on a server connection that never saw the Parse);
 // 42P05: a prepared statement of that name exists (Parse where another client prepared it).
 const POOLER_REFUSALS = new Set(['26000', '42P05']);
+// 0A000 "cached plan must not change result type".
+const PLAN_CHANGED = '0A000';
 
 /** Sends `preparedStatement`'s texts as named statements, until a pooler refuses them once. */
 function prepareMarked(
@@ -92,7 +94,11 @@ function prepareMarked(
     if (state.refused || typeof text !== 'string' || !text.startsWith(marker) || args.length > 2) return query(...args);
     const name = text.slice(3, text.indexOf(' */'));
     return query({ name, text, values }).catch((e: unknown) => {
-      if (!POOLER_REFUSALS.has((e as { code?: string }).code ?? '')) throw e;
+      const code = (e as { code?: string }).code ?? '';
+      // The statement's result changed under it (a column type altered by a migration while this
+      // process runs): this call goes unprepared, as nothing ran.
+      if (code === PLAN_CHANGED) return query(text, values);
+      if (!POOLER_REFUSALS.has(code)) throw e;
       if (!state.refused) onRefused?.(e as Error);
       state.refused = true;
       return query(text, values);

@@ -1,6 +1,6 @@
 import { canonicalEmail } from '../accounts/email-address.js';
 import { type Db, preparedStatement } from '../db/connect.js';
-import type { Account, AccountUpdate, NewAccount } from '../db/schema.js';
+import type { Account, AccountTable, AccountUpdate, NewAccount } from '../db/schema.js';
 
 /** Whether an account may sign in at all: active and not barred from signing in. */
 export const canSignIn = (account: Pick<Account, 'status' | 'can_log_in'>): boolean =>
@@ -11,10 +11,37 @@ export async function findAccountByEmail(db: Db, email: string): Promise<Account
   return db.selectFrom('account').selectAll().where('email', '=', canonicalEmail(email)).executeTakeFirst();
 }
 
+const everyAccountColumn: Record<keyof AccountTable, true> = {
+  id: true,
+  email: true,
+  email_verified_at: true,
+  given_name: true,
+  family_name: true,
+  display_name: true,
+  status: true,
+  can_log_in: true,
+  self_registered: true,
+  is_admin: true,
+  locale: true,
+  created_at: true,
+  updated_at: true,
+};
+
+/**
+ * The account's columns by name, for statements written out in SQL. Never `account.*` in a
+ * prepared statement: its result type is fixed when it is prepared, and a migration adding a column
+ * would make PostgreSQL refuse it on every running process ("cached plan must not change result
+ * type") until their connections closed. The compiler keeps this list complete.
+ */
+export const accountColumns = (table: string) =>
+  Object.keys(everyAccountColumn)
+    .map((c) => `${table}.${c}`)
+    .join(', ');
+
 /** An account as a password check needs it: its password hash, and whether the address is one it signed in from. */
 export type PasswordAccount = Account & { password_hash: string | null; known_address: boolean };
 
-const passwordAccount = preparedStatement(`select account.*, identity.password_hash,
+const passwordAccount = preparedStatement(`select ${accountColumns('account')}, identity.password_hash,
   exists (select 1 from session where session.account_id = account.id and session.ip = $2
     and session.created_at > $3::timestamptz) as known_address
   from account left join identity on identity.account_id = account.id and identity.provider = 'password'

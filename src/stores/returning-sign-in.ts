@@ -1,5 +1,6 @@
 import { type Db, preparedStatement } from '../db/connect.js';
 import type { Account } from '../db/schema.js';
+import { accountColumns } from './accounts.js';
 import type { IdentityInput } from './identities.js';
 import { tokenUpsertSet, tokenValues, type ProviderTokens } from './provider-tokens.js';
 import type { SecretKey } from '../config/schema.js';
@@ -71,7 +72,7 @@ export async function signInReturning(
 // and subject), $11 profile (json text, or null: unchanged), $12 email, $13 email verified, $14–$18
 // sealed tokens (key id, access, refresh, scopes, expiry; $15 null: no tokens).
 const statement = preparedStatement(`with owner as (
-  select account.* from identity join account on account.id = identity.account_id
+  select ${accountColumns('account')} from identity join account on account.id = identity.account_id
   where identity.provider = $9 and identity.subject = $10 and account.status = 'active' and account.can_log_in
 ),
 touched as (

@@ -3,7 +3,7 @@ import { addSeconds } from '../clock.js';
 import { hashToken, randomToken, safeEqual } from '../crypto/token.js';
 import { type Db, preparedStatement } from '../db/connect.js';
 import type { Account, Session } from '../db/schema.js';
-import { canSignIn } from './accounts.js';
+import { accountColumns, canSignIn } from './accounts.js';
 
 /**
  * Sessions as the Copenhagen Book describes them: a random id plus a random secret in the cookie,
@@ -96,7 +96,7 @@ export function sessionStartParameters(input: SessionStartInput, now: Date) {
 export const parseAgents = (v: unknown) => (typeof v === 'string' ? JSON.parse(v) : v) as (string | null)[];
 
 const startFor = preparedStatement(`with owner as (
-  select * from account where id = $11::uuid and status = 'active' and can_log_in
+  select ${accountColumns('account')} from account where id = $11::uuid and status = 'active' and can_log_in
 ),
 starter as (select id as account_id from owner),
 ${sessionStartParts}
@@ -166,7 +166,7 @@ type SessionAndAccount = Account & {
 };
 
 /** Prepared once per connection (every request with a session cookie or Bearer token runs it). */
-const sessionAndAccount = preparedStatement(`select account.*, session.id as session_id,
+const sessionAndAccount = preparedStatement(`select ${accountColumns('account')}, session.id as session_id,
   session.secret_hash as session_secret_hash, session.amr as session_amr,
   session.authenticated_at as session_authenticated_at, session.created_at as session_created_at,
   session.expires_at as session_expires_at, session.revoked_at as session_revoked_at, session.ip as session_ip,

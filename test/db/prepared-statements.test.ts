@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { connectDatabase, type Db, preparedStatement } from '../../src/db/connect.js';
+import { sql } from 'kysely';
+import { migrateToLatest } from '../../src/db/migrate.js';
+import { createAccount } from '../../src/stores/accounts.js';
+import { startSessionAlone, validateSession } from '../../src/stores/sessions.js';
 import { freshPostgresDatabase, skipReason } from '../support/databases.js';
 
 /**
@@ -43,4 +47,36 @@ describe('prepared statements', async () => {
       await lite.destroy();
     }
   });
+
+  test(
+    'PostgreSQL: a migration adding a column to account while Lanyard runs breaks neither the session check nor a sign-in',
+    { skip: reason || false },
+    async () => {
+      await migrateToLatest(db!);
+      const now = new Date();
+      const account = await createAccount(db!, { email: 'running@example.org', email_verified_at: now }, now);
+      const input = {
+        amr: ['pwd'],
+        ttlSeconds: 3600,
+        ip: '192.0.2.1',
+        userAgent: null,
+        replaces: null,
+        provider: 'password',
+        subject: null,
+      };
+      const first = await startSessionAlone(db!, account.id, input, now);
+      assert.ok(first);
+      assert.ok(await validateSession(db!, first.cookieValue, now), 'the session is valid before the migration');
+      // What a later version's migration does, run by another process while this one serves.
+      await sql`alter table account add column later_column text`.execute(db!);
+      try {
+        assert.ok(await validateSession(db!, first.cookieValue, now), 'the session is valid after the migration');
+        const second = await startSessionAlone(db!, account.id, input, now);
+        assert.ok(second, 'a sign-in still starts a session');
+        assert.equal(second.account.id, account.id);
+      } finally {
+        await sql`alter table account drop column later_column`.execute(db!);
+      }
+    },
+  );
 });

@@ -181,8 +181,10 @@ describe('PostgreSQL through PgBouncer in transaction pooling mode', async () =>
           answers.map((a) => a.rows[0]?.n),
           Array.from({ length: 40 }, (_, i) => i + 1),
         );
-        assert.equal(refusals.length, 1, 'the refusal is reported once');
-        assert.match(String((refusals[0] as { code?: string }).code), /^(26000|42P05)$/);
+        // PgBouncer before 1.21 (Debian's) refuses them, and the pool says so once; a PgBouncer that
+        // tracks prepared statements takes them, and nothing is refused.
+        assert.ok(refusals.length <= 1, 'the refusal is reported once');
+        for (const r of refusals) assert.match(String((r as { code?: string }).code), /^(26000|42P05)$/);
       } finally {
         await db.destroy();
       }
