@@ -290,6 +290,7 @@ export async function consoleTour(
 export async function discoveryTour(
   page: Page,
   base: string,
+  lanyard: Lanyard,
   lang: 'en' | 'de',
   shot: (name: string) => Promise<void>,
 ) {
@@ -317,6 +318,28 @@ export async function discoveryTour(
   await page.waitForURL((u) => u.pathname === '/auth/fed/choose');
   await page.goto(`${base}/auth/fed?returnTo=%2Fprofile`);
   await shot('saml-discovery-remembered');
+
+  // Sent by a repository: the choice of institution names it, as the sign-in page does.
+  const redirect = 'http://127.0.0.1:9/callback';
+  const { client } = await addOidcClient(
+    lanyard.db,
+    { name: 'Example Repository', redirectUris: [redirect], auth: 'client_secret_basic' },
+    lanyard.clock.now(),
+  );
+  const authorize = new URL(`${base}/oidc/auth`);
+  for (const [k, v] of Object.entries({
+    client_id: client.client_id,
+    redirect_uri: redirect,
+    response_type: 'code',
+    scope: 'openid',
+    state: 'tour',
+  }))
+    authorize.searchParams.set(k, v);
+  await page.goto(authorize.href);
+  await page.waitForURL((u) => u.pathname === '/login');
+  await page.locator('main a[href^="/auth/fed?"]').click();
+  await page.waitForURL((u) => u.pathname === '/auth/fed/discovery');
+  await shot('saml-discovery-for-client');
 }
 
 /**
@@ -354,6 +377,7 @@ export async function startFederationDemo() {
   await server.app.listen({ port, host: '127.0.0.1' });
   return {
     url: config.publicUrl,
+    lanyard: server.lanyard,
     async stop() {
       await server.close();
       rmSync(dataDir, { recursive: true, force: true });
@@ -421,7 +445,7 @@ export async function captureScreenshots(outDir: string): Promise<void> {
       const fedContext = await browser.newContext({ viewport: VIEWPORT, locale: lang, reducedMotion: 'reduce' });
       const fedPage = await fedContext.newPage();
       try {
-        await discoveryTour(fedPage, federation.url, lang, async (name) => {
+        await discoveryTour(fedPage, federation.url, federation.lanyard, lang, async (name) => {
           await fedPage.screenshot({ path: join(outDir, `${name}.${lang}.png`), fullPage: true });
         });
       } finally {

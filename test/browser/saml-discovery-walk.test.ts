@@ -129,7 +129,7 @@ describe(
         await box.fill('');
         await page.keyboard.type('uni-a.example', { delay: 20 });
         await page.locator('#idp-status', { hasText: text[lang].one }).waitFor();
-        assert.deepEqual(await results(page).allInnerTexts(), ['University A 127.0.0.1']);
+        assert.deepEqual(await results(page).allTextContents(), ['University A 127.0.0.1']);
         await accessible(page);
         // Tab from the search box: the Search button, then the institution.
         let focused = '';
@@ -144,7 +144,7 @@ describe(
         // Back on this device: the institution is offered first, above the search.
         await discovery(page, lang);
         const recent = page.getByRole('region', { name: text[lang].recent });
-        assert.deepEqual(await recent.locator('a.idp').allInnerTexts(), ['University A 127.0.0.1']);
+        assert.deepEqual(await recent.locator('a.idp').allTextContents(), ['University A 127.0.0.1']);
         await recent.getByRole('link', { name: /University A/ }).click();
         await atIdp(page);
         await context.close();

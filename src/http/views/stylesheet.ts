@@ -147,6 +147,16 @@ table.activity{font-size:var(--step--1)}
 .list>li:first-child{border-top:0}
 .list.clients>li{display:block}
 .client-head{display:flex;flex-wrap:wrap;gap:var(--s2) var(--s4);align-items:center;justify-content:space-between}
+.idp-list{list-style:none;margin:0 0 var(--s4);padding:0;border:1px solid var(--line);border-radius:var(--radius)}
+.idp-list>li{border-top:1px solid var(--line)}
+.idp-list>li:first-child{border-top:0}
+.idp-list:not(:has(li)){border:0}
+a.idp{display:flex;flex-wrap:wrap;align-items:center;gap:0 var(--s3);padding:var(--s2) var(--s4);text-decoration:none;min-height:2.75rem}
+a.idp:hover{background:var(--primary-tint)}
+a.idp:hover .idp-name{text-decoration:underline}
+.idp-name{font-weight:600;overflow-wrap:anywhere}
+.idp-domain{flex-basis:100%;color:var(--muted);font-size:var(--step--1)}
+a.idp img~.idp-domain{padding-left:calc(32px + var(--s3))}
 ul.plain{list-style:none;margin:0;padding:0}
 .error{color:var(--error-ink);font-weight:600}
 pre.mail{white-space:pre-wrap;overflow-wrap:anywhere;background:var(--canvas);padding:var(--s3);border:1px solid var(--line);border-radius:6px;font:var(--step--1)/1.5 var(--mono)}
