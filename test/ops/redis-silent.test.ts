@@ -11,8 +11,10 @@ import {
   authenticateAtIdp,
   forEachBackendWithSamlIdp,
   postToAcs,
+  readAcsForm,
   signInWithSaml,
 } from '../support/saml-sign-in.js';
+import { PUBLIC_URL } from '../support/test-app.js';
 import { waitUntil } from '../support/wait.js';
 
 /**
@@ -114,7 +116,13 @@ if (server)
         assert.equal(await keys('flow:saml:req:*'), pending + 1, 'the pending AuthnRequest is in Redis');
         assert.equal((await postToAcs(app, app.browser(), post)).acs.status, 303);
         const rows = await app.lanyard.db.selectFrom('flow_state').select('key').execute();
-        assert.deepEqual(rows, [], 'nothing in the database while Redis answers');
+        // Only the replay cache, which is always the database's.
+        assert.deepEqual(
+          rows.filter((r) => !r.key.startsWith('saml:seen:')),
+          [],
+          'no sign-in state in the database while Redis answers',
+        );
+        assert.ok(rows.length > 0, 'the used assertion is in the database');
       });
 
       test('while Redis is stopped, password and SAML sign-ins complete, each fallback logged; a replay is still refused', async () => {
@@ -160,6 +168,27 @@ if (server)
         }
       });
 
+      test('attack: an IdP-initiated response used while Redis answered, replayed while it is stopped, is refused', async () => {
+        const { app, idp } = ctx();
+        const user = await addSamlUser(idp, { mail: [`replayed-${backend}@uni-a.example`] });
+        const page = await app
+          .browser()
+          .get(
+            `${idp.baseUrl}/unsolicited?sp=${encodeURIComponent(`${PUBLIC_URL}/auth/uni/metadata`)}&login_as=${user}`,
+          );
+        const post = readAcsForm(page);
+        const first = await app.browser().post('/auth/uni/acs', post.fields);
+        assert.equal(first.status, 303, first.body.slice(0, 400));
+        signal('SIGSTOP');
+        try {
+          const again = await within('a replay', () => app.browser().post('/auth/uni/acs', post.fields));
+          assert.equal(again.status, 403);
+          assert.match(again.body, /SAML_REPLAYED/);
+        } finally {
+          signal('SIGCONT');
+        }
+      });
+
       test('a SAML sign-in started while Redis is stopped finishes after it answers again, on Redis once more', async () => {
         const { app, idp } = ctx();
         const user = await addSamlUser(idp, { mail: [`across-${backend}@uni-a.example`] });
@@ -184,6 +213,8 @@ if (server)
       });
     },
     {
+      // IdP-initiated responses allowed: for them the replay cache is the only guard.
+      uni: { allowIdpInitiated: true },
       env: {
         LANYARD_REDIS_URL: url,
         LANYARD_REDIS_PREFIX: prefix,

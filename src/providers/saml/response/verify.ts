@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../../../clock.js';
 import type { Db } from '../../../db/connect.js';
 import { isLanyardError } from '../../../errors.js';
-import type { FlowStateStore } from '../../../stores/flow-state.js';
+import { type FlowStateStore, postgresFlowState } from '../../../stores/flow-state.js';
 import { findIdp, type Idp } from '../catalogue.js';
 import type { SamlEntry } from '../config.js';
 import { type PendingRequest, requestKey, usedKey } from '../requests.js';
@@ -146,7 +146,11 @@ export async function commitResponse(deps: SamlDeps, entry: SamlEntry, verified:
   const { assertion, idp, request } = verified;
   const ttl = assertionExpiry(assertion, entry, deps.clock.now());
   const assertionId = assertion.id ?? verified.envelope.id ?? '';
-  const fresh = await deps.store.add(`saml:seen:${entry.id}:${idp.entityId}:${assertionId}`.slice(0, 2000), 1, ttl);
+  // The replay cache is always the database's, also when the rest of the flow state is in Redis: a
+  // cache split between Redis and a fallback could not tell, while Redis fails, that an assertion
+  // was used before the outage — and for an IdP-initiated response it is the only guard.
+  const replayCache = postgresFlowState(deps.db, deps.clock);
+  const fresh = await replayCache.add(`saml:seen:${entry.id}:${idp.entityId}:${assertionId}`.slice(0, 2000), 1, ttl);
   if (!fresh) throw refuse('SAML_REPLAYED', 'This response was used already.', idp.entityId);
   if (request) {
     const taken = await deps.store.take<PendingRequest>(requestKey(request.id));
