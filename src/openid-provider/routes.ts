@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { InteractionResults } from 'oidc-provider';
 import type Provider from 'oidc-provider';
@@ -105,7 +106,64 @@ function requestRows(request: FastifyRequest): RequestRows {
   }
   const session = request.cookies?.[PROVIDER_SESSION_COOKIE];
   if (session && session.length <= 200) want.sessionId = session;
+  if (Buffer.isBuffer(request.body)) {
+    const form = new URLSearchParams(request.body.toString('utf8'));
+    const grant = form.get('grant_type');
+    const token =
+      grant === 'authorization_code' ? form.get('code') : grant === 'refresh_token' ? form.get('refresh_token') : null;
+    if (token && token.length <= 200)
+      want.token = { model: grant === 'authorization_code' ? 'AuthorizationCode' : 'RefreshToken', id: token };
+    const clientId = form.get('client_id');
+    if (want.clientId === undefined && clientId && clientId.length <= 200) want.clientId = clientId;
+  }
   return want;
+}
+
+/** oidc-provider's own limit on a request body. */
+const FORM_LIMIT = 56 * 1024;
+
+/** A form POSTed to the token endpoint itself (not a variant of its path, which is refused). */
+function isTokenRequest(request: FastifyRequest): boolean {
+  return (
+    request.method === 'POST' &&
+    request.url === `${OIDC_PATH}/token` &&
+    /^application\/x-www-form-urlencoded\s*(;|$)/i.test(request.headers['content-type'] ?? '')
+  );
+}
+
+/** The body, `length` bytes as its Content-Length says (more or fewer: the provider's error). */
+async function readExactly(payload: NodeJS.ReadableStream, length: number): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let received = 0;
+  for await (const chunk of payload) {
+    received += (chunk as Buffer).length;
+    if (received > length)
+      throw Object.assign(new Error('request size did not match content length'), { statusCode: 400 });
+    chunks.push(chunk as Buffer);
+  }
+  if (received !== length)
+    throw Object.assign(new Error('request size did not match content length'), { statusCode: 400 });
+  return Buffer.concat(chunks, received);
+}
+
+/**
+ * The request as the provider reads it, with the body already read replayed to it: the provider
+ * reads a body from the request stream (`readable`, `iterator()`); everything else is the request.
+ */
+function withBody(raw: IncomingMessage, body: Buffer): IncomingMessage {
+  const replay = Readable.from([body]);
+  return new Proxy(raw, {
+    get(target, prop) {
+      if (prop === 'readable') return replay.readable;
+      if (prop === 'readableEncoding') return null;
+      if (prop === 'iterator') return replay.iterator.bind(replay);
+      const value: unknown = Reflect.get(target, prop, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+    set(target, prop, value) {
+      return Reflect.set(target, prop, value, target);
+    },
+  });
 }
 
 /**
@@ -119,7 +177,17 @@ export const openIdProviderRoutes: Route = async (app, lanyard) => {
 
   await app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
-    scope.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
+    // The token endpoint's form is read here (and handed to the provider as it came): the code or
+    // refresh token in it is read with the keys' version, before the provider runs.
+    scope.addContentTypeParser('*', (request, payload, done) => {
+      const length = Number(request.headers['content-length']);
+      if (!isTokenRequest(request) || !Number.isSafeInteger(length) || length > FORM_LIMIT)
+        return done(null, undefined);
+      readExactly(payload, length).then(
+        (body) => done(null, body),
+        (err: Error) => done(err),
+      );
+    });
     const handler = async (request: FastifyRequest, reply: FastifyReply) => {
       if (isServerEndpointVariant(request.url)) throw new LanyardError('NOT_FOUND', 'Not found.');
       const { callback, reads } = await current.forRequest(requestRows(request));
@@ -139,7 +207,8 @@ export const openIdProviderRoutes: Route = async (app, lanyard) => {
         : undefined;
       (raw as SignedInRequest).lanyardLocale = request.locale;
       raw.url = raw.url!.slice(OIDC_PATH.length) || '/';
-      await withRequestReads(reads, () => callback(raw, reply.raw));
+      const req = Buffer.isBuffer(request.body) ? withBody(raw, request.body) : raw;
+      await withRequestReads(reads, () => callback(req, reply.raw));
     };
     scope.all(OIDC_PATH, handler);
     scope.all(`${OIDC_PATH}/*`, handler);
