@@ -130,6 +130,18 @@ forEachBackend(
       });
     }
 
+    test('ORCID’s email API slower than the timeout: a first sign-in gets the provider page, nothing written', async () => {
+      const app = ctx();
+      const orcid = addOrcidUser(app, {});
+      app.orcid!.state.setFaults({ api: { delayMs: 1500, times: 1 } });
+      try {
+        assertErrorPage(await signInWithOrcid(app.browser(), orcid), 'PROVIDER_UNAVAILABLE', 503);
+        await nothingWritten(app, orcid);
+      } finally {
+        app.orcid!.state.setFaults({ api: null });
+      }
+    });
+
     test('the ORCID API being down stops a first sign-in but not a returning one', async () => {
       const app = ctx();
       const orcid = addOrcidUser(app, {

@@ -1,6 +1,7 @@
 import { LanyardError } from '../../errors.js';
 import type { ExternalProfile } from '../profile.js';
 import { classifyProviderError } from '../oauth/errors.js';
+import { timeoutSignal } from '../../lib/timeout.js';
 
 const ORCID = { provider: 'ORCID' };
 
@@ -20,10 +21,11 @@ export async function fetchVerifiedEmails(
   timeoutMs: number,
 ): Promise<ExternalProfile['emails']> {
   let body: V3Emails;
+  const timeout = timeoutSignal(timeoutMs);
   try {
     const res = await fetch(`${apiUrl}/v3.0/${orcid}/email`, {
       headers: { accept: 'application/json', authorization: `Bearer ${accessToken}` },
-      signal: AbortSignal.timeout(timeoutMs),
+      signal: timeout.signal,
     });
     if (!res.ok) await res.body?.cancel(); // release the connection now, not when collected
     if (res.status >= 500 || res.status === 429)
@@ -35,6 +37,8 @@ export async function fetchVerifiedEmails(
     if (e instanceof SyntaxError)
       throw new LanyardError('PROVIDER_ERROR', 'The ORCID API answered malformed JSON.', ORCID);
     throw classifyProviderError(e, 'ORCID');
+  } finally {
+    timeout.clear();
   }
   const list = Array.isArray(body.email) ? body.email : [];
   return list
