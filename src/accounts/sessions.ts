@@ -3,7 +3,7 @@ import type { Account, Session } from '../db/schema.js';
 import type { Lanyard } from '../lanyard.js';
 import { LanyardError } from '../errors.js';
 import { findAccountById, canSignIn } from '../stores/accounts.js';
-import { createAuditedSession, revokeSession, startSessionAlone } from '../stores/sessions.js';
+import { createAuditedSession, revokeSession, type SessionStartInput, startSessionAlone } from '../stores/sessions.js';
 import { translator } from '../i18n/index.js';
 import { describeDevice, deviceName } from '../lib/user-agent.js';
 import { localeOf } from './password-accounts.js';
@@ -25,6 +25,17 @@ export interface SessionStart {
   userAgent?: string | null;
 }
 
+/** What the statements that start a session write, from what the sign-in knows. */
+const sessionStartInput = (lanyard: Lanyard, s: Omit<SessionStart, 'account'>): SessionStartInput => ({
+  amr: signInMethods(lanyard.config, s.provider, s.amr),
+  ttlSeconds: lanyard.config.sessionTtlSeconds,
+  ip: s.ip ?? null,
+  userAgent: s.userAgent ?? null,
+  replaces: s.replaces ?? null,
+  provider: s.provider,
+  subject: s.subject ?? null,
+});
+
 /**
  * Starts a session and audits the sign-in inside `db` (the caller's transaction), returning the
  * cookie value; the HTTP layer only sets the cookie.
@@ -38,15 +49,7 @@ export async function startSession(lanyard: Lanyard, db: Db, s: SessionStart): P
   const { cookieValue, earlierAgents } = await createAuditedSession(
     db,
     s.accountId,
-    {
-      amr: signInMethods(lanyard.config, s.provider, s.amr),
-      ttlSeconds: lanyard.config.sessionTtlSeconds,
-      ip: s.ip ?? null,
-      userAgent: s.userAgent ?? null,
-      replaces: s.replaces ?? null,
-      provider: s.provider,
-      subject: s.subject ?? null,
-    },
+    sessionStartInput(lanyard, s),
     now,
   );
   await noticeNewDevice(lanyard, db, account, s, earlierAgents);
@@ -63,20 +66,7 @@ export async function startSessionAtOnce(
   s: Omit<SessionStart, 'account'>,
 ): Promise<{ account: Account; session: Session; cookieValue: string }> {
   const now = lanyard.clock.now();
-  const started = await startSessionAlone(
-    lanyard.db,
-    s.accountId,
-    {
-      amr: signInMethods(lanyard.config, s.provider, s.amr),
-      ttlSeconds: lanyard.config.sessionTtlSeconds,
-      ip: s.ip ?? null,
-      userAgent: s.userAgent ?? null,
-      replaces: s.replaces ?? null,
-      provider: s.provider,
-      subject: s.subject ?? null,
-    },
-    now,
-  );
+  const started = await startSessionAlone(lanyard.db, s.accountId, sessionStartInput(lanyard, s), now);
   if (!started) throw new LanyardError('ACCOUNT_DISABLED', 'This account is disabled.');
   await noticeOrEnd(lanyard, started.account, s, started.earlierAgents, started.session.id, now);
   return started;
