@@ -281,6 +281,23 @@ export async function consoleTour(
   await page.getByRole('button', { name: t('Use this address', 'Diese Adresse verwenden') }).click();
   await page.waitForURL(`${base}/profile`);
   await shot('profile-email-changed');
+  await page.getByRole('button', { name: t('Sign out', 'Abmelden') }).click();
+
+  // A first ORCID sign-in started from the repository (case 6's iD, not linked above): the decision
+  // page and the review name the repository the sign-in goes on to.
+  await page.goto(authorize.href);
+  await page.waitForURL((u) => u.pathname === '/login');
+  await page.getByRole('link', { name: t('Sign in with ORCID', 'Mit ORCID anmelden') }).click();
+  await page.getByRole('button', { name: /0009-0002-7182-8182/ }).click();
+  await page.waitForURL((u) => u.pathname.startsWith('/external-login/'));
+  await shot('oidc-external-login');
+  await page
+    .getByRole('link', { name: t('Sign in to link an existing account', 'Anmelden und bestehendes Konto verknüpfen') })
+    .click();
+  await signIn('m.sklodowska@example.pl');
+  await page.waitForURL((u) => u.pathname.startsWith('/review-account/'));
+  await shot('oidc-review-account');
+  await page.getByRole('button', { name: t('Sign out', 'Abmelden') }).click();
 }
 
 /**

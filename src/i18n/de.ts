@@ -183,6 +183,9 @@ export const de: Messages = {
     'Das Repository-Team hat das Konto {duplicate} in das Konto {survivor} übernommen. Jede Anmeldeart von {duplicate} öffnet nun {survivor}, und {duplicate} kann nicht mehr verwendet werden; Anwendungen, die es zugelassen hatte, fragen erneut. Falls Sie das nicht erwartet haben, informieren Sie das Repository-Team. Ihr Konto:',
   'orcid.demoLabel': 'ORCID-Emulator (Demo)',
   'external.title': 'Anmeldung mit {provider} abschließen',
+  'external.forClient': 'Schließen Sie diesen Schritt ab, um mit {client} fortzufahren.',
+  'external.forUnnamedClient':
+    'Schließen Sie diesen Schritt ab, um mit der hier als {clientId} registrierten Anwendung fortzufahren.',
   'external.authenticated': '{provider} hat Ihre Identität bestätigt:',
   'external.name': 'Name',
   'external.email': 'E-Mail-Adresse',

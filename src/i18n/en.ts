@@ -178,6 +178,8 @@ export const en = {
     'A repository manager merged the account {duplicate} into the account {survivor}. Every way to sign in of {duplicate} now opens {survivor}, and {duplicate} can no longer be used; applications it had allowed ask again. If you did not expect this, tell the repository managers. Your account:',
   'orcid.demoLabel': 'ORCID emulator (demo)',
   'external.title': 'Finish signing in with {provider}',
+  'external.forClient': 'Complete this step to continue to {client}.',
+  'external.forUnnamedClient': 'Complete this step to continue to the application registered here as {clientId}.',
   'external.authenticated': '{provider} confirmed your identity:',
   'external.name': 'Name',
   'external.email': 'Email address',

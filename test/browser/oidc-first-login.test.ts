@@ -119,6 +119,11 @@ describe('First login inside an OpenID authorization, in Chromium', { skip: reas
     await page.getByRole('link', { name: /Sign in with ORCID/ }).click();
     await page.getByRole('button', { name: new RegExp(orcid) }).click();
     await onLanyard(page, /^\/external-login\//);
+    // So does the first sign-in's decision page, from the registration's stored return-to.
+    assert.equal(
+      (await page.locator('main p.for-client').innerText()).trim(),
+      'Complete this step to continue to Walk repository.',
+    );
   };
 
   const sendLink = async (page: Page, email: string) => {

@@ -15,7 +15,17 @@ import { html } from '../../lib/html.js';
 import { loginThen, safeRedirect } from '../redirects.js';
 import { csrfField, sendPage } from '../views/layout.js';
 import { flashMailResult, setFlash } from '../flash.js';
-import { button, type Choice, choices, facts, linkButton, notice, postButton } from '../views/components.js';
+import {
+  button,
+  type Choice,
+  choices,
+  facts,
+  linkButton,
+  notice,
+  postButton,
+  signingInFor,
+} from '../views/components.js';
+import { clientOfReturnTo } from '../../openid-provider/interaction-client.js';
 
 const TokenParams = Type.Object({ token: Type.String({ maxLength: 200 }) });
 const CreateBody = Type.Object({ _csrf: Type.String({ maxLength: 200 }), confirm: Type.Optional(Type.Literal('yes')) });
@@ -64,6 +74,9 @@ export const externalLoginRoutes: Route = (app, lanyard) => {
         </form>`
       : postButton(`/external-login/${token}/create`, csrf, t('external.create'));
     const canLinkExisting = fromOriginBrowser(reg, browserHashOf(lanyard, request));
+    // The repository this sign-in goes on to, from the registration's stored return-to (as the
+    // sign-in started it) and that authorization request: nothing in this page's URL names it.
+    const client = reg.return_to ? await clientOfReturnTo(lanyard.db, reg.return_to) : undefined;
     const emailForm = html`<form method="post" action="/external-login/${token}/email" novalidate>
       ${csrf}
       ${field({ name: 'email', label: t('external.emailLabel'), type: 'email', value: opts.email, autocomplete: 'email', hint: t('external.emailHint', who), error: opts.error === 'INVALID_EMAIL' ? t('error.INVALID_EMAIL') : undefined })}
@@ -108,7 +121,7 @@ export const externalLoginRoutes: Route = (app, lanyard) => {
       title: t('external.title', who),
       status: opts.status,
       wide: true,
-      main: html`${formError(t, opts.error)}
+      main: html`${client ? signingInFor(t, client, 'firstSignIn') : ''}${formError(t, opts.error)}
         <section aria-labelledby="who">
           <h2 id="who" class="subtle">${t('external.authenticated', who)}</h2>
           ${facts([

@@ -14,7 +14,8 @@ import { routeLimits } from '../guards.js';
 import { html } from '../../lib/html.js';
 import { loginThen, safeRedirect } from '../redirects.js';
 import { csrfField, sendPage } from '../views/layout.js';
-import { button, comparison, facts, notice } from '../views/components.js';
+import { button, comparison, facts, notice, signingInFor } from '../views/components.js';
+import { clientOfReturnTo } from '../../openid-provider/interaction-client.js';
 import { confirmBox } from '../views/forms.js';
 import { browserHashOf } from '../browser-binding.js';
 import { setFlash } from '../flash.js';
@@ -84,11 +85,13 @@ export const reviewAccountRoutes: Route = (app, lanyard) => {
         const confirm = registration.mailed
           ? confirmBox(t('review.confirm', { ...who, id: idUrl, email: target.email }))
           : '';
+        // The repository the sign-in goes on to, from the registration's stored return-to.
+        const client = registration.return_to ? await clientOfReturnTo(lanyard.db, registration.return_to) : undefined;
         // Name the identity being linked: a VALIDATION link may come from someone else's sign-in.
         return sendPage(lanyard, request, reply, {
           title: t('review.title'),
           wide: true,
-          main: html`<p>${t('review.intro', { ...who, email: target.email })}</p>
+          main: html`${client ? signingInFor(t, client, 'firstSignIn') : ''}<p>${t('review.intro', { ...who, email: target.email })}</p>
           ${facts([[t('review.linking', who), identity]])}
           ${notice('warning', t('review.notYou', who))}
           <form method="post" action="/review-account/${token}">

@@ -178,13 +178,24 @@ export function comparison(opts: {
 /**
  * Which repository a sign-in is for, as its registration names it (src/openid-provider/
  * interaction-client.ts), above the ways to sign in: the person sees where they will be sent
- * before they choose one. A client registered without a name is named by its client ID.
+ * before they choose one. A client registered without a name is named by its client ID. `firstSignIn`
+ * words it for the pages after the provider has answered (a first sign-in's decision and review).
  */
-export function signingInFor(t: Translate, client: { clientId: string; name: string }): SafeHtml {
+export function signingInFor(
+  t: Translate,
+  client: { clientId: string; name: string },
+  step: 'login' | 'firstSignIn' = 'login',
+): SafeHtml {
   // The sentence is translated around a marker, so the name can be set apart in either language.
   const mark = '\u0000';
   const [before, after] = (
-    client.name ? t('login.forClient', { client: mark }) : t('login.forUnnamedClient', { clientId: mark })
+    step === 'login'
+      ? client.name
+        ? t('login.forClient', { client: mark })
+        : t('login.forUnnamedClient', { clientId: mark })
+      : client.name
+        ? t('external.forClient', { client: mark })
+        : t('external.forUnnamedClient', { clientId: mark })
   ).split(mark);
   const name = client.name ? html`<strong>${client.name}</strong>` : html`<code>${client.clientId}</code>`;
   return html`<p class="lead for-client" data-client-id="${client.clientId}">${before}${name}${after ?? ''}</p>`;
