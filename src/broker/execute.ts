@@ -6,7 +6,8 @@ import type { Db } from '../db/connect.js';
 import type { Account } from '../db/schema.js';
 import { LanyardError } from '../errors.js';
 import type { Lanyard } from '../lanyard.js';
-import { type ExternalProfile, primaryVerifiedEmail } from '../providers/profile.js';
+import { type ExternalProfile, primaryVerifiedEmail, type ProviderPolicy } from '../providers/profile.js';
+import { registerUnknownIdentity } from '../stores/first-sign-in.js';
 import { sanitizeProfile } from '../providers/sanitize.js';
 import { findAccountById } from '../stores/accounts.js';
 import { recordAudit } from '../stores/audit.js';
@@ -55,6 +56,10 @@ export async function brokerSignIn(lanyard: Lanyard, received: ExternalProfile, 
     if (returning) return returning;
   }
   const policy = lanyard.providers.get(profile.provider)?.policy ?? { trustEmail: false };
+  if (ctx.intent === 'sign_in') {
+    const registered = await registerWithoutEmail(lanyard, profile, ctx, policy);
+    if (registered) return registered;
+  }
   for (let attempt = 0; ; attempt++) {
     try {
       return await lanyard.db.transaction().execute(async (tx) => {
@@ -116,6 +121,50 @@ async function signInKnownIdentity(lanyard: Lanyard, profile: ExternalProfile, c
   if (!done) return null;
   await noticeOrEnd(lanyard, done.account, { provider, ip, userAgent }, done.earlierAgents, done.sessionId, now);
   return { kind: 'session' as const, accountId: done.account.id, cookie: done.cookieValue, redirect: ctx.returnTo };
+}
+
+/**
+ * Case 5 for an unknown identity — no email that could link it (none released, none verified, or
+ * the provider's not trusted) — as one statement (`registerUnknownIdentity`) instead of the
+ * transaction of `brokerSignIn`, with the same effects: the registration, bound to the browser, and
+ * its audit row. `decide` is asked as the full path would ask it for an unknown identity; only its
+ * answers that read no account (not `email_unknown`, whose email might belong to an account) are
+ * carried out here, and only while no identity of this (provider, subject) exists, which the
+ * statement checks. Otherwise nothing was written and `null` sends the flow down the full path.
+ */
+async function registerWithoutEmail(
+  lanyard: Lanyard,
+  profile: ExternalProfile,
+  ctx: BrokerContext,
+  policy: ProviderPolicy,
+): Promise<Outcome | null> {
+  const decision = decide(
+    profile,
+    { intent: ctx.intent, identityOwner: null, signedIn: null, emailOwner: null },
+    { ...policy, selfRegistration: lanyard.config.selfRegistration },
+  );
+  if (decision.kind !== 'registration' || decision.email !== null || decision.reason === 'email_unknown') return null;
+  const { provider, subject } = profile;
+  const done = await registerUnknownIdentity(
+    lanyard.db,
+    {
+      key: { provider, subject },
+      profile: { ...snapshotOf(profile), reason: decision.reason },
+      sealedTokens: profile.tokens ? sealTokens(lanyard.config.secretKeys, profile.tokens) : null,
+      browserHash: ctx.browserHash,
+      returnTo: ctx.returnTo,
+      ttlSeconds: lanyard.config.tokenTtl.EXTERNAL,
+      ip: ctx.session.ip ?? null,
+    },
+    lanyard.clock.now(),
+  );
+  if (!done) return null;
+  return {
+    kind: 'registration',
+    token: done.token,
+    registrationId: done.registrationId,
+    redirect: `/external-login/${done.token}`,
+  };
 }
 
 /**
