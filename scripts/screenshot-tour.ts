@@ -206,6 +206,14 @@ export async function consoleTour(
   await signIn('grace.hopper@example.edu');
   await page.waitForURL((u) => u.pathname.startsWith('/interaction/'));
   await shot('oidc-consent');
+  // "Not you?": signed out, and back at the sign-in for the same request (here the same person again).
+  await page
+    .getByRole('button', { name: t('Not you? Use another account', 'Nicht Sie? Anderes Konto verwenden') })
+    .click();
+  await page.waitForURL((u) => u.pathname === '/login');
+  await shot('oidc-another-account');
+  await signIn('grace.hopper@example.edu');
+  await page.waitForURL((u) => u.pathname.startsWith('/interaction/'));
   await page.getByRole('button', { name: t('Allow', 'Erlauben') }).click();
   await page.waitForURL((u) => u.href.startsWith(redirect));
   repository.close();

@@ -42,6 +42,7 @@ export const de: Messages = {
   'oidc.consent.scope.offline_access': 'Zugriff, während Sie abwesend sind (bis Sie ihn widerrufen)',
   'oidc.consent.remember': 'Lanyard merkt sich Ihre Antwort; Sie können sie jederzeit in Ihrem Profil widerrufen.',
   'oidc.consent.account': 'Sie sind bei Lanyard als {email} angemeldet.',
+  'oidc.consent.anotherAccount': 'Nicht Sie? Anderes Konto verwenden',
   'oidc.consent.allow': 'Erlauben',
   'oidc.consent.deny': 'Abbrechen',
   'login.email': 'E-Mail-Adresse',

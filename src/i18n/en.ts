@@ -41,6 +41,7 @@ export const en = {
   'oidc.consent.scope.offline_access': 'access while you are away (until you withdraw it)',
   'oidc.consent.remember': 'Lanyard remembers your answer; you can withdraw it on your profile at any time.',
   'oidc.consent.account': 'You are signed in to Lanyard as {email}.',
+  'oidc.consent.anotherAccount': 'Not you? Use another account',
   'oidc.consent.allow': 'Allow',
   'oidc.consent.deny': 'Cancel',
   'login.email': 'Email address',

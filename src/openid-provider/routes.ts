@@ -6,7 +6,9 @@ import type Provider from 'oidc-provider';
 import { LanyardError } from '../errors.js';
 import type { Route } from '../http/app.js';
 import { Type } from 'typebox';
+import { signOut } from '../http/auth.js';
 import { verifyCsrf } from '../http/csrf.js';
+import { setFlash } from '../http/flash.js';
 import { routeLimits } from '../http/guards.js';
 import { button, linkButton } from '../http/views/components.js';
 import { csrfField, sendPage } from '../http/views/layout.js';
@@ -246,14 +248,7 @@ export const openIdProviderRoutes: Route = async (app, lanyard) => {
     // Lanyard, someone else signed in): it ends here, quietly, rather than through the provider's
     // own sign-out form.
     const previous = details.session;
-    if (previous?.accountId && previous.accountId !== account.id) {
-      if (previous.cookie) await (await provider.Session.find(previous.cookie))?.destroy();
-      const interaction = await provider.Interaction.find(details.uid);
-      if (interaction) {
-        interaction.session = undefined;
-        await interaction.save(interaction.exp! - Math.floor(Date.now() / 1000));
-      }
-    }
+    if (previous?.accountId && previous.accountId !== account.id) await forgetProviderSession(provider, details);
     if (details.prompt.name !== 'consent' || details.session?.accountId !== account.id) {
       return answer(request, reply, await provider.interactionResult(request.raw, reply.raw, { login }, fresh));
     }
@@ -297,6 +292,50 @@ export const openIdProviderRoutes: Route = async (app, lanyard) => {
     },
   );
 
+  /**
+   * "Not you? Use another account" on the consent page: signs the person out of Lanyard (and ends
+   * the provider's session for them) and sends the browser to sign in again for the same
+   * authorization request, so someone else can answer it. A form post with the CSRF field, like
+   * every other sign-out.
+   */
+  app.post<{ Params: { uid: string }; Body: { _csrf: string } }>(
+    '/interaction/:uid/another-account',
+    {
+      schema: {
+        params: Type.Object({ uid: Type.String({ maxLength: 100 }) }),
+        body: Type.Object({ _csrf: Type.String({ maxLength: 200 }) }),
+      },
+    },
+    async (request, reply) => {
+      verifyCsrf(request, lanyard.config, request.body._csrf);
+      const provider = await current.get();
+      const details = await provider.interactionDetails(request.raw, reply.raw).catch(() => undefined);
+      if (!details || details.uid !== request.params.uid)
+        throw new LanyardError(
+          'OIDC_INTERACTION_EXPIRED',
+          'The sign-in request expired or belongs to another browser.',
+        );
+      await forgetProviderSession(provider, details);
+      await signOut(lanyard, request, reply);
+      setFlash(reply, lanyard.config, { kind: 'info', key: 'flash.signedOut' });
+      return reply.redirect(`/login?returnTo=${encodeURIComponent(interactionPath(details.uid))}`, 303);
+    },
+  );
+
+  /**
+   * Ends the provider's session of the person an interaction was started for and detaches it from
+   * the interaction, so the next person to sign in answers it as themselves.
+   */
+  const forgetProviderSession = async (provider: Provider, details: Details) => {
+    const cookie = details.session?.cookie;
+    if (cookie) await (await provider.Session.find(cookie))?.destroy();
+    const interaction = await provider.Interaction.find(details.uid);
+    if (interaction) {
+      interaction.session = undefined;
+      await interaction.save(interaction.exp! - Math.floor(Date.now() / 1000));
+    }
+  };
+
   /** Asks the person whether the client may sign them in, naming what it will receive. */
   const consentPage = (
     request: FastifyRequest,
@@ -317,7 +356,12 @@ export const openIdProviderRoutes: Route = async (app, lanyard) => {
           ${scopes.map((s) => html`<li>${t(`oidc.consent.scope.${s}`)}</li>`)}
         </ul>
         <p>${t('oidc.consent.remember')}</p>
-        <p class="hint">${t('oidc.consent.account', { email })}</p>
+        <form method="post" action="/interaction/${details.uid}/another-account">
+          ${csrf}
+          <p class="hint">
+            ${t('oidc.consent.account', { email })} ${button(t('oidc.consent.anotherAccount'), { weight: 'link' })}
+          </p>
+        </form>
         <form class="actions" method="post" action="/interaction/${details.uid}/consent">
           ${csrf} ${button(t('oidc.consent.allow'), { name: 'decision', value: 'allow' })}
           ${button(t('oidc.consent.deny'), { name: 'decision', value: 'deny', weight: 'secondary' })}

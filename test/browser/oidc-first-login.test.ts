@@ -216,6 +216,18 @@ describe('First login inside an OpenID authorization, in Chromium', { skip: reas
     // for the latter before axe runs, or axe would race the automatic navigation.
     await page.getByRole('heading', { name: /Walk repository erlauben/ }).waitFor();
     await onLanyard(page, /^\/interaction\//);
+    // "Nicht Sie?": signed out, the sign-in for the same request; signing in again comes back here.
+    await page.getByRole('button', { name: 'Nicht Sie? Anderes Konto verwenden' }).click();
+    await onLanyard(page, /^\/login$/);
+    assert.match(await page.locator('main p.for-client').innerText(), /Walk repository/);
+    await page.getByRole('link', { name: /ORCID/ }).click();
+    // ORCID (the emulator) may still know the browser and skip its picker.
+    const pick = page.getByRole('button', { name: new RegExp(orcid) });
+    const consent = page.getByRole('heading', { name: /Walk repository erlauben/ });
+    await pick.or(consent).first().waitFor();
+    if (await pick.isVisible()) await pick.click();
+    await consent.waitFor();
+    await onLanyard(page, /^\/interaction\//);
     await page.getByRole('button', { name: 'Erlauben' }).click();
     const callback = await atRepository(page);
     const { raw, info } = await rp.finish(callback);
