@@ -410,7 +410,7 @@ export const de: Messages = {
   'nav.admin': 'Betrieb',
   'admin.auditTrail.title': 'Prüfprotokoll',
   'admin.auditTrail.link': 'Prüfprotokoll',
-  'admin.auditTrail.back': 'Zurück zur Betriebskonsole',
+  'admin.backToConsole': 'Zurück zur Betriebskonsole',
   'admin.auditTrail.account': 'Konto (ID oder E-Mail)',
   'admin.auditTrail.accountColumn': 'Konto',
   'admin.auditTrail.action': 'Ereignis',

@@ -386,7 +386,7 @@ export const en = {
   'admin.title': 'Operators’ console',
   'admin.auditTrail.title': 'Audit trail',
   'admin.auditTrail.link': 'Audit trail',
-  'admin.auditTrail.back': 'Back to the operators’ console',
+  'admin.backToConsole': 'Back to the operators’ console',
   'admin.auditTrail.account': 'Account (id or email)',
   'admin.auditTrail.accountColumn': 'Account',
   'admin.auditTrail.action': 'Event',

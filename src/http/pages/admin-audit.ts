@@ -142,7 +142,7 @@ export const adminAuditRoutes: Route = (app, lanyard) => {
         title: t('admin.auditTrail.title'),
         wide: true,
         status: badDays.size ? 400 : undefined,
-        main: html`<p><a href="/admin">${t('admin.auditTrail.back')}</a></p>
+        main: html`<p><a href="/admin">${t('admin.backToConsole')}</a></p>
         ${badDays.size ? formError(t, 'INVALID_DAY', t('admin.auditTrail.badDays')) : ''}
         <form method="get" action="/admin/audit" class="audit-filter" novalidate>
           ${input('account', t('admin.auditTrail.account'))}

@@ -44,7 +44,7 @@ export const adminClientsRoutes: Route = (app, lanyard) => {
     return sendPage(lanyard, request, reply, {
       title: t('admin.clients.title'),
       wide: true,
-      main: html`<p><a href="/admin">${t('admin.back')}</a></p>
+      main: html`<p><a href="/admin">${t('admin.backToConsole')}</a></p>
         <p>${sentence(t, 'admin.clients.lead', { issuer, command: 'npx lanyard clients' }, ['issuer', 'command'], 'code')}</p>
         <h2 id="clients">${t('admin.clients.registered', { count: clients.length })}</h2>
         ${

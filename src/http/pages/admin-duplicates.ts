@@ -24,7 +24,7 @@ export const adminDuplicatesRoutes: Route = (app, lanyard) => {
     return sendPage(lanyard, request, reply, {
       title: t('admin.duplicates.title'),
       wide: true,
-      main: html`<p><a href="/admin">${t('admin.back')}</a></p>
+      main: html`<p><a href="/admin">${t('admin.backToConsole')}</a></p>
         <p>${t('admin.duplicates.lead', { limit: DUPLICATES_LIMIT })}</p>
         ${reasons.map((reason) =>
           section(
