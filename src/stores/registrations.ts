@@ -2,7 +2,7 @@ import { canonicalEmail } from '../accounts/email-address.js';
 import type { RegistrationType } from '../config/schema.js';
 import { addSeconds } from '../clock.js';
 import { hashToken, randomToken, safeEqual, tokenPattern } from '../crypto/token.js';
-import type { Db } from '../db/connect.js';
+import { type Db, preparedStatement } from '../db/connect.js';
 import type { ProfileSnapshot, Registration } from '../db/schema.js';
 import { LanyardError } from '../errors.js';
 import { isUuid } from './accounts.js';
@@ -143,13 +143,39 @@ export async function markMerged(db: Db, registrationId: string, accountId: stri
   await db.updateTable('registration').set({ merged_into: accountId }).where('id', '=', registrationId).execute();
 }
 
+// Every column of a registration, named (the compiler keeps the list complete): a prepared
+// statement's result type is fixed, so `registration.*` would break running processes when a
+// migration adds a column (`preparedStatement`).
+const registrationColumns: Record<keyof Registration, true> = {
+  id: true,
+  token_hash: true,
+  type: true,
+  email: true,
+  provider: true,
+  subject: true,
+  profile: true,
+  sealed_tokens: true,
+  account_id: true,
+  created_at: true,
+  expires_at: true,
+  consumed_at: true,
+  merged_into: true,
+  browser_hash: true,
+  mailed: true,
+  return_to: true,
+};
+
+// A token's registration, read on every page and API call that shows one (the external-login page
+// after a first sign-in): prepared once per connection when read outside a transaction.
+const byTokenHash = preparedStatement(
+  `select ${Object.keys(registrationColumns).join(', ')} from registration where token_hash = $1::text`,
+);
+
 async function lookup(db: Db, token: string | undefined): Promise<Registration> {
   if (!token || !tokenPattern.test(token)) throw new LanyardError('TOKEN_INVALID', 'This link is not valid.');
-  const reg = await db
-    .selectFrom('registration')
-    .selectAll()
-    .where('token_hash', '=', hashToken(token))
-    .executeTakeFirst();
+  const reg = db.isTransaction
+    ? await db.selectFrom('registration').selectAll().where('token_hash', '=', hashToken(token)).executeTakeFirst()
+    : (await db.executeQuery<Registration>(byTokenHash([hashToken(token)]))).rows[0];
   if (!reg) throw new LanyardError('TOKEN_INVALID', 'This link is not valid.');
   return reg;
 }

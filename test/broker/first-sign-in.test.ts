@@ -78,8 +78,18 @@ forEachBackend(
         openTokens(lanyard.config.secretKeys, reg.sealed_tokens!),
         openTokens(lanyard.config.secretKeys, input(subject).sealedTokens!),
       );
-      // Bound to the browser of the sign-in: it works there, and only there.
-      await checkRegistrationToken(lanyard.db, done.token, { types: ['EXTERNAL'], now, browser: 'a'.repeat(64) });
+      // Bound to the browser of the sign-in: it works there, and only there. Read outside a
+      // transaction (a prepared statement naming the columns) and inside one, the row is the same.
+      const read = await checkRegistrationToken(lanyard.db, done.token, {
+        types: ['EXTERNAL'],
+        now,
+        browser: 'a'.repeat(64),
+      });
+      assert.deepEqual(read, reg);
+      const readInTransaction = await lanyard.db
+        .transaction()
+        .execute((tx) => checkRegistrationToken(tx, done.token, { types: ['EXTERNAL'], now, browser: 'a'.repeat(64) }));
+      assert.deepEqual(readInTransaction, reg);
       await assert.rejects(
         checkRegistrationToken(lanyard.db, done.token, { types: ['EXTERNAL'], now, browser: 'b'.repeat(64) }),
         (e) => isLanyardError(e) && e.code === 'REGISTRATION_OTHER_BROWSER',
