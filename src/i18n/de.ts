@@ -228,6 +228,8 @@ export const de: Messages = {
   'review.field.email': 'E-Mail-Adresse',
   'review.empty': '(leer)',
   'review.linking': 'Zu verknüpfen ({identity})',
+  'review.notYouSignedIn':
+    'Wenn „{identity}“ nicht Ihnen gehört, fahren Sie nicht fort: Schließen Sie die Seite, dann wird nichts verknüpft.',
   'review.notYou':
     'Wenn „{identity}“ nicht Ihnen gehört, fahren Sie nicht fort: Schließen Sie die Seite, und der Link verfällt ungenutzt.',
   'review.confirm':

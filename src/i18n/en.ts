@@ -220,6 +220,7 @@ export const en = {
   'review.field.email': 'Email address',
   'review.empty': '(empty)',
   'review.linking': '{identity} to link',
+  'review.notYouSignedIn': 'If this is not your {identity}, do not continue: close this page and nothing is linked.',
   'review.notYou': 'If this is not your {identity}, do not continue: close this page and the link expires unused.',
   'review.confirm': 'I signed in with {provider} as {id} myself. It is mine and may open the account {email}.',
   'external.confirm': 'I signed in with {provider} as {id} myself. It is mine and may open a new account for {email}.',

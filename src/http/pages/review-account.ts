@@ -93,7 +93,7 @@ export const reviewAccountRoutes: Route = (app, lanyard) => {
           wide: true,
           main: html`${client ? signingInFor(t, client, 'firstSignIn') : ''}<p>${t('review.intro', { ...who, email: target.email })}</p>
           ${facts([[t('review.linking', who), identity]])}
-          ${notice('warning', t('review.notYou', who))}
+          ${notice('warning', t(registration.mailed ? 'review.notYou' : 'review.notYouSignedIn', who))}
           <form method="post" action="/review-account/${token}">
             ${csrfField(lanyard, request, reply)} ${table(request, rows, who)} ${confirm} ${button(t('review.submit', who))}
           </form>`,
