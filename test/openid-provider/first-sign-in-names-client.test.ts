@@ -1,23 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { addOidcClient } from '../../src/stores/oidc-clients.js';
 import { PASSWORD, uniqueEmail } from '../support/accounts.js';
 import { Browser, type Page } from '../support/browser.js';
+import { authorizationToLogin, namedClient, REDIRECT, registerRepository } from '../support/client-naming.js';
 import { backends, skipReason } from '../support/databases.js';
 import { createListeningTestApp } from '../support/listening-app.js';
 import { addOrcidUser, createPasswordAccount } from '../support/orcid.js';
 import { type TestApp, withOrcid } from '../support/test-app.js';
-
-const REDIRECT = 'http://127.0.0.1:9/callback';
-
-/** The sentence naming the repository, as the page shows it (tags stripped), or undefined. */
-function namedClient(page: Page): string | undefined {
-  const p = /<p class="lead for-client"[^>]*>([\s\S]*?)<\/p>/.exec(page.body)?.[1];
-  return p
-    ?.replace(/<[^>]+>/g, '')
-    .replace(/\s+/g, ' ')
-    .trim();
-}
 
 /**
  * A first ORCID sign-in started from a repository's authorization request: the decision page
@@ -39,33 +28,9 @@ for (const backend of backends()) {
 
     const browser = () => new Browser(null, app.url);
 
-    async function register(name: string) {
-      const { client } = await addOidcClient(
-        app.lanyard.db,
-        { name, redirectUris: [REDIRECT], auth: 'client_secret_basic' },
-        new Date(),
-      );
-      return client.client_id;
-    }
-
+    const register = (name: string) => registerRepository(app.lanyard.db, name);
     /** A repository's authorization request, followed to Lanyard's sign-in page. */
-    async function toLogin(b: Browser, clientId: string, lang = 'en'): Promise<Page> {
-      const url = new URL(`${app.url}/oidc/auth`);
-      for (const [k, v] of Object.entries({
-        client_id: clientId,
-        redirect_uri: REDIRECT,
-        response_type: 'code',
-        scope: 'openid email',
-        state: 'state-1',
-        nonce: 'nonce-1',
-        ui_locales: lang,
-      }))
-        url.searchParams.set(k, v);
-      const login = await b.follow(await b.get(url.href, { 'accept-language': lang }));
-      assert.equal(login.status, 200);
-      assert.equal(new URL(login.url).pathname, '/login');
-      return login;
-    }
+    const toLogin = (b: Browser, clientId: string, lang = 'en') => authorizationToLogin(b, app.url, clientId, lang);
 
     /** "Sign in with ORCID" from `start` (a path with its returnTo), as `orcid`: back at Lanyard's page. */
     async function withOrcidFrom(b: Browser, start: string, orcid: string, lang = 'en'): Promise<Page> {

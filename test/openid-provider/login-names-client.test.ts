@@ -3,9 +3,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { addOidcClient, findOidcClient } from '../../src/stores/oidc-clients.js';
+import { findOidcClient } from '../../src/stores/oidc-clients.js';
 import { PASSWORD, uniqueEmail } from '../support/accounts.js';
-import { Browser, type Page } from '../support/browser.js';
+import { Browser } from '../support/browser.js';
+import { authorizationToLogin, namedClient, REDIRECT, registerRepository } from '../support/client-naming.js';
 import { backends, skipReason } from '../support/databases.js';
 import { signWithXmlsec1, writeAggregate } from '../support/federation.js';
 import { createListeningTestApp } from '../support/listening-app.js';
@@ -14,17 +15,7 @@ import { testKeys } from '../support/saml-idp.js';
 import { spKeys } from '../support/saml-sign-in.js';
 import type { TestApp } from '../support/test-app.js';
 
-const REDIRECT = 'http://127.0.0.1:9/callback';
 const FEDERATION = testKeys(0);
-
-/** The sentence naming the repository, as the page shows it (tags stripped), or undefined. */
-function namedClient(page: Page): string | undefined {
-  const p = /<p class="lead for-client"[^>]*>([\s\S]*?)<\/p>/.exec(page.body)?.[1];
-  return p
-    ?.replace(/<[^>]+>/g, '')
-    .replace(/\s+/g, ' ')
-    .trim();
-}
 
 /**
  * When Lanyard's OpenID provider sends a person to sign in for a repository, the sign-in page and
@@ -61,33 +52,9 @@ for (const backend of backends()) {
 
     const browser = () => new Browser(app.app, 'http://browser-origin.invalid');
 
-    async function register(name: string) {
-      const { client } = await addOidcClient(
-        app.lanyard.db,
-        { name, redirectUris: [REDIRECT], auth: 'client_secret_basic' },
-        new Date(),
-      );
-      return client.client_id;
-    }
-
+    const register = (name: string) => registerRepository(app.lanyard.db, name);
     /** A repository's authorization request, followed to Lanyard's sign-in page. */
-    async function toLogin(b: Browser, clientId: string, lang = 'en'): Promise<Page> {
-      const url = new URL(`${app.url}/oidc/auth`);
-      for (const [k, v] of Object.entries({
-        client_id: clientId,
-        redirect_uri: REDIRECT,
-        response_type: 'code',
-        scope: 'openid email',
-        state: 'state-1',
-        nonce: 'nonce-1',
-        ui_locales: lang,
-      }))
-        url.searchParams.set(k, v);
-      const login = await b.follow(await b.get(url.href, { 'accept-language': lang }));
-      assert.equal(login.status, 200);
-      assert.equal(new URL(login.url).pathname, '/login');
-      return login;
-    }
+    const toLogin = (b: Browser, clientId: string, lang = 'en') => authorizationToLogin(b, app.url, clientId, lang);
 
     describe(reason ? `skipped: ${reason}` : 'suite', { skip: reason || false }, () => {
       test('a code flow from a registered client: /login names it, in English and German, escaped', async () => {
