@@ -36,6 +36,11 @@ export interface MergePreview {
   sessions: number;
   /** The duplicate's registrations in flight: cancelled. */
   registrations: { id: string; type: string; provider: string | null }[];
+  /**
+   * The works repositories put on an ORCID record through the duplicate: they follow its iD to the
+   * survivor with their put-codes, so the next push of the same work updates it, never duplicates it.
+   */
+  works: number;
   dryRun: boolean;
 }
 
@@ -135,6 +140,11 @@ export async function mergeAccounts(db: Db, publicUrl: string, input: MergeInput
       .where('consumed_at', 'is', null)
       .where('expires_at', '>', now);
     const registrations = await inFlight.select(['id', 'type', 'provider']).orderBy('id').execute();
+    const { n: works } = await tx
+      .selectFrom('orcid_work')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('account_id', '=', duplicate.id)
+      .executeTakeFirstOrThrow();
 
     const preview: MergePreview = {
       survivor: { ...survivor },
@@ -150,6 +160,7 @@ export async function mergeAccounts(db: Db, publicUrl: string, input: MergeInput
       becomesAdmin: duplicate.is_admin && !survivor.is_admin,
       sessions: Number(sessions),
       registrations,
+      works: Number(works),
       dryRun: input.dryRun === true,
     };
     if (input.dryRun) return preview;
@@ -162,6 +173,7 @@ export async function mergeAccounts(db: Db, publicUrl: string, input: MergeInput
       .where('account_id', '=', survivor.id)
       .where('provider', '=', 'password')
       .execute();
+    if (preview.works) await moveWorks(tx, survivor.id, duplicate.id, now);
     if (preview.becomesAdmin)
       await tx.updateTable('account').set({ is_admin: true, updated_at: now }).where('id', '=', survivor.id).execute();
     await tx
@@ -189,6 +201,7 @@ export async function mergeAccounts(db: Db, publicUrl: string, input: MergeInput
       grants: grants.length,
       sessions: preview.sessions,
       registrations: registrations.length,
+      works: preview.works,
       becomesAdmin: preview.becomesAdmin,
       ...(input.actor ? { by: input.actor } : {}),
     };
@@ -211,4 +224,23 @@ export async function mergeAccounts(db: Db, publicUrl: string, input: MergeInput
       );
     return preview;
   });
+}
+
+/**
+ * The duplicate's works (each a repository's work on an ORCID record, with the put-code ORCID gave
+ * it) move to the survivor, which now holds the iD they were put on: the repository's next push of
+ * a work updates it on the record instead of creating it a second time. Where the survivor has a row
+ * for the same work (the same repository and external id, left from an iD it no longer holds), the
+ * row whose put-code is on an iD the survivor holds now wins; otherwise the survivor's row stays and
+ * the duplicate's stays behind on the disabled account. Runs after the identities moved.
+ */
+async function moveWorks(tx: Db, survivorId: string, duplicateId: string, now: Date): Promise<void> {
+  const sameWork = sql`s.client_id = d.client_id and s.external_id_type = d.external_id_type and s.external_id = d.external_id`;
+  const held = sql`(select subject from identity where account_id = ${survivorId})`;
+  await sql`delete from orcid_work s using orcid_work d
+    where s.account_id = ${survivorId} and d.account_id = ${duplicateId} and ${sameWork}
+      and d.orcid in ${held} and (s.orcid is null or s.orcid not in ${held})`.execute(tx);
+  await sql`update orcid_work d set account_id = ${survivorId}, updated_at = ${now}
+    where d.account_id = ${duplicateId}
+      and not exists (select 1 from orcid_work s where s.account_id = ${survivorId} and ${sameWork})`.execute(tx);
 }

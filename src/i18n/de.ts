@@ -513,6 +513,8 @@ export const de: Messages = {
     '{count, plural, =0 {{duplicate} hat keiner Anwendung etwas erlaubt.} other {Was {duplicate} Anwendungen erlaubt hat, wird widerrufen ({clients}); sie fragen erneut.}}',
   'admin.merge.registrations':
     '{count, plural, =0 {Keine Registrierung von {duplicate} ist offen.} one {# offene Registrierung von {duplicate} wird abgebrochen.} other {# offene Registrierungen von {duplicate} werden abgebrochen.}}',
+  'admin.merge.works':
+    '{count, plural, one {# Werk, das Anwendungen über {duplicate} in einen ORCID-Eintrag geschrieben haben, geht mit der iD an {survivor}; erneutes Schreiben aktualisiert es.} other {# Werke, die Anwendungen über {duplicate} in einen ORCID-Eintrag geschrieben haben, gehen mit der iD an {survivor}; erneutes Schreiben aktualisiert sie.}}',
   'admin.merge.admin': '{survivor} wird Admin, wie es {duplicate} war.',
   'admin.merge.confirm': 'Konten zusammenführen',
   'admin.merge.back': 'Zurück zum Konto, ohne zusammenzuführen',

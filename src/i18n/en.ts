@@ -485,6 +485,8 @@ export const en = {
     '{count, plural, =0 {{duplicate} allowed no application.} other {What {duplicate} allowed applications is revoked ({clients}); they ask again.}}',
   'admin.merge.registrations':
     '{count, plural, =0 {No registration of {duplicate} is in flight.} one {# registration of {duplicate} in flight is cancelled.} other {# registrations of {duplicate} in flight are cancelled.}}',
+  'admin.merge.works':
+    '{count, plural, one {# work applications put on an ORCID record through {duplicate} moves to {survivor} with the iD; pushing it again updates it.} other {# works applications put on an ORCID record through {duplicate} move to {survivor} with the iD; pushing them again updates them.}}',
   'admin.merge.admin': '{survivor} becomes an admin, as {duplicate} was.',
   'admin.merge.confirm': 'Merge the accounts',
   'admin.merge.back': 'Back to the account without merging',

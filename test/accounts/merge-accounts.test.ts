@@ -204,6 +204,76 @@ forEachBackend('merging duplicate accounts', (ctx) => {
     assert.notEqual((await old.post('/login', { email: duplicate.email, password: PASSWORD })).status, 303);
   });
 
+  test("the works a repository put on the duplicate's ORCID record move with the iD; a stale row of the survivor gives way", async () => {
+    const app = ctx();
+    const { lanyard } = app;
+    const now = lanyard.clock.now();
+    // The duplicate holds the iD; the survivor, by password, has a row for one of the same works left
+    // from an iD it no longer holds, and one for a work of its own.
+    const duplicate = await orcidAccount(lanyard);
+    const iD = (
+      await lanyard.db
+        .selectFrom('identity')
+        .select('subject')
+        .where('account_id', '=', duplicate.id)
+        .executeTakeFirstOrThrow()
+    ).subject;
+    const survivor = await seedAccount(lanyard);
+    const work = (accountId: string, doi: string, orcid: string | null, putCode: number | null) =>
+      lanyard.db
+        .insertInto('orcid_work')
+        .values({
+          account_id: accountId,
+          client_id: 'repo',
+          external_id_type: 'doi',
+          external_id: doi,
+          external_id_value: doi,
+          orcid,
+          put_code: putCode,
+          content: JSON.stringify({ title: doi }) as never,
+          created_at: now,
+          updated_at: now,
+        })
+        .execute();
+    await work(duplicate.id, '10.1/shared', iD, 11);
+    await work(duplicate.id, '10.1/only-duplicate', iD, 12);
+    await work(survivor.id, '10.1/shared', '0000-0001-0000-0009', 99);
+    await work(survivor.id, '10.1/only-survivor', null, null);
+
+    const dry = await mergeAccounts(
+      lanyard.db,
+      lanyard.config.publicUrl,
+      { survivorId: survivor.id, duplicateId: duplicate.id, actorAccountId: null, dryRun: true },
+      now,
+    );
+    assert.equal(dry.works, 2);
+    await mergeAccounts(
+      lanyard.db,
+      lanyard.config.publicUrl,
+      { survivorId: survivor.id, duplicateId: duplicate.id, actorAccountId: null },
+      now,
+    );
+    const rows = await lanyard.db
+      .selectFrom('orcid_work')
+      .select(['account_id', 'external_id', 'orcid', 'put_code'])
+      .where('account_id', 'in', [survivor.id, duplicate.id])
+      .orderBy('external_id')
+      .execute();
+    assert.deepEqual(
+      rows.map((r) => [
+        r.account_id === survivor.id ? 'survivor' : 'duplicate',
+        r.external_id,
+        r.orcid,
+        Number(r.put_code),
+      ]),
+      [
+        ['survivor', '10.1/only-duplicate', iD, 12],
+        ['survivor', '10.1/only-survivor', null, 0],
+        ['survivor', '10.1/shared', iD, 11],
+      ],
+    );
+  });
+
   test('a dry run changes nothing and returns what would move', async () => {
     const app = ctx();
     const { survivor, duplicate } = await pair(app);

@@ -19,6 +19,8 @@ import { identityOf, deleteIdentity } from '../../src/stores/identities.js';
 import { revokeConnectedApplication } from '../../src/stores/oidc-grants.js';
 import { OrcidWriteWorker } from '../../src/orcid-api/worker.js';
 import { housekeeping } from '../../src/accounts/housekeeping.js';
+import { mergeAccounts } from '../../src/accounts/merge.js';
+import { createAccount } from '../../src/stores/accounts.js';
 
 /**
  * Repositories put works on researchers' ORCID records through Lanyard (`/api/orcid/…`), with an
@@ -563,6 +565,42 @@ for (const backend of backends()) {
           .where('external_id', '=', '10.5555/old.1')
           .executeTakeFirstOrThrow();
         assert.equal(Number(work.put_code), done.putCode);
+      });
+
+      test('merged accounts: the works follow the iD, so pushing one again updates it at ORCID', async () => {
+        const orcid = await researcher();
+        const before = await accessToken(rp, orcid);
+        const doi = '10.5555/merge.1';
+        const first = await settle(before.token, await push(before.token, doi, article('Before the merge')));
+        assert.equal(first.outcome, 'created');
+
+        // The researcher's other account (the one to keep), and the operator merging the ORCID one into it.
+        const now = app.lanyard.clock.now();
+        const survivor = await createAccount(
+          app.lanyard.db,
+          { email: uniqueEmail('survivor'), email_verified_at: now, given_name: 'Kept' },
+          now,
+        );
+        const preview = await mergeAccounts(
+          app.lanyard.db,
+          app.lanyard.config.publicUrl,
+          { survivorId: survivor.id, duplicateId: before.accountId, actorAccountId: null, actor: 'cli:test' },
+          now,
+        );
+        assert.equal(preview.works, 1);
+
+        // The repository's grant of the merged account ended; signing in with the iD gives the survivor.
+        const after = await accessToken(rp, orcid);
+        assert.equal(after.accountId, survivor.id);
+        const listed = await call('GET', '/api/orcid/works', after.token);
+        assert.equal(listed.json.works.length, 1, JSON.stringify(listed.json));
+        assert.equal(listed.json.works[0].putCode, first.putCode);
+        const again = await settle(after.token, await push(after.token, doi, article('After the merge')));
+        assert.equal(again.state, 'delivered', JSON.stringify(again));
+        assert.equal(again.outcome, 'updated');
+        assert.equal(again.putCode, first.putCode);
+        assert.equal(ours(orcid).length, 1, 'no duplicate at ORCID');
+        assert.equal(ours(orcid)[0]!.title, 'After the merge');
       });
 
       test('attack: an expired access token is refused', async () => {

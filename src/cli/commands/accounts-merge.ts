@@ -42,6 +42,7 @@ export function describeMerge(p: MergePreview): string[] {
     `  admin role: ${p.becomesAdmin ? 'the survivor becomes an admin' : 'unchanged'}`,
     `  sessions of the duplicate ended: ${p.sessions}`,
     `  registrations in flight of the duplicate cancelled: ${p.registrations.length}`,
+    ...(p.works ? [`  works on an ORCID record moved to the survivor with the iD: ${p.works}`] : []),
     ...(p.dryRun ? [] : ['  a notice was mailed to both addresses']),
     `  repositories that key users on the OpenID "sub" see the survivor's sub from now on: their record of the duplicate's sub is orphaned`,
   ];

@@ -416,6 +416,7 @@ export const adminRoutes: Route = (app, lanyard) => {
             <li>${t('admin.merge.grants', { ...who, count: p.grants.length, clients: p.grants.map((g) => g.clientId).join(', ') })}</li>
             <li>${t('admin.merge.registrations', { ...who, count: p.registrations.length })}</li>
           </ul>
+          ${p.works ? html`<p data-merge="works">${t('admin.merge.works', { ...who, count: p.works })}</p>` : ''}
           <p class="hint" data-merge="sub">${t('admin.merge.sub', who)}</p>
           <div class="actions">
             ${postButton(`${accountPath(survivor.id)}/merge`, csrf, t('admin.merge.confirm'), {
