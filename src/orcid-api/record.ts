@@ -9,8 +9,9 @@ export interface RecordRead {
 
 /**
  * How long a record summary stays in this process's memory. Short, so a work a repository just
- * pushed shows within a minute; per process, because it only spares ORCID the same read for every
- * page view and API call (a second process reads for itself: nothing it needs lives here).
+ * pushed shows within a minute on every process (the process that wrote it forgets its copy at once);
+ * per process, because it only spares ORCID the same read for every page view and API call (a second
+ * process reads for itself: nothing it needs lives here).
  */
 export const RECORD_TTL_MS = 60_000;
 const CACHE_MAX = 1000;

@@ -22,6 +22,7 @@ import {
 } from '../stores/orcid-works.js';
 import { type OrcidApi, OrcidApiError, orcidApiFor, orcidIdentityOf, type WorkContent } from './client.js';
 import { carriesSelfId } from './work.js';
+import { forgetRecord } from './record.js';
 
 export interface OrcidWriteWorkerOptions {
   db: Db;
@@ -108,7 +109,9 @@ export class OrcidWriteWorker extends PollingWorker {
       if (!api.canUpdateWorks) return await stop(END.scope);
       const end = write.kind === 'put' ? await this.put(api, key, write) : await this.delete(api, key);
       await finishWrite(db, write.id, end, clock.now());
-      if (end.state === 'delivered')
+      if (end.state === 'delivered') {
+        // This process's copy of the record no longer shows what is there now.
+        forgetRecord(api.orcid);
         await recordAudit(
           db,
           {
@@ -127,6 +130,7 @@ export class OrcidWriteWorker extends PollingWorker {
           },
           clock.now(),
         );
+      }
     } catch (e) {
       if (e instanceof OrcidApiError) return this.failed(write, e);
       // Lanyard's own trouble (the database, a bug): try again later, as for ORCID being down, and

@@ -567,6 +567,17 @@ for (const backend of backends()) {
         assert.equal(Number(work.put_code), done.putCode);
       });
 
+      test('the record a repository reads shows a work as soon as its push is delivered', async () => {
+        const orcid = await researcher();
+        const { token } = await accessToken(rp, orcid);
+        const titles = async () =>
+          ((await call('GET', '/api/orcid/record', token)).json.works as { title: string }[]).map((w) => w.title);
+        assert.deepEqual(await titles(), []);
+        const done = await settle(token, await push(token, '10.5555/shown.1', article('Shown at once')));
+        assert.equal(done.state, 'delivered');
+        assert.deepEqual(await titles(), ['Shown at once']);
+      });
+
       test('merged accounts: the works follow the iD, so pushing one again updates it at ORCID', async () => {
         const orcid = await researcher();
         const before = await accessToken(rp, orcid);
