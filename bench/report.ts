@@ -218,5 +218,15 @@ export function renderReport(run: RunRecord): string {
         .join(', ')}`,
     );
   }
+  // A Node process's main thread runs its event loop; argon2id and garbage collection run on others.
+  const mains = run.phases.filter((p) => p.cpu?.[`${p.target}Main`] !== undefined && p.result.throughput > 0);
+  if (mains.length) {
+    lines.push('', 'CPU ms/flow on the main thread (event loop) / on the other threads (argon2id pool, GC, …):');
+    for (const p of mains) {
+      const main = ((p.cpu![`${p.target}Main`] ?? 0) * 1000) / p.result.throughput;
+      const all = ((p.cpu![p.target] ?? 0) * 1000) / p.result.throughput;
+      lines.push(`- ${p.label} (${p.target}): ${main.toFixed(2)} / ${(all - main).toFixed(2)}`);
+    }
+  }
   return lines.join('\n');
 }

@@ -5,9 +5,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 
 const TICKS_PER_SECOND = 100;
 
-function ticksOf(pid: number): number {
+function ticksOf(pid: number, file = `/proc/${pid}/stat`): number {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = readFileSync(file, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of proc(5))
   } catch {
@@ -41,6 +41,8 @@ function machineTicks(): { busy: number; total: number } {
 export type CpuSnapshot = {
   at: number;
   byName: Record<string, number>;
+  /** Ticks of each named process's main thread alone (its event loop, for Node): the rest is its other threads. */
+  mainThread: Record<string, number>;
   postgres: Map<number, number>;
   busy: number;
   total: number;
@@ -53,7 +55,10 @@ export type CpuSnapshot = {
 export function cpuSnapshot(pids: Record<string, number>, database: string): CpuSnapshot | null {
   try {
     const byName = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, ticksOf(pid)]));
-    return { at: performance.now(), byName, postgres: postgresTicks(database), ...machineTicks() };
+    const mainThread = Object.fromEntries(
+      Object.entries(pids).map(([name, pid]) => [name, ticksOf(pid, `/proc/${pid}/task/${pid}/stat`)]),
+    );
+    return { at: performance.now(), byName, mainThread, postgres: postgresTicks(database), ...machineTicks() };
   } catch {
     return null;
   }
@@ -75,6 +80,9 @@ export function cpuBetween(a: CpuSnapshot | null, b: CpuSnapshot | null): Record
   let pg = 0;
   for (const [pid, ticks] of b.postgres) pg += ticks - (a.postgres.get(pid) ?? 0);
   out.postgres = cores(pg);
+  // Not added to `ours`: a part of its process, counted above.
+  for (const name of Object.keys(b.mainThread))
+    out[`${name}Main`] = cores(b.mainThread[name]! - (a.mainThread[name] ?? 0));
   ours += pg;
   // The machine's busy ticks are summed over all cores, so they convert the same way.
   const busy = b.busy - a.busy;
