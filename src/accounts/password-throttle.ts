@@ -8,6 +8,7 @@ import { canonicalEmail } from './email-address.js';
 import { recordAudit } from '../stores/audit.js';
 import {
   databaseThrottleStore,
+  readAccountAndFailures,
   redisThrottleStore,
   type FailureCount,
   type ThrottleStore,
@@ -86,9 +87,22 @@ export class PasswordThrottle {
     const id = keyOf(email);
     const keys = { account: `a:${id}`, pair: `p:${id}:${ip}` };
     const since = new Date(now.getTime() - throttlePolicy.knownAddressMs);
-    const account = (await findPasswordAccount(this.deps.db, email, ip, since)) ?? null;
+    const { account, failures } = this.redis
+      ? {
+          account: (await findPasswordAccount(this.deps.db, email, ip, since)) ?? null,
+          failures: await this.store((s) => s.read([keys.account, keys.pair], now, throttlePolicy.windowMs)),
+        }
+      : // Failures counted in the database: read with the account, one round trip for both.
+        await readAccountAndFailures(this.deps.db, {
+          email,
+          ip,
+          since,
+          keys: [keys.account, keys.pair],
+          now,
+          windowMs: throttlePolicy.windowMs,
+        });
     const trusted = account?.known_address ?? false;
-    const [acc, pair] = await this.store((s) => s.read([keys.account, keys.pair], now, throttlePolicy.windowMs));
+    const [acc, pair] = failures;
     const waitMs =
       delayMs(acc!, pair!, trusted) - (pair!.lastFailureAt ? now.getTime() - pair!.lastFailureAt.getTime() : 0);
     return {

@@ -1,5 +1,8 @@
 import type { Redis } from 'ioredis';
-import type { Db } from '../db/connect.js';
+import { canonicalEmail } from '../accounts/email-address.js';
+import { type Db, preparedStatement } from '../db/connect.js';
+import type { Account } from '../db/schema.js';
+import { accountColumns, type PasswordAccount } from './accounts.js';
 
 /** Failed password sign-ins under one key, forgotten `windowMs` after the last one. */
 export interface FailureCount {
@@ -55,6 +58,47 @@ export function databaseThrottleStore(db: Db): ThrottleStore {
     async clear(key) {
       await db.deleteFrom('password_throttle').where('key', '=', key).execute();
     },
+  };
+}
+
+const accountAndFailures = preparedStatement(`select ${accountColumns('account')}, identity.password_hash,
+  exists (select 1 from session where session.account_id = account.id and session.ip = $2
+    and session.created_at > $3::timestamptz) as known_address,
+  by_account.failures as account_failures, by_account.last_failure_at as account_last_failure_at,
+  by_pair.failures as pair_failures, by_pair.last_failure_at as pair_last_failure_at
+  from (values (1)) as one (x)
+  left join account on account.email = $1
+  left join identity on identity.account_id = account.id and identity.provider = 'password'
+  left join password_throttle by_account on by_account.key = $4
+  left join password_throttle by_pair on by_pair.key = $5`);
+
+type AccountAndFailuresRow = { [K in keyof Account]: Account[K] | null } & {
+  password_hash: string | null;
+  known_address: boolean;
+  account_failures: number | null;
+  account_last_failure_at: Date | null;
+  pair_failures: number | null;
+  pair_last_failure_at: Date | null;
+};
+
+/**
+ * What a password check reads before it hashes, in one round trip when the failures are counted in
+ * the database: the account with this email (its password hash, whether a session was started from
+ * `ip` since `since`) — `findPasswordAccount` — and the failures counted under the account's and the
+ * pair's keys — `databaseThrottleStore(db).read([accountKey, pairKey])`.
+ */
+export async function readAccountAndFailures(
+  db: Db,
+  q: { email: string; ip: string; since: Date; keys: [account: string, pair: string]; now: Date; windowMs: number },
+): Promise<{ account: PasswordAccount | null; failures: [account: FailureCount, pair: FailureCount] }> {
+  const params = [canonicalEmail(q.email), q.ip, q.since, q.keys[0], q.keys[1]];
+  const row = (await db.executeQuery<AccountAndFailuresRow>(accountAndFailures(params))).rows[0]!;
+  const { account_failures, account_last_failure_at, pair_failures, pair_last_failure_at, ...account } = row;
+  const count = (failures: number | null, last: Date | null): FailureCount =>
+    failures !== null && last && fresh(last, q.now, q.windowMs) ? { failures, lastFailureAt: last } : none;
+  return {
+    account: account.id === null ? null : (account as PasswordAccount),
+    failures: [count(account_failures, account_last_failure_at), count(pair_failures, pair_last_failure_at)],
   };
 }
 

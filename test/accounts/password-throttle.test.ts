@@ -3,6 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { before, test } from 'node:test';
 import { createLogger } from '../../src/lanyard.js';
 import { createServer } from '../../src/server.js';
+import { findPasswordAccount } from '../../src/stores/accounts.js';
+import { databaseThrottleStore, readAccountAndFailures } from '../../src/stores/password-throttle.js';
 import { PASSWORD, seedAccount, uniqueEmail } from '../support/accounts.js';
 import { AddressClient, listen } from '../support/address-client.js';
 import { forEachBackend } from '../support/suite.js';
@@ -118,5 +120,56 @@ forEachBackend('per-account password-guess limit, over real HTTP from several ad
     } finally {
       for (const s of started) await s.close();
     }
+  });
+
+  test('the check’s one statement reads what the account lookup and the failure counts read apart', async () => {
+    const db = ctx().lanyard.db;
+    const account = await seedAccount(ctx().lanyard);
+    const client = from(14);
+    assert.equal((await client.pageLogin(account.email, PASSWORD)).status, 303, 'a session from this address');
+    assert.equal((await client.pageLogin(account.email, WRONG)).status, 401, 'a failure from it');
+    const nobody = uniqueEmail('nobody');
+    await from(15).pageLogin(nobody, WRONG);
+    const store = databaseThrottleStore(db);
+    const windowMs = 24 * 3600_000;
+    const now = ctx().clock.now();
+    const seen: Awaited<ReturnType<typeof readAccountAndFailures>>[] = [];
+    const keysOf = async (email: string, ip: string) =>
+      (await ctx().lanyard.passwordThrottle.check(email, ip, now)).keys;
+    for (const [email, ip, at] of [
+      [account.email, '127.0.0.14', now], // the account, a known address with a failure counted
+      [account.email.toUpperCase(), '127.0.0.99', now], // another address, no failure of its own
+      [nobody, '127.0.0.15', now], // no account, failures counted all the same
+      [account.email, '127.0.0.14', new Date(now.getTime() + windowMs + 1000)], // failures past the window
+      [uniqueEmail('never'), '127.0.0.16', now], // nothing at all
+    ] as const) {
+      const keys = await keysOf(email, ip);
+      const since = new Date(at.getTime() - 30 * 86400_000);
+      const apart = {
+        account: (await findPasswordAccount(db, email, ip, since)) ?? null,
+        failures: await store.read([keys.account, keys.pair], at, windowMs),
+      };
+      const together = await readAccountAndFailures(db, {
+        email,
+        ip,
+        since,
+        keys: [keys.account, keys.pair],
+        now: at,
+        windowMs,
+      });
+      assert.deepEqual(together, apart, `${email} from ${ip}`);
+      seen.push(together);
+    }
+    assert.equal(seen[0]!.account?.known_address, true);
+    assert.deepEqual(
+      seen.map((r) => r.failures.map((f) => f.failures)),
+      [
+        [1, 1],
+        [1, 0],
+        [1, 1],
+        [0, 0],
+        [0, 0],
+      ],
+    );
   });
 });
