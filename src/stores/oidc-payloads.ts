@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import { errors } from 'oidc-provider';
 import type { Clock } from '../clock.js';
-import type { Db } from '../db/connect.js';
+import { type Db, preparedStatement } from '../db/connect.js';
 import type { ProfileSnapshot } from '../db/schema.js';
 
 /**
@@ -69,14 +69,17 @@ export class OidcPayloadAdapter implements Adapter {
   async consume(id: string): Promise<void> {
     await flushRequestWrites(this.db);
     requestReads.getStore()?.forget(this.model, id);
-    const done = await this.db
-      .updateTable('oidc_payload')
-      .set({ consumed_at: this.clock.now() })
-      .where('model', '=', this.model)
-      .where('id', '=', id)
-      .where('consumed_at', 'is', null)
-      .returning('grant_id')
-      .executeTakeFirst();
+    const now = this.clock.now();
+    const done = this.db.isTransaction
+      ? await this.db
+          .updateTable('oidc_payload')
+          .set({ consumed_at: now })
+          .where('model', '=', this.model)
+          .where('id', '=', id)
+          .where('consumed_at', 'is', null)
+          .returning('grant_id')
+          .executeTakeFirst()
+      : (await this.db.executeQuery<{ grant_id: string | null }>(consumeRow([now, this.model, id]))).rows[0];
     if (!done) {
       const row = await this.db
         .selectFrom('oidc_payload')
@@ -159,16 +162,30 @@ export async function readTogether(
   db: Db,
   want: RequestRows,
 ): Promise<{ keysVersion: number | undefined; rows: PayloadRow[] }> {
-  const { rows } = await sql<PayloadRow & { keys_version: string | null }>`
-    select * from oidc_read_together(${want.token?.model ?? null}, ${want.token?.id ?? null},
-      ${want.sessionId ?? null}, ${want.clientId ?? null}, ${want.keysVersion === true})
-  `.execute(db);
+  const parameters = [
+    want.token?.model ?? null,
+    want.token?.id ?? null,
+    want.sessionId ?? null,
+    want.clientId ?? null,
+    want.keysVersion === true,
+  ];
+  const { rows } = db.isTransaction
+    ? await sql<PayloadRow & { keys_version: string | null }>`
+        select * from oidc_read_together(${sql.join(parameters)})
+      `.execute(db)
+    : await db.executeQuery<PayloadRow & { keys_version: string | null }>(readTogetherCall(parameters));
   const keys = rows.find((r) => r.keys_version !== null);
   return {
     keysVersion: keys ? Number(keys.keys_version) : undefined,
     rows: rows.filter((r) => r.keys_version === null),
   };
 }
+
+/** `readTogether`'s call, prepared once per connection: PostgreSQL parses and plans it once. */
+const readTogetherCall = preparedStatement(
+  `select model, id, uid, grant_id, payload, consumed_at, expires_at, keys_version
+     from oidc_read_together($1, $2, $3, $4, $5)`,
+);
 
 /** What an account's claims are made of (src/openid-provider/claims.ts), as `readTogether` reads it. */
 export interface ClaimsAccount {
@@ -279,8 +296,36 @@ export async function endRequestWrites(db: Db): Promise<void> {
 
 type NewPayloadRow = Omit<PayloadRow, 'payload' | 'consumed_at'> & { payload: string };
 
+/** Marks a code or refresh token used, if nobody did yet (`consume`), prepared once per connection. */
+const consumeRow = preparedStatement(
+  `update oidc_payload set consumed_at = $1 where model = $2 and id = $3 and consumed_at is null returning grant_id`,
+);
+
+/** The columns of a saved row, in the order of the prepared upserts' parameters. */
+const upsertColumns = ['model', 'id', 'payload', 'grant_id', 'uid', 'expires_at'] as const;
+
+/**
+ * The upsert of `count` rows, prepared once per connection (a provider request saves one to three
+ * rows together: the code and the session, the access and the refresh token).
+ */
+const upsertStatements = Array.from({ length: 4 }, (_, count) =>
+  preparedStatement(
+    `insert into oidc_payload (${upsertColumns.join(', ')}) values ${Array.from(
+      { length: count + 1 },
+      (_, row) => `(${upsertColumns.map((_, column) => `$${row * upsertColumns.length + column + 1}`).join(', ')})`,
+    ).join(', ')}
+     on conflict (model, id) do update set payload = excluded.payload, grant_id = excluded.grant_id,
+       uid = excluded.uid, expires_at = excluded.expires_at`,
+  ),
+);
+
 /** Inserts the rows, or replaces each stored one with the same model and id. */
 async function upsertRows(db: Db, rows: NewPayloadRow[]): Promise<void> {
+  const prepared = db.isTransaction ? undefined : upsertStatements[rows.length - 1];
+  if (prepared) {
+    await db.executeQuery(prepared(rows.flatMap((row) => upsertColumns.map((column) => row[column]))));
+    return;
+  }
   await db
     .insertInto('oidc_payload')
     .values(rows)
