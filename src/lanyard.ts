@@ -1,6 +1,7 @@
 import pino, { type Logger } from 'pino';
 import { PasswordThrottle } from './accounts/password-throttle.js';
-import pretty from 'pino-pretty';
+import { createRequire } from 'node:module';
+import type PinoPretty from 'pino-pretty';
 import { type Clock, systemClock } from './clock.js';
 import type { Config } from './config/schema.js';
 import { PasswordHasher } from './crypto/password.js';
@@ -11,7 +12,6 @@ import { type MailKind, type MailParams, renderMail } from './mail/templates.js'
 import { OrcidWriteWorker } from './orcid-api/worker.js';
 import { devMailboxTransport, type MailTransport, OutboxWorker, smtpTransport } from './mail/worker.js';
 import { createProviders, type ProviderRegistry } from './providers/registry.js';
-import { connectRedis } from './lib/redis.js';
 import { type FlowStateStore, postgresFlowState, redisFlowState } from './stores/flow-state.js';
 import { type MailResult, queueWithinLimit } from './mail/limit.js';
 import { securityNotices } from './mail/templates.js';
@@ -44,9 +44,11 @@ export const redactUrl = (url: string) =>
  * tests) a human log through pino-pretty — same fields, same redaction, one line per event.
  */
 export function createLogger(level: string, format: 'json' | 'pretty' = 'json'): Logger {
+  // pino-pretty (and its dependencies) load only for the human log, never with JSON lines.
+  const pretty = () => createRequire(import.meta.url)('pino-pretty') as typeof PinoPretty;
   const stream =
     format === 'pretty'
-      ? pretty({
+      ? pretty()({
           colorize: process.stdout.isTTY,
           translateTime: 'SYS:HH:MM:ss',
           // A request reads as "request completed GET /login 200 in 12 ms".
@@ -153,8 +155,9 @@ export async function openLanyard(config: Config, opts: OpenOptions = {}): Promi
   outbox.start();
   const orcidWrites = new OrcidWriteWorker({ db, clock, config, log, pollMs: opts.orcidPollMs ?? 5000 });
   orcidWrites.start();
+  // ioredis loads only when Redis is configured (the module alone is ~2 MB of every process's heap).
   const redis = config.redisUrl
-    ? connectRedis(config.redisUrl, {
+    ? (await import('./lib/redis.js')).connectRedis(config.redisUrl, {
         commandTimeoutMs: config.redisTimeoutMs,
         log,
         fallback: 'the password throttle and SAML sign-in state use the database',

@@ -14,7 +14,6 @@ import Fastify, {
 } from 'fastify';
 import { isLocale, negotiateLocale, translator } from '../i18n/index.js';
 import type { Lanyard } from '../lanyard.js';
-import { connectRedis } from '../lib/redis.js';
 import { touchSession, validateSession } from '../stores/sessions.js';
 import { cookieNames, setCookie } from './cookies.js';
 import { sendError } from './errors.js';
@@ -83,8 +82,9 @@ export async function buildHttpApp(lanyard: Lanyard, opts: HttpOptions = {}): Pr
   await app.register(formbody, { bodyLimit: 64 * 1024 });
   // In memory by default; with LANYARD_REDIS_URL every process counts against the same limits.
   // If Redis fails, sign-in keeps working without the shared limit (fail open) and the error is logged.
+  // ioredis loads only when Redis is configured.
   const redis = config.redisUrl
-    ? connectRedis(config.redisUrl, {
+    ? (await import('../lib/redis.js')).connectRedis(config.redisUrl, {
         commandTimeoutMs: config.redisTimeoutMs,
         log: lanyard.log,
         fallback: 'rate limits fall back to no shared limit',

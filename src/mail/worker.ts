@@ -1,4 +1,4 @@
-import nodemailer from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/connect.js';
@@ -11,12 +11,20 @@ export interface MailTransport {
   close(): void;
 }
 
-/** SMTP through nodemailer. The Message-ID is the outbox id, so a retried mail is recognisably the same. */
+/**
+ * SMTP through nodemailer. The Message-ID is the outbox id, so a retried mail is recognisably the same.
+ * nodemailer (about 2 MB of heap) loads with the first mail to send, not at start; concurrent
+ * first sends share one transporter.
+ */
 export function smtpTransport(url: string, from: string, hostname: string): MailTransport {
-  const transporter = nodemailer.createTransport(url, { from });
+  let transporter: Promise<Transporter> | undefined;
+  const connect = () =>
+    (transporter ??= import('nodemailer').then(({ default: nodemailer }) => nodemailer.createTransport(url, { from })));
   return {
     async send(mail) {
-      await transporter.sendMail({
+      await (
+        await connect()
+      ).sendMail({
         to: mail.to_address,
         subject: mail.subject,
         text: mail.text_body,
@@ -24,7 +32,7 @@ export function smtpTransport(url: string, from: string, hostname: string): Mail
         messageId: `<${mail.id}@${hostname}>`,
       });
     },
-    close: () => transporter.close(),
+    close: () => void transporter?.then((t) => t.close()).catch(() => undefined),
   };
 }
 

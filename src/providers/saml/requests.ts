@@ -60,5 +60,5 @@ export async function createAuthnRequest(
     state,
   };
   await deps.store.add(requestKey(id), request, entry.requestTtlSeconds);
-  return samlFor(entry, idp, { requestId: id }).getAuthorizeUrlAsync('', undefined, {});
+  return (await samlFor(entry, idp, { requestId: id })).getAuthorizeUrlAsync('', undefined, {});
 }

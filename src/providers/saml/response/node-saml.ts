@@ -1,9 +1,17 @@
-import { type CacheProvider, type Profile, SAML, ValidateInResponseTo } from '@node-saml/node-saml';
+import type { CacheProvider, Profile, SAML } from '@node-saml/node-saml';
 import type { ErrorCode } from '../../../errors.js';
 import type { Idp } from '../catalogue.js';
 import type { SamlEntry } from '../config.js';
 import { certificatePem } from '../keys.js';
 import { nameIdFormat } from '../namespaces.js';
+
+/**
+ * node-saml and the XML libraries under it (xml-crypto, xml-encryption, xmldom, xpath: about 10 MB
+ * of a process's memory) load when the first SAML request or response is handled, not at start:
+ * most deployments configure no SAML provider. The import is cached, so concurrent first requests
+ * share one load.
+ */
+const nodeSaml = () => import('@node-saml/node-saml');
 
 /**
  * node-saml (≥ 5.1.0: earlier ones read the assertion from the unsigned part of a response,
@@ -13,11 +21,12 @@ import { nameIdFormat } from '../namespaces.js';
  * and InResponseTo against the pending request. What it leaves to the caller — Recipient,
  * Destination, the issuer, NameID qualifiers, scopes — src/providers/saml/response/checks.ts does.
  */
-export function samlFor(
+export async function samlFor(
   entry: SamlEntry,
   idp: Idp,
   opts: { requestId?: string; pending?: { createdAt: string } | null } = {},
-): SAML {
+): Promise<SAML> {
+  const { SAML, ValidateInResponseTo } = await nodeSaml();
   // The pending request, read-only: consuming it is the caller's job, after every check passed.
   const cacheProvider: CacheProvider = {
     saveAsync: async () => null,
@@ -51,7 +60,10 @@ export function samlFor(
 
 export type { Profile };
 /** node-saml's own decryption (xml-encryption), for reading what the verified assertion was signed with. */
-export { decryptXml } from '@node-saml/node-saml/lib/xml.js';
+export async function decryptXml(xml: string, decryptionKey: string): Promise<string> {
+  const xmlLib = await import('@node-saml/node-saml/lib/xml.js');
+  return xmlLib.decryptXml(xml, decryptionKey);
+}
 
 /** node-saml's refusals (plain Error messages) sorted into Lanyard's stable codes. */
 export function codeForNodeSamlError(e: unknown): ErrorCode {

@@ -111,7 +111,9 @@ export async function verifyResponse(deps: SamlDeps, entry: SamlEntry, samlRespo
 
   let parsed: Record<string, unknown>;
   try {
-    const { profile } = await samlFor(entry, idp, { pending: request }).validatePostResponseAsync({
+    const { profile } = await (
+      await samlFor(entry, idp, { pending: request })
+    ).validatePostResponseAsync({
       SAMLResponse: samlResponse,
     });
     if (!profile?.getAssertion) throw new Error('Missing SAML assertion');
