@@ -86,6 +86,20 @@ async function endEmailChanges(db: Db, accountId: string, now: Date, keep: strin
 }
 
 /**
+ * When an account's address changes: links still on their way to the old address (a password
+ * reset, say) no longer act for the account.
+ */
+export async function endLinksOf(db: Db, accountId: string, now: Date): Promise<void> {
+  await db
+    .updateTable('registration')
+    .set({ expires_at: now })
+    .where('account_id', '=', accountId)
+    .where('consumed_at', 'is', null)
+    .where('expires_at', '>', now)
+    .execute();
+}
+
+/**
  * The link's registration, checked without using it up (the confirmation page). Opened in a
  * browser signed in to another account it is refused: confirming would change an account the
  * person at the keyboard is not using.
@@ -124,14 +138,7 @@ export async function confirmEmailChange(
     const holder = await findAccountByEmail(tx, email);
     if (holder && holder.id !== account.id)
       throw new LanyardError('EMAIL_TAKEN', 'Another account uses this email already.');
-    // Links still on their way to the old address (a password reset, say) no longer act for the account.
-    await tx
-      .updateTable('registration')
-      .set({ expires_at: now })
-      .where('account_id', '=', account.id)
-      .where('consumed_at', 'is', null)
-      .where('expires_at', '>', now)
-      .execute();
+    await endLinksOf(tx, account.id, now);
     const changed = await updateAccount(tx, account.id, { email, email_verified_at: now }, now).catch((e) => {
       // Another account confirmed the same address at the same moment: the unique index decides.
       throw isUniqueViolation(e) ? new LanyardError('EMAIL_TAKEN', 'Another account uses this email already.') : e;

@@ -6,6 +6,7 @@ import type { Account, Registration } from '../db/schema.js';
 import { LanyardError, isLanyardError } from '../errors.js';
 import type { Locale } from '../i18n/index.js';
 import type { Lanyard } from '../lanyard.js';
+import { endLinksOf } from '../accounts/email-change.js';
 import { localeOf } from '../accounts/password-accounts.js';
 import { createAccount, findAccountByEmail, canSignIn, updateAccount } from '../stores/accounts.js';
 import { recordAudit } from '../stores/audit.js';
@@ -268,12 +269,16 @@ export interface ReviewRow {
 /**
  * The account a registration may be merged into. VALIDATION: the account that owns the
  * registration's email — derived, never taken from the URL (DSpace hole, DSpace §6.2 item 2).
- * EXTERNAL: only the signed-in account (the person proved it by signing in).
+ * EXTERNAL: only the signed-in account, and only when it signed in recently (`viewerFresh`,
+ * `LANYARD_REAUTH_SECONDS`): the merge adds a way into the account and may give it the received
+ * email, so — like adding a password or changing the email on /profile — a session someone else
+ * got hold of must not do it.
  */
 export async function mergeTarget(
   db: Db,
   reg: Registration,
   viewer: Account | null,
+  viewerFresh: boolean,
   browser: string | null,
   claimedTargetId?: string,
 ): Promise<Account> {
@@ -289,6 +294,7 @@ export async function mergeTarget(
     if (!fromOriginBrowser(reg, browser))
       throw new LanyardError('REGISTRATION_OTHER_BROWSER', 'This link belongs to the browser that signed in.');
     if (!viewer) throw new LanyardError('AUTH_REQUIRED', 'Sign in to the account you want to link.');
+    if (!viewerFresh) throw new LanyardError('REAUTH_REQUIRED', 'Sign in again to link this identity to your account.');
     target = viewer;
   }
   if (claimedTargetId !== undefined && claimedTargetId !== target.id)
@@ -302,6 +308,7 @@ export async function reviewRegistration(
   lanyard: Lanyard,
   token: string,
   viewer: Account | null,
+  viewerFresh: boolean,
   browser: string | null,
 ): Promise<{ registration: Registration; target: Account; rows: ReviewRow[] }> {
   const reg = await checkRegistrationToken(lanyard.db, token, {
@@ -309,7 +316,7 @@ export async function reviewRegistration(
     now: lanyard.clock.now(),
     browser,
   });
-  const target = await mergeTarget(lanyard.db, reg, viewer, browser);
+  const target = await mergeTarget(lanyard.db, reg, viewer, viewerFresh, browser);
   const rows: ReviewRow[] = [
     { field: 'givenName', received: reg.profile.givenName ?? null, current: target.given_name },
     { field: 'familyName', received: reg.profile.familyName ?? null, current: target.family_name },
@@ -327,7 +334,15 @@ export async function reviewRegistration(
 export async function mergeRegistration<S extends SessionInfo | NoSession>(
   lanyard: Lanyard,
   token: string,
-  input: { viewer: Account | null; choices: ReviewChoices; claimedTargetId?: string; session: S; use: TokenUse },
+  input: {
+    viewer: Account | null;
+    /** The viewer signed in within `LANYARD_REAUTH_SECONDS` (see `mergeTarget`). */
+    viewerFresh: boolean;
+    choices: ReviewChoices;
+    claimedTargetId?: string;
+    session: S;
+    use: TokenUse;
+  },
 ): Promise<{ account: Account; cookie: Started<S> | null; provider: string | null; returnTo: string | null }> {
   const { use } = input;
   try {
@@ -340,7 +355,7 @@ export async function mergeRegistration<S extends SessionInfo | NoSession>(
         browser: use.browser,
         ...(use.expectId ? { id: use.expectId } : {}),
       });
-      const target = await mergeTarget(tx, reg, input.viewer, use.browser, input.claimedTargetId);
+      const target = await mergeTarget(tx, reg, input.viewer, input.viewerFresh, use.browser, input.claimedTargetId);
       checkConfirmed(reg, use);
       const linked = await findIdentity(tx, reg.provider!, reg.subject!);
       // A follow-up only adds overrides to the account the first merge linked, while the link holds.
@@ -373,8 +388,15 @@ export async function mergeRegistration<S extends SessionInfo | NoSession>(
         },
         now,
       );
-      if (email !== target.email)
+      if (email !== target.email) {
         await recordAudit(tx, { action: 'email_change', accountId: account.id, detail: { via: 'review' } }, now);
+        // As an email change on /profile: the old address's links end, and the old address is told.
+        await endLinksOf(tx, account.id, now);
+        await lanyard.queueMail(tx, 'email_changed', target.email, localeOf(target), {
+          email,
+          profileLink: `${lanyard.config.publicUrl}/profile`,
+        });
+      }
       await recordAudit(
         tx,
         {

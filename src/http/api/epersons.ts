@@ -10,7 +10,7 @@ import type { Account } from '../../db/schema.js';
 import { LanyardError } from '../../errors.js';
 import { checkRegistrationToken } from '../../stores/registrations.js';
 import type { Route } from '../app.js';
-import { requireAuth, sessionContext } from '../auth.js';
+import { isFreshAuth, requireAuth, sessionContext } from '../auth.js';
 import { apiLimits } from './guards.js';
 import { browserHashOf } from '../browser-binding.js';
 import { accountView, epersonJson } from './representations.js';
@@ -193,6 +193,7 @@ export const epersonRoutes: Route = (api, lanyard) => {
             ...tokenRefusals,
             'REGISTRATION_OTHER_BROWSER',
             'AUTH_REQUIRED',
+            'REAUTH_REQUIRED',
             'FORBIDDEN',
             'CSRF_FAILED',
             'EMAIL_TAKEN',
@@ -210,6 +211,7 @@ export const epersonRoutes: Route = (api, lanyard) => {
       const choices = choicesOf(request.query.override);
       const { account } = await mergeRegistration(lanyard, request.query.token, {
         viewer: request.auth?.account ?? null,
+        viewerFresh: isFreshAuth(lanyard, request),
         choices,
         claimedTargetId: request.params.uuid.toLowerCase(),
         session: { ...sessionContext(request), signIn: false },

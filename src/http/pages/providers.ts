@@ -112,11 +112,12 @@ export const providerRoutes: Route = (app, lanyard) => {
 
     for (const endpoint of provider.endpoints ?? []) mountEndpoint(lanyard, app, provider, endpoint, limits.signIn);
 
+    // Linking adds a way into the account: like adding a password, it needs a recent sign-in.
     app.post(
       `/profile/link/${provider.id}`,
       {
         schema: { body: Type.Object({ _csrf: Type.String({ maxLength: 200 }) }) },
-        config: { guards: ['csrf', 'signedIn'] },
+        config: { guards: ['csrf', 'freshSignIn'] },
       },
       (request, reply) => {
         const { session } = requireAuth(request);

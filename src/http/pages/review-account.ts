@@ -9,7 +9,7 @@ import {
 import { isLanyardError } from '../../errors.js';
 import type { MessageKey } from '../../i18n/index.js';
 import type { Route } from '../app.js';
-import { sessionContext, setSessionCookie } from '../auth.js';
+import { isFreshAuth, sessionContext, setSessionCookie } from '../auth.js';
 import { routeLimits } from '../guards.js';
 import { html } from '../../lib/html.js';
 import { loginThen, safeRedirect } from '../redirects.js';
@@ -39,6 +39,10 @@ export const reviewAccountRoutes: Route = (app, lanyard) => {
   const { config } = lanyard;
   const limits = routeLimits(config);
 
+  /** To the sign-in page asking to sign in again, and back to this review afterwards. */
+  const signInAgain = (reply: FastifyReply, token: string) =>
+    reply.redirect(`/login?reauth=1&returnTo=${encodeURIComponent(`/review-account/${token}`)}`, 303);
+
   /** The provider being linked, as the sentences name it. */
   const whoOf = (provider: string | null, request: FastifyRequest) => ({
     provider: lanyard.providers.get(provider)?.label(request.locale) ?? provider ?? '',
@@ -66,6 +70,7 @@ export const reviewAccountRoutes: Route = (app, lanyard) => {
           lanyard,
           token,
           request.auth?.account ?? null,
+          isFreshAuth(lanyard, request),
           browserHashOf(lanyard, request),
         );
         const { t } = request;
@@ -102,6 +107,8 @@ export const reviewAccountRoutes: Route = (app, lanyard) => {
         // An EXTERNAL token opened before signing in: sign in first, then come back here.
         if (isLanyardError(e) && e.code === 'AUTH_REQUIRED')
           return reply.redirect(`/login?returnTo=${encodeURIComponent(`/review-account/${token}`)}`, 303);
+        // Signed in, but not recently: sign in again, then come back here.
+        if (isLanyardError(e) && e.code === 'REAUTH_REQUIRED') return signInAgain(reply, token);
         throw e;
       }
     },
@@ -112,12 +119,21 @@ export const reviewAccountRoutes: Route = (app, lanyard) => {
     { schema: { params: TokenParams, body: MergeBody }, config: { ...limits.token, guards: ['csrf'] } },
     async (request, reply) => {
       const { _csrf, confirm, ...choices } = request.body;
-      const { cookie, provider, returnTo } = await mergeRegistration(lanyard, request.params.token, {
-        viewer: request.auth?.account ?? null,
-        choices: choices as ReviewChoices,
-        session: sessionContext(request),
-        use: { browser: browserHashOf(lanyard, request), confirmed: confirm === 'yes' },
-      });
+      let merged: Awaited<ReturnType<typeof mergeRegistration>>;
+      try {
+        merged = await mergeRegistration(lanyard, request.params.token, {
+          viewer: request.auth?.account ?? null,
+          viewerFresh: isFreshAuth(lanyard, request),
+          choices: choices as ReviewChoices,
+          session: sessionContext(request),
+          use: { browser: browserHashOf(lanyard, request), confirmed: confirm === 'yes' },
+        });
+      } catch (e) {
+        // Nothing was merged: sign in again, then back to the review (its choices are made again there).
+        if (isLanyardError(e) && e.code === 'REAUTH_REQUIRED') return signInAgain(reply, request.params.token);
+        throw e;
+      }
+      const { cookie, provider, returnTo } = merged;
       const identity = lanyard.providers.identityName(provider, request.locale);
       // Not the browser of the sign-in (the mailed link opened elsewhere): linked, and the mailbox
       // owner signs in — nobody is signed in to an account by someone else's link.
