@@ -4,6 +4,7 @@ import { LanyardError } from '../../errors.js';
 import type { ExternalProfile } from '../profile.js';
 import { classifyProviderError } from '../oauth/errors.js';
 import { fetchVerifiedEmails } from './emails.js';
+import { providerFetch } from '../oauth/fetch.js';
 
 /**
  * ORCID as openid-client sees it. The endpoints are fixed by ORCID (docs/design.md, ORCID §1.1), so
@@ -41,7 +42,10 @@ export class OrcidClient {
       config.clientSecret,
       oidc.ClientSecretPost(config.clientSecret),
     );
-    this.oidc.timeout = Math.ceil(this.timeoutMs / 1000);
+    // Every call to ORCID goes through providerFetch (keep-alive, node:http), which bounds it by
+    // `timeoutMs` and its answer's size itself; openid-client's own timeout would add a signal per call.
+    this.oidc[oidc.customFetch] = providerFetch(this.timeoutMs);
+    this.oidc.timeout = 0;
     if (site.startsWith('http:')) oidc.allowInsecureRequests(this.oidc);
   }
 

@@ -1,7 +1,7 @@
 import { LanyardError } from '../../errors.js';
 import type { ExternalProfile } from '../profile.js';
 import { classifyProviderError } from '../oauth/errors.js';
-import { timeoutSignal } from '../../lib/timeout.js';
+import { providerRequest } from '../oauth/fetch.js';
 
 const ORCID = { provider: 'ORCID' };
 
@@ -21,26 +21,23 @@ export async function fetchVerifiedEmails(
   timeoutMs: number,
 ): Promise<ExternalProfile['emails']> {
   let body: V3Emails;
-  const timeout = timeoutSignal(timeoutMs);
   try {
-    const res = await fetch(`${apiUrl}/v3.0/${orcid}/email`, {
-      headers: { accept: 'application/json', authorization: `Bearer ${accessToken}` },
-      signal: timeout.signal,
-    });
-    if (!res.ok) await res.body?.cancel(); // release the connection now, not when collected
+    const res = await providerRequest(
+      new URL(`${apiUrl}/v3.0/${orcid}/email`),
+      { headers: { accept: 'application/json', authorization: `Bearer ${accessToken}` } },
+      timeoutMs,
+    );
     if (res.status >= 500 || res.status === 429)
       throw new LanyardError('PROVIDER_UNAVAILABLE', 'The ORCID API is not available right now.', ORCID);
-    if (!res.ok)
+    if (res.status < 200 || res.status > 299)
       throw new LanyardError('PROVIDER_ERROR', `The ORCID API refused to list emails (HTTP ${res.status}).`, ORCID);
-    body = (await res.json()) as V3Emails;
+    body = JSON.parse(res.body.toString('utf8')) as V3Emails;
   } catch (e) {
     if (e instanceof SyntaxError)
       throw new LanyardError('PROVIDER_ERROR', 'The ORCID API answered malformed JSON.', ORCID);
     throw classifyProviderError(e, 'ORCID');
-  } finally {
-    timeout.clear();
   }
-  const list = Array.isArray(body.email) ? body.email : [];
+  const list = Array.isArray(body?.email) ? body.email : [];
   return list
     .filter((e) => typeof e.email === 'string' && e.verified === true)
     .map((e) => ({ address: String(e.email), verified: true, primary: e.primary === true }))

@@ -1,0 +1,205 @@
+import assert from 'node:assert/strict';
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo, Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { after, before, describe, test } from 'node:test';
+import { MAX_ANSWER_BYTES, providerFetch, providerRequest } from '../../src/providers/oauth/fetch.js';
+import { classifyProviderError } from '../../src/providers/oauth/errors.js';
+
+const run = promisify(execFile);
+
+/** The client Lanyard talks to ORCID with: keep-alive, bounded in time and size, TLS verified. */
+describe('provider HTTP client', () => {
+  let server: http.Server;
+  let base: string;
+  /** Requests seen per connection; the handler picks its behaviour by path. */
+  const connections: Socket[] = [];
+  const seen = new WeakMap<Socket, number>();
+  let resets = 0;
+
+  before(async () => {
+    server = http.createServer((req, res) => {
+      const n = (seen.get(req.socket) ?? 0) + 1;
+      seen.set(req.socket, n);
+      const url = new URL(req.url!, 'http://x');
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        if (url.pathname === '/echo') {
+          res.setHeader('content-type', 'application/json');
+          res.end(JSON.stringify({ method: req.method, body, type: req.headers['content-type'] ?? null, n }));
+        } else if (url.pathname === '/reset-reused' && n > 1) {
+          // What a server that closed a kept-alive connection looks like to the next request on it.
+          resets++;
+          req.socket.resetAndDestroy();
+        } else if (url.pathname === '/reset-reused') {
+          res.end('fresh');
+        } else if (url.pathname === '/reset') {
+          resets++;
+          req.socket.resetAndDestroy();
+        } else if (url.pathname === '/slow') {
+          setTimeout(() => res.end('late'), 5000).unref();
+        } else if (url.pathname === '/big') {
+          res.setHeader('content-type', 'application/json');
+          if (url.searchParams.get('declared') === '1') res.setHeader('content-length', MAX_ANSWER_BYTES + 1);
+          const chunk = Buffer.alloc(64 * 1024, 'a');
+          for (let sent = 0; sent <= MAX_ANSWER_BYTES; sent += chunk.length) res.write(chunk);
+          res.end();
+        } else if (url.pathname === '/created') {
+          res.statusCode = 204;
+          res.end();
+        } else res.end('ok');
+      });
+    });
+    server.on('connection', (s: Socket) => connections.push(s));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  after(async () => {
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  });
+
+  test('answers come whole, over one kept-alive connection', async () => {
+    const before = connections.length;
+    const first = await providerRequest(new URL(`${base}/echo`), {}, 2000);
+    const second = await providerRequest(new URL(`${base}/echo`), {}, 2000);
+    assert.equal(first.status, 200);
+    assert.deepEqual(JSON.parse(second.body.toString()), { method: 'GET', body: '', type: null, n: 2 });
+    assert.equal(connections.length - before, 1, 'one connection for both');
+  });
+
+  test('as a fetch: form bodies are sent as forms, answers are Responses', async () => {
+    const fetch = providerFetch(2000);
+    const res = await fetch(`${base}/echo`, { method: 'POST', body: new URLSearchParams({ code: 'a b' }) });
+    assert.ok(res instanceof Response);
+    assert.equal(res.headers.get('content-type'), 'application/json');
+    const echoed = (await res.json()) as { method: string; body: string; type: string };
+    assert.equal(echoed.method, 'POST');
+    assert.equal(echoed.body, 'code=a+b');
+    assert.equal(echoed.type, 'application/x-www-form-urlencoded;charset=UTF-8');
+    const empty = await fetch(`${base}/created`, { method: 'POST', body: 'x' });
+    assert.equal(empty.status, 204);
+  });
+
+  test('a GET on a kept-alive connection the server has closed is sent again on a new one; a POST is not', async () => {
+    // The first request opens a connection; the second is reset on it, before any answer.
+    assert.equal((await providerRequest(new URL(`${base}/reset-reused`), {}, 2000)).body.toString(), 'fresh');
+    resets = 0;
+    const again = await providerRequest(new URL(`${base}/reset-reused`), {}, 2000);
+    assert.equal(again.body.toString(), 'fresh');
+    assert.equal(resets, 1, 'the kept-alive connection was tried first');
+    await providerRequest(new URL(`${base}/reset-reused`), {}, 2000);
+    resets = 0;
+    await assert.rejects(providerRequest(new URL(`${base}/reset-reused`), { method: 'POST', body: 'code=1' }, 2000), {
+      name: 'TypeError',
+    });
+    assert.equal(resets, 1, 'not sent again');
+  });
+
+  test('a reset is retried at most once and then reads as a network failure', async () => {
+    await providerRequest(new URL(`${base}/ok`), {}, 2000); // a kept-alive connection at hand
+    resets = 0;
+    await assert.rejects(providerRequest(new URL(`${base}/reset`), {}, 2000), (e: Error) => {
+      assert.equal(e.name, 'TypeError');
+      assert.equal(classifyProviderError(e, 'ORCID').code, 'PROVIDER_UNAVAILABLE');
+      return true;
+    });
+    assert.equal(resets, 2, 'sent on the kept-alive connection, then once on a new one');
+  });
+
+  test('no answer within the timeout: a TimeoutError', async () => {
+    const started = Date.now();
+    await assert.rejects(providerRequest(new URL(`${base}/slow`), {}, 200), (e: Error) => {
+      assert.equal(e.name, 'TimeoutError');
+      assert.equal(classifyProviderError(e, 'ORCID').code, 'PROVIDER_UNAVAILABLE');
+      return true;
+    });
+    assert.ok(Date.now() - started < 2000);
+  });
+
+  test('an answer larger than the bound is refused, declared or not', async () => {
+    for (const declared of ['0', '1'])
+      await assert.rejects(providerRequest(new URL(`${base}/big?declared=${declared}`), {}, 5000), (e: Error) => {
+        assert.match(e.message, /larger than/);
+        assert.equal(classifyProviderError(e, 'ORCID').code, 'PROVIDER_ERROR');
+        return true;
+      });
+    // The client still works afterwards.
+    assert.equal((await providerRequest(new URL(`${base}/ok`), {}, 2000)).body.toString(), 'ok');
+  });
+
+  test('an aborted signal aborts the request', async () => {
+    const controller = new AbortController();
+    const pending = providerFetch(5000)(`${base}/slow`, { signal: controller.signal });
+    controller.abort(new DOMException('stop', 'AbortError'));
+    await assert.rejects(pending, { name: 'AbortError' });
+  });
+
+  test('TLS: a certificate the system does not trust is refused; a trusted one is accepted', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'lanyard-tls-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    try {
+      execFileSync(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'rsa:2048',
+          '-nodes',
+          '-days',
+          '1',
+          '-subj',
+          '/CN=localhost',
+          '-addext',
+          'subjectAltName=DNS:localhost',
+          '-keyout',
+          join(dir, 'key.pem'),
+          '-out',
+          join(dir, 'cert.pem'),
+        ],
+        { stdio: 'ignore' },
+      );
+    } catch {
+      t.skip('openssl is not available');
+      return;
+    }
+    const tls = https.createServer(
+      { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) },
+      (_req, res) => res.end('over tls'),
+    );
+    await new Promise<void>((r) => tls.listen(0, '127.0.0.1', r));
+    t.after(() => {
+      tls.closeAllConnections();
+      tls.close();
+    });
+    const url = `https://localhost:${(tls.address() as AddressInfo).port}/`;
+    await assert.rejects(providerRequest(new URL(url), {}, 2000), (e: Error & { cause?: { code?: string } }) => {
+      assert.equal(e.name, 'TypeError');
+      assert.equal(e.cause?.code, 'DEPTH_ZERO_SELF_SIGNED_CERT');
+      return true;
+    });
+    // Trusted as an operator trusts an extra CA: NODE_EXTRA_CA_CERTS, read when Node starts.
+    // Asynchronously: the server runs in this process.
+    const { stdout, stderr } = await run(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '--input-type=module',
+        '-e',
+        `const { providerRequest } = await import(${JSON.stringify(new URL('../../src/providers/oauth/fetch.ts', import.meta.url).href)});
+         const a = await providerRequest(new URL(${JSON.stringify(url)}), {}, 5000);
+         process.stdout.write(a.status + ' ' + a.body.toString());`,
+      ],
+      { env: { ...process.env, NODE_EXTRA_CA_CERTS: join(dir, 'cert.pem') }, encoding: 'utf8', timeout: 60_000 },
+    );
+    assert.equal(stdout, '200 over tls', stderr);
+  });
+});
