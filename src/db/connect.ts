@@ -49,9 +49,14 @@ export async function connectDatabase(opts: {
   const inMemory = opts.dataDir === 'memory://';
   if (!inMemory) mkdirSync(opts.dataDir, { recursive: true });
   const parsers = { [INT8]: int8 };
+  // PGlite's PostgreSQL lives in this process's memory, and initialises all of its shared buffers
+  // at start: its default of 128 MB (a server's, sized for a machine of its own) is 128 MB of
+  // resident memory before the first query. An embedded database is one person's demo or a
+  // test's: 16 MB holds it whole (a migrated one is about 8 MB on disk, catalogues included).
+  const startParams = [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB'];
   const pglite = inMemory
-    ? new PGlite({ parsers, ...(opts.image ? { loadDataDir: opts.image } : {}) })
-    : new PGlite(join(opts.dataDir, 'pglite'), { parsers });
+    ? new PGlite({ parsers, startParams, ...(opts.image ? { loadDataDir: opts.image } : {}) })
+    : new PGlite(join(opts.dataDir, 'pglite'), { parsers, startParams });
   return new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
 }
 
