@@ -7,7 +7,7 @@ import { safeRedirect } from '../redirects.js';
 import { field, formError } from '../views/forms.js';
 import { extensionsOf } from '../extensions.js';
 import { html } from '../../lib/html.js';
-import { csrfField, sendPage } from '../views/layout.js';
+import { csrfField, type PageOptions, sendFixedPage, sendPage } from '../views/layout.js';
 import { button, notice, signingInFor } from '../views/components.js';
 import { clientOfReturnTo, type SigningInFor } from '../../openid-provider/interaction-client.js';
 import { setFlash } from '../flash.js';
@@ -28,17 +28,18 @@ export const loginRoutes: Route = (app, lanyard) => {
   const { config } = lanyard;
   const limits = routeLimits(config);
 
-  const form = (
+  type FormOptions = { email?: string; error?: string; status?: number; reauth?: boolean; client?: SigningInFor };
+  const formPage = (
     request: Parameters<typeof sendPage>[1],
     reply: Parameters<typeof sendPage>[2],
     returnTo: string,
-    opts: { email?: string; error?: string; status?: number; reauth?: boolean; client?: SigningInFor } = {},
-  ) => {
+    opts: FormOptions = {},
+  ): PageOptions => {
     const { t } = request;
     // Signing in to link a pending external identity: the providers' buttons would only loop back.
     const linking = returnTo.startsWith('/review-account/');
     const [only, ...others] = lanyard.providers.list;
-    return sendPage(lanyard, request, reply, {
+    return {
       title: t('login.title'),
       status: opts.status,
       main: html`${opts.client ? signingInFor(t, opts.client) : ''}
@@ -54,10 +55,20 @@ export const loginRoutes: Route = (app, lanyard) => {
         </form>
         <p><a href="/forgot">${t('login.forgot')}</a></p>
         ${config.selfRegistration ? html`<p>${t('login.noAccount')} <a href="/register">${t('nav.register')}</a></p>` : ''}`,
-    });
+    };
   };
+  const form = (
+    request: Parameters<typeof sendPage>[1],
+    reply: Parameters<typeof sendPage>[2],
+    returnTo: string,
+    opts: FormOptions = {},
+  ) => sendPage(lanyard, request, reply, formPage(request, reply, returnTo, opts));
+  const defaultReturnTo = safeRedirect(undefined, config);
 
   app.get('/login', { schema: { querystring: LoginQuery } }, async (request, reply) => {
+    // The plain sign-in page (no destination, no notice) is the same for everyone but its CSRF field.
+    if (request.query.returnTo === undefined && request.query.reauth === undefined)
+      return sendFixedPage(lanyard, request, reply, 'login', () => formPage(request, reply, defaultReturnTo));
     const returnTo = safeRedirect(request.query.returnTo, config);
     return form(request, reply, returnTo, {
       reauth: request.query.reauth === '1',

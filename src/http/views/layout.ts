@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Lanyard } from '../../lanyard.js';
 import { type Locale, locales, translator } from '../../i18n/index.js';
+import { cookieNames } from '../cookies.js';
 import { csrfCookieValue, csrfToken } from '../csrf.js';
 import { takeFlash } from '../flash.js';
 import { html, raw, type SafeHtml } from '../../lib/html.js';
@@ -27,6 +28,11 @@ export function sendPage(
   reply: FastifyReply,
   opts: PageOptions,
 ): FastifyReply {
+  return sendHtml(reply, opts.status, pageFor(lanyard, request, reply, opts));
+}
+
+/** The page `sendPage` sends (taking the flash message and setting the CSRF cookie as it does). */
+function pageFor(lanyard: Lanyard, request: FastifyRequest, reply: FastifyReply, opts: PageOptions): string {
   const { t, auth } = request;
   const flash = takeFlash(request, reply, lanyard.config);
   const nav = auth
@@ -46,11 +52,54 @@ export function sendPage(
     flash ? notice(flash.kind, t(flash.key, flash.params)) : '',
     opts,
   );
-  return reply
-    .code(opts.status ?? 200)
+  return body.value;
+}
+
+const sendHtml = (reply: FastifyReply, status: number | undefined, body: string) =>
+  reply
+    .code(status ?? 200)
     .type('text/html; charset=utf-8')
     .header('cache-control', 'no-store')
-    .send(body.value);
+    .send(body);
+
+/** Per Lanyard, by locale and key: the text before and after the CSRF token of a page that is otherwise fixed. */
+const fixedPages = new WeakMap<
+  Lanyard,
+  Map<string, { status: number | undefined; halves: readonly [string, string] }>
+>();
+
+/**
+ * `sendPage` for a page that, for one `key` and locale, is the same for every signed-out request
+ * without a flash message but for its CSRF field — the plain sign-in page, the first page of every
+ * password sign-in. It is rendered once (by `render`, which must depend on nothing but the locale
+ * for that key) and then sent as the text around this request's token, byte for byte what
+ * `sendPage` would send: the same cookie, headers and status. A signed-in request or one carrying
+ * a flash message is rendered each time.
+ */
+export function sendFixedPage(
+  lanyard: Lanyard,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  key: string,
+  render: () => PageOptions,
+): FastifyReply {
+  if (request.auth || request.cookies[cookieNames(lanyard.config).flash] !== undefined)
+    return sendPage(lanyard, request, reply, render());
+  let pages = fixedPages.get(lanyard);
+  if (!pages) fixedPages.set(lanyard, (pages = new Map()));
+  const id = `${request.locale}:${key}`;
+  const known = pages.get(id);
+  if (known) {
+    const token = csrfToken(csrfCookieValue(request, reply, lanyard.config), lanyard.config);
+    return sendHtml(reply, known.status, `${known.halves[0]}${token}${known.halves[1]}`);
+  }
+  const opts = render();
+  const body = pageFor(lanyard, request, reply, opts);
+  // The token (43 characters of an HMAC) splits the page in two, unless the page has no CSRF field
+  // or the token also stands elsewhere by chance: then this page is not kept.
+  const halves = body.split(csrfToken(csrfCookieValue(request, reply, lanyard.config), lanyard.config));
+  if (halves.length === 2) pages.set(id, { status: opts.status, halves: [halves[0]!, halves[1]!] });
+  return sendHtml(reply, opts.status, body);
 }
 
 /**

@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { csrfToken } from '../../src/http/csrf.js';
+import type { Page } from '../support/browser.js';
+import { PASSWORD, seedAccount, signedInBrowser } from '../support/accounts.js';
+import { forEachBackend } from '../support/suite.js';
+
+const field = (page: Page) => page.body.match(/name="_csrf" value="([^"]+)"/)?.[1];
+/** The page with its CSRF field's value taken out: what every signed-out visitor of one language sees alike. */
+const withoutToken = (page: Page) => page.body.replaceAll(field(page)!, 'TOKEN');
+const csrfSetCookies = (page: Page) =>
+  [page.headers['set-cookie'] ?? []].flat().filter((c) => c.startsWith('lanyard-csrf='));
+const headersOf = (page: Page) => ({
+  status: page.status,
+  type: page.headers['content-type'],
+  cache: page.headers['cache-control'],
+  csp: page.headers['content-security-policy'],
+});
+
+// The plain sign-in page is rendered once per language and then sent around each request's CSRF
+// token (sendFixedPage): these check it is what rendering it each time gives, for everyone.
+forEachBackend('the sign-in page, rendered once per language', (ctx) => {
+  test('every signed-out visitor gets the page as rendered for them, with a CSRF field of their own cookie', async () => {
+    for (const language of ['en', 'de']) {
+      const headers = { 'accept-language': language };
+      const pages: Page[] = [];
+      for (let i = 0; i < 3; i++) {
+        const browser = ctx().browser();
+        const page = await browser.get('/login', headers);
+        const cookie = browser.cookie('lanyard-csrf')!;
+        assert.equal(csrfSetCookies(page).length, 1, 'one new CSRF cookie');
+        assert.equal(field(page), csrfToken(cookie, ctx().config), 'the field signs this browser’s cookie');
+        pages.push(page);
+      }
+      // `?returnTo=/profile` is the same destination, rendered on every request.
+      const rendered = await ctx().browser().get('/login?returnTo=%2Fprofile', headers);
+      assert.match(rendered.body, new RegExp(`<html lang="${language}">`));
+      for (const page of pages) {
+        assert.equal(withoutToken(page), withoutToken(rendered));
+        assert.deepEqual(headersOf(page), headersOf(rendered));
+      }
+      assert.notEqual(field(pages[0]!), field(pages[1]!));
+
+      // A browser that has its CSRF cookie keeps it: no new cookie, the same field again.
+      const browser = ctx().browser();
+      const first = await browser.get('/login', headers);
+      const again = await browser.get('/login', headers);
+      assert.equal(csrfSetCookies(again).length, 0);
+      assert.equal(field(again), field(first));
+    }
+  });
+
+  test('the kept page signs in, and a notice or a session still shows on it', async () => {
+    const account = await seedAccount(ctx().lanyard);
+    const browser = ctx().browser();
+    await browser.get('/login');
+    await browser.get('/login');
+    const signedIn = await browser.post('/login', { email: account.email, password: PASSWORD });
+    assert.equal(signedIn.status, 303);
+
+    // Signed in: the navigation offers signing out (its own CSRF field), not the kept page.
+    const asMember = await browser.get('/login');
+    assert.match(asMember.body, /action="\/logout"/);
+    const anonymous = await ctx().browser().get('/login');
+    assert.doesNotMatch(anonymous.body, /action="\/logout"/);
+
+    // Signing out leaves a notice for the next page, once.
+    const member = await signedInBrowser(ctx(), account.email);
+    await member.get('/profile');
+    assert.equal((await member.post('/logout', {})).status, 303);
+    const notice = await member.get('/login');
+    assert.equal(withoutToken(notice).includes('You are signed out'), true, notice.body.slice(0, 2000));
+    const after = await member.get('/login');
+    assert.equal(withoutToken(after), withoutToken(anonymous));
+  });
+});
