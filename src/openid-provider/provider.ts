@@ -1,5 +1,11 @@
 import type { IncomingMessage } from 'node:http';
-import Provider, { type Configuration, interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
+import Provider, {
+  type Configuration,
+  type ErrorOut,
+  errors,
+  interactionPolicy,
+  type KoaContextWithOIDC,
+} from 'oidc-provider';
 import type { Lanyard } from '../lanyard.js';
 import { type Locale, translator } from '../i18n/index.js';
 import { standalonePage } from '../http/views/layout.js';
@@ -71,6 +77,28 @@ function policy(now: () => Date) {
  */
 export function createOpenIdProvider(lanyard: Lanyard, keys: ProviderKeys, now: Date): Provider {
   const { db, clock, config } = lanyard;
+  // The provider's own pages in Lanyard's layout and language (the locale the Fastify mount found).
+  const renderError = async (ctx: KoaContextWithOIDC, out: ErrorOut) => {
+    const { locale, t, signedIn } = viewOf(ctx);
+    ctx.type = 'html';
+    ctx.set('cache-control', 'no-store');
+    ctx.body = standalonePage(lanyard, locale, signedIn, {
+      title: t('oidc.error.title'),
+      main: html`<p>${t('oidc.error.text')}</p>
+          <p>
+            ${t('oidc.error.reason')} <code>${String(out.error)}</code>${
+              out.error_description ? html` — ${String(out.error_description)}` : ''
+            }
+          </p>`,
+    });
+  };
+  /** Answers a refused request as the provider's endpoints do (JSON, or its page for a browser). */
+  const refuse = async (ctx: KoaContextWithOIDC, err: errors.OIDCProviderError) => {
+    const out: ErrorOut = { error: err.message, error_description: err.error_description };
+    ctx.status = err.statusCode;
+    if (ctx.accepts('json', 'html') === 'html') await renderError(ctx, out);
+    else ctx.body = out;
+  };
   const configuration: Configuration = {
     adapter: (model: string) => new OidcPayloadAdapter(db, clock, model),
     findAccount: findAccount(db, config),
@@ -145,21 +173,7 @@ export function createOpenIdProvider(lanyard: Lanyard, keys: ProviderKeys, now: 
       Grant: 30 * 86400,
       RefreshToken: 30 * 86400,
     },
-    // The provider's own pages in Lanyard's layout and language (the locale the Fastify mount found).
-    renderError: async (ctx: KoaContextWithOIDC, out) => {
-      const { locale, t, signedIn } = viewOf(ctx);
-      ctx.type = 'html';
-      ctx.set('cache-control', 'no-store');
-      ctx.body = standalonePage(lanyard, locale, signedIn, {
-        title: t('oidc.error.title'),
-        main: html`<p>${t('oidc.error.text')}</p>
-          <p>
-            ${t('oidc.error.reason')} <code>${String(out.error)}</code>${
-              out.error_description ? html` — ${String(out.error_description)}` : ''
-            }
-          </p>`,
-      });
-    },
+    renderError,
   };
   const provider = new Provider(`${config.publicUrl}${OIDC_PATH}`, configuration);
   // Koa knows only on/off: with any trusted proxy, endpoint URLs follow its X-Forwarded-Proto/Host.
@@ -171,11 +185,21 @@ export function createOpenIdProvider(lanyard: Lanyard, keys: ProviderKeys, now: 
   // What a request saved is written by then (src/stores/oidc-payloads.ts defers the provider's
   // saves within a request to write them together): before Koa sends the answer. Outermost, so
   // the saves of every other step (the provider's session, after its endpoint) come first.
-  provider.use(async (_ctx, next) => {
+  // A code or refresh token redeemed at the same moment elsewhere is found used only then (its
+  // `consume` is written with the tokens issued for it): the answer becomes the provider's refusal.
+  provider.use(async (ctx, next) => {
     try {
       await next();
-    } finally {
+    } catch (err) {
+      await endRequestWrites(db).catch(() => undefined);
+      throw err;
+    }
+    try {
       await endRequestWrites(db);
+    } catch (err) {
+      if (!(err instanceof errors.InvalidGrant)) throw err;
+      await refuse(ctx as KoaContextWithOIDC, err);
+      provider.emit('grant.error', ctx, err);
     }
   });
   // A repository's sign-out (RP-initiated logout) that the person confirms ends Lanyard's session

@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { sql } from 'kysely';
+import { CompiledQuery, sql } from 'kysely';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import { errors } from 'oidc-provider';
 import type { Clock } from '../clock.js';
@@ -64,32 +64,18 @@ export class OidcPayloadAdapter implements Adapter {
   /**
    * Marks a code or refresh token used. The UPDATE only succeeds for the first of two concurrent
    * redemptions (on any process); the second is refused and the grant behind it revoked, as a reused
-   * code must be (RFC 6749 §4.1.2).
+   * code must be (RFC 6749 §4.1.2). Within a provider request it is written with the request's
+   * next write — the tokens issued for it —, in one statement that writes them only if the UPDATE
+   * succeeded (`RequestReads.flush`): nothing the request issued is stored, or answered, otherwise.
    */
   async consume(id: string): Promise<void> {
-    await flushRequestWrites(this.db);
-    requestReads.getStore()?.forget(this.model, id);
-    const now = this.clock.now();
-    const done = this.db.isTransaction
-      ? await this.db
-          .updateTable('oidc_payload')
-          .set({ consumed_at: now })
-          .where('model', '=', this.model)
-          .where('id', '=', id)
-          .where('consumed_at', 'is', null)
-          .returning('grant_id')
-          .executeTakeFirst()
-      : (await this.db.executeQuery<{ grant_id: string | null }>(consumeRow([now, this.model, id]))).rows[0];
-    if (!done) {
-      const row = await this.db
-        .selectFrom('oidc_payload')
-        .select('grant_id')
-        .where('model', '=', this.model)
-        .where('id', '=', id)
-        .executeTakeFirst();
-      if (row?.grant_id) await this.revokeByGrantId(row.grant_id);
-      throw new errors.InvalidGrant('grant already used');
+    const reads = requestReads.getStore();
+    if (reads) {
+      await reads.flush(this.db);
+      reads.forget(this.model, id);
+      if (reads.deferConsume({ model: this.model, id, at: this.clock.now() })) return;
     }
+    await consumeAndSave(this.db, { model: this.model, id, at: this.clock.now() }, []);
   }
 
   async destroy(id: string): Promise<void> {
@@ -220,6 +206,9 @@ export class RequestReads {
   /** Rows the request saved and that are not written yet (the later save of a row wins). */
   private readonly pending = new Map<string, NewPayloadRow>();
 
+  /** A code or refresh token marked used, written with the saves after it (`consume`). */
+  private consumption: Consumption | undefined;
+
   /** Set once the request's answer is ready: a save after that (none is known) is written at once. */
   private closed = false;
 
@@ -237,12 +226,30 @@ export class RequestReads {
     await this.flush(db);
   }
 
-  /** Writes what the request saved, in one statement. */
+  /**
+   * Writes what the request saved, in one statement; with a pending `consume`, only if the code or
+   * token was not used yet — else the grant is revoked and the request refused (`InvalidGrant`).
+   */
   async flush(db: Db): Promise<void> {
-    if (this.pending.size === 0) return;
+    const consumption = this.consumption;
+    if (this.pending.size === 0 && !consumption) return;
     const rows = [...this.pending.values()];
     this.pending.clear();
-    await upsertRows(db, rows);
+    this.consumption = undefined;
+    if (!consumption) return upsertRows(db, rows);
+    try {
+      await consumeAndSave(db, consumption, rows);
+    } catch (err) {
+      this.clear(); // the grant may be revoked: nothing read of it stands
+      throw err;
+    }
+  }
+
+  /** Holds a `consume` to be written with the saves after it; false once the request is answered. */
+  deferConsume(consumption: Consumption): boolean {
+    if (this.closed) return false;
+    this.consumption = consumption;
+    return true;
   }
 
   add(rows: PayloadRow[], asked: RequestRows = {}): void {
@@ -296,48 +303,82 @@ export async function endRequestWrites(db: Db): Promise<void> {
 
 type NewPayloadRow = Omit<PayloadRow, 'payload' | 'consumed_at'> & { payload: string };
 
-/** Marks a code or refresh token used, if nobody did yet (`consume`), prepared once per connection. */
-const consumeRow = preparedStatement(
-  `update oidc_payload set consumed_at = $1 where model = $2 and id = $3 and consumed_at is null returning grant_id`,
-);
+/** A code or refresh token to be marked used at `at`. */
+interface Consumption {
+  model: string;
+  id: string;
+  at: Date;
+}
 
-/** The columns of a saved row, in the order of the prepared upserts' parameters. */
+/** The columns of a saved row, in the order of the statements' parameters. */
 const upsertColumns = ['model', 'id', 'payload', 'grant_id', 'uid', 'expires_at'] as const;
+const columnTypes = ['text', 'text', 'jsonb', 'text', 'text', 'timestamptz'] as const;
+
+/** `count` rows of parameters, from `$first` on, each cast to its column's type. */
+const valuesList = (count: number, first: number) =>
+  Array.from(
+    { length: count },
+    (_, row) =>
+      `(${columnTypes.map((type, column) => `$${first + row * upsertColumns.length + column}::${type}`).join(', ')})`,
+  ).join(', ');
+
+const onConflict = `on conflict (model, id) do update set payload = excluded.payload, grant_id = excluded.grant_id,
+    uid = excluded.uid, expires_at = excluded.expires_at`;
 
 /**
- * The upsert of `count` rows, prepared once per connection (a provider request saves one to three
- * rows together: the code and the session, the access and the refresh token).
+ * The statements of `count` rows, each built once and prepared once per connection outside a
+ * transaction (`preparedStatement`); a request saves one to three rows together.
  */
-const upsertStatements = Array.from({ length: 4 }, (_, count) =>
-  preparedStatement(
-    `insert into oidc_payload (${upsertColumns.join(', ')}) values ${Array.from(
-      { length: count + 1 },
-      (_, row) => `(${upsertColumns.map((_, column) => `$${row * upsertColumns.length + column + 1}`).join(', ')})`,
-    ).join(', ')}
-     on conflict (model, id) do update set payload = excluded.payload, grant_id = excluded.grant_id,
-       uid = excluded.uid, expires_at = excluded.expires_at`,
-  ),
-);
+function statementOf(cache: Map<number, (p: readonly unknown[]) => CompiledQuery>, count: number, text: () => string) {
+  let statement = cache.get(count);
+  if (!statement) cache.set(count, (statement = preparedStatement(text())));
+  return statement;
+}
+const upserts = new Map<number, (p: readonly unknown[]) => CompiledQuery>();
+const consumesAndSaves = new Map<number, (p: readonly unknown[]) => CompiledQuery>();
+
+const parametersOf = (rows: NewPayloadRow[]) => rows.flatMap((row) => upsertColumns.map((column) => row[column]));
 
 /** Inserts the rows, or replaces each stored one with the same model and id. */
 async function upsertRows(db: Db, rows: NewPayloadRow[]): Promise<void> {
-  const prepared = db.isTransaction ? undefined : upsertStatements[rows.length - 1];
-  if (prepared) {
-    await db.executeQuery(prepared(rows.flatMap((row) => upsertColumns.map((column) => row[column]))));
-    return;
-  }
-  await db
-    .insertInto('oidc_payload')
-    .values(rows)
-    .onConflict((oc) =>
-      oc.columns(['model', 'id']).doUpdateSet((eb) => ({
-        payload: eb.ref('excluded.payload'),
-        grant_id: eb.ref('excluded.grant_id'),
-        uid: eb.ref('excluded.uid'),
-        expires_at: eb.ref('excluded.expires_at'),
-      })),
-    )
-    .execute();
+  const text = () =>
+    `insert into oidc_payload (${upsertColumns.join(', ')}) values ${valuesList(rows.length, 1)} ${onConflict}`;
+  const parameters = parametersOf(rows);
+  await db.executeQuery(
+    db.isTransaction ? CompiledQuery.raw(text(), parameters) : statementOf(upserts, rows.length, text)(parameters),
+  );
+}
+
+/**
+ * Marks a code or refresh token used if nobody did yet — one conditional UPDATE, so of two
+ * concurrent redemptions on any processes only one succeeds — and, in the same statement, saves
+ * `rows` only if it did. If it did not, the grant it belongs to is revoked (every token issued
+ * under it) and `InvalidGrant` thrown.
+ */
+async function consumeAndSave(db: Db, consumption: Consumption, rows: NewPayloadRow[]): Promise<void> {
+  const text = () => `with consumed as (
+      update oidc_payload set consumed_at = $1 where model = $2 and id = $3 and consumed_at is null returning id
+    )${
+      rows.length
+        ? `, saved as (
+      insert into oidc_payload (${upsertColumns.join(', ')})
+      select * from (values ${valuesList(rows.length, 4)}) as v where exists (select from consumed)
+      ${onConflict}
+    )`
+        : ''
+    }
+    select exists (select from consumed) as consumed,
+      (select grant_id from oidc_payload where model = $2 and id = $3) as grant_id`;
+  const parameters = [consumption.at, consumption.model, consumption.id, ...parametersOf(rows)];
+  const { rows: result } = await db.executeQuery<{ consumed: boolean; grant_id: string | null }>(
+    db.isTransaction
+      ? CompiledQuery.raw(text(), parameters)
+      : statementOf(consumesAndSaves, rows.length, text)(parameters),
+  );
+  if (result[0]?.consumed) return;
+  const grantId = result[0]?.grant_id;
+  if (grantId) await db.deleteFrom('oidc_payload').where('grant_id', '=', grantId).execute();
+  throw new errors.InvalidGrant('grant already used');
 }
 
 /** Runs one provider request with the rows read for it at hand (see `RequestReads`). */

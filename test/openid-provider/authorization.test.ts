@@ -11,7 +11,13 @@ import { runLanyardCli } from '../support/lanyard-process.js';
 import { TEST_SECRET, withOrcid, type TestApp } from '../support/test-app.js';
 import { housekeeping } from '../../src/accounts/housekeeping.js';
 import { hashToken } from '../../src/crypto/token.js';
-import { OidcPayloadAdapter } from '../../src/stores/oidc-payloads.js';
+import { errors } from 'oidc-provider';
+import {
+  endRequestWrites,
+  OidcPayloadAdapter,
+  RequestReads,
+  withRequestReads,
+} from '../../src/stores/oidc-payloads.js';
 
 const REDIRECT = 'http://127.0.0.1:9/callback';
 
@@ -206,6 +212,46 @@ for (const backend of backends()) {
         await assert.rejects(oidc.authorizationCodeGrant(config, callback, checks), { error: 'invalid_grant' });
         await assert.rejects(oidc.fetchUserInfo(config, tokens.access_token, account.id), { status: 401 });
         await assert.rejects(oidc.refreshTokenGrant(config, tokens.refresh_token!), { error: 'invalid_grant' });
+      });
+
+      test('attack: one code redeemed twice at the same moment: one redemption gets tokens, the other invalid_grant, and the grant is revoked', async () => {
+        const account = await createPasswordAccount(app, uniqueEmail('race'));
+        const { config } = await client();
+        const req = await authorizationRequest(config);
+        const callback = await passwordSignIn(browser(), req.url, account.email);
+        const checks = { pkceCodeVerifier: req.verifier, expectedState: req.state, expectedNonce: req.nonce };
+        const results = await Promise.allSettled([
+          oidc.authorizationCodeGrant(config, callback, checks),
+          oidc.authorizationCodeGrant(config, callback, checks),
+        ]);
+        const won = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+        const lost = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as { error?: string }] : []));
+        assert.equal(won.length, 1, JSON.stringify(results.map((r) => r.status)));
+        assert.equal(lost[0]!.error, 'invalid_grant');
+        await assert.rejects(oidc.fetchUserInfo(config, won[0]!.access_token, account.id), { status: 401 });
+        await assert.rejects(oidc.refreshTokenGrant(config, won[0]!.refresh_token!), { error: 'invalid_grant' });
+      });
+
+      test('a code used elsewhere after the request read it: nothing issued for it is stored, its grant is revoked', async () => {
+        const { db } = app.lanyard;
+        const codes = new OidcPayloadAdapter(db, app.clock, 'AuthorizationCode');
+        const accessTokens = new OidcPayloadAdapter(db, app.clock, 'AccessToken');
+        await codes.upsert('late-code', { grantId: 'g-late' }, 60);
+        await accessTokens.upsert('earlier-token', { grantId: 'g-late' }, 3600);
+        await withRequestReads(new RequestReads(), async () => {
+          await codes.consume('late-code');
+          await accessTokens.upsert('late-token', { grantId: 'g-late' }, 3600);
+          // Another process redeems the code before this request writes.
+          await db
+            .updateTable('oidc_payload')
+            .set({ consumed_at: new Date() })
+            .where('model', '=', 'AuthorizationCode')
+            .where('id', '=', 'late-code')
+            .execute();
+          await assert.rejects(endRequestWrites(db), errors.InvalidGrant);
+        });
+        const left = await db.selectFrom('oidc_payload').select('id').where('grant_id', '=', 'g-late').execute();
+        assert.deepEqual(left, []);
       });
 
       test('attack: a public client without PKCE gets no code; with PKCE it signs in', async () => {
