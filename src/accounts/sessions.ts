@@ -124,6 +124,7 @@ export function isNewDevice(userAgent: string | null, earlierAgents: (string | n
     const { browser, os } = describeDevice(ua);
     return browser || os ? `${browser}/${os}` : `raw:${ua ?? ''}`;
   };
-  const known = new Set(earlierAgents.map(key));
+  // The latest sessions mostly share one User-Agent: each distinct one is described once.
+  const known = new Set([...new Set(earlierAgents)].map(key));
   return !known.has(key(userAgent));
 }
