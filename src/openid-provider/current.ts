@@ -2,7 +2,6 @@ import type Provider from 'oidc-provider';
 import type { Lanyard } from '../lanyard.js';
 import { readTogether, type RequestRows, RequestReads } from '../stores/oidc-payloads.js';
 import { loadProviderKeys, type ProviderKeys, providerKeysVersion, publishedKeys } from './keys.js';
-import { createOpenIdProvider } from './provider.js';
 
 interface Built {
   version: number;
@@ -76,6 +75,9 @@ export class CurrentProvider {
       .map((k) => k.kid)
       .join(' ');
     if (!built || loadedVersion !== built.version || published !== built.published) {
+      // oidc-provider (with Koa and its own dependencies, about 5 MB of heap) loads with the first
+      // request to the provider, not at start: a Lanyard no repository signs in through never loads it.
+      const { createOpenIdProvider } = await import('./provider.js');
       const provider = createOpenIdProvider(this.lanyard, keys!, now);
       built = { version: loadedVersion!, keys: keys!, published, provider, callback: provider.callback() };
       this.built = built;

@@ -1,4 +1,3 @@
-import type { IncomingMessage } from 'node:http';
 import Provider, {
   type Configuration,
   type ErrorOut,
@@ -7,7 +6,7 @@ import Provider, {
   type KoaContextWithOIDC,
 } from 'oidc-provider';
 import type { Lanyard } from '../lanyard.js';
-import { type Locale, translator } from '../i18n/index.js';
+import { translator } from '../i18n/index.js';
 import { standalonePage } from '../http/views/layout.js';
 import { html, raw } from '../lib/html.js';
 import { clientSecretMatches, type OidcClient } from '../stores/oidc-clients.js';
@@ -17,18 +16,7 @@ import { findAccount, scopeClaims } from './claims.js';
 import { ID_TOKEN_TTL, type ProviderKeys, publishedKeys } from './keys.js';
 import { loadPairwiseSalt, pairwiseSubject } from './pairwise.js';
 import { interactionPath, OIDC_PATH } from './paths.js';
-
-/** A request as the Fastify mount hands it to the provider: with who is signed in to Lanyard there. */
-export type SignedInRequest = IncomingMessage & {
-  lanyardAuth?: { accountId: string; sessionId: string; authenticatedAt: Date };
-  lanyardLocale?: Locale;
-};
-
-/** Whether a sign-in at `authenticatedAt` is older than the request's `max_age` (seconds) allows. */
-export function tooOld(maxAge: unknown, authenticatedAt: Date, now: Date): boolean {
-  const seconds = maxAge === undefined || maxAge === null || maxAge === '' ? NaN : Number(maxAge);
-  return Number.isFinite(seconds) && authenticatedAt.getTime() < now.getTime() - seconds * 1000 - 999;
-}
+import { type SignedInRequest, tooOld } from './signed-in.js';
 
 /** oidc-provider's introspection endpoint, below the issuer. */
 const INTROSPECTION_PATH = '/token/introspection';

@@ -19,7 +19,7 @@ import type { Lanyard } from '../lanyard.js';
 import { type ConsentScope, consentScopes, ORCID_WORKS_SCOPE } from './claims.js';
 import { interactionPath, isServerEndpointVariant, OIDC_PATH, serverEndpoints } from './paths.js';
 import { CurrentProvider } from './current.js';
-import { type SignedInRequest, tooOld } from './provider.js';
+import { type SignedInRequest, tooOld } from './signed-in.js';
 
 type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
 

@@ -1,7 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { CompiledQuery, sql } from 'kysely';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
-import { errors } from 'oidc-provider';
 import type { Clock } from '../clock.js';
 import { type Db, preparedStatement } from '../db/connect.js';
 import type { ProfileSnapshot } from '../db/schema.js';
@@ -378,6 +377,8 @@ async function consumeAndSave(db: Db, consumption: Consumption, rows: NewPayload
   if (result[0]?.consumed) return;
   const grantId = result[0]?.grant_id;
   if (grantId) await db.deleteFrom('oidc_payload').where('grant_id', '=', grantId).execute();
+  // Loaded already: only the provider, built on oidc-provider, consumes codes and tokens.
+  const { errors } = await import('oidc-provider');
   throw new errors.InvalidGrant('grant already used');
 }
 
