@@ -1,4 +1,3 @@
-import { createOrcidEmulatorState, orcidEmulatorPlugin } from '../../emulator/orcid/index.js';
 import type { Route } from '../../http/app.js';
 import { seedDemoAccounts } from './demo-accounts.js';
 
@@ -14,6 +13,8 @@ export const demoEmulatorRoutes: Route = async (app, lanyard) => {
   const base = `${lanyard.config.publicUrl}${DEMO_EMULATOR_PREFIX}`;
   // Never beside a real database: its open admin API would let anyone sign in as any account.
   if (orcid?.env !== 'emulator' || orcid.siteUrl !== base || !lanyard.config.embedded) return;
+  // The emulator (about 50 modules) loads only here, in demo mode.
+  const { createOrcidEmulatorState, orcidEmulatorPlugin } = await import('../../emulator/orcid/index.js');
   // One browser tries every fixture user: the emulator always shows its user picker.
   const state = createOrcidEmulatorState({ baseUrl: base, alwaysChooseUser: true });
   // The demo client accepts this service's own callback, whatever port or host it runs on.
