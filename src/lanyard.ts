@@ -64,23 +64,32 @@ export function createLogger(level: string, format: 'json' | 'pretty' = 'json'):
           singleLine: true,
         })
       : undefined;
-  return pino(
-    {
-      level,
-      redact: { paths: redactPaths, censor: '[redacted]' },
-      serializers: {
-        req: (req: { method: string; url: string; ip?: string }) => ({
-          method: req.method,
-          url: redactUrl(req.url),
-          remoteAddress: req.ip,
-        }),
-        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-        err: pino.stdSerializers.err,
-      },
-    },
-    stream as pino.DestinationStream | undefined,
-  );
+  const serializers = {
+    req: (req: { method: string; url: string; ip?: string }) => ({
+      method: req.method,
+      url: redactUrl(req.url),
+      remoteAddress: req.ip,
+    }),
+    res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+    err: pino.stdSerializers.err,
+  };
+  // pino's own destination (standard output, asynchronous), made here so both loggers share it.
+  const destination = (stream as pino.DestinationStream | undefined) ?? pino.destination();
+  const log = pino({ level, redact: { paths: redactPaths, censor: '[redacted]' }, serializers }, destination);
+  accessLoggers.set(log, pino({ level: 'info', serializers }, destination));
+  return log;
 }
+
+const accessLoggers = new WeakMap<Logger, Logger>();
+
+/**
+ * For a logger from `createLogger`: its sibling for the access line (one per request, see
+ * src/http/app.ts), on the same destination with the same serializers but without the redaction
+ * pass, which was half that line's cost and has nothing to do there: the line holds the method,
+ * the URL (its secrets redacted by the `req` serializer), the address, the status and the time,
+ * never a header or a body. The caller checks the level.
+ */
+export const accessLoggerOf = (log: Logger): Logger | undefined => accessLoggers.get(log);
 
 /** Everything the domain needs, created once per process and handed to each surface. */
 export interface Lanyard {

@@ -13,7 +13,8 @@ import Fastify, {
   type RawServerDefault,
 } from 'fastify';
 import { isLocale, negotiateLocale, translator } from '../i18n/index.js';
-import type { Lanyard } from '../lanyard.js';
+import type { Logger } from 'pino';
+import { accessLoggerOf, type Lanyard } from '../lanyard.js';
 import { touchSession, validateSession } from '../stores/sessions.js';
 import { cookieNames, setCookie } from './cookies.js';
 import { sendError } from './errors.js';
@@ -49,13 +50,26 @@ export interface HttpOptions {
   routes?: Route[];
 }
 
-/** Fastify's request logging in one line per request: no "incoming request", the request named when it completes. */
+/**
+ * Fastify's request logging in one line per request: no "incoming request", the request named when
+ * it completes. The line of a request that completed goes through the access logger (no redaction
+ * pass: see `accessLoggerOf`) with the request's id, as the request's own logger would write it.
+ */
 class CompletedOnly extends LogController {
+  constructor(private readonly access: Logger | undefined) {
+    super();
+  }
   override incomingRequest(): void {}
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
     if (error)
       reply.log.error({ req: request, res: reply, err: error, responseTime: reply.elapsedTime }, 'request errored');
-    else reply.log.info({ req: request, res: reply, responseTime: reply.elapsedTime }, 'request completed');
+    else if (!this.access)
+      reply.log.info({ req: request, res: reply, responseTime: reply.elapsedTime }, 'request completed');
+    else if ((reply.log as Logger).isLevelEnabled('info'))
+      this.access.info(
+        { reqId: request.id, req: request, res: reply, responseTime: reply.elapsedTime },
+        'request completed',
+      );
   }
 }
 
@@ -65,7 +79,7 @@ export async function buildHttpApp(lanyard: Lanyard, opts: HttpOptions = {}): Pr
     loggerInstance: lanyard.log,
     // One log line per request, written when it completes, instead of Fastify's two ("incoming
     // request" and "request completed"): half the log writes on every request. Errors are logged as before.
-    logController: new CompletedOnly(),
+    logController: new CompletedOnly(accessLoggerOf(lanyard.log)),
     trustProxy: config.trustProxy,
     bodyLimit: 64 * 1024,
     // Fastify's default (10 s) fails a start-up on a machine that is merely busy; a plugin that
