@@ -62,9 +62,12 @@ const sendHtml = (reply: FastifyReply, status: number | undefined, body: string)
     .header('cache-control', 'no-store')
     .send(body);
 
-/** Per Lanyard, by locale and key: the text before and after the CSRF token of a page that is otherwise fixed. */
+/**
+ * Per app (its routes and extensions make the page), by locale and key: the text before and after
+ * the CSRF token of a page that is otherwise fixed.
+ */
 const fixedPages = new WeakMap<
-  Lanyard,
+  object,
   Map<string, { status: number | undefined; halves: readonly [string, string] }>
 >();
 
@@ -85,8 +88,8 @@ export function sendFixedPage(
 ): FastifyReply {
   if (request.auth || request.cookies[cookieNames(lanyard.config).flash] !== undefined)
     return sendPage(lanyard, request, reply, render());
-  let pages = fixedPages.get(lanyard);
-  if (!pages) fixedPages.set(lanyard, (pages = new Map()));
+  let pages = fixedPages.get(request.server);
+  if (!pages) fixedPages.set(request.server, (pages = new Map()));
   const id = `${request.locale}:${key}`;
   const known = pages.get(id);
   if (known) {
