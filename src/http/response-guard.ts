@@ -47,10 +47,13 @@ export function guardResponses(app: App): void {
  */
 export function frameworkErrors(lanyard: Lanyard) {
   return (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
-    // The onRequest hook that sets these has not run for a request the router refused.
+    // The onRequest hooks that set these (and read the cookies) have not run for a request the
+    // router refused: the error page must not read what is not there — a throw here is outside
+    // every handler and would end the process.
     request.locale = negotiateLocale(request.headers['accept-language']);
     request.t = translator(request.locale);
     request.auth = null;
+    request.cookies ??= {};
     return sendError(
       lanyard,
       request,

@@ -66,6 +66,19 @@ forEachBackend(
         assert.doesNotMatch(body, /ERR_|Invalid character|TypeError|at [\w.]+ \(/, `${path}: ${body}`);
       }
     });
+
+    test('a URL the router refuses, opened in a browser, is a 400 page and the process goes on serving', async () => {
+      // The router answers these before any hook ran (no cookies read): the error page once threw
+      // reading the flash cookie, outside every handler, and the exception ended the process.
+      const long = 'a'.repeat(300);
+      for (const path of ['/%E0%A4%A', `/interaction/${long}`, `/review-account/${long}`, `/forgot/${long}`]) {
+        const r = await fetch(`${origin}${path}`, { headers: { accept: 'text/html', cookie: 'lanyard-flash=x.y' } });
+        const body = await r.text();
+        assert.equal(r.status, 400, `${path}: ${r.status} ${body.slice(0, 300)}`);
+        assert.match(body, /data-error-code="VALIDATION_FAILED"/, path);
+      }
+      assert.equal((await fetch(`${origin}/login`)).status, 200);
+    });
   },
   withOrcid,
 );
