@@ -10,6 +10,8 @@ import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import { MAX_ANSWER_BYTES, providerFetch, providerRequest } from '../../src/providers/oauth/fetch.js';
 import { classifyProviderError } from '../../src/providers/oauth/errors.js';
+import { fetchVerifiedEmails } from '../../src/providers/orcid/emails.js';
+import { gzipSync } from 'node:zlib';
 
 const run = promisify(execFile);
 
@@ -50,6 +52,20 @@ describe('provider HTTP client', () => {
           const chunk = Buffer.alloc(64 * 1024, 'a');
           for (let sent = 0; sent <= MAX_ANSWER_BYTES; sent += chunk.length) res.write(chunk);
           res.end();
+        } else if (url.pathname.endsWith('/email')) {
+          // A request without Accept-Encoding accepts any coding (RFC 9110 §12.5.3): a server may
+          // compress its answer then, as it may whenever the coding is not refused.
+          const accepted = req.headers['accept-encoding'];
+          res.setHeader('content-type', 'application/json');
+          res.setHeader(
+            'x-seen',
+            JSON.stringify({ accepted: accepted ?? null, agent: req.headers['user-agent'] ?? null }),
+          );
+          const json = JSON.stringify({ email: [{ email: 'a@uni.example', verified: true, primary: true }] });
+          if (accepted === undefined || /gzip/.test(accepted)) {
+            res.setHeader('content-encoding', 'gzip');
+            res.end(gzipSync(json));
+          } else res.end(json);
         } else if (url.pathname === '/created') {
           res.statusCode = 204;
           res.end();
@@ -85,6 +101,15 @@ describe('provider HTTP client', () => {
     assert.equal(echoed.type, 'application/x-www-form-urlencoded;charset=UTF-8');
     const empty = await fetch(`${base}/created`, { method: 'POST', body: 'x' });
     assert.equal(empty.status, 204);
+  });
+
+  test('a server free to compress is told not to: the answer comes plain, and the client names itself', async () => {
+    const emails = await fetchVerifiedEmails(base, '0000-0002-1825-0097', 'token', 2000);
+    assert.deepEqual(emails, [{ address: 'a@uni.example', verified: true, primary: true }]);
+    const res = await providerRequest(new URL(`${base}/v3.0/x/email`), {}, 2000);
+    const seen = JSON.parse(String(res.rawHeaders[res.rawHeaders.findIndex((h) => h.toLowerCase() === 'x-seen') + 1]));
+    assert.equal(seen.accepted, 'identity');
+    assert.match(seen.agent, /Lanyard/);
   });
 
   test('a GET on a kept-alive connection the server has closed is sent again on a new one; a POST is not', async () => {

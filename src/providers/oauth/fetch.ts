@@ -54,7 +54,11 @@ export function providerRequest(url: URL, init: ProviderRequest, timeoutMs: numb
   if (!agent) return Promise.reject(new TypeError('fetch failed', { cause: new Error(`unsupported ${url.protocol}`) }));
   const signal = init.signal ?? null;
   if (signal?.aborted) return Promise.reject(signal.reason as Error);
-  const headers: Record<string, string> = { ...init.headers };
+  // What the global `fetch` added by itself: a User-Agent (a provider's firewall may refuse a
+  // request without one), and a word on content codings — `fetch` asked for gzip and decoded it;
+  // this client decodes nothing, and a request silent on codings accepts any (RFC 9110 §12.5.3).
+  const headers: Record<string, string> = { 'user-agent': 'Lanyard', 'accept-encoding': 'identity' };
+  for (const [name, value] of Object.entries(init.headers ?? {})) headers[name.toLowerCase()] = value;
   const body = init.body;
   if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
   const lib = url.protocol === 'https:' ? https : http;
