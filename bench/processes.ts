@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { loadConfig } from '../src/config/load.js';
 import { benchFixtures, HARNESS_CLIENT, LANYARD_CLIENT } from './fixtures.js';
 import { harnessFlow } from './flows/harness-orcid.js';
+import { npmStartNodeArgs } from './lib/start-flags.js';
 import { passwordFlow } from './flows/password.js';
 import { enrolFlow, returningOrcidFlow } from './flows/returning-orcid.js';
 import { Child } from './lib/child.js';
@@ -178,6 +179,7 @@ export async function runProcessesBench(o: ProcessesOptions): Promise<void> {
     const startLanyard = async (i: number) => {
       const child = await Child.start(`l${i + 1}`, {
         entry: 'dist/main.js',
+        nodeArgs: npmStartNodeArgs(),
         env: { ...env, LANYARD_PORT: String(ports[i]) },
         ready: /Lanyard is running at/,
         logFile: join(o.work, `l${i + 1}.log`),

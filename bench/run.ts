@@ -33,6 +33,7 @@ import { enrolFlow, returningOrcidFlow } from './flows/returning-orcid.js';
 import { Child } from './lib/child.js';
 import { cpuBetween, cpuSnapshot } from './lib/cpu.js';
 import { getJson } from './lib/http.js';
+import { npmStartNodeArgs } from './lib/start-flags.js';
 import { PgRoundTrips } from './lib/pg-count.js';
 import { rawVerifyFlow } from './flows/raw-argon2.js';
 import { runProcessesBench } from './processes.js';
@@ -201,14 +202,15 @@ async function main(): Promise<void> {
 
   const profileDir = join(RESULTS, 'profiles');
   if (args.profile) mkdirSync(profileDir, { recursive: true });
-  // Lanyard runs as `npm start` runs it: compiled JavaScript (tsx would add ~30 MB of RSS).
+  // Lanyard runs as `npm start` runs it: compiled JavaScript (tsx would add ~30 MB of RSS), with
+  // the Node options of package.json's start script (a young generation of 16 MB: docs/performance.md).
   const built = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], {
     stdio: 'inherit',
   });
   if (built.status !== 0) throw new Error('npm run build failed');
   const lanyard = await Child.start('lanyard', {
     entry: 'dist/main.js',
-    nodeArgs: args.profile ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [],
+    nodeArgs: [...npmStartNodeArgs(), ...(args.profile ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [])],
     env: lanyardEnv,
     ready: /Lanyard is running at/,
     logFile: join(work, 'lanyard.log'),
