@@ -160,6 +160,11 @@ export async function openLanyard(config: Config, opts: OpenOptions = {}): Promi
     (config.smtpUrl
       ? smtpTransport(config.smtpUrl, config.mailFrom, new URL(config.publicUrl).hostname)
       : devMailboxTransport);
+  if (!config.smtpUrl && !config.devMailbox && !opts.transport)
+    log.warn(
+      { publicUrl: config.publicUrl },
+      'no SMTP server (LANYARD_SMTP_URL): mails are kept unsent, and the dev mailbox is served only at a loopback public URL',
+    );
   const outbox = new OutboxWorker({ db, clock, transport, log, pollMs: opts.mailPollMs ?? 2000 });
   outbox.start();
   const orcidWrites = new OrcidWriteWorker({ db, clock, config, log, pollMs: opts.orcidPollMs ?? 5000 });

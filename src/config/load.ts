@@ -184,7 +184,15 @@ function readConfig(r: Reader): Config {
     logLevel: r.str('LOG_LEVEL', 'info'),
     metrics: r.bool('METRICS', false),
     embedded,
+    // Its page hands out every password-reset and registration link: never at a public address.
+    devMailbox: embedded && smtpUrl === null && isLoopback(publicUrl),
   };
+}
+
+/** Whether the URL names this machine's loopback (localhost, 127.0.0.0/8, ::1). */
+export function isLoopback(url: string): boolean {
+  const host = new URL(url).hostname.toLowerCase();
+  return host === 'localhost' || host.endsWith('.localhost') || host === '[::1]' || /^127(\.\d{1,3}){3}$/.test(host);
 }
 
 function readOrcid(r: Reader, publicUrl: string, embedded: boolean): OrcidConfig | null {

@@ -159,4 +159,9 @@ export interface Config {
   metrics: boolean;
   /** Embedded mode: PGlite and, without SMTP, the dev mailbox at /dev/mail. */
   embedded: boolean;
+  /**
+   * Serve the dev mailbox (/dev/mail, every mail with its links, readable by anyone who reaches it):
+   * only in embedded mode without SMTP, and only while the public URL is this machine's loopback.
+   */
+  devMailbox: boolean;
 }

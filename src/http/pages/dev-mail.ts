@@ -8,10 +8,11 @@ import { notice } from '../views/components.js';
  * The dev mailbox: in embedded mode without SMTP, every mail Lanyard sends is shown here so a
  * newcomer can follow the links offline — and so are the ones it did not send (held back by the
  * per-address limit, or asked for an address no account uses), marked as such. The route does not
- * exist in any other mode.
+ * exist in any other mode, nor at a public URL that is not this machine's loopback (its links would
+ * let anyone reset anyone's password).
  */
 export const devMailRoutes: Route = (app, lanyard) => {
-  if (!lanyard.config.embedded || lanyard.config.smtpUrl) return;
+  if (!lanyard.config.devMailbox) return;
   app.get('/dev/mail', async (request, reply) => {
     const { t } = request;
     const mails = await listRecentMails(lanyard.db, 50);

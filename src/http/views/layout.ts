@@ -120,7 +120,7 @@ export function standalonePage(lanyard: Lanyard, locale: Locale, signedIn: boole
 function pageHtml(lanyard: Lanyard, locale: Locale, nav: SafeHtml, top: SafeHtml | '', opts: PageOptions): SafeHtml {
   const t = translator(locale);
   const demo = lanyard.providers.list.some((p) => p.demo);
-  const devMail = lanyard.config.embedded && !lanyard.config.smtpUrl;
+  const devMail = lanyard.config.devMailbox;
   return html`<!doctype html>
     <html lang="${locale}">
       <head>

@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { isLoopback, loadConfig } from '../../src/config/load.js';
+import { createLogger } from '../../src/lanyard.js';
+import { createServer } from '../../src/server.js';
+import { migratedPgliteImage } from '../support/pglite-image.js';
+import { TEST_SECRET } from '../support/test-app.js';
+
+/**
+ * The dev mailbox shows every mail with its links — password resets and registrations included —
+ * to whoever opens it. Embedded mode without SMTP serves it for the demo on this machine; at a
+ * public URL it would hand anyone a reset link for any account, so it is not there at all.
+ */
+async function embedded(env: Record<string, string>) {
+  const config = loadConfig({
+    LANYARD_SECRET_KEY: TEST_SECRET,
+    LANYARD_DATA_DIR: 'memory://',
+    LANYARD_ORCID_ENV: 'off',
+    LANYARD_LOG_LEVEL: 'silent',
+    ...env,
+  });
+  return createServer(config, { log: createLogger('silent'), databaseImage: await migratedPgliteImage() });
+}
+
+async function mailbox(env: Record<string, string>) {
+  const server = await embedded(env);
+  try {
+    const page = await server.app.inject({ method: 'GET', url: '/dev/mail', headers: { accept: 'text/html' } });
+    const login = await server.app.inject({ method: 'GET', url: '/login', headers: { accept: 'text/html' } });
+    return { status: page.statusCode, linked: login.body.includes('href="/dev/mail"') };
+  } finally {
+    await server.close();
+  }
+}
+
+test('the dev mailbox is served in embedded mode at a loopback URL', async () => {
+  for (const url of ['http://localhost:3000', 'http://127.0.0.1:3000', 'http://[::1]:3000'])
+    assert.deepEqual(await mailbox({ LANYARD_PUBLIC_URL: url }), { status: 200, linked: true }, url);
+});
+
+test('attack: at a public URL (or a LAN address) the dev mailbox does not exist, so no reset link can be read there', async () => {
+  for (const url of ['https://lanyard.example.org', 'http://192.168.1.20:3000', 'http://localhost.example.org'])
+    assert.deepEqual(await mailbox({ LANYARD_PUBLIC_URL: url }), { status: 404, linked: false }, url);
+});
+
+test('with an SMTP server mails are sent, and there is no dev mailbox', async () => {
+  assert.deepEqual(
+    await mailbox({ LANYARD_PUBLIC_URL: 'http://localhost:3000', LANYARD_SMTP_URL: 'smtp://127.0.0.1:2525' }),
+    { status: 404, linked: false },
+  );
+});
+
+test('loopback means localhost, 127.0.0.0/8 and ::1 only', () => {
+  assert.ok(isLoopback('http://app.localhost:3000'));
+  assert.ok(isLoopback('http://127.1.2.3'));
+  assert.ok(!isLoopback('http://127.0.0.1.nip.io'));
+  assert.ok(!isLoopback('http://10.0.0.1'));
+});
