@@ -232,6 +232,27 @@ for (const backend of backends()) {
         await assert.rejects(oidc.refreshTokenGrant(config, won[0]!.refresh_token!), { error: 'invalid_grant' });
       });
 
+      test('attack: one refresh token redeemed several times at the same moment: one rotation gets tokens, the others invalid_grant, and the grant is revoked', async () => {
+        const account = await createPasswordAccount(app, uniqueEmail('rt-race'));
+        const { config } = await client();
+        const req = await authorizationRequest(config);
+        const callback = await passwordSignIn(browser(), req.url, account.email);
+        const checks = { pkceCodeVerifier: req.verifier, expectedState: req.state, expectedNonce: req.nonce };
+        const tokens = await oidc.authorizationCodeGrant(config, callback, checks);
+        const results = await Promise.allSettled(
+          Array.from({ length: 4 }, () => oidc.refreshTokenGrant(config, tokens.refresh_token!)),
+        );
+        const won = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+        const lost = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as { error?: string }] : []));
+        assert.equal(won.length, 1, JSON.stringify(results.map((r) => r.status)));
+        assert.deepEqual(
+          lost.map((e) => e.error),
+          ['invalid_grant', 'invalid_grant', 'invalid_grant'],
+        );
+        await assert.rejects(oidc.fetchUserInfo(config, won[0]!.access_token, account.id), { status: 401 });
+        await assert.rejects(oidc.refreshTokenGrant(config, won[0]!.refresh_token!), { error: 'invalid_grant' });
+      });
+
       test('a code used elsewhere after the request read it: nothing issued for it is stored, its grant is revoked', async () => {
         const { db } = app.lanyard;
         const codes = new OidcPayloadAdapter(db, app.clock, 'AuthorizationCode');
