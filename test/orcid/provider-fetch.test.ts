@@ -101,6 +101,16 @@ describe('provider HTTP client', () => {
     assert.equal(echoed.type, 'application/x-www-form-urlencoded;charset=UTF-8');
     const empty = await fetch(`${base}/created`, { method: 'POST', body: 'x' });
     assert.equal(empty.status, 204);
+    assert.equal(await empty.text(), '');
+    // The body reads once, as a Response's does; a clone taken before reads it again.
+    const once = await fetch(`${base}/echo`);
+    const copy = once.clone();
+    assert.equal(once.bodyUsed, false);
+    assert.equal(((await once.json()) as { method: string }).method, 'GET');
+    assert.equal(once.bodyUsed, true);
+    await assert.rejects(once.text(), TypeError);
+    assert.throws(() => once.clone(), TypeError);
+    assert.equal(JSON.parse(new TextDecoder().decode(await copy.arrayBuffer())).method, 'GET');
   });
 
   test('a server free to compress is told not to: the answer comes plain, and the client names itself', async () => {
