@@ -102,6 +102,9 @@ forEachBackend('per-account password-guess limit, over real HTTP from several ad
         const env = {
           LANYARD_REDIS_URL: REDIS_URL,
           LANYARD_REDIS_PREFIX: `lanyard-test-${randomBytes(6).toString('hex')}:`,
+          // What is tested is the shared count, not Redis's deadline: on a busy machine an answer can
+          // take longer than the default 500 ms, and each instance would fall back to its own count.
+          LANYARD_REDIS_TIMEOUT_MS: '10000',
         };
         const apps = [await createTestApp('pglite', env), await createTestApp('pglite', env)];
         started.push(...apps);
