@@ -56,3 +56,25 @@ test('loopback means localhost, 127.0.0.0/8 and ::1 only', () => {
   assert.ok(!isLoopback('http://127.0.0.1.nip.io'));
   assert.ok(!isLoopback('http://10.0.0.1'));
 });
+
+test('attack: at a loopback URL but listening on every address, the dev mailbox answers this machine only, not a neighbour who reaches the port', async (t) => {
+  const { networkInterfaces } = await import('node:os');
+  const lan = Object.values(networkInterfaces())
+    .flat()
+    .find((i) => i && i.family === 'IPv4' && !i.internal)?.address;
+  if (!lan) return t.skip('no non-loopback IPv4 address on this machine');
+  // The defaults of a demo start: embedded, no SMTP, PUBLIC_URL http://localhost:…, HOST 0.0.0.0.
+  const server = await embedded({ LANYARD_PUBLIC_URL: 'http://localhost:3000' });
+  try {
+    await server.app.listen({ port: 0, host: '0.0.0.0' });
+    const port = (server.app.server.address() as import('node:net').AddressInfo).port;
+    const local = await fetch(`http://127.0.0.1:${port}/dev/mail`, { headers: { accept: 'text/html' } });
+    assert.equal(local.status, 200);
+    const neighbour = await fetch(`http://${lan}:${port}/dev/mail`, {
+      headers: { accept: 'text/html', 'x-forwarded-for': '127.0.0.1' },
+    });
+    assert.equal(neighbour.status, 404);
+  } finally {
+    await server.close();
+  }
+});
