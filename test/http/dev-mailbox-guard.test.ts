@@ -19,6 +19,9 @@ async function embedded(env: Record<string, string>) {
     LANYARD_LOG_LEVEL: 'silent',
     ...env,
   });
+  // In memory, from the migrated image (as test/support/test-app.ts does): loadConfig resolves
+  // LANYARD_DATA_DIR to a path, and 'memory://' would be a PGlite directory on disk in the checkout.
+  config.dataDir = 'memory://';
   return createServer(config, { log: createLogger('silent'), databaseImage: await migratedPgliteImage() });
 }
 
