@@ -171,6 +171,17 @@ const byTokenHash = preparedStatement(
   `select ${Object.keys(registrationColumns).join(', ')} from registration where token_hash = $1::text`,
 );
 
+/**
+ * The provider whose identity a live registration token would link (null for an unknown, used or
+ * expired token, or one of a password registration): the sign-in page for it offers every other way
+ * in. Reads only; nothing says whose the token is.
+ */
+export async function providerOfToken(db: Db, token: string, now: Date): Promise<string | null> {
+  if (!tokenPattern.test(token)) return null;
+  const reg = (await db.executeQuery<Registration>(byTokenHash([hashToken(token)]))).rows[0];
+  return reg && !reg.consumed_at && reg.expires_at > now ? reg.provider : null;
+}
+
 async function lookup(db: Db, token: string | undefined): Promise<Registration> {
   if (!token || !tokenPattern.test(token)) throw new LanyardError('TOKEN_INVALID', 'This link is not valid.');
   const reg = db.isTransaction

@@ -34,7 +34,9 @@ export class Browser {
     this.jar(origin).set(name, value);
   }
 
-  clearCookies(): void {
+  /** Forgets every cookie, or only one origin's (signing out at that site). */
+  clearCookies(origin?: string): void {
+    if (origin !== undefined) return void this.jars.delete(origin);
     this.jars.clear();
     this.lastCsrf = undefined;
   }

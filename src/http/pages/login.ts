@@ -11,6 +11,7 @@ import { csrfField, type PageOptions, sendFixedPage, sendPage } from '../views/l
 import { button, notice, signingInFor } from '../views/components.js';
 import { clientOfReturnTo, type SigningInFor } from '../../openid-provider/interaction-client.js';
 import { setFlash } from '../flash.js';
+import { providerOfToken } from '../../stores/registrations.js';
 
 const LoginQuery = Type.Object({
   returnTo: Type.Optional(Type.String({ maxLength: 2000 })),
@@ -28,7 +29,15 @@ export const loginRoutes: Route = (app, lanyard) => {
   const { config } = lanyard;
   const limits = routeLimits(config);
 
-  type FormOptions = { email?: string; error?: string; status?: number; reauth?: boolean; client?: SigningInFor };
+  type FormOptions = {
+    email?: string;
+    error?: string;
+    status?: number;
+    reauth?: boolean;
+    client?: SigningInFor;
+    /** Signing in to link a pending identity of this provider (its registration's token is in returnTo). */
+    linking?: string | null;
+  };
   const formPage = (
     request: Parameters<typeof sendPage>[1],
     reply: Parameters<typeof sendPage>[2],
@@ -36,16 +45,21 @@ export const loginRoutes: Route = (app, lanyard) => {
     opts: FormOptions = {},
   ): PageOptions => {
     const { t } = request;
-    // Signing in to link a pending external identity: the providers' buttons would only loop back.
+    // Signing in to link a pending external identity: every way into the account is offered but the
+    // provider being linked, whose button would only come back to the same decision.
     const linking = returnTo.startsWith('/review-account/');
     const [only, ...others] = lanyard.providers.list;
+    const ways = extensionsOf(app).login.map((ext) =>
+      ext({ returnTo, t, locale: request.locale, except: linking ? opts.linking : null }),
+    );
     return {
       title: t('login.title'),
       status: opts.status,
       main: html`${opts.client ? signingInFor(t, opts.client) : ''}
         ${opts.reauth ? notice('info', t('login.reauth')) : ''}
         ${formError(t, opts.error, opts.error === 'INVALID_CREDENTIALS' ? t('login.failed') : undefined)}
-        ${linking ? notice('info', only && !others.length ? t('login.linkingHint', { provider: only.identityName(request.locale) }) : t('login.linkingHintAny')) : extensionsOf(app).login.map((ext) => ext({ returnTo, t, locale: request.locale }))}
+        ${linking ? notice('info', only && !others.length ? t('login.linkingHint', { provider: only.identityName(request.locale) }) : t('login.linkingHintAny')) : ''}
+        ${ways}
         <form method="post" action="/login" novalidate>
           ${csrfField(lanyard, request, reply)}
           <input type="hidden" name="returnTo" value="${returnTo}" />
@@ -64,6 +78,11 @@ export const loginRoutes: Route = (app, lanyard) => {
     opts: FormOptions = {},
   ) => sendPage(lanyard, request, reply, formPage(request, reply, returnTo, opts));
   const defaultReturnTo = safeRedirect(undefined, config);
+  /** The provider of the identity a review page in `returnTo` would link, read from its token. */
+  const linkingProvider = (returnTo: string) =>
+    returnTo.startsWith('/review-account/')
+      ? providerOfToken(lanyard.db, returnTo.slice('/review-account/'.length).split(/[?#]/)[0]!, lanyard.clock.now())
+      : Promise.resolve(null);
 
   app.get('/login', { schema: { querystring: LoginQuery } }, async (request, reply) => {
     // The plain sign-in page (no destination, no notice) is the same for everyone but its CSRF field.
@@ -73,6 +92,7 @@ export const loginRoutes: Route = (app, lanyard) => {
     return form(request, reply, returnTo, {
       reauth: request.query.reauth === '1',
       client: await clientOfReturnTo(lanyard.db, returnTo),
+      linking: await linkingProvider(returnTo),
     });
   });
 
@@ -85,6 +105,7 @@ export const loginRoutes: Route = (app, lanyard) => {
       if (!account)
         return form(request, reply, returnTo, {
           client: await clientOfReturnTo(lanyard.db, returnTo),
+          linking: await linkingProvider(returnTo),
           email: request.body.email.slice(0, 254),
           error: 'INVALID_CREDENTIALS',
           status: 401,

@@ -72,13 +72,15 @@ export const providerRoutes: Route = (app, lanyard) => {
     );
 
   const ext = extensionsOf(app);
-  ext.login.push(
-    ({ returnTo, t, locale }) =>
-      html`${providers.list.map((p) =>
-        p.view.signInButton(`/auth/${p.id}?returnTo=${encodeURIComponent(returnTo)}`, t, locale),
-      )}
-        <p class="or">${t('login.or')}</p>`,
-  );
+  ext.login.push(({ returnTo, t, locale, except }) => {
+    const offered = providers.list.filter((p) => p.id !== except);
+    return offered.length
+      ? html`${offered.map((p) =>
+          p.view.signInButton(`/auth/${p.id}?returnTo=${encodeURIComponent(returnTo)}`, t, locale),
+        )}
+          <p class="or">${t('login.or')}</p>`
+      : html``;
+  });
   for (const p of providers.list)
     ext.identityViews[p.id] = (identity, _t, locale) => p.view.identity(identity.subject, identity.issuer, locale);
   ext.profile.push(
