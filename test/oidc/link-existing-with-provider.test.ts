@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createAccount } from '../../src/stores/accounts.js';
 import { insertIdentity } from '../../src/stores/identities.js';
+import type { Browser } from '../support/browser.js';
 import { addIdpUser, forEachBackendWithIdp, signInWithOidc } from '../support/oidc.js';
 
 /**
@@ -33,7 +34,7 @@ forEachBackendWithIdp('linking a new identity into an account that has no passwo
       .executeTakeFirst();
 
   /** A first sign-in with `uni` in this browser that gives no email: its registration's review path. */
-  const pendingUni = async (browser: ReturnType<ReturnType<typeof ctx>['app']['browser']>) => {
+  const pendingUni = async (browser: Browser) => {
     const idpOrigin = new URL(ctx().idp.issuer).origin;
     browser.clearCookies(idpOrigin);
     const uniSub = addIdpUser(ctx().idp, {});
@@ -42,6 +43,15 @@ forEachBackendWithIdp('linking a new identity into an account that has no passwo
     // Signed out at the IdP, as someone who next picks another of their accounts there.
     browser.clearCookies(idpOrigin);
     return { uniSub, review: `/review-account/${back.location!.split('/').pop()}` };
+  };
+
+  /** Signing in through `lab` on the way to the review comes back to it, and the review links. */
+  const signInWithLabAndLink = async (browser: Browser, labSub: string, review: string) => {
+    const back = await signInWithOidc(browser, labSub, { provider: 'lab', returnTo: review });
+    assert.equal(back.location, review);
+    assert.equal((await browser.get(review)).status, 200);
+    const merged = await browser.post(review, { email: 'current' });
+    assert.equal(merged.status, 303, merged.body.slice(0, 300));
   };
 
   test('signed out: the sign-in page offers the account’s own provider, not the one being linked; the link completes', async () => {
@@ -54,11 +64,7 @@ forEachBackendWithIdp('linking a new identity into an account that has no passwo
     assert.doesNotMatch(page.body, /href="\/auth\/uni\?/, 'the provider being linked is not offered');
     assert.match(page.body, /Sign in to the account you want to link to/);
 
-    const back = await signInWithOidc(browser, labSub, { provider: 'lab', returnTo: review });
-    assert.equal(back.location, review);
-    assert.equal((await browser.get(review)).status, 200);
-    const merged = await browser.post(review, { email: 'current' });
-    assert.equal(merged.status, 303, merged.body.slice(0, 300));
+    await signInWithLabAndLink(browser, labSub, review);
     assert.equal((await identityOf('uni', uniSub))?.account_id, account.id);
   });
 
@@ -76,11 +82,7 @@ forEachBackendWithIdp('linking a new identity into an account that has no passwo
     assert.match(page.body, /href="\/auth\/lab\?returnTo=/);
     assert.doesNotMatch(page.body, /href="\/auth\/uni\?/);
 
-    const back = await signInWithOidc(browser, labSub, { provider: 'lab', returnTo: review });
-    assert.equal(back.location, review);
-    assert.equal((await browser.get(review)).status, 200);
-    const merged = await browser.post(review, { email: 'current' });
-    assert.equal(merged.status, 303, merged.body.slice(0, 300));
+    await signInWithLabAndLink(browser, labSub, review);
     assert.equal((await identityOf('uni', uniSub))?.account_id, account.id);
   });
 
