@@ -142,15 +142,24 @@ export async function disableAccount(
   });
 }
 
-/** Lets a disabled account sign in again (its sessions and grants stay ended). */
+/**
+ * Lets a disabled account sign in again. Its sessions and grants stay ended: any written while it
+ * was disabled (a sign-in or a token request that passed its check just before the disable
+ * committed) are ended here too, or enabling the account would bring them back to life.
+ */
 export async function enableAccount(db: Db, accountId: string, by: OperatorAction, now: Date): Promise<void> {
   await db.transaction().execute(async (tx) => {
     const updated = await tx
       .updateTable('account')
       .set({ status: 'active', updated_at: now })
       .where('id', '=', accountId)
+      .where('status', '=', 'disabled')
       .executeTakeFirst();
-    if (!Number(updated.numUpdatedRows)) throw new LanyardError('NOT_FOUND', 'No such account.');
+    if (Number(updated.numUpdatedRows)) {
+      await revokeAccountSessions(tx, accountId, now);
+      await revokeAccountGrants(tx, accountId);
+    } else if (!(await tx.selectFrom('account').select('id').where('id', '=', accountId).executeTakeFirst()))
+      throw new LanyardError('NOT_FOUND', 'No such account.');
     await recordAudit(tx, { action: 'account_enabled', accountId, actorAccountId: by.actorAccountId, ip: by.ip }, now);
   });
 }

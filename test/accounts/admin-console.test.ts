@@ -7,6 +7,8 @@ import type { Lanyard } from '../../src/lanyard.js';
 import { updateAccount } from '../../src/stores/accounts.js';
 import { addOidcClient } from '../../src/stores/oidc-clients.js';
 import { insertIdentity } from '../../src/stores/identities.js';
+import { createSession } from '../../src/stores/sessions.js';
+import { cookieNames } from '../../src/http/cookies.js';
 import { createRegistration } from '../../src/stores/registrations.js';
 import { PASSWORD, seedAccount, signedInBrowser } from '../support/accounts.js';
 import { Browser } from '../support/browser.js';
@@ -275,6 +277,30 @@ forEachBackend("operators' console", (ctx) => {
     assert.equal(enabled.status, 303);
     assert.match(mainText((await browser.get(enabled.location!)).body), /ist entsperrt und kann sich wieder anmelden/);
     assert.equal((await auditOf(app.lanyard, person.id, 'account_enabled'))[0]?.actor_account_id, admin.id);
+    assert.equal(await signedIn(await signedInBrowser(app, person.email)), true);
+  });
+
+  test('attack: a session written while the account was disabled (a sign-in that passed its check as the disable committed) stays dead when the account is enabled again; enabling an enabled account signs no one out', async () => {
+    const app = ctx();
+    const { browser } = await operator(app);
+    const person = await seedAccount(app.lanyard);
+    const kept = await signedInBrowser(app, person.email);
+    await browser.get(`/admin/accounts/${person.id}?lang=en`);
+    assert.equal((await browser.post(`/admin/accounts/${person.id}/enable`, {})).status, 303);
+    assert.equal(await signedIn(kept), true, 'enabling an enabled account signed it out');
+
+    assert.equal((await browser.post(`/admin/accounts/${person.id}/disable`, {})).status, 303);
+    // What the racing sign-in wrote: a session row of the now disabled account.
+    const { cookieValue } = await createSession(
+      app.lanyard.db,
+      { accountId: person.id, amr: ['pwd'], ttlSeconds: 3600 },
+      app.lanyard.clock.now(),
+    );
+    const raced = app.browser();
+    raced.setCookie(cookieNames(app.lanyard.config).session, cookieValue);
+    assert.equal(await signedIn(raced), false, 'a disabled account is signed in');
+    assert.equal((await browser.post(`/admin/accounts/${person.id}/enable`, {})).status, 303);
+    assert.equal(await signedIn(raced), false, 'enabling the account brought back a session written while disabled');
     assert.equal(await signedIn(await signedInBrowser(app, person.email)), true);
   });
 
