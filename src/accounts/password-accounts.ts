@@ -10,6 +10,7 @@ import { createAccount, findAccountByEmail, findAccountById, canSignIn, updateAc
 import { recordAudit } from '../stores/audit.js';
 import { identityOf, setPasswordHash } from '../stores/identities.js';
 import { checkRegistrationToken, consumeRegistrationToken, createRegistration } from '../stores/registrations.js';
+import { revokeAccountGrants } from '../stores/oidc-payloads.js';
 import { revokeAccountSessions } from '../stores/sessions.js';
 
 const hours = (s: number) => Math.max(1, Math.round(s / 3600));
@@ -169,6 +170,9 @@ export async function resetPassword(
     // The link reached the inbox, so the address is proven.
     const verified = await updateAccount(tx, account.id, { email_verified_at: account.email_verified_at ?? now }, now);
     await revokeAccountSessions(tx, account.id, now);
+    // What the old password obtained at the OpenID provider ends with its sessions: a public
+    // client's refresh token would otherwise go on minting access tokens for whoever holds it.
+    await revokeAccountGrants(tx, account.id);
     await recordAudit(tx, { action: 'password_reset', accountId: account.id, provider: 'password' }, now);
     await lanyard.queueMail(tx, 'password_changed', account.email, localeOf(account), undefined);
     return { account: verified, cookie: await passwordSession(lanyard, tx, account.id, session) };
@@ -196,6 +200,8 @@ export async function changePassword(
     const now = lanyard.clock.now();
     await setPasswordHash(tx, account.id, hash, now);
     await revokeAccountSessions(tx, account.id, now, keepSessionId);
+    // As for a reset: the grants, codes and tokens obtained with the old password end too.
+    await revokeAccountGrants(tx, account.id);
     await recordAudit(
       tx,
       { action: 'password_change', accountId: account.id, actorAccountId: account.id, provider: 'password' },
