@@ -3,6 +3,7 @@ import type { Route } from '../app.js';
 import { html } from '../../lib/html.js';
 import { sendPage } from '../views/layout.js';
 import { notice } from '../views/components.js';
+import { fromThisMachine } from '../peer.js';
 
 /**
  * The dev mailbox: in embedded mode without SMTP, every mail Lanyard sends is shown here so a
@@ -16,7 +17,7 @@ export const devMailRoutes: Route = (app, lanyard) => {
   app.get('/dev/mail', async (request, reply) => {
     // A loopback public URL does not keep the port from the network (HOST is 0.0.0.0 by default):
     // only a connection from this machine itself reads the mailbox — its peer, not a forwarded header.
-    if (!isLoopbackPeer(request.raw.socket.remoteAddress)) return reply.callNotFound();
+    if (!fromThisMachine(request)) return reply.callNotFound();
     const { t } = request;
     const mails = await listRecentMails(lanyard.db, 50);
     return sendPage(lanyard, request, reply, {
@@ -46,11 +47,6 @@ export const devMailRoutes: Route = (app, lanyard) => {
     });
   });
 };
-
-/** Whether a connection's peer address is this machine's loopback (127.0.0.0/8, ::1, or 127/8 mapped into IPv6). */
-function isLoopbackPeer(address: string | undefined): boolean {
-  return address === '::1' || /^(::ffff:)?127\./.test(address ?? '');
-}
 
 /** Turns the links of a text mail into anchors (only links to this service; the rest stays text). */
 function linkify(text: string) {

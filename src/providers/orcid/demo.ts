@@ -1,4 +1,5 @@
 import type { Route } from '../../http/app.js';
+import { fromThisMachine } from '../../http/peer.js';
 import { seedDemoAccounts } from './demo-accounts.js';
 
 export const DEMO_EMULATOR_PREFIX = '/orcid-emulator';
@@ -25,7 +26,16 @@ export const demoEmulatorRoutes: Route = async (app, lanyard) => {
     member: true,
     name: 'Lanyard (demo)',
   });
-  await app.register(orcidEmulatorPlugin, { state, prefix: DEMO_EMULATOR_PREFIX });
+  // Its admin API adds users with any verified email, who then sign in to the account with that
+  // address: it answers only this machine (the port is open to the network, HOST 0.0.0.0), as the
+  // dev mailbox does. The route matched, not the URL, decides, so no spelling of the path slips by.
+  const admin = `${DEMO_EMULATOR_PREFIX}/__admin/`;
+  await app.register(async (scope) => {
+    scope.addHook('onRequest', async (request, reply) => {
+      if (request.routeOptions.url?.startsWith(admin) && !fromThisMachine(request)) return reply.callNotFound();
+    });
+    await scope.register(orcidEmulatorPlugin, { state, prefix: DEMO_EMULATOR_PREFIX });
+  });
   // The password accounts the README's linking cases start from (demo mode only: embedded database).
   if (lanyard.config.embedded) await seedDemoAccounts(lanyard);
 };
