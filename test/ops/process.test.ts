@@ -61,7 +61,7 @@ describe('the Lanyard process (npm start)', () => {
     });
     assert.equal(signIn.status, 401);
     // One line per request, written when it completes: the three requests above are all logged.
-    await lanyard.waitForOutput(/"method":"POST","url":"\/login".*"statusCode":401/, 10_000);
+    await lanyard.waitForOutput(/"method":"POST","url":"\/login".*"statusCode":401/);
     assert.match(lanyard.output, /"url":"\/register\/\[redacted\]\?code=\[redacted\]&lang=en"/);
     for (const secret of [TOKEN, CODE, PASSWORD, _csrf])
       assert.ok(!lanyard.output.includes(secret), `a secret reached the log: ${secret}`);

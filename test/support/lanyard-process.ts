@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { WAIT_BOUND_MS } from './wait.js';
 
 /**
  * Runs an entry point of Lanyard in its own Node process: TypeScript (src/main.ts, src/cli/main.ts)
@@ -50,8 +51,8 @@ export class LanyardProcess {
     }
   }
 
-  /** Waits (bounded) until the output matches, failing early if the process exits. */
-  async waitForOutput(pattern: RegExp | ((output: string) => boolean), timeoutMs = 10_000): Promise<void> {
+  /** Waits (bounded: for output that never comes) until the output matches, failing early if the process exits. */
+  async waitForOutput(pattern: RegExp | ((output: string) => boolean), timeoutMs = WAIT_BOUND_MS): Promise<void> {
     const matches = typeof pattern === 'function' ? pattern : (out: string) => pattern.test(out);
     const deadline = Date.now() + timeoutMs;
     let exited = false;

@@ -1,6 +1,7 @@
 import { type AddressInfo } from 'node:net';
 import PostalMime from 'postal-mime';
 import { SMTPServer } from 'smtp-server';
+import { WAIT_BOUND_MS } from './wait.js';
 
 export interface CaughtMail {
   to: string;
@@ -77,8 +78,12 @@ export class MailCatcher {
     return `smtp://127.0.0.1:${this.port}`;
   }
 
-  /** Waits (bounded) until a mail to `to` matching `match` has arrived, and returns it. */
-  async waitFor(to: string, match: (m: CaughtMail) => boolean = () => true, timeoutMs = 10_000): Promise<CaughtMail> {
+  /** Waits (bounded: for a mail that never comes) until a mail to `to` matching `match` has arrived, and returns it. */
+  async waitFor(
+    to: string,
+    match: (m: CaughtMail) => boolean = () => true,
+    timeoutMs = WAIT_BOUND_MS,
+  ): Promise<CaughtMail> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const found = this.messages.find((m) => m.to.toLowerCase() === to.toLowerCase() && match(m));
