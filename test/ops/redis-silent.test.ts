@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { after, test } from 'node:test';
 import { Redis } from 'ioredis';
 import pino from 'pino';
@@ -14,6 +13,7 @@ import {
   readAcsForm,
   signInWithSaml,
 } from '../support/saml-sign-in.js';
+import { freePort } from '../support/listening-app.js';
 import { PUBLIC_URL } from '../support/test-app.js';
 import { waitUntil } from '../support/wait.js';
 
@@ -23,14 +23,6 @@ import { waitUntil } from '../support/wait.js';
  * then its fallback: the rate limits go on without the shared count, the password throttle and
  * SAML's sign-in state use the database. A Redis of this test's own, on a free port.
  */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 const missing = await new Promise<boolean>((resolve) => {
   const probe = spawn('redis-server', ['--version'], { stdio: 'ignore' });
   probe.on('error', () => resolve(true));

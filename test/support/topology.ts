@@ -53,7 +53,8 @@ export class TcpRelay {
     private readonly targetPort: number,
   ) {}
 
-  async start(): Promise<this> {
+  /** Listens on `port` (0: any free one; the relay's own port when restored). */
+  async start(port = this.port): Promise<this> {
     const server = createServer((client) => {
       const upstream = connect(this.targetPort, this.host);
       const pair: [Socket, Socket] = [client, upstream];
@@ -74,7 +75,7 @@ export class TcpRelay {
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(this.port, '127.0.0.1', () => resolve());
+      server.listen(port, '127.0.0.1', () => resolve());
     });
     this.port = (server.address() as { port: number }).port;
     this.server = server;
@@ -221,10 +222,12 @@ export class Topology {
       cleanups.push(() => compiling.then((b) => b.remove()));
       const pg = await freshPostgresDatabase();
       cleanups.push(pg.drop);
-      const mail = await new MailCatcher().start();
+      // Both are stopped and started again on their ports by the fault tests: ports from outside
+      // the range the kernel gives outgoing connections, which could take one meanwhile.
+      const mail = await new MailCatcher().start(await freePort());
       cleanups.push(() => mail.stop());
       const redisTarget = new URL(REDIS_URL);
-      const redis = await new TcpRelay(redisTarget.hostname, Number(redisTarget.port || 6379)).start();
+      const redis = await new TcpRelay(redisTarget.hostname, Number(redisTarget.port || 6379)).start(await freePort());
       cleanups.push(() => redis.cut());
       const fixtures = join(dir, 'orcid-fixtures.json');
       writeFileSync(
