@@ -62,6 +62,8 @@ export class OidcIdp {
   tamperUserinfo: ((body: Record<string, unknown>) => Record<string, unknown>) | null = null;
   /** While set, the token endpoint waits this long before answering (a slow IdP). */
   tokenDelayMs = 0;
+  /** Token requests whose wait (`tokenDelayMs`) is over: answered, or about to be. */
+  tokenDelaysOver = 0;
   /** Who signs in when the authorize request names nobody (`login_as`): a real browser's walk. */
   nextLogin: string | null = null;
   /** While set, every sign-in is refused by the person (a real browser's walk to the error page). */
@@ -121,7 +123,10 @@ export class OidcIdp {
           ctx.req.socket.destroy();
           return;
         }
-        if (idp.tokenDelayMs) await new Promise((r) => setTimeout(r, idp.tokenDelayMs));
+        if (idp.tokenDelayMs) {
+          await new Promise((r) => setTimeout(r, idp.tokenDelayMs));
+          idp.tokenDelaysOver++;
+        }
       }
       await next();
       if (ctx.path === '/token' && ctx.status === 200 && idp.tamperToken)
