@@ -27,11 +27,16 @@ export interface LoadStats {
   flowsOk: number;
   /** Answers that were not what the flow expected, by kind. */
   errors: Record<string, number>;
+  /** Of `errors`, those of requests sent after `mark()` (after a kill had completed, say). */
+  errorsSentAfterMark: Record<string, number>;
 }
 
-/** A failed step of a flow, with what was answered. */
+/** A failed step of a flow, with what was answered; `sentAfterMark`: the request was sent after `mark()`. */
 class StepFailed extends Error {
-  constructor(readonly kind: string) {
+  constructor(
+    readonly kind: string,
+    readonly sentAfterMark = false,
+  ) {
     super(kind);
   }
 }
@@ -42,8 +47,9 @@ class StepFailed extends Error {
  * mailed link completes it when mail is flowing.
  */
 export class Load {
-  readonly stats: LoadStats = { requests: 0, flows: 0, flowsOk: 0, errors: {} };
+  readonly stats: LoadStats = { requests: 0, flows: 0, flowsOk: 0, errors: {}, errorsSentAfterMark: {} };
   private running = false;
+  private marked = false;
   private users: Promise<void>[] = [];
   private n = 0;
   /** The registrations' mails are waited for (bounded) only while this is true. */
@@ -57,6 +63,11 @@ export class Load {
   start(vus: number): void {
     this.running = true;
     this.users = Array.from({ length: vus }, (_, i) => this.user(i));
+  }
+
+  /** From now on, failed requests are also counted in `errorsSentAfterMark`. */
+  mark(): void {
+    this.marked = true;
   }
 
   async stop(): Promise<LoadStats> {
@@ -80,6 +91,8 @@ export class Load {
       } catch (e) {
         const kind = e instanceof StepFailed ? e.kind : `exception ${(e as Error).message.slice(0, 80)}`;
         this.stats.errors[kind] = (this.stats.errors[kind] ?? 0) + 1;
+        if (e instanceof StepFailed && e.sentAfterMark)
+          this.stats.errorsSentAfterMark[kind] = (this.stats.errorsSentAfterMark[kind] ?? 0) + 1;
       }
     }
   }
@@ -87,13 +100,14 @@ export class Load {
   /** One request through the balancer, counted; anything but `expect` fails the flow. */
   private async step(what: string, send: () => Promise<Page>, expect: number[]): Promise<Page> {
     this.stats.requests++;
+    const sentAfterMark = this.marked;
     let page: Page;
     try {
       page = await send();
     } catch (e) {
-      throw new StepFailed(`${what}: ${kindOf(null, e)}`);
+      throw new StepFailed(`${what}: ${kindOf(null, e)}`, sentAfterMark);
     }
-    if (!expect.includes(page.status)) throw new StepFailed(`${what}: ${kindOf(page)}`);
+    if (!expect.includes(page.status)) throw new StepFailed(`${what}: ${kindOf(page)}`, sentAfterMark);
     return page;
   }
 
@@ -302,6 +316,9 @@ export async function killProcessFault(
       okAtKill = load.stats.flowsOk;
       kills.set(t, (kills.get(t) ?? 0) + 1);
       await t.kill(victim);
+      // The process is gone (its sockets closed): a request sent from now on meets a refused
+      // connection there, which the balancer retries on another process.
+      load.mark();
     },
     // The others go on serving: every user completes a flow after the kill.
     effect: (load) => load.stats.flowsOk >= okAtKill + timing.vus,
@@ -313,9 +330,12 @@ export async function killProcessFault(
   });
   // A mail claimed by the killed process waits for its lease (60 s) to run out, then another sends it.
   const census = await drainOutbox(t, 120_000);
-  const balancerErrors = Object.entries(stats.errors)
-    .filter(([k]) => / balancer$|network /.test(k))
-    .reduce((n, [, c]) => n + c, 0);
+  const atBalancer = (errors: Record<string, number>) =>
+    Object.entries(errors)
+      .filter(([k]) => / balancer$|network /.test(k))
+      .reduce((n, [, c]) => n + c, 0);
+  const balancerErrors = atBalancer(stats.errors);
+  const sentAfterKill = atBalancer(stats.errorsSentAfterMark);
   return {
     fault: 'kill -9 of one Lanyard process',
     seconds,
@@ -324,11 +344,15 @@ export async function killProcessFault(
     invariants: {
       ...invariantsOf(t, census),
       'no 5xx from Lanyard': count5xx(stats.errors, (k) => k.endsWith(' balancer')) === 0,
-      // Each user has one request in flight: at most that many fail with the killed process.
-      'balancer errors only for requests in flight on the killed process': balancerErrors <= timing.vus,
+      // Each user has one request in flight: at most that many fail with the killed process, and
+      // none sent once it was gone.
+      'balancer errors only for requests in flight on the killed process':
+        balancerErrors <= timing.vus && sentAfterKill === 0,
       'sign-ins succeed after the kill': recovered,
     },
-    notes: [`${balancerErrors} requests failed at the balancer (in flight on the killed process)`],
+    notes: [
+      `${balancerErrors} requests failed at the balancer (in flight on the killed process), ${sentAfterKill} of them sent after it was gone`,
+    ],
   };
 }
 
@@ -525,6 +549,13 @@ export function printReport(r: FaultReport): string {
     `## ${r.fault} (${r.seconds.toFixed(0)} s)`,
     `requests ${r.load.requests}, flows ${r.load.flows} (${r.load.flowsOk} completed)`,
     `errors: ${errors.length ? errors.map(([k, n]) => `${n}× ${k}`).join('; ') : 'none'}`,
+    ...(Object.keys(r.load.errorsSentAfterMark).length
+      ? [
+          `of which sent after the fault's mark: ${Object.entries(r.load.errorsSentAfterMark)
+            .map(([k, n]) => `${n}× ${k}`)
+            .join('; ')}`,
+        ]
+      : []),
     `mails queued ${r.census.mailsQueued}, delivered ${r.census.mailsDelivered}, duplicated ${r.census.mailsDuplicated}, missing ${r.census.mailsMissing}, pending ${r.census.mailsPending}`,
     `accounts duplicated ${r.census.duplicateEmails}, identities duplicated ${r.census.duplicateIdentities}, accounts without a way in ${r.census.accountsWithoutWayIn}`,
     ...r.notes,

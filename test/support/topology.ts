@@ -319,6 +319,10 @@ export class Topology {
         // A request that could not reach a process (connection refused) is sent to another one.
         '  retries 2',
         '  option redispatch',
+        // A connection to a process for each request, closed after its answer (nginx's default): no
+        // idle connection to a process killed meanwhile is reused, so a request sent once it is
+        // gone meets a refused connection, which the two lines above retry elsewhere.
+        '  option http-server-close',
         'frontend lanyard',
         `  bind 127.0.0.1:${this.haproxyPort}`,
         '  default_backend lanyard',
