@@ -73,7 +73,6 @@ describe('Connected applications on /profile, in Chromium', { skip: reason || fa
       const rp = await registerRelyingParty(app, { name, redirect, firstParty: false });
       const context = await chromium.newContext({ locale: lang.locale });
       const page = await context.newPage();
-      page.setDefaultTimeout(15_000);
       await page.goto((await authorizationRequest(rp)).url.href);
       await onLanyard(page, /^\/login$/);
       await page.getByLabel(lang.email).fill(account.email);
