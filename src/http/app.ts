@@ -15,7 +15,7 @@ import Fastify, {
 import { isLocale, negotiateLocale, translator } from '../i18n/index.js';
 import type { Logger } from 'pino';
 import { accessLoggerOf, type Lanyard } from '../lanyard.js';
-import { touchSession, validateSession } from '../stores/sessions.js';
+import { readSession } from './auth.js';
 import { cookieNames, setCookie } from './cookies.js';
 import { sendError } from './errors.js';
 import { routeGuards } from './guards.js';
@@ -73,6 +73,16 @@ class CompletedOnly extends LogController {
   }
 }
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * The route reads Lanyard's session of the browser with its own first statement and sets
+     * `request.auth` from it (src/openid-provider/routes.ts): the `onRequest` hook leaves it unread.
+     */
+    readsSession?: boolean;
+  }
+}
+
 export async function buildHttpApp(lanyard: Lanyard, opts: HttpOptions = {}): Promise<App> {
   const { config } = lanyard;
   const app = Fastify({
@@ -126,8 +136,9 @@ export async function buildHttpApp(lanyard: Lanyard, opts: HttpOptions = {}): Pr
     const chosen = isLocale(asked) ? asked : request.cookies[names.lang];
     request.locale = isLocale(chosen) ? chosen : negotiateLocale(request.headers['accept-language']);
     request.t = translator(request.locale);
-    request.auth = await validateSession(lanyard.db, request.cookies[names.session], lanyard.clock.now());
-    if (request.auth) await touchSession(lanyard.db, request.auth.session, lanyard.clock.now());
+    // A route that reads the session with its own rows (the OpenID provider's) sets it itself.
+    if (request.routeOptions.config.readsSession) request.auth = null;
+    else await readSession(lanyard, request);
     reply.header('x-content-type-options', 'nosniff');
     reply.header('x-frame-options', 'DENY');
     // Tokens travel in page URLs (DSpace's routes); never leak them to another site through Referer.

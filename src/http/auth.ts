@@ -5,9 +5,16 @@ import { LanyardError } from '../errors.js';
 import type { Lanyard } from '../lanyard.js';
 import { verifyPasswordSignIn } from '../providers/password/sign-in.js';
 import { recordAudit } from '../stores/audit.js';
-import { revokeSession } from '../stores/sessions.js';
+import { revokeSession, touchSession, validateSession } from '../stores/sessions.js';
 import { type SessionStart, startSession, startSessionAtOnce } from '../accounts/sessions.js';
 import { clearCookie, cookieNames, setCookie } from './cookies.js';
+
+/** Who is signed in in this browser (its session cookie): `request.auth`, the session noted as used. */
+export async function readSession(lanyard: Lanyard, request: FastifyRequest): Promise<void> {
+  const now = lanyard.clock.now();
+  request.auth = await validateSession(lanyard.db, request.cookies[cookieNames(lanyard.config).session], now);
+  if (request.auth) await touchSession(lanyard.db, request.auth.session, now);
+}
 
 /** Signs the browser in to `accountId` (see `startSession`) and sets the session cookie. */
 export async function signIn(

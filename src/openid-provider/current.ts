@@ -36,11 +36,13 @@ export class CurrentProvider {
    * The provider's request handler (Koa's `callback()`, rebuilt with the provider) and the rows
    * the request is about, read with the keys' version in one statement.
    */
-  async forRequest(want: RequestRows): Promise<{ callback: Built['callback']; reads: RequestReads }> {
-    const { keysVersion, rows } = await readTogether(this.lanyard.db, { ...want, keysVersion: true });
+  async forRequest(
+    want: RequestRows,
+  ): Promise<{ callback: Built['callback']; reads: RequestReads; lanyardSession: unknown }> {
+    const { keysVersion, rows, lanyardSession } = await readTogether(this.lanyard.db, { ...want, keysVersion: true });
     const reads = new RequestReads();
     reads.add(rows, want);
-    return { callback: (await this.forVersion(keysVersion)).callback, reads };
+    return { callback: (await this.forVersion(keysVersion)).callback, reads, lanyardSession };
   }
 
   /** The provider built with the keys of `version` (what was just read), building it if needed. */

@@ -6,13 +6,16 @@ import type Provider from 'oidc-provider';
 import { LanyardError } from '../errors.js';
 import type { Route } from '../http/app.js';
 import { Type } from 'typebox';
-import { signOut } from '../http/auth.js';
+import { readSession, signOut } from '../http/auth.js';
+import { cookieNames } from '../http/cookies.js';
+import { sendError } from '../http/errors.js';
 import { verifyCsrf } from '../http/csrf.js';
 import { setFlash } from '../http/flash.js';
 import { routeLimits } from '../http/guards.js';
 import { button, linkButton } from '../http/views/components.js';
 import { csrfField, sendPage } from '../http/views/layout.js';
 import { findOidcClient } from '../stores/oidc-clients.js';
+import { sessionCookieParts, sessionOfJson, touchSession } from '../stores/sessions.js';
 import { type RequestRows, withRequestReads } from '../stores/oidc-payloads.js';
 import { html } from '../lib/html.js';
 import type { Lanyard } from '../lanyard.js';
@@ -121,6 +124,9 @@ function requestRows(request: FastifyRequest): RequestRows {
   return want;
 }
 
+/** Provider requests whose handler read Lanyard's session with the provider's rows. */
+const sessionRead = new WeakSet<FastifyRequest>();
+
 /** oidc-provider's own limit on a request body. */
 const FORM_LIMIT = 56 * 1024;
 
@@ -190,9 +196,23 @@ export const openIdProviderRoutes: Route = async (app, lanyard) => {
         (err: Error) => done(err),
       );
     });
+    // Lanyard's session of the browser is read with the provider's rows (`readsSession`): a
+    // request refused before that reads it on its own, for the error page.
+    scope.setErrorHandler(async (error, request, reply) => {
+      if (!sessionRead.has(request)) await readSession(lanyard, request).catch(() => (request.auth = null));
+      return sendError(lanyard, request, reply, error);
+    });
     const handler = async (request: FastifyRequest, reply: FastifyReply) => {
       if (isServerEndpointVariant(request.url)) throw new LanyardError('NOT_FOUND', 'Not found.');
-      const { callback, reads } = await current.forRequest(requestRows(request));
+      const want = requestRows(request);
+      const cookie = sessionCookieParts(request.cookies[cookieNames(lanyard.config).session]);
+      if (cookie) want.lanyardSessionId = cookie.id;
+      const { callback, reads, lanyardSession } = await current.forRequest(want);
+      // What `validateSession` would have answered, from the same row; the session noted as used.
+      const now = lanyard.clock.now();
+      request.auth = cookie ? sessionOfJson(lanyardSession, cookie, now) : null;
+      if (request.auth) await touchSession(lanyard.db, request.auth.session, now);
+      sessionRead.add(request);
       reply.hijack();
       // As a mounted Koa app sees it: its own path in `url`, the full one in `originalUrl` (the
       // provider derives its endpoint URLs from the difference).
@@ -212,11 +232,12 @@ export const openIdProviderRoutes: Route = async (app, lanyard) => {
       const req = Buffer.isBuffer(request.body) ? withBody(raw, request.body) : raw;
       await withRequestReads(reads, () => callback(req, reply.raw));
     };
-    scope.all(OIDC_PATH, handler);
-    scope.all(`${OIDC_PATH}/*`, handler);
+    const readsSession = { readsSession: true };
+    scope.all(OIDC_PATH, { config: readsSession }, handler);
+    scope.all(`${OIDC_PATH}/*`, { config: readsSession }, handler);
     // The endpoints servers call (not browsers), each with its own per-address budget.
     for (const path of serverEndpoints)
-      scope.all(path, { config: routeLimits(lanyard.config).openIdProvider }, handler);
+      scope.all(path, { config: { ...readsSession, ...routeLimits(lanyard.config).openIdProvider } }, handler);
   });
 
   app.get<{ Params: { uid: string } }>('/interaction/:uid', async (request, reply) => {

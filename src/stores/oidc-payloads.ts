@@ -4,6 +4,7 @@ import type { Adapter, AdapterPayload } from 'oidc-provider';
 import type { Clock } from '../clock.js';
 import { type Db, preparedStatement } from '../db/connect.js';
 import type { ProfileSnapshot } from '../db/schema.js';
+import { sessionJson, sessionJsonFrom } from './sessions.js';
 
 /**
  * oidc-provider's storage contract on Lanyard's database: one table for every model, so each
@@ -132,6 +133,11 @@ export interface RequestRows {
   sessionId?: string | undefined;
   /** A presented token: the token, its session, grant and client. */
   token?: { model: string; id: string } | undefined;
+  /**
+   * The id of Lanyard's own session in this browser (its cookie): the session with its account,
+   * as `validateSessionById` reads it (`sessionJson`), in the same statement.
+   */
+  lanyardSessionId?: string | undefined;
 }
 
 /**
@@ -146,7 +152,7 @@ export interface RequestRows {
 export async function readTogether(
   db: Db,
   want: RequestRows,
-): Promise<{ keysVersion: number | undefined; rows: PayloadRow[] }> {
+): Promise<{ keysVersion: number | undefined; rows: PayloadRow[]; lanyardSession?: unknown }> {
   const parameters = [
     want.token?.model ?? null,
     want.token?.id ?? null,
@@ -154,23 +160,40 @@ export async function readTogether(
     want.clientId ?? null,
     want.keysVersion === true,
   ];
-  const { rows } = db.isTransaction
-    ? await sql<PayloadRow & { keys_version: string | null }>`
-        select * from oidc_read_together(${sql.join(parameters)})
-      `.execute(db)
-    : await db.executeQuery<PayloadRow & { keys_version: string | null }>(readTogetherCall(parameters));
-  const keys = rows.find((r) => r.keys_version !== null);
-  return {
-    keysVersion: keys ? Number(keys.keys_version) : undefined,
-    rows: rows.filter((r) => r.keys_version === null),
-  };
+  const withSession = want.lanyardSessionId !== undefined;
+  if (withSession) parameters.push(want.lanyardSessionId!);
+  const text = withSession ? readTogetherWithSessionText : readTogetherText;
+  const { rows } = await db.executeQuery<PayloadRow & { keys_version: string | null }>(
+    db.isTransaction
+      ? CompiledQuery.raw(text, parameters)
+      : (withSession ? readTogetherWithSessionCall : readTogetherCall)(parameters),
+  );
+  let keysVersion: number | undefined;
+  let lanyardSession: unknown;
+  const payloads: PayloadRow[] = [];
+  for (const row of rows) {
+    if (row.keys_version !== null) keysVersion = Number(row.keys_version);
+    else if (row.model === LANYARD_SESSION) lanyardSession = row.payload;
+    else payloads.push(row);
+  }
+  return withSession ? { keysVersion, rows: payloads, lanyardSession } : { keysVersion, rows: payloads };
 }
 
-/** `readTogether`'s call, prepared once per connection: PostgreSQL parses and plans it once. */
-const readTogetherCall = preparedStatement(
-  `select model, id, uid, grant_id, payload, consumed_at, expires_at, keys_version
-     from oidc_read_together($1, $2, $3, $4, $5)`,
-);
+/** The model name of Lanyard's own session in `readTogether`'s answer (never an oidc-provider model). */
+const LANYARD_SESSION = 'lanyard:session';
+
+const readTogetherText = `select model, id, uid, grant_id, payload, consumed_at, expires_at, keys_version
+     from oidc_read_together($1, $2, $3, $4, $5)`;
+
+/** The same with Lanyard's session of the browser and its account, in one statement (`sessionJson`). */
+const readTogetherWithSessionText = `${readTogetherText}
+  union all
+  select '${LANYARD_SESSION}', session.id, null, null, ${sessionJson}, null, null, null
+    from ${sessionJsonFrom} where session.id = $6`;
+
+/** `readTogether`'s calls, prepared once per connection: PostgreSQL parses and plans each once. */
+const readTogetherCall = preparedStatement(readTogetherText);
+const readTogetherWithSessionCall = preparedStatement(readTogetherWithSessionText);
 
 /** What an account's claims are made of (src/openid-provider/claims.ts), as `readTogether` reads it. */
 export interface ClaimsAccount {

@@ -154,11 +154,10 @@ export async function validateSession(
   cookieValue: string | undefined,
   now: Date,
 ): Promise<{ session: Session; account: Account } | null> {
-  if (!cookieValue) return null;
-  const [id, secret] = cookieValue.split('.');
-  if (!id || !secret || id.length > 64 || secret.length > 64) return null;
-  const found = await validateSessionById(db, id, now);
-  return found && safeEqual(found.session.secret_hash, hashToken(secret)) ? found : null;
+  const cookie = sessionCookieParts(cookieValue);
+  if (!cookie) return null;
+  const found = await validateSessionById(db, cookie.id, now);
+  return found && safeEqual(found.session.secret_hash, hashToken(cookie.secret)) ? found : null;
 }
 
 type SessionAndAccount = Account & {
@@ -184,7 +183,12 @@ export async function validateSessionById(
 ): Promise<{ session: Session; account: Account } | null> {
   // The session and its account in one round trip (every request with a cookie makes it).
   const row = (await db.executeQuery<SessionAndAccount>(sessionAndAccount([id]))).rows[0];
-  if (!row || row.session_revoked_at || row.session_expires_at <= now) return null;
+  return row ? liveSession(row, now) : null;
+}
+
+/** The session and account of a row of `sessionAndAccount`: null when revoked, expired or the account may not sign in. */
+function liveSession(row: SessionAndAccount, now: Date): { session: Session; account: Account } | null {
+  if (row.session_revoked_at || row.session_expires_at <= now) return null;
   const {
     session_id,
     session_secret_hash,
@@ -213,6 +217,77 @@ export async function validateSessionById(
     last_seen_at: session_last_seen_at,
   };
   return { session, account };
+}
+
+/** Which columns of `sessionAndAccount`'s row are timestamps (the compiler keeps the list complete). */
+const sessionRowColumns: Record<keyof SessionAndAccount, 'value' | 'time'> = {
+  id: 'value',
+  email: 'value',
+  email_verified_at: 'time',
+  given_name: 'value',
+  family_name: 'value',
+  display_name: 'value',
+  status: 'value',
+  can_log_in: 'value',
+  self_registered: 'value',
+  is_admin: 'value',
+  locale: 'value',
+  created_at: 'time',
+  updated_at: 'time',
+  session_id: 'value',
+  session_secret_hash: 'value',
+  session_amr: 'value',
+  session_authenticated_at: 'time',
+  session_created_at: 'time',
+  session_expires_at: 'time',
+  session_revoked_at: 'time',
+  session_ip: 'value',
+  session_user_agent: 'value',
+  session_last_seen_at: 'time',
+};
+
+/**
+ * `sessionAndAccount`'s row as one JSON object, for a statement that reads the session with other
+ * rows (the OpenID provider's read, src/stores/oidc-payloads.ts): timestamps as milliseconds since
+ * the epoch, cut to the millisecond as the database client cuts them, so the row it gives back
+ * (`sessionOfJson`) is the one `validateSessionById` reads.
+ */
+export const sessionJson = `jsonb_build_object(${Object.entries(sessionRowColumns)
+  .map(([name, kind]) => {
+    const column = name.startsWith('session_') ? `session.${name.slice(8)}` : `account.${name}`;
+    return `'${name}', ${kind === 'time' ? `floor(extract(epoch from ${column}) * 1000)` : column}`;
+  })
+  .join(', ')})`;
+export const sessionJsonFrom = 'session join account on account.id = session.account_id';
+
+/** The cookie's session id and secret, or null for a value that cannot be one. */
+export function sessionCookieParts(cookieValue: string | undefined): { id: string; secret: string } | null {
+  if (!cookieValue) return null;
+  const [id, secret] = cookieValue.split('.');
+  if (!id || !secret || id.length > 64 || secret.length > 64) return null;
+  return { id, secret };
+}
+
+/**
+ * What `validateSession` answers for the cookie whose parts are `cookie`, from `sessionJson` of its
+ * session as read with other rows (undefined: no such session).
+ */
+export function sessionOfJson(
+  json: unknown,
+  cookie: { id: string; secret: string },
+  now: Date,
+): { session: Session; account: Account } | null {
+  if (!json || typeof json !== 'object') return null;
+  const values = json as Record<string, unknown>;
+  const row = {} as Record<string, unknown>;
+  for (const [name, kind] of Object.entries(sessionRowColumns)) {
+    const value = values[name] ?? null;
+    row[name] = kind === 'time' && value !== null ? new Date(Number(value)) : value;
+  }
+  const found = liveSession(row as SessionAndAccount, now);
+  return found && found.session.id === cookie.id && safeEqual(found.session.secret_hash, hashToken(cookie.secret))
+    ? found
+    : null;
 }
 
 /** How stale `last_seen_at` may get: the devices list shows it to a few minutes, not to the second. */

@@ -126,6 +126,32 @@ for (const backend of backends()) {
         assert.equal(tokens.claims()!.sub, other.id, 'the account signed in to Lanyard now, not the earlier one');
       });
 
+      test('attack: a session revoked from elsewhere, or its account disabled, gets no code though the browser keeps its cookies', async () => {
+        const config = await client();
+        const db = app.lanyard.db;
+        for (const end of ['revoked', 'disabled', 'barred'] as const) {
+          const account = await createPasswordAccount(app, uniqueEmail(`ended-${end}`));
+          const b = browser();
+          assert.ok((await authorize(b, (await request(config)).url, account.email)).callback, `${end}: signs in`);
+          assert.ok((await authorize(b, (await request(config)).url)).callback, `${end}: straight through`);
+          // Ended on the server (another device's "sign out everywhere", an operator): the browser
+          // still sends both its Lanyard and its provider session cookie.
+          if (end === 'revoked')
+            await db
+              .updateTable('session')
+              .set({ revoked_at: new Date() })
+              .where('account_id', '=', account.id)
+              .execute();
+          else
+            await db
+              .updateTable('account')
+              .set(end === 'disabled' ? { status: 'disabled' } : { can_log_in: false })
+              .where('id', '=', account.id)
+              .execute();
+          onSignInPage(await authorize(b, (await request(config)).url));
+        }
+      });
+
       test('prompt=login asks for a new sign-in even when signed in; the new sign-in completes it', async () => {
         const account = await createPasswordAccount(app, uniqueEmail('prompt'));
         const config = await client();
