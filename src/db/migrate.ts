@@ -17,6 +17,7 @@ import * as registrationChangeEmail from './migrations/0039-registration-change-
 import * as orcidWorks from './migrations/0035-orcid-works.js';
 import * as duplicateIndexes from './migrations/0040-duplicate-indexes.js';
 import * as oidcReadTogether from './migrations/0042-oidc-read-together.js';
+import * as sessionAccountLatest from './migrations/0044-session-account-latest.js';
 
 const migrations: Record<string, Migration> = {
   '0001-initial': initial,
@@ -36,6 +37,7 @@ const migrations: Record<string, Migration> = {
   '0035-orcid-works': orcidWorks,
   '0040-duplicate-indexes': duplicateIndexes,
   '0042-oidc-read-together': oidcReadTogether,
+  '0044-session-account-latest': sessionAccountLatest,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
