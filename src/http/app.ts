@@ -16,6 +16,7 @@ import { isLocale, negotiateLocale, translator } from '../i18n/index.js';
 import type { Logger } from 'pino';
 import { accessLoggerOf, type Lanyard } from '../lanyard.js';
 import { readSession } from './auth.js';
+import { refuseUnstorableInBody, refuseUnstorableInUrl } from './text-guard.js';
 import { cookieNames, setCookie } from './cookies.js';
 import { sendError } from './errors.js';
 import { routeGuards } from './guards.js';
@@ -136,6 +137,7 @@ export async function buildHttpApp(lanyard: Lanyard, opts: HttpOptions = {}): Pr
     const chosen = isLocale(asked) ? asked : request.cookies[names.lang];
     request.locale = isLocale(chosen) ? chosen : negotiateLocale(request.headers['accept-language']);
     request.t = translator(request.locale);
+    refuseUnstorableInUrl(request);
     // A route that reads the session with its own rows (the OpenID provider's) sets it itself.
     if (request.routeOptions.config.readsSession) request.auth = null;
     else await readSession(lanyard, request);
@@ -148,6 +150,7 @@ export async function buildHttpApp(lanyard: Lanyard, opts: HttpOptions = {}): Pr
     if (config.secureCookies) reply.header('strict-transport-security', 'max-age=63072000');
   });
 
+  app.addHook('preValidation', async (request) => refuseUnstorableInBody(request));
   app.addHook('preHandler', routeGuards(lanyard));
 
   app.setErrorHandler((error, request, reply) => sendError(lanyard, request, reply, error));

@@ -34,6 +34,7 @@ export class OidcPayloadAdapter implements Adapter {
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {
+    if (id.includes('\u0000')) return undefined; // no row has one (PostgreSQL text cannot hold it)
     const reads = requestReads.getStore();
     if (reads) {
       const known = reads.take(this.model, 'id', id);
@@ -52,6 +53,7 @@ export class OidcPayloadAdapter implements Adapter {
   }
 
   async findByUid(uid: string): Promise<AdapterPayload | undefined> {
+    if (uid.includes('\u0000')) return undefined;
     const known = requestReads.getStore()?.take(this.model, 'uid', uid);
     if (known !== undefined) return known ? this.payloadOf(known) : undefined;
     return this.findWhere('uid', uid);
@@ -153,15 +155,17 @@ export async function readTogether(
   db: Db,
   want: RequestRows,
 ): Promise<{ keysVersion: number | undefined; rows: PayloadRow[]; lanyardSession?: unknown }> {
+  // A value with a NUL names no row (and PostgreSQL text cannot hold it): read as not there.
+  const storable = (v: string | undefined) => (v === undefined || v.includes('\u0000') ? null : v);
   const parameters = [
     want.token?.model ?? null,
-    want.token?.id ?? null,
-    want.sessionId ?? null,
-    want.clientId ?? null,
+    storable(want.token?.id),
+    storable(want.sessionId),
+    storable(want.clientId),
     want.keysVersion === true,
   ];
   const withSession = want.lanyardSessionId !== undefined;
-  if (withSession) parameters.push(want.lanyardSessionId!);
+  if (withSession) parameters.push(storable(want.lanyardSessionId));
   const text = withSession ? readTogetherWithSessionText : readTogetherText;
   const { rows } = await db.executeQuery<PayloadRow & { keys_version: string | null }>(
     db.isTransaction
