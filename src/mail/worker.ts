@@ -67,11 +67,17 @@ export class OutboxWorker extends PollingWorker {
 
   async deliverDue(): Promise<number> {
     let delivered = 0;
+    const leaseMs = (this.o.leaseSeconds ?? 60) * 1000;
     for (;;) {
       const now = this.o.clock.now();
-      const batch = await claimDueMails(this.o.db, now, 20, this.o.leaseSeconds ?? 60);
+      const batch = await claimDueMails(this.o.db, now, 20, leaseMs / 1000);
       if (batch.length === 0) return delivered;
       for (const mail of batch) {
+        // The batch is this worker's until its lease runs out; then another worker may claim what
+        // is left and send it. A mail is only begun while half the lease remains: a send that
+        // stalls (a slow SMTP server, a starved process) may be repeated once it outlasts the
+        // lease, but the rest of the batch is left to whoever claims it next, never sent twice.
+        if (this.o.clock.now().getTime() - now.getTime() > leaseMs / 2) break;
         try {
           await this.o.transport.send(mail);
           await markMailSent(this.o.db, mail.id, this.o.clock.now());

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import pino from 'pino';
 import { requestRegistration } from '../../src/accounts/password-accounts.js';
 import { TestClock } from '../../src/clock.js';
 import type { Lanyard } from '../../src/lanyard.js';
+import { OutboxWorker } from '../../src/mail/worker.js';
 import { claimDueMails } from '../../src/stores/outbox.js';
 import { uniqueEmail } from '../support/accounts.js';
 import { type DurableStore, durableStore, eachBackend, openOn } from '../support/durable-store.js';
@@ -86,5 +88,38 @@ eachBackend('queued mail survives the process', (backend) => {
     clock.advance(61_000);
     await assertDeliveredOnce(second, to);
     await second.close();
+  });
+
+  test('a worker whose send stalls past its lease leaves the rest of its batch to the next worker: none of it sent twice', async () => {
+    const to = [uniqueEmail('stalled'), uniqueEmail('stalled-rest')];
+    const lanyard = await start();
+    await lanyard.outbox.stop();
+    for (const address of to) await requestRegistration(lanyard, address, 'en');
+    // A worker whose first send hangs (a stalling SMTP server, a starved process) until released.
+    const sentBySlow: string[] = [];
+    let release = () => {};
+    const stalled = new Promise<void>((resolve) => (release = resolve));
+    const slow = new OutboxWorker({
+      db: lanyard.db,
+      clock,
+      log: pino({ level: 'silent' }),
+      transport: {
+        async send(mail) {
+          sentBySlow.push(mail.to_address);
+          if (sentBySlow.length === 1) await stalled;
+        },
+        close() {},
+      },
+    });
+    const slowRound = slow.deliverDue();
+    await waitUntil(async () => sentBySlow.length === 1, 'the slow worker to begin its first send');
+    // Its lease runs out: another worker claims both mails and delivers them.
+    clock.advance(61_000);
+    assert.equal(await lanyard.outbox.deliverDue(), to.length);
+    release();
+    await slowRound;
+    assert.equal(sentBySlow.length, 1, `the slow worker went on with its batch: ${sentBySlow.join(', ')}`);
+    await assertDeliveredOnce(lanyard, to);
+    await lanyard.close();
   });
 });
