@@ -546,7 +546,8 @@ export const de: Messages = {
   'flash.emailChangeSent':
     'Wenn {email} Post empfangen kann, ist ein Link dorthin unterwegs. Ihre Adresse ändert sich, sobald Sie ihn öffnen.',
   'flash.emailChanged': 'Ihre E-Mail-Adresse ist jetzt {email}. Wir haben eine Mitteilung an {old} gesendet.',
-  'flash.emailChangedSignIn': 'Ihre E-Mail-Adresse ist jetzt {email}. Melden Sie sich an, um fortzufahren.',
+  'flash.emailChangeSignInFirst':
+    'Melden Sie sich bei dem Konto an, für das die neue Adresse angefragt wurde, um sie zu bestätigen.',
   'error.EMAIL_UNCHANGED': 'Diese Adresse hat Ihr Konto bereits.',
   'error.EMAIL_CHANGE_OTHER_ACCOUNT':
     'Dieser Link ändert die Adresse eines anderen Kontos als des hier angemeldeten. Melden Sie sich ab und öffnen Sie den Link erneut.',

@@ -516,7 +516,7 @@ export const en = {
   'flash.emailChangeSent':
     'If {email} can receive mail, a link is on its way to it. Your address changes when you open it.',
   'flash.emailChanged': 'Your email address is now {email}. We sent a notice to {old}.',
-  'flash.emailChangedSignIn': 'Your email address is now {email}. Sign in to continue.',
+  'flash.emailChangeSignInFirst': 'Sign in to the account that asked for the new address to confirm it.',
   'error.EMAIL_UNCHANGED': 'This is the address your account has already.',
   'error.EMAIL_CHANGE_OTHER_ACCOUNT':
     'This link changes the address of another account than the one signed in here. Sign out, then open the link again.',

@@ -93,25 +93,53 @@ forEachBackend(
       assert.match(again.body, /TOKEN_CONSUMED/);
     });
 
-    test('signed out, the link still confirms and the page says to sign in with the new address', async () => {
+    test('signed out, the link changes nothing: it leads to the sign-in page, told why, and back to the link; signed in, it confirms', async () => {
       const app = ctx();
       const { account, browser } = await researcher(app);
       const to = uniqueEmail('elsewhere');
       const link = await requestChange(app, browser, to);
       const phone = app.browser();
+      const shown = await phone.get(link);
+      assert.equal(shown.status, 303);
+      assert.equal(shown.location, `/login?returnTo=${encodeURIComponent(link)}`);
+      assert.match(
+        mainText((await phone.get(`${shown.location}&lang=en`)).body),
+        /Sign in to the account that asked for the new address to confirm it\./,
+      );
+      const posted = await expectNoChange(app.lanyard.db, () => phone.post(link, {}));
+      assert.equal(posted.status, 303);
+      assert.equal(posted.location, `/login?returnTo=${encodeURIComponent(link)}`);
+      assert.equal((await accountRow(app, account.id)).email, account.email);
+
+      const signedIn = await phone.post('/login', { email: account.email, password: PASSWORD, returnTo: link });
+      assert.equal(signedIn.status, 303);
+      assert.equal(signedIn.location, link);
       assert.equal((await phone.get(link)).status, 200);
       const done = await phone.post(link, {});
       assert.equal(done.status, 303);
-      assert.equal(done.location, '/login');
-      assert.match(mainText((await phone.get('/login?lang=en')).body), new RegExp(`now ${to}\\. Sign in`));
+      assert.equal(done.location, '/profile');
       assert.equal((await accountRow(app, account.id)).email, to);
-      const audit = await app.lanyard.db
-        .selectFrom('audit_event')
-        .select('actor_account_id')
-        .where('account_id', '=', account.id)
-        .where('action', '=', 'email_change')
-        .executeTakeFirstOrThrow();
-      assert.equal(audit.actor_account_id, null, 'the mailbox, not a signed-in account, confirmed it');
+    });
+
+    test("attack: an account asks for a stranger's address; the stranger opening the link, signed out or signed in to their own account, gives it nothing", async () => {
+      const app = ctx();
+      const { account: attacker, browser } = await researcher(app);
+      const { account: stranger } = await researcher(app);
+      const victimAddress = uniqueEmail('victim');
+      const link = await requestChange(app, browser, victimAddress);
+      // The person at that address, with no account at all, clicks "use this address".
+      const inbox = app.browser();
+      await inbox.get('/login'); // a page of Lanyard's seen before: its forms' CSRF cookie is set
+      assert.equal((await inbox.get(link)).status, 303);
+      assert.equal((await expectNoChange(app.lanyard.db, () => inbox.post(link, {}))).status, 303);
+      // Someone signed in to an account of their own does the same.
+      const other = await signedInBrowser(app, stranger.email);
+      assert.equal((await other.get(link)).status, 403);
+      const refused = await expectNoChange(app.lanyard.db, () => other.post(link, {}));
+      assert.equal(refused.status, 403);
+      assert.match(refused.body, /EMAIL_CHANGE_OTHER_ACCOUNT/);
+      const after = await accountRow(app, attacker.id);
+      assert.equal(after.email, attacker.email, "the attacker's account took the stranger's address");
     });
 
     test('an address another account holds: the same answer, a mail to that address, nothing to confirm', async () => {

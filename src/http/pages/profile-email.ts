@@ -1,3 +1,4 @@
+import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
 import { checkEmailChange, confirmEmailChange, emailChangePath } from '../../accounts/email-change.js';
 import { findAccountById } from '../../stores/accounts.js';
@@ -13,12 +14,21 @@ const TokenParams = Type.Object({ token: Type.String({ maxLength: 200 }) });
 
 /**
  * Step 2 of an email change: the link mailed to the new address. Opening it shows what will
- * change; the button changes it (a mail scanner that follows links changes nothing). Signed in to
- * the account, the person lands on /profile; signed out, on the sign-in page — told either way.
+ * change; the button changes it (a mail scanner that follows links changes nothing). Only the
+ * account that asked may confirm it: a signed-out browser signs in first and comes back. Were a
+ * click from the inbox enough, anyone could ask to move their own account to a stranger's address,
+ * and the stranger's one click on "use this address" would hand them an account holding it,
+ * verified — into which the stranger's first sign-in with a provider releasing that address would
+ * then be linked.
  */
 export const profileEmailRoutes: Route = (app, lanyard) => {
   const { config } = lanyard;
   const limits = routeLimits(config);
+  /** To the sign-in page, told why, and back to the link once signed in. */
+  const signInFirst = (reply: FastifyReply, token: string) => {
+    setFlash(reply, config, { kind: 'info', key: 'flash.emailChangeSignInFirst' });
+    return reply.redirect(`/login?returnTo=${encodeURIComponent(emailChangePath(token))}`, 303);
+  };
 
   app.get(
     '/profile/email/:token',
@@ -27,6 +37,7 @@ export const profileEmailRoutes: Route = (app, lanyard) => {
       const { token } = request.params;
       const { t } = request;
       const reg = await checkEmailChange(lanyard.db, token, request.auth?.account ?? null, lanyard.clock.now());
+      if (!request.auth) return signInFirst(reply, token);
       const account = await findAccountById(lanyard.db, reg.account_id ?? '');
       return sendPage(lanyard, request, reply, {
         title: t('emailChange.title'),
@@ -46,18 +57,15 @@ export const profileEmailRoutes: Route = (app, lanyard) => {
       config: { ...limits.token, guards: ['csrf'] },
     },
     async (request, reply) => {
-      const signedIn = request.auth?.account ?? null;
+      const signedIn = request.auth?.account;
+      if (!signedIn) return signInFirst(reply, request.params.token);
       const { account, from } = await confirmEmailChange(lanyard, request.params.token, signedIn, request.ip);
-      if (signedIn) {
-        setFlash(reply, config, {
-          kind: 'success',
-          key: 'flash.emailChanged',
-          params: { email: account.email, old: from },
-        });
-        return reply.redirect('/profile', 303);
-      }
-      setFlash(reply, config, { kind: 'success', key: 'flash.emailChangedSignIn', params: { email: account.email } });
-      return reply.redirect('/login', 303);
+      setFlash(reply, config, {
+        kind: 'success',
+        key: 'flash.emailChanged',
+        params: { email: account.email, old: from },
+      });
+      return reply.redirect('/profile', 303);
     },
   );
 };
