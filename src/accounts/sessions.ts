@@ -57,17 +57,24 @@ export async function startSession(lanyard: Lanyard, db: Db, s: SessionStart): P
 }
 
 /**
- * `startSession` for a sign-in with nothing else to write (a password sign-in): one statement of
- * its own (`startSessionAlone`) instead of a transaction, then the new-device notice. Answers the
- * account and the session as stored, so the request can act as the new session at once.
+ * `startSession` for a password sign-in, which has nothing else to write: one statement of its own
+ * (`startSessionAlone`) instead of a transaction, then the new-device notice. `passwordHash` is the
+ * hash the password was checked against: if a reset or change replaced it meanwhile, no session
+ * starts and the answer is the wrong password's. Answers the account and the session as stored, so
+ * the request can act as the new session at once.
  */
 export async function startSessionAtOnce(
   lanyard: Lanyard,
-  s: Omit<SessionStart, 'account'>,
+  s: Omit<SessionStart, 'account'> & { passwordHash: string },
 ): Promise<{ account: Account; session: Session; cookieValue: string }> {
   const now = lanyard.clock.now();
-  const started = await startSessionAlone(lanyard.db, s.accountId, sessionStartInput(lanyard, s), now);
-  if (!started) throw new LanyardError('ACCOUNT_DISABLED', 'This account is disabled.');
+  const started = await startSessionAlone(lanyard.db, s.accountId, s.passwordHash, sessionStartInput(lanyard, s), now);
+  if (!started) {
+    // The password was right when checked: the account was disabled, or its password changed, since.
+    const account = await findAccountById(lanyard.db, s.accountId);
+    if (!account || !canSignIn(account)) throw new LanyardError('ACCOUNT_DISABLED', 'This account is disabled.');
+    throw new LanyardError('INVALID_CREDENTIALS', 'Wrong email or password.');
+  }
   await noticeOrEnd(lanyard, started.account, s, started.earlierAgents, started.session.id, now);
   return started;
 }

@@ -48,10 +48,14 @@ export async function signInWithPassword(
   email: string,
   password: string,
 ): Promise<Account | null> {
-  const account = await lanyard.passwordThrottle.guard(email.trim(), request.ip, lanyard.clock.now(), (row) =>
-    verifyPasswordSignIn(lanyard, row, password),
-  );
-  if (!account) {
+  // The hash the password is checked against: the session starts only while it is still the account's.
+  let passwordHash: string | null = null;
+  const account = await lanyard.passwordThrottle.guard(email.trim(), request.ip, lanyard.clock.now(), async (row) => {
+    const verified = await verifyPasswordSignIn(lanyard, row, password);
+    if (verified) passwordHash = row!.password_hash;
+    return verified;
+  });
+  if (!account || passwordHash === null) {
     await recordAudit(
       lanyard.db,
       {
@@ -68,6 +72,7 @@ export async function signInWithPassword(
   // One statement, no transaction: there is nothing else to write with the session.
   const started = await startSessionAtOnce(lanyard, {
     accountId: account.id,
+    passwordHash,
     amr: ['pwd'],
     provider: 'password',
     ...sessionContext(request),

@@ -95,8 +95,13 @@ export function sessionStartParameters(input: SessionStartInput, now: Date) {
 
 export const parseAgents = (v: unknown) => (typeof v === 'string' ? JSON.parse(v) : v) as (string | null)[];
 
-const startFor = preparedStatement(`with owner as (
+const startFor = preparedStatement(`with current_password as (
+  select 1 from identity where account_id = $11::uuid and provider = 'password' and password_hash = $12::text
+  for share
+),
+owner as (
   select ${accountColumns('account')} from account where id = $11::uuid and status = 'active' and can_log_in
+    and exists (select 1 from current_password)
 ),
 starter as (select id as account_id from owner),
 ${sessionStartParts}
@@ -104,18 +109,25 @@ select owner.*, ${earlierAgentsOf('owner.id')} as earlier_agents from owner`);
 
 /**
  * Starts a session for an account that may sign in, audited, in one statement of its own — for a
- * sign-in with nothing else to write (a password sign-in). Null when the account may not sign in
- * (nothing written). Returns the account read in the same statement and the session as stored.
+ * password sign-in, with nothing else to write. Null when the account may not sign in, or when its
+ * password hash is no longer `passwordHash`, the one the password was checked against (nothing
+ * written): a reset or change that committed while the old password was being checked ends every
+ * session, and must not be followed by one the old password started. The hash's row is locked for
+ * the statement, so a reset either waits for it (and then ends the new session) or has changed the
+ * hash before it looks.
+ * Returns the account read in the same statement and the session as stored.
  */
 export async function startSessionAlone(
   db: Db,
   accountId: string,
+  passwordHash: string,
   input: SessionStartInput,
   now: Date,
 ): Promise<{ account: Account; session: Session; cookieValue: string; earlierAgents: (string | null)[] } | null> {
   const { parameters, row, cookieValue } = sessionStartParameters(input, now);
-  const found = (await db.executeQuery<Account & { earlier_agents: unknown }>(startFor([...parameters, accountId])))
-    .rows[0];
+  const found = (
+    await db.executeQuery<Account & { earlier_agents: unknown }>(startFor([...parameters, accountId, passwordHash]))
+  ).rows[0];
   if (!found) return null;
   const { earlier_agents, ...account } = found;
   return {

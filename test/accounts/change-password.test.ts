@@ -60,4 +60,41 @@ forEachBackend('change password on /profile', (ctx) => {
       'AUTH_REQUIRED',
     );
   });
+
+  test('attack: a sign-in with the old password, checked just before the owner changed it, starts no session', async () => {
+    const app = ctx();
+    const account = await seedAccount(app.lanyard);
+    const owner = await signedInBrowser(app, account.email);
+    await owner.get('/profile');
+    // The thief's hash check passes with the old password; the owner's change commits before the
+    // thief's session is written (argon2id takes tens of milliseconds, far more on a busy machine).
+    const { hasher } = app.lanyard;
+    const verify = hasher.verify.bind(hasher);
+    hasher.verify = async (hash, password) => {
+      const ok = await verify(hash, password);
+      hasher.verify = verify;
+      const changed = await owner.post('/profile/password', { current: PASSWORD, password: NEW_PASSWORD });
+      assert.equal(changed.status, 200, changed.body.slice(0, 300));
+      return ok;
+    };
+    const thief = await browserOn(app, '/login');
+    try {
+      assertRefused(
+        await thief.post('/login', { email: account.email, password: PASSWORD }),
+        401,
+        'INVALID_CREDENTIALS',
+      );
+    } finally {
+      hasher.verify = verify;
+    }
+    const live = await app.lanyard.db
+      .selectFrom('session')
+      .select('id')
+      .where('account_id', '=', account.id)
+      .where('revoked_at', 'is', null)
+      .execute();
+    assert.equal(live.length, 1, "only the owner's session is live");
+    assert.equal((await thief.get('/profile')).status, 302, 'the thief is not signed in');
+    assert.equal((await owner.get('/profile')).status, 200);
+  });
 });

@@ -4,6 +4,7 @@ import { connectDatabase, type Db, preparedStatement } from '../../src/db/connec
 import { sql } from 'kysely';
 import { migrateToLatest } from '../../src/db/migrate.js';
 import { createAccount } from '../../src/stores/accounts.js';
+import { setPasswordHash } from '../../src/stores/identities.js';
 import { startSessionAlone, validateSession } from '../../src/stores/sessions.js';
 import { freshPostgresDatabase, skipReason } from '../support/databases.js';
 
@@ -55,6 +56,7 @@ describe('prepared statements', async () => {
       await migrateToLatest(db!);
       const now = new Date();
       const account = await createAccount(db!, { email: 'running@example.org', email_verified_at: now }, now);
+      await setPasswordHash(db!, account.id, 'the hash', now);
       const input = {
         amr: ['pwd'],
         ttlSeconds: 3600,
@@ -64,14 +66,14 @@ describe('prepared statements', async () => {
         provider: 'password',
         subject: null,
       };
-      const first = await startSessionAlone(db!, account.id, input, now);
+      const first = await startSessionAlone(db!, account.id, 'the hash', input, now);
       assert.ok(first);
       assert.ok(await validateSession(db!, first.cookieValue, now), 'the session is valid before the migration');
       // What a later version's migration does, run by another process while this one serves.
       await sql`alter table account add column later_column text`.execute(db!);
       try {
         assert.ok(await validateSession(db!, first.cookieValue, now), 'the session is valid after the migration');
-        const second = await startSessionAlone(db!, account.id, input, now);
+        const second = await startSessionAlone(db!, account.id, 'the hash', input, now);
         assert.ok(second, 'a sign-in still starts a session');
         assert.equal(second.account.id, account.id);
       } finally {
