@@ -5,6 +5,7 @@ import { connectDatabase, type Db } from '../../src/db/connect.js';
 import { PasswordHasher } from '../../src/crypto/password.js';
 import { createAccount, findAccountByEmail } from '../../src/stores/accounts.js';
 import { insertIdentity } from '../../src/stores/identities.js';
+import { createSession } from '../../src/stores/sessions.js';
 import { freshPostgresDatabase, skipReason } from '../support/databases.js';
 import { expectNoChange } from '../support/db-snapshot.js';
 import { runLanyardCli } from '../support/lanyard-process.js';
@@ -162,6 +163,33 @@ describe('npx lanyard (against PostgreSQL)', async () => {
         .where('subject', '=', (await findAccountByEmail(db, 'piped@example.org'))!.id)
         .executeTakeFirstOrThrow();
       assert.equal(after.password_hash, before.password_hash);
+    });
+
+    test("admin create with a new password ends the account's sessions, as a reset does; the same password again ends nothing", async () => {
+      const email = 'recovered@example.org';
+      assert.equal((await cli(['admin', 'create', email], { LANYARD_ADMIN_PASSWORD: ADMIN_PASSWORD })).code, 0);
+      const account = (await findAccountByEmail(db, email))!;
+      const live = async () =>
+        (
+          await db
+            .selectFrom('session')
+            .select('id')
+            .where('account_id', '=', account.id)
+            .where('revoked_at', 'is', null)
+            .execute()
+        ).length;
+      // Someone signed in with the old password (an intruder the operator is locking out).
+      await createSession(db, { accountId: account.id, amr: ['pwd'], ttlSeconds: 3600 }, new Date());
+      const replaced = await cli(['admin', 'create', email], { LANYARD_ADMIN_PASSWORD: `${ADMIN_PASSWORD} renewed` });
+      assert.equal(replaced.code, 0, replaced.stderr);
+      assert.match(replaced.stdout, /password set\./);
+      assert.equal(await live(), 0, 'a session of the old password survived its replacement');
+      // A provisioning script run again with the password it set: nobody is signed out.
+      await createSession(db, { accountId: account.id, amr: ['pwd'], ttlSeconds: 3600 }, new Date());
+      const again = await cli(['admin', 'create', email], { LANYARD_ADMIN_PASSWORD: `${ADMIN_PASSWORD} renewed` });
+      assert.equal(again.code, 0, again.stderr);
+      assert.match(again.stdout, /password unchanged\./);
+      assert.equal(await live(), 1);
     });
 
     test('admin create refuses a weak or missing password and creates nothing', async () => {

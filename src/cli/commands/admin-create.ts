@@ -5,6 +5,8 @@ import { LanyardError } from '../../errors.js';
 import { createAccount, findAccountByEmail, updateAccount } from '../../stores/accounts.js';
 import { recordAudit } from '../../stores/audit.js';
 import { listIdentities, setPasswordHash } from '../../stores/identities.js';
+import { revokeAccountGrants } from '../../stores/oidc-payloads.js';
+import { revokeAccountSessions } from '../../stores/sessions.js';
 import { type CliIO, type Command, emailArg, expectArgs, say } from '../command.js';
 import { withDatabase } from '../database.js';
 import { readSecretLine } from '../secret-input.js';
@@ -38,26 +40,40 @@ export const adminCreate: Command = {
     const config = loadConfig(io.env);
     return withDatabase(config, async (db) => {
       const existing = await findAccountByEmail(db, email);
-      const hasPassword = existing
-        ? (await listIdentities(db, existing.id)).some((i) => i.provider === 'password')
-        : false;
+      const current = existing
+        ? (await listIdentities(db, existing.id)).find((i) => i.provider === 'password')
+        : undefined;
       const given = io.env.LANYARD_ADMIN_PASSWORD || undefined;
       if (given) assertPassword(given, email);
-      const password = given ?? (hasPassword ? null : await askPassword(io, email));
-      const hash = password === null ? null : await new PasswordHasher(config.password).hash(password);
+      const hasher = new PasswordHasher(config.password);
+      // The same password again (a provisioning script run once more) changes nothing; a new one
+      // replaces the old, which then signs in to nothing: as a reset does, every session of the
+      // account and every grant at the OpenID provider ends with it.
+      const password =
+        given !== undefined && current && (await hasher.verify(current.password_hash, given))
+          ? null
+          : (given ?? (current ? null : await askPassword(io, email)));
+      const hash = password === null ? null : await hasher.hash(password);
 
       const account = await db.transaction().execute(async (tx) => {
         const now = new Date();
         const admin = existing
           ? await updateAccount(tx, existing.id, { is_admin: true }, now)
           : await createAccount(tx, { email, email_verified_at: now, is_admin: true, locale: null }, now);
-        if (hash) await setPasswordHash(tx, admin.id, hash, now);
+        let sessionsEnded = 0;
+        if (hash) {
+          await setPasswordHash(tx, admin.id, hash, now);
+          if (current?.password_hash) {
+            sessionsEnded = await revokeAccountSessions(tx, admin.id, now);
+            await revokeAccountGrants(tx, admin.id);
+          }
+        }
         await recordAudit(
           tx,
           {
             action: 'admin_action',
             accountId: admin.id,
-            detail: { command: 'admin create', created: !existing, passwordSet: hash !== null },
+            detail: { command: 'admin create', created: !existing, passwordSet: hash !== null, sessionsEnded },
           },
           now,
         );
