@@ -6,7 +6,7 @@ import type Provider from 'oidc-provider';
 import { LanyardError } from '../errors.js';
 import type { Route } from '../http/app.js';
 import { Type } from 'typebox';
-import { readSession, signOut } from '../http/auth.js';
+import { isFreshAuth, readSession, signOut } from '../http/auth.js';
 import { cookieNames } from '../http/cookies.js';
 import { sendError } from '../http/errors.js';
 import { verifyCsrf } from '../http/csrf.js';
@@ -278,8 +278,10 @@ export const openIdProviderRoutes: Route = async (app, lanyard) => {
     // asks before it may act on the person's ORCID record (`orcid.works`): the operator's trust in a
     // repository to sign people in is not the researcher's leave to write to their record.
     const scopes = String(details.params.scope ?? '').split(' ');
-    if (client && (client.lanyard_first_party === false || scopes.includes(ORCID_WORKS_SCOPE)))
+    if (client && (client.lanyard_first_party === false || scopes.includes(ORCID_WORKS_SCOPE))) {
+      if (needsFreshSignIn(request, details)) return reply.redirect(signInAgain(details.uid), 303);
       return consentPage(request, reply, details, client.client_name, account.email);
+    }
     const result = { consent: { grantId: await grantAll(provider, details, account.id) } };
     return answer(request, reply, await provider.interactionResult(request.raw, reply.raw, result, fresh));
   });
@@ -305,6 +307,8 @@ export const openIdProviderRoutes: Route = async (app, lanyard) => {
       const accountId = request.auth?.account.id;
       if (!accountId || details.session?.accountId !== accountId)
         throw new LanyardError('AUTH_REQUIRED', 'Sign in first.');
+      if (request.body.decision === 'allow' && needsFreshSignIn(request, details))
+        return reply.redirect(signInAgain(details.uid), 303);
       const result: InteractionResults =
         request.body.decision === 'allow'
           ? { consent: { grantId: await grantAll(provider, details, accountId) } }
@@ -342,6 +346,18 @@ export const openIdProviderRoutes: Route = async (app, lanyard) => {
       return reply.redirect(`/login?returnTo=${encodeURIComponent(interactionPath(details.uid))}`, 303);
     },
   );
+
+  /**
+   * Leave to act on the person's ORCID record (`orcid.works`) is a way into it that outlives the
+   * session: like adding a way into the account, it needs a sign-in within `LANYARD_REAUTH_SECONDS`,
+   * not a session someone may have found left open.
+   */
+  const needsFreshSignIn = (request: FastifyRequest, details: Details) => {
+    const missing = (details.prompt.details as { missingOIDCScope?: unknown }).missingOIDCScope;
+    const asked = Array.isArray(missing) ? missing : String(details.params.scope ?? '').split(' ');
+    return asked.includes(ORCID_WORKS_SCOPE) && !isFreshAuth(lanyard, request);
+  };
+  const signInAgain = (uid: string) => `/login?reauth=1&returnTo=${encodeURIComponent(interactionPath(uid))}`;
 
   /**
    * Ends the provider's session of the person an interaction was started for and detaches it from

@@ -79,6 +79,41 @@ for (const backend of backends()) {
         assert.equal(info.email, other.email);
       });
 
+      test('attack: a session older than the re-authentication window lets no client act on the ORCID record: the consent page and its form send it to sign in again; signed in again, the person may allow', async () => {
+        const person = await createPasswordAccount(app, uniqueEmail('works'));
+        const rp = await registerRelyingParty(app, { name: 'Works Repository' });
+        const b = browser();
+        const login = await b.get(`${app.url}/login`);
+        assert.equal(login.status, 200);
+        assert.equal((await b.post(`${app.url}/login`, { email: person.email, password: PASSWORD })).status, 303);
+        // Someone finds the browser left signed in, later, and lets a client of theirs write to the record.
+        app.clock.advance(app.config.reauthSeconds * 1000 + 1000);
+        const req = await authorizationRequest(rp, { scope: 'openid orcid.works' });
+        let page = await b.get(req.url.href);
+        for (let i = 0; i < 5 && page.location && !page.location.startsWith('/login'); i++)
+          page = await b.get(new URL(page.location, page.url).href);
+        assert.equal(page.status, 303, `${page.url}: ${page.status}`);
+        const again = page.location!;
+        const uid = /returnTo=%2Finteraction%2F([\w-]+)/.exec(again)?.[1];
+        assert.ok(uid && again.startsWith('/login?reauth=1&'), again);
+        // The consent form posted straight away (the browser's CSRF field is known): no grant either.
+        const grants = () =>
+          app.lanyard.db.selectFrom('oidc_payload').select('id').where('model', '=', 'Grant').execute();
+        const before = (await grants()).length;
+        const posted = await b.post(`${app.url}/interaction/${uid}/consent`, { decision: 'allow' });
+        assert.equal(posted.status, 303);
+        assert.equal(posted.location, again);
+        assert.equal((await grants()).length, before, 'a grant was made from a stale session');
+
+        // The person signs in again and allows it.
+        const reauth = await b.follow(await b.get(`${app.url}${again}`));
+        const consent = await toConsent(b, await signIn(b, reauth, person.email));
+        assert.match(consent.body, /ORCID/);
+        const answered = await b.post(`${consent.url}/consent`, { decision: 'allow' });
+        const tokens = await redeem(rp, await untilClient(b, answered, rp.redirect), req);
+        assert.match(String(tokens.scope), /orcid\.works/);
+      });
+
       test('without the CSRF field, or from a browser without the authorization, nothing changes', async () => {
         const first = await createPasswordAccount(app, uniqueEmail('kept'));
         const rp = await registerRelyingParty(app, { name: 'Kept Repository', firstParty: false });
