@@ -157,20 +157,23 @@ forEachBackend("operators' console", (ctx) => {
   test('search finds accounts by email part, name, ORCID iD in every form, and any provider subject', async () => {
     const app = ctx();
     const { browser } = await operator(app);
-    const now = app.lanyard.clock.now();
     const person = await seedAccount(app.lanyard, `Ada.Researcher-${Date.now()}@Uni.example`);
+    // Linked after the password (the page lists ways in in the order they were linked), each a
+    // millisecond apart: on a busy machine the clock moves on during the seed.
+    const now = app.lanyard.clock.now();
+    const later = (ms: number) => new Date(now.getTime() + ms);
     await updateAccount(
       app.lanyard.db,
       person.id,
       { given_name: 'Ada', family_name: 'Lovelace-Search', display_name: null },
       now,
     );
-    await insertIdentity(app.lanyard.db, person.id, { provider: 'orcid', subject: ORCID_ID }, now);
+    await insertIdentity(app.lanyard.db, person.id, { provider: 'orcid', subject: ORCID_ID }, later(1));
     await insertIdentity(
       app.lanyard.db,
       person.id,
       { provider: 'saml-uni', subject: 'ada@idp.uni.example', email: 'ada@idp.uni.example' },
-      now,
+      later(2),
     );
     const other = await seedAccount(app.lanyard);
     const found = async (q: string) => {
