@@ -117,14 +117,16 @@ export async function checkEmailChange(
 }
 
 /**
- * Step 2: the link reached the new address, so the account takes it, verified. A security notice
- * goes to the old address (never held back). One transaction: the token is used up only when the
- * address changes; an address that another account took meanwhile is EMAIL_TAKEN.
+ * Step 2: the link reached the new address and the account that asked for it is signed in, so the
+ * account takes it, verified. Confirmed by whoever holds the link alone, anyone could move their
+ * own account to a stranger's address with the stranger's one click. A security notice goes to the
+ * old address (never held back). One transaction: the token is used up only when the address
+ * changes; an address that another account took meanwhile is EMAIL_TAKEN.
  */
 export async function confirmEmailChange(
   lanyard: Lanyard,
   token: string,
-  signedIn: Account | null,
+  signedIn: Account,
   ip: string,
 ): Promise<{ account: Account; from: string }> {
   await checkEmailChange(lanyard.db, token, signedIn, lanyard.clock.now());
@@ -148,7 +150,7 @@ export async function confirmEmailChange(
       {
         action: 'email_change',
         accountId: account.id,
-        actorAccountId: signedIn?.id ?? null,
+        actorAccountId: signedIn.id,
         ip,
         detail: { from: account.email, to: email },
       },
