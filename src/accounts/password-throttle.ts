@@ -4,6 +4,7 @@ import type { Db } from '../db/connect.js';
 import type { Logger } from 'pino';
 import { LanyardError } from '../errors.js';
 import { findPasswordAccount, type PasswordAccount } from '../stores/accounts.js';
+import { addressBucket } from '../lib/client-address.js';
 import { canonicalEmail } from './email-address.js';
 import { recordAudit } from '../stores/audit.js';
 import {
@@ -85,7 +86,8 @@ export class PasswordThrottle {
   /** Before the password is checked: may this address try this email now? */
   async check(email: string, ip: string, now: Date): Promise<ThrottleCheck> {
     const id = keyOf(email);
-    const keys = { account: `a:${id}`, pair: `p:${id}:${ip}` };
+    // The pair counts an IPv6 client by its /64: one host may send from any address in it.
+    const keys = { account: `a:${id}`, pair: `p:${id}:${addressBucket(ip)}` };
     const since = new Date(now.getTime() - throttlePolicy.knownAddressMs);
     const { account, failures } = this.redis
       ? {
