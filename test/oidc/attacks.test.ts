@@ -6,6 +6,7 @@ import { backends, skipReason } from '../support/databases.js';
 import { addIdpUser, authorizeAtIdp, forEachBackendWithIdp } from '../support/oidc.js';
 import type { OidcIdp } from '../support/oidc-idp.js';
 import type { TestApp } from '../support/test-app.js';
+import { createPasswordAccount } from '../support/orcid.js';
 
 /** Rows a refused sign-in must not have written. */
 async function counts(app: TestApp) {
@@ -111,6 +112,43 @@ forEachBackendWithIdp(
       } finally {
         idp.tamperUserinfo = null;
       }
+    });
+
+    test('an email and the email_verified of another source: an unverified ID token email with userinfo’s "verified" links nothing', async () => {
+      const { app, idp } = ctx();
+      const victim = await createPasswordAccount(app, `victim-${Date.now().toString(36)}@uni.example`);
+      // Userinfo vouches for the attacker's own address; the ID token names the victim's, unverified.
+      const sub = addIdpUser(idp, { email: 'attacker@uni.example', email_verified: true });
+      const browser = app.browser();
+      const callback = await authorizeAtIdp(browser, sub, { provider: 'lab' });
+      forgeIdToken(idp, (c) => ({ ...c, email: victim.email }));
+      try {
+        const page = await browser.get(callback);
+        assert.equal(page.status, 303, page.body.slice(0, 400));
+        assert.match(
+          page.location!,
+          /^\/external-login\//,
+          `the unverified address is typed and proven, never linked (went to ${page.location})`,
+        );
+      } finally {
+        idp.tamperToken = null;
+      }
+      const linked = await app.lanyard.db
+        .selectFrom('identity')
+        .select('provider')
+        .where('account_id', '=', victim.id)
+        .execute();
+      assert.deepEqual(
+        linked.map((i) => i.provider),
+        ['password'],
+        'nothing was linked into the victim’s account',
+      );
+      const sessions = await app.lanyard.db
+        .selectFrom('session')
+        .select('id')
+        .where('account_id', '=', victim.id)
+        .execute();
+      assert.equal(sessions.length, 0, 'nobody was signed in to the victim’s account');
     });
 
     test('state from another browser: the callback in a browser that did not start it → 400 OAUTH_STATE_INVALID, no code exchange', async () => {

@@ -7,7 +7,7 @@ import type { Provider } from '../provider.js';
 import type { ProviderContext } from '../registry.js';
 import { Discovery } from './discovery.js';
 import { classifyOidcError } from './errors.js';
-import { profileOf } from './profile.js';
+import { mergeClaims, profileOf } from './profile.js';
 import { oidcView } from './view.js';
 
 /**
@@ -74,7 +74,7 @@ export function createOidcProvider(entry: OidcEntry, ctx: ProviderContext): Prov
           ? await oidc.fetchUserInfo(config, tokens.access_token, claims.sub)
           : {};
         // The IdP's tokens are not kept: Lanyard only needed them to learn who signed in.
-        return profileOf(entry, { ...userinfo, ...claims }, null);
+        return profileOf(entry, mergeClaims(entry, claims, userinfo), null);
       } catch (e) {
         throw classifyOidcError(e, label);
       }

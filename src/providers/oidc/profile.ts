@@ -17,6 +17,23 @@ const address = (value: unknown): string | null => {
 };
 
 /**
+ * The ID token's claims with userinfo's merged under them — except the email and whether it is
+ * verified, which are one statement and come together from one source: the ID token's when it
+ * names an email, else userinfo's. Mixed, an ID token's unverified `email` (no `email_verified`)
+ * took userinfo's `email_verified: true`, which spoke of another address, and linked into the
+ * account that owned the unverified one.
+ */
+export function mergeClaims(
+  entry: OidcEntry,
+  idToken: Record<string, unknown>,
+  userinfo: Record<string, unknown>,
+): Record<string, unknown> {
+  const { email, emailVerified } = entry.claims;
+  const source = idToken[email] !== undefined ? idToken : userinfo;
+  return { ...userinfo, ...idToken, [email]: source[email], [emailVerified]: source[emailVerified] };
+}
+
+/**
  * The normalized profile from the ID token's claims (with userinfo's merged under them), mapped by
  * the entry's `claims`. An email counts as verified only when `email_verified` is the boolean
  * `true` — not the string "true", not missing. An `orcid` claim is kept as a hint only: the IdP
