@@ -4,6 +4,7 @@ import type { Lanyard } from '../lanyard.js';
 import { recordAudit } from '../stores/audit.js';
 import { deleteIdentity, listIdentities } from '../stores/identities.js';
 import { loadProviderTokens } from '../stores/provider-tokens.js';
+import { revokeAccountGrants } from '../stores/oidc-payloads.js';
 import { revokeAccountSessions } from '../stores/sessions.js';
 import { localeOf } from './password-accounts.js';
 
@@ -12,7 +13,7 @@ import { localeOf } from './password-accounts.js';
  * can (an access token it handed out) so the repository keeps no access it was not meant to keep. The caller
  * checks that the sign-in is fresh. If the provider cannot be reached the identity is still
  * removed locally (the person asked for it) and the audit event says the revocation failed. The
- * account's other sessions are signed out.
+ * account's other sessions are signed out, and its grants at the OpenID provider end.
  */
 export async function unlinkIdentity(
   lanyard: Lanyard,
@@ -47,6 +48,10 @@ export async function unlinkIdentity(
     // Every other session ends, and with them their REST API Bearer tokens: one that the removed
     // identity opened must not outlive it. The session that asked stays.
     await revokeAccountSessions(tx, account.id, now, keepSessionId);
+    // So do the grants at the OpenID provider, as for a password change: a repository's refresh
+    // token obtained by signing in with the removed way (a stolen password, say) would go on
+    // minting access tokens. The owner's repositories sign them in again.
+    await revokeAccountGrants(tx, account.id);
     await recordAudit(
       tx,
       {

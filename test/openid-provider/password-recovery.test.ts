@@ -8,6 +8,7 @@ import { createListeningTestApp } from '../support/listening-app.js';
 import { registerRelyingParty, type RelyingParty } from '../support/op-client.js';
 import { signInWithPassword } from '../support/op-sign-in.js';
 import { browserOn } from '../support/pages.js';
+import { insertIdentity } from '../../src/stores/identities.js';
 import type { TestApp } from '../support/test-app.js';
 
 const NEW_PASSWORD = 'a brand new secret';
@@ -15,12 +16,12 @@ const NEW_PASSWORD = 'a brand new secret';
 /**
  * Someone who learned a person's password signs in with it at a repository that holds its tokens
  * in the browser (a public client: a single-page app, a desktop tool) and keeps its refresh token.
- * The owner notices and resets or changes the password: every Lanyard session ends, and so must
+ * The owner notices and resets, changes or removes the password: every Lanyard session ends, and so must
  * what those sessions obtained at the OpenID provider — else the refresh token goes on minting
  * access tokens (the account's verified email, names, ORCID iD) for as long as it is used.
  */
 for (const backend of backends()) {
-  describe(`a password reset or change ends what the old password obtained at the OpenID provider [${backend}]`, async () => {
+  describe(`a password reset, change or removal ends what the old password obtained at the OpenID provider [${backend}]`, async () => {
     const reason = await skipReason(backend);
     let app: TestApp & { url: string };
     let rp: RelyingParty;
@@ -71,5 +72,43 @@ for (const backend of backends()) {
       assert.equal(changed.status, 200, changed.body.slice(0, 300));
       await assertDead(tokens);
     });
+
+    test(
+      'removing the password on /profile (the account keeps its ORCID iD): the same',
+      { skip: reason || false },
+      async () => {
+        const account = await seedAccount(app.lanyard, uniqueEmail('remove'));
+        await insertIdentity(
+          app.lanyard.db,
+          account.id,
+          {
+            provider: 'orcid',
+            subject: '0000-0002-1825-0097',
+            issuer: null,
+            email: null,
+            emailVerified: false,
+            profile: {},
+          },
+          app.clock.now(),
+        );
+        const tokens = await stolenTokens(account.email);
+        const owner = await signedInBrowser(app, account.email);
+        const password = await app.lanyard.db
+          .selectFrom('identity')
+          .select('id')
+          .where('account_id', '=', account.id)
+          .where('provider', '=', 'password')
+          .executeTakeFirstOrThrow();
+        await owner.get(`/profile/identities/${password.id}/remove`);
+        const removed = await owner.post(`/profile/identities/${password.id}/unlink`, {});
+        assert.equal(removed.status, 303, removed.body.slice(0, 300));
+        assert.equal(
+          (await app.lanyard.db.selectFrom('identity').select('id').where('id', '=', password.id).execute()).length,
+          0,
+          'the password is gone',
+        );
+        await assertDead(tokens);
+      },
+    );
   });
 }
