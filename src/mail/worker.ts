@@ -12,14 +12,30 @@ export interface MailTransport {
 }
 
 /**
+ * How long a send may wait on a server that does not answer (to connect, to greet, or at any step
+ * after): a quarter of the outbox's 60-second lease, so a stalled send fails and is retried by this
+ * worker before the lease lets another worker claim the same mail. nodemailer's own defaults (two
+ * minutes to connect, ten of silence) outlast the lease, and the mail would be sent twice.
+ * Query parameters of LANYARD_SMTP_URL (`?socketTimeout=…`) still override it.
+ */
+export const SMTP_STALL_MS = 15_000;
+
+/**
  * SMTP through nodemailer. The Message-ID is the outbox id, so a retried mail is recognisably the same.
  * nodemailer (about 2 MB of heap) loads with the first mail to send, not at start; concurrent
  * first sends share one transporter.
  */
-export function smtpTransport(url: string, from: string, hostname: string): MailTransport {
+export function smtpTransport(url: string, from: string, hostname: string, stallMs = SMTP_STALL_MS): MailTransport {
   let transporter: Promise<Transporter> | undefined;
+  // nodemailer takes a URL's options from the URL alone (an object with `url` loses its other
+  // keys), so the timeouts go in as query parameters where the operator did not set them.
+  const withTimeouts = new URL(url);
+  for (const key of ['connectionTimeout', 'greetingTimeout', 'socketTimeout', 'dnsTimeout'])
+    if (!withTimeouts.searchParams.has(key)) withTimeouts.searchParams.set(key, String(stallMs));
   const connect = () =>
-    (transporter ??= import('nodemailer').then(({ default: nodemailer }) => nodemailer.createTransport(url, { from })));
+    (transporter ??= import('nodemailer').then(({ default: nodemailer }) =>
+      nodemailer.createTransport(withTimeouts.href, { from }),
+    ));
   return {
     async send(mail) {
       await (

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { createServer, type Socket } from 'node:net';
 import { after, before, test } from 'node:test';
 import type { OutboxMail } from '../../src/db/schema.js';
 import { smtpTransport } from '../../src/mail/worker.js';
@@ -31,4 +33,43 @@ test('the first mails, sent at once, each arrive once with the outbox id as Mess
 
 test('a transport closed before it sent anything closes quietly', () => {
   smtpTransport(catcher.url, 'lanyard@example.org', 'lanyard.example.org').close();
+});
+
+// A server that accepts, greets and then never answers again (a stalled relay) must not hold a
+// send past the outbox's lease: the send fails, and the worker retries it under its own lease,
+// where nodemailer's defaults (ten minutes of silence) would let a second worker send it again.
+test(
+  'a send to a server that greets and then goes silent fails instead of waiting out the lease',
+  { timeout: 30_000 },
+  async () => {
+    const sockets = new Set<Socket>();
+    const silent = createServer((socket) => {
+      sockets.add(socket);
+      socket.on('error', () => undefined);
+      socket.write('220 silent.example.org ESMTP\r\n');
+    });
+    silent.listen(0, '127.0.0.1');
+    await once(silent, 'listening');
+    const { port } = silent.address() as { port: number };
+    const transport = smtpTransport(`smtp://127.0.0.1:${port}`, 'lanyard@example.org', 'lanyard.example.org', 300);
+    try {
+      await assert.rejects(transport.send(mail('stalled', 'stalled@example.org')), (e: Error & { code?: string }) => {
+        assert.match(`${e.code} ${e.message}`, /ETIMEDOUT|timeout/i);
+        return true;
+      });
+      assert.ok(sockets.size > 0, 'the transport reached the server');
+    } finally {
+      transport.close();
+      for (const s of sockets) s.destroy();
+      silent.close();
+    }
+  },
+);
+
+test('a stall is given up well within the outbox lease by default', async () => {
+  const { SMTP_STALL_MS } = await import('../../src/mail/worker.js');
+  assert.ok(
+    SMTP_STALL_MS * 2 <= 60_000 / 2,
+    `${SMTP_STALL_MS} ms of silence, twice (greeting and a step after), within half the 60-s lease`,
+  );
 });
