@@ -1,7 +1,8 @@
-// `npm run bench -- --processes 3`: the returning ORCID sign-in and the password sign-in through
-// HAProxy (round robin, no stickiness, as `npm run topology` runs it) in front of 1, then 2, then
-// 3 compiled Lanyard processes on one PostgreSQL database and one Redis, each count beside the
-// bare harness in interleaved slices, as the single-process report measures them.
+// `npm run bench -- --processes 3`: the returning ORCID sign-in, the password sign-in and the
+// OpenID provider's flows ((e) code + token + userinfo, (f) refresh grants) through HAProxy (round
+// robin, no stickiness, as `npm run topology` runs it) in front of 1, then 2, then 3 compiled
+// Lanyard processes on one PostgreSQL database and one Redis, each count beside the bare harness
+// in interleaved slices, as the single-process report measures them.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -11,12 +12,13 @@ import { loadConfig } from '../src/config/load.js';
 import { benchFixtures, HARNESS_CLIENT, LANYARD_CLIENT } from './fixtures.js';
 import { harnessFlow } from './flows/harness-orcid.js';
 import { npmStartNodeArgs } from './lib/start-flags.js';
+import { enrolRelyingPartyUsers, oidcCodeFlow, refreshFlow } from './flows/openid-provider.js';
 import { passwordFlow } from './flows/password.js';
 import { enrolFlow, returningOrcidFlow } from './flows/returning-orcid.js';
 import { Child } from './lib/child.js';
 import { cpuBetween, cpuSnapshot } from './lib/cpu.js';
 import { type Flow, mergeSlices, type PhaseResult, type RawPhase, runPhase } from './load.js';
-import { dropDatabase, recreateDatabase, seedPasswordAccounts } from './seed.js';
+import { dropDatabase, recreateDatabase, registerBenchClient, seedPasswordAccounts } from './seed.js';
 
 /** Its own database: the single-process benchmark's (lanyard_bench) may be in use beside it. */
 const DATABASE = 'lanyard_bench_processes';
@@ -32,7 +34,7 @@ export interface ProcessesOptions {
   warmupMs: number;
   vus: number;
   pgAdminUrl: string;
-  /** `returning`, `password` (default both). */
+  /** `returning`, `password`, `oidc`, `refresh`. */
   flows: Set<string>;
   extraEnv: Record<string, string>;
   work: string;
@@ -42,7 +44,7 @@ export interface ProcessesOptions {
 
 interface Row {
   processes: number;
-  key: 'harness' | 'returning' | 'password';
+  key: 'harness' | 'returning' | 'password' | 'oidc' | 'refresh';
   label: string;
   result: PhaseResult;
   /** Cores in use during the flow's slices, by process (l1…, haproxy, harness, emulator, redis, postgres, bench, other). */
@@ -156,6 +158,8 @@ export async function runProcessesBench(o: ProcessesOptions): Promise<void> {
     };
     o.log(`seeding ${PASSWORD_ACCOUNTS} password accounts (migrating first, as \`lanyard migrate\` does)`);
     const passwordEmails = await seedPasswordAccounts(loadConfig(env), PASSWORD_ACCOUNTS);
+    const opFlows = o.flows.has('oidc') || o.flows.has('refresh');
+    const benchClient = opFlows ? await registerBenchClient(loadConfig(env)) : null;
 
     const harness = await Child.start('harness', {
       entry: 'bench/harness.ts',
@@ -246,6 +250,9 @@ export async function runProcessesBench(o: ProcessesOptions): Promise<void> {
       maxIterations: users.returning.length,
     });
     if (enrol.errors) throw new Error(`enrolment failed: ${JSON.stringify(enrol.errorKinds)}`);
+    // One signed-in browser and one refresh token per virtual user, for every count of processes:
+    // the session and the tokens are in the database, so any process serves them.
+    const rpUsers = benchClient ? await enrolRelyingPartyUsers(url, benchClient, passwordEmails, o.vus) : null;
 
     const rows: Row[] = [];
     for (let n = 1; n <= o.maxProcesses; n++) {
@@ -270,6 +277,18 @@ export async function runProcessesBench(o: ProcessesOptions): Promise<void> {
         });
       if (o.flows.has('password'))
         group.push({ key: 'password', label: '(c) password sign-in', flow: passwordFlow(url, passwordEmails) });
+      if (benchClient && rpUsers && o.flows.has('oidc'))
+        group.push({
+          key: 'oidc',
+          label: '(e) OpenID provider: authorize + code + token + userinfo',
+          flow: oidcCodeFlow(url, benchClient, rpUsers),
+        });
+      if (benchClient && rpUsers && o.flows.has('refresh'))
+        group.push({
+          key: 'refresh',
+          label: '(f) OpenID provider: refresh-token grant',
+          flow: refreshFlow(url, benchClient, rpUsers),
+        });
       o.log(`${n} process${n > 1 ? 'es' : ''} behind the balancer: warming up`);
       for (const g of group) await runPhase(g.flow, { vus: o.vus, durationMs: o.warmupMs });
       const parts = new Map<string, { raw: RawPhase[]; ticks: Record<string, number>; ms: number }>();
@@ -357,7 +376,7 @@ function renderProcessesReport(r: {
     `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB; Node ${m.node}; ${m.haproxy}; PostgreSQL and Redis on loopback; ${r.date}.`,
     `Load average before/after: ${m.loadAverageBefore.map(f1).join(' ')} / ${m.loadAverageAfter.map(f1).join(' ')}. Run took ${f0(r.wallSeconds)} s. ${r.settings.vus} virtual users, ${r.settings.durationSeconds} s per flow and count, in interleaved slices with the harness.`,
     '',
-    '| processes | flow | flows | flows/s | × harness | p50 ms | p99 ms | errors | CPU ms/flow (Lanyard, all processes) | cores: Lanyard (l1 l2 l3) / haproxy / harness / emulator / postgres / redis / bench / other |',
+    '| processes | flow | flows | flows/s | × harness (refresh: per core of Lanyard) | p50 ms | p99 ms | errors | CPU ms/flow (Lanyard, all processes) | cores: Lanyard (l1 l2 l3) / haproxy / harness / emulator / postgres / redis / bench / other |',
     '|--:|---|--:|--:|--:|--:|--:|--:|--:|---|',
   ];
   for (const row of r.rows) {
@@ -366,7 +385,12 @@ function renderProcessesReport(r: {
     const lanyardNames = Object.keys(c).filter((k) => /^l\d+$/.test(k));
     const lanyardCores = lanyardNames.reduce((a, k) => a + (c[k] ?? 0), 0);
     const harness = r.rows.find((x) => x.processes === row.processes && x.key === 'harness');
-    const ratio = row.key === 'returning' && harness ? f2(res.throughput / harness.result.throughput) : '';
+    const ratio =
+      (row.key === 'returning' || row.key === 'oidc') && harness
+        ? f2(res.throughput / harness.result.throughput)
+        : row.key === 'refresh' && lanyardCores > 0
+          ? `${f0(res.throughput / lanyardCores)}/s per core`
+          : '';
     const perFlow = row.key !== 'harness' && res.throughput > 0 ? f1((lanyardCores * 1000) / res.throughput) : '–';
     const v = (k: string) => (c[k] === undefined ? '–' : f2(c[k]!));
     lines.push(

@@ -8,8 +8,9 @@
 //   --profile      run Lanyard under --cpu-prof; summarise with `tsx bench/profile-summary.ts FILE`
 //   --pg URL       an existing database on the server to use (default postgres://postgres@127.0.0.1:5432/test)
 //   --lanyard-env LANYARD_X=V   one more setting for Lanyard (repeatable), e.g. LANYARD_ARGON2_MAX_CONCURRENT=2
-//   --processes N  instead: (a) and (c) through HAProxy in front of 1, 2 … N Lanyard processes on one
-//                  PostgreSQL and Redis, beside the harness (bench/processes.ts; --flows returning,password)
+//   --processes N  instead: (a), (c), (e) and (f) through HAProxy in front of 1, 2 … N Lanyard processes
+//                  on one PostgreSQL and Redis, beside the harness (bench/processes.ts; --flows
+//                  returning,password,oidc,refresh)
 //
 // Lanyard is measured as an outsider runs it: compiled (as `npm start`), configured only through
 // documented LANYARD_* settings with their defaults (log level info, its log written to a file),
