@@ -34,6 +34,19 @@ export function redirectUri(input: string, field = 'redirect-uri'): string {
     throw new ClientInputError(field, `"${input}" must be an http(s) URL without a #fragment`);
   if (url.protocol === 'http:' && !['localhost', '127.0.0.1', '[::1]'].includes(url.hostname))
     throw new ClientInputError(field, `"${input}" must use https (plain http only for localhost)`);
+  // Matched exactly: a `*` would be taken for a wildcard and match only itself.
+  if (url.hostname.includes('*') || url.pathname.includes('*'))
+    throw new ClientInputError(
+      field,
+      `"${input}" has a wildcard: redirect URIs are matched exactly, register each one`,
+    );
+  // A relying party's own URL parser must not find another host in it than browsers do
+  // (`https://repo.example\@evil.example/`, `https://repo.example@evil.example/`): no user part, and
+  // written as browsers read it (only a missing `/` path may be left out).
+  if (url.username || url.password)
+    throw new ClientInputError(field, `"${input}" must not contain a user name or password`);
+  if (url.href !== input && url.href !== `${input}/`)
+    throw new ClientInputError(field, `"${input}" must be written as a browser reads it: ${url.href}`);
   return input;
 }
 

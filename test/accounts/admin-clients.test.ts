@@ -138,6 +138,17 @@ for (const backend of backends()) {
           { name: 'X', redirect_uris: 'not a url' },
           { name: 'X', redirect_uris: `${REDIRECT}\nftp://repo.example/cb` },
           { name: 'X', redirect_uris: REDIRECT, auth: 'private_key_jwt' },
+          // Attacks on exact matching: schemes that run in the page, wildcards, and URLs whose host
+          // another URL parser (the repository's) reads differently from a browser.
+          { name: 'X', redirect_uris: 'javascript:alert(document.cookie)//https://repo.example/cb' },
+          { name: 'X', redirect_uris: 'data:text/html,<script>alert(1)</script>' },
+          { name: 'X', redirect_uris: 'https://*.repo.example/cb' },
+          { name: 'X', redirect_uris: 'https://repo.example/*' },
+          { name: 'X', redirect_uris: 'https://repo.example\\@evil.example/cb' },
+          { name: 'X', redirect_uris: 'https://repo.example@evil.example/cb' },
+          { name: 'X', redirect_uris: 'https://user:secret@repo.example/cb' },
+          { name: 'X', redirect_uris: 'http://127.1/cb' },
+          { name: 'X', redirect_uris: 'HTTPS://REPO.EXAMPLE/cb' },
         ];
         await expectNoChange(app.lanyard.db, async () => {
           for (const body of cases) {
