@@ -21,6 +21,7 @@ import { OrcidWriteWorker } from '../../src/orcid-api/worker.js';
 import { housekeeping } from '../../src/accounts/housekeeping.js';
 import { mergeAccounts } from '../../src/accounts/merge.js';
 import { createAccount } from '../../src/stores/accounts.js';
+import * as oidc from 'openid-client';
 
 /**
  * Repositories put works on researchers' ORCID records through Lanyard (`/api/orcid/…`), with an
@@ -451,6 +452,58 @@ for (const backend of backends()) {
         const refused = await call('GET', '/api/orcid/works', two.token);
         assert.equal(refused.status, 401);
         assert.equal(refused.json.code, 'ACCESS_TOKEN_INVALID');
+      });
+
+      test('attack: a DPoP-bound access token, stolen and presented as Bearer, is refused; nothing queued', async () => {
+        const orcid = await researcher();
+        // The repository binds its tokens to a key of its own (RFC 9449): a copy of the token alone
+        // must be worth nothing to whoever took it.
+        const dpop = oidc.getDPoPHandle(rp.config, await oidc.randomDPoPKeyPair());
+        const b = new Browser(app.app, 'http://browser-origin.invalid');
+        const req = await authorizationRequest(rp, { scope: 'openid orcid.works' });
+        const login = await b.follow(await b.get(req.url.href));
+        const returnTo = new URL(login.url).searchParams.get('returnTo')!;
+        const back = await signInWithOrcid(b, orcid, { startPath: `${app.url}/login/orcid`, returnTo });
+        const callback = await untilClient(b, back, rp.redirect, { allowConsent: true });
+        const tokens = await oidc.authorizationCodeGrant(
+          rp.config,
+          callback,
+          { pkceCodeVerifier: req.verifier, expectedState: req.state, expectedNonce: req.nonce },
+          undefined,
+          { DPoP: dpop },
+        );
+        assert.equal(tokens.token_type, 'dpop');
+        // The provider's own resource checks the binding: the token alone does not read userinfo.
+        const userinfo = await fetch(`${app.url}/oidc/me`, {
+          headers: { authorization: `Bearer ${tokens.access_token}` },
+        });
+        assert.equal(userinfo.status, 401);
+
+        for (const scheme of ['Bearer', 'DPoP']) {
+          const r = await fetch(`${app.url}${workPath('10.5555/dpop.1')}`, {
+            method: 'PUT',
+            headers: {
+              accept: 'application/json',
+              authorization: `${scheme} ${tokens.access_token}`,
+              'content-type': 'application/json',
+            },
+            body: JSON.stringify(article('Stolen')),
+          });
+          assert.equal(r.status, 401, `${scheme}: ${r.status}`);
+          assert.equal(
+            ((await r.json()) as { code: string }).code,
+            scheme === 'Bearer' ? 'ACCESS_TOKEN_INVALID' : 'AUTH_REQUIRED',
+          );
+        }
+        const listed = await call('GET', '/api/orcid/works', tokens.access_token);
+        assert.equal(listed.status, 401);
+        assert.match(listed.headers.get('www-authenticate') ?? '', /invalid_token/);
+        const queued = await app.lanyard.db
+          .selectFrom('orcid_write')
+          .select('id')
+          .where('account_id', '=', tokens.claims()!.sub)
+          .execute();
+        assert.equal(queued.length, 0);
       });
 
       test('attack: a token whose grant is gone (its row still stored) is refused; nothing queued', async () => {

@@ -27,8 +27,8 @@ const invalidToken = (reply: FastifyReply, why: string) => {
  * - an access token Lanyard's OpenID provider issued (`Authorization: Bearer`), looked up through
  *   the provider's own AccessToken model: it must exist, be unexpired, belong to
  *   a client that still exists, carry the `orcid.works` scope, and its grant must still stand
- *   (withdrawn on /profile → refused) for an account that may still sign in; the account is the
- *   token's subject; or
+ *   (withdrawn on /profile → refused) for an account that may still sign in, and not be bound to
+ *   a key (DPoP: this API checks no proof); the account is the token's subject; or
  * - the researcher's own session (cookie, or DSpace's Bearer of a session, which the API's hook
  *   already resolved into `request.auth`; the API's CSRF rule applies to its writes).
  * Anything else: 401 `ACCESS_TOKEN_INVALID` for a Bearer that is none of these, `AUTH_REQUIRED`
@@ -48,6 +48,9 @@ export function orcidCallerGuard(lanyard: Lanyard) {
     const token = await provider.AccessToken.find(bearer);
     if (!token) throw invalidToken(reply, 'unknown or expired');
     if (!token.clientId || !token.accountId || !token.grantId) throw invalidToken(reply, 'not issued for a person');
+    // A token bound to the repository's key (DPoP, RFC 9449) is worth something only with a proof of
+    // that key, which this API does not take: presented alone it is a copy, maybe a stolen one.
+    if (token.isSenderConstrained()) throw invalidToken(reply, 'bound to a key (DPoP); this API takes Bearer tokens');
     // A token for another audience (a resource server's) is not one for this API.
     if (token.aud !== undefined) throw invalidToken(reply, 'issued for another audience');
     const [client, grant, account] = await Promise.all([
