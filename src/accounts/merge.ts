@@ -41,6 +41,13 @@ export interface MergePreview {
    * survivor with their put-codes, so the next push of the same work updates it, never duplicates it.
    */
   works: number;
+  /**
+   * The duplicate's writes to ORCID still queued: all move to the survivor with the works (so a
+   * repository that asks again reads each one's end at its status URL). `writes.ended` of them were
+   * asked for by a repository through a grant the merge revokes: they end as `needs_consent`
+   * (`GRANT_WITHDRAWN`) at the merge; the researcher's own stay queued and go out through the iD.
+   */
+  writes: { queued: number; ended: number };
   dryRun: boolean;
 }
 
@@ -145,6 +152,12 @@ export async function mergeAccounts(db: Db, publicUrl: string, input: MergeInput
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .where('account_id', '=', duplicate.id)
       .executeTakeFirstOrThrow();
+    const queuedWrites = await tx
+      .selectFrom('orcid_write')
+      .select('client_id')
+      .where('account_id', '=', duplicate.id)
+      .where('state', '=', 'queued')
+      .execute();
 
     const preview: MergePreview = {
       survivor: { ...survivor },
@@ -161,6 +174,7 @@ export async function mergeAccounts(db: Db, publicUrl: string, input: MergeInput
       sessions: Number(sessions),
       registrations,
       works: Number(works),
+      writes: { queued: queuedWrites.length, ended: queuedWrites.filter((w) => w.client_id !== '').length },
       dryRun: input.dryRun === true,
     };
     if (input.dryRun) return preview;
@@ -174,6 +188,7 @@ export async function mergeAccounts(db: Db, publicUrl: string, input: MergeInput
       .where('provider', '=', 'password')
       .execute();
     if (preview.works) await moveWorks(tx, survivor.id, duplicate.id, now);
+    await moveWrites(tx, survivor.id, duplicate.id, now);
     if (preview.becomesAdmin)
       await tx.updateTable('account').set({ is_admin: true, updated_at: now }).where('id', '=', survivor.id).execute();
     await tx
@@ -202,6 +217,7 @@ export async function mergeAccounts(db: Db, publicUrl: string, input: MergeInput
       sessions: preview.sessions,
       registrations: registrations.length,
       works: preview.works,
+      writes: preview.writes,
       becomesAdmin: preview.becomesAdmin,
       ...(input.actor ? { by: input.actor } : {}),
     };
@@ -243,4 +259,31 @@ async function moveWorks(tx: Db, survivorId: string, duplicateId: string, now: D
   await sql`update orcid_work d set account_id = ${survivorId}, updated_at = ${now}
     where d.account_id = ${duplicateId}
       and not exists (select 1 from orcid_work s where s.account_id = ${survivorId} and ${sameWork})`.execute(tx);
+}
+
+/**
+ * The duplicate's writes to ORCID (queued and finished) move to the survivor, which now holds the
+ * iD and the works they were asked for: a repository that asks the researcher again reads each
+ * write's end at its status URL, and none is left queued on a disabled account. A queued write a
+ * repository asked for went with the duplicate's grant, which the merge revokes (the repository was
+ * never allowed to see the survivor): it ends here, as the worker would end it, `needs_consent` with
+ * `GRANT_WITHDRAWN`, and the repository pushes again for the survivor (an update, the put-code moved
+ * with the work). The researcher's own queued writes (client '') need no grant: they stay queued
+ * and go out through the moved iD.
+ */
+async function moveWrites(tx: Db, survivorId: string, duplicateId: string, now: Date): Promise<void> {
+  await tx
+    .updateTable('orcid_write')
+    .set({
+      state: 'needs_consent',
+      error_code: 'GRANT_WITHDRAWN',
+      last_error: 'The account was merged into another; this repository’s access to it ended with the merge.',
+      claimed_until: null,
+      finished_at: now,
+    })
+    .where('account_id', '=', duplicateId)
+    .where('state', '=', 'queued')
+    .where('client_id', '!=', '')
+    .execute();
+  await tx.updateTable('orcid_write').set({ account_id: survivorId }).where('account_id', '=', duplicateId).execute();
 }

@@ -274,6 +274,71 @@ forEachBackend('merging duplicate accounts', (ctx) => {
     );
   });
 
+  test("the duplicate's writes to ORCID move to the survivor; those a repository asked for end with its grant", async () => {
+    const app = ctx();
+    const { lanyard } = app;
+    const now = lanyard.clock.now();
+    const duplicate = await orcidAccount(lanyard);
+    const survivor = await seedAccount(lanyard);
+    const write = (clientId: string, doi: string, state: 'queued' | 'delivered') =>
+      lanyard.db
+        .insertInto('orcid_write')
+        .values({
+          account_id: duplicate.id,
+          client_id: clientId,
+          external_id_type: 'doi',
+          external_id: doi,
+          kind: 'put',
+          content: JSON.stringify({ title: doi }) as never,
+          state,
+          next_attempt_at: now,
+          created_at: now,
+          finished_at: state === 'queued' ? null : now,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+    const repoQueued = await write('repo', '10.1/repo-queued', 'queued');
+    const repoDone = await write('repo', '10.1/repo-done', 'delivered');
+    const own = await write('', '10.1/own-queued', 'queued');
+
+    const dry = await mergeAccounts(
+      lanyard.db,
+      lanyard.config.publicUrl,
+      { survivorId: survivor.id, duplicateId: duplicate.id, actorAccountId: null, dryRun: true },
+      now,
+    );
+    assert.deepEqual(dry.writes, { queued: 2, ended: 1 });
+    await mergeAccounts(
+      lanyard.db,
+      lanyard.config.publicUrl,
+      { survivorId: survivor.id, duplicateId: duplicate.id, actorAccountId: null },
+      now,
+    );
+    const rows = await lanyard.db
+      .selectFrom('orcid_write')
+      .select(['id', 'account_id', 'state', 'error_code'])
+      .where('id', 'in', [repoQueued.id, repoDone.id, own.id])
+      .execute();
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    // None is left on the disabled duplicate, queued for an account nobody can sign in to.
+    assert.ok(rows.every((r) => r.account_id === survivor.id));
+    assert.deepEqual(
+      [byId.get(repoQueued.id), byId.get(repoDone.id), byId.get(own.id)].map((r) => [r!.state, r!.error_code]),
+      [
+        ['needs_consent', 'GRANT_WITHDRAWN'],
+        ['delivered', null],
+        ['queued', null],
+      ],
+    );
+    const audit = await lanyard.db
+      .selectFrom('audit_event')
+      .select('detail')
+      .where('account_id', '=', survivor.id)
+      .where('action', '=', 'accounts_merged')
+      .executeTakeFirstOrThrow();
+    assert.deepEqual((audit.detail as { writes?: unknown }).writes, { queued: 2, ended: 1 });
+  });
+
   test('a dry run changes nothing and returns what would move', async () => {
     const app = ctx();
     const { survivor, duplicate } = await pair(app);

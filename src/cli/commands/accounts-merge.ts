@@ -43,6 +43,11 @@ export function describeMerge(p: MergePreview): string[] {
     `  sessions of the duplicate ended: ${p.sessions}`,
     `  registrations in flight of the duplicate cancelled: ${p.registrations.length}`,
     ...(p.works ? [`  works on an ORCID record moved to the survivor with the iD: ${p.works}`] : []),
+    ...(p.writes.queued
+      ? [
+          `  queued writes to ORCID moved to the survivor: ${p.writes.queued} (${p.writes.ended} asked for by applications end with their grants; they push again)`,
+        ]
+      : []),
     ...(p.dryRun ? [] : ['  a notice was mailed to both addresses']),
     `  repositories that key users on the OpenID "sub" see the survivor's sub from now on: their record of the duplicate's sub is orphaned`,
   ];

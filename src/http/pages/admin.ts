@@ -417,6 +417,13 @@ export const adminRoutes: Route = (app, lanyard) => {
             <li>${t('admin.merge.registrations', { ...who, count: p.registrations.length })}</li>
           </ul>
           ${p.works ? html`<p data-merge="works">${t('admin.merge.works', { ...who, count: p.works })}</p>` : ''}
+          ${
+            p.writes.queued
+              ? html`<p data-merge="writes">
+                ${t('admin.merge.writes', { ...who, count: p.writes.queued, ended: p.writes.ended })}
+              </p>`
+              : ''
+          }
           <p class="hint" data-merge="sub">${t('admin.merge.sub', who)}</p>
           <div class="actions">
             ${postButton(`${accountPath(survivor.id)}/merge`, csrf, t('admin.merge.confirm'), {
