@@ -280,7 +280,10 @@ export const openIdProviderRoutes: Route = async (app, lanyard) => {
     const scopes = String(details.params.scope ?? '').split(' ');
     if (client && (client.lanyard_first_party === false || scopes.includes(ORCID_WORKS_SCOPE))) {
       if (needsFreshSignIn(request, details)) return reply.redirect(signInAgain(details.uid), 303);
-      return consentPage(request, reply, details, client.client_name, account.email);
+      // A client registered for refresh tokens gets one whether it asks `offline_access` or not
+      // (provider.ts): the person is told, as if it had asked.
+      const refreshes = client.grant_types.includes('refresh_token');
+      return consentPage(request, reply, details, client.client_name, account.email, refreshes);
     }
     const result = { consent: { grantId: await grantAll(provider, details, account.id) } };
     return answer(request, reply, await provider.interactionResult(request.raw, reply.raw, result, fresh));
@@ -380,11 +383,12 @@ export const openIdProviderRoutes: Route = async (app, lanyard) => {
     details: Details,
     clientName: string,
     email: string,
+    refreshes: boolean,
   ) => {
     const { t } = request;
-    const scopes = String(details.params.scope ?? '')
-      .split(' ')
-      .filter((s): s is ConsentScope => consentScopes.includes(s as ConsentScope));
+    const asked = String(details.params.scope ?? '').split(' ');
+    if (refreshes && !asked.includes('offline_access')) asked.push('offline_access');
+    const scopes = asked.filter((s): s is ConsentScope => consentScopes.includes(s as ConsentScope));
     const csrf = csrfField(lanyard, request, reply);
     return sendPage(lanyard, request, reply, {
       title: t('oidc.consent.title', { client: clientName }),

@@ -258,6 +258,9 @@ for (const backend of backends()) {
         assert.match(asked.page.url, /\/interaction\//);
         assert.match(asked.page.body, /Allow Session repository to sign you in\?/);
         assert.match(asked.page.body, /your verified email address/);
+        // It asked no offline_access, yet receives a refresh token: the page says so.
+        assert.doesNotMatch(denied.url.searchParams.get('scope') ?? '', /offline_access/);
+        assert.match(asked.page.body, /access while you are away/);
         const no = await walk(b, await b.post(`${asked.page.url}/consent`, { decision: 'deny' }));
         assert.equal(no.callback?.searchParams.get('error'), 'access_denied');
         assert.equal(no.callback?.searchParams.get('code'), null);
