@@ -3,7 +3,12 @@ import type { Account, Session } from '../db/schema.js';
 import type { Lanyard } from '../lanyard.js';
 import { LanyardError } from '../errors.js';
 import { findAccountById, canSignIn } from '../stores/accounts.js';
-import { createAuditedSession, revokeSession, type SessionStartInput, startSessionAlone } from '../stores/sessions.js';
+import {
+  createAuditedSession,
+  type SessionStartInput,
+  startSessionAlone,
+  undoSessionStart,
+} from '../stores/sessions.js';
 import { translator } from '../i18n/index.js';
 import { describeDevice, deviceName } from '../lib/user-agent.js';
 import { localeOf } from './password-accounts.js';
@@ -81,13 +86,15 @@ export async function startSessionAtOnce(
 
 /**
  * The new-device notice after a session that a statement of its own started (not inside a
- * transaction): a sign-in whose notice could not be queued does not stand — the session is ended
- * and the error thrown, so its cookie is never sent.
+ * transaction): a sign-in whose notice could not be queued does not stand, as it would not where
+ * the notice shares the sign-in's transaction — the new session, its `sign_in` audit row and the
+ * replaced session's ending are taken back (`undoSessionStart`) and the error thrown, so its cookie
+ * is never sent and the audit trail names no sign-in that did not happen.
  */
 export async function noticeOrEnd(
   lanyard: Lanyard,
   account: Account,
-  s: Pick<SessionStart, 'provider' | 'ip' | 'userAgent'>,
+  s: Pick<SessionStart, 'provider' | 'ip' | 'userAgent' | 'replaces'>,
   earlierAgents: (string | null)[],
   sessionId: string,
   now: Date,
@@ -95,7 +102,13 @@ export async function noticeOrEnd(
   try {
     await noticeNewDevice(lanyard, lanyard.db, account, s, earlierAgents);
   } catch (e) {
-    await revokeSession(lanyard.db, sessionId, now).catch(() => undefined);
+    await undoSessionStart(
+      lanyard.db,
+      { sessionId, accountId: account.id, replaces: s.replaces ?? null, ip: s.ip ?? null },
+      now,
+    ).catch((undo: unknown) =>
+      lanyard.log.error({ err: undo, session: sessionId }, 'a sign-in whose notice failed could not be taken back'),
+    );
     throw e;
   }
 }

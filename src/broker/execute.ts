@@ -119,7 +119,14 @@ async function signInKnownIdentity(lanyard: Lanyard, profile: ExternalProfile, c
     now,
   );
   if (!done) return null;
-  await noticeOrEnd(lanyard, done.account, { provider, ip, userAgent }, done.earlierAgents, done.sessionId, now);
+  await noticeOrEnd(
+    lanyard,
+    done.account,
+    { provider, ip, userAgent, replaces },
+    done.earlierAgents,
+    done.sessionId,
+    now,
+  );
   return { kind: 'session' as const, accountId: done.account.id, cookie: done.cookieValue, redirect: ctx.returnTo };
 }
 

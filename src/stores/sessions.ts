@@ -1,4 +1,4 @@
-import { CompiledQuery } from 'kysely';
+import { CompiledQuery, sql } from 'kysely';
 import { addSeconds } from '../clock.js';
 import { hashToken, randomToken, safeEqual } from '../crypto/token.js';
 import { type Db, preparedStatement } from '../db/connect.js';
@@ -346,6 +346,31 @@ export async function revokeOwnSession(db: Db, accountId: string, id: string, no
     .where('expires_at', '>', now)
     .executeTakeFirst();
   return Number(r.numUpdatedRows) > 0;
+}
+
+/**
+ * Takes back what `sessionStartParts` wrote at `now`, in one statement: the new session is deleted,
+ * the session it replaced is live again, and its `sign_in` audit row is deleted (one of the
+ * account's `sign_in` rows written at `now` from this address: rows that alike say the same). For
+ * a sign-in that must not stand after its statement committed (its new-device notice could not be
+ * queued); nothing else deletes an audit row but retention.
+ */
+export async function undoSessionStart(
+  db: Db,
+  s: { sessionId: string; accountId: string; replaces: string | null; ip: string | null },
+  now: Date,
+): Promise<void> {
+  await sql`with gone as (delete from session where id = ${s.sessionId}::text and account_id = ${s.accountId}::uuid returning id),
+    restored as (
+      update session set revoked_at = null
+      where id = ${s.replaces}::text and revoked_at = ${now}::timestamptz and exists (select 1 from gone)
+    )
+    delete from audit_event where id = (
+      select id from audit_event
+      where account_id = ${s.accountId}::uuid and action = 'sign_in' and outcome = 'success' and at = ${now}::timestamptz
+        and ip is not distinct from ${s.ip}::text and exists (select 1 from gone)
+      limit 1
+    )`.execute(db);
 }
 
 export async function revokeSession(db: Db, id: string, now: Date): Promise<void> {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isNewDevice } from '../../src/accounts/sessions.js';
-import { seedAccount, signedInFrom } from '../support/accounts.js';
+import { PASSWORD, seedAccount, signedInFrom } from '../support/accounts.js';
 import { browserOn } from '../support/pages.js';
 import { forEachBackend } from '../support/suite.js';
 import type { TestApp } from '../support/test-app.js';
@@ -49,6 +49,47 @@ forEachBackend(
         ['new_device_sign_in'],
         'the second sign-in from the same device mailed again',
       );
+    });
+
+    test('a sign-in whose new-device notice cannot be queued does not stand: no session, no sign_in audit row, the replaced session lives on', async () => {
+      const { lanyard } = ctx();
+      const account = await seedAccount(lanyard);
+      const browser = await signInFrom(ctx(), account.email, FIREFOX_LINUX);
+      const sessions = () =>
+        lanyard.db
+          .selectFrom('session')
+          .select(['id', 'revoked_at'])
+          .where('account_id', '=', account.id)
+          .orderBy('id')
+          .execute();
+      const signIns = () =>
+        lanyard.db
+          .selectFrom('audit_event')
+          .select('id')
+          .where('account_id', '=', account.id)
+          .where('action', '=', 'sign_in')
+          .execute();
+      const before = { sessions: await sessions(), signIns: await signIns() };
+      const queueMail = lanyard.queueMail;
+      lanyard.queueMail = async () => {
+        throw new Error('the outbox is unavailable');
+      };
+      try {
+        // The same browser signs in again, as another device: the new session would replace its own.
+        await browser.get('/login', { 'user-agent': CHROME_WINDOWS });
+        const page = await browser.post(
+          '/login',
+          { email: account.email, password: PASSWORD },
+          { 'user-agent': CHROME_WINDOWS },
+        );
+        assert.notEqual(page.status, 303, 'the sign-in stood without its notice');
+      } finally {
+        lanyard.queueMail = queueMail;
+      }
+      assert.deepEqual(await sessions(), before.sessions, 'a session was started or the replaced one stayed ended');
+      assert.deepEqual(await signIns(), before.signIns, 'the audit trail claims a sign-in that did not stand');
+      assert.equal((await browser.get('/profile')).status, 200, 'the browser was signed out of its own session');
+      assert.deepEqual(await outbox(ctx(), account.email), []);
     });
 
     test('the notice is in the account’s language', async () => {
