@@ -9,7 +9,7 @@ import type { Lanyard } from '../lanyard.js';
 import { translator } from '../i18n/index.js';
 import { standalonePage } from '../http/views/layout.js';
 import { html, raw } from '../lib/html.js';
-import { clientSecretMatches, type OidcClient } from '../stores/oidc-clients.js';
+import { clientAuthMethods, clientSecretMatches, type OidcClient } from '../stores/oidc-clients.js';
 import { revokeSession } from '../stores/sessions.js';
 import { endRequestWrites, OidcPayloadAdapter } from '../stores/oidc-payloads.js';
 import { findAccount, scopeClaims } from './claims.js';
@@ -100,6 +100,9 @@ export function createOpenIdProvider(lanyard: Lanyard, keys: ProviderKeys, now: 
     pairwiseIdentifier: async (_ctx, accountId, client) =>
       pairwiseSubject(await loadPairwiseSalt(db, config.secretKeys), String(client.sectorIdentifier), accountId),
     responseTypes: ['code'],
+    // Only what a client can be registered with (discovery lists these). Not the JWT methods: the
+    // stored secret is a SHA-256, which client_secret_jwt would take as its key.
+    clientAuthMethods: [...clientAuthMethods],
     // Lanyard's own client settings (src/stores/oidc-clients.ts), set only by the CLI.
     extraClientMetadata: { properties: ['lanyard_pkce', 'lanyard_first_party', 'lanyard_resource_server'] },
     // Public clients always need PKCE; a confidential one when registered with `--pkce required`.

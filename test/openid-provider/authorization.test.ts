@@ -102,6 +102,13 @@ for (const backend of backends()) {
         assert.deepEqual(meta.response_types_supported, ['code']);
         assert.deepEqual(meta.code_challenge_methods_supported, ['S256']);
         assert.equal(meta.registration_endpoint, undefined);
+        // Only the client authentication a client can be registered with, no JWT assertions.
+        assert.deepEqual(meta.token_endpoint_auth_methods_supported, [
+          'client_secret_basic',
+          'client_secret_post',
+          'none',
+        ]);
+        assert.equal(meta.token_endpoint_auth_signing_alg_values_supported, undefined);
         assert.ok(meta.scopes_supported?.includes('orcid'));
         assert.ok(meta.claims_supported?.includes('orcid'));
       });
