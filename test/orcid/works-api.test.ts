@@ -15,12 +15,13 @@ import { addOrcidUser, createAccountWithOrcid, signInWithOrcid } from '../suppor
 import { TEST_ORCID_CLIENT, type TestApp, withOrcid } from '../support/test-app.js';
 import { waitUntil } from '../support/wait.js';
 import { loadProviderTokens } from '../../src/stores/provider-tokens.js';
-import { identityOf, deleteIdentity } from '../../src/stores/identities.js';
+import { identityOf, deleteIdentity, insertIdentity } from '../../src/stores/identities.js';
 import { revokeConnectedApplication } from '../../src/stores/oidc-grants.js';
 import { OrcidWriteWorker } from '../../src/orcid-api/worker.js';
 import { housekeeping } from '../../src/accounts/housekeeping.js';
 import { mergeAccounts } from '../../src/accounts/merge.js';
-import { createAccount } from '../../src/stores/accounts.js';
+import { createAccount, findAccountById } from '../../src/stores/accounts.js';
+import { unlinkIdentity } from '../../src/accounts/unlink.js';
 import * as oidc from 'openid-client';
 
 /**
@@ -452,6 +453,28 @@ for (const backend of backends()) {
         const refused = await call('GET', '/api/orcid/works', two.token);
         assert.equal(refused.status, 401);
         assert.equal(refused.json.code, 'ACCESS_TOKEN_INVALID');
+      });
+
+      test('attack: after the researcher unlinks ORCID, the repository’s orcid.works token and refresh token are dead', async () => {
+        // The leave was given for the iD linked then: kept, it would write to whichever iD comes next.
+        const orcid = await researcher();
+        const b = new Browser(app.app, 'http://browser-origin.invalid');
+        const req = await authorizationRequest(rp, { scope: 'openid orcid.works' });
+        const login = await b.follow(await b.get(req.url.href));
+        const returnTo = new URL(login.url).searchParams.get('returnTo')!;
+        const back = await signInWithOrcid(b, orcid, { startPath: `${app.url}/login/orcid`, returnTo });
+        const tokens = await redeem(rp, await untilClient(b, back, rp.redirect, { allowConsent: true }), req);
+        const accountId = tokens.claims()!.sub;
+        assert.equal((await call('GET', '/api/orcid/works', tokens.access_token)).status, 200);
+
+        await insertIdentity(app.lanyard.db, accountId, { provider: 'password', subject: accountId }, app.clock.now());
+        const account = (await findAccountById(app.lanyard.db, accountId))!;
+        await unlinkIdentity(app.lanyard, account, (await identityOf(app.lanyard.db, accountId, 'orcid'))!.id, null);
+
+        const refused = await call('GET', '/api/orcid/works', tokens.access_token);
+        assert.equal(refused.status, 401, JSON.stringify(refused.json));
+        assert.equal(refused.json.code, 'ACCESS_TOKEN_INVALID');
+        await assert.rejects(oidc.refreshTokenGrant(rp.config, tokens.refresh_token!), { error: 'invalid_grant' });
       });
 
       test('attack: a DPoP-bound access token, stolen and presented as Bearer, is refused; nothing queued', async () => {
