@@ -13,6 +13,9 @@ import { localeOf } from './password-accounts.js';
 
 const hours = (s: number) => Math.max(1, Math.round(s / 3600));
 
+/** When an address changed, as the notice to the old address says it: to the minute, in UTC. */
+export const changedAt = (now: Date) => `${now.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+
 /** Where the link mailed to the new address leads: its confirmation page. */
 export const emailChangePath = (token: string) => `/profile/email/${token}`;
 
@@ -158,6 +161,7 @@ export async function confirmEmailChange(
     );
     await lanyard.queueMail(tx, 'email_changed', account.email, localeOf(account), {
       email,
+      at: changedAt(now),
       profileLink: `${lanyard.config.publicUrl}/profile`,
     });
     return { account: changed, from: account.email };

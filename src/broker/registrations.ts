@@ -6,7 +6,7 @@ import type { Account, Registration } from '../db/schema.js';
 import { LanyardError, isLanyardError } from '../errors.js';
 import type { Locale } from '../i18n/index.js';
 import type { Lanyard } from '../lanyard.js';
-import { endLinksOf } from '../accounts/email-change.js';
+import { changedAt, endLinksOf } from '../accounts/email-change.js';
 import { localeOf } from '../accounts/password-accounts.js';
 import { createAccount, findAccountByEmail, canSignIn, updateAccount } from '../stores/accounts.js';
 import { recordAudit } from '../stores/audit.js';
@@ -394,6 +394,7 @@ export async function mergeRegistration<S extends SessionInfo | NoSession>(
         await endLinksOf(tx, account.id, now);
         await lanyard.queueMail(tx, 'email_changed', target.email, localeOf(target), {
           email,
+          at: changedAt(now),
           profileLink: `${lanyard.config.publicUrl}/profile`,
         });
       }

@@ -505,7 +505,7 @@ export const en = {
     'Someone asked to move another account to the address {email}, but you have an account with it already, so nothing was changed. To combine two accounts, ask the repository managers.',
   'mail.emailChanged.subject': 'The email address of your {app} account was changed',
   'mail.emailChanged.body':
-    'Your account now uses the address {email}; this address no longer receives its mail. If this was not you, tell the repository managers at once. Your account:',
+    'On {at} your account was changed to use the address {email}. This address no longer receives its mail, and the password no longer signs in with it. If this was not you: sign in with another way into your account that you use (ORCID, your institution), change the address back and your password on your profile, and tell the repository managers at once. Sign in to your account:',
   'profile.emailChange': 'Change your email address',
   'profile.emailChange.lead':
     'We send a link to the new address; your address changes when it is opened. Until then, {email} stays.',

@@ -77,12 +77,16 @@ const specs = {
     params: { email: p.email },
     ignoreNote: 'mail.ignore',
   }),
-  /** The notice to the old address once the new one is confirmed. */
-  email_changed: (p: { email: string; profileLink: string }): MailSpec => ({
+  /**
+   * The notice to the old address once the new one is confirmed: what changed and when (`at`, in
+   * UTC: the mail may arrive later), and what the reader can do if it was not them. It carries no
+   * secret: the link is the sign-in to the profile, which the reader's other ways in still open.
+   */
+  email_changed: (p: { email: string; at: string; profileLink: string }): MailSpec => ({
     subject: 'mail.emailChanged.subject',
     body: 'mail.emailChanged.body',
     link: p.profileLink,
-    params: { email: p.email },
+    params: { email: p.email, at: p.at },
   }),
   /** Sent when an operator disables the account. */
   account_disabled: (): MailSpec => ({ subject: 'mail.accountDisabled.subject', body: 'mail.accountDisabled.body' }),

@@ -65,7 +65,7 @@ forEachBackend(
       const notice = await app.mail.waitFor(account.email, (m) =>
         /email address of your .* was changed/.test(m.subject),
       );
-      assert.match(notice.text, new RegExp(`now uses the address ${to}`));
+      assert.match(notice.text, new RegExp(`your account was changed to use the address ${to}`));
       const audit = await app.lanyard.db
         .selectFrom('audit_event')
         .selectAll()
@@ -308,6 +308,31 @@ forEachBackend(
         .where('kind', '=', 'email_changed')
         .executeTakeFirstOrThrow();
       assert.equal(notice.held_reason, null);
+    });
+
+    test('the notice to the old address says what changed and when, what to do if it was not them, in the account’s language, and carries no secret', async () => {
+      const app = ctx();
+      const { account, browser } = await researcher(app);
+      await app.lanyard.db.updateTable('account').set({ locale: 'de' }).where('id', '=', account.id).execute();
+      const to = uniqueEmail('moved');
+      const link = await requestChange(app, browser, to);
+      await browser.get(link);
+      assert.equal((await browser.post(link, {})).status, 303);
+      const { at } = await app.lanyard.db
+        .selectFrom('audit_event')
+        .select('at')
+        .where('account_id', '=', account.id)
+        .where('action', '=', 'email_change')
+        .executeTakeFirstOrThrow();
+      const when = `${at.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+      const notice = await app.mail.waitFor(account.email, (m) => /E-Mail-Adresse Ihres Kontos/.test(m.subject));
+      const text = notice.text.replace(/\s+/g, ' ');
+      assert.ok(text.includes(`Am ${when} wurde Ihr Konto auf die Adresse ${to} umgestellt.`), text);
+      assert.match(text, /Wenn Sie das nicht waren: Melden Sie sich auf einem anderen Weg in Ihr Konto an/);
+      assert.match(text, /verständigen Sie sofort die Repository-Verwaltung/);
+      // The only link signs in to the profile: nothing in the mail acts for the account by itself.
+      const links = [...notice.text.matchAll(/https?:\/\/\S+/g)].map((m) => new URL(m[0]).pathname);
+      assert.ok(links.length > 0 && links.every((p) => p === '/profile'), links.join(' '));
     });
 
     test('a password reset link sent to the old address no longer acts for the account after the change', async () => {
