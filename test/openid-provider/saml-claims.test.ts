@@ -69,6 +69,15 @@ forEachBackendWithSamlIdp(
       assert.equal(plain.info.eduperson_scoped_affiliation, undefined, 'not without its scope');
     });
 
+    test('attack: an affiliation that ends in the IdP’s scope but holds another university’s (faculty@uni-b.example member@uni-a.example) reaches no repository', async () => {
+      const user = await addSamlUser(ctx().idp, {
+        mail: ['smuggler@uni-a.example'],
+        eduPersonScopedAffiliation: ['staff@uni-a.example', 'faculty@uni-b.example member@uni-a.example'],
+      });
+      const { info } = await samlAuthorization('lab', user, 'openid eduperson_scoped_affiliation');
+      assert.deepEqual(info.eduperson_scoped_affiliation, ['staff@uni-a.example']);
+    });
+
     test('attack: a provider whose id is a method name (mfa) is amr ["ext"], never ["mfa"]', async () => {
       const user = await addSamlUser(ctx().idp, { mail: ['mfa-named@uni-a.example'] });
       const { tokens } = await samlAuthorization('mfa', user, 'openid');

@@ -14,3 +14,18 @@ test('a scope is a DNS name: only ASCII letters compare, case-insensitively', ()
     for (const scopes of [uni, pattern]) assert.equal(inScope(value, scopes), false, `${value} in ${scopes[0]!.value}`);
   assert.equal(inScope('alice@uni-\u0430.example', [{ value: 'uni-a.example', regexp: false }]), false);
 });
+
+test('a scoped value is one value with one scope: white space or a second @ is refused, whatever scope it ends in', () => {
+  const a = [{ value: 'uni-a.example', regexp: false }];
+  assert.equal(inScope('member@uni-a.example', a), true);
+  // Split at its white space (as a list of affiliations is), University B's faculty would come out.
+  for (const value of [
+    'faculty@uni-b.example member@uni-a.example',
+    'faculty@uni-b.example\tmember@uni-a.example',
+    'faculty@uni-b.example\nmember@uni-a.example',
+    'faculty@uni-b.example\u00a0member@uni-a.example',
+    'alice@uni-b.example@uni-a.example',
+  ])
+    for (const scopes of [a, [{ value: '.*', regexp: true }]])
+      assert.equal(inScope(value, scopes), false, JSON.stringify(value));
+});
