@@ -158,17 +158,21 @@ for (const backend of backends()) {
         assert.deepEqual((await call('GET', '/api/orcid/works', token)).json.works, []);
         assert.equal((await call('DELETE', workPath(doi), token)).json.code, 'NOT_FOUND');
 
-        const audit = await app.lanyard.db
-          .selectFrom('audit_event')
-          .select('action')
-          .where('subject', '=', orcid)
-          .where('action', 'in', ['orcid_work_pushed', 'orcid_work_deleted'])
-          .execute();
-        assert.deepEqual(audit.map((a) => a.action).sort(), [
-          'orcid_work_deleted',
-          'orcid_work_pushed',
-          'orcid_work_pushed',
-        ]);
+        const audited = async () =>
+          (
+            await app.lanyard.db
+              .selectFrom('audit_event')
+              .select('action')
+              .where('subject', '=', orcid)
+              .where('action', 'in', ['orcid_work_pushed', 'orcid_work_deleted'])
+              .execute()
+          )
+            .map((a) => a.action)
+            .sort();
+        // The worker writes a delivery's audit event just after the write's state: when the
+        // service's own worker delivered the delete, its event may follow settle() by a moment.
+        await waitUntil(async () => (await audited()).length >= 3, 'the audit events of the three writes');
+        assert.deepEqual(await audited(), ['orcid_work_deleted', 'orcid_work_pushed', 'orcid_work_pushed']);
       });
 
       test('ORCID down, then back: retried with backoff and delivered once', async () => {
