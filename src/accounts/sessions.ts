@@ -87,9 +87,9 @@ export async function startSessionAtOnce(
 /**
  * The new-device notice after a session that a statement of its own started (not inside a
  * transaction): a sign-in whose notice could not be queued does not stand, as it would not where
- * the notice shares the sign-in's transaction — the new session, its `sign_in` audit row and the
- * replaced session's ending are taken back (`undoSessionStart`) and the error thrown, so its cookie
- * is never sent and the audit trail names no sign-in that did not happen.
+ * the notice shares the sign-in's transaction — the new session and the replaced session's ending
+ * are taken back, and a `sign_in` failure audit row says so beside the success row, which the
+ * append-only trail keeps (`undoSessionStart`); the error is thrown, so its cookie is never sent.
  */
 export async function noticeOrEnd(
   lanyard: Lanyard,
@@ -104,7 +104,7 @@ export async function noticeOrEnd(
   } catch (e) {
     await undoSessionStart(
       lanyard.db,
-      { sessionId, accountId: account.id, replaces: s.replaces ?? null, ip: s.ip ?? null },
+      { sessionId, accountId: account.id, replaces: s.replaces ?? null, ip: s.ip ?? null, provider: s.provider },
       now,
     ).catch((undo: unknown) =>
       lanyard.log.error({ err: undo, session: sessionId }, 'a sign-in whose notice failed could not be taken back'),

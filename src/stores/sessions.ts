@@ -349,28 +349,27 @@ export async function revokeOwnSession(db: Db, accountId: string, id: string, no
 }
 
 /**
- * Takes back what `sessionStartParts` wrote at `now`, in one statement: the new session is deleted,
- * the session it replaced is live again, and its `sign_in` audit row is deleted (one of the
- * account's `sign_in` rows written at `now` from this address: rows that alike say the same). For
- * a sign-in that must not stand after its statement committed (its new-device notice could not be
- * queued); nothing else deletes an audit row but retention.
+ * Takes back what `sessionStartParts` wrote at `now`, in one statement: the new session is deleted
+ * and the session it replaced is live again. Its `sign_in` audit row stays — the trail is
+ * append-only, rows leave only by retention — and a `sign_in` failure row (`reason`
+ * `new_device_notice_not_queued`, `undone` the session's id) says that the sign-in did not stand.
+ * For a sign-in that must not stand after its statement committed (its new-device notice could not
+ * be queued).
  */
 export async function undoSessionStart(
   db: Db,
-  s: { sessionId: string; accountId: string; replaces: string | null; ip: string | null },
+  s: { sessionId: string; accountId: string; replaces: string | null; ip: string | null; provider: string },
   now: Date,
 ): Promise<void> {
-  await sql`with gone as (delete from session where id = ${s.sessionId}::text and account_id = ${s.accountId}::uuid returning id),
+  const detail = JSON.stringify({ reason: 'new_device_notice_not_queued', undone: s.sessionId });
+  await sql`with gone as (delete from session where id = ${s.sessionId}::text and account_id = ${s.accountId}::uuid returning account_id),
     restored as (
       update session set revoked_at = null
       where id = ${s.replaces}::text and revoked_at = ${now}::timestamptz and exists (select 1 from gone)
     )
-    delete from audit_event where id = (
-      select id from audit_event
-      where account_id = ${s.accountId}::uuid and action = 'sign_in' and outcome = 'success' and at = ${now}::timestamptz
-        and ip is not distinct from ${s.ip}::text and exists (select 1 from gone)
-      limit 1
-    )`.execute(db);
+    insert into audit_event (at, action, outcome, account_id, provider, ip, detail)
+    select ${now}::timestamptz, 'sign_in', 'failure', account_id, ${s.provider}::text, ${s.ip}::text, ${detail}::jsonb
+    from gone`.execute(db);
 }
 
 export async function revokeSession(db: Db, id: string, now: Date): Promise<void> {

@@ -51,7 +51,7 @@ forEachBackend(
       );
     });
 
-    test('a sign-in whose new-device notice cannot be queued does not stand: no session, no sign_in audit row, the replaced session lives on', async () => {
+    test('a sign-in whose new-device notice cannot be queued does not stand: no session, the replaced session lives on, the append-only trail says it was taken back', async () => {
       const { lanyard } = ctx();
       const account = await seedAccount(lanyard);
       const browser = await signInFrom(ctx(), account.email, FIREFOX_LINUX);
@@ -65,7 +65,7 @@ forEachBackend(
       const signIns = () =>
         lanyard.db
           .selectFrom('audit_event')
-          .select('id')
+          .select(['id', 'outcome', 'detail'])
           .where('account_id', '=', account.id)
           .where('action', '=', 'sign_in')
           .execute();
@@ -87,7 +87,20 @@ forEachBackend(
         lanyard.queueMail = queueMail;
       }
       assert.deepEqual(await sessions(), before.sessions, 'a session was started or the replaced one stayed ended');
-      assert.deepEqual(await signIns(), before.signIns, 'the audit trail claims a sign-in that did not stand');
+      // The trail is append-only: the sign-in's row stays, and a failure row beside it takes it back.
+      const after = await signIns();
+      const known = new Set(before.signIns.map((r) => r.id));
+      assert.deepEqual(
+        before.signIns.filter((r) => !after.some((a) => a.id === r.id)),
+        [],
+        'an audit row was deleted',
+      );
+      const added = after.filter((r) => !known.has(r.id));
+      assert.deepEqual(
+        added.map((r) => `${r.outcome} ${(r.detail as { reason?: string }).reason ?? ''}`).sort(),
+        ['failure new_device_notice_not_queued', 'success '],
+        'the audit trail does not say the sign-in was taken back',
+      );
       assert.equal((await browser.get('/profile')).status, 200, 'the browser was signed out of its own session');
       assert.deepEqual(await outbox(ctx(), account.email), []);
     });
