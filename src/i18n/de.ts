@@ -535,7 +535,7 @@ export const de: Messages = {
     'Jemand wollte ein anderes Konto auf die Adresse {email} umstellen. Mit dieser Adresse haben Sie aber schon ein Konto, daher wurde nichts geändert. Um zwei Konten zusammenzuführen, wenden Sie sich an die Repository-Verwaltung.',
   'mail.emailChanged.subject': 'Die E-Mail-Adresse Ihres Kontos bei {app} wurde geändert',
   'mail.emailChanged.body':
-    'Am {at} wurde Ihr Konto auf die Adresse {email} umgestellt. An diese Adresse geht keine Post des Kontos mehr, und das Passwort meldet mit ihr nicht mehr an. Wenn Sie das nicht waren: Melden Sie sich auf einem anderen Weg in Ihr Konto an, den Sie nutzen (ORCID, Ihre Einrichtung), ändern Sie in Ihrem Profil die Adresse zurück und Ihr Passwort, und verständigen Sie sofort die Repository-Verwaltung. Bei Ihrem Konto anmelden:',
+    'Am {at} wurde Ihr Konto auf die Adresse {email} umgestellt. An diese Adresse geht keine Post des Kontos mehr, und mit ihr und Ihrem Passwort können Sie sich nicht mehr anmelden. Wenn Sie das nicht waren: Melden Sie sich auf einem anderen Weg an, den Sie nutzen (ORCID, Ihre Einrichtung), stellen Sie in Ihrem Profil die Adresse zurück, ändern Sie Ihr Passwort und verständigen Sie sofort die Repository-Verwaltung. Bei Ihrem Konto anmelden:',
   'profile.emailChange': 'E-Mail-Adresse ändern',
   'profile.emailChange.lead':
     'Wir senden einen Link an die neue Adresse; Ihre Adresse ändert sich, sobald er geöffnet wird. Bis dahin bleibt {email}.',

@@ -328,7 +328,11 @@ forEachBackend(
       const notice = await app.mail.waitFor(account.email, (m) => /E-Mail-Adresse Ihres Kontos/.test(m.subject));
       const text = notice.text.replace(/\s+/g, ' ');
       assert.ok(text.includes(`Am ${when} wurde Ihr Konto auf die Adresse ${to} umgestellt.`), text);
-      assert.match(text, /Wenn Sie das nicht waren: Melden Sie sich auf einem anderen Weg in Ihr Konto an/);
+      assert.match(text, /mit ihr und Ihrem Passwort können Sie sich nicht mehr anmelden\./);
+      assert.match(
+        text,
+        /Wenn Sie das nicht waren: Melden Sie sich auf einem anderen Weg an, den Sie nutzen \(ORCID, Ihre Einrichtung\), stellen Sie in Ihrem Profil die Adresse zurück, ändern Sie Ihr Passwort/,
+      );
       assert.match(text, /verständigen Sie sofort die Repository-Verwaltung/);
       // The only link signs in to the profile: nothing in the mail acts for the account by itself.
       const links = [...notice.text.matchAll(/https?:\/\/\S+/g)].map((m) => new URL(m[0]).pathname);
