@@ -516,7 +516,7 @@ export const de: Messages = {
   'admin.merge.works':
     '{count, plural, one {# Werk, das Anwendungen über {duplicate} in einen ORCID-Eintrag geschrieben haben, geht mit der iD an {survivor}; erneutes Schreiben aktualisiert es.} other {# Werke, die Anwendungen über {duplicate} in einen ORCID-Eintrag geschrieben haben, gehen mit der iD an {survivor}; erneutes Schreiben aktualisiert sie.}}',
   'admin.merge.writes':
-    '{count, plural, one {# Schreibauftrag an ORCID, der für {duplicate} wartet, geht an {survivor};} other {# Schreibaufträge an ORCID, die für {duplicate} warten, gehen an {survivor};}} {ended, plural, =0 {keiner kam von einer Anwendung, alle werden noch gesendet.} one {# von einer Anwendung endet mit ihrer Freigabe (die Anwendung schreibt erneut); die übrigen werden noch gesendet.} other {# von Anwendungen enden mit ihren Freigaben (die Anwendungen schreiben erneut); die übrigen werden noch gesendet.}}',
+    '{count, plural, one {# Schreibauftrag an ORCID, der für {duplicate} wartet, geht an {survivor};} other {# Schreibaufträge an ORCID, die für {duplicate} warten, gehen an {survivor};}} {ended, plural, =0 {keiner kam von einer Anwendung, alle werden noch gesendet.} one {# von einer Anwendung endet mit ihrer Freigabe (die Anwendung schreibt erneut){rest, plural, =0 {.} other {; die übrigen werden noch gesendet.}}} other {# von Anwendungen enden mit ihren Freigaben (die Anwendungen schreiben erneut){rest, plural, =0 {.} other {; die übrigen werden noch gesendet.}}}}',
   'admin.merge.admin': '{survivor} wird Admin, wie es {duplicate} war.',
   'admin.merge.confirm': 'Konten zusammenführen',
   'admin.merge.back': 'Zurück zum Konto, ohne zusammenzuführen',

@@ -488,7 +488,7 @@ export const en = {
   'admin.merge.works':
     '{count, plural, one {# work applications put on an ORCID record through {duplicate} moves to {survivor} with the iD; pushing it again updates it.} other {# works applications put on an ORCID record through {duplicate} move to {survivor} with the iD; pushing them again updates them.}}',
   'admin.merge.writes':
-    '{count, plural, one {# write to ORCID waiting for {duplicate} moves to {survivor};} other {# writes to ORCID waiting for {duplicate} move to {survivor};}} {ended, plural, =0 {none was asked for by an application, so all still go out.} one {# asked for by an application ends with its grant (the application pushes again); the others still go out.} other {# asked for by applications end with their grants (the applications push again); the others still go out.}}',
+    '{count, plural, one {# write to ORCID waiting for {duplicate} moves to {survivor};} other {# writes to ORCID waiting for {duplicate} move to {survivor};}} {ended, plural, =0 {none was asked for by an application, so all still go out.} one {# asked for by an application ends with its grant (the application pushes again){rest, plural, =0 {.} other {; the others still go out.}}} other {# asked for by applications end with their grants (the applications push again){rest, plural, =0 {.} other {; the others still go out.}}}}',
   'admin.merge.admin': '{survivor} becomes an admin, as {duplicate} was.',
   'admin.merge.confirm': 'Merge the accounts',
   'admin.merge.back': 'Back to the account without merging',

@@ -92,3 +92,16 @@ test('a placeholder nobody filled prints as empty instead of failing the page', 
   assert.equal(translator('en')('external.email_unknown'), 'No account here uses  yet.');
   assert.equal(translator('de')('mail.validFor'), 'Der Link ist 0 Stunden gültig.');
 });
+
+test('the merge preview speaks of the writes that still go out only when there are some', () => {
+  const who = { survivor: 'S', duplicate: 'D' };
+  for (const locale of locales) {
+    const t = translator(locale);
+    const others = locale === 'de' ? /übrigen/ : /others/;
+    const all = t('admin.merge.writes', { ...who, count: 2, ended: 2, rest: 0 });
+    assert.doesNotMatch(all, others, `${locale}: every write ends, yet "the others" go out: ${all}`);
+    assert.match(all, /\)\.$/, all);
+    assert.match(t('admin.merge.writes', { ...who, count: 3, ended: 1, rest: 2 }), others);
+    assert.doesNotMatch(t('admin.merge.writes', { ...who, count: 2, ended: 0, rest: 2 }), others);
+  }
+});

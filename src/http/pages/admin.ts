@@ -420,7 +420,12 @@ export const adminRoutes: Route = (app, lanyard) => {
           ${
             p.writes.queued
               ? html`<p data-merge="writes">
-                ${t('admin.merge.writes', { ...who, count: p.writes.queued, ended: p.writes.ended })}
+                ${t('admin.merge.writes', {
+                  ...who,
+                  count: p.writes.queued,
+                  ended: p.writes.ended,
+                  rest: p.writes.queued - p.writes.ended,
+                })}
               </p>`
               : ''
           }
