@@ -60,7 +60,8 @@ function readConfig(r: Reader): Config {
   const rawDataDir = r.str('DATA_DIR', './data');
   const dataDir = resolve(rawDataDir);
   const smtpUrl = r.optional('SMTP_URL', (v) => {
-    if (!/^smtps?:\/\/[^/]+/.test(v))
+    // The mail worker reads it as a URL (to add its timeouts), so it must be one, not only look like one.
+    if (!/^smtps?:\/\/[^/]+/.test(v) || !URL.canParse(v))
       throw fix(
         'SMTP_URL',
         `must look like smtp://host:port, got "${v}"`,

@@ -28,6 +28,7 @@ const bad: [setting: Record<string, string>, key: string, fix: RegExp][] = [
   [{ LANYARD_PUBLIC_URL: 'ftp://login.example.org' }, 'LANYARD_PUBLIC_URL', /https:\/\/login\.example\.org/],
   [{ LANYARD_DATABASE_URL: 'mysql://db/lanyard' }, 'LANYARD_DATABASE_URL', /postgres:\/\//],
   [{ LANYARD_SMTP_URL: 'http://mail.example.org' }, 'LANYARD_SMTP_URL', /smtp:\/\/user:pass@host:587/],
+  [{ LANYARD_SMTP_URL: 'smtp://mail.example.org:25x' }, 'LANYARD_SMTP_URL', /smtp:\/\/user:pass@host:587/],
   [{ LANYARD_SECRET_KEY: 'too-short' }, 'LANYARD_SECRET_KEY', /openssl rand -hex 32/],
   [{ LANYARD_SELF_REGISTRATION: 'maybe' }, 'LANYARD_SELF_REGISTRATION', /use true or false/],
   [{ LANYARD_TOKEN_TTL_FORGOT: '10' }, 'LANYARD_TOKEN_TTL_FORGOT', /from 60 to/],
