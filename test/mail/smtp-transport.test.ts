@@ -73,3 +73,20 @@ test('a stall is given up well within the outbox lease by default', async () => 
     `${SMTP_STALL_MS} ms of silence, twice (greeting and a step after), within half the 60-s lease`,
   );
 });
+
+// The timeouts are added to the operator's URL as query parameters: its credentials, percent-encoded
+// as a URL must carry '@', ';' or '!', reach the server as they were meant.
+test('credentials in the SMTP URL reach the server unchanged beside the added timeouts', async () => {
+  const transport = smtpTransport(
+    `smtp://us%40er:p%40ss%3Bw!rd@127.0.0.1:${catcher.port}?secure=false`,
+    'lanyard@example.org',
+    'lanyard.example.org',
+  );
+  try {
+    await transport.send(mail('credentials', 'credentials@example.org'));
+    await catcher.waitFor('credentials@example.org');
+    assert.deepEqual(catcher.logins.at(-1), { username: 'us@er', password: 'p@ss;w!rd' });
+  } finally {
+    transport.close();
+  }
+});

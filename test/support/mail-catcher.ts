@@ -17,6 +17,8 @@ export interface CaughtMail {
  */
 export class MailCatcher {
   readonly messages: CaughtMail[] = [];
+  /** The user names and passwords clients authenticated with (any is accepted; none is needed). */
+  readonly logins: { username: string; password: string }[] = [];
   refuse = false;
   private waiters: (() => void)[] = [];
   private server: SMTPServer;
@@ -30,6 +32,12 @@ export class MailCatcher {
   private makeServer(): SMTPServer {
     const server = new SMTPServer({
       authOptional: true,
+      // Loopback without TLS: AUTH PLAIN/LOGIN over the plain connection, as a relay on localhost takes it.
+      allowInsecureAuth: true,
+      onAuth: (auth, _session, done) => {
+        this.logins.push({ username: auth.username ?? '', password: auth.password ?? '' });
+        done(null, { user: auth.username });
+      },
       // stop() ends a connection still open after 1 s (the default waits 30 s), as a server going down does.
       closeTimeout: 1000,
       disabledCommands: ['STARTTLS'],
