@@ -221,11 +221,20 @@ export function renderReport(run: RunRecord): string {
   // A Node process's main thread runs its event loop; argon2id and garbage collection run on others.
   const mains = run.phases.filter((p) => p.cpu?.[`${p.target}Main`] !== undefined && p.result.throughput > 0);
   if (mains.length) {
-    lines.push('', 'CPU ms/flow on the main thread (event loop) / on the other threads (argon2id pool, GC, …):');
+    lines.push(
+      '',
+      'CPU ms/flow on the main thread (event loop) / on the other threads (argon2id pool, GC, …); the share of the',
+      "phase the main thread was on a CPU, and runnable but waiting for one (the machine's run queue):",
+    );
     for (const p of mains) {
       const main = ((p.cpu![`${p.target}Main`] ?? 0) * 1000) / p.result.throughput;
       const all = ((p.cpu![p.target] ?? 0) * 1000) / p.result.throughput;
-      lines.push(`- ${p.label} (${p.target}): ${main.toFixed(2)} / ${(all - main).toFixed(2)}`);
+      const wait = p.cpu![`${p.target}MainWait`];
+      const share = (x: number) => `${Math.round(x * 100)} %`;
+      lines.push(
+        `- ${p.label} (${p.target}): ${main.toFixed(2)} / ${(all - main).toFixed(2)}; on a CPU ${share(p.cpu![`${p.target}Main`] ?? 0)}` +
+          (wait === undefined ? '' : `, waiting for one ${share(wait)}`),
+      );
     }
   }
   return lines.join('\n');

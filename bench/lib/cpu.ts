@@ -31,6 +31,18 @@ function postgresTicks(database: string): Map<number, number> {
   return byPid;
 }
 
+/**
+ * Nanoseconds a thread has spent waiting on a run queue (runnable, no CPU free for it): the second
+ * field of /proc/<pid>/task/<tid>/schedstat; 0 where the kernel does not keep it.
+ */
+function runQueueWaitNs(pid: number): number {
+  try {
+    return Number(readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').split(' ')[1] ?? 0);
+  } catch {
+    return 0;
+  }
+}
+
 function machineTicks(): { busy: number; total: number } {
   const [, ...values] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/);
   const n = values.map(Number);
@@ -43,6 +55,8 @@ export type CpuSnapshot = {
   byName: Record<string, number>;
   /** Ticks of each named process's main thread alone (its event loop, for Node): the rest is its other threads. */
   mainThread: Record<string, number>;
+  /** Nanoseconds each named process's main thread has waited for a CPU while runnable. */
+  mainWaitNs: Record<string, number>;
   postgres: Map<number, number>;
   busy: number;
   total: number;
@@ -58,7 +72,15 @@ export function cpuSnapshot(pids: Record<string, number>, database: string): Cpu
     const mainThread = Object.fromEntries(
       Object.entries(pids).map(([name, pid]) => [name, ticksOf(pid, `/proc/${pid}/task/${pid}/stat`)]),
     );
-    return { at: performance.now(), byName, mainThread, postgres: postgresTicks(database), ...machineTicks() };
+    const mainWaitNs = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, runQueueWaitNs(pid)]));
+    return {
+      at: performance.now(),
+      byName,
+      mainThread,
+      mainWaitNs,
+      postgres: postgresTicks(database),
+      ...machineTicks(),
+    };
   } catch {
     return null;
   }
@@ -83,6 +105,11 @@ export function cpuBetween(a: CpuSnapshot | null, b: CpuSnapshot | null): Record
   // Not added to `ours`: a part of its process, counted above.
   for (const name of Object.keys(b.mainThread))
     out[`${name}Main`] = cores(b.mainThread[name]! - (a.mainThread[name] ?? 0));
+  // The share of the phase's wall time each main thread was runnable but had no CPU: an event loop
+  // with work queued that the machine's other work kept off both cores.
+  for (const name of Object.keys(b.mainWaitNs))
+    out[`${name}MainWait`] =
+      Math.round(((b.mainWaitNs[name]! - (a.mainWaitNs[name] ?? 0)) / 1e9 / seconds) * 100) / 100;
   ours += pg;
   // The machine's busy ticks are summed over all cores, so they convert the same way.
   const busy = b.busy - a.busy;
