@@ -108,29 +108,34 @@ export class OrcidWriteWorker extends PollingWorker {
       if (await needsConsent(db, identity.identityId)) return await stop(END.consent);
       if (!api.canUpdateWorks) return await stop(END.scope);
       const end = write.kind === 'put' ? await this.put(api, key, write) : await this.delete(api, key);
-      await finishWrite(db, write.id, end, clock.now());
-      if (end.state === 'delivered') {
-        // This process's copy of the record no longer shows what is there now.
-        forgetRecord(api.orcid);
-        await recordAudit(
-          db,
-          {
-            action: write.kind === 'put' ? 'orcid_work_pushed' : 'orcid_work_deleted',
-            accountId: write.account_id,
-            provider: 'orcid',
-            subject: api.orcid,
-            detail: {
-              client: write.client_id || null,
-              externalIdType: write.external_id_type,
-              externalId: write.external_id,
-              putCode: end.putCode ?? null,
-              outcome: end.outcome ?? null,
-              write: write.id,
+      // The write's end and its audit event commit together: apart, a crash or a database error
+      // between them left a delivered write without its event, or an event of a write still queued
+      // (and sent again). Should the transaction fail, the write is tried again (below): a create
+      // ORCID already carried out is found on the record then, never made twice.
+      await db.transaction().execute(async (tx) => {
+        await finishWrite(tx, write.id, end, clock.now());
+        if (end.state === 'delivered')
+          await recordAudit(
+            tx,
+            {
+              action: write.kind === 'put' ? 'orcid_work_pushed' : 'orcid_work_deleted',
+              accountId: write.account_id,
+              provider: 'orcid',
+              subject: api.orcid,
+              detail: {
+                client: write.client_id || null,
+                externalIdType: write.external_id_type,
+                externalId: write.external_id,
+                putCode: end.putCode ?? null,
+                outcome: end.outcome ?? null,
+                write: write.id,
+              },
             },
-          },
-          clock.now(),
-        );
-      }
+            clock.now(),
+          );
+      });
+      // This process's copy of the record no longer shows what is there now.
+      if (end.state === 'delivered') forgetRecord(api.orcid);
     } catch (e) {
       if (e instanceof OrcidApiError) return this.failed(write, e);
       // Lanyard's own trouble (the database, a bug): try again later, as for ORCID being down, and
