@@ -17,7 +17,7 @@ export interface BrokerFacts {
   identityOwner: AccountFacts | null;
   /** The signed-in account, when there is one. */
   signedIn: AccountFacts | null;
-  /** The account whose email equals the provider's primary verified email (`primaryVerifiedEmail`). */
+  /** The account of the provider's primary verified email, else of another verified email it released. */
   emailOwner: AccountFacts | null;
 }
 

@@ -17,6 +17,23 @@ async function accountFacts(db: Db, account: Account | undefined, provider: stri
 }
 
 /**
+ * The account of the provider's verified addresses — the primary one's, else the first other
+ * verified address an account uses. ORCID lists every verified address the person made visible;
+ * an account under the second one is the same person's as under the first, so looking only at
+ * the primary offered "Create my account" beside the account that already was theirs.
+ */
+async function accountOfVerifiedEmails(db: Db, emails: ExternalProfile['emails']): Promise<Account | undefined> {
+  const primary = primaryVerifiedEmail(emails);
+  if (!primary) return undefined;
+  const addresses = [primary.address, ...emails.filter((e) => e.verified).map((e) => e.address)];
+  for (const address of new Set(addresses)) {
+    const account = await findAccountByEmail(db, address);
+    if (account) return account;
+  }
+  return undefined;
+}
+
+/**
  * Reads what the store knows for the decision: the identity's owner, the signed-in account, the
  * email's owner. The email's owner is looked up only for an unknown identity: `decide` never reads
  * it otherwise, and a returning sign-in (the common case) saves two queries.
@@ -34,8 +51,7 @@ export async function gatherFacts(
     .where('identity.provider', '=', profile.provider)
     .where('identity.subject', '=', profile.subject)
     .executeTakeFirst();
-  const email = ownerRow ? null : (primaryVerifiedEmail(profile.emails)?.address ?? null);
-  const emailAccount = email ? await findAccountByEmail(db, email) : undefined;
+  const emailAccount = ownerRow ? undefined : await accountOfVerifiedEmails(db, profile.emails);
   return {
     intent,
     // The owner's row, for the session a sign-in starts in the same transaction (not for `decide`).

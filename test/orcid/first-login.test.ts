@@ -66,6 +66,41 @@ forEachBackend(
       assert.match(notice.text, new RegExp(orcid));
     });
 
+    test('case 3 on any verified address ORCID releases: the account of a second verified email is linked, not duplicated', async () => {
+      const app = ctx();
+      const account = await createPasswordAccount(app, 'ada@old-uni.example');
+      const orcid = addOrcidUser(app, {
+        emails: [
+          { email: 'ada@new-uni.example', visibility: 'public', verified: true, primary: true },
+          { email: 'Ada@Old-Uni.example', visibility: 'public', verified: true },
+        ],
+      });
+      const browser = app.browser();
+      const back = await signInWithOrcid(browser, orcid, { returnTo: '/profile' });
+      assert.equal(back.status, 303);
+      assert.equal(back.location, '/profile', 'signed in to the account of the second address, no "Create my account"');
+      const [identity] = await identities(orcid);
+      assert.equal(identity?.account_id, account.id);
+      assert.equal((await accountsWith('ada@new-uni.example')).length, 0);
+      const notice = await app.mail.waitFor('ada@old-uni.example', (m) => /linked/i.test(m.subject));
+      assert.match(notice.text, new RegExp(orcid));
+    });
+
+    test('an unverified second ORCID address never links, even when it is an account’s', async () => {
+      const app = ctx();
+      await createPasswordAccount(app, 'bob@old-uni.example');
+      const orcid = addOrcidUser(app, {
+        emails: [
+          { email: 'bob@new-uni.example', visibility: 'public', verified: true, primary: true },
+          { email: 'bob@old-uni.example', visibility: 'public', verified: false },
+        ],
+      });
+      const browser = app.browser();
+      const back = await signInWithOrcid(browser, orcid);
+      assert.match(back.location!, /^\/external-login\//);
+      assert.equal((await identities(orcid)).length, 0);
+    });
+
     test('case 3 refused when the account never verified its own email: treated as "we need your email"', async () => {
       const app = ctx();
       const account = await createPasswordAccount(app, 'unverified@acct.example', { verified: false });
