@@ -58,7 +58,7 @@ export interface ProviderFixture {
   id: string;
   /** How its pages name it (English). */
   label: string;
-  /** Starts the peer and a Lanyard whose providers list has this entry with `timeoutMs` ≤ 2 s. */
+  /** Starts the peer and a Lanyard whose providers list has this entry with a `timeoutMs` of a few seconds. */
   start(backend: Backend): Promise<ProviderHarness>;
   /** Checks of the start redirect that belong to the protocol (PKCE, nonce, what is not sent). */
   checkStart?(authorizeUrl: URL): void;

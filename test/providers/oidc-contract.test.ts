@@ -26,7 +26,11 @@ providerContract({
       issuer: idp.issuer,
       clientId: IDP_CLIENT.client_id,
       clientSecret: IDP_CLIENT.client_secret,
-      timeoutMs: 1500,
+      // Lanyard's first sign-in fetches the IdP's discovery document and keys on top of the token,
+      // each within this budget, from an IdP served by this test process (beside PGlite): on a
+      // machine loaded to 38 on 2 cores 1.5 s was too short for them and the happy-path tests got
+      // PROVIDER_UNAVAILABLE. The 'slow' fault stays well past it.
+      timeoutMs: 5000,
     };
     const app = await createTestApp(backend, { LANYARD_PROVIDERS: JSON.stringify([entry]) }).catch(async (e) => {
       await idp.close();
@@ -44,7 +48,7 @@ providerContract({
         deliver(await authorizeAtIdp(browser, person.subject, { start, deny: true })),
       fail(fault) {
         if (fault === 'garbage') idp.tamperToken = async () => ({ token_type: 'Bearer', note: 'no tokens at all' });
-        if (fault === 'slow') idp.tokenDelayMs = 4000;
+        if (fault === 'slow') idp.tokenDelayMs = 12_000;
         if (fault === 'down') idp.tokenRefuses = true;
       },
       heal() {
