@@ -83,6 +83,10 @@ export function createOpenIdProvider(lanyard: Lanyard, keys: ProviderKeys, now: 
   /** Answers a refused request as the provider's endpoints do (JSON, or its page for a browser). */
   const refuse = async (ctx: KoaContextWithOIDC, err: errors.OIDCProviderError) => {
     const out: ErrorOut = { error: err.message, error_description: err.error_description };
+    // The answer it replaces may have been a redirect (the authorization endpoint's, with a code
+    // that was never stored): a refusal sends the browser nowhere.
+    ctx.remove('location');
+    ctx.remove('refresh');
     ctx.status = err.statusCode;
     if (ctx.accepts('json', 'html') === 'html') await renderError(ctx, out);
     else ctx.body = out;
@@ -176,8 +180,9 @@ export function createOpenIdProvider(lanyard: Lanyard, keys: ProviderKeys, now: 
   // What a request saved is written by then (src/stores/oidc-payloads.ts defers the provider's
   // saves within a request to write them together): before Koa sends the answer. Outermost, so
   // the saves of every other step (the provider's session, after its endpoint) come first.
-  // A code or refresh token redeemed at the same moment elsewhere is found used only then (its
-  // `consume` is written with the tokens issued for it): the answer becomes the provider's refusal.
+  // A code, refresh token or pushed authorization request used at the same moment elsewhere is
+  // found used only then (its `consume` is written with what was issued for it): the answer
+  // becomes the provider's refusal.
   provider.use(async (ctx, next) => {
     try {
       await next();
@@ -188,9 +193,9 @@ export function createOpenIdProvider(lanyard: Lanyard, keys: ProviderKeys, now: 
     try {
       await endRequestWrites(db);
     } catch (err) {
-      if (!(err instanceof errors.InvalidGrant)) throw err;
+      if (!(err instanceof errors.InvalidGrant || err instanceof errors.InvalidRequestUri)) throw err;
       await refuse(ctx as KoaContextWithOIDC, err);
-      provider.emit('grant.error', ctx, err);
+      provider.emit(err instanceof errors.InvalidGrant ? 'grant.error' : 'authorization.error', ctx, err);
     }
   });
   // A repository's sign-out (RP-initiated logout) that the person confirms ends Lanyard's session

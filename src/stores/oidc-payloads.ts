@@ -379,7 +379,7 @@ async function upsertRows(db: Db, rows: NewPayloadRow[]): Promise<void> {
  * Marks a code or refresh token used if nobody did yet — one conditional UPDATE, so of two
  * concurrent redemptions on any processes only one succeeds — and, in the same statement, saves
  * `rows` only if it did. If it did not, the grant it belongs to is revoked (every token issued
- * under it) and `InvalidGrant` thrown.
+ * under it) and `InvalidGrant` thrown (`InvalidRequestUri` for a pushed authorization request).
  */
 async function consumeAndSave(db: Db, consumption: Consumption, rows: NewPayloadRow[]): Promise<void> {
   const text = () => `with consumed as (
@@ -406,6 +406,10 @@ async function consumeAndSave(db: Db, consumption: Consumption, rows: NewPayload
   if (grantId) await db.deleteFrom('oidc_payload').where('grant_id', '=', grantId).execute();
   // Loaded already: only the provider, built on oidc-provider, consumes codes and tokens.
   const { errors } = await import('oidc-provider');
+  // A pushed authorization request is used at the authorization endpoint, where a used one is
+  // `invalid_request_uri` (the provider's own answer when it finds it used before it writes).
+  if (consumption.model === 'PushedAuthorizationRequest')
+    throw new errors.InvalidRequestUri('request_uri is invalid, expired, or was already used');
   throw new errors.InvalidGrant('grant already used');
 }
 
