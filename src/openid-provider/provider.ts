@@ -16,7 +16,7 @@ import { findAccount, scopeClaims } from './claims.js';
 import { ID_TOKEN_TTL, type ProviderKeys, publishedKeys } from './keys.js';
 import { loadPairwiseSalt, pairwiseSubject } from './pairwise.js';
 import { interactionPath, OIDC_PATH } from './paths.js';
-import { type SignedInRequest, tooOld } from './signed-in.js';
+import { MFA_ACR, meetsAcrValues, type SignedInRequest, tooOld } from './signed-in.js';
 
 /** oidc-provider's introspection endpoint, below the issuer. */
 const INTROSPECTION_PATH = '/token/introspection';
@@ -52,6 +52,13 @@ function policy(now: () => Date) {
         ? interactionPolicy.Check.REQUEST_PROMPT
         : interactionPolicy.Check.NO_NEED_TO_PROMPT;
     }),
+    // acr_values the provider's session does not meet: Lanyard's sign-in page decides (it refuses
+    // what the person's sign-in cannot meet), never a code that passes over them.
+    new interactionPolicy.Check('lanyard_acr', 'the sign-in does not meet acr_values', (ctx) =>
+      !ctx.oidc.result?.login && !meetsAcrValues(ctx.oidc.params?.acr_values, ctx.oidc.session?.acr)
+        ? interactionPolicy.Check.REQUEST_PROMPT
+        : interactionPolicy.Check.NO_NEED_TO_PROMPT,
+    ),
   );
   return prompts;
 }
@@ -104,6 +111,8 @@ export function createOpenIdProvider(lanyard: Lanyard, keys: ProviderKeys, now: 
     pairwiseIdentifier: async (_ctx, accountId, client) =>
       pairwiseSubject(await loadPairwiseSalt(db, config.secretKeys), String(client.sectorIdentifier), accountId),
     responseTypes: ['code'],
+    // Discovery's acr_values_supported: the one class a sign-in can earn (src/openid-provider/signed-in.ts).
+    acrValues: [MFA_ACR],
     // Only what a client can be registered with (discovery lists these). Not the JWT methods: the
     // stored secret is a SHA-256, which client_secret_jwt would take as its key.
     clientAuthMethods: [...clientAuthMethods],

@@ -22,7 +22,7 @@ import type { Lanyard } from '../lanyard.js';
 import { type ConsentScope, consentScopes, ORCID_WORKS_SCOPE } from './claims.js';
 import { interactionPath, isServerEndpointVariant, OIDC_PATH, serverEndpoints } from './paths.js';
 import { CurrentProvider } from './current.js';
-import { type SignedInRequest, tooOld } from './signed-in.js';
+import { acrOf, meetsAcrValues, type SignedInRequest, tooOld } from './signed-in.js';
 
 type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
 
@@ -258,9 +258,23 @@ export const openIdProviderRoutes: Route = async (app, lanyard) => {
     const { account, session } = request.auth;
     // prompt=login asks for a sign-in after the request was made; max_age for one at most that old.
     if (!(await freshEnough(lanyard, details, session.authenticated_at))) return reply.redirect(signIn, 303);
+    const amr = session.amr.split(' ').filter(Boolean);
+    const acr = acrOf(amr);
+    // acr_values the sign-in does not meet (a repository asking for multi-factor of a password
+    // sign-in, or for a class Lanyard never vouches for) are refused to the client, as OpenID
+    // Connect's Unmet Authentication Requirements names it, rather than answered with a sign-in it
+    // did not ask for.
+    if (!meetsAcrValues(details.params.acr_values, acr)) {
+      const result = {
+        error: 'unmet_authentication_requirements',
+        error_description: 'the sign-in does not meet any of the requested acr_values',
+      };
+      return answer(request, reply, await provider.interactionResult(request.raw, reply.raw, result, fresh));
+    }
     const login = {
       accountId: account.id,
-      amr: session.amr.split(' ').filter(Boolean),
+      amr,
+      ...(acr ? { acr } : {}),
       // The provider counts in its own clock (the system's); Lanyard's may be moved (tests): hand
       // over the sign-in's age, not its instant.
       ts: Math.floor((Date.now() - (lanyard.clock.now().getTime() - session.authenticated_at.getTime())) / 1000),

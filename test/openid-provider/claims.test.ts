@@ -17,6 +17,8 @@ import { addOrcidUser, createAccountWithOrcid, createPasswordAccount, signInWith
 import { runLanyardCli } from '../support/lanyard-process.js';
 import { TEST_SECRET, type TestApp, withOrcid } from '../support/test-app.js';
 
+const MFA = 'https://refeds.org/profile/mfa';
+
 /**
  * The claims Lanyard's OpenID provider releases, read by openid-client over real HTTP: `amr` by how
  * the session signed in, `preferred_username` and `orcid` only from an ORCID-authenticated iD, and
@@ -88,6 +90,53 @@ for (const backend of backends()) {
         await createAccountWithOrcid(new Browser(app.app, app.url), orcid);
         const tokens = await orcidAuthorization(await registerRelyingParty(app), orcid);
         assert.deepEqual(tokens.claims()!.amr, ['orcid', 'mfa']);
+      });
+
+      test('acr: discovery offers REFEDS MFA only; an ORCID two-factor sign-in that is asked for it gets it as acr', async () => {
+        const rp = await registerRelyingParty(app);
+        const meta = rp.config.serverMetadata();
+        assert.deepEqual(meta.acr_values_supported, [MFA]);
+        assert.ok(meta.claims_supported?.includes('acr'));
+        const email = uniqueEmail('acr-mfa');
+        const orcid = addOrcidUser(app, { mfa: true, emails: [{ email, visibility: 'public', verified: true }] });
+        await createAccountWithOrcid(new Browser(app.app, app.url), orcid);
+        const b = browser();
+        const req = await authorizationRequest(rp, { acr_values: `urn:example:gold ${MFA}` });
+        const login = await b.follow(await b.get(req.url.href));
+        const returnTo = new URL(login.url).searchParams.get('returnTo')!;
+        const back = await signInWithOrcid(b, orcid, { startPath: `${app.url}/login/orcid`, returnTo });
+        const tokens = await redeem(rp, await untilClient(b, back, rp.redirect), req);
+        assert.equal(tokens.claims()!.acr, MFA);
+        assert.deepEqual(tokens.claims()!.amr, ['orcid', 'mfa']);
+      });
+
+      test('attack: acr_values a sign-in does not meet are refused to the client (unmet_authentication_requirements), never passed over with a code', async () => {
+        const account = await createPasswordAccount(app, uniqueEmail('acr-pwd'));
+        const rp = await registerRelyingParty(app);
+        // A password sign-in asked for multi-factor: refused once the person signed in.
+        const b = browser();
+        const req = await authorizationRequest(rp, { acr_values: MFA });
+        const refused = await passwordSignIn(app, b, req.url, account.email, rp.redirect);
+        assert.equal(refused.searchParams.get('error'), 'unmet_authentication_requirements');
+        assert.equal(refused.searchParams.get('state'), req.state);
+        assert.equal(refused.searchParams.get('code'), null);
+        // Without acr_values the same sign-in goes through, with no acr (it earned none).
+        const plain = await authorizationRequest(rp);
+        const tokens = await redeem(rp, await untilClient(b, await b.get(plain.url.href), rp.redirect), plain);
+        assert.equal(tokens.claims()!.acr, undefined);
+        // Signed in and granted already: the provider's session does not pass over them either,
+        // nor over a class Lanyard never vouches for.
+        for (const acrValues of [MFA, 'urn:example:gold']) {
+          const again = await authorizationRequest(rp, { acr_values: acrValues });
+          const answer = await untilClient(b, await b.get(again.url.href), rp.redirect);
+          assert.equal(answer.searchParams.get('error'), 'unmet_authentication_requirements', acrValues);
+          assert.equal(answer.searchParams.get('code'), null);
+        }
+        // prompt=none cannot ask anyone: no code either.
+        const silent = await authorizationRequest(rp, { acr_values: MFA, prompt: 'none' });
+        const none = await untilClient(b, await b.get(silent.url.href), rp.redirect);
+        assert.equal(none.searchParams.get('code'), null);
+        assert.ok(none.searchParams.get('error'));
       });
 
       test('attack: no ORCID identity, no orcid and no preferred_username — not the email’s local part, nor an unverified address', async () => {
