@@ -1,13 +1,22 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
+import * as oidc from 'openid-client';
 import { seedAccount, uniqueEmail } from '../support/accounts.js';
 import { Browser } from '../support/browser.js';
 import { backends, skipReason } from '../support/databases.js';
 import { createListeningTestApp } from '../support/listening-app.js';
-import { registerRelyingParty, type RelyingParty } from '../support/op-client.js';
-import { authorizeWithPassword } from '../support/op-sign-in.js';
+import {
+  authorizationRequest,
+  redeem,
+  registerRelyingParty,
+  type RelyingParty,
+  untilClient,
+} from '../support/op-client.js';
+import { authorizeWithPassword, signInWithPassword } from '../support/op-sign-in.js';
 import type { TestApp } from '../support/test-app.js';
+
+const AFTER_LOGOUT = 'http://127.0.0.1:9/signed-out';
 
 /**
  * A repository's developer, and an attacker, against Lanyard's OpenID provider over real HTTP:
@@ -18,10 +27,18 @@ for (const backend of backends()) {
     const reason = await skipReason(backend);
     let app: TestApp & { url: string };
     let rp: RelyingParty;
+    let leaving: RelyingParty;
+    let other: RelyingParty;
     before(async () => {
       if (reason) return;
       app = await createListeningTestApp(backend);
       rp = await registerRelyingParty(app, { name: 'Race repository', redirect: 'http://127.0.0.1:9/race' });
+      leaving = await registerRelyingParty(app, {
+        name: 'Leaving repository',
+        redirect: 'http://127.0.0.1:9/leaving',
+        postLogoutRedirectUris: [AFTER_LOGOUT],
+      });
+      other = await registerRelyingParty(app, { name: 'Other repository', redirect: 'http://127.0.0.1:9/other' });
     });
     after(async () => app?.close());
 
@@ -46,6 +63,12 @@ for (const backend of backends()) {
       });
       assert.equal(res.status, 201, await res.clone().text());
       return ((await res.json()) as { request_uri: string }).request_uri;
+    }
+
+    /** A code for `r` in a browser already signed in to Lanyard, redeemed: the client's tokens. */
+    async function signedInAlready(b: Browser, r: RelyingParty, extra: Record<string, string> = {}) {
+      const req = await authorizationRequest(r, { scope: 'openid', ...extra });
+      return redeem(r, await untilClient(b, await b.get(req.url.href), r.redirect), req);
     }
 
     describe(reason ? `skipped: ${reason}` : 'suite', { skip: reason || false }, () => {
@@ -83,6 +106,110 @@ for (const backend of backends()) {
           await sql`drop function lanyard_test_par_taken()`.execute(app.lanyard.db);
         }
       });
+
+      test('RP-initiated logout naming the client by client_id alone: its registered URI gets the state; "Stay signed in" ends that client’s grant and nothing else', async () => {
+        const account = await seedAccount(app.lanyard, uniqueEmail('logout-client-id'));
+        const first = await signInWithPassword(leaving.config, account.email, leaving.redirect);
+        const b = first.browser;
+        const second = { tokens: await signedInAlready(b, other) };
+        const url = `${app.url}/oidc/session/end?${new URLSearchParams({
+          client_id: leaving.clientId,
+          post_logout_redirect_uri: AFTER_LOGOUT,
+          state: 'by-client-id',
+        })}`;
+        const page = await b.get(url);
+        assert.equal(page.status, 200);
+        assert.match(page.body, /Leaving repository signed you out/);
+        const xsrf = /name="xsrf" value="([^"]+)"/.exec(page.body)?.[1];
+        assert.ok(xsrf);
+        const stay = await b.post(`${app.url}/oidc/session/end/confirm`, { xsrf });
+        assert.equal(stay.status, 303);
+        const back = new URL(stay.location!);
+        assert.equal(back.origin + back.pathname, AFTER_LOGOUT);
+        assert.equal(back.searchParams.get('state'), 'by-client-id');
+        // That client's grant is gone with its tokens; the other client's and Lanyard's session stay.
+        await assert.rejects(oidc.refreshTokenGrant(leaving.config, first.tokens.refresh_token!), {
+          error: 'invalid_grant',
+        });
+        await assert.rejects(oidc.fetchUserInfo(leaving.config, first.tokens.access_token, account.id), {
+          status: 401,
+        });
+        assert.ok((await oidc.refreshTokenGrant(other.config, second.tokens.refresh_token!)).access_token);
+        assert.equal((await b.get(`${app.url}/profile`)).status, 200, 'still signed in to Lanyard');
+      });
+
+      test('RP-initiated logout: "Sign me out of Lanyard" ends every client’s grant of that browser’s sign-in, except one made for offline_access', async () => {
+        const account = await seedAccount(app.lanyard, uniqueEmail('logout-all'));
+        const first = await signInWithPassword(leaving.config, account.email, leaving.redirect);
+        const b = first.browser;
+        const second = { tokens: await signedInAlready(b, rp) };
+        // offline_access counts only with prompt=consent (OpenID Connect Core §11).
+        const offline = await signedInAlready(b, other, { scope: 'openid offline_access', prompt: 'consent' });
+        const page = await b.get(
+          oidc.buildEndSessionUrl(leaving.config, {
+            id_token_hint: first.tokens.id_token!,
+            post_logout_redirect_uri: AFTER_LOGOUT,
+          }).href,
+        );
+        const xsrf = /name="xsrf" value="([^"]+)"/.exec(page.body)?.[1];
+        const out = await b.post(`${app.url}/oidc/session/end/confirm`, { xsrf: xsrf!, logout: 'yes' });
+        assert.equal(out.status, 303);
+        assert.equal(new URL(out.location!).searchParams.get('state'), null, 'no state was sent, none comes back');
+        for (const [client, tokens] of [
+          [leaving, first.tokens],
+          [rp, second.tokens],
+        ] as const)
+          await assert.rejects(oidc.refreshTokenGrant(client.config, tokens.refresh_token!), {
+            error: 'invalid_grant',
+          });
+        assert.ok((await oidc.refreshTokenGrant(other.config, offline.refresh_token!)).access_token);
+        assert.equal((await b.get(`${app.url}/profile`)).status, 302, 'signed out of Lanyard');
+      });
+
+      test('RP-initiated logout: a post_logout_redirect_uri without a client named is not followed; without a sign-in there is no question', async () => {
+        const account = await seedAccount(app.lanyard, uniqueEmail('logout-unnamed'));
+        const { browser: b } = await signInWithPassword(leaving.config, account.email, leaving.redirect);
+        // No id_token_hint, no client_id: the URI (even a registered one) is dropped, the person
+        // ends on Lanyard's own page.
+        const page = await b.get(
+          `${app.url}/oidc/session/end?${new URLSearchParams({ post_logout_redirect_uri: AFTER_LOGOUT, state: 's' })}`,
+        );
+        assert.equal(page.status, 200);
+        const xsrf = /name="xsrf" value="([^"]+)"/.exec(page.body)?.[1];
+        const out = await b.post(`${app.url}/oidc/session/end/confirm`, { xsrf: xsrf!, logout: 'yes' });
+        assert.equal(out.status, 303);
+        assert.equal(new URL(out.location!).href, `${app.url}/oidc/session/end/success`);
+        const done = await b.get(out.location!);
+        assert.equal(done.status, 200);
+        assert.match(done.body, /signed out/i);
+
+        // A browser signed in nowhere: nothing to ask; a form that submits itself (a Continue button
+        // without script) goes on to the client's registered URI with the state.
+        const nobody = new Browser(null, 'http://browser-origin.invalid');
+        const bare = await nobody.get(
+          `${app.url}/oidc/session/end?${new URLSearchParams({
+            client_id: leaving.clientId,
+            post_logout_redirect_uri: AFTER_LOGOUT,
+            state: 'nobody',
+          })}`,
+        );
+        assert.equal(bare.status, 200);
+        assert.match(bare.body, /<noscript>[\s\S]*<button[^>]*type="submit"/);
+        const form = Object.fromEntries(
+          [...bare.body.matchAll(/<input type="hidden" name="(\w+)" value="([^"]*)"/g)].map((m) => [m[1]!, m[2]!]),
+        );
+        const gone = await nobody.post(`${app.url}/oidc/session/end/confirm`, form);
+        assert.equal(gone.status, 303);
+        assert.equal(gone.location, `${AFTER_LOGOUT}?state=nobody`);
+
+        // A post_logout_redirect_uri not registered for the named client: refused, nothing ends.
+        const wrong = await nobody.get(
+          `${app.url}/oidc/session/end?${new URLSearchParams({ client_id: leaving.clientId, post_logout_redirect_uri: `${AFTER_LOGOUT}/` })}`,
+        );
+        assert.equal(wrong.status, 400);
+        assert.equal(wrong.location, undefined);
+        assert.match(wrong.body, /invalid_request/);
+      });
     });
 
     const codes = async () =>
@@ -95,6 +222,5 @@ for (const backend of backends()) {
             .executeTakeFirstOrThrow()
         ).n,
       );
-    void Browser;
   });
 }
