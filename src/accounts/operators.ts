@@ -164,7 +164,7 @@ export async function enableAccount(db: Db, accountId: string, by: OperatorActio
   });
 }
 
-/** Ends every session of the account (but `keepSessionId`, the operator's own on their own account). */
+/** Ends every session of the account (but `keepSessionId`, the operator's own on their own account) and its grants at the OpenID provider. */
 export async function revokeSessionsAsOperator(
   db: Db,
   accountId: string,
@@ -173,6 +173,8 @@ export async function revokeSessionsAsOperator(
 ): Promise<number> {
   return db.transaction().execute(async (tx) => {
     const count = await revokeAccountSessions(tx, accountId, now, by.keepSessionId);
+    // With its grants at the OpenID provider (tokens a repository keeps in a browser included).
+    const grants = await revokeAccountGrants(tx, accountId);
     await recordAudit(
       tx,
       {
@@ -180,7 +182,7 @@ export async function revokeSessionsAsOperator(
         accountId,
         actorAccountId: by.actorAccountId,
         ip: by.ip,
-        detail: { all: true, count },
+        detail: { all: true, count, grants },
       },
       now,
     );

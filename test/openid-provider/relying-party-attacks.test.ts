@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
 import * as oidc from 'openid-client';
-import { seedAccount, uniqueEmail } from '../support/accounts.js';
+import { seedAccount, signedInBrowser, uniqueEmail } from '../support/accounts.js';
 import { Browser } from '../support/browser.js';
 import { backends, skipReason } from '../support/databases.js';
 import { createListeningTestApp } from '../support/listening-app.js';
@@ -209,6 +209,38 @@ for (const backend of backends()) {
         assert.equal(wrong.status, 400);
         assert.equal(wrong.location, undefined);
         assert.match(wrong.body, /invalid_request/);
+      });
+
+      test('attack: tokens a public client holds for a device signed out by "Sign out everywhere else" (or an operator\'s "Sign out all devices") stop working', async () => {
+        const spa = await registerRelyingParty(app, {
+          name: 'Browser app',
+          auth: 'none',
+          redirect: 'http://127.0.0.1:9/spa',
+        });
+        for (const by of ['owner', 'operator'] as const) {
+          const account = await seedAccount(app.lanyard, uniqueEmail(`everywhere-${by}`));
+          // Someone signed in at a shared computer; the browser app there keeps its tokens.
+          const stolen = await signInWithPassword(spa.config, account.email, spa.redirect);
+          const { tokens } = stolen;
+          if (by === 'owner') {
+            const owner = await signedInBrowser(app, account.email);
+            await owner.get('/profile/sessions');
+            assert.equal((await owner.post('/profile/sessions/sign-out-others', {})).status, 303);
+          } else {
+            const admin = await seedAccount(app.lanyard, uniqueEmail('everywhere-admin'));
+            await app.lanyard.db.updateTable('account').set({ is_admin: true }).where('id', '=', admin.id).execute();
+            const operator = await signedInBrowser(app, admin.email);
+            await operator.get(`/admin/accounts/${account.id}`);
+            const done = await operator.post(`/admin/accounts/${account.id}/sign-out-everywhere`, {});
+            assert.equal(done.status, 303, done.body.slice(0, 300));
+          }
+          await assert.rejects(
+            oidc.refreshTokenGrant(spa.config, tokens.refresh_token!),
+            { error: 'invalid_grant' },
+            by,
+          );
+          await assert.rejects(oidc.fetchUserInfo(spa.config, tokens.access_token, account.id), { status: 401 }, by);
+        }
       });
     });
 

@@ -7,6 +7,7 @@ import { deviceName as deviceNameOf } from '../../lib/user-agent.js';
 import type { ProviderRegistry } from '../../providers/registry.js';
 import { knownAuditActions, listAudit, recordAudit } from '../../stores/audit.js';
 import { listLiveSessions, revokeAccountSessions, revokeOwnSession } from '../../stores/sessions.js';
+import { revokeAccountGrants } from '../../stores/oidc-payloads.js';
 import type { Route } from '../app.js';
 import { requireAuth, signOut } from '../auth.js';
 import { CsrfField } from '../csrf.js';
@@ -113,12 +114,20 @@ export const accountActivityRoutes: Route = (app, lanyard) => {
     async (request, reply) => {
       const { account, session: current } = requireAuth(request);
       const now = lanyard.clock.now();
-      const count = await revokeAccountSessions(lanyard.db, account.id, now, current.id);
-      await recordAudit(
-        lanyard.db,
-        { action: 'session_revoked', accountId: account.id, ip: request.ip, detail: { others: count } },
-        now,
-      );
+      // The grants at the OpenID provider go too, as after a password change: a repository that
+      // keeps its tokens in the browser (a public client) would otherwise go on refreshing for
+      // whoever signed in on the device being signed out. The person's own repositories sign them
+      // in again at their next request.
+      const count = await lanyard.db.transaction().execute(async (tx) => {
+        const others = await revokeAccountSessions(tx, account.id, now, current.id);
+        const grants = await revokeAccountGrants(tx, account.id);
+        await recordAudit(
+          tx,
+          { action: 'session_revoked', accountId: account.id, ip: request.ip, detail: { others, grants } },
+          now,
+        );
+        return others;
+      });
       setFlash(reply, config, { kind: 'success', key: 'flash.otherSessionsRevoked', params: { count } });
       return reply.redirect('/profile/sessions', 303);
     },
