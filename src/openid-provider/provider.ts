@@ -54,10 +54,15 @@ function policy(now: () => Date) {
     }),
     // acr_values the provider's session does not meet: Lanyard's sign-in page decides (it refuses
     // what the person's sign-in cannot meet), never a code that passes over them.
-    new interactionPolicy.Check('lanyard_acr', 'the sign-in does not meet acr_values', (ctx) =>
-      !ctx.oidc.result?.login && !meetsAcrValues(ctx.oidc.params?.acr_values, ctx.oidc.session?.acr)
-        ? interactionPolicy.Check.REQUEST_PROMPT
-        : interactionPolicy.Check.NO_NEED_TO_PROMPT,
+    // With prompt=none the client hears why: unmet_authentication_requirements, not login_required.
+    new interactionPolicy.Check(
+      'lanyard_acr',
+      'the sign-in does not meet any of the requested acr_values',
+      'unmet_authentication_requirements',
+      (ctx) =>
+        !ctx.oidc.result?.login && !meetsAcrValues(ctx.oidc.params?.acr_values, ctx.oidc.session?.acr)
+          ? interactionPolicy.Check.REQUEST_PROMPT
+          : interactionPolicy.Check.NO_NEED_TO_PROMPT,
     ),
   );
   return prompts;

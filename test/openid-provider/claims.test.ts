@@ -132,11 +132,12 @@ for (const backend of backends()) {
           assert.equal(answer.searchParams.get('error'), 'unmet_authentication_requirements', acrValues);
           assert.equal(answer.searchParams.get('code'), null);
         }
-        // prompt=none cannot ask anyone: no code either.
+        // prompt=none: the same refusal, without a page.
         const silent = await authorizationRequest(rp, { acr_values: MFA, prompt: 'none' });
         const none = await untilClient(b, await b.get(silent.url.href), rp.redirect);
         assert.equal(none.searchParams.get('code'), null);
-        assert.ok(none.searchParams.get('error'));
+        assert.equal(none.searchParams.get('error'), 'unmet_authentication_requirements');
+        assert.equal(none.searchParams.get('state'), silent.state);
       });
 
       test('attack: no ORCID identity, no orcid and no preferred_username — not the email’s local part, nor an unverified address', async () => {
