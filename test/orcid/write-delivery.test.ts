@@ -54,12 +54,14 @@ for (const backend of backends()) {
         .where('action', '=', 'orcid_work_pushed')
         .where(sql<string>`detail->>'write'`, '=', id)
         .execute();
-    /** Runs the queue until the write has ended, or has been tried `attempts` times and is not held. */
-    async function settle(id: string, attempts: number) {
+    /** Runs the queue until the write has ended; a try ORCID answered too late is made due again. */
+    async function settle(id: string) {
       return waitUntil(async () => {
         await app.lanyard.orcidWrites.deliverDue();
         const row = await writeRow(id);
-        return (row.state !== 'queued' || (row.attempts >= attempts && row.claimed_until === null)) && row;
+        if (row.state !== 'queued') return row;
+        if (row.claimed_until === null) app.clock.advance(3600_000);
+        return null;
       }, `write ${id}`);
     }
 
@@ -82,7 +84,14 @@ for (const backend of backends()) {
         const key = { accountId, clientId: '', externalIdType: 'doi', externalId: doi };
         const write = await queuePut(app.lanyard.db, key, doi, content, app.clock.now());
 
-        const tried = await settle(write.id, 1);
+        const tried = await waitUntil(async () => {
+          await app.lanyard.orcidWrites.deliverDue();
+          const row = await writeRow(write.id);
+          if (row.state !== 'queued' || row.error_code === 'INTERNAL') return row;
+          // ORCID's answer came too late on a busy machine (HTTP_NO_ANSWER): make the write due again.
+          if (row.attempts > 0 && row.claimed_until === null) app.clock.advance(3600_000);
+          return null;
+        }, 'a try that reaches the audit event');
         assert.equal(tried.state, 'queued', `a write whose audit event failed is not delivered: ${tried.last_error}`);
         assert.equal(tried.outcome, null);
         assert.equal(tried.put_code, null);
@@ -96,7 +105,7 @@ for (const backend of backends()) {
         await sql`drop trigger refuse_work_pushed on audit_event`.execute(app.lanyard.db);
         await sql`drop function refuse_work_pushed()`.execute(app.lanyard.db);
         app.clock.advance(60_000);
-        const done = await settle(write.id, 2);
+        const done = await settle(write.id);
         assert.equal(done.state, 'delivered');
         assert.equal(Number(done.put_code), ours(orcid)[0]!.putCode);
         const events = await auditOf(write.id);
