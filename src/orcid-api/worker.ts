@@ -10,9 +10,11 @@ import {
   clientGrantStands,
   findWork,
   finishWrite,
+  lockWriteOwner,
   markNeedsConsent,
   needsConsent,
   putCodeHeldElsewhere,
+  releaseWrite,
   removeWork,
   retryWrite,
   savePutCode,
@@ -91,15 +93,9 @@ export class OrcidWriteWorker extends PollingWorker {
 
   private async deliver(write: OrcidWrite): Promise<void> {
     const { db, clock } = this.o;
-    const key: WorkKey = {
-      accountId: write.account_id,
-      clientId: write.client_id,
-      externalIdType: write.external_id_type,
-      externalId: write.external_id,
-    };
-    const stop = async (why: { errorCode: string; error: string }, status: number | null = null) => {
-      await finishWrite(db, write.id, { state: 'needs_consent', ...why, errorStatus: status }, clock.now());
-    };
+    const key = keyOf(write, write.account_id);
+    const stop = (why: { errorCode: string; error: string }) =>
+      this.settle(write, { state: 'needs_consent', ...why, errorStatus: null }, null);
     try {
       if (!(await clientGrantStands(db, write.account_id, write.client_id, clock.now()))) return await stop(END.grant);
       const identity = await orcidIdentityOf(this.o, write.account_id);
@@ -108,32 +104,7 @@ export class OrcidWriteWorker extends PollingWorker {
       if (await needsConsent(db, identity.identityId)) return await stop(END.consent);
       if (!api.canUpdateWorks) return await stop(END.scope);
       const end = write.kind === 'put' ? await this.put(api, key, write) : await this.delete(api, key);
-      // The write's end and its audit event commit together: apart, a crash or a database error
-      // between them left a delivered write without its event, or an event of a write still queued
-      // (and sent again). Should the transaction fail, the write is tried again (below): a create
-      // ORCID already carried out is found on the record then, never made twice.
-      await db.transaction().execute(async (tx) => {
-        await finishWrite(tx, write.id, end, clock.now());
-        if (end.state === 'delivered')
-          await recordAudit(
-            tx,
-            {
-              action: write.kind === 'put' ? 'orcid_work_pushed' : 'orcid_work_deleted',
-              accountId: write.account_id,
-              provider: 'orcid',
-              subject: api.orcid,
-              detail: {
-                client: write.client_id || null,
-                externalIdType: write.external_id_type,
-                externalId: write.external_id,
-                putCode: end.putCode ?? null,
-                outcome: end.outcome ?? null,
-                write: write.id,
-              },
-            },
-            clock.now(),
-          );
-      });
+      await this.settle(write, end, api.orcid);
       // This process's copy of the record no longer shows what is there now.
       if (end.state === 'delivered') forgetRecord(api.orcid);
     } catch (e) {
@@ -147,6 +118,54 @@ export class OrcidWriteWorker extends PollingWorker {
         await finishWrite(db, write.id, { state: 'failed', ...reported }, clock.now());
       else await retryWrite(db, write.id, reported, backoffSeconds(write.attempts), clock.now());
     }
+  }
+
+  /**
+   * Ends a write, in one transaction with what it leaves behind: the put-code ORCID gave (or the
+   * deleted work's row gone) and its audit event. Apart, a crash or a database error between them
+   * left a delivered write without its event, or an event of a write still queued; should the
+   * transaction fail, the write is tried again (deliver's catch), and a create ORCID already carried
+   * out is found on the record then, never made twice.
+   *
+   * All of it under the write's owner as it is now, locked (lockWriteOwner): a merge may have moved
+   * the write and its work to the survivor while ORCID was being called, and the put-code written by
+   * the duplicate's id found no row and was lost. A write that moved before it went out is handed
+   * back to the queue instead of ended: what was decided for the duplicate (no iD, no grant, no such
+   * work) is decided again for the survivor. One the merge ended itself (a repository's) stays so.
+   */
+  private async settle(write: OrcidWrite, end: WriteEnd, orcid: string | null): Promise<void> {
+    const { db, clock } = this.o;
+    const now = clock.now();
+    await db.transaction().execute(async (tx) => {
+      const owner = await lockWriteOwner(tx, write.id);
+      if (owner === null) return;
+      if (owner !== write.account_id && end.state !== 'delivered') return releaseWrite(tx, write.id);
+      const key = keyOf(write, owner);
+      if (end.state === 'delivered' && orcid !== null) {
+        if (write.kind === 'delete') await forget(tx, key, now);
+        else if (end.putCode != null) await savePutCode(tx, key, orcid, end.putCode, now);
+      }
+      await finishWrite(tx, write.id, end, now);
+      if (end.state === 'delivered')
+        await recordAudit(
+          tx,
+          {
+            action: write.kind === 'put' ? 'orcid_work_pushed' : 'orcid_work_deleted',
+            accountId: owner,
+            provider: 'orcid',
+            subject: orcid,
+            detail: {
+              client: write.client_id || null,
+              externalIdType: write.external_id_type,
+              externalId: write.external_id,
+              putCode: end.putCode ?? null,
+              outcome: end.outcome ?? null,
+              write: write.id,
+            },
+          },
+          now,
+        );
+    });
   }
 
   /** What ORCID's refusal means for the write: retry later, stop for consent, or fail for good. */
@@ -216,10 +235,8 @@ export class OrcidWriteWorker extends PollingWorker {
           error: 'Another repository already put a work with this identifier on the record through Lanyard.',
         };
       await api.updateWork(found, content);
-      await savePutCode(this.o.db, key, api.orcid, found, this.o.clock.now());
       return { state: 'delivered', outcome: 'updated', putCode: found };
     }
-    await savePutCode(this.o.db, key, api.orcid, putCode, this.o.clock.now());
     return { state: 'delivered', outcome: 'created', putCode };
   }
 
@@ -241,32 +258,7 @@ export class OrcidWriteWorker extends PollingWorker {
         if (!(e instanceof OrcidApiError && e.failure === 'not_found')) throw e;
       }
     }
-    await this.forget(key);
     return { state: 'delivered', outcome: 'deleted', putCode };
-  }
-
-  /** After a delete: the row goes, unless a later put of the same work waits (it creates afresh). */
-  private async forget(key: WorkKey): Promise<void> {
-    const { db } = this.o;
-    const later = await db
-      .selectFrom('orcid_write')
-      .select('id')
-      .where('account_id', '=', key.accountId)
-      .where('client_id', '=', key.clientId)
-      .where('external_id_type', '=', key.externalIdType)
-      .where('external_id', '=', key.externalId)
-      .where('state', '=', 'queued')
-      .where('kind', '=', 'put')
-      .executeTakeFirst();
-    if (!later) return removeWork(db, key);
-    await db
-      .updateTable('orcid_work')
-      .set({ put_code: null, orcid: null, updated_at: this.o.clock.now() })
-      .where('account_id', '=', key.accountId)
-      .where('client_id', '=', key.clientId)
-      .where('external_id_type', '=', key.externalIdType)
-      .where('external_id', '=', key.externalId)
-      .execute();
   }
 
   /** The put-code of the work our ORCID client added to the record with this `self` id, if any. */
@@ -276,4 +268,34 @@ export class OrcidWriteWorker extends PollingWorker {
     const found = works.find((w) => w.sourceClientId === ours && carriesSelfId(w.externalIds, self));
     return found ? found.putCode : null;
   }
+}
+
+const keyOf = (write: OrcidWrite, accountId: string): WorkKey => ({
+  accountId,
+  clientId: write.client_id,
+  externalIdType: write.external_id_type,
+  externalId: write.external_id,
+});
+
+/** After a delete: the row goes, unless a later put of the same work waits (it creates afresh). */
+async function forget(db: Db, key: WorkKey, now: Date): Promise<void> {
+  const later = await db
+    .selectFrom('orcid_write')
+    .select('id')
+    .where('account_id', '=', key.accountId)
+    .where('client_id', '=', key.clientId)
+    .where('external_id_type', '=', key.externalIdType)
+    .where('external_id', '=', key.externalId)
+    .where('state', '=', 'queued')
+    .where('kind', '=', 'put')
+    .executeTakeFirst();
+  if (!later) return removeWork(db, key);
+  await db
+    .updateTable('orcid_work')
+    .set({ put_code: null, orcid: null, updated_at: now })
+    .where('account_id', '=', key.accountId)
+    .where('client_id', '=', key.clientId)
+    .where('external_id_type', '=', key.externalIdType)
+    .where('external_id', '=', key.externalId)
+    .execute();
 }

@@ -2,7 +2,9 @@ import { sql } from 'kysely';
 import { addSeconds } from '../clock.js';
 import type { Db } from '../db/connect.js';
 import type { OrcidWork, OrcidWrite, OrcidWriteState } from '../db/schema.js';
+import { LanyardError } from '../errors.js';
 import type { WorkContent } from '../orcid-api/client.js';
+import { canSignIn } from './accounts.js';
 
 /** A work's key: whose record, which repository ('' for the researcher's own session), which `self` id. */
 export interface WorkKey {
@@ -44,9 +46,32 @@ export async function listWorks(db: Db, accountId: string, clientId: string): Pr
 }
 
 /**
+ * Locks the account a write is queued for until the transaction ends, and refuses it when it may no
+ * longer sign in (ACCOUNT_DISABLED). A merge locks both of its accounts before it moves the
+ * duplicate's works and writes (src/accounts/merge.ts): a write queued for the duplicate while a
+ * merge commits either waits for it and is refused here, or commits first and moves with the rest.
+ * Unlocked, it was queued on the disabled duplicate after the merge had moved everything else, and
+ * never went out. The caller's checks ran before, outside the transaction.
+ */
+async function lockActiveAccount(trx: Db, accountId: string): Promise<void> {
+  const account = await trx
+    .selectFrom('account')
+    .select(['status', 'can_log_in'])
+    .where('id', '=', accountId)
+    .forShare()
+    .executeTakeFirst();
+  if (!account || !canSignIn(account))
+    throw new LanyardError(
+      'ACCOUNT_DISABLED',
+      'The account was disabled or merged into another while the write was asked for; nothing was queued.',
+    );
+}
+
+/**
  * Records what the repository wants on the record and queues the write, in one transaction: the
  * work row is created or its content replaced, and a `put` write queued behind any earlier write
- * of the same work. Returns the queued write.
+ * of the same work. Returns the queued write; refused (nothing queued) for an account that was
+ * disabled or merged away meanwhile.
  */
 export async function queuePut(
   db: Db,
@@ -56,6 +81,7 @@ export async function queuePut(
   now: Date,
 ): Promise<OrcidWrite> {
   return db.transaction().execute(async (trx) => {
+    await lockActiveAccount(trx, k.accountId);
     await trx
       .insertInto('orcid_work')
       .values({
@@ -86,13 +112,16 @@ export async function queuePut(
   });
 }
 
-/** Queues the deletion of a work this repository pushed. */
+/** Queues the deletion of a work this repository pushed (refused as `queuePut` is). */
 export async function queueDelete(db: Db, k: WorkKey, now: Date): Promise<OrcidWrite> {
-  return db
-    .insertInto('orcid_write')
-    .values({ ...byKey(k), kind: 'delete', content: null, state: 'queued', next_attempt_at: now, created_at: now })
-    .returningAll()
-    .executeTakeFirstOrThrow();
+  return db.transaction().execute(async (trx) => {
+    await lockActiveAccount(trx, k.accountId);
+    return trx
+      .insertInto('orcid_write')
+      .values({ ...byKey(k), kind: 'delete', content: null, state: 'queued', next_attempt_at: now, created_at: now })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+  });
 }
 
 /** A write, only to the account (and repository, unless null = any) it belongs to. */
@@ -196,6 +225,32 @@ export async function finishWrite(db: Db, id: string, end: WriteEnd, now: Date):
     })
     .where('id', '=', id)
     .execute();
+}
+
+/**
+ * The account a write belongs to now, its row locked (FOR SHARE) until the transaction ends; null
+ * when the write is gone. A merge moves the duplicate's writes and works to the survivor while it
+ * holds both accounts locked, so once the owner is locked and still the write's, neither moves
+ * before this transaction ends — and a merge that committed meanwhile is seen: the write is read
+ * again after the lock, and the new owner locked in turn.
+ */
+export async function lockWriteOwner(trx: Db, writeId: string): Promise<string | null> {
+  const ownerNow = async () =>
+    (await trx.selectFrom('orcid_write').select('account_id').where('id', '=', writeId).executeTakeFirst())
+      ?.account_id ?? null;
+  let owner = await ownerNow();
+  for (;;) {
+    if (owner === null) return null;
+    await trx.selectFrom('account').select('id').where('id', '=', owner).forShare().execute();
+    const after = await ownerNow();
+    if (after === owner) return owner;
+    owner = after;
+  }
+}
+
+/** Hands a claimed write back to the queue at once, to be claimed and decided afresh. */
+export async function releaseWrite(db: Db, id: string): Promise<void> {
+  await db.updateTable('orcid_write').set({ claimed_until: null }).where('id', '=', id).execute();
 }
 
 /** Schedules another try after `delaySeconds`, keeping what went wrong. */

@@ -156,6 +156,7 @@ export const orcidRoutes: Route = (api, lanyard) => {
     'CSRF_FAILED',
     'ORCID_NOT_LINKED',
     'ORCID_CONSENT_REQUIRED',
+    'ACCOUNT_DISABLED',
     'BODY_TOO_LARGE',
     'UNSUPPORTED_MEDIA_TYPE',
   );
@@ -228,6 +229,7 @@ export const orcidRoutes: Route = (api, lanyard) => {
             'NOT_FOUND',
             'ORCID_NOT_LINKED',
             'ORCID_CONSENT_REQUIRED',
+            'ACCOUNT_DISABLED',
           ),
         },
       },
