@@ -50,7 +50,7 @@ const raceLost = new Error('a concurrent sign-in with the same identity committe
  * sanitized first, so no provider's raw data reaches a decision or a column.
  */
 export async function brokerSignIn(lanyard: Lanyard, received: ExternalProfile, ctx: BrokerContext): Promise<Outcome> {
-  const profile = await withKnownEmails(lanyard, sanitizeProfile(received));
+  const profile = await withKnownEmails(lanyard, await withKnownSubject(lanyard, sanitizeProfile(received)));
   if (ctx.intent === 'sign_in') {
     const returning = await signInKnownIdentity(lanyard, profile, ctx);
     if (returning) return returning;
@@ -172,6 +172,27 @@ async function registerWithoutEmail(
     registrationId: done.registrationId,
     redirect: `/external-login/${done.token}`,
   };
+}
+
+/**
+ * The subject the identity is kept under: the provider's preferred one, else the first of its
+ * `formerSubjects` an identity of this provider already has — so a returning person whose IdP now
+ * sends a better identifier first signs in to their account, instead of being taken for someone
+ * new (a second account, or a link their account refuses as it has an identity of the provider).
+ */
+async function withKnownSubject(lanyard: Lanyard, profile: ExternalProfile): Promise<ExternalProfile> {
+  const { formerSubjects = [], ...rest } = profile;
+  if (formerSubjects.length === 0) return rest;
+  const known = await lanyard.db
+    .selectFrom('identity')
+    .select('subject')
+    .where('provider', '=', profile.provider)
+    .where('subject', 'in', [profile.subject, ...formerSubjects])
+    .execute();
+  const found = new Set(known.map((k) => k.subject));
+  if (found.has(profile.subject)) return rest;
+  const former = formerSubjects.find((s) => found.has(s));
+  return former ? { ...rest, subject: former } : rest;
 }
 
 /**

@@ -22,6 +22,13 @@ export interface ExternalProfile {
    * one with this error.
    */
   emailsUnavailable?: LanyardError;
+  /**
+   * Other identifiers the provider released for the same person in the same answer, in its order
+   * of preference, under which an earlier sign-in may have kept the identity (an IdP that began to
+   * release SAML subject-id beside the persistent NameID it always sent). Only identifiers that are
+   * never given to someone else belong here.
+   */
+  formerSubjects?: string[];
   /** Claims kept as hints only (an `orcid` claim from an institution is not an ORCID identity). */
   hints?: Record<string, string>;
 }

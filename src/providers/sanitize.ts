@@ -19,9 +19,12 @@ export function providerText(value: unknown, max = 200): string | null {
 
 /** An identifier is compared, not shown: one that needs cleaning is refused, never altered. */
 function providerIdentifier(value: unknown, what: string): string {
-  if (typeof value === 'string' && value.length > 0 && value.length <= 1024 && providerText(value, 1024) === value)
-    return value;
+  if (isCleanIdentifier(value)) return value;
   throw new LanyardError('PROVIDER_ERROR', `The provider sent an unusable ${what}.`);
+}
+
+function isCleanIdentifier(value: unknown): value is string {
+  return typeof value === 'string' && value.length > 0 && value.length <= 1024 && providerText(value, 1024) === value;
 }
 
 /**
@@ -46,6 +49,7 @@ export function sanitizeProfile(profile: ExternalProfile): ExternalProfile {
     subject: providerIdentifier(profile.subject, 'subject'),
     issuer: providerIdentifier(profile.issuer, 'issuer'),
     emails,
+    ...(profile.formerSubjects ? { formerSubjects: profile.formerSubjects.filter(isCleanIdentifier).slice(0, 5) } : {}),
     givenName: providerText(profile.givenName),
     familyName: providerText(profile.familyName),
     displayName: providerText(profile.displayName),

@@ -240,6 +240,54 @@ forEachBackendWithSamlIdp('first sign-in with a SAML IdP', (ctx) => {
     );
   });
 
+  test('an IdP that starts releasing subject-id signs its people in to the account of their persistent NameID, no new identity', async () => {
+    const { app, idp } = ctx();
+    const user = await addSamlUser(idp, { eduPersonPrincipalName: ['later@uni-a.example'] });
+    const first = app.browser();
+    const account = await createPasswordAccount(app, `${user}@lab.example`);
+    await signInWithPassword(first, `${user}@lab.example`);
+    assert.equal((await signInWithSaml(app, first, user, { form: {} })).location, '/profile');
+    assert.equal((await identities('uni', persistent(user)))[0]?.account_id, account.id);
+    // The IdP adds the REFEDS subject-id: it comes first now, beside the same persistent NameID.
+    await idp.addUsers({
+      [user]: {
+        persistentId: `p-${user}`,
+        attributes: {
+          givenName: ['Later'],
+          sn: ['Scholar'],
+          'subject-id': [`${user}@uni-a.example`],
+          eduPersonPrincipalName: ['later@uni-a.example'],
+        },
+      },
+    });
+    const back = await signInWithSaml(app, app.browser(), user, { returnTo: '/profile' });
+    assert.equal(back.status, 303, back.body.slice(0, 400));
+    assert.equal(back.location, '/profile', 'the returning person signs in, no first-login page');
+    const uni = await identities('uni');
+    assert.deepEqual(
+      uni.filter((i) => i.account_id === account.id).map((i) => i.subject),
+      [persistent(user)],
+      'one identity, as it was linked',
+    );
+    assert.equal((await registrationFor(`${idp.entityId} subject-id:${user}@uni-a.example`)) ?? null, null);
+  });
+
+  test('a reassigned eppn beside a new subject-id never opens the account of the eppn’s previous holder', async () => {
+    const { app, idp } = ctx();
+    const previous = await addSamlUser(idp, { eduPersonPrincipalName: ['reused@uni-a.example'] });
+    const first = app.browser();
+    const account = await createPasswordAccount(app, `${previous}@lab.example`);
+    await signInWithPassword(first, `${previous}@lab.example`);
+    await signInWithSaml(app, first, previous, { form: {}, switches: { nameid: 'transient' } });
+    assert.equal((await identities('uni', `${idp.entityId} eppn:reused@uni-a.example`))[0]?.account_id, account.id);
+    const next = await addSamlUser(idp, {
+      'subject-id': ['newcomer@uni-a.example'],
+      eduPersonPrincipalName: ['reused@uni-a.example'],
+    });
+    const back = await signInWithSaml(app, app.browser(), next, { switches: { nameid: 'transient' } });
+    assert.match(back.location ?? '', /^\/external-login\//, 'a new person: the first-login page');
+  });
+
   for (const [label, switches] of [
     ['unencrypted, the response signed', { encrypt: '0', sign: 'response' }],
     ['unencrypted, the assertion signed', { encrypt: '0', sign: 'assertion' }],

@@ -180,6 +180,27 @@ forEachBackendBehindShibboleth('first sign-in behind a Shibboleth SP (header mod
     );
   });
 
+  test('an IdP that starts releasing subject-id beside the persistent NameID: the returning person signs in to their account', async () => {
+    const { app } = ctx();
+    const value = `kept-${Date.now()}`;
+    const before = {
+      'Shib-Identity-Provider': UNI,
+      'persistent-id': `${UNI}!https://repository.example/shibboleth!${value}`,
+    };
+    const account = await createPasswordAccount(app, `${value}@lab.example`);
+    const first = ctx().browser();
+    await signInWithPassword(first, `${value}@lab.example`);
+    assert.equal((await signInThroughProxy(first, before, { link: true })).location, '/profile');
+    const after = { ...before, 'subject-id': `${value}@uni.example` };
+    const back = await signInThroughProxy(ctx().browser(), after, { returnTo: '/profile' });
+    assert.equal(back.location, '/profile', 'no first-login page');
+    const linked = await db().selectFrom('identity').select('subject').where('account_id', '=', account.id).execute();
+    assert.deepEqual(
+      linked.map((i) => i.subject).filter((s) => s !== account.id),
+      [`${UNI} persistent:${value}`],
+    );
+  });
+
   test('the subject: subject-id before pairwise-id, persistent NameID and eppn; eppn alone is used; the same value at two IdPs is two identities', async () => {
     const both = person(UNI, {
       eppn: 'both@uni.example',

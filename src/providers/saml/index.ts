@@ -13,7 +13,7 @@ import { type RefreshResult, refreshMetadata, scheduleRefresh } from './metadata
 import { createAuthnRequest } from './requests.js';
 import { commitResponse, type SamlDeps, type Verified, verifyResponse } from './response/verify.js';
 import { spMetadataXml } from './sp-metadata.js';
-import { identitySubject, trustsEmailOf } from './subject.js';
+import { formerSubjectsOf, identitySubject, trustsEmailOf } from './subject.js';
 import { samlView } from './view.js';
 
 /** A verified response waiting for its browser at the shared callback (one use, a few minutes). */
@@ -133,6 +133,7 @@ export function createSamlProvider(entry: SamlEntry, ctx: ProviderContext): Prov
     return {
       provider: entry.id,
       subject: identitySubject(idp.entityId, released.subjects[0]!),
+      formerSubjects: formerSubjectsOf(idp.entityId, released.subjects),
       issuer: idp.entityId,
       emails: released.emails.map((address, i) => ({ address, verified: verifiedEmail, primary: i === 0 })),
       givenName: released.givenName,

@@ -111,6 +111,18 @@ export function trustsEmailOf(entry: SamlEntry, idp: string): boolean {
  */
 export const identitySubject = (idp: string, s: SamlSubject) => `${idp} ${s.kind}:${s.value}`;
 
+/**
+ * The identity subjects of a sign-in's other identifiers, for an identity an earlier sign-in kept
+ * under one of them (`ExternalProfile.formerSubjects`): an IdP that begins to release subject-id
+ * still sends the persistent NameID its people were known by. Never eppn: an institution may give
+ * it to someone else, whose new subject-id beside it would otherwise open the previous holder's account.
+ */
+export const formerSubjectsOf = (idp: string, subjects: SamlSubject[]): string[] =>
+  subjects
+    .slice(1)
+    .filter((s) => s.kind !== 'eppn')
+    .map((s) => identitySubject(idp, s));
+
 export function splitIdentitySubject(subject: string): { idp: string; kind: string; value: string } | null {
   const space = subject.indexOf(' ');
   const colon = subject.indexOf(':', space);

@@ -3,7 +3,7 @@ import { LanyardError } from '../../errors.js';
 import type { ExternalProfile } from '../profile.js';
 import type { CallbackRequest } from '../provider.js';
 import { inScope, scopeOf } from '../saml/scope.js';
-import { identitySubject, type SamlSubject } from '../saml/subject.js';
+import { formerSubjectsOf, identitySubject, type SamlSubject } from '../saml/subject.js';
 import { headerValues } from './headers.js';
 
 const subjectIdSyntax = /^[0-9a-z][-=0-9a-z]{0,126}@[0-9a-z][-.0-9a-z]{0,126}$/i;
@@ -126,6 +126,7 @@ export function profileFromHeaders(entry: ShibbolethHeadersEntry, request: Callb
   return {
     provider: entry.id,
     subject: identitySubject(idp, subjects[0]!),
+    formerSubjects: formerSubjectsOf(idp, subjects),
     issuer: idp,
     emails: [...new Set(values(names.mail))]
       .slice(0, 10)
