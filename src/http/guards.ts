@@ -43,7 +43,8 @@ const checks: Record<Guard, Check> = {
     return reply.redirect(`/login?reauth=1&returnTo=${encodeURIComponent(back)}`, 303);
   },
   admin: (_lanyard, request, reply) => {
-    if (!request.auth && request.method === 'GET')
+    // HEAD answers as GET would (RFC 9110 §9.3.2), so a link checker sees the same redirect.
+    if (!request.auth && (request.method === 'GET' || request.method === 'HEAD'))
       return reply.redirect(`/login?returnTo=${encodeURIComponent(request.url)}`, 303);
     if (!requireAuth(request).account.is_admin)
       throw new LanyardError('ADMIN_REQUIRED', 'This is for operators: accounts with the admin role.');
