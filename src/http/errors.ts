@@ -98,12 +98,16 @@ export function sendError(
   // Not every code has its own sentence; those get the generic one.
   const key = `error.${e.code}`;
   const message = hasMessage(key) ? t(key, messageParams(e.details)) : t('error.generic');
+  // Signed in, the sign-in form is no way back: the account page is.
+  const wayBack = request.auth
+    ? html`<p><a href="/profile">${t('error.backToAccount')}</a></p>`
+    : html`<p><a href="/login">${t('error.back')}</a></p>`;
   return sendPage(lanyard, request, reply, {
     title: t('error.title'),
     status: e.status,
     main: html`${notice('error', message, { code: e.code })}
       <p class="muted">${t('error.code')}: <code>${e.code}</code></p>
-      <p><a href="/login">${t('error.back')}</a></p>`,
+      ${wayBack}`,
   });
 }
 

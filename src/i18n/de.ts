@@ -126,6 +126,7 @@ export const de: Messages = {
 
   'error.title': 'Etwas ist schiefgegangen',
   'error.back': 'Zurück zur Anmeldung',
+  'error.backToAccount': 'Zurück zu Ihrem Konto',
   'error.code': 'Fehlercode',
   'error.NOT_FOUND': 'Diese Seite gibt es nicht.',
   'error.CSRF_FAILED':

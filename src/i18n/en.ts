@@ -122,6 +122,7 @@ export const en = {
 
   'error.title': 'Something went wrong',
   'error.back': 'Back to sign-in',
+  'error.backToAccount': 'Back to your account',
   'error.code': 'Error code',
   'error.NOT_FOUND': 'This page does not exist.',
   'error.CSRF_FAILED': 'The form expired or was sent from another site. Reload the page and try again.',
