@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Account } from '../../src/db/schema.js';
-import { updateAccount } from '../../src/stores/accounts.js';
+import { createAccount, updateAccount } from '../../src/stores/accounts.js';
+import { insertIdentity } from '../../src/stores/identities.js';
 import { addOidcClient } from '../../src/stores/oidc-clients.js';
 import { createRegistration } from '../../src/stores/registrations.js';
 import { seedAccount, signedInBrowser } from '../support/accounts.js';
@@ -56,7 +57,14 @@ const fill = (path: string, ids: Ids, method = 'POST') =>
 /** Accounts, a registration in flight and a client for every route to act on. */
 async function targets(app: TestApp): Promise<Ids> {
   const victim = await seedAccount(app.lanyard);
-  const duplicate = await seedAccount(app.lanyard);
+  // Signs in only through a provider, so it can be merged into the victim (one identity per provider).
+  const now = app.lanyard.clock.now();
+  const duplicate = await createAccount(
+    app.lanyard.db,
+    { email: `dup-${victim.id.slice(0, 8)}@example.org`, email_verified_at: now, locale: 'en' },
+    now,
+  );
+  await insertIdentity(app.lanyard.db, duplicate.id, { provider: 'oidc-uni', subject: `dup-${duplicate.id}` }, now);
   const { registration } = await createRegistration(
     app.lanyard.db,
     { type: 'FORGOT', email: victim.email, accountId: victim.id },
@@ -174,6 +182,26 @@ forEachBackend("every route of the operators' console", (ctx) => {
       });
     } finally {
       app.clock.advance(-(app.config.reauthSeconds * 1000 + 1000));
+    }
+  });
+
+  test('every form an admin sends is audited with the admin as the one who acted', async () => {
+    const app = ctx();
+    const { account: operator, browser } = await admin(app);
+    const posts = adminRoutes(app).filter((r) => r.method === 'POST');
+    for (const { path } of posts) {
+      const ids = await targets(app); // each form acts on things of its own, untouched by the others
+      const audited = () =>
+        app.lanyard.db
+          .selectFrom('audit_event')
+          .select(['action', 'account_id'])
+          .where('actor_account_id', '=', operator.id)
+          .execute();
+      const before = (await audited()).length;
+      const url = fill(path, ids);
+      const answer = await browser.post(url, bodies(ids)[path] ?? {});
+      assert.ok([200, 303].includes(answer.status), `${url}: ${answer.status} ${answer.body.slice(0, 300)}`);
+      assert.ok((await audited()).length > before, `${url} left no audit event with the admin as actor`);
     }
   });
 });
