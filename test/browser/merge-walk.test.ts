@@ -47,7 +47,7 @@ describe('merging duplicate accounts in Chromium, with axe', { skip: reason || f
         field: 'Ein anderes Konto in dieses übernehmen',
         preview: 'Anzeigen, was sich ändert',
         confirm: 'Konten zusammenführen',
-        done: /ist in dieses Konto übernommen: 1 Anmeldeart wurde verschoben/,
+        done: /ist in dieses Konto übernommen: 1 Anmeldeweg wurde verschoben/,
       },
     },
   ] as const;

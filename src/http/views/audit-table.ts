@@ -51,7 +51,7 @@ export function auditTable(
                 </td>`
                 : ''
             }
-            <td>${e.provider ? o.providers.identityName(e.provider, locale) : ''}</td>
+            <td class="method">${e.provider ? o.providers.identityName(e.provider, locale) : ''}</td>
             <td>${e.ip ?? ''}</td>
             ${
               o.accountHref

@@ -140,6 +140,8 @@ table{border-collapse:collapse;width:100%;margin:0 0 var(--s4)}
 th,td{text-align:left;border-bottom:1px solid var(--line);padding:var(--s2) var(--s3);vertical-align:top}
 th{font-weight:600}
 table.activity{font-size:var(--step--1)}
+/* A way in is one name: "ORCID iD" broken over two lines read as two words in a narrow column. */
+table.activity td.method{white-space:nowrap}
 .audit-filter{display:grid;grid-template-columns:repeat(auto-fill,minmax(14rem,1fr));gap:0 var(--s4);margin-bottom:var(--s4)}
 .audit-filter .actions{grid-column:1/-1}
 .list{list-style:none;margin:0 0 var(--s4);padding:0;border:1px solid var(--line);border-radius:var(--radius)}
