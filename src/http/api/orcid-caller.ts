@@ -39,8 +39,13 @@ export function orcidCallerGuard(lanyard: Lanyard) {
   return async (request: FastifyRequest, reply: FastifyReply): Promise<OrcidCaller> => {
     const bearer = bearerOf(request);
     if (request.auth) return { accountId: request.auth.account.id, clientId: null };
-    if (!bearer)
+    if (!bearer) {
+      // A Bearer credential that is no token (over-long, or with spaces) is a bad token, not none.
+      if (/^Bearer(\s|$)/i.test(request.headers.authorization ?? '')) throw invalidToken(reply, 'malformed');
+      // RFC 9110 §15.5.2: a 401 names how to authenticate; RFC 6750 §3: no error code when none was sent.
+      reply.header('www-authenticate', `Bearer realm="Lanyard ORCID API", scope="${ORCID_WORKS_SCOPE}"`);
       throw new LanyardError('AUTH_REQUIRED', 'Send an access token with the orcid.works scope, or sign in.');
+    }
     current ??= new CurrentProvider(lanyard);
     const provider = await current.get();
     // Expiry is Lanyard's clock's (the provider's storage, src/stores/oidc-payloads.ts, forgets an

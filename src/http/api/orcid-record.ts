@@ -4,6 +4,7 @@ import { OrcidApiError, orcidApiFor, orcidIdentityOf } from '../../orcid-api/cli
 import { readRecordCached } from '../../orcid-api/record.js';
 import type { Route } from '../app.js';
 import { orcidCallerGuard } from './orcid-caller.js';
+import { NoQuery } from './orcid-schemas.js';
 import { refusals } from './schemas.js';
 
 const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
@@ -61,9 +62,11 @@ export const orcidRecordRoutes: Route = (api, lanyard) => {
       schema: {
         tags: ['orcid'],
         summary: 'The researcher’s ORCID record summary: works, employments, educations, fundings',
+        querystring: NoQuery,
         response: {
           200: { description: 'The record summary.', content: { 'application/json': { schema: RecordRest } } },
           ...refusals(
+            'VALIDATION_FAILED',
             'AUTH_REQUIRED',
             'ACCESS_TOKEN_INVALID',
             'ACCESS_TOKEN_SCOPE',

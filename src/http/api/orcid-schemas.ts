@@ -8,6 +8,12 @@ const HttpUrl = Type.String({ maxLength: 2000, pattern: '^https?://\\S+$' });
 
 export const ExternalIdType = enumOf(EXTERNAL_ID_TYPES, 'ORCID’s external identifier type (doi, handle, uri, …).');
 
+/**
+ * These routes take no query parameters: one a repository adds (`?orcid=`, `?clientId=`, `?dryRun=`)
+ * is refused rather than ignored, so nobody believes it selected or changed anything.
+ */
+export const NoQuery = Type.Object({}, strict);
+
 /** The work's key in the path: its `self` external id (a DOI's `/` percent-encoded as `%2F`). */
 export const WorkParams = Type.Object(
   {

@@ -16,7 +16,7 @@ import {
 } from '../../stores/orcid-works.js';
 import type { Route } from '../app.js';
 import { type OrcidCaller, orcidCallerGuard } from './orcid-caller.js';
-import { WorkBody, WorkList, WorkParams, WorkRest, WriteParams, WriteRest } from './orcid-schemas.js';
+import { NoQuery, WorkBody, WorkList, WorkParams, WorkRest, WriteParams, WriteRest } from './orcid-schemas.js';
 import { refusals } from './schemas.js';
 
 const tags = ['orcid'];
@@ -115,9 +115,10 @@ export const orcidRoutes: Route = (api, lanyard) => {
       schema: {
         tags,
         summary: 'The works this repository (or, in a session, the researcher) put on the researcher’s ORCID record',
+        querystring: NoQuery,
         response: {
           200: json(WorkList, 'The works, oldest first, each with its latest write.'),
-          ...refusals(...callerRefusals),
+          ...refusals(...callerRefusals, 'VALIDATION_FAILED'),
         },
       },
     },
@@ -168,6 +169,7 @@ export const orcidRoutes: Route = (api, lanyard) => {
         tags,
         summary: 'Put a work on the researcher’s ORCID record, or update it: idempotent, keyed by its self identifier',
         params: WorkParams,
+        querystring: NoQuery,
         body: WorkBody,
         response: {
           202: {
@@ -217,6 +219,7 @@ export const orcidRoutes: Route = (api, lanyard) => {
         tags,
         summary: 'Remove a work this repository put on the researcher’s ORCID record',
         params: WorkParams,
+        querystring: NoQuery,
         response: {
           202: {
             ...json(WriteRest, 'Queued; follow Location for the write’s status.'),
@@ -252,6 +255,7 @@ export const orcidRoutes: Route = (api, lanyard) => {
         tags,
         summary: 'The status of a queued write',
         params: WriteParams,
+        querystring: NoQuery,
         response: {
           200: json(WriteRest, 'The write.'),
           ...refusals(...callerRefusals, 'VALIDATION_FAILED', 'NOT_FOUND'),
