@@ -5,7 +5,7 @@ import { createPasswordAccount } from '../support/orcid.js';
 import { assertRefused } from '../support/refusals.js';
 import { forEachBackend } from '../support/suite.js';
 import { withOrcid } from '../support/test-app.js';
-import { ApiClient, orcidRegistration } from './support/api-client.js';
+import { ApiClient, mailedToken, orcidRegistration } from './support/api-client.js';
 
 let n = 0;
 const unique = (name: string) => `${name}-${++n}-${Date.now().toString(36)}@media.example`;
@@ -70,6 +70,40 @@ forEachBackend(
       });
       const account = await createPasswordAccount(app, unique('login'));
       assert.equal((await c.login(account.email)).status, 200, 'authn/login takes a form, as DSpace’s UI sends it');
+    });
+
+    test('merge and logout take no body: a form, multipart, text/plain or XML one is 415 before anything happens', async () => {
+      const app = ctx();
+      const c = await ApiClient.for(app);
+      const account = await createPasswordAccount(app, unique('merge'));
+      const { token, registration } = await orcidRegistration(c);
+      assert.equal((await c.patchEmail(registration.id, token, 'add', [account.email])).status, 204);
+      const validation = await mailedToken(app, account.email, '/review-account/');
+      const merge = `/api/eperson/epersons/${account.id}?token=${validation}&override=email`;
+      const bodies = [...formBodies(account.email), { type: 'application/xml', body: '<merge/>' }];
+      await expectNoChange(app.lanyard.db, async () => {
+        for (const { type, body } of bodies)
+          for (const url of [merge, '/api/authn/logout']) {
+            const page = await c.post(url, { body, headers: { 'content-type': type } });
+            assertRefused(page, 415, 'UNSUPPORTED_MEDIA_TYPE');
+          }
+        // Logout's body is ignored when it is JSON; JSON it must be (each answer checked against the document).
+        assertRefused(
+          await c.post('/api/authn/logout', { body: '{"', headers: { 'content-type': 'application/json' } }),
+          400,
+          'VALIDATION_FAILED',
+        );
+        assertRefused(
+          await c.post('/api/authn/logout', { json: { pad: 'x'.repeat(65 * 1024) } }),
+          413,
+          'BODY_TOO_LARGE',
+        );
+      });
+      // As DSpace's UI sends them: no body with its JSON content type, and logout's `{}`.
+      const merged = await c.post(merge, { headers: { 'content-type': 'application/json; charset=utf-8' } });
+      assert.equal(merged.status, 201, merged.body);
+      assert.equal((await c.post('/api/authn/logout', { json: {} })).status, 204);
+      assert.equal((await c.post('/api/authn/logout')).status, 204, 'no body, no content type');
     });
   },
   withOrcid,

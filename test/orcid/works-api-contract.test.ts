@@ -277,6 +277,22 @@ for (const backend of backends()) {
             'UNSUPPORTED_MEDIA_TYPE',
           ],
           ['a work never pushed', 'DELETE', put, { authorization: bearer }, 404, 'NOT_FOUND'],
+          [
+            'a delete with a form body',
+            'DELETE',
+            put,
+            { body: 'force=1', type: 'application/x-www-form-urlencoded', authorization: bearer },
+            415,
+            'UNSUPPORTED_MEDIA_TYPE',
+          ],
+          [
+            'a delete with a body over 64 KiB',
+            'DELETE',
+            put,
+            { ...json({ pad: 'x'.repeat(65 * 1024) }), authorization: bearer },
+            413,
+            'BODY_TOO_LARGE',
+          ],
           ['a malformed write id', 'GET', '/api/orcid/writes/42', { authorization: bearer }, 400, 'VALIDATION_FAILED'],
           [
             'an unknown write',

@@ -123,7 +123,10 @@ export const authnRoutes: Route = (api, lanyard) => {
       schema: {
         tags,
         summary: 'Sign out: the session is revoked on the server',
-        response: { 204: empty('Signed out (or was not signed in).'), ...refusals('CSRF_FAILED') },
+        response: {
+          204: empty('Signed out (or was not signed in).'),
+          ...refusals('CSRF_FAILED', 'VALIDATION_FAILED', 'BODY_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE'),
+        },
       },
     },
     async (request, reply) => {

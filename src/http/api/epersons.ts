@@ -201,6 +201,7 @@ export const epersonRoutes: Route = (api, lanyard) => {
             'IDENTITY_LINKED_ELSEWHERE',
             'IDENTITY_ALREADY_LINKED',
             'BODY_TOO_LARGE',
+            'UNSUPPORTED_MEDIA_TYPE',
             'RATE_LIMITED',
           ),
         },

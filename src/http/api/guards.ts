@@ -65,12 +65,16 @@ export function csrfGuard(lanyard: Lanyard) {
  * (`authn/login` also takes DSpace's form, PATCH also JSON Patch). A cross-site HTML form can
  * only send a form, multipart or text/plain body, so this also keeps such forms from making
  * browsers call the API (e.g. ask for register or reset mails). Checked before the body is read.
+ * State-changing routes that take no body (logout, a merge, deleting a work) are held to the same
+ * rule — DSpace's UI sends them JSON or nothing — so a form cannot merge a mailed token either;
+ * a request that declares an empty body sends nothing to refuse.
  */
 export function mediaTypeGuard() {
   return async (request: FastifyRequest) => {
     const schema = request.routeOptions.schema;
     const type = request.headers['content-type'];
-    if (!schema?.body || type === undefined) return;
+    if (type === undefined || safeMethods.has(request.method)) return;
+    if (!schema?.body && request.headers['content-length'] === '0') return;
     const mediaType = type.split(';')[0]!.trim().toLowerCase();
     const accepted = (schema as { consumes?: readonly string[] }).consumes ?? ['application/json'];
     if (!accepted.includes(mediaType))

@@ -233,6 +233,8 @@ export const orcidRoutes: Route = (api, lanyard) => {
             'ORCID_NOT_LINKED',
             'ORCID_CONSENT_REQUIRED',
             'ACCOUNT_DISABLED',
+            'BODY_TOO_LARGE',
+            'UNSUPPORTED_MEDIA_TYPE',
           ),
         },
       },
