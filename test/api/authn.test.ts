@@ -6,6 +6,7 @@ import { createPasswordAccount } from '../support/orcid.js';
 import { assertRefused } from '../support/refusals.js';
 import { forEachBackend } from '../support/suite.js';
 import { PUBLIC_URL, withOrcid } from '../support/test-app.js';
+import type { Page } from '../support/browser.js';
 import { ApiClient, orcidRegistration } from './support/api-client.js';
 
 let n = 0;
@@ -63,6 +64,32 @@ forEachBackend(
         401,
         'INVALID_CREDENTIALS',
       );
+    });
+
+    test('every 401 names the sign-in methods in WWW-Authenticate, a failed login’s as DSpace’s StatelessLoginFilter does', async () => {
+      const account = await createPasswordAccount(ctx(), unique('challenge'));
+      const c = await client();
+      const methods = (await c.status()).headers['www-authenticate'];
+      const refusals: [string, () => Promise<Page>][] = [
+        ['wrong password', () => c.post('/api/authn/login', form(account.email, 'not the password'))],
+        ['login {} without a session', () => c.post('/api/authn/login', { json: {} })],
+        ['an account, not signed in', () => c.get(`/api/eperson/epersons/${account.id}`)],
+        [
+          'a password change, not signed in',
+          () =>
+            c.request('PATCH', `/api/eperson/epersons/${account.id}`, {
+              json: [
+                { op: 'add', path: '/password', value: { new_password: 'a new long password', current_password: 'x' } },
+              ],
+            }),
+        ],
+      ];
+      for (const [name, answer] of refusals) {
+        const page = await answer();
+        assert.equal(page.status, 401, `${name}: ${page.body}`);
+        // RFC 9110 §15.5.2: a 401 carries the challenge; DSpace's UI reads the methods of a failed login from it.
+        assert.equal(page.headers['www-authenticate'], methods, name);
+      }
     });
 
     test('login without X-XSRF-TOKEN, or with another browser’s → 403 CSRF_FAILED (login CSRF), no session', async () => {

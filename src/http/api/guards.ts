@@ -92,3 +92,16 @@ export function noStore() {
     reply.header('cache-control', 'no-store');
   };
 }
+
+/**
+ * Every 401 says how to authenticate (RFC 9110 §15.5.2): one that set no challenge of its own (the
+ * ORCID API names Bearer) lists the sign-in methods, as DSpace's do — its StatelessLoginFilter
+ * answers a failed `authn/login` so and its entry point every unauthenticated call, and DSpace's UI
+ * reads the methods of a failed login from that header as it does from `authn/status`.
+ */
+export function challenge(methods: string) {
+  return async (_request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
+    if (reply.statusCode === 401 && !reply.hasHeader('www-authenticate')) reply.header('www-authenticate', methods);
+    return payload;
+  };
+}

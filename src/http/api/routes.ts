@@ -1,9 +1,9 @@
 import type { App, Route } from '../app.js';
-import { authnRoutes } from './authn.js';
+import { authnRoutes, signInMethods } from './authn.js';
 import { bearerOf, sessionOfBearer } from './bearer.js';
 import { corsHook } from './cors.js';
 import { epersonRoutes } from './epersons.js';
-import { csrfGuard, mediaTypeGuard, noStore } from './guards.js';
+import { challenge, csrfGuard, mediaTypeGuard, noStore } from './guards.js';
 import { openApiDocumentRoute, registerOpenApi } from './openapi.js';
 import { orcidRoutes } from './orcid.js';
 import { orcidRecordRoutes } from './orcid-record.js';
@@ -18,6 +18,10 @@ import { rootRoutes } from './root.js';
 export const apiRoutes: Route = async (app, lanyard) => {
   // On the root, so preflights and answers to paths no route serves get their CORS headers too.
   app.addHook('onRequest', corsHook(lanyard.config));
+  const methods = signInMethods(
+    lanyard.config,
+    lanyard.providers.list.map((p) => p.id),
+  );
   await app.register(async (api: App) => {
     // DSpace's UI sends JSON Patch as application/json-patch+json: read by the same JSON parser
     // (size limit, prototype-poisoning guard) as application/json. It also sends its merge POST with
@@ -40,6 +44,7 @@ export const apiRoutes: Route = async (app, lanyard) => {
     api.setSerializerCompiler(() => (data) => JSON.stringify(data));
     api.addHook('onRequest', mediaTypeGuard());
     api.addHook('onRequest', noStore());
+    api.addHook('onSend', challenge(methods));
     api.addHook('preValidation', csrfGuard(lanyard));
     await registerOpenApi(api, lanyard);
     for (const routes of [
