@@ -108,6 +108,27 @@ for (const backend of backends()) {
         const other = await accessToken(repoA, await researcher());
         assert.equal((await put(other.token, '10.5555/limit.4')).status, 202);
       });
+
+      test('reading the record counts too, on the same budget: a repository cannot make Lanyard call ORCID without end', async () => {
+        const orcid = await researcher();
+        const a = await accessToken(repoA, orcid);
+        // ORCID fails every read: nothing is cached, so each call that got through would be a call to ORCID.
+        app.orcid!.state.setFaults({ api: { status: 500 } });
+        try {
+          assert.equal((await call('GET', '/api/orcid/works', a.token)).status, 200);
+          for (let i = 0; i < 2; i++) {
+            const failed = await call('GET', '/api/orcid/record', a.token);
+            assert.equal(failed.json.code, 'PROVIDER_UNAVAILABLE', JSON.stringify(failed.json));
+          }
+          const refused = await call('GET', '/api/orcid/record', a.token);
+          assert.equal(refused.status, 429, JSON.stringify(refused.json));
+          assert.equal(refused.json.code, 'RATE_LIMITED');
+          assert.ok(Number(refused.headers.get('retry-after')) >= 1);
+          assert.equal((await call('GET', '/api/orcid/works', a.token)).json.code, 'RATE_LIMITED');
+        } finally {
+          app.orcid!.state.setFaults({ api: null });
+        }
+      });
     });
   });
 }

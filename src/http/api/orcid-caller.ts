@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { App } from '../app.js';
 import { LanyardError } from '../../errors.js';
 import type { Lanyard } from '../../lanyard.js';
 import { ORCID_WORKS_SCOPE } from '../../openid-provider/claims.js';
@@ -75,4 +76,48 @@ export function orcidCallerGuard(lanyard: Lanyard) {
     }
     return { accountId: account.id, clientId: token.clientId };
   };
+}
+
+const apiGuards = new WeakMap<App, (request: FastifyRequest, reply: FastifyReply) => Promise<OrcidCaller>>();
+
+/**
+ * The guard of every `/api/orcid/…` route: the caller (above), counted against its limit
+ * (`LANYARD_RATE_ORCID_API_PER_MINUTE`), and ORCID switched on. A caller is a repository for one
+ * researcher, or the researcher's own session, whatever address it comes from, so a repository
+ * pushing a batch through one server is not cut off by a per-address limit and one repository's
+ * calls never use up another's. Reading the record counts too: each read may be a call to ORCID
+ * under Lanyard's client, whose own limit at ORCID every researcher's sign-in shares. One guard per
+ * API context, so the works and the record draw on one budget; the count is the rate limiter's (in
+ * Redis when set, so shared by every process). Over it: 429 `RATE_LIMITED` with `Retry-After`, and
+ * nothing is queued or read.
+ */
+export function orcidApiGuard(api: App, lanyard: Lanyard) {
+  const known = apiGuards.get(api);
+  if (known) return known;
+  const callerOf = orcidCallerGuard(lanyard);
+  const limitKeys = new WeakMap<FastifyRequest, string>();
+  const limit = api.createRateLimit({
+    max: lanyard.config.rateLimit.orcidApiPerMinute,
+    timeWindow: 60_000,
+    keyGenerator: (request) => limitKeys.get(request)!,
+  });
+  const guard = async (request: FastifyRequest, reply: FastifyReply): Promise<OrcidCaller> => {
+    const caller = await callerOf(request, reply);
+    limitKeys.set(
+      request,
+      `orcid-api:${caller.clientId === null ? 'session' : `client:${caller.clientId}`}:${caller.accountId}`,
+    );
+    const counted = await limit(request);
+    if (!counted.isAllowed && counted.isExceeded) {
+      const retryAfterSeconds = Math.max(1, counted.ttlInSeconds);
+      reply.header('retry-after', String(retryAfterSeconds));
+      throw new LanyardError('RATE_LIMITED', 'Too many calls to the ORCID API for this researcher; slow down.', {
+        retryAfterSeconds,
+      });
+    }
+    if (!lanyard.config.orcid) throw new LanyardError('PROVIDER_NOT_CONFIGURED', 'ORCID is not set up here.');
+    return caller;
+  };
+  apiGuards.set(api, guard);
+  return guard;
 }

@@ -3,7 +3,7 @@ import { LanyardError } from '../../errors.js';
 import { OrcidApiError, orcidApiFor, orcidIdentityOf } from '../../orcid-api/client.js';
 import { readRecordCached } from '../../orcid-api/record.js';
 import type { Route } from '../app.js';
-import { orcidCallerGuard } from './orcid-caller.js';
+import { orcidApiGuard } from './orcid-caller.js';
 import { NoQuery } from './orcid-schemas.js';
 import { refusals } from './schemas.js';
 
@@ -55,7 +55,7 @@ const RecordRest = Type.Object({
  * own works: it is what the researcher let Lanyard read.
  */
 export const orcidRecordRoutes: Route = (api, lanyard) => {
-  const callerOf = orcidCallerGuard(lanyard);
+  const callerOf = orcidApiGuard(api, lanyard);
   api.get(
     '/api/orcid/record',
     {
@@ -75,13 +75,13 @@ export const orcidRecordRoutes: Route = (api, lanyard) => {
             'ORCID_CONSENT_REQUIRED',
             'PROVIDER_UNAVAILABLE',
             'PROVIDER_ERROR',
+            'RATE_LIMITED',
           ),
         },
       },
     },
     async (request, reply) => {
       const caller = await callerOf(request, reply);
-      if (!lanyard.config.orcid) throw new LanyardError('PROVIDER_NOT_CONFIGURED', 'ORCID is not set up here.');
       const orcid = await orcidApiFor(lanyard, caller.accountId);
       if (!orcid) {
         if (!(await orcidIdentityOf(lanyard, caller.accountId)))

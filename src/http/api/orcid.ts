@@ -1,4 +1,4 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply } from 'fastify';
 import type { OrcidWork, OrcidWrite } from '../../db/schema.js';
 import { LanyardError } from '../../errors.js';
 import type { Lanyard } from '../../lanyard.js';
@@ -15,7 +15,7 @@ import {
   type WorkKey,
 } from '../../stores/orcid-works.js';
 import type { Route } from '../app.js';
-import { type OrcidCaller, orcidCallerGuard } from './orcid-caller.js';
+import { type OrcidCaller, orcidApiGuard } from './orcid-caller.js';
 import { NoQuery, WorkBody, WorkList, WorkParams, WorkRest, WriteParams, WriteRest } from './orcid-schemas.js';
 import { refusals } from './schemas.js';
 
@@ -70,38 +70,10 @@ const workView = (w: OrcidWork, last: OrcidWrite | undefined) => {
  * record through Lanyard (docs/api.md, "ORCID works"). Every write is queued (src/orcid-api/worker.ts)
  * and answered 202 with the write's status URL. A repository sees and changes only the works it
  * pushed: another client's work is "not found", and nothing changes.
- *
- * Every call counts against its caller's limit (`LANYARD_RATE_ORCID_API_PER_MINUTE`): a repository
- * for one researcher, or the researcher's own session, whatever address it comes from, so a
- * repository pushing a batch through one server is not cut off by a per-address limit and one
- * repository's calls never use up another's. The count is the rate limiter's (in Redis when set, so
- * shared by every process); over it, 429 `RATE_LIMITED` with `Retry-After`, and nothing is queued.
+ * Every call counts against its caller's limit (src/http/api/orcid-caller.ts).
  */
 export const orcidRoutes: Route = (api, lanyard) => {
-  const callerOf = orcidCallerGuard(lanyard);
-  const limitKeys = new WeakMap<FastifyRequest, string>();
-  const limit = api.createRateLimit({
-    max: lanyard.config.rateLimit.orcidApiPerMinute,
-    timeWindow: 60_000,
-    keyGenerator: (request) => limitKeys.get(request)!,
-  });
-  const guard = async (request: FastifyRequest, reply: FastifyReply): Promise<OrcidCaller> => {
-    const caller = await callerOf(request, reply);
-    limitKeys.set(
-      request,
-      `orcid-api:${caller.clientId === null ? 'session' : `client:${caller.clientId}`}:${caller.accountId}`,
-    );
-    const counted = await limit(request);
-    if (!counted.isAllowed && counted.isExceeded) {
-      const retryAfterSeconds = Math.max(1, counted.ttlInSeconds);
-      reply.header('retry-after', String(retryAfterSeconds));
-      throw new LanyardError('RATE_LIMITED', 'Too many calls to the ORCID API for this researcher; slow down.', {
-        retryAfterSeconds,
-      });
-    }
-    if (!lanyard.config.orcid) throw new LanyardError('PROVIDER_NOT_CONFIGURED', 'ORCID is not set up here.');
-    return caller;
-  };
+  const guard = orcidApiGuard(api, lanyard);
   const keyOf = (caller: OrcidCaller, params: { externalIdType: string; externalId: string }): WorkKey => ({
     accountId: caller.accountId,
     clientId: caller.clientId ?? '',
