@@ -201,26 +201,38 @@ for (const backend of backends()) {
           // Watched from a connection of its own: in a transaction, pg_stat_activity stays as first read.
           const watcher = new pg.Client({ connectionString: app.config.databaseUrl! });
           await watcher.connect();
-          /** How many of the app's statements wait for a lock. */
-          const waiting = async () =>
+          /**
+           * How many of the app's statements that read `pattern` wait for a lock. Named, not all
+           * waits counted: the app's outbox worker waits at the held outbox too, and counted as
+           * the push it let the merge commit before the push was there (then refused at its
+           * token, 401, the race not run).
+           */
+          const waiting = async (pattern: string) =>
             (
               await watcher.query(
                 `select count(*)::int as n from pg_stat_activity
-                  where datname = current_database() and wait_event_type = 'Lock'`,
+                  where datname = current_database() and wait_event_type = 'Lock' and query like $1`,
+                [pattern],
               )
             ).rows[0].n as number;
           try {
             await holder.query('begin');
             await holder.query('lock table email_outbox in share mode');
             const merging = merge(p);
-            await waitUntil(async () => (await waiting()) === 1, 'the merge to wait at the outbox');
+            await waitUntil(
+              async () => (await waiting('insert into "email_outbox"%')) >= 1,
+              'the merge to wait at the outbox',
+            );
             // The push passes its checks (the merge has not committed) and reaches the queue.
             const pushing = fetch(`${app.url}/api/orcid/works/doi/${encodeURIComponent('10.5555/race.push')}`, {
               method: 'PUT',
               headers: { authorization: `Bearer ${tokens.access_token}`, 'content-type': 'application/json' },
               body: JSON.stringify({ title: 'Pushed mid-merge', type: 'journal-article' }),
             });
-            await waitUntil(async () => (await waiting()) === 2, 'the push to wait for the merge’s locks');
+            await waitUntil(
+              async () => (await waiting('%"can_log_in" from "account"%for share')) === 1,
+              'the push to wait for the merge’s locks',
+            );
             await holder.query('commit');
             await merging;
             const res = await pushing;
