@@ -94,8 +94,10 @@ export interface OperatorAction {
 /**
  * Disables the account: it can no longer sign in, every session of it ends at once, and so does
  * everything it granted the repositories through Lanyard's OpenID provider (grants, codes, tokens,
- * provider sessions), and the owner is mailed. Refused with LAST_ADMIN when it is the last enabled admin account. The
- * admins are locked for the check, so two admins disabling each other cannot both succeed.
+ * provider sessions), and the owner is mailed. Refused with LAST_ADMIN when it is the last admin account that can
+ * sign in (`canSignIn`: an admin disabled, or barred from signing in, administers nothing and is
+ * not counted). The admins are locked for the check, so two admins disabling each other cannot
+ * both succeed.
  */
 export async function disableAccount(
   lanyard: Lanyard,
@@ -104,11 +106,13 @@ export async function disableAccount(
 ): Promise<{ sessions: number; grants: number }> {
   return lanyard.db.transaction().execute(async (tx) => {
     const now = lanyard.clock.now();
+    // The admins who can sign in, as `canSignIn` says (active and `can_log_in`).
     const admins = await tx
       .selectFrom('account')
       .select(['id'])
       .where('is_admin', '=', true)
       .where('status', '=', 'active')
+      .where('can_log_in', '=', true)
       .orderBy('id')
       .forUpdate()
       .execute();
@@ -119,8 +123,8 @@ export async function disableAccount(
       .forUpdate()
       .executeTakeFirst();
     if (!target) throw new LanyardError('NOT_FOUND', 'No such account.');
-    if (target.status === 'active' && admins.length === 1 && admins[0]!.id === target.id)
-      throw new LanyardError('LAST_ADMIN', 'This is the last enabled admin account.');
+    if (admins.length === 1 && admins[0]!.id === target.id)
+      throw new LanyardError('LAST_ADMIN', 'This is the last admin account that can sign in.');
     await tx.updateTable('account').set({ status: 'disabled', updated_at: now }).where('id', '=', target.id).execute();
     const sessions = await revokeAccountSessions(tx, target.id, now);
     const grants = await revokeAccountGrants(tx, target.id);

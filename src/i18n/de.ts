@@ -481,7 +481,8 @@ export const de: Messages = {
     '{count, plural, =0 {Kein Gerät von {email} war angemeldet.} one {# Gerät von {email} ist abgemeldet.} other {# Geräte von {email} sind abgemeldet.}}',
   'error.ADMIN_REQUIRED': 'Diese Seite ist nur für den Betrieb des Repositoriums.',
   'error.INVALID_DAY': 'Geben Sie den Tag als TT.MM.JJJJ (oder JJJJ-MM-TT) an, zum Beispiel 30.11.2026.',
-  'error.LAST_ADMIN': 'Dies ist das letzte aktive Admin-Konto; ernennen Sie erst ein weiteres, bevor Sie es sperren.',
+  'error.LAST_ADMIN':
+    'Dies ist das letzte Admin-Konto, mit dem sich jemand anmelden kann; ernennen Sie erst ein weiteres, bevor Sie es sperren.',
   'error.MERGE_SAME_ACCOUNT': 'Ein Konto kann nicht mit sich selbst zusammengeführt werden.',
   'error.MERGE_SAME_PROVIDER':
     'Beide Konten haben eine Anmeldung beim selben Anbieter; entfernen Sie eine davon vor dem Zusammenführen.',

@@ -485,6 +485,27 @@ forEachBackend("operators' console", (ctx) => {
     assert.equal(last.status, 409);
   });
 
+  test('attack: admins who cannot sign in do not count: the last admin who can is refused LAST_ADMIN', async () => {
+    const app = ctx();
+    await app.lanyard.db.updateTable('account').set({ status: 'disabled' }).where('is_admin', '=', true).execute();
+    const { account: admin, browser } = await operator(app);
+    // Two more admins that nobody can use: one disabled, one barred from signing in.
+    const disabled = await makeAdmin(app.lanyard, await seedAccount(app.lanyard));
+    await updateAccount(app.lanyard.db, disabled.id, { status: 'disabled' }, app.lanyard.clock.now());
+    const barred = await makeAdmin(app.lanyard, await seedAccount(app.lanyard));
+    await updateAccount(app.lanyard.db, barred.id, { can_log_in: false }, app.lanyard.clock.now());
+    await browser.get(`/admin/accounts/${admin.id}`);
+    await expectNoChange(app.lanyard.db, async () => {
+      const refused = await browser.post(`/admin/accounts/${admin.id}/disable`, {});
+      assert.equal(refused.status, 409);
+      assert.match(refused.body, /LAST_ADMIN/);
+    });
+    assert.equal(await signedIn(browser), true);
+    // The barred admin itself may be disabled: it was not counted.
+    await browser.get(`/admin/accounts/${barred.id}`);
+    assert.equal((await browser.post(`/admin/accounts/${barred.id}/disable`, {})).status, 303);
+  });
+
   test('attack: the last two admins disabling each other at the same moment: exactly one of them succeeds', async () => {
     const app = ctx();
     await app.lanyard.db.updateTable('account').set({ status: 'disabled' }).where('is_admin', '=', true).execute();
