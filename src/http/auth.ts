@@ -91,7 +91,8 @@ export async function signOut(lanyard: Lanyard, request: FastifyRequest, reply: 
   const now = lanyard.clock.now();
   if (request.auth) {
     await revokeSession(lanyard.db, request.auth.session.id, now);
-    await recordAudit(lanyard.db, { action: 'sign_out', accountId: request.auth.account.id, ip: request.ip }, now);
+    const accountId = request.auth.account.id;
+    await recordAudit(lanyard.db, { action: 'sign_out', accountId, actorAccountId: accountId, ip: request.ip }, now);
   }
   clearCookie(reply, lanyard.config, cookieNames(lanyard.config).session);
 }

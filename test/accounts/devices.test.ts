@@ -53,6 +53,13 @@ test('a device is named by browser and system, coarsely; Edge and Opera are not 
 });
 
 forEachBackend('devices and security activity on the account console', (ctx) => {
+  const auditOf = (accountId: string, action: 'sign_out' | 'session_revoked') =>
+    ctx()
+      .lanyard.db.selectFrom('audit_event')
+      .selectAll()
+      .where('account_id', '=', accountId)
+      .where('action', '=', action)
+      .execute();
   test('the devices page lists every signed-in device by browser and system, marks this one, and links from /profile', async () => {
     const account = await seedAccount(ctx().lanyard);
     const laptop = await device(ctx(), account.email, FIREFOX_LINUX);
@@ -93,6 +100,8 @@ forEachBackend('devices and security activity on the account console', (ctx) => 
       .where('action', '=', 'session_revoked')
       .execute();
     assert.equal(audit.length, 1);
+    // Who did it is recorded, as for every other event a person or an operator causes.
+    assert.equal(audit[0]!.actor_account_id, account.id);
   });
 
   test('"sign out everywhere else" ends every other session and keeps this one; the count is said in words', async () => {
@@ -110,6 +119,11 @@ forEachBackend('devices and security activity on the account console', (ctx) => 
     assert.match(mainText(after.body), /Kein anderes Gerät ist bei Ihrem Konto angemeldet\./);
     for (const other of others) assert.equal(await signedIn(other), false);
     assert.equal(await signedIn(laptop), true);
+    const audit = await auditOf(account.id, 'session_revoked');
+    assert.deepEqual(
+      audit.map((e) => e.actor_account_id),
+      [account.id],
+    );
   });
 
   test('signing out this device from the list signs it out and lands on the sign-in page', async () => {
@@ -123,6 +137,11 @@ forEachBackend('devices and security activity on the account console', (ctx) => 
     const row = await ctx().lanyard.db.selectFrom('session').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
     assert.ok(row.revoked_at);
     assert.equal(await signedIn(laptop), false);
+    const audit = await auditOf(account.id, 'sign_out');
+    assert.deepEqual(
+      audit.map((e) => e.actor_account_id),
+      [account.id],
+    );
   });
 
   test("attack: another account's session id, an unknown one, or no CSRF token → refused, nothing changed", async () => {

@@ -94,6 +94,7 @@ export const accountActivityRoutes: Route = (app, lanyard) => {
         {
           action: 'session_revoked',
           accountId: account.id,
+          actorAccountId: account.id,
           ip: request.ip,
           detail: { session: target.id.slice(0, 8) },
         },
@@ -123,7 +124,13 @@ export const accountActivityRoutes: Route = (app, lanyard) => {
         const grants = await revokeAccountGrants(tx, account.id);
         await recordAudit(
           tx,
-          { action: 'session_revoked', accountId: account.id, ip: request.ip, detail: { others, grants } },
+          {
+            action: 'session_revoked',
+            accountId: account.id,
+            actorAccountId: account.id,
+            ip: request.ip,
+            detail: { others, grants },
+          },
           now,
         );
         return others;
