@@ -15,9 +15,11 @@ import Fastify, {
 import { isLocale, negotiateLocale, translator } from '../i18n/index.js';
 import type { Logger } from 'pino';
 import { accessLoggerOf, type Lanyard } from '../lanyard.js';
+import { LanyardError } from '../errors.js';
 import { readSession } from './auth.js';
 import { refuseUnstorableInBody, refuseUnstorableInUrl } from './text-guard.js';
 import { cookieNames, setCookie } from './cookies.js';
+import { installAllowedMethods } from './allowed-methods.js';
 import { sendError } from './errors.js';
 import { routeGuards } from './guards.js';
 import { frameworkErrors, guardResponses } from './response-guard.js';
@@ -102,6 +104,7 @@ export async function buildHttpApp(lanyard: Lanyard, opts: HttpOptions = {}): Pr
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
   app.setReplySerializer((payload) => JSON.stringify(payload));
   guardResponses(app);
+  installAllowedMethods(app);
 
   await app.register(cookie);
   await app.register(formbody, { bodyLimit: 64 * 1024 });
@@ -154,9 +157,17 @@ export async function buildHttpApp(lanyard: Lanyard, opts: HttpOptions = {}): Pr
   app.addHook('preHandler', routeGuards(lanyard));
 
   app.setErrorHandler((error, request, reply) => sendError(lanyard, request, reply, error));
-  app.setNotFoundHandler((request, reply) =>
-    sendError(lanyard, request, reply, Object.assign(new Error('Not found'), { statusCode: 404 })),
-  );
+  // A path some route serves, asked with another method, is 405 with `Allow` (RFC 9110 §15.5.6), as
+  // DSpace's Spring answers; OPTIONS there lists the methods (§9.3.7). Only a path no route serves is 404.
+  app.setNotFoundHandler((request, reply) => {
+    const allowed = app.allowedMethods(request);
+    if (allowed.length && request.method === 'OPTIONS')
+      return reply.header('allow', allowed.join(', ')).code(204).send();
+    const error = allowed.length
+      ? new LanyardError('METHOD_NOT_ALLOWED', `${request.method.slice(0, 20)} is not served on this path.`)
+      : Object.assign(new Error('Not found'), { statusCode: 404 });
+    return sendError(lanyard, request, reply, error);
+  });
 
   for (const routes of [
     healthRoutes,

@@ -76,7 +76,7 @@ export function sendError(
   reply: FastifyReply,
   error: unknown,
 ): FastifyReply {
-  const found = toLanyardError(error);
+  const found = withAllowed(request, reply, toLanyardError(error));
   const e = found.withStatus(statusFor(request, found.code, found.status));
   if (e.status >= 500) request.log.error({ err: error }, 'request failed');
   else request.log.info({ code: e.code }, 'request refused');
@@ -109,6 +109,18 @@ export function sendError(
       <p class="muted">${t('error.code')}: <code>${e.code}</code></p>
       ${wayBack}`,
   });
+}
+
+/**
+ * A 405 names the methods the path does have, in `Allow` (RFC 9110 §15.5.6) and in
+ * `details.allowed`: whether the router found none for this method (src/http/app.ts) or a route
+ * refuses it on purpose (GET /api/eperson/registrations, as DSpace).
+ */
+function withAllowed(request: FastifyRequest, reply: FastifyReply, e: LanyardError): LanyardError {
+  if (e.code !== 'METHOD_NOT_ALLOWED') return e;
+  const allowed = request.server.allowedMethods(request).filter((m) => m !== request.method);
+  reply.header('allow', allowed.join(', '));
+  return new LanyardError(e.code, e.message, { ...e.details, allowed }, { cause: e.cause, status: e.status });
 }
 
 /** The plain values of an error's details ({ idp: … }), for the placeholders of its sentence. */

@@ -129,6 +129,7 @@ export const de: Messages = {
   'error.backToAccount': 'Zurück zu Ihrem Konto',
   'error.code': 'Fehlercode',
   'error.NOT_FOUND': 'Diese Seite gibt es nicht.',
+  'error.METHOD_NOT_ALLOWED': 'Diese Seite lässt sich so nicht aufrufen: Folgen Sie einem Link oder Formular dorthin.',
   'error.CSRF_FAILED':
     'Das Formular ist abgelaufen oder kam von einer anderen Seite. Laden Sie die Seite neu und versuchen Sie es erneut.',
   'error.RATE_LIMITED': 'Zu viele Versuche. Warten Sie eine Minute und versuchen Sie es erneut.',

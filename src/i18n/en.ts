@@ -125,6 +125,7 @@ export const en = {
   'error.backToAccount': 'Back to your account',
   'error.code': 'Error code',
   'error.NOT_FOUND': 'This page does not exist.',
+  'error.METHOD_NOT_ALLOWED': 'This page cannot be used this way: follow a link or a form to it.',
   'error.CSRF_FAILED': 'The form expired or was sent from another site. Reload the page and try again.',
   'error.RATE_LIMITED': 'Too many attempts. Wait a minute and try again.',
   'error.TOKEN_INVALID': 'This link is not valid. Ask for a new one.',

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Browser } from '../support/browser.js';
 import { expectNoChange } from '../support/db-snapshot.js';
@@ -127,6 +128,14 @@ forEachBackend('bad input is refused with a stable code and changes nothing', (c
       'NOT_FOUND',
     );
     assertRefused(await unchanged(() => postRaw(browser, '/no-such-form', { a: 'b' })), 404, 'NOT_FOUND');
-    assertRefused(await unchanged(() => browser.request('DELETE', '/login')), 404, 'NOT_FOUND');
+  });
+
+  test('a page asked with a method it does not have → 405 METHOD_NOT_ALLOWED with Allow', async () => {
+    const browser = ctx().browser();
+    const page = await unchanged(() => browser.request('DELETE', '/login'));
+    assertRefused(page, 405, 'METHOD_NOT_ALLOWED');
+    assert.equal(page.headers.allow, 'GET, HEAD, POST, OPTIONS');
+    assert.match(page.body, /follow a link or a form/);
+    assertRefused(await unchanged(() => postRaw(browser, '/profile/activity', { a: 'b' })), 405, 'METHOD_NOT_ALLOWED');
   });
 });

@@ -166,11 +166,13 @@ export const registrationRoutes: Route = (api, lanyard) => {
     },
   );
 
-  // DSpace answers 405 here (RepositoryMethodNotImplementedException, RestContract epersonregistrations.md).
+  // DSpace answers 405 here (RepositoryMethodNotImplementedException, RestContract epersonregistrations.md);
+  // `Allow` names the methods these paths do have (src/http/allowed-methods.ts).
   const notAllowed = () => {
     throw new LanyardError('METHOD_NOT_ALLOWED', 'Registrations are read by their token only: use search/findByToken.');
   };
   const listing = {
+    config: { refusesMethod: true },
     schema: {
       tags,
       summary: 'Not available: registrations are read by token only',
@@ -178,5 +180,9 @@ export const registrationRoutes: Route = (api, lanyard) => {
     },
   };
   api.get('/api/eperson/registrations', listing, notAllowed);
-  api.get('/api/eperson/registrations/:id', { schema: { ...listing.schema, params: IdParams } }, notAllowed);
+  api.get(
+    '/api/eperson/registrations/:id',
+    { ...listing, schema: { ...listing.schema, params: IdParams } },
+    notAllowed,
+  );
 };
