@@ -57,6 +57,16 @@ export function toLanyardError(error: unknown): LanyardError {
   return new LanyardError('INTERNAL', 'Internal error.', undefined, { cause: error });
 }
 
+/**
+ * A server-side failure's title is a fixed sentence (the message may carry an upstream's or a
+ * library's words), but one that says what happened: 502 and 503 are only ever another service's
+ * failure — an identity provider, ORCID, an IdP's metadata — never Lanyard's own. The code says which.
+ */
+const serverTitles: Record<number, string> = {
+  502: 'Bad gateway: a service Lanyard relies on gave an answer it could not use.',
+  503: 'Service unavailable: a service Lanyard relies on did not answer; try again later.',
+};
+
 /** API clients (and anything asking for JSON) get problem+json; browsers get a page. */
 export function wantsJson(request: FastifyRequest): boolean {
   const accept = request.headers.accept ?? '';
@@ -88,7 +98,7 @@ export function sendError(
       .type('application/problem+json')
       .send({
         type: `about:blank`,
-        title: e.status >= 500 ? 'Internal error' : e.message,
+        title: e.status >= 500 ? (serverTitles[e.status] ?? 'Internal error') : e.message,
         status: e.status,
         code: e.code,
         ...(e.details && e.status < 500 ? { details: e.details } : {}),

@@ -130,6 +130,24 @@ forEachBackend(
       assert.equal(await countRows(ctx().lanyard.db, 'registration', ['subject', orcid]), 0);
     });
 
+    test('a 503 and a 502 say what happened in their title (the service is unavailable, an upstream failed), codes unchanged', async () => {
+      const titleOf = (page: { json: <T>() => T }) => page.json<{ title: string }>().title;
+      const c = await client();
+      ctx().orcid!.state.setFaults({ token: { status: 500, times: 1 } });
+      const unavailable = await c.orcidSignIn(addOrcidUser(ctx(), { emails: [] }));
+      assertRefused(unavailable, 503, 'PROVIDER_UNAVAILABLE');
+      assert.equal(
+        titleOf(unavailable),
+        'Service unavailable: a service Lanyard relies on did not answer; try again later.',
+      );
+      ctx().orcid!.state.setFaults({ token: { malformedJson: true, times: 1 } });
+      const failed = await c.orcidSignIn(addOrcidUser(ctx(), { emails: [] }));
+      assertRefused(failed, 502, 'PROVIDER_ERROR');
+      assert.equal(titleOf(failed), 'Bad gateway: a service Lanyard relies on gave an answer it could not use.');
+      // Neither names the upstream's own words nor details: only the code says which one.
+      for (const page of [unavailable, failed]) assert.equal(page.json<{ details?: unknown }>().details, undefined);
+    });
+
     test('testLoggedInEPersonWithProfile: the account gets the iD and scopes, and the ORCID token is kept (sealed)', async () => {
       const c = await client();
       const { token, orcid } = await orcidRegistration(c, {
