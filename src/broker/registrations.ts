@@ -47,6 +47,8 @@ export interface TokenUse {
   confirmed?: boolean;
   /** The registration the caller names (`/epersons/{uuid}?token=`): the token must be its own. */
   expectId?: string;
+  /** The language the person creates the account in: its mail speaks it from the first one on. */
+  locale?: Locale;
 }
 
 /**
@@ -137,6 +139,7 @@ export async function createAccountFromRegistration<S extends SessionInfo | NoSe
         family_name: p.familyName ?? null,
         display_name: p.displayName ?? null,
         self_registered: true,
+        locale: use.locale ?? null,
       },
       now,
     );

@@ -4,7 +4,9 @@ import type { Page } from '../support/browser.js';
 import { uniqueEmail } from '../support/accounts.js';
 import { assertRefused } from '../support/refusals.js';
 import { forEachBackend } from '../support/suite.js';
+import { withOrcid } from '../support/test-app.js';
 import { browserOn } from '../support/pages.js';
+import { addOrcidUser, createAccountWithOrcid } from '../support/orcid.js';
 
 const language = (page: Page) => page.body.match(/<html lang="([a-z]+)">/)?.[1];
 
@@ -46,3 +48,25 @@ forEachBackend('English and German', (ctx) => {
     assert.match(mail.text, /^Guten Tag,/);
   });
 });
+
+forEachBackend(
+  'English and German, from a first sign-in',
+  (ctx) => {
+    test('an account made from a German first sign-in gets German mail, from its first one on', async () => {
+      const email = uniqueEmail('erstanmeldung');
+      const orcid = addOrcidUser(ctx(), { emails: [{ email, visibility: 'public', verified: true }] });
+      const browser = await browserOn(ctx(), '/login?lang=de');
+      await createAccountWithOrcid(browser, orcid);
+      // The first: "ORCID iD was linked", sent as the account is made.
+      const mail = await ctx().mail.waitFor(email);
+      assert.match(mail.subject, /wurde mit Ihrem Lanyard-Konto verknüpft$/);
+      const account = await ctx()
+        .lanyard.db.selectFrom('account')
+        .select('locale')
+        .where('email', '=', email)
+        .executeTakeFirstOrThrow();
+      assert.equal(account.locale, 'de', 'later mail (a sign-in notice, a reset) speaks German too');
+    });
+  },
+  withOrcid,
+);

@@ -153,7 +153,7 @@ export const epersonRoutes: Route = (api, lanyard) => {
           lanyard,
           token,
           { ...sessionContext(request), signIn: false },
-          { browser, confirmed: true },
+          { browser, confirmed: true, locale: request.locale },
         ));
       } else {
         // DSpace copies any JSON netid onto a password registrant (DSpace §6.2 item 6): never here.

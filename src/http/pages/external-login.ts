@@ -152,7 +152,11 @@ export const externalLoginRoutes: Route = (app, lanyard) => {
         lanyard,
         request.params.token,
         sessionContext(request),
-        { browser: browserHashOf(lanyard, request), confirmed: request.body.confirm === 'yes' },
+        {
+          browser: browserHashOf(lanyard, request),
+          confirmed: request.body.confirm === 'yes',
+          locale: request.locale,
+        },
       );
       // Where the sign-in was going (a repository's authorization request, say) — else /profile.
       const next = safeRedirect(returnTo, config);
