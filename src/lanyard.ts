@@ -15,6 +15,7 @@ import { createProviders, type ProviderRegistry } from './providers/registry.js'
 import { type FlowStateStore, postgresFlowState, redisFlowState } from './stores/flow-state.js';
 import { type MailResult, queueWithinLimit } from './mail/limit.js';
 import { securityNotices } from './mail/templates.js';
+import { proxyForLog, routeOutbound } from './lib/outbound-proxy.js';
 
 /** Paths and headers whose values are secrets; pino replaces them with [redacted]. */
 export const redactPaths = [
@@ -144,6 +145,18 @@ export async function openLanyard(config: Config, opts: OpenOptions = {}): Promi
   const clock = opts.clock ?? systemClock;
   const log =
     opts.log ?? createLogger(config.logLevel, config.embedded && process.env.NODE_ENV !== 'test' ? 'pretty' : 'json');
+  routeOutbound(config.outboundProxy);
+  if (config.outboundProxy) {
+    const { https, http, noProxy } = config.outboundProxy;
+    log.info(
+      {
+        httpsProxy: https && proxyForLog(https),
+        httpProxy: http && proxyForLog(http),
+        noProxy: noProxy.map((e) => (e.port ? `${e.host}:${e.port}` : e.host)),
+      },
+      'outgoing calls go through the proxy (loopback and NO_PROXY hosts directly)',
+    );
+  }
   const db = await connectDatabase({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,

@@ -3,6 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { LanyardError } from '../errors.js';
+import { readOutboundProxy } from '../lib/outbound-proxy.js';
 import { knownScopes, memberScopes, orcidPresets } from './orcid-presets.js';
 import { readOidcEntry } from '../providers/oidc/config.js';
 import { readShibbolethHeadersEntry } from '../providers/shibboleth-headers/config.js';
@@ -35,7 +36,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Sour
     return file[key] ?? file[name] ?? file[camelName(name)];
   };
   const r = reader(get);
-  const config = readConfig(r);
+  const config = readConfig(r, env);
   const given = [
     ...settingNames.filter((name) => `LANYARD_${name}` in overrides || (env[`LANYARD_${name}`] ?? '') !== ''),
     ...Object.keys(file).map((key) => settingOfFileKey(key) ?? key),
@@ -44,7 +45,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Sour
   return config;
 }
 
-function readConfig(r: Reader): Config {
+function readConfig(r: Reader, env: NodeJS.ProcessEnv): Config {
   const port = r.int('PORT', 3000, 0, 65535);
   const host = r.str('HOST', '0.0.0.0');
   const publicUrl = r.url('PUBLIC_URL', `http://localhost:${port}`).replace(/\/+$/, '');
@@ -187,6 +188,7 @@ function readConfig(r: Reader): Config {
     embedded,
     // Its page hands out every password-reset and registration link: never at a public address.
     devMailbox: embedded && smtpUrl === null && isLoopback(publicUrl),
+    outboundProxy: readOutboundProxy(env),
   };
 }
 

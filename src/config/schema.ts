@@ -1,3 +1,4 @@
+import type { OutboundProxy } from '../lib/outbound-proxy.js';
 import type { SamlEntry } from '../providers/saml/config.js';
 
 /** The typed configuration every part of Lanyard receives. Built and validated by `loadConfig`. */
@@ -95,6 +96,8 @@ export interface SecretKey {
 }
 
 export interface Config {
+  /** The forward proxy of outgoing calls (HTTPS_PROXY, HTTP_PROXY, NO_PROXY); null: all direct. */
+  outboundProxy: OutboundProxy | null;
   port: number;
   host: string;
   publicUrl: string;

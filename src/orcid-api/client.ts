@@ -1,4 +1,5 @@
 import type { OrcidConfig } from '../config/schema.js';
+import { outboundFetch } from '../lib/outbound-proxy.js';
 import type { Lanyard } from '../lanyard.js';
 import { loadProviderTokens } from '../stores/provider-tokens.js';
 
@@ -270,7 +271,7 @@ export class OrcidApi {
   private async send(method: string, path: string, body?: unknown): Promise<Response> {
     let res: Response;
     try {
-      res = await fetch(`${this.config.apiUrl}/v3.0/${this.orcid}${path}`, {
+      res = await outboundFetch(`${this.config.apiUrl}/v3.0/${this.orcid}${path}`, {
         method,
         headers: {
           accept: ORCID_JSON,

@@ -73,6 +73,8 @@ const bad: [setting: Record<string, string>, key: string, fix: RegExp][] = [
   [{ LANYARD_ORCID_ENV: 'off', LANYARD_ORCID_TRUST_EMAIL: 'false' }, 'LANYARD_ORCID_TRUST_EMAIL', /off/],
   [{ LANYARD_REDIS_PREFIX: 'mine:' }, 'LANYARD_REDIS_PREFIX', /set LANYARD_REDIS_URL/],
   [{ LANYARD_REQUIRE_SMTP: 'false' }, 'LANYARD_REQUIRE_SMTP', /only with PostgreSQL/],
+  [{ HTTPS_PROXY: 'proxy.uni.example:3128' }, 'HTTPS_PROXY', /http:\/\/proxy\.example\.org:3128/],
+  [{ http_proxy: 'socks5://proxy.uni.example:1080' }, 'HTTP_PROXY', /http:\/\/proxy\.example\.org:3128/],
   // The built-in emulator's open admin API never serves a real database.
   [{ ...production, LANYARD_ORCID_ENV: 'emulator' }, 'LANYARD_ORCID_ENV', /custom with LANYARD_ORCID_SITE_URL/],
 ];
@@ -223,5 +225,34 @@ describe('configuration sources', () => {
     const asks = loadConfig({ ...sandbox, LANYARD_ORCID_SCOPES: 'openid /read-limited /activities/update' }).orcid!;
     assert.equal(asks.member, true);
     assert.equal(loadConfig(base).orcid?.member, true);
+  });
+});
+
+describe('the forward proxy of outgoing calls', () => {
+  test('read from HTTPS_PROXY, HTTP_PROXY and NO_PROXY, the lower-case names winning', () => {
+    const { outboundProxy } = loadConfig({
+      ...base,
+      HTTPS_PROXY: 'http://ignored.example:1',
+      https_proxy: 'http://user:pw@proxy.uni.example:3128',
+      NO_PROXY: 'login.uni.example, .intranet.example,*.lab.example:8443 [fd00::1]:443',
+    });
+    assert.deepEqual(outboundProxy, {
+      https: 'http://user:pw@proxy.uni.example:3128/',
+      http: null,
+      noProxy: [
+        { host: 'login.uni.example', port: null },
+        { host: 'intranet.example', port: null },
+        { host: 'lab.example', port: 8443 },
+        { host: 'fd00::1', port: 443 },
+      ],
+    });
+  });
+
+  test('none without a proxy variable, and none with NO_PROXY=*', () => {
+    assert.equal(loadConfig(base).outboundProxy, null);
+    assert.equal(
+      loadConfig({ ...base, HTTPS_PROXY: 'http://proxy.uni.example:3128', no_proxy: '*' }).outboundProxy,
+      null,
+    );
   });
 });

@@ -2,6 +2,7 @@ import * as oidc from 'openid-client';
 import type { OidcEntry } from '../../config/schema.js';
 import { LanyardError } from '../../errors.js';
 import { isLoopback } from './config.js';
+import { outboundFetch } from '../../lib/outbound-proxy.js';
 
 /** How long a discovery document is used before it is fetched again (keys rotate, endpoints move). */
 const REFRESH_MS = 60 * 60 * 1000;
@@ -44,6 +45,7 @@ export class Discovery {
     try {
       config = await oidc.discovery(issuer, entry.clientId, undefined, auth, {
         timeout: Math.ceil(entry.timeoutMs / 1000),
+        [oidc.customFetch]: outboundFetch,
         // Plain http only for loopback issuers (the config check refuses anything else).
         ...(issuer.protocol === 'http:' && isLoopback(issuer.hostname)
           ? { execute: [oidc.allowInsecureRequests] }
@@ -67,6 +69,8 @@ export class Discovery {
       );
     }
     config.timeout = Math.ceil(entry.timeoutMs / 1000);
+    // The token, userinfo and JWKS calls too: through the forward proxy when one is configured.
+    config[oidc.customFetch] = outboundFetch;
     // openid-client skips the ID token signature when it comes straight from the token endpoint
     // over TLS (OIDC Core 3.1.3.7 allows it); Lanyard checks it against the IdP's JWKS anyway.
     oidc.enableNonRepudiationChecks(config);

@@ -3,6 +3,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { isLoopbackHost } from '../loopback.js';
+import { outboundFetch } from '../../../lib/outbound-proxy.js';
 
 export type Download =
   { status: 'not-modified' } | { status: 'ok'; file: string; digest: string; etag: string | null; bytes: number };
@@ -26,7 +27,7 @@ export async function downloadMetadata(
         `${hop ? 'the metadata URL redirected to' : 'the metadata URL is'} ${target.protocol}//${target.host}: only https is accepted (plain http only on loopback)`,
       );
     const get = () =>
-      fetch(target, {
+      outboundFetch(target, {
         headers: {
           accept: 'application/samlmetadata+xml, application/xml;q=0.9, */*;q=0.1',
           ...(opts.etag ? { 'if-none-match': opts.etag } : {}),
