@@ -73,4 +73,42 @@ forEachBackend('the sign-in page, rendered once per language', (ctx) => {
     const after = await member.get('/login');
     assert.equal(withoutToken(after), withoutToken(anonymous));
   });
+
+  test('signing in again before a sensitive change offers no new account to the person signed in, in either language, and works without scripts', async () => {
+    const app = ctx();
+    for (const [language, register] of [
+      ['en', 'Create an account'],
+      ['de', 'Konto anlegen'],
+    ] as const) {
+      const headers = { 'accept-language': language };
+      const account = await seedAccount(app.lanyard);
+      const browser = await signedInBrowser(app, account.email);
+      await browser.get('/profile', headers);
+      const stale = app.config.reauthSeconds * 1000 + 1000;
+      app.clock.advance(stale);
+      try {
+        const asked = await browser.post('/profile/email', { email: `new-${account.email}` }, headers);
+        assert.equal(asked.status, 303, language);
+        assert.equal(asked.location, `/login?reauth=1&returnTo=${encodeURIComponent('/profile')}`, language);
+        const page = await browser.get(asked.location!, headers);
+        assert.equal(page.status, 200, language);
+        assert.match(page.body, /class="notice notice-info"/, language);
+        // Already signed in: an account of their own is not what they need here.
+        assert.doesNotMatch(page.body, /href="\/register"/, language);
+        assert.equal(page.body.includes(register), false, `${language}: ${register}`);
+        // The plain form signs in again (no script on the way) and goes back where the person was.
+        const again = await browser.post('/login', { email: account.email, password: PASSWORD, returnTo: '/profile' });
+        assert.equal(again.status, 303, language);
+        assert.equal(again.location, '/profile', language);
+        await browser.get('/profile', headers);
+        const done = await browser.post('/profile/email', { email: `new-${account.email}` }, headers);
+        assert.equal(done.status, 303, language);
+        assert.equal(done.location, '/profile', language);
+      } finally {
+        app.clock.advance(-stale);
+      }
+      // Someone signed out still gets the offer.
+      assert.equal((await app.browser().get('/login?reauth=1', headers)).body.includes(register), true, language);
+    }
+  });
 });

@@ -68,7 +68,12 @@ export const loginRoutes: Route = (app, lanyard) => {
           ${button(t('login.submit'), { block: true })}
         </form>
         <p><a href="/forgot">${t('login.forgot')}</a></p>
-        ${config.selfRegistration ? html`<p>${t('login.noAccount')} <a href="/register">${t('nav.register')}</a></p>` : ''}`,
+        ${
+          // Someone signed in (asked to sign in again before a sensitive change) has an account.
+          config.selfRegistration && !request.auth
+            ? html`<p>${t('login.noAccount')} <a href="/register">${t('nav.register')}</a></p>`
+            : ''
+        }`,
     };
   };
   const form = (
