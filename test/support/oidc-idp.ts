@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
 // oidc-provider ships no types; the few calls made here are typed by hand below.
@@ -80,17 +81,24 @@ export class OidcIdp {
     private readonly sockets: Set<import('node:net').Socket>,
   ) {}
 
-  static async start(clients: IdpClient[], opts: { port?: number } = {}): Promise<OidcIdp> {
+  /**
+   * `tls` serves https with that key and certificate; `host` is the name in the issuer (default
+   * 127.0.0.1; the IdP listens on loopback whatever its name).
+   */
+  static async start(
+    clients: IdpClient[],
+    opts: { port?: number; tls?: { key: string; cert: string }; host?: string } = {},
+  ): Promise<OidcIdp> {
     const { privateKey } = await generateKeyPair('RS256', { extractable: true });
     const jwk = { ...(await exportJWK(privateKey)), kid: 'idp-key-1', alg: 'RS256', use: 'sig' };
-    const server = createServer();
+    const server = opts.tls ? createHttpsServer(opts.tls) : createServer();
     const sockets = new Set<import('node:net').Socket>();
     server.on('connection', (s) => {
       sockets.add(s);
       s.on('close', () => sockets.delete(s));
     });
     await new Promise<void>((ok) => server.listen(opts.port ?? 0, '127.0.0.1', ok));
-    const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const issuer = `${opts.tls ? 'https' : 'http'}://${opts.host ?? '127.0.0.1'}:${(server.address() as AddressInfo).port}`;
     let idp: OidcIdp;
     const provider = new (Provider as unknown as new (issuer: string, config: object) => OidcProvider)(issuer, {
       clients: clients.map((c) => ({
