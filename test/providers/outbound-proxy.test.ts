@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import { uniqueEmail } from '../support/accounts.js';
 import type { Browser, Page } from '../support/browser.js';
 import { backends, skipReason } from '../support/databases.js';
@@ -32,16 +32,21 @@ for (const backend of backends()) {
     before(async () => {
       if (reason) return;
       proxy = await new ForwardProxy({ [ORCID_HOST]: '127.0.0.1' }).start();
+    });
+    after(async () => proxy?.stop());
+    // Emulators of each test's own: a connection the test's browser kept open to one while the
+    // next test's Lanyard starts (seconds, on a loaded machine) is closed by the emulator under it.
+    beforeEach(async () => {
+      if (reason) return;
       port = await freePort();
       orcid = await startOrcidEmulator({ port, baseUrl: `http://${ORCID_HOST}:${port}` });
       local = await startOrcidEmulator();
       for (const emulator of [orcid, local])
         emulator.state.addClient({ ...TEST_ORCID_CLIENT, redirectUris: [PUBLIC_URL], member: true });
     });
-    after(async () => {
+    afterEach(async () => {
       await orcid?.close();
       await local?.close();
-      await proxy?.stop();
     });
 
     /** A Lanyard whose ORCID is the emulator at `site`, with these proxy variables; closed after `body`. */
