@@ -37,7 +37,10 @@ export async function freshPostgresDatabase(): Promise<{ url: string; drop: () =
   const problem = await postgresProblem();
   if (problem) throw new Error(problem);
   const name = `lanyard_t_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: adminUrl() });
+  // Bounded, so that a server that stops answering fails this suite with its reason here rather
+  // than holding the file until the runner's 15-minute limit without a word.
+  const bounds = { connectionTimeoutMillis: 120_000, statement_timeout: 180_000, query_timeout: 200_000 };
+  const admin = new pg.Client({ connectionString: adminUrl(), ...bounds });
   await admin.connect();
   await admin.query(`create database ${name}`);
   await admin.end();
@@ -46,7 +49,7 @@ export async function freshPostgresDatabase(): Promise<{ url: string; drop: () =
   return {
     url: url.href,
     drop: async () => {
-      const c = new pg.Client({ connectionString: adminUrl() });
+      const c = new pg.Client({ connectionString: adminUrl(), ...bounds });
       await c.connect();
       await c.query(`drop database if exists ${name} with (force)`);
       await c.end();
