@@ -519,7 +519,7 @@ for (const backend of backends()) {
           assert.equal(r.status, 401, `${scheme}: ${r.status}`);
           assert.equal(
             ((await r.json()) as { code: string }).code,
-            scheme === 'Bearer' ? 'ACCESS_TOKEN_INVALID' : 'AUTH_REQUIRED',
+            scheme === 'Bearer' ? 'ACCESS_TOKEN_INVALID' : 'AUTH_SCHEME_UNSUPPORTED',
           );
         }
         const listed = await call('GET', '/api/orcid/works', tokens.access_token);

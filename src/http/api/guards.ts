@@ -6,6 +6,7 @@ import { cookieNames, setCookie } from '../cookies.js';
 import { csrfCookieValue, csrfToken, verifyCsrf } from '../csrf.js';
 import { LanyardError } from '../../errors.js';
 import { routeLimits } from '../guards.js';
+import { ORCID_API_CHALLENGE } from './orcid-caller.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -103,5 +104,24 @@ export function challenge(methods: string) {
   return async (_request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
     if (reply.statusCode === 401 && !reply.hasHeader('www-authenticate')) reply.header('www-authenticate', methods);
     return payload;
+  };
+}
+
+/**
+ * The API reads one credential from `Authorization`: a Bearer token (DSpace's token of a session,
+ * or on the ORCID API an access token of Lanyard's OpenID provider). Another scheme (`DPoP`,
+ * `Basic`, `Negotiate`…) is a credential it cannot check: taken for none, the caller would be
+ * answered as anonymous (AUTH_REQUIRED, a signed-out status) and never learn why. So it is refused
+ * before any route runs, with a challenge naming Bearer (RFC 9110 §11.6.1) — on the REST API
+ * followed by the sign-in methods every other 401 names. An empty header is no credential.
+ */
+export function bearerOnly(methods: string) {
+  const restChallenge = `Bearer realm="Lanyard REST API", ${methods}`;
+  return async (request: FastifyRequest, reply: FastifyReply) => {
+    const scheme = request.headers.authorization?.trim().split(/\s/, 1)[0];
+    if (!scheme || scheme.toLowerCase() === 'bearer') return;
+    reply.header('www-authenticate', request.url.startsWith('/api/orcid/') ? ORCID_API_CHALLENGE : restChallenge);
+    // The scheme is not echoed: a client that sent a bare token would find it in the answer.
+    throw new LanyardError('AUTH_SCHEME_UNSUPPORTED', 'Send the credential as "Authorization: Bearer <token>".');
   };
 }

@@ -18,6 +18,9 @@ export interface OrcidCaller {
   clientId: string | null;
 }
 
+/** The ORCID API's challenge to a caller that sent no token (RFC 6750 §3: no error code then). */
+export const ORCID_API_CHALLENGE = `Bearer realm="Lanyard ORCID API", scope="${ORCID_WORKS_SCOPE}"`;
+
 const invalidToken = (reply: FastifyReply, why: string) => {
   reply.header('www-authenticate', `Bearer error="invalid_token", error_description="${why}"`);
   return new LanyardError('ACCESS_TOKEN_INVALID', `The access token is not valid: ${why}.`);
@@ -44,7 +47,7 @@ export function orcidCallerGuard(lanyard: Lanyard) {
       // A Bearer credential that is no token (over-long, or with spaces) is a bad token, not none.
       if (/^Bearer(\s|$)/i.test(request.headers.authorization ?? '')) throw invalidToken(reply, 'malformed');
       // RFC 9110 §15.5.2: a 401 names how to authenticate; RFC 6750 §3: no error code when none was sent.
-      reply.header('www-authenticate', `Bearer realm="Lanyard ORCID API", scope="${ORCID_WORKS_SCOPE}"`);
+      reply.header('www-authenticate', ORCID_API_CHALLENGE);
       throw new LanyardError('AUTH_REQUIRED', 'Send an access token with the orcid.works scope, or sign in.');
     }
     current ??= new CurrentProvider(lanyard);

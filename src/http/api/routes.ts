@@ -3,8 +3,9 @@ import { authnRoutes, signInMethods } from './authn.js';
 import { bearerOf, sessionOfBearer } from './bearer.js';
 import { corsHook } from './cors.js';
 import { epersonRoutes } from './epersons.js';
-import { challenge, csrfGuard, mediaTypeGuard, noStore } from './guards.js';
+import { bearerOnly, challenge, csrfGuard, mediaTypeGuard, noStore } from './guards.js';
 import { openApiDocumentRoute, registerOpenApi } from './openapi.js';
+import { withRefusal } from './schemas.js';
 import { orcidRoutes } from './orcid.js';
 import { orcidRecordRoutes } from './orcid-record.js';
 import { registrationRoutes } from './registrations.js';
@@ -44,6 +45,11 @@ export const apiRoutes: Route = async (app, lanyard) => {
     api.setSerializerCompiler(() => (data) => JSON.stringify(data));
     api.addHook('onRequest', mediaTypeGuard());
     api.addHook('onRequest', noStore());
+    api.addHook('onRequest', bearerOnly(methods));
+    // Every operation may answer that refusal: in the document too (this hook runs before the collector's).
+    api.addHook('onRoute', (route) => {
+      route.schema = { ...route.schema, response: withRefusal(route.schema?.response, 'AUTH_SCHEME_UNSUPPORTED') };
+    });
     api.addHook('onSend', challenge(methods));
     api.addHook('preValidation', csrfGuard(lanyard));
     await registerOpenApi(api, lanyard);

@@ -1,6 +1,6 @@
 import { type Static, Type } from 'typebox';
-import type { ErrorCode } from '../../errors.js';
-import { type StatusOverrides, statusesOf } from '../status-overrides.js';
+import { type ErrorCode, errorCodes } from '../../errors.js';
+import { allAs, type StatusOverrides, statusesOf } from '../status-overrides.js';
 
 /**
  * The REST API's schemas: Fastify validates requests with them (unknown fields refused, no type
@@ -268,4 +268,15 @@ export function refusalsWith(overrides: StatusOverrides, ...codes: ErrorCode[]) 
       },
     ]),
   );
+}
+
+type ProblemResponse = { content?: Record<string, { schema?: { properties?: { code?: { enum?: ErrorCode[] } } } }> };
+
+/** A route's `response` with `code` added to the refusals of its status (a refusal every API route may send). */
+export function withRefusal(response: unknown, code: ErrorCode): Record<string, unknown> {
+  const responses = (response ?? {}) as Record<string, unknown>;
+  const status = errorCodes[code];
+  const existing = responses[status] as ProblemResponse | undefined;
+  const codes = existing?.content?.['application/problem+json']?.schema?.properties?.code?.enum ?? [];
+  return { ...responses, ...refusalsWith(allAs(status, [...codes, code]), ...codes, code) };
 }
