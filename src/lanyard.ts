@@ -34,9 +34,12 @@ export const redactPaths = [
   '*.code',
 ];
 
-/** Path segments and query values that are secrets (tokens, OAuth codes and state): logged as [redacted]. */
+/**
+ * Path segments and query values that are secrets (tokens, OAuth codes and state, and a password a
+ * client wrongly put in a URL, which `authn/login` refuses): logged as [redacted].
+ */
 const secretInUrl =
-  /(\/(?:register|forgot|external-login|review-account|registrations)\/)[^/?#]+|([?&](?:token|code|state|_csrf)=)[^&#]*/g;
+  /(\/(?:register|forgot|external-login|review-account|registrations)\/)[^/?#]+|([?&](?:token|code|state|_csrf|password)=)[^&#]*/g;
 export const redactUrl = (url: string) =>
   url.replace(secretInUrl, (_m, path?: string, query?: string) => `${path ?? query}[redacted]`);
 

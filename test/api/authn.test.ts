@@ -66,6 +66,28 @@ forEachBackend(
       );
     });
 
+    test('login with user or password in the query string → 400 CREDENTIALS_IN_URL, no session, nothing changed', async () => {
+      const account = await createPasswordAccount(ctx(), unique('query'));
+      const c = await client();
+      await c.status();
+      const query = new URLSearchParams({ user: account.email, password: 'correct horse battery' }).toString();
+      const unchanged = <T>(action: () => Promise<T>) => expectNoChange(ctx().lanyard.db, action);
+      for (const [url, opts] of [
+        [`/api/authn/login?${query}`, {}],
+        [`/api/authn/login?${query}`, { json: {} }],
+        // Even beside a good form: the password has been in a URL, so it is not used.
+        [`/api/authn/login?password=x`, form(account.email, 'correct horse battery')],
+        [`/api/authn/login?user=${encodeURIComponent(account.email)}`, form(account.email, 'correct horse battery')],
+        // Refused before the CSRF check: the client learns what to fix.
+        [`/api/authn/login?${query}`, { csrf: false }],
+      ] as const) {
+        const page = await unchanged(() => c.post(url, opts));
+        assertRefused(page, 400, 'CREDENTIALS_IN_URL');
+        assert.equal(page.headers.authorization, undefined);
+        assert.equal(c.browser.cookie(cookieNames(ctx().config).session), undefined);
+      }
+    });
+
     test('every 401 names the sign-in methods in WWW-Authenticate, a failed login’s as DSpace’s StatelessLoginFilter does', async () => {
       const account = await createPasswordAccount(ctx(), unique('challenge'));
       const c = await client();

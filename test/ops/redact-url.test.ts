@@ -15,6 +15,10 @@ test('redactUrl hides tokens in paths and secret query values, keeps the rest', 
       `/api/authn/orcid?code=${TOKEN}&state=${TOKEN}&lang=en`,
       '/api/authn/orcid?code=[redacted]&state=[redacted]&lang=en',
     ],
+    [
+      `/api/authn/login?user=a%40b.example&password=${TOKEN}`,
+      '/api/authn/login?user=a%40b.example&password=[redacted]',
+    ],
     ['/login?returnTo=%2Fprofile', '/login?returnTo=%2Fprofile'],
   ];
   for (const [url, logged] of cases) {

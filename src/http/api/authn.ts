@@ -31,6 +31,22 @@ export function signInMethods(config: Config, providerIds: string[]): string {
 }
 
 /**
+ * DSpace reads `user` and `password` as request parameters, so its server would take them from the
+ * query string too; Lanyard reads the body only. Ignoring them there left the client with a
+ * confusing answer, and a password in a URL is already in proxy and access logs and browser
+ * history: it is refused with its own code, never used — even beside a good body — before the
+ * CSRF check, so the client learns what to fix. Lanyard's own log redacts it (src/lanyard.ts).
+ */
+async function refuseCredentialsInUrl(request: FastifyRequest): Promise<void> {
+  const query = request.query as Record<string, unknown>;
+  const fields = ['user', 'password'].filter((f) => query[f] !== undefined);
+  if (fields.length)
+    throw new LanyardError('CREDENTIALS_IN_URL', 'Send user and password in the request body, never in the URL.', {
+      fields,
+    });
+}
+
+/**
  * `/api/authn/*` — DSpace's AuthenticationRestController, with Lanyard's session cookie where
  * DSpace hands out a JWT in `Authorization` (docs/api.md, "Differences"). Provider callbacks
  * (ORCID's is DSpace's `GET /api/authn/orcid`) are served by src/http/pages/providers.ts.
@@ -82,6 +98,7 @@ export const authnRoutes: Route = (api, lanyard) => {
           200: { ...ok.status, headers: loginHeaders },
           ...refusals(
             'VALIDATION_FAILED',
+            'CREDENTIALS_IN_URL',
             'INVALID_CREDENTIALS',
             'AUTH_REQUIRED',
             'CSRF_FAILED',
@@ -93,6 +110,7 @@ export const authnRoutes: Route = (api, lanyard) => {
       },
       // Login CSRF: without the header a cross-site form could sign a browser in to the attacker's account.
       config: { ...limits.signIn, csrf: 'always' },
+      onRequest: refuseCredentialsInUrl,
     },
     async (request, reply) => {
       const { user, password } = request.body ?? {};
