@@ -212,6 +212,10 @@ export const openIdProviderRoutes: Route = async (app, lanyard) => {
       const now = lanyard.clock.now();
       request.auth = cookie ? sessionOfJson(lanyardSession, cookie, now) : null;
       if (request.auth) await touchSession(lanyard.db, request.auth.session, now);
+      // The provider session this request saves is noted with it: signing that device out ends it.
+      reads.signedIn = request.auth
+        ? { accountId: request.auth.account.id, sessionId: request.auth.session.id }
+        : undefined;
       sessionRead.add(request);
       reply.hijack();
       // As a mounted Koa app sees it: its own path in `url`, the full one in `originalUrl` (the

@@ -4,7 +4,7 @@ import type { Adapter, AdapterPayload } from 'oidc-provider';
 import type { Clock } from '../clock.js';
 import { type Db, preparedStatement } from '../db/connect.js';
 import type { ProfileSnapshot } from '../db/schema.js';
-import { sessionJson, sessionJsonFrom } from './sessions.js';
+import { DEVICE_KEY, sessionJson, sessionJsonFrom } from './sessions.js';
 
 /**
  * oidc-provider's storage contract on Lanyard's database: one table for every model, so each
@@ -19,15 +19,15 @@ export class OidcPayloadAdapter implements Adapter {
   ) {}
 
   async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
+    const reads = requestReads.getStore();
     const row: NewPayloadRow = {
       model: this.model,
       id,
-      payload: JSON.stringify(payload),
+      payload: JSON.stringify(this.model === 'Session' ? tiedToDevice(payload, reads?.signedIn) : payload),
       grant_id: payload.grantId ?? null,
       uid: payload.uid ?? null,
       expires_at: expiresIn ? new Date(this.clock.now().getTime() + expiresIn * 1000) : null,
     };
-    const reads = requestReads.getStore();
     // Within a provider request the row is written with the request's next write, or before
     // anything else touches the database, and at the latest before the answer leaves.
     if (!reads?.defer(row)) await upsertRows(this.db, [row]);
@@ -110,6 +110,23 @@ export class OidcPayloadAdapter implements Adapter {
     const payload = row.payload as AdapterPayload;
     return row.consumed_at ? { ...payload, consumed: Math.floor(row.consumed_at.getTime() / 1000) } : payload;
   }
+}
+
+/**
+ * The provider session as stored: noted with the Lanyard session it was saved under, when the
+ * browser is signed in to Lanyard as the same account (the provider's session holds only while it
+ * is, src/openid-provider/provider.ts). Saved otherwise, it names no device.
+ */
+function tiedToDevice(payload: AdapterPayload, signedIn: SignedIn | undefined): AdapterPayload {
+  return signedIn && payload.accountId === signedIn.accountId
+    ? { ...payload, [DEVICE_KEY]: signedIn.sessionId }
+    : payload;
+}
+
+/** Who is signed in to Lanyard in the browser of the current provider request. */
+export interface SignedIn {
+  accountId: string;
+  sessionId: string;
 }
 
 /** The models whose rows the provider reads by the token a client presents. */
@@ -237,6 +254,9 @@ export class RequestReads {
 
   /** Set once the request's answer is ready: a save after that (none is known) is written at once. */
   private closed = false;
+
+  /** Who is signed in to Lanyard in the request's browser: the device its provider session is noted with. */
+  signedIn: SignedIn | undefined;
 
   /** Holds the row to be written later; false once the request is answered (write it now). */
   defer(row: NewPayloadRow): boolean {
@@ -450,6 +470,60 @@ export async function revokeAccountGrants(db: Db, accountId: string): Promise<nu
     .deleteFrom('oidc_payload')
     .where('model', '!=', 'Client')
     .where((eb) => eb.or([eb(ofAccount, '=', accountId), ...(grantIds.length ? [eb('grant_id', 'in', grantIds)] : [])]))
+    .execute();
+  return grantIds.length;
+}
+
+/**
+ * Ends what one of the account's devices holds at the OpenID provider: the provider sessions saved
+ * under Lanyard's session `sessionId` in that browser (`DEVICE_KEY`), the grants made in them and
+ * every code and token issued under those. A grant belongs to one provider session (a repository
+ * signing in on another device gets a grant of its own there), so the account's other devices keep
+ * theirs. Returns how many grants went.
+ */
+export async function revokeDeviceGrants(db: Db, accountId: string, sessionId: string): Promise<number> {
+  const ofAccount = sql<string>`payload->>'accountId'`;
+  const sessions = await db
+    .selectFrom('oidc_payload')
+    .select(['id', 'payload'])
+    .where(ofAccount, '=', accountId)
+    .where('model', '=', 'Session')
+    .where(sql<string>`payload->>${DEVICE_KEY}`, '=', sessionId)
+    .execute();
+  if (!sessions.length) return 0;
+  const made = sessions.flatMap((s) =>
+    Object.values((s.payload as { authorizations?: Record<string, { grantId?: unknown }> }).authorizations ?? {})
+      .map((a) => a.grantId)
+      .filter((g): g is string => typeof g === 'string'),
+  );
+  const grantIds = made.length
+    ? (
+        await db
+          .selectFrom('oidc_payload')
+          .select('id')
+          .where('model', '=', 'Grant')
+          .where('id', 'in', made)
+          .where(ofAccount, '=', accountId)
+          .execute()
+      ).map((g) => g.id)
+    : [];
+  await db
+    .deleteFrom('oidc_payload')
+    .where((eb) =>
+      eb.or([
+        eb.and([
+          eb('model', '=', 'Session'),
+          eb(
+            'id',
+            'in',
+            sessions.map((s) => s.id),
+          ),
+        ]),
+        ...(grantIds.length
+          ? [eb.and([eb('model', '=', 'Grant'), eb('id', 'in', grantIds)]), eb('grant_id', 'in', grantIds)]
+          : []),
+      ]),
+    )
     .execute();
   return grantIds.length;
 }

@@ -52,15 +52,35 @@ export async function createSession(
 export const DEVICES_REMEMBERED = 20;
 
 /**
+ * The key of a provider session's payload that names Lanyard's session in the same browser: the
+ * device whose signing out ends it (src/stores/oidc-payloads.ts, `revokeDeviceGrants`).
+ * oidc-provider keeps only its own keys of a stored payload, so it never sees this one; the
+ * adapter writes it again at every save.
+ */
+export const DEVICE_KEY = 'lanyardSession';
+
+/**
+ * The provider sessions noted with the replaced session (`DEVICE_KEY`) are noted with the new one
+ * when it is the same account's, in the same browser: signing that device out later still ends them.
+ */
+const deviceMoved = `device_moved as (
+  update oidc_payload set payload = jsonb_set(payload, '{${DEVICE_KEY}}', to_jsonb($3::text))
+  where payload->>'accountId' = (select account_id::text from starter) and model = 'Session'
+    and payload->>'${DEVICE_KEY}' = $2::text
+)`;
+
+/**
  * What a statement that starts a session needs, beside a CTE `starter (account_id)` holding the
  * account that may sign in now (one row, or none and then nothing is written): the browser's
- * previous session revoked (rotation), the new session and its sign-in audit row inserted.
+ * previous session revoked (rotation) and its provider sessions noted with the new one, the new
+ * session and its sign-in audit row inserted.
  * Parameters $1–$10 are `sessionStartParameters`; a statement adds its own from $11.
  */
 export const sessionStartParts = `replaced as (
   update session set revoked_at = $1::timestamptz
   where id = $2::text and revoked_at is null and exists (select 1 from starter)
 ),
+${deviceMoved},
 new_session as (
   insert into session (id, secret_hash, account_id, amr, authenticated_at, created_at, expires_at, last_seen_at, ip, user_agent)
   select $3::text, $4::text, starter.account_id, $5::text, $1::timestamptz, $1::timestamptz, $6::timestamptz,
@@ -350,7 +370,7 @@ export async function revokeOwnSession(db: Db, accountId: string, id: string, no
 
 /**
  * Takes back what `sessionStartParts` wrote at `now`, in one statement: the new session is deleted
- * and the session it replaced is live again. Its `sign_in` audit row stays — the trail is
+ * and the session it replaced is live again, with the provider sessions noted with it. Its `sign_in` audit row stays — the trail is
  * append-only, rows leave only by retention — and a `sign_in` failure row (`reason`
  * `new_device_notice_not_queued`, `undone` the session's id) says that the sign-in did not stand.
  * For a sign-in that must not stand after its statement committed (its new-device notice could not
@@ -366,6 +386,12 @@ export async function undoSessionStart(
     restored as (
       update session set revoked_at = null
       where id = ${s.replaces}::text and revoked_at = ${now}::timestamptz and exists (select 1 from gone)
+    ),
+    device_restored as (
+      update oidc_payload set payload = jsonb_set(payload, ${`{${DEVICE_KEY}}`}::text[], to_jsonb(${s.replaces}::text))
+      where payload->>'accountId' = ${s.accountId}::text and model = 'Session'
+        and payload->>${DEVICE_KEY}::text = ${s.sessionId}::text and ${s.replaces}::text is not null
+        and exists (select 1 from gone)
     )
     insert into audit_event (at, action, outcome, account_id, provider, ip, detail)
     select ${now}::timestamptz, 'sign_in', 'failure', account_id, ${s.provider}::text, ${s.ip}::text, ${detail}::jsonb

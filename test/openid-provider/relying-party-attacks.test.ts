@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
 import * as oidc from 'openid-client';
-import { seedAccount, signedInBrowser, uniqueEmail } from '../support/accounts.js';
+import { PASSWORD, seedAccount, signedInBrowser, uniqueEmail } from '../support/accounts.js';
+import { cookieNames } from '../../src/http/cookies.js';
 import { Browser } from '../support/browser.js';
 import { backends, skipReason } from '../support/databases.js';
 import { createListeningTestApp } from '../support/listening-app.js';
@@ -209,6 +210,50 @@ for (const backend of backends()) {
         assert.equal(wrong.status, 400);
         assert.equal(wrong.location, undefined);
         assert.match(wrong.body, /invalid_request/);
+      });
+
+      test('attack: signing out one other device ends the tokens a repository got in that browser, and only those', async () => {
+        const spa = await registerRelyingParty(app, {
+          name: 'Browser app on one device',
+          auth: 'none',
+          redirect: 'http://127.0.0.1:9/spa-device',
+        });
+        const account = await seedAccount(app.lanyard, uniqueEmail('one-device'));
+        // Signed in at a shared computer; the browser app there keeps its tokens. And on the
+        // person's own laptop, the same app with tokens of its own.
+        const shared = await signInWithPassword(spa.config, account.email, spa.redirect);
+        const laptop = await signInWithPassword(spa.config, account.email, spa.redirect);
+        const lanyardSession = (b: Browser) => b.cookie(cookieNames(app.config).session, app.url)!.split('.')[0]!;
+        // The shared computer's Lanyard session was renewed since (signing in again there, as before
+        // a sensitive change): the provider's session made under the old one belongs to the new one.
+        const first = lanyardSession(shared.browser);
+        const reauth = await shared.browser.post(`${app.url}/login`, {
+          email: account.email,
+          password: PASSWORD,
+          returnTo: '/profile',
+        });
+        assert.equal(reauth.status, 303);
+        const sharedSession = lanyardSession(shared.browser);
+        assert.notEqual(sharedSession, first);
+
+        await laptop.browser.get(`${app.url}/profile/sessions`);
+        const done = await laptop.browser.post(`${app.url}/profile/sessions/${sharedSession}/sign-out`, {});
+        assert.equal(done.status, 303, done.body.slice(0, 300));
+        await assert.rejects(oidc.refreshTokenGrant(spa.config, shared.tokens.refresh_token!), {
+          error: 'invalid_grant',
+        });
+        await assert.rejects(oidc.fetchUserInfo(spa.config, shared.tokens.access_token, account.id), { status: 401 });
+        // The laptop's own tokens go on working: it was not signed out.
+        await oidc.fetchUserInfo(spa.config, laptop.tokens.access_token, account.id);
+        const renewed = await oidc.refreshTokenGrant(spa.config, laptop.tokens.refresh_token!);
+        assert.ok(renewed.access_token);
+        const audit = await app.lanyard.db
+          .selectFrom('audit_event')
+          .select(['detail', 'actor_account_id'])
+          .where('account_id', '=', account.id)
+          .where('action', '=', 'session_revoked')
+          .executeTakeFirstOrThrow();
+        assert.deepEqual(audit.detail, { session: sharedSession.slice(0, 8), grants: 1 });
       });
 
       test('attack: tokens a public client holds for a device signed out by "Sign out everywhere else" (or an operator\'s "Sign out all devices") stop working', async () => {

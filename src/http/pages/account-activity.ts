@@ -7,7 +7,7 @@ import { deviceName as deviceNameOf } from '../../lib/user-agent.js';
 import type { ProviderRegistry } from '../../providers/registry.js';
 import { knownAuditActions, listAudit, recordAudit } from '../../stores/audit.js';
 import { listLiveSessions, revokeAccountSessions, revokeOwnSession } from '../../stores/sessions.js';
-import { revokeAccountGrants } from '../../stores/oidc-payloads.js';
+import { revokeAccountGrants, revokeDeviceGrants } from '../../stores/oidc-payloads.js';
 import type { Route } from '../app.js';
 import { requireAuth, signOut } from '../auth.js';
 import { CsrfField } from '../csrf.js';
@@ -87,19 +87,25 @@ export const accountActivityRoutes: Route = (app, lanyard) => {
       const now = lanyard.clock.now();
       const target = (await listLiveSessions(lanyard.db, account.id, now)).find((s) => s.id === request.params.id);
       // Another account's session, or one already ended, is not this account's to end: nothing happens.
-      if (!target || !(await revokeOwnSession(lanyard.db, account.id, target.id, now)))
-        throw new LanyardError('NOT_FOUND', 'No such session on this account.');
-      await recordAudit(
-        lanyard.db,
-        {
-          action: 'session_revoked',
-          accountId: account.id,
-          actorAccountId: account.id,
-          ip: request.ip,
-          detail: { session: target.id.slice(0, 8) },
-        },
-        now,
-      );
+      if (!target) throw new LanyardError('NOT_FOUND', 'No such session on this account.');
+      await lanyard.db.transaction().execute(async (tx) => {
+        if (!(await revokeOwnSession(tx, account.id, target.id, now)))
+          throw new LanyardError('NOT_FOUND', 'No such session on this account.');
+        // What repositories got at the OpenID provider in that browser goes with it (a browser app
+        // there would otherwise go on refreshing its tokens); the other devices keep theirs.
+        const grants = await revokeDeviceGrants(tx, account.id, target.id);
+        await recordAudit(
+          tx,
+          {
+            action: 'session_revoked',
+            accountId: account.id,
+            actorAccountId: account.id,
+            ip: request.ip,
+            detail: { session: target.id.slice(0, 8), grants },
+          },
+          now,
+        );
+      });
       setFlash(reply, config, {
         kind: 'success',
         key: 'flash.sessionRevoked',
