@@ -160,6 +160,8 @@ export async function buildHttpApp(lanyard: Lanyard, opts: HttpOptions = {}): Pr
   // A path some route serves, asked with another method, is 405 with `Allow` (RFC 9110 §15.5.6), as
   // DSpace's Spring answers; OPTIONS there lists the methods (§9.3.7). Only a path no route serves is 404.
   app.setNotFoundHandler((request, reply) => {
+    // The API's routes set no-store before their handlers; a path none serves has no route to.
+    if (request.url.startsWith('/api/')) reply.header('cache-control', 'no-store');
     const allowed = app.allowedMethods(request);
     if (allowed.length && request.method === 'OPTIONS')
       return reply.header('allow', allowed.join(', ')).code(204).send();

@@ -49,6 +49,18 @@ forEachBackend(
       assertNoStore(await other.findByToken(token), 'findByToken of a used token');
     });
 
+    test('an API path no route serves (404) and a method a path does not have (405) are no-store too', async () => {
+      // A plain client: the API's own test client refuses paths /api/openapi.json does not list.
+      const b = ctx().browser();
+      const json = { accept: 'application/json' };
+      const missing = await b.get('/api/eperson/no-such-collection', json);
+      assert.equal(missing.status, 404);
+      assertNoStore(missing, 'GET of an unknown API path');
+      const wrong = await b.request('DELETE', '/api/authn/status', undefined, json);
+      assert.equal(wrong.status, 405);
+      assertNoStore(wrong, 'DELETE /api/authn/status');
+    });
+
     test('the pages that show an account or a registration are no-store as well', async () => {
       const app = ctx();
       const account = await createPasswordAccount(app, unique('pages'));
