@@ -3,7 +3,7 @@ import type { Db } from '../db/connect.js';
 import type { Account } from '../db/schema.js';
 import { LanyardError } from '../errors.js';
 import { renderMail } from '../mail/templates.js';
-import { isUuid } from '../stores/accounts.js';
+import { canSignIn, isUuid } from '../stores/accounts.js';
 import { recordAudit } from '../stores/audit.js';
 import { enqueueMail } from '../stores/outbox.js';
 import { revokeAccountGrants } from '../stores/oidc-payloads.js';
@@ -60,6 +60,7 @@ const accountColumns = [
   'display_name',
   'is_admin',
   'status',
+  'can_log_in',
 ] as const;
 
 /**
@@ -72,7 +73,7 @@ const accountColumns = [
  * a sign-in's details on review), a notice mailed to both addresses.
  *
  * Refused, with nothing changed: unknown account (NOT_FOUND), the same account twice
- * (MERGE_SAME_ACCOUNT), a disabled survivor (MERGE_SURVIVOR_DISABLED), both holding an identity of
+ * (MERGE_SAME_ACCOUNT), a survivor disabled or barred from signing in (MERGE_SURVIVOR_DISABLED), both holding an identity of
  * one provider (MERGE_SAME_PROVIDER), a duplicate with nothing left to move (MERGE_NOTHING_TO_MOVE:
  * the second of two concurrent merges of a pair). Both account rows are locked, the lower id first,
  * so concurrent merges of the same pair (either way round) run one after the other.
@@ -93,8 +94,10 @@ export async function mergeAccounts(db: Db, publicUrl: string, input: MergeInput
     const survivor = locked.find((a) => a.id === survivorId.toLowerCase());
     const duplicate = locked.find((a) => a.id === duplicateId.toLowerCase());
     if (!survivor || !duplicate) throw new LanyardError('NOT_FOUND', 'No such account.');
-    if (survivor.status !== 'active')
-      throw new LanyardError('MERGE_SURVIVOR_DISABLED', 'The account to merge into is disabled.');
+    // Disabled, or barred from signing in: the duplicate's ways in (and an admin role) would go to
+    // an account nobody can sign in to.
+    if (!canSignIn(survivor))
+      throw new LanyardError('MERGE_SURVIVOR_DISABLED', 'The account to merge into is disabled or cannot sign in.');
     // As for every link: identities never go to an account whose own address nobody proved (it may
     // have been made with someone else's).
     if (!survivor.email_verified_at)

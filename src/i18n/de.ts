@@ -487,7 +487,8 @@ export const de: Messages = {
   'error.MERGE_SAME_ACCOUNT': 'Ein Konto kann nicht mit sich selbst zusammengeführt werden.',
   'error.MERGE_SAME_PROVIDER':
     'Beide Konten haben eine Anmeldung beim selben Anbieter; entfernen Sie eine davon vor dem Zusammenführen.',
-  'error.MERGE_SURVIVOR_DISABLED': 'Das Zielkonto ist gesperrt; entsperren Sie es zuerst.',
+  'error.MERGE_SURVIVOR_DISABLED':
+    'Das Zielkonto ist gesperrt oder von der Anmeldung ausgeschlossen; entsperren Sie es zuerst (oder führen Sie umgekehrt zusammen).',
   'error.MERGE_NOTHING_TO_MOVE':
     'Das andere Konto hat keine Anmeldung mehr, die übernommen werden könnte; es wurde bereits zusammengeführt.',
   'admin.registration.cancel': 'Abbrechen',

@@ -459,7 +459,8 @@ export const en = {
   'error.MERGE_SAME_ACCOUNT': 'An account cannot be merged into itself.',
   'error.MERGE_SAME_PROVIDER':
     'Both accounts have a sign-in with the same provider; remove one of them before merging.',
-  'error.MERGE_SURVIVOR_DISABLED': 'The account to merge into is disabled; enable it first.',
+  'error.MERGE_SURVIVOR_DISABLED':
+    'The account to merge into is disabled or barred from signing in; enable it first (or merge the other way round).',
   'error.MERGE_NOTHING_TO_MOVE': 'The other account has no way to sign in left to move; it was merged already.',
   'admin.registration.cancel': 'Cancel',
   'activity.action.registration_cancelled': 'Registration cancelled',

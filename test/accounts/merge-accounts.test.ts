@@ -435,6 +435,23 @@ forEachBackend('merging duplicate accounts', (ctx) => {
     });
   });
 
+  test('attack: merging into an account barred from signing in (can_log_in off) is refused and nothing changes', async () => {
+    // The duplicate's ways to sign in, and its admin role, would go to an account no one can sign
+    // in to: the person would be locked out, and an admin merged so would leave no admin who can.
+    const app = ctx();
+    const { survivor, duplicate } = await pair(app);
+    const { browser } = await operator(app, survivor);
+    await app.lanyard.db.updateTable('account').set({ can_log_in: false }).where('id', '=', survivor.id).execute();
+    await expectNoChange(app.lanyard.db, async () => {
+      const preview = await browser.get(`/admin/accounts/${survivor.id}/merge?duplicate=${duplicate.id}`);
+      assert.equal(preview.status, 409);
+      assert.match(preview.body, /MERGE_SURVIVOR_DISABLED/);
+      const post = await browser.post(`/admin/accounts/${survivor.id}/merge`, { duplicate: duplicate.id });
+      assert.equal(post.status, 409);
+      assert.match(post.body, /MERGE_SURVIVOR_DISABLED/);
+    });
+  });
+
   test('attack: merging into an account whose email is unverified is refused and nothing changes', async () => {
     const app = ctx();
     const { survivor, duplicate } = await pair(app);
