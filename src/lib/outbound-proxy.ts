@@ -1,6 +1,6 @@
 import { type Dispatcher, ProxyAgent, fetch as undiciFetch } from 'undici';
 import { LanyardError } from '../errors.js';
-import { isLoopback } from '../providers/oidc/config.js';
+import { isLoopback } from './loopback.js';
 
 /**
  * The forward proxy Lanyard's outgoing HTTP calls go through, from the variables every HTTP tool

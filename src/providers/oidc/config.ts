@@ -1,5 +1,6 @@
 import type { EntryReader } from '../../config/providers.js';
 import type { OidcClaimMap, OidcEntry } from '../../config/schema.js';
+import { isLoopback } from '../../lib/loopback.js';
 
 const keys = ['issuer', 'clientId', 'clientSecret', 'tokenEndpointAuthMethod', 'scopes', 'claims'];
 const authMethods = ['client_secret_basic', 'client_secret_post', 'none'] as const;
@@ -11,12 +12,6 @@ export const defaultClaims: OidcClaimMap = {
   familyName: 'family_name',
   name: 'name',
 };
-
-/** Plain http only to this machine (a test IdP, a local proxy); anything else must be https. */
-export function isLoopback(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, '');
-  return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
-}
 
 /** Reads an `oidc` entry of the providers list; every refusal names the entry, the key and the fix. */
 export const readOidcEntry: EntryReader = (entry, ctx) => {

@@ -1,7 +1,7 @@
 import * as oidc from 'openid-client';
 import type { OidcEntry } from '../../config/schema.js';
 import { LanyardError } from '../../errors.js';
-import { isLoopback } from './config.js';
+import { isLoopback } from '../../lib/loopback.js';
 import { outboundFetch } from '../../lib/outbound-proxy.js';
 
 /** How long a discovery document is used before it is fetched again (keys rotate, endpoints move). */
