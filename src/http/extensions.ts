@@ -8,8 +8,17 @@ import type { SafeHtml } from '../lib/html.js';
  * per app, so two apps in one process (tests) do not see each other's additions.
  */
 export interface PageExtensions {
-  /** What the sign-in page offers besides the password form; `except`: a provider not to offer. */
-  login: ((ctx: { returnTo: string; t: Translate; locale: Locale; except?: string | null }) => SafeHtml)[];
+  /**
+   * What the sign-in page offers besides the password form; `except`: a provider not to offer;
+   * `signedIn`: the person is signed in already (asked to sign in again before a sensitive change).
+   */
+  login: ((ctx: {
+    returnTo: string;
+    t: Translate;
+    locale: Locale;
+    except?: string | null;
+    signedIn: boolean;
+  }) => SafeHtml)[];
   identityViews: Record<string, (identity: Identity, t: Translate, locale: Locale) => SafeHtml>;
   profile: ((ctx: { identities: Identity[]; t: Translate; csrf: SafeHtml; locale: Locale }) => SafeHtml)[];
 }

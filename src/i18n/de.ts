@@ -51,6 +51,7 @@ export const de: Messages = {
   'login.or': 'oder',
   'login.orcid': 'Mit ORCID anmelden',
   'login.orcidHint': 'Melden Sie sich mit Ihrer ORCID iD an oder legen Sie damit Ihr Konto an.',
+  'login.orcidHintAgain': 'Bestätigen Sie mit Ihrer ORCID iD, dass Sie es sind.',
   'login.provider': 'Mit {provider} anmelden',
   'login.forgot': 'Passwort vergessen?',
   'login.noAccount': 'Noch kein Konto?',

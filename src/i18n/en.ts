@@ -50,6 +50,7 @@ export const en = {
   'login.or': 'or',
   'login.orcid': 'Sign in with ORCID',
   'login.orcidHint': 'Use your ORCID iD to sign in or to create your account.',
+  'login.orcidHintAgain': 'Confirm it is you with your ORCID iD.',
   'login.provider': 'Sign in with {provider}',
   'login.forgot': 'Forgot your password?',
   'login.noAccount': 'No account yet?',

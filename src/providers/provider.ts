@@ -133,8 +133,11 @@ export interface CallbackInput {
 
 /** How a provider looks on the shared pages. */
 export interface ProviderView {
-  /** The button on /login (a link to `href`), with any hint below it. */
-  signInButton(href: string, t: Translate, locale: Locale): SafeHtml;
+  /**
+   * The button on /login (a link to `href`), with any hint below it; `signedIn`: the person is
+   * signed in already and only confirms it is them (no account to create).
+   */
+  signInButton(href: string, t: Translate, locale: Locale, signedIn: boolean): SafeHtml;
   /** The submit button of the "connect" form on /profile. */
   linkButton(t: Translate, locale: Locale): SafeHtml;
   /** An identity of this provider as shown on pages (ORCID: iD icon and full link), named in `locale`. */

@@ -4,6 +4,7 @@ import { csrfToken } from '../../src/http/csrf.js';
 import type { Page } from '../support/browser.js';
 import { PASSWORD, seedAccount, signedInBrowser } from '../support/accounts.js';
 import { forEachBackend } from '../support/suite.js';
+import { withOrcid } from '../support/test-app.js';
 
 const field = (page: Page) => page.body.match(/name="_csrf" value="([^"]+)"/)?.[1];
 /** The page with its CSRF field's value taken out: what every signed-out visitor of one language sees alike. */
@@ -112,3 +113,41 @@ forEachBackend('the sign-in page, rendered once per language', (ctx) => {
     }
   });
 });
+
+forEachBackend(
+  'the ORCID hint on the sign-in page',
+  (ctx) => {
+    const hints = {
+      en: {
+        signIn: 'Use your ORCID iD to sign in or to create your account.',
+        again: 'Confirm it is you with your ORCID iD.',
+      },
+      de: {
+        signIn: 'Melden Sie sich mit Ihrer ORCID iD an oder legen Sie damit Ihr Konto an.',
+        again: 'Bestätigen Sie mit Ihrer ORCID iD, dass Sie es sind.',
+      },
+    } as const;
+
+    test('someone signed in, asked to sign in again, is not offered to create an account with ORCID; anyone signed out is', async () => {
+      const app = ctx();
+      for (const language of ['en', 'de'] as const) {
+        const headers = { 'accept-language': language };
+        const { signIn, again } = hints[language];
+        const account = await seedAccount(app.lanyard);
+        const browser = await signedInBrowser(app, account.email);
+        const reauth = await browser.get(`/login?reauth=1&returnTo=${encodeURIComponent('/profile')}`, headers);
+        assert.equal(reauth.status, 200, language);
+        assert.match(reauth.body, /href="\/auth\/orcid\?/, language);
+        assert.equal(reauth.body.includes(again), true, `${language}: ${reauth.body}`);
+        assert.equal(reauth.body.includes(signIn), false, language);
+
+        for (const path of ['/login', '/login?returnTo=%2Fprofile', '/login?reauth=1']) {
+          const page = await app.browser().get(path, headers);
+          assert.equal(page.body.includes(signIn), true, `${language} ${path}`);
+          assert.equal(page.body.includes(again), false, `${language} ${path}`);
+        }
+      }
+    });
+  },
+  withOrcid,
+);

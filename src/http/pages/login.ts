@@ -50,7 +50,7 @@ export const loginRoutes: Route = (app, lanyard) => {
     const linking = returnTo.startsWith('/review-account/');
     const [only, ...others] = lanyard.providers.list;
     const ways = extensionsOf(app).login.map((ext) =>
-      ext({ returnTo, t, locale: request.locale, except: linking ? opts.linking : null }),
+      ext({ returnTo, t, locale: request.locale, except: linking ? opts.linking : null, signedIn: !!request.auth }),
     );
     return {
       title: t('login.title'),

@@ -72,11 +72,11 @@ export const providerRoutes: Route = (app, lanyard) => {
     );
 
   const ext = extensionsOf(app);
-  ext.login.push(({ returnTo, t, locale, except }) => {
+  ext.login.push(({ returnTo, t, locale, except, signedIn }) => {
     const offered = providers.list.filter((p) => p.id !== except);
     return offered.length
       ? html`${offered.map((p) =>
-          p.view.signInButton(`/auth/${p.id}?returnTo=${encodeURIComponent(returnTo)}`, t, locale),
+          p.view.signInButton(`/auth/${p.id}?returnTo=${encodeURIComponent(returnTo)}`, t, locale, signedIn),
         )}
           <p class="or">${t('login.or')}</p>`
       : html``;

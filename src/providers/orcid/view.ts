@@ -9,13 +9,13 @@ import { orcidIconAsset } from './icon.js';
 export function orcidView(siteUrl: string, demo: boolean): ProviderView {
   const idUrl = (orcid: string) => `${siteUrl}/${orcid}`;
   return {
-    signInButton: (href, t) =>
+    signInButton: (href, t, _locale, signedIn) =>
       html`<p>
           <a class="button provider-button" href="${href}"
             ><img src="/assets/orcid-id.svg" alt="" width="24" height="24" />${t('login.orcid')}</a
           >
         </p>
-        <p class="hint">${t('login.orcidHint')}${demo ? html` <strong>${t('orcid.demoLabel')}</strong>` : ''}</p>`,
+        <p class="hint">${t(signedIn ? 'login.orcidHintAgain' : 'login.orcidHint')}${demo ? html` <strong>${t('orcid.demoLabel')}</strong>` : ''}</p>`,
     linkButton: (t) =>
       html`<button type="submit" class="secondary provider-button">
         <img src="/assets/orcid-id.svg" alt="" width="24" height="24" />${t('profile.linkOrcid')}
