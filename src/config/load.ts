@@ -3,6 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { LanyardError } from '../errors.js';
+import { isLoopback } from '../lib/loopback.js';
 import { readOutboundProxy } from '../lib/outbound-proxy.js';
 import { knownScopes, memberScopes, orcidPresets } from './orcid-presets.js';
 import { readOidcEntry } from '../providers/oidc/config.js';
@@ -187,15 +188,15 @@ function readConfig(r: Reader, env: NodeJS.ProcessEnv): Config {
     metrics: r.bool('METRICS', false),
     embedded,
     // Its page hands out every password-reset and registration link: never at a public address.
-    devMailbox: embedded && smtpUrl === null && isLoopback(publicUrl),
+    devMailbox: embedded && smtpUrl === null && isLoopbackUrl(publicUrl),
     outboundProxy: readOutboundProxy(env),
   };
 }
 
-/** Whether the URL names this machine's loopback (localhost, 127.0.0.0/8, ::1). */
-export function isLoopback(url: string): boolean {
-  const host = new URL(url).hostname.toLowerCase();
-  return host === 'localhost' || host.endsWith('.localhost') || host === '[::1]' || /^127(\.\d{1,3}){3}$/.test(host);
+/** Whether the URL names this machine's loopback (localhost and its subdomains, 127.0.0.0/8, ::1). */
+export function isLoopbackUrl(url: string): boolean {
+  const host = new URL(url).hostname;
+  return isLoopback(host) || host.toLowerCase().endsWith('.localhost');
 }
 
 function readOrcid(r: Reader, publicUrl: string, embedded: boolean): OrcidConfig | null {

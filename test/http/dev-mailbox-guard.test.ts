@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { isLoopback, loadConfig } from '../../src/config/load.js';
+import { isLoopbackUrl, loadConfig } from '../../src/config/load.js';
 import { createLogger } from '../../src/lanyard.js';
 import { createServer } from '../../src/server.js';
 import { migratedPgliteImage } from '../support/pglite-image.js';
@@ -54,10 +54,12 @@ test('with an SMTP server mails are sent, and there is no dev mailbox', async ()
 });
 
 test('loopback means localhost, 127.0.0.0/8 and ::1 only', () => {
-  assert.ok(isLoopback('http://app.localhost:3000'));
-  assert.ok(isLoopback('http://127.1.2.3'));
-  assert.ok(!isLoopback('http://127.0.0.1.nip.io'));
-  assert.ok(!isLoopback('http://10.0.0.1'));
+  assert.ok(isLoopbackUrl('http://app.localhost:3000'));
+  assert.ok(isLoopbackUrl('http://127.1.2.3'));
+  assert.ok(isLoopbackUrl('http://[::1]:3000'));
+  assert.ok(isLoopbackUrl('http://LOCALHOST:3000'));
+  assert.ok(!isLoopbackUrl('http://127.0.0.1.nip.io'));
+  assert.ok(!isLoopbackUrl('http://10.0.0.1'));
 });
 
 test('attack: at a loopback URL but listening on every address, the dev mailbox answers this machine only, not a neighbour who reaches the port', async (t) => {

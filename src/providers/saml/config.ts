@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EntryContext, EntryReader } from '../../config/providers.js';
 import type { LanyardError } from '../../errors.js';
-import { isLoopbackHost } from './loopback.js';
+import { isLoopback } from '../../lib/loopback.js';
 import { generateKeyPair } from './certificate.js';
 import { checkPair, type KeyPairPem, KeyProblem, readPem } from './keys.js';
 
@@ -291,7 +291,7 @@ function entryReader(entry: Record<string, unknown>, ctx: EntryContext): Reader 
       } catch {
         throw ctx.fix(key, `must be a URL, got ${JSON.stringify(v)}`, 'give the full https URL of the metadata');
       }
-      if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname)))
+      if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopback(url.hostname)))
         throw ctx.fix(
           key,
           `must use https (plain http only on loopback), got "${url.href}"`,

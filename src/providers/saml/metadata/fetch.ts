@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
-import { isLoopbackHost } from '../loopback.js';
+import { isLoopback } from '../../../lib/loopback.js';
 import { outboundFetch } from '../../../lib/outbound-proxy.js';
 
 export type Download =
@@ -22,7 +22,7 @@ export async function downloadMetadata(
   let target = new URL(url);
   let res: Response;
   for (let hop = 0; ; hop++) {
-    if (target.protocol !== 'https:' && !(target.protocol === 'http:' && isLoopbackHost(target.hostname)))
+    if (target.protocol !== 'https:' && !(target.protocol === 'http:' && isLoopback(target.hostname)))
       throw new Error(
         `${hop ? 'the metadata URL redirected to' : 'the metadata URL is'} ${target.protocol}//${target.host}: only https is accepted (plain http only on loopback)`,
       );
