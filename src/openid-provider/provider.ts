@@ -10,7 +10,7 @@ import { translator } from '../i18n/index.js';
 import { standalonePage } from '../http/views/layout.js';
 import { html, raw } from '../lib/html.js';
 import { clientAuthMethods, clientSecretMatches, type OidcClient } from '../stores/oidc-clients.js';
-import { revokeSession } from '../stores/sessions.js';
+import { signOutSession } from '../stores/sessions.js';
 import { endRequestWrites, OidcPayloadAdapter } from '../stores/oidc-payloads.js';
 import { findAccount, scopeClaims } from './claims.js';
 import { ID_TOKEN_TTL, type ProviderKeys, publishedKeys } from './keys.js';
@@ -214,15 +214,19 @@ export function createOpenIdProvider(lanyard: Lanyard, keys: ProviderKeys, now: 
   });
   // A repository's sign-out (RP-initiated logout) that the person confirms ends Lanyard's session
   // in that browser too: signing out of the repository through Lanyard signs out of Lanyard. The
-  // session ends before the provider's answer leaves (Koa writes it after the middleware returns).
-  const endsLanyard = new WeakSet<object>();
+  // session ends before the provider's answer leaves (Koa writes it after the middleware returns),
+  // audited as the person's own `sign_out` with the repository that asked (when it named itself).
+  const endsLanyard = new WeakMap<object, string | undefined>();
   provider.on('end_session.success', (ctx: KoaContextWithOIDC) => {
-    if (ctx.oidc.params?.logout) endsLanyard.add(ctx);
+    if (ctx.oidc.params?.logout) endsLanyard.set(ctx, ctx.oidc.client?.clientId);
   });
   provider.use(async (ctx, next) => {
     await next();
-    const signedIn = (ctx.req as SignedInRequest).lanyardAuth;
-    if (signedIn && endsLanyard.has(ctx)) await revokeSession(db, signedIn.sessionId, clock.now());
+    const req = ctx.req as SignedInRequest;
+    if (!req.lanyardAuth || !endsLanyard.has(ctx)) return;
+    const client = endsLanyard.get(ctx);
+    const detail = { ...(client ? { client } : {}), via: 'rp_initiated_logout' };
+    await signOutSession(db, { sessionId: req.lanyardAuth.sessionId, ip: req.lanyardIp ?? null, detail }, clock.now());
   });
   // A client not registered as a resource server learns nothing at the introspection endpoint: the
   // same refusal whether the token exists or not (no oracle). It comes after the provider

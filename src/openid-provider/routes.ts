@@ -232,6 +232,7 @@ export const openIdProviderRoutes: Route = async (app, lanyard) => {
           }
         : undefined;
       (raw as SignedInRequest).lanyardLocale = request.locale;
+      (raw as SignedInRequest).lanyardIp = request.ip;
       raw.url = raw.url!.slice(OIDC_PATH.length) || '/';
       const req = Buffer.isBuffer(request.body) ? withBody(raw, request.body) : raw;
       await withRequestReads(reads, () => callback(req, reply.raw));

@@ -5,6 +5,8 @@ import type { Locale } from '../i18n/index.js';
 export type SignedInRequest = IncomingMessage & {
   lanyardAuth?: { accountId: string; sessionId: string; authenticatedAt: Date };
   lanyardLocale?: Locale;
+  /** The browser's address as Lanyard reads it (behind a trusted proxy, the forwarded one), for audit events. */
+  lanyardIp?: string;
 };
 
 /** Whether a sign-in at `authenticatedAt` is older than the request's `max_age` (seconds) allows. */

@@ -402,6 +402,27 @@ export async function revokeSession(db: Db, id: string, now: Date): Promise<void
   await db.updateTable('session').set({ revoked_at: now }).where('id', '=', id).execute();
 }
 
+/**
+ * Ends session `id` when it is still open and audits that as the account's own `sign_out` (the
+ * person as actor), in one statement: a session already ended, here or at the same moment
+ * elsewhere, ends nothing and is not audited again. Whether this ended it.
+ */
+export async function signOutSession(
+  db: Db,
+  s: { sessionId: string; ip: string | null; detail: Record<string, unknown> },
+  now: Date,
+): Promise<boolean> {
+  const r = await sql`with ended as (
+      update session set revoked_at = ${now}::timestamptz
+      where id = ${s.sessionId}::text and revoked_at is null
+      returning account_id
+    )
+    insert into audit_event (at, action, outcome, account_id, actor_account_id, ip, detail)
+    select ${now}::timestamptz, 'sign_out', 'success', account_id, account_id, ${s.ip}::text, ${JSON.stringify(s.detail)}::jsonb
+    from ended`.execute(db);
+  return Number(r.numAffectedRows ?? 0) > 0;
+}
+
 export async function revokeAccountSessions(db: Db, accountId: string, now: Date, exceptId?: string): Promise<number> {
   let q = db
     .updateTable('session')

@@ -226,6 +226,57 @@ for (const backend of backends()) {
         onSignInPage(await authorize(b, (await request(config)).url));
       });
 
+      test('RP-initiated logout that ends the Lanyard session is audited once as sign_out by the person, naming the repository; staying signed in is not', async () => {
+        const account = await createPasswordAccount(app, uniqueEmail('rpaudit'));
+        const config = await client();
+        const b = browser();
+        const signOuts = () =>
+          app.lanyard.db
+            .selectFrom('audit_event')
+            .selectAll()
+            .where('action', '=', 'sign_out')
+            .where('account_id', '=', account.id)
+            .execute();
+        const logoutPage = async () => {
+          const req = await request(config);
+          const tokens = await req.redeem((await authorize(b, req.url, account.email)).callback!);
+          const page = await b.get(
+            oidc.buildEndSessionUrl(config, { id_token_hint: tokens.id_token!, post_logout_redirect_uri: AFTER_LOGOUT })
+              .href,
+          );
+          const xsrf = /name="xsrf" value="([^"]+)"/.exec(page.body)?.[1];
+          assert.ok(xsrf, page.body);
+          return xsrf;
+        };
+
+        // "Stay signed in": Lanyard's session goes on, nothing to audit as a sign-out.
+        const stay = await b.post(`${app.url}/oidc/session/end/confirm`, { xsrf: await logoutPage() });
+        assert.equal(stay.status, 303, stay.body.slice(0, 300));
+        assert.equal((await b.get(`${app.url}/profile`)).status, 200);
+        assert.deepEqual(await signOuts(), []);
+
+        // "Sign me out of Lanyard": one sign-out, by the person, naming the repository that asked.
+        const xsrf = await logoutPage();
+        const confirmed = await b.post(`${app.url}/oidc/session/end/confirm`, { xsrf, logout: 'yes' });
+        assert.equal(confirmed.status, 303, confirmed.body.slice(0, 300));
+        assert.equal((await b.get(`${app.url}/profile`)).status, 302);
+        const [event, ...more] = await signOuts();
+        assert.deepEqual(more, []);
+        assert.equal(event?.actor_account_id, account.id);
+        assert.equal(event?.outcome, 'success');
+        assert.ok(event?.ip, 'the address is recorded');
+        const detail = typeof event.detail === 'string' ? JSON.parse(event.detail) : event.detail;
+        assert.deepEqual(detail, { client: config.clientMetadata().client_id, via: 'rp_initiated_logout' });
+
+        // The same confirmation again, and another logout from the signed-out browser, end nothing more.
+        await b.post(`${app.url}/oidc/session/end/confirm`, { xsrf, logout: 'yes' });
+        const again = await b.get(
+          oidc.buildEndSessionUrl(config, { client_id: config.clientMetadata().client_id }).href,
+        );
+        assert.ok(again.status < 500, again.body.slice(0, 300));
+        assert.equal((await signOuts()).length, 1);
+      });
+
       test('an interaction opened in another browser starts the same request afresh; an unknown one is a 400 with a stable code', async () => {
         const config = await client();
         const req = await request(config);
