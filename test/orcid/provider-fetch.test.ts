@@ -1,16 +1,14 @@
 import assert from 'node:assert/strict';
-import { execFile, execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import { MAX_ANSWER_BYTES, providerFetch, providerRequest } from '../../src/providers/oauth/fetch.js';
 import { classifyProviderError } from '../../src/providers/oauth/errors.js';
 import { fetchVerifiedEmails } from '../../src/providers/orcid/emails.js';
+import { selfSignedCertificate } from '../support/self-signed.js';
 import { gzipSync } from 'node:zlib';
 
 const run = promisify(execFile);
@@ -182,38 +180,9 @@ describe('provider HTTP client', () => {
   });
 
   test('TLS: a certificate the system does not trust is refused; a trusted one is accepted', async (t) => {
-    const dir = mkdtempSync(join(tmpdir(), 'lanyard-tls-'));
-    t.after(() => rmSync(dir, { recursive: true, force: true }));
-    try {
-      execFileSync(
-        'openssl',
-        [
-          'req',
-          '-x509',
-          '-newkey',
-          'rsa:2048',
-          '-nodes',
-          '-days',
-          '1',
-          '-subj',
-          '/CN=localhost',
-          '-addext',
-          'subjectAltName=DNS:localhost',
-          '-keyout',
-          join(dir, 'key.pem'),
-          '-out',
-          join(dir, 'cert.pem'),
-        ],
-        { stdio: 'ignore' },
-      );
-    } catch {
-      t.skip('openssl is not available');
-      return;
-    }
-    const tls = https.createServer(
-      { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) },
-      (_req, res) => res.end('over tls'),
-    );
+    const cert = selfSignedCertificate('localhost');
+    t.after(() => cert.remove());
+    const tls = https.createServer({ key: cert.key, cert: cert.cert }, (_req, res) => res.end('over tls'));
     await new Promise<void>((r) => tls.listen(0, '127.0.0.1', r));
     t.after(() => {
       tls.closeAllConnections();
@@ -238,7 +207,7 @@ describe('provider HTTP client', () => {
          const a = await providerRequest(new URL(${JSON.stringify(url)}), {}, 5000);
          process.stdout.write(a.status + ' ' + a.body.toString());`,
       ],
-      { env: { ...process.env, NODE_EXTRA_CA_CERTS: join(dir, 'cert.pem') }, encoding: 'utf8', timeout: 60_000 },
+      { env: { ...process.env, NODE_EXTRA_CA_CERTS: cert.certPath }, encoding: 'utf8', timeout: 60_000 },
     );
     assert.equal(stdout, '200 over tls', stderr);
   });

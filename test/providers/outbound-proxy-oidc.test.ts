@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { rootCertificates } from 'node:tls';
@@ -13,6 +12,7 @@ import { LanyardProcess } from '../support/lanyard-process.js';
 import { freePort } from '../support/listening-app.js';
 import { addIdpUser, IDP_CLIENT } from '../support/oidc.js';
 import { OidcIdp } from '../support/oidc-idp.js';
+import { type SelfSigned, selfSignedCertificate } from '../support/self-signed.js';
 
 /**
  * An OpenID Connect sign-in at a university IdP that Lanyard reaches only through the forward
@@ -26,6 +26,7 @@ const IDP_HOST = 'idp.egress.test';
 describe('an OpenID Connect sign-in through a forward proxy (Lanyard as a process)', () => {
   let dir: string;
   let cert: string;
+  let tls: SelfSigned;
   let proxy: ForwardProxy;
   let idp: OidcIdp;
   let lanyard: LanyardProcess;
@@ -33,33 +34,13 @@ describe('an OpenID Connect sign-in through a forward proxy (Lanyard as a proces
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'lanyard-egress-'));
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-days',
-        '1',
-        '-subj',
-        `/CN=${IDP_HOST}`,
-        '-addext',
-        `subjectAltName=DNS:${IDP_HOST},IP:127.0.0.1`,
-        '-keyout',
-        join(dir, 'key.pem'),
-        '-out',
-        join(dir, 'cert.pem'),
-      ],
-      { stdio: 'ignore' },
-    );
-    cert = readFileSync(join(dir, 'cert.pem'), 'utf8');
+    tls = selfSignedCertificate(IDP_HOST, ['127.0.0.1']);
+    cert = tls.cert;
     proxy = await new ForwardProxy({ [IDP_HOST]: '127.0.0.1' }).start();
     const port = await freePort();
     url = `http://127.0.0.1:${port}`;
     idp = await OidcIdp.start([{ ...IDP_CLIENT, redirect_uris: [`${url}/auth/uni/callback`] }], {
-      tls: { key: readFileSync(join(dir, 'key.pem'), 'utf8'), cert },
+      tls: { key: tls.key, cert },
       host: IDP_HOST,
     });
     lanyard = await LanyardProcess.start({
@@ -81,7 +62,7 @@ describe('an OpenID Connect sign-in through a forward proxy (Lanyard as a proces
       ]),
       HTTPS_PROXY: proxy.url,
       NO_PROXY: '',
-      NODE_EXTRA_CA_CERTS: join(dir, 'cert.pem'),
+      NODE_EXTRA_CA_CERTS: tls.certPath,
     });
   });
   after(async () => {
@@ -89,6 +70,7 @@ describe('an OpenID Connect sign-in through a forward proxy (Lanyard as a proces
     await idp?.close();
     await proxy?.stop();
     rmSync(dir, { recursive: true, force: true });
+    tls?.remove();
   });
 
   test('discovery, token and JWKS go through the proxy, and the sign-in completes', async () => {
