@@ -86,7 +86,7 @@ forEachBackend(
       assertRefused(await call('OPTIONS', '/api/no-such-endpoint'), 404, 'NOT_FOUND');
     });
 
-    test('a CORS preflight is still answered by the CORS rule; the UI’s origin reads the 405', async () => {
+    test('a CORS preflight is still answered by the CORS rule; the UI’s origin reads the 405 and its Allow', async () => {
       const preflight = await call('OPTIONS', '/api/authn/status', {
         origin: UI,
         'access-control-request-method': 'POST',
@@ -98,6 +98,16 @@ forEachBackend(
       const refused = await call('POST', '/api/authn/status', { ...json, origin: UI });
       assertNotAllowed(refused, ['GET', 'HEAD', 'OPTIONS']);
       assert.equal(refused.headers['access-control-allow-origin'], UI);
+      // `Allow` is not a CORS-safelisted response header: the UI's script reads it only when exposed.
+      const exposed = String(refused.headers['access-control-expose-headers'] ?? '')
+        .split(',')
+        .map((h) => h.trim().toLowerCase());
+      assert.ok(exposed.includes('allow'), `exposed: ${exposed.join(', ')}`);
+      // Another origin is told nothing, Allow or not.
+      const other = await call('POST', '/api/authn/status', { ...json, origin: 'https://elsewhere.example' });
+      assert.equal(other.status, 405);
+      assert.equal(other.headers['access-control-allow-origin'], undefined);
+      assert.equal(other.headers['access-control-expose-headers'], undefined);
     });
   },
   { ...withOrcid, LANYARD_UI_URL: UI },

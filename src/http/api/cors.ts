@@ -5,9 +5,10 @@ import { LanyardError } from '../../errors.js';
 /**
  * Response headers a UI on another origin may read. DSpace's UI reads the Bearer token from
  * `Authorization`, the CSRF token from `DSPACE-XSRF-TOKEN`, the sign-in methods from
- * `WWW-Authenticate` and a created resource from `Location` (DSpace's CorsConfiguration exposes the same).
+ * `WWW-Authenticate` and a created resource from `Location` (DSpace's CorsConfiguration exposes the same);
+ * `Allow` names a path's methods on a 405 `METHOD_NOT_ALLOWED` (not a safelisted header either).
  */
-export const EXPOSED_HEADERS = ['Authorization', 'DSPACE-XSRF-TOKEN', 'WWW-Authenticate', 'Location'];
+export const EXPOSED_HEADERS = ['Authorization', 'DSPACE-XSRF-TOKEN', 'WWW-Authenticate', 'Location', 'Allow'];
 
 /**
  * Request headers a preflight may ask for: what dspace-angular sends (its interceptors add
