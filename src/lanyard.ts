@@ -150,12 +150,15 @@ export async function openLanyard(config: Config, opts: OpenOptions = {}): Promi
     opts.log ?? createLogger(config.logLevel, config.embedded && process.env.NODE_ENV !== 'test' ? 'pretty' : 'json');
   routeOutbound(config.outboundProxy);
   if (config.outboundProxy) {
-    const { https, http, noProxy } = config.outboundProxy;
+    const { https, http, noProxy, noProxyIps } = config.outboundProxy;
     log.info(
       {
         httpsProxy: https && proxyForLog(https),
         httpProxy: http && proxyForLog(http),
-        noProxy: noProxy.map((e) => (e.port ? `${e.host}:${e.port}` : e.host)),
+        noProxy: [
+          ...noProxy.map((e) => (e.port ? `${e.host.includes(':') ? `[${e.host}]` : e.host}:${e.port}` : e.host)),
+          ...noProxyIps.map((e) => (e.prefix === null ? e.address : `${e.address}/${e.prefix}`)),
+        ],
       },
       'outgoing calls go through the proxy (loopback and NO_PROXY hosts directly)',
     );

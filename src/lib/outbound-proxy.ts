@@ -1,3 +1,4 @@
+import { BlockList, isIP } from 'node:net';
 import { type Dispatcher, ProxyAgent, fetch as undiciFetch } from 'undici';
 import { LanyardError } from '../errors.js';
 import { isLoopback } from './loopback.js';
@@ -7,12 +8,23 @@ import { isLoopback } from './loopback.js';
  * reads (curl, Go, Python's requests): `HTTPS_PROXY` for https URLs, `HTTP_PROXY` for http URLs
  * (each in lower case too, which wins when both are set), and `NO_PROXY` for the hosts reached
  * directly. Loopback hosts are always reached directly: no proxy can reach this machine's loopback.
+ * As curl does, an IP range (CIDR) or a plain IP address in NO_PROXY matches a destination written
+ * as an IP address only: a host name is never looked up to compare it. A range that is not one
+ * (a bad address or prefix length) stops start-up naming NO_PROXY.
  */
 export interface OutboundProxy {
   https: string | null;
   http: string | null;
-  /** NO_PROXY's entries: `host`, `.domain` or `*.domain` (the domain and its subdomains), each with an optional `:port`. */
+  /** NO_PROXY's names, each with an optional `:port`: `host`, `.domain` or `*.domain` (the domain and its subdomains); and IP addresses given with a `:port`. */
   noProxy: { host: string; port: number | null }[];
+  /** NO_PROXY's IP ranges (`10.0.0.0/8`, `fd00::/8`) and IP addresses without a port (`prefix` null): any port. */
+  noProxyIps: NoProxyIp[];
+}
+
+export interface NoProxyIp {
+  address: string;
+  prefix: number | null;
+  family: 'ipv4' | 'ipv6';
 }
 
 type Env = Record<string, string | undefined>;
@@ -24,16 +36,71 @@ export function readOutboundProxy(env: Env): OutboundProxy | null {
   const http = proxyUrl('HTTP_PROXY', read('HTTP_PROXY'));
   const entries = (read('NO_PROXY') ?? '').split(/[\s,]+/).filter(Boolean);
   if ((!https && !http) || entries.includes('*')) return null;
-  const noProxy = entries.map((entry) => {
-    // `host:port`, `[v6]:port`; a bare IPv6 address has colons but no port.
-    const m = /^(\[[^\]]*\]|[^:]*)(?::(\d+))?$/.exec(entry);
-    const host = (m ? m[1]! : entry)
-      .replace(/^\*?\./, '')
-      .replace(/^\[|\]$/g, '')
-      .toLowerCase();
-    return { host, port: m?.[2] ? Number(m[2]) : null };
-  });
-  return { https, http, noProxy };
+  const noProxy: OutboundProxy['noProxy'] = [];
+  const noProxyIps: NoProxyIp[] = [];
+  for (const entry of entries) {
+    const read = noProxyEntry(entry);
+    if ('address' in read) noProxyIps.push(read);
+    else noProxy.push(read);
+  }
+  ipMatcher(noProxyIps); // what node:net cannot take stops start-up here, not at the first call
+  return { https, http, noProxy, noProxyIps };
+}
+
+/** One NO_PROXY entry: a name or an address with a port, or an IP range or address. */
+function noProxyEntry(entry: string): OutboundProxy['noProxy'][number] | NoProxyIp {
+  const slash = entry.lastIndexOf('/');
+  if (slash >= 0) {
+    const address = entry.slice(0, slash).replace(/^\[(.*)\]$/, '$1');
+    const bits = entry.slice(slash + 1);
+    const family = isIP(address);
+    const canonical = family ? canonicalIp(address, family) : null;
+    if (!canonical || !/^\d{1,3}$/.test(bits) || Number(bits) > (family === 4 ? 32 : 128))
+      throw new LanyardError(
+        'CONFIG_INVALID',
+        `NO_PROXY has "${entry.slice(0, 100)}", which is not an IP range. Fix: write a range as 10.0.0.0/8 or fd00::/8 (an IP address, then after the / how many of its leading bits the range shares: at most 32 for IPv4, 128 for IPv6), or remove it.`,
+        { key: 'NO_PROXY' },
+      );
+    return { address: canonical, prefix: Number(bits), family: family === 4 ? 'ipv4' : 'ipv6' };
+  }
+  // `host:port`, `[v6]:port`; a bare IPv6 address has colons but no port.
+  const m = /^(\[[^\]]*\]|[^:]*)(?::(\d+))?$/.exec(entry);
+  const host = (m ? m[1]! : entry)
+    .replace(/^\*?\./, '')
+    .replace(/^\[|\]$/g, '')
+    .toLowerCase();
+  const port = m?.[2] ? Number(m[2]) : null;
+  const family = isIP(host);
+  const canonical = family ? canonicalIp(host, family) : null;
+  if (canonical && port === null) return { address: canonical, prefix: null, family: family === 4 ? 'ipv4' : 'ipv6' };
+  return { host: canonical ?? host, port };
+}
+
+/** An IP address as URL.hostname writes it (IPv6 compressed, lower case; without brackets), or null. */
+function canonicalIp(address: string, family: number): string | null {
+  try {
+    return new URL(`http://${family === 6 ? `[${address}]` : address}/`).hostname.replace(/^\[|\]$/g, '');
+  } catch {
+    return null;
+  }
+}
+
+/** NO_PROXY's IP ranges and addresses as one matcher. */
+function ipMatcher(ips: NoProxyIp[]): BlockList {
+  const list = new BlockList();
+  for (const ip of ips) {
+    try {
+      if (ip.prefix === null) list.addAddress(ip.address, ip.family);
+      else list.addSubnet(ip.address, ip.prefix, ip.family);
+    } catch {
+      throw new LanyardError(
+        'CONFIG_INVALID',
+        `NO_PROXY has "${ip.address}", which is not an IP address. Fix: write a range as 10.0.0.0/8 or fd00::/8, an address as 10.1.2.3 or fd00::1, or remove it.`,
+        { key: 'NO_PROXY' },
+      );
+    }
+  }
+  return list;
 }
 
 function proxyUrl(name: string, value: string | null): string | null {
@@ -61,7 +128,7 @@ export function proxyForLog(proxy: string): string {
   return url.origin;
 }
 
-let current: { proxy: OutboundProxy; agents: Map<string, ProxyAgent> } | null = null;
+let current: { proxy: OutboundProxy; agents: Map<string, ProxyAgent>; ips: BlockList } | null = null;
 
 /**
  * Makes every outgoing call of this process follow `proxy` (null: all direct). Called once at
@@ -69,16 +136,16 @@ let current: { proxy: OutboundProxy; agents: Map<string, ProxyAgent> } | null = 
  */
 export function routeOutbound(proxy: OutboundProxy | null): void {
   const old = current;
-  current = proxy && { proxy, agents: new Map() };
+  current = proxy && { proxy, agents: new Map(), ips: ipMatcher(proxy.noProxyIps) };
   if (old) for (const agent of old.agents.values()) void agent.close();
 }
 
 /** The proxy agent a request to `url` goes through, or null when it goes direct. */
 export function proxyAgentFor(url: URL): Dispatcher | null {
   if (!current) return null;
-  const { proxy, agents } = current;
+  const { proxy, agents, ips } = current;
   const via = url.protocol === 'https:' ? proxy.https : url.protocol === 'http:' ? proxy.http : null;
-  if (!via || bypassed(url, proxy)) return null;
+  if (!via || bypassed(url, proxy, ips)) return null;
   const key = `${url.protocol}${via}`;
   let agent = agents.get(key);
   if (!agent) {
@@ -90,9 +157,12 @@ export function proxyAgentFor(url: URL): Dispatcher | null {
   return agent;
 }
 
-function bypassed(url: URL, proxy: OutboundProxy): boolean {
+function bypassed(url: URL, proxy: OutboundProxy, ips: BlockList): boolean {
   const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
   if (isLoopback(host)) return true;
+  // A destination written as an IP address (URL.hostname has it in canonical form): the ranges.
+  const family = isIP(host);
+  if (family && ips.check(host, family === 4 ? 'ipv4' : 'ipv6')) return true;
   const port = Number(url.port) || (url.protocol === 'https:' ? 443 : 80);
   return proxy.noProxy.some(
     (entry) => (entry.port === null || entry.port === port) && (host === entry.host || host.endsWith(`.${entry.host}`)),

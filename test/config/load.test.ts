@@ -75,6 +75,14 @@ const bad: [setting: Record<string, string>, key: string, fix: RegExp][] = [
   [{ LANYARD_REQUIRE_SMTP: 'false' }, 'LANYARD_REQUIRE_SMTP', /only with PostgreSQL/],
   [{ HTTPS_PROXY: 'proxy.uni.example:3128' }, 'HTTPS_PROXY', /http:\/\/proxy\.example\.org:3128/],
   [{ http_proxy: 'socks5://proxy.uni.example:1080' }, 'HTTP_PROXY', /http:\/\/proxy\.example\.org:3128/],
+  // NO_PROXY's IP ranges: a wrong one stops start-up rather than sending what it meant to cover through the proxy.
+  ...['10.0.0.0/33', 'fd00::/129', '10.0.0/8', 'uni.example/16', '10.0.0.0/', '10.0.0.0/8:443', '[fd00::]/x'].map(
+    (range): [Record<string, string>, string, RegExp] => [
+      { HTTPS_PROXY: 'http://proxy.uni.example:3128', NO_PROXY: `.uni.example,${range}` },
+      'NO_PROXY',
+      /10\.0\.0\.0\/8 or fd00::\/8/,
+    ],
+  ),
   // The built-in emulator's open admin API never serves a real database.
   [{ ...production, LANYARD_ORCID_ENV: 'emulator' }, 'LANYARD_ORCID_ENV', /custom with LANYARD_ORCID_SITE_URL/],
 ];
@@ -245,7 +253,27 @@ describe('the forward proxy of outgoing calls', () => {
         { host: 'lab.example', port: 8443 },
         { host: 'fd00::1', port: 443 },
       ],
+      noProxyIps: [],
     });
+  });
+
+  test('NO_PROXY: IP ranges (CIDR) and plain IP addresses, IPv4 and IPv6, apart from the names', () => {
+    const { outboundProxy } = loadConfig({
+      ...base,
+      HTTPS_PROXY: 'http://proxy.uni.example:3128',
+      no_proxy: '10.0.0.0/8,.uni.example, FD00:0::/8 192.0.2.7 [2001:db8::1] [2001:db8::2]:8443 [2001:db8::]/32',
+    });
+    assert.deepEqual(outboundProxy?.noProxy, [
+      { host: 'uni.example', port: null },
+      { host: '2001:db8::2', port: 8443 },
+    ]);
+    assert.deepEqual(outboundProxy?.noProxyIps, [
+      { address: '10.0.0.0', prefix: 8, family: 'ipv4' },
+      { address: 'fd00::', prefix: 8, family: 'ipv6' },
+      { address: '192.0.2.7', prefix: null, family: 'ipv4' },
+      { address: '2001:db8::1', prefix: null, family: 'ipv6' },
+      { address: '2001:db8::', prefix: 32, family: 'ipv6' },
+    ]);
   });
 
   test('none without a proxy variable, and none with NO_PROXY=*', () => {

@@ -20,6 +20,11 @@ import { queuePut } from '../../src/stores/orcid-works.js';
  * absolute-URI requests) that lists what passed through.
  */
 const ORCID_HOST = 'orcid.egress.test';
+/**
+ * 127.0.0.1 written as an IPv4-mapped IPv6 literal: reachable from this machine both directly and
+ * through the proxy, yet not a loopback name (those always go direct), so NO_PROXY alone decides.
+ */
+const MAPPED = '[::ffff:7f00:1]';
 
 for (const backend of backends()) {
   describe(`outgoing calls through a forward proxy [${backend}]`, async () => {
@@ -31,7 +36,7 @@ for (const backend of backends()) {
     let port: number;
     before(async () => {
       if (reason) return;
-      proxy = await new ForwardProxy({ [ORCID_HOST]: '127.0.0.1' }).start();
+      proxy = await new ForwardProxy({ [ORCID_HOST]: '127.0.0.1', [MAPPED]: '127.0.0.1' }).start();
     });
     after(async () => proxy?.stop());
     // Emulators of each test's own: a connection the test's browser kept open to one while the
@@ -168,6 +173,44 @@ for (const backend of backends()) {
             assert.deepEqual(proxy.seen, []);
           },
         );
+      });
+
+      test('an IP address inside a NO_PROXY range (CIDR, IPv4 or IPv6) or equal to a listed address is called directly; one outside goes through the proxy', async () => {
+        const mappedPort = await freePort();
+        const site = `http://${MAPPED}:${mappedPort}`;
+        const emulator = await startOrcidEmulator({ port: mappedPort, baseUrl: site });
+        emulator.state.addClient({ ...TEST_ORCID_CLIENT, redirectUris: [PUBLIC_URL], member: true });
+        try {
+          for (const noProxy of ['10.0.0.0/8,127.0.0.0/8', '.uni.example, ::ffff:127.0.0.0/104', '::ffff:127.0.0.1']) {
+            await withLanyard(
+              site,
+              { HTTP_PROXY: proxy.url, HTTPS_PROXY: proxy.url, NO_PROXY: noProxy },
+              async (app) => {
+                proxy.seen.length = 0;
+                await createAccount(app.browser(), researcher(emulator));
+                assert.deepEqual(proxy.seen, [], noProxy);
+              },
+            );
+          }
+          // Ranges that do not hold the address; and a name, which a range never matches (no DNS lookup).
+          const named = `http://${ORCID_HOST}:${port}`;
+          for (const [noProxy, url, target] of [
+            ['10.0.0.0/8,fd00::/8,192.168.0.1', site, emulator],
+            ['127.0.0.0/8', named, orcid],
+          ] as const) {
+            await withLanyard(
+              url,
+              { HTTP_PROXY: proxy.url, HTTPS_PROXY: proxy.url, NO_PROXY: noProxy },
+              async (app) => {
+                proxy.seen.length = 0;
+                await createAccount(app.browser(), researcher(target));
+                assert.ok(proxy.seen.includes(`POST ${url}/oauth/token`), `${noProxy}: ${proxy.seen.join('\n')}`);
+              },
+            );
+          }
+        } finally {
+          await emulator.close();
+        }
       });
 
       test('loopback is called directly, whatever NO_PROXY says', async () => {
