@@ -3,6 +3,14 @@ import { type Backend, backends, skipReason } from './databases.js';
 import { createTestApp, type TestApp } from './test-app.js';
 
 /**
+ * How long one backend's suite may take (LANYARD_SUITE_TIMEOUT_MS, default 10 minutes; a suite
+ * takes seconds on a quiet machine and under a minute on a loaded one). A suite that hangs then
+ * fails under its own name with the test it was in, and the file goes on to its next backend,
+ * instead of the whole file being stopped at the runner's limit with its output lost.
+ */
+const SUITE_TIMEOUT_MS = Number(process.env.LANYARD_SUITE_TIMEOUT_MS ?? 600_000);
+
+/**
  * Runs `body` once per database backend, each with its own fresh app. Inside, `ctx()` returns the
  * running app. A backend that cannot run here is skipped with its reason (never under CI=true).
  */
@@ -12,7 +20,7 @@ export function forEachBackend(
   env: Record<string, string> = {},
 ): void {
   for (const backend of backends()) {
-    describe(`${name} [${backend}]`, async () => {
+    describe(`${name} [${backend}]`, { timeout: SUITE_TIMEOUT_MS }, async () => {
       const reason = await skipReason(backend);
       let app: TestApp | undefined;
       if (!reason) {
