@@ -21,18 +21,24 @@ export function selfSignedCertificate(host: string, ips: string[] = []): SelfSig
   const keyPath = join(dir, 'key.pem');
   const certPath = join(dir, 'cert.pem');
   const altNames = [`DNS:${host}`, ...ips.map((ip) => `IP:${ip}`)].join(',');
-  execFileSync(
-    'openssl',
-    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', `/CN=${host}`].concat([
-      '-addext',
-      `subjectAltName=${altNames}`,
-      '-keyout',
-      keyPath,
-      '-out',
-      certPath,
-    ]),
-    { stdio: 'ignore' },
-  );
+  try {
+    execFileSync(
+      'openssl',
+      ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', `/CN=${host}`].concat([
+        '-addext',
+        `subjectAltName=${altNames}`,
+        '-keyout',
+        keyPath,
+        '-out',
+        certPath,
+      ]),
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+  } catch (e) {
+    rmSync(dir, { recursive: true, force: true });
+    const stderr = (e as { stderr?: Buffer }).stderr?.toString().trim();
+    throw new Error(`openssl could not make a certificate for ${host}${stderr ? `: ${stderr}` : ''}`, { cause: e });
+  }
   return {
     key: readFileSync(keyPath, 'utf8'),
     cert: readFileSync(certPath, 'utf8'),

@@ -6,9 +6,10 @@ import { createTestApp, type TestApp } from './test-app.js';
  * How long one backend's suite may take (LANYARD_SUITE_TIMEOUT_MS, default 10 minutes; a suite
  * takes seconds on a quiet machine and under a minute on a loaded one). A suite that hangs then
  * fails under its own name with the test it was in, and the file goes on to its next backend,
- * instead of the whole file being stopped at the runner's limit with its output lost.
+ * instead of the whole file being stopped at the runner's limit with its output lost. The limit
+ * covers the suite's tests; its `before` (the app's start) and `after` are bounded by the runner's.
  */
-const SUITE_TIMEOUT_MS = Number(process.env.LANYARD_SUITE_TIMEOUT_MS ?? 600_000);
+const SUITE_TIMEOUT_MS = Number(process.env.LANYARD_SUITE_TIMEOUT_MS || 600_000);
 
 /**
  * Runs `body` once per database backend, each with its own fresh app. Inside, `ctx()` returns the
