@@ -5,7 +5,7 @@ import { LanyardError } from '../errors.js';
 import type { Lanyard } from '../lanyard.js';
 import { verifyPasswordSignIn } from '../providers/password/sign-in.js';
 import { recordAudit } from '../stores/audit.js';
-import { revokeSession, touchSession, validateSession } from '../stores/sessions.js';
+import { signOutSession, touchSession, validateSession } from '../stores/sessions.js';
 import { type SessionStart, startSession, startSessionAtOnce } from '../accounts/sessions.js';
 import { clearCookie, cookieNames, setCookie } from './cookies.js';
 
@@ -89,11 +89,7 @@ export function setSessionCookie(lanyard: Lanyard, reply: FastifyReply, cookieVa
 
 export async function signOut(lanyard: Lanyard, request: FastifyRequest, reply: FastifyReply): Promise<void> {
   const now = lanyard.clock.now();
-  if (request.auth) {
-    await revokeSession(lanyard.db, request.auth.session.id, now);
-    const accountId = request.auth.account.id;
-    await recordAudit(lanyard.db, { action: 'sign_out', accountId, actorAccountId: accountId, ip: request.ip }, now);
-  }
+  if (request.auth) await signOutSession(lanyard.db, { sessionId: request.auth.session.id, ip: request.ip }, now);
   clearCookie(reply, lanyard.config, cookieNames(lanyard.config).session);
 }
 

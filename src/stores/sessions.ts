@@ -409,7 +409,7 @@ export async function revokeSession(db: Db, id: string, now: Date): Promise<void
  */
 export async function signOutSession(
   db: Db,
-  s: { sessionId: string; ip: string | null; detail: Record<string, unknown> },
+  s: { sessionId: string; ip: string | null; detail?: Record<string, unknown> },
   now: Date,
 ): Promise<boolean> {
   const r = await sql`with ended as (
@@ -418,7 +418,7 @@ export async function signOutSession(
       returning account_id
     )
     insert into audit_event (at, action, outcome, account_id, actor_account_id, ip, detail)
-    select ${now}::timestamptz, 'sign_out', 'success', account_id, account_id, ${s.ip}::text, ${JSON.stringify(s.detail)}::jsonb
+    select ${now}::timestamptz, 'sign_out', 'success', account_id, account_id, ${s.ip}::text, ${JSON.stringify(s.detail ?? {})}::jsonb
     from ended`.execute(db);
   return Number(r.numAffectedRows ?? 0) > 0;
 }
