@@ -6,8 +6,8 @@ import { createTestApp, type TestApp } from './test-app.js';
  * How long one backend's suite may take (LANYARD_SUITE_TIMEOUT_MS, default 10 minutes; a suite
  * takes seconds on a quiet machine and under a minute on a loaded one). A suite that hangs then
  * fails under its own name with the test it was in, and the file goes on to its next backend,
- * instead of the whole file being stopped at the runner's limit with its output lost. The limit
- * covers the suite's tests; its `before` (the app's start) and `after` are bounded by the runner's.
+ * instead of the whole file being stopped at the runner's limit with its output lost. The app's
+ * start (`before`) and its close (`after`) have the same limit each.
  */
 const SUITE_TIMEOUT_MS = Number(process.env.LANYARD_SUITE_TIMEOUT_MS || 600_000);
 
@@ -25,12 +25,18 @@ export function forEachBackend(
       const reason = await skipReason(backend);
       let app: TestApp | undefined;
       if (!reason) {
-        before(async () => {
-          app = await createTestApp(backend, env);
-        });
-        after(async () => {
-          await app?.close();
-        });
+        before(
+          async () => {
+            app = await createTestApp(backend, env);
+          },
+          { timeout: SUITE_TIMEOUT_MS },
+        );
+        after(
+          async () => {
+            await app?.close();
+          },
+          { timeout: SUITE_TIMEOUT_MS },
+        );
       }
       describe(reason ? `skipped: ${reason}` : 'suite', { skip: reason || false }, () => {
         body(() => {
