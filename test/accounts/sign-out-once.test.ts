@@ -21,15 +21,21 @@ forEachBackend('a session is signed out, and audited, once', (ctx) => {
       .where('account_id', '=', accountId)
       .execute();
 
-  test('a second sign-out of the same session ends nothing and writes nothing', async () => {
+  /** A password account with one open session. */
+  const signedIn = async (name: string) => {
     const app = ctx();
-    const account = await createPasswordAccount(app, unique('twice'));
+    const account = await createPasswordAccount(app, unique(name));
     const now = app.clock.now();
     const { session } = await createSession(
       app.lanyard.db,
       { accountId: account.id, amr: ['pwd'], ttlSeconds: 600 },
       now,
     );
+    return { app, account, session, now };
+  };
+
+  test('a second sign-out of the same session ends nothing and writes nothing', async () => {
+    const { app, account, session, now } = await signedIn('twice');
     assert.equal(await signOutSession(app.lanyard.db, { sessionId: session.id, ip: '192.0.2.1' }, now), true);
     assert.equal(await signOutSession(app.lanyard.db, { sessionId: session.id, ip: '192.0.2.2' }, now), false);
     const rows = await signOuts(account.id);
@@ -39,14 +45,7 @@ forEachBackend('a session is signed out, and audited, once', (ctx) => {
   });
 
   test('two sign-outs at once: one ends the session, one audit row', async () => {
-    const app = ctx();
-    const account = await createPasswordAccount(app, unique('racing'));
-    const now = app.clock.now();
-    const { session } = await createSession(
-      app.lanyard.db,
-      { accountId: account.id, amr: ['pwd'], ttlSeconds: 600 },
-      now,
-    );
+    const { app, account, session, now } = await signedIn('racing');
     const ended = await Promise.all(
       [1, 2, 3].map(() => signOutSession(app.lanyard.db, { sessionId: session.id, ip: null }, now)),
     );
