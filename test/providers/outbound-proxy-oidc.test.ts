@@ -58,6 +58,9 @@ describe('an OpenID Connect sign-in through a forward proxy (Lanyard as a proces
           issuer: idp.issuer,
           clientId: IDP_CLIENT.client_id,
           clientSecret: IDP_CLIENT.client_secret,
+          // A tunnel, a TLS handshake and the call on a loaded machine: wait for the IdP as long
+          // as the test waits for anything, so only a real failure fails it.
+          timeoutMs: 60_000,
         },
       ]),
       HTTPS_PROXY: proxy.url,
