@@ -164,8 +164,12 @@ function bypassed(url: URL, proxy: OutboundProxy, ips: BlockList): boolean {
   const family = isIP(host);
   if (family && ips.check(host, family === 4 ? 'ipv4' : 'ipv6')) return true;
   const port = Number(url.port) || (url.protocol === 'https:' ? 443 : 80);
+  // A name matches itself and its subdomains; an IP address only itself (as curl: `0.1` is no
+  // domain of 10.0.0.1).
   return proxy.noProxy.some(
-    (entry) => (entry.port === null || entry.port === port) && (host === entry.host || host.endsWith(`.${entry.host}`)),
+    (entry) =>
+      (entry.port === null || entry.port === port) &&
+      (host === entry.host || (!family && host.endsWith(`.${entry.host}`))),
   );
 }
 
