@@ -4,7 +4,7 @@ import type { Clock } from '../clock.js';
 import type { Db } from '../db/connect.js';
 import type { OutboxMail } from '../db/schema.js';
 import { PollingWorker } from '../lib/polling-worker.js';
-import { claimDueMails, markMailFailed, markMailSent } from '../stores/outbox.js';
+import { claimDueMails, markMailFailed, markMailSent, releaseForRelayDown } from '../stores/outbox.js';
 
 export interface MailTransport {
   send(mail: OutboxMail): Promise<void>;
@@ -66,12 +66,54 @@ export interface OutboxWorkerOptions {
 }
 
 /**
+ * Failures that say the SMTP relay cannot be reached or used at all, whatever the mail: refused or
+ * dropped connections, timeouts, DNS, TLS, authentication, and 421 (the server closing). A mail the
+ * relay answered with its own 4xx or 5xx is the mail's failure.
+ */
+const RELAY_DOWN = new Set([
+  'ECONNECTION',
+  'ETIMEDOUT',
+  'ESOCKET',
+  'EDNS',
+  'ETLS',
+  'EAUTH',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EPIPE',
+]);
+
+export function relayDown(e: unknown): boolean {
+  const err = e as { code?: unknown; responseCode?: unknown };
+  return (typeof err.code === 'string' && RELAY_DOWN.has(err.code)) || err.responseCode === 421;
+}
+
+/** While the relay is down the worker waits this long before trying again, doubling from the first. */
+const RELAY_RETRY_FIRST_MS = 5_000;
+const RELAY_RETRY_MAX_MS = 60_000;
+/** A mail the relay could not take for five days is given up on (kept, marked failed), as Postfix does. */
+const RELAY_GIVE_UP_SECONDS = 5 * 24 * 3600;
+
+/**
  * Delivers the outbox. A mail is claimed with a lease, sent, then marked sent; if the process dies
  * mid-way the lease runs out and another worker (or this one after restart) sends it. A mail the
  * SMTP server refused is retried with backoff and never dropped; after `maxAttempts` it is kept and
  * marked failed for an operator to see.
+ *
+ * A relay that cannot be reached is not the mail's failure: the try does not count against any
+ * mail, the round stops, and the worker tries again after 5 s, doubling up to a minute for as long
+ * as the relay stays away (the mail tried waits a minute, so one the relay always drops cannot hold
+ * up the rest). However long it was down, what waited is delivered within about a minute of its
+ * return; a mail is given up on only after five days of it. The outage is logged once when it
+ * begins and once when the relay answers again.
  */
 export class OutboxWorker extends PollingWorker {
+  /** While the relay is down: how many rounds found it so, and when the next may try it. */
+  private relay = { failures: 0, since: 0, retryAt: 0 };
+
   constructor(private readonly o: OutboxWorkerOptions) {
     super({ log: o.log, pollMs: o.pollMs ?? 2000, failed: 'outbox round failed' });
   }
@@ -84,11 +126,12 @@ export class OutboxWorker extends PollingWorker {
   async deliverDue(): Promise<number> {
     let delivered = 0;
     const leaseMs = (this.o.leaseSeconds ?? 60) * 1000;
+    if (this.o.clock.now().getTime() < this.relay.retryAt) return 0;
     for (;;) {
       const now = this.o.clock.now();
       const batch = await claimDueMails(this.o.db, now, 20, leaseMs / 1000);
       if (batch.length === 0) return delivered;
-      for (const mail of batch) {
+      for (const [i, mail] of batch.entries()) {
         // The batch is this worker's until its lease runs out; then another worker may claim what
         // is left and send it. A mail is only begun while half the lease remains: a send that
         // stalls (a slow SMTP server, a starved process) may be repeated once it outlasts the
@@ -98,14 +141,44 @@ export class OutboxWorker extends PollingWorker {
           await this.o.transport.send(mail);
           await markMailSent(this.o.db, mail.id, this.o.clock.now());
           delivered++;
+          this.relayBack(delivered);
         } catch (e) {
-          this.o.log.warn(
-            { mailId: mail.id, attempt: mail.attempts, err: (e as Error).message },
-            'mail delivery failed; will retry',
-          );
-          await markMailFailed(this.o.db, mail, (e as Error).message, this.o.clock.now(), this.o.maxAttempts ?? 12);
+          const error = (e as Error).message;
+          if (relayDown(e)) {
+            await releaseForRelayDown(
+              this.o.db,
+              { tried: mail, rest: batch.slice(i + 1).map((m) => m.id) },
+              error,
+              this.o.clock.now(),
+              { retrySeconds: RELAY_RETRY_MAX_MS / 1000, giveUpSeconds: RELAY_GIVE_UP_SECONDS },
+            );
+            this.relayAway(error);
+            return delivered;
+          }
+          this.o.log.warn({ mailId: mail.id, attempt: mail.attempts, err: error }, 'mail delivery failed; will retry');
+          await markMailFailed(this.o.db, mail, error, this.o.clock.now(), this.o.maxAttempts ?? 12);
         }
       }
     }
+  }
+
+  private relayAway(error: string): void {
+    const now = this.o.clock.now().getTime();
+    if (this.relay.failures === 0) {
+      this.relay.since = now;
+      this.o.log.warn({ err: error }, 'the SMTP relay cannot be reached; mails wait in the outbox');
+    }
+    this.relay.failures++;
+    this.relay.retryAt =
+      now + Math.min(RELAY_RETRY_MAX_MS, RELAY_RETRY_FIRST_MS * 2 ** Math.min(this.relay.failures - 1, 10));
+  }
+
+  private relayBack(delivered: number): void {
+    if (this.relay.failures === 0) return;
+    this.o.log.info(
+      { downForMs: this.o.clock.now().getTime() - this.relay.since, tries: this.relay.failures, delivered },
+      'the SMTP relay answers again; delivering what waited',
+    );
+    this.relay = { failures: 0, since: 0, retryAt: 0 };
   }
 }

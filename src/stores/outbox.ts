@@ -122,6 +122,35 @@ export async function markMailFailed(
     .execute();
 }
 
+/**
+ * Hands back a batch claimed while the SMTP relay could not be reached. The try is not counted
+ * against any of its mails (the relay failed, not they); the one tried keeps the relay's error and
+ * waits `retrySeconds` (so that a mail the relay always drops cannot hold up the others), the rest
+ * are due again at once. A mail still unsent `giveUpSeconds` after it was written is given up on
+ * (kept, marked failed), as a mail server gives up on its queue after days.
+ */
+export async function releaseForRelayDown(
+  db: Db,
+  batch: { tried: OutboxMail; rest: string[] },
+  error: string,
+  now: Date,
+  { retrySeconds, giveUpSeconds }: { retrySeconds: number; giveUpSeconds: number },
+): Promise<void> {
+  const tried = batch.tried.id;
+  await db
+    .updateTable('email_outbox')
+    .set({
+      claimed_until: null,
+      attempts: sql`greatest(attempts - 1, 0)`,
+      last_error: sql`case when id = ${tried} then ${error.slice(0, 500)} else last_error end`,
+      next_attempt_at: sql`case when id = ${tried} then ${addSeconds(now, retrySeconds)} else next_attempt_at end`,
+      failed_at: sql`case when id = ${tried} and created_at <= ${addSeconds(now, -giveUpSeconds)} then ${now} else failed_at end`,
+    })
+    .where('id', 'in', [tried, ...batch.rest])
+    .where('sent_at', 'is', null)
+    .execute();
+}
+
 export async function listRecentMails(db: Db, limit: number): Promise<OutboxMail[]> {
   return db.selectFrom('email_outbox').selectAll().orderBy('created_at', 'desc').limit(limit).execute();
 }

@@ -1,0 +1,92 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { uniqueEmail } from '../support/accounts.js';
+import { forEachBackend } from '../support/suite.js';
+import type { TestApp } from '../support/test-app.js';
+import { waitUntil } from '../support/wait.js';
+
+const rows = (app: TestApp, to: string[]) =>
+  app.lanyard.db.selectFrom('email_outbox').selectAll().where('to_address', 'in', to).execute();
+
+/**
+ * An SMTP relay that is gone (connections refused) for hours, then back. Its absence is not the
+ * mails' failure: no try counts against them, none is given up on, and once the relay answers,
+ * everything that waited is delivered within a minute, each mail once.
+ */
+forEachBackend('the SMTP relay away for hours, then back', (ctx) => {
+  test('mails wait uncounted while the relay is away and are delivered once, within a minute of its return', async () => {
+    const app = ctx();
+    const port = app.mail.port;
+    const to = [uniqueEmail('away-1'), uniqueEmail('away-2'), uniqueEmail('away-3')];
+    await app.mail.stop();
+    try {
+      for (const email of to) {
+        const browser = app.browser();
+        await browser.get('/register');
+        assert.equal((await browser.post('/register', { email })).status, 303, 'the flow must not depend on SMTP');
+      }
+      // Five hours of outage, ten minutes at a time: after each step the worker tries the relay again.
+      for (let step = 0; step < 30; step++) {
+        app.clock.advance(10 * 60_000);
+        const now = app.clock.now();
+        await waitUntil(
+          async () => (await rows(app, to)).some((r) => r.next_attempt_at > now && r.claimed_until === null),
+          `the worker to try the relay again (step ${step})`,
+        );
+      }
+      for (const row of await rows(app, to)) {
+        assert.equal(row.sent_at, null);
+        assert.equal(row.failed_at, null, `${row.to_address} was given up on during an outage`);
+        assert.equal(row.attempts, 0, `${row.to_address}: the relay's absence counted as the mail's attempt`);
+      }
+      assert.ok((await rows(app, to)).some((r) => /ECONNREFUSED|connect/i.test(r.last_error ?? '')));
+    } finally {
+      await app.mail.start(port);
+    }
+
+    // The longest the worker waits between two tries of an absent relay is a minute.
+    app.clock.advance(60_000);
+    for (const email of to) await app.mail.waitFor(email);
+    await waitUntil(
+      async () => (await rows(app, to)).every((r) => r.sent_at !== null),
+      'the outbox to record delivery',
+    );
+
+    app.clock.advance(24 * 3600_000);
+    await app.lanyard.outbox.deliverDue();
+    for (const email of to)
+      assert.equal(app.mail.messages.filter((m) => m.to === email).length, 1, `${email} got a duplicate`);
+  });
+
+  test('a mail the relay has not taken for five days is given up on (kept, marked failed), as a mail server gives up on its queue', async () => {
+    const app = ctx();
+    const port = app.mail.port;
+    const email = uniqueEmail('five-days');
+    await app.mail.stop();
+    try {
+      const browser = app.browser();
+      await browser.get('/register');
+      assert.equal((await browser.post('/register', { email })).status, 303);
+      for (let day = 1; day <= 6; day++) {
+        app.clock.advance(24 * 3600_000);
+        const now = app.clock.now();
+        const [row] = await waitUntil(async () => {
+          const found = await rows(app, [email]);
+          return (
+            found[0] &&
+            found[0].claimed_until === null &&
+            (found[0].failed_at || found[0].next_attempt_at > now) &&
+            found
+          );
+        }, `a try on day ${day}`);
+        assert.equal(row!.failed_at !== null, day >= 5, `day ${day}: failed_at ${String(row!.failed_at)}`);
+        if (row!.failed_at) break;
+      }
+    } finally {
+      await app.mail.start(port);
+    }
+    app.clock.advance(24 * 3600_000);
+    await app.lanyard.outbox.deliverDue();
+    assert.equal(app.mail.messages.filter((m) => m.to === email).length, 0, 'a mail given up on was sent');
+  });
+});
