@@ -8,6 +8,8 @@ import { claimDueMails, markMailFailed, markMailSent, releaseForRelayDown } from
 
 export interface MailTransport {
   send(mail: OutboxMail): Promise<void>;
+  /** Whether the relay takes a connection now (connect, greeting, EHLO, AUTH), mail or no mail. */
+  reachable?(): Promise<boolean>;
   close(): void;
 }
 
@@ -48,6 +50,13 @@ export function smtpTransport(url: string, from: string, hostname: string, stall
         messageId: `<${mail.id}@${hostname}>`,
       });
     },
+    async reachable() {
+      try {
+        return await (await connect()).verify();
+      } catch {
+        return false;
+      }
+    },
     close: () => void transporter?.then((t) => t.close()).catch(() => undefined),
   };
 }
@@ -66,29 +75,16 @@ export interface OutboxWorkerOptions {
 }
 
 /**
- * Failures that say the SMTP relay cannot be reached or used at all, whatever the mail: refused or
- * dropped connections, timeouts, DNS, TLS, authentication, and 421 (the server closing). A mail the
- * relay answered with its own 4xx or 5xx is the mail's failure.
+ * Whether a failed send may be the relay's rather than the mail's: no SMTP reply came with it (a
+ * connection refused, dropped or timed out, DNS, TLS — nodemailer reports the last as ESOCKET,
+ * ECONNECTION, ETIMEDOUT, EDNS, ETLS, or as "Unexpected socket close" with no code), the relay
+ * refused the credentials (EAUTH), or it said 421 (closing). A reply of its own about the mail
+ * (another 4xx or 5xx) is the mail's. Which of the two it was, the worker asks the relay itself.
  */
-const RELAY_DOWN = new Set([
-  'ECONNECTION',
-  'ETIMEDOUT',
-  'ESOCKET',
-  'EDNS',
-  'ETLS',
-  'EAUTH',
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EPIPE',
-]);
-
-export function relayDown(e: unknown): boolean {
+export function maybeRelayDown(e: unknown): boolean {
   const err = e as { code?: unknown; responseCode?: unknown };
-  return (typeof err.code === 'string' && RELAY_DOWN.has(err.code)) || err.responseCode === 421;
+  if (err.responseCode === 421 || err.code === 'EAUTH') return true;
+  return typeof err.responseCode !== 'number';
 }
 
 /** While the relay is down the worker waits this long before trying again, doubling from the first. */
@@ -103,12 +99,14 @@ const RELAY_GIVE_UP_SECONDS = 5 * 24 * 3600;
  * SMTP server refused is retried with backoff and never dropped; after `maxAttempts` it is kept and
  * marked failed for an operator to see.
  *
- * A relay that cannot be reached is not the mail's failure: the try does not count against any
- * mail, the round stops, and the worker tries again after 5 s, doubling up to a minute for as long
- * as the relay stays away (the mail tried waits a minute, so one the relay always drops cannot hold
- * up the rest). However long it was down, what waited is delivered within about a minute of its
- * return; a mail is given up on only after five days of it. The outage is logged once when it
- * begins and once when the relay answers again.
+ * A relay that cannot be reached is not the mail's failure. When a send fails without the relay's
+ * own word on the mail, the worker asks the relay whether it takes a connection at all: if it does,
+ * the failure is the mail's (one the relay always drops is given up on after `maxAttempts`, as
+ * before); if not, the try counts against no mail, the round stops, and the worker tries again
+ * after 5 s, doubling up to a minute for as long as the relay stays away. However long it was down,
+ * what waited is delivered within about a minute of its return; a mail is given up on only at its
+ * first try five days after it was written. The outage is logged once when it begins and once when
+ * the relay answers again.
  */
 export class OutboxWorker extends PollingWorker {
   /** While the relay is down: how many rounds found it so, and when the next may try it. */
@@ -144,7 +142,7 @@ export class OutboxWorker extends PollingWorker {
           this.relayBack(delivered);
         } catch (e) {
           const error = (e as Error).message;
-          if (relayDown(e)) {
+          if (maybeRelayDown(e) && !(await this.relayAnswers())) {
             await releaseForRelayDown(
               this.o.db,
               { tried: mail, rest: batch.slice(i + 1).map((m) => m.id) },
@@ -152,7 +150,7 @@ export class OutboxWorker extends PollingWorker {
               this.o.clock.now(),
               { retrySeconds: RELAY_RETRY_MAX_MS / 1000, giveUpSeconds: RELAY_GIVE_UP_SECONDS },
             );
-            this.relayAway(error);
+            this.relayAway(error, (e as { code?: string }).code);
             return delivered;
           }
           this.o.log.warn({ mailId: mail.id, attempt: mail.attempts, err: error }, 'mail delivery failed; will retry');
@@ -162,11 +160,19 @@ export class OutboxWorker extends PollingWorker {
     }
   }
 
-  private relayAway(error: string): void {
+  /** Whether the relay takes a connection now; a transport that cannot tell is taken as there. */
+  private async relayAnswers(): Promise<boolean> {
+    return this.o.transport.reachable ? this.o.transport.reachable() : true;
+  }
+
+  private relayAway(error: string, code: string | undefined): void {
     const now = this.o.clock.now().getTime();
     if (this.relay.failures === 0) {
       this.relay.since = now;
-      this.o.log.warn({ err: error }, 'the SMTP relay cannot be reached; mails wait in the outbox');
+      this.o.log.warn(
+        { err: error, code },
+        'the SMTP relay cannot be reached (or refuses our credentials); mails wait in the outbox',
+      );
     }
     this.relay.failures++;
     this.relay.retryAt =

@@ -148,6 +148,9 @@ export async function releaseForRelayDown(
     })
     .where('id', 'in', [tried, ...batch.rest])
     .where('sent_at', 'is', null)
+    // Only while this claim holds them: a send that stalled past the lease may find the rest of
+    // the batch claimed by another worker, which must keep it.
+    .where('claimed_until', '=', batch.tried.claimed_until)
     .execute();
 }
 

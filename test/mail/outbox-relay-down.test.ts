@@ -16,6 +16,7 @@ const rows = (app: TestApp, to: string[]) =>
 forEachBackend('the SMTP relay away for hours, then back', (ctx) => {
   test('mails wait uncounted while the relay is away and are delivered once, within a minute of its return', async () => {
     const app = ctx();
+    app.clock.freeze();
     const port = app.mail.port;
     const to = [uniqueEmail('away-1'), uniqueEmail('away-2'), uniqueEmail('away-3')];
     await app.mail.stop();
@@ -60,6 +61,7 @@ forEachBackend('the SMTP relay away for hours, then back', (ctx) => {
 
   test('a mail the relay has not taken for five days is given up on (kept, marked failed), as a mail server gives up on its queue', async () => {
     const app = ctx();
+    app.clock.freeze();
     const port = app.mail.port;
     const email = uniqueEmail('five-days');
     await app.mail.stop();
@@ -88,5 +90,40 @@ forEachBackend('the SMTP relay away for hours, then back', (ctx) => {
     app.clock.advance(24 * 3600_000);
     await app.lanyard.outbox.deliverDue();
     assert.equal(app.mail.messages.filter((m) => m.to === email).length, 0, 'a mail given up on was sent');
+  });
+
+  test("a mail the relay fails while it takes others is the mail's failure: counted, given up after its tries; the others go out", async () => {
+    const app = ctx();
+    app.clock.freeze();
+    const doomed = uniqueEmail('doomed');
+    const fine = uniqueEmail('fine');
+    app.mail.failFor = (to) => to === doomed;
+    try {
+      for (const email of [doomed, fine]) {
+        const browser = app.browser();
+        await browser.get('/register');
+        assert.equal((await browser.post('/register', { email })).status, 303);
+      }
+      await app.mail.waitFor(fine);
+      // Each try of the doomed mail counts (the relay answers the worker's check), so its backoff
+      // grows to the hour and it is given up on after the 12th.
+      for (let tries = 1; ; tries++) {
+        const now = app.clock.now();
+        const [row] = await waitUntil(async () => {
+          const found = await rows(app, [doomed]);
+          return found[0] && found[0].claimed_until === null && found[0].attempts >= tries && found;
+        }, `try ${tries} of the doomed mail`);
+        assert.equal(row!.attempts, tries, 'a try of a mail the relay answered for went uncounted');
+        assert.ok(row!.failed_at !== null || row!.next_attempt_at > now);
+        if (row!.failed_at) break;
+        assert.ok(tries < 12, 'the doomed mail was never given up on');
+        app.clock.advance(3600_000);
+      }
+      assert.equal((await rows(app, [doomed]))[0]!.attempts, 12);
+      assert.equal(app.mail.messages.filter((m) => m.to === doomed).length, 0);
+      assert.equal(app.mail.messages.filter((m) => m.to === fine).length, 1);
+    } finally {
+      app.mail.failFor = null;
+    }
   });
 });

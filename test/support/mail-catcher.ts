@@ -20,6 +20,8 @@ export class MailCatcher {
   /** The user names and passwords clients authenticated with (any is accepted; none is needed). */
   readonly logins: { username: string; password: string }[] = [];
   refuse = false;
+  /** Mails to an address this matches are answered 421 (closing) while every other goes through. */
+  failFor: ((to: string) => boolean) | null = null;
   private waiters: (() => void)[] = [];
   private server: SMTPServer;
   port = 0;
@@ -42,12 +44,15 @@ export class MailCatcher {
       closeTimeout: 1000,
       disabledCommands: ['STARTTLS'],
       logger: false,
-      onData: (stream, _session, done) => {
+      onData: (stream, session, done) => {
         const chunks: Buffer[] = [];
         stream.on('data', (c: Buffer) => chunks.push(c));
         stream.on('end', () => {
           if (this.refuse)
             return done(Object.assign(new Error('mailbox unavailable, try later'), { responseCode: 451 }));
+          const to = session.envelope.rcptTo.map((r) => r.address).join(',');
+          if (this.failFor?.(to))
+            return done(Object.assign(new Error('closing transmission channel'), { responseCode: 421 }));
           PostalMime.parse(Buffer.concat(chunks)).then((m) => {
             this.messages.push({
               to: m.to?.map((a) => a.address ?? '').join(',') ?? '',
