@@ -19,8 +19,9 @@ export function returningOrcidFlow(lanyardUrl: string, users: readonly string[])
  * whose "Create my account" links the iD. Run once per user before the timed phases.
  *
  * A connection can drop under a loaded machine (a socket hang up once stopped a whole run here),
- * so a failed enrolment is tried again, up to three times, in a fresh browser; if the account was
- * created before the drop, the callback signs the person straight in and that counts as enrolled.
+ * so an enrolment whose connection dropped is tried again, up to three times, in a fresh browser;
+ * if the account was created before the drop, the callback signs the person straight in and that
+ * counts as enrolled. Any other error (a status, a page without its form) ends the run as before.
  */
 export function enrolFlow(lanyardUrl: string, users: readonly string[]): Flow {
   return async (it) => {
@@ -41,8 +42,14 @@ export function enrolFlow(lanyardUrl: string, users: readonly string[]): Flow {
         expectStatus('create account', created, 303);
         return;
       } catch (e) {
-        if (attempt === 3) throw e;
+        if (attempt === 3 || !dropped(e)) throw e;
       }
     }
   };
 }
+
+/** A connection that dropped (the client's own words for it), not an answer Lanyard gave. */
+const dropped = (e: unknown) =>
+  /socket hang up|ECONNRESET|EPIPE|other side closed|UND_ERR_SOCKET/i.test(
+    `${(e as Error).message} ${String((e as { code?: unknown }).code ?? '')} ${String((e as { cause?: { code?: unknown } }).cause?.code ?? '')}`,
+  );
