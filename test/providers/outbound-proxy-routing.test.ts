@@ -39,6 +39,10 @@ test('an IP address is no domain: the tail of an address covers nothing', () => 
   assert.equal(direct('10.0.0.1:443', 'https://10.0.0.1/'), true);
   assert.equal(direct('10.0.0.1:8443', 'https://10.0.0.1/'), false);
   assert.equal(direct('10.0.0.0/8', 'https://10.200.3.4/'), true);
+  assert.equal(direct('[fd00::1]:443', 'https://[fd00::1]/'), true);
+  assert.equal(direct('[fd00::1]:8443', 'https://[fd00::1]/'), false);
+  assert.equal(direct('fd00::/8', 'https://[fd12::5]/'), true);
+  assert.equal(direct('::1', 'https://[fd00::1]/'), false);
 });
 
 test('loopback goes direct whatever NO_PROXY says', () => {
