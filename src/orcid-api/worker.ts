@@ -17,6 +17,7 @@ import {
   releaseWrite,
   removeWork,
   retryWrite,
+  retryWriteUncounted,
   savePutCode,
   stopQueuedWrites,
   type WorkKey,
@@ -41,6 +42,14 @@ export interface OrcidWriteWorkerOptions {
 export const MAX_BACKOFF_SECONDS = 3600;
 /** Seconds before the next try after `attempts` tries: 5 s doubling, at most an hour. */
 export const backoffSeconds = (attempts: number) => Math.min(MAX_BACKOFF_SECONDS, 5 * 2 ** Math.max(0, attempts - 1));
+
+/** While ORCID gives no answer at all, the worker waits this long before trying again, doubling. */
+const AWAY_RETRY_FIRST_MS = 5_000;
+const AWAY_RETRY_MAX_MS = 60_000;
+/** A silence within this long of ORCID's last answer to this worker is taken as the write's own. */
+const HEARD_RECENTLY_MS = 60_000;
+/** A write ORCID has given no answer for this long after it was asked for is given up on. */
+const AWAY_GIVE_UP_MS = 3 * 24 * 3600_000;
 
 /** Why a write ended or waits, in the stable codes the write's status reports. */
 const END = {
@@ -70,8 +79,20 @@ const END = {
  * with the same `self` id) instead of being created twice. ORCID down, 5xx and 503 rate limits are
  * retried with backoff; a refused token, a missing scope, a withdrawn grant or a refused work are
  * never retried.
+ *
+ * ORCID giving no answer at all (connections refused or timing out: a maintenance window, a network
+ * outage) is not the write's failure, unless ORCID answered this worker within the last minute:
+ * the try counts against no write, the write waits a minute, and the worker tries again after 5 s
+ * doubling to a minute for as long as ORCID stays silent. However long that is, what waited goes
+ * out within about a minute of ORCID's return; a write is given up on only at its first try three
+ * days after it was asked for. The silence is logged once when it begins and once when it ends.
  */
 export class OrcidWriteWorker extends PollingWorker {
+  /** While ORCID gives no answer: how many tries found it so, since when, and when the next may go. */
+  private away = { tries: 0, since: 0, retryAt: 0 };
+  /** When ORCID last answered this worker (any answer, a refusal too). */
+  private heardAt = Number.NEGATIVE_INFINITY;
+
   constructor(private readonly o: OrcidWriteWorkerOptions) {
     super({ log: o.log, pollMs: o.pollMs ?? 5000, failed: 'ORCID write round failed' });
   }
@@ -80,6 +101,7 @@ export class OrcidWriteWorker extends PollingWorker {
   async deliverDue(): Promise<number> {
     let handled = 0;
     for (;;) {
+      if (this.o.clock.now().getTime() < this.away.retryAt) return handled;
       // One write per claim: a write may take several calls to a slow ORCID, and a batch's last
       // writes could outlive their lease, be claimed again elsewhere, and overtake newer content.
       const batch = await claimDueWrites(this.o.db, this.o.clock.now(), 1, this.o.leaseSeconds ?? 120);
@@ -104,6 +126,7 @@ export class OrcidWriteWorker extends PollingWorker {
       if (await needsConsent(db, identity.identityId)) return await stop(END.consent);
       if (!api.canUpdateWorks) return await stop(END.scope);
       const end = write.kind === 'put' ? await this.put(api, key, write) : await this.delete(api, key);
+      this.heard();
       await this.settle(write, end, api.orcid);
       // This process's copy of the record no longer shows what is there now.
       if (end.state === 'delivered') forgetRecord(api.orcid);
@@ -168,6 +191,29 @@ export class OrcidWriteWorker extends PollingWorker {
     });
   }
 
+  /** ORCID answered: the end of a silence, if there was one. */
+  private heard(): void {
+    const now = this.o.clock.now().getTime();
+    this.heardAt = now;
+    if (this.away.tries === 0) return;
+    this.o.log.info(
+      { silentForMs: now - this.away.since, tries: this.away.tries },
+      'ORCID answers again; sending the writes that waited',
+    );
+    this.away = { tries: 0, since: 0, retryAt: 0 };
+  }
+
+  /** ORCID gave no answer: wait before the next try, longer each time, at most a minute. */
+  private silent(error: string): void {
+    const now = this.o.clock.now().getTime();
+    if (this.away.tries === 0) {
+      this.away.since = now;
+      this.o.log.warn({ err: error }, 'ORCID gives no answer; writes wait in the queue');
+    }
+    this.away.tries++;
+    this.away.retryAt = now + Math.min(AWAY_RETRY_MAX_MS, AWAY_RETRY_FIRST_MS * 2 ** Math.min(this.away.tries - 1, 10));
+  }
+
   /** What ORCID's refusal means for the write: retry later, stop for consent, or fail for good. */
   private async failed(write: OrcidWrite, e: OrcidApiError): Promise<void> {
     const { db, clock, log } = this.o;
@@ -177,6 +223,15 @@ export class OrcidWriteWorker extends PollingWorker {
       errorStatus: e.status,
       error: e.developerMessage ?? e.message,
     };
+    if (e.status !== null) this.heard();
+    else if (e.transient && now.getTime() - this.heardAt > HEARD_RECENTLY_MS) {
+      if (now.getTime() - write.created_at.getTime() >= AWAY_GIVE_UP_MS) {
+        log.warn({ write: write.id, err: e.message }, 'ORCID write given up after days without an answer from ORCID');
+        return finishWrite(db, write.id, { state: 'failed', ...reported }, now);
+      }
+      await retryWriteUncounted(db, write, reported, AWAY_RETRY_MAX_MS / 1000, now);
+      return this.silent(e.message);
+    }
     if (e.transient) {
       if (write.attempts >= (this.o.maxAttempts ?? 12)) {
         log.warn({ write: write.id, err: e.message }, 'ORCID write given up after repeated failures');

@@ -275,6 +275,34 @@ export async function retryWrite(
 }
 
 /**
+ * Puts a write back to wait while ORCID gives no answer at all: the try is not counted against it
+ * (ORCID was away, the write did nothing wrong), and it is due again after `delaySeconds`. Only
+ * while the claim that tried it still holds it.
+ */
+export async function retryWriteUncounted(
+  db: Db,
+  write: { id: string; claimed_until: Date | null },
+  failure: { errorCode: string; errorStatus: number | null; error: string },
+  delaySeconds: number,
+  now: Date,
+): Promise<void> {
+  await db
+    .updateTable('orcid_write')
+    .set({
+      claimed_until: null,
+      attempts: sql`greatest(attempts - 1, 0)`,
+      next_attempt_at: addSeconds(now, delaySeconds),
+      error_code: failure.errorCode,
+      error_status: failure.errorStatus,
+      last_error: failure.error.slice(0, 1000),
+    })
+    .where('id', '=', write.id)
+    .where('state', '=', 'queued')
+    .where('claimed_until', '=', write.claimed_until)
+    .execute();
+}
+
+/**
  * Stops every queued write of an account (ORCID refused its token, or its ORCID iD is gone):
  * they end as needs_consent with `errorCode`, none is retried.
  */

@@ -198,6 +198,48 @@ for (const backend of backends()) {
         assert.equal(ours(orcid).length, 1);
       });
 
+      test('ORCID giving no answer for hours: no try counts, none is given up on, and the write goes out once within a minute of its return', async () => {
+        const orcid = await researcher();
+        const { token } = await accessToken(rp, orcid);
+        // Past the minute within which a silence right after an answer would count as the write's.
+        app.clock.advance(120_000);
+        app.orcid!.state.setFaults({ api: { refuseConnections: true } });
+        const id = await push(token, '10.5555/silent.1', article('Silent')).catch((e) => {
+          app.orcid!.state.setFaults({ api: null });
+          throw e;
+        });
+        const row = () =>
+          app.lanyard.db.selectFrom('orcid_write').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+        try {
+          // Five hours, ten minutes at a time: after each step the worker tries ORCID again.
+          for (let step = 0; step < 30; step++) {
+            const now = app.clock.now();
+            await waitUntil(async () => {
+              await app.lanyard.orcidWrites.deliverDue();
+              const w = await row();
+              return w.claimed_until === null && w.next_attempt_at > now;
+            }, `a try after step ${step}`);
+            const w = await row();
+            assert.equal(w.state, 'queued', `step ${step}: ${w.state} ${w.error_code}`);
+            assert.equal(w.attempts, 0, `step ${step}: ORCID's silence counted as the write's try`);
+            assert.equal(w.error_code, 'HTTP_NO_ANSWER');
+            app.clock.advance(10 * 60_000);
+          }
+        } finally {
+          app.orcid!.state.setFaults({ api: null });
+        }
+        // The repository's own access token has long expired by now; the write is read as stored.
+        app.clock.advance(60_000);
+        const done = await waitUntil(async () => {
+          await app.lanyard.orcidWrites.deliverDue();
+          const w = await row();
+          return w.state !== 'queued' && w;
+        }, 'the write to go out');
+        assert.equal(done.state, 'delivered');
+        assert.equal(done.attempts, 1);
+        assert.equal(ours(orcid).length, 1);
+      });
+
       test('rate limited (503): retried later, delivered', async () => {
         const orcid = await researcher();
         const { token } = await accessToken(rp, orcid);
