@@ -46,8 +46,6 @@ export const backoffSeconds = (attempts: number) => Math.min(MAX_BACKOFF_SECONDS
 /** While ORCID gives no answer at all, the worker waits this long before trying again, doubling. */
 const AWAY_RETRY_FIRST_MS = 5_000;
 const AWAY_RETRY_MAX_MS = 60_000;
-/** A silence within this long of ORCID's last answer to this worker is taken as the write's own. */
-const HEARD_RECENTLY_MS = 60_000;
 /** A write ORCID has given no answer for this long after it was asked for is given up on. */
 const AWAY_GIVE_UP_MS = 3 * 24 * 3600_000;
 
@@ -81,17 +79,17 @@ const END = {
  * never retried.
  *
  * ORCID giving no answer at all (connections refused or timing out: a maintenance window, a network
- * outage) is not the write's failure, unless ORCID answered this worker within the last minute:
- * the try counts against no write, the write waits a minute, and the worker tries again after 5 s
- * doubling to a minute for as long as ORCID stays silent. However long that is, what waited goes
- * out within about a minute of ORCID's return; a write is given up on only at its first try three
- * days after it was asked for. The silence is logged once when it begins and once when it ends.
+ * outage) is not the write's failure once it is clear that ORCID is silent. The first silence after
+ * an answer counts against its write as any unavailability does (the worker cannot yet tell ORCID
+ * from the write); from then on, while ORCID stays silent, no try counts, the write tried waits a
+ * minute, and the worker tries again after 5 s doubling to a minute. However long the silence,
+ * what waited goes out within about a minute of ORCID's return; a write is given up on only at its
+ * first try three days after it was asked for. The silence is logged once when it begins and once
+ * when it ends. A write ORCID alone never answers, while it answers others, keeps counting.
  */
 export class OrcidWriteWorker extends PollingWorker {
-  /** While ORCID gives no answer: how many tries found it so, since when, and when the next may go. */
+  /** Since ORCID last answered this worker: how many tries met silence, since when, and when the next may go. */
   private away = { tries: 0, since: 0, retryAt: 0 };
-  /** When ORCID last answered this worker (any answer, a refusal too). */
-  private heardAt = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly o: OrcidWriteWorkerOptions) {
     super({ log: o.log, pollMs: o.pollMs ?? 5000, failed: 'ORCID write round failed' });
@@ -194,7 +192,6 @@ export class OrcidWriteWorker extends PollingWorker {
   /** ORCID answered: the end of a silence, if there was one. */
   private heard(): void {
     const now = this.o.clock.now().getTime();
-    this.heardAt = now;
     if (this.away.tries === 0) return;
     this.o.log.info(
       { silentForMs: now - this.away.since, tries: this.away.tries },
@@ -224,13 +221,17 @@ export class OrcidWriteWorker extends PollingWorker {
       error: e.developerMessage ?? e.message,
     };
     if (e.status !== null) this.heard();
-    else if (e.transient && now.getTime() - this.heardAt > HEARD_RECENTLY_MS) {
-      if (now.getTime() - write.created_at.getTime() >= AWAY_GIVE_UP_MS) {
-        log.warn({ write: write.id, err: e.message }, 'ORCID write given up after days without an answer from ORCID');
-        return finishWrite(db, write.id, { state: 'failed', ...reported }, now);
+    else if (e.transient) {
+      // Silent already, with no answer since: ORCID is away, not this write at fault.
+      const away = this.away.tries > 0;
+      this.silent(e.message);
+      if (away) {
+        if (now.getTime() - write.created_at.getTime() >= AWAY_GIVE_UP_MS) {
+          log.warn({ write: write.id, err: e.message }, 'ORCID write given up after days without an answer from ORCID');
+          return finishWrite(db, write.id, { state: 'failed', ...reported }, now);
+        }
+        return retryWriteUncounted(db, write, reported, AWAY_RETRY_MAX_MS / 1000, now);
       }
-      await retryWriteUncounted(db, write, reported, AWAY_RETRY_MAX_MS / 1000, now);
-      return this.silent(e.message);
     }
     if (e.transient) {
       if (write.attempts >= (this.o.maxAttempts ?? 12)) {
