@@ -119,6 +119,10 @@ export async function markMailFailed(
       ...(giveUp ? { failed_at: now } : {}),
     })
     .where('id', '=', mail.id)
+    .where('sent_at', 'is', null)
+    // Only while this claim holds it: a send (and the worker's check of the relay) that outlasted
+    // the lease must not clear another worker's claim on the mail, nor mark one it has sent.
+    .where('claimed_until', '=', mail.claimed_until)
     .execute();
 }
 
