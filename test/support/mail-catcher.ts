@@ -20,6 +20,11 @@ export class MailCatcher {
   /** The user names and passwords clients authenticated with (any is accepted; none is needed). */
   readonly logins: { username: string; password: string }[] = [];
   refuse = false;
+  /**
+   * A relay that is away, keeping its port (a stopped catcher frees it, and on a busy machine another
+   * process may take it before the restart): every connection is answered 421 and closed.
+   */
+  down = false;
   /** Mails to an address this matches are answered 421 (closing) while every other goes through. */
   failFor: ((to: string) => boolean) | null = null;
   private waiters: (() => void)[] = [];
@@ -44,6 +49,10 @@ export class MailCatcher {
       closeTimeout: 1000,
       disabledCommands: ['STARTTLS'],
       logger: false,
+      onConnect: (_session, done) =>
+        this.down
+          ? done(Object.assign(new Error('Service not available, closing transmission channel'), { responseCode: 421 }))
+          : done(),
       onData: (stream, session, done) => {
         const chunks: Buffer[] = [];
         stream.on('data', (c: Buffer) => chunks.push(c));
