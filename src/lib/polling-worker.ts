@@ -52,3 +52,48 @@ export abstract class PollingWorker {
     this.timer.unref();
   }
 }
+
+/**
+ * A peer a worker depends on that stopped answering (the SMTP relay, ORCID): the worker waits 5 s
+ * before trying it again, doubling up to a minute while it stays away, and logs the outage once
+ * when it begins and once when it ends.
+ */
+export class Outage {
+  private tries = 0;
+  private since = 0;
+  private retryAt = 0;
+
+  constructor(
+    private readonly firstMs = 5_000,
+    private readonly maxMs = 60_000,
+  ) {}
+
+  /** Whether the peer has missed a try since it last answered. */
+  get ongoing(): boolean {
+    return this.tries > 0;
+  }
+
+  /** Whether the worker is still to wait before it tries the peer again. */
+  waiting(now: number): boolean {
+    return now < this.retryAt;
+  }
+
+  /** The peer gave no answer; true when this begins an outage (the caller logs it). */
+  missed(now: number): boolean {
+    const begins = this.tries === 0;
+    if (begins) this.since = now;
+    this.tries++;
+    this.retryAt = now + Math.min(this.maxMs, this.firstMs * 2 ** Math.min(this.tries - 1, 10));
+    return begins;
+  }
+
+  /** The peer answered: the outage that ended with it, if there was one (the caller logs it). */
+  answered(now: number): { forMs: number; tries: number } | undefined {
+    if (this.tries === 0) return undefined;
+    const ended = { forMs: now - this.since, tries: this.tries };
+    this.tries = 0;
+    this.since = 0;
+    this.retryAt = 0;
+    return ended;
+  }
+}

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/connect.js';
 import type { OutboxMail } from '../db/schema.js';
-import { PollingWorker } from '../lib/polling-worker.js';
+import { Outage, PollingWorker } from '../lib/polling-worker.js';
 import { claimDueMails, markMailFailed, markMailSent, releaseForRelayDown } from '../stores/outbox.js';
 
 export interface MailTransport {
@@ -87,9 +87,8 @@ export function maybeRelayDown(e: unknown): boolean {
   return typeof err.responseCode !== 'number';
 }
 
-/** While the relay is down the worker waits this long before trying again, doubling from the first. */
-const RELAY_RETRY_FIRST_MS = 5_000;
-const RELAY_RETRY_MAX_MS = 60_000;
+/** While the relay is down, a mail tried waits this long before it is due again. */
+const RELAY_RETRY_SECONDS = 60;
 /** A mail the relay could not take for five days is given up on (kept, marked failed), as Postfix does. */
 const RELAY_GIVE_UP_SECONDS = 5 * 24 * 3600;
 
@@ -109,8 +108,8 @@ const RELAY_GIVE_UP_SECONDS = 5 * 24 * 3600;
  * the relay answers again.
  */
 export class OutboxWorker extends PollingWorker {
-  /** While the relay is down: how many rounds found it so, and when the next may try it. */
-  private relay = { failures: 0, since: 0, retryAt: 0 };
+  /** The relay's outage, while it lasts: when the next round may try it. */
+  private readonly relay = new Outage();
 
   constructor(private readonly o: OutboxWorkerOptions) {
     super({ log: o.log, pollMs: o.pollMs ?? 2000, failed: 'outbox round failed' });
@@ -124,7 +123,7 @@ export class OutboxWorker extends PollingWorker {
   async deliverDue(): Promise<number> {
     let delivered = 0;
     const leaseMs = (this.o.leaseSeconds ?? 60) * 1000;
-    if (this.o.clock.now().getTime() < this.relay.retryAt) return 0;
+    if (this.relay.waiting(this.o.clock.now().getTime())) return 0;
     for (;;) {
       const now = this.o.clock.now();
       const batch = await claimDueMails(this.o.db, now, 20, leaseMs / 1000);
@@ -148,7 +147,7 @@ export class OutboxWorker extends PollingWorker {
               { tried: mail, rest: batch.slice(i + 1).map((m) => m.id) },
               error,
               this.o.clock.now(),
-              { retrySeconds: RELAY_RETRY_MAX_MS / 1000, giveUpSeconds: RELAY_GIVE_UP_SECONDS },
+              { retrySeconds: RELAY_RETRY_SECONDS, giveUpSeconds: RELAY_GIVE_UP_SECONDS },
             );
             this.relayAway(error, (e as { code?: string }).code);
             return delivered;
@@ -166,25 +165,19 @@ export class OutboxWorker extends PollingWorker {
   }
 
   private relayAway(error: string, code: string | undefined): void {
-    const now = this.o.clock.now().getTime();
-    if (this.relay.failures === 0) {
-      this.relay.since = now;
+    if (this.relay.missed(this.o.clock.now().getTime()))
       this.o.log.warn(
         { err: error, code },
         'the SMTP relay cannot be reached (or refuses our credentials); mails wait in the outbox',
       );
-    }
-    this.relay.failures++;
-    this.relay.retryAt =
-      now + Math.min(RELAY_RETRY_MAX_MS, RELAY_RETRY_FIRST_MS * 2 ** Math.min(this.relay.failures - 1, 10));
   }
 
   private relayBack(delivered: number): void {
-    if (this.relay.failures === 0) return;
-    this.o.log.info(
-      { downForMs: this.o.clock.now().getTime() - this.relay.since, tries: this.relay.failures, delivered },
-      'the SMTP relay answers again; delivering what waited',
-    );
-    this.relay = { failures: 0, since: 0, retryAt: 0 };
+    const ended = this.relay.answered(this.o.clock.now().getTime());
+    if (ended)
+      this.o.log.info(
+        { downForMs: ended.forMs, tries: ended.tries, delivered },
+        'the SMTP relay answers again; delivering what waited',
+      );
   }
 }

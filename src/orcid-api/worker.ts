@@ -3,7 +3,7 @@ import type { Clock } from '../clock.js';
 import type { Config } from '../config/schema.js';
 import type { Db } from '../db/connect.js';
 import type { OrcidWrite } from '../db/schema.js';
-import { PollingWorker } from '../lib/polling-worker.js';
+import { Outage, PollingWorker } from '../lib/polling-worker.js';
 import { recordAudit } from '../stores/audit.js';
 import {
   claimDueWrites,
@@ -17,7 +17,6 @@ import {
   releaseWrite,
   removeWork,
   retryWrite,
-  retryWriteUncounted,
   savePutCode,
   stopQueuedWrites,
   type WorkKey,
@@ -43,9 +42,8 @@ export const MAX_BACKOFF_SECONDS = 3600;
 /** Seconds before the next try after `attempts` tries: 5 s doubling, at most an hour. */
 export const backoffSeconds = (attempts: number) => Math.min(MAX_BACKOFF_SECONDS, 5 * 2 ** Math.max(0, attempts - 1));
 
-/** While ORCID gives no answer at all, the worker waits this long before trying again, doubling. */
-const AWAY_RETRY_FIRST_MS = 5_000;
-const AWAY_RETRY_MAX_MS = 60_000;
+/** While ORCID gives no answer at all, a write tried waits this long before it is due again. */
+const AWAY_RETRY_SECONDS = 60;
 /** A write ORCID has given no answer for this long after it was asked for is given up on. */
 const AWAY_GIVE_UP_MS = 3 * 24 * 3600_000;
 
@@ -88,8 +86,8 @@ const END = {
  * when it ends. A write ORCID alone never answers, while it answers others, keeps counting.
  */
 export class OrcidWriteWorker extends PollingWorker {
-  /** Since ORCID last answered this worker: how many tries met silence, since when, and when the next may go. */
-  private away = { tries: 0, since: 0, retryAt: 0 };
+  /** ORCID's silence, while it lasts: when the next round may try it. */
+  private readonly away = new Outage();
 
   constructor(private readonly o: OrcidWriteWorkerOptions) {
     super({ log: o.log, pollMs: o.pollMs ?? 5000, failed: 'ORCID write round failed' });
@@ -99,7 +97,7 @@ export class OrcidWriteWorker extends PollingWorker {
   async deliverDue(): Promise<number> {
     let handled = 0;
     for (;;) {
-      if (this.o.clock.now().getTime() < this.away.retryAt) return handled;
+      if (this.away.waiting(this.o.clock.now().getTime())) return handled;
       // One write per claim: a write may take several calls to a slow ORCID, and a batch's last
       // writes could outlive their lease, be claimed again elsewhere, and overtake newer content.
       const batch = await claimDueWrites(this.o.db, this.o.clock.now(), 1, this.o.leaseSeconds ?? 120);
@@ -137,7 +135,7 @@ export class OrcidWriteWorker extends PollingWorker {
       const reported = { errorCode: 'INTERNAL', errorStatus: null, error: 'Lanyard could not send the write.' };
       if (write.attempts >= (this.o.maxAttempts ?? 12))
         await finishWrite(db, write.id, { state: 'failed', ...reported }, clock.now());
-      else await retryWrite(db, write.id, reported, backoffSeconds(write.attempts), clock.now());
+      else await retryWrite(db, write, reported, backoffSeconds(write.attempts), clock.now());
     }
   }
 
@@ -191,24 +189,18 @@ export class OrcidWriteWorker extends PollingWorker {
 
   /** ORCID answered: the end of a silence, if there was one. */
   private heard(): void {
-    const now = this.o.clock.now().getTime();
-    if (this.away.tries === 0) return;
-    this.o.log.info(
-      { silentForMs: now - this.away.since, tries: this.away.tries },
-      'ORCID answers again; sending the writes that waited',
-    );
-    this.away = { tries: 0, since: 0, retryAt: 0 };
+    const ended = this.away.answered(this.o.clock.now().getTime());
+    if (ended)
+      this.o.log.info(
+        { silentForMs: ended.forMs, tries: ended.tries },
+        'ORCID answers again; sending the writes that waited',
+      );
   }
 
   /** ORCID gave no answer: wait before the next try, longer each time, at most a minute. */
   private silent(error: string): void {
-    const now = this.o.clock.now().getTime();
-    if (this.away.tries === 0) {
-      this.away.since = now;
+    if (this.away.missed(this.o.clock.now().getTime()))
       this.o.log.warn({ err: error }, 'ORCID gives no answer; writes wait in the queue');
-    }
-    this.away.tries++;
-    this.away.retryAt = now + Math.min(AWAY_RETRY_MAX_MS, AWAY_RETRY_FIRST_MS * 2 ** Math.min(this.away.tries - 1, 10));
   }
 
   /** What ORCID's refusal means for the write: retry later, stop for consent, or fail for good. */
@@ -223,14 +215,14 @@ export class OrcidWriteWorker extends PollingWorker {
     if (e.status !== null) this.heard();
     else if (e.transient) {
       // Silent already, with no answer since: ORCID is away, not this write at fault.
-      const away = this.away.tries > 0;
+      const away = this.away.ongoing;
       this.silent(e.message);
       if (away) {
         if (now.getTime() - write.created_at.getTime() >= AWAY_GIVE_UP_MS) {
           log.warn({ write: write.id, err: e.message }, 'ORCID write given up after days without an answer from ORCID');
-          return finishWrite(db, write.id, { state: 'failed', ...reported }, now);
+          return finishWrite(db, write.id, { state: 'failed', ...reported }, now, { counted: false });
         }
-        return retryWriteUncounted(db, write, reported, AWAY_RETRY_MAX_MS / 1000, now);
+        return retryWrite(db, write, reported, AWAY_RETRY_SECONDS, now, { counted: false });
       }
     }
     if (e.transient) {
@@ -244,7 +236,7 @@ export class OrcidWriteWorker extends PollingWorker {
       );
       // ORCID's Retry-After, when it sends one, is a floor; the longest backoff stays the ceiling.
       const wait = Math.min(MAX_BACKOFF_SECONDS, Math.max(backoffSeconds(write.attempts), e.retryAfterSeconds ?? 0));
-      return retryWrite(db, write.id, reported, wait, now);
+      return retryWrite(db, write, reported, wait, now);
     }
     if (e.failure === 'invalid_token') {
       // ORCID refused the token (revoked there, or expired): the link needs the researcher's consent

@@ -210,10 +210,17 @@ export interface WriteEnd {
 }
 
 /** Ends a write (delivered, failed or needs_consent). */
-export async function finishWrite(db: Db, id: string, end: WriteEnd, now: Date): Promise<void> {
+export async function finishWrite(
+  db: Db,
+  id: string,
+  end: WriteEnd,
+  now: Date,
+  { counted = true }: { counted?: boolean } = {},
+): Promise<void> {
   await db
     .updateTable('orcid_write')
     .set({
+      ...(counted ? {} : { attempts: sql`greatest(attempts - 1, 0)` }),
       state: end.state,
       outcome: end.outcome ?? null,
       put_code: end.putCode ?? null,
@@ -253,44 +260,25 @@ export async function releaseWrite(db: Db, id: string): Promise<void> {
   await db.updateTable('orcid_write').set({ claimed_until: null }).where('id', '=', id).execute();
 }
 
-/** Schedules another try after `delaySeconds`, keeping what went wrong. */
-export async function retryWrite(
-  db: Db,
-  id: string,
-  failure: { errorCode: string; errorStatus: number | null; error: string },
-  delaySeconds: number,
-  now: Date,
-): Promise<void> {
-  await db
-    .updateTable('orcid_write')
-    .set({
-      claimed_until: null,
-      next_attempt_at: addSeconds(now, delaySeconds),
-      error_code: failure.errorCode,
-      error_status: failure.errorStatus,
-      last_error: failure.error.slice(0, 1000),
-    })
-    .where('id', '=', id)
-    .execute();
-}
-
 /**
- * Puts a write back to wait while ORCID gives no answer at all: the try is not counted against it
- * (ORCID was away, the write did nothing wrong), and it is due again after `delaySeconds`. Only
- * while the claim that tried it still holds it.
+ * Puts a claimed write back to wait `delaySeconds` after a failed try, with what went wrong for its
+ * status. `counted: false` while ORCID gives no answer at all: the try is not counted against the
+ * write (ORCID was away, the write did nothing wrong). Only while the claim that tried it still
+ * holds it: a try that outlasted its lease must not move a write another worker has claimed since.
  */
-export async function retryWriteUncounted(
+export async function retryWrite(
   db: Db,
   write: { id: string; claimed_until: Date | null },
   failure: { errorCode: string; errorStatus: number | null; error: string },
   delaySeconds: number,
   now: Date,
+  { counted = true }: { counted?: boolean } = {},
 ): Promise<void> {
   await db
     .updateTable('orcid_write')
     .set({
       claimed_until: null,
-      attempts: sql`greatest(attempts - 1, 0)`,
+      ...(counted ? {} : { attempts: sql`greatest(attempts - 1, 0)` }),
       next_attempt_at: addSeconds(now, delaySeconds),
       error_code: failure.errorCode,
       error_status: failure.errorStatus,
