@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { pino } from 'pino';
+import { OutboxWorker, smtpTransport } from '../../src/mail/worker.js';
 import { uniqueEmail } from '../support/accounts.js';
 import { forEachBackend } from '../support/suite.js';
 import type { TestApp } from '../support/test-app.js';
@@ -56,6 +58,62 @@ forEachBackend('the SMTP relay away for hours, then back', (ctx) => {
     await app.lanyard.outbox.deliverDue();
     for (const email of to)
       assert.equal(app.mail.messages.filter((m) => m.to === email).length, 1, `${email} got a duplicate`);
+  });
+
+  test('two workers on one outbox while the relay is away: neither counts a try, and each mail goes out once when it is back', async () => {
+    const app = ctx();
+    app.clock.freeze();
+    // Two processes' workers on one outbox and relay, each with its own connection and outage
+    // state, their rounds run side by side by the test (a round in flight while the test clock
+    // jumps past its lease would count its try, as a round stalled past its lease does).
+    const one = app.lanyard.outbox;
+    await one.stop();
+    const other = new OutboxWorker({
+      db: app.lanyard.db,
+      clock: app.clock,
+      transport: smtpTransport(app.mail.url, 'lanyard@example.org', 'lanyard.example.org'),
+      log: pino({ level: 'silent' }),
+    });
+    const bothRounds = async () => (await Promise.all([one.deliverDue(), other.deliverDue()])).reduce((a, b) => a + b);
+    const to = Array.from({ length: 6 }, (_, i) => uniqueEmail(`two-workers-${i}`));
+    app.mail.down = true;
+    try {
+      for (const email of to) {
+        const browser = app.browser();
+        await browser.get('/register');
+        assert.equal((await browser.post('/register', { email })).status, 303);
+      }
+      // An hour of outage, five minutes at a time: each step, both workers try the relay.
+      for (let step = 0; step < 12; step++) {
+        app.clock.advance(5 * 60_000);
+        const now = app.clock.now();
+        assert.equal(await bothRounds(), 0);
+        const found = await rows(app, to);
+        assert.ok(found.every((r) => r.claimed_until === null && r.sent_at === null && r.failed_at === null));
+        assert.ok(
+          found.some((r) => r.next_attempt_at > now),
+          `neither worker tried the relay at step ${step}`,
+        );
+        for (const row of found)
+          assert.equal(row.attempts, 0, `${row.to_address}: a try during the outage was counted`);
+      }
+      app.mail.down = false;
+      // Each worker waits at most a minute before it tries an absent relay again.
+      app.clock.advance(60_000);
+      let delivered = 0;
+      for (let round = 0; round < 3; round++) delivered += await bothRounds();
+      assert.equal(delivered, to.length);
+      for (const email of to) await app.mail.waitFor(email);
+      app.clock.advance(24 * 3600_000);
+      assert.equal(await bothRounds(), 0);
+      for (const email of to)
+        assert.equal(app.mail.messages.filter((m) => m.to === email).length, 1, `${email} was sent twice`);
+      for (const row of await rows(app, to)) assert.equal(row.attempts, 1, `${row.to_address}: ${row.attempts} tries`);
+    } finally {
+      app.mail.down = false;
+      await other.stop();
+      one.start();
+    }
   });
 
   test('a mail the relay has not taken for five days is given up on (kept, marked failed), as a mail server gives up on its queue', async () => {

@@ -240,6 +240,43 @@ for (const backend of backends()) {
         assert.equal(ours(orcid).length, 1);
       });
 
+      test('ORCID giving no answer for three days: the write is given up on (failed, kept, reported) and not sent when ORCID is back', async () => {
+        const orcid = await researcher();
+        const { token } = await accessToken(rp, orcid);
+        app.orcid!.state.setFaults({ api: { refuseConnections: true } });
+        const id = await push(token, '10.5555/silent.3days', article('Silent for days')).catch((e) => {
+          app.orcid!.state.setFaults({ api: null });
+          throw e;
+        });
+        const row = () =>
+          app.lanyard.db.selectFrom('orcid_write').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+        try {
+          // A try each day; the write is given up on at its first try three days after it was asked for.
+          for (let day = 0; day <= 3; day++) {
+            const now = app.clock.now();
+            const w = await waitUntil(async () => {
+              await app.lanyard.orcidWrites.deliverDue();
+              const found = await row();
+              return found.claimed_until === null && (found.state !== 'queued' || found.next_attempt_at > now) && found;
+            }, `a try on day ${day}`);
+            assert.equal(w.state, day < 3 ? 'queued' : 'failed', `day ${day}: ${w.state}`);
+            assert.equal(w.attempts, 1, `day ${day}: ORCID's silence counted after the first`);
+            assert.equal(w.error_code, 'HTTP_NO_ANSWER');
+            app.clock.advance(24 * 3600_000);
+          }
+        } finally {
+          app.orcid!.state.setFaults({ api: null });
+        }
+        // Three days on, the repository asks with a token of today.
+        const status = (await call('GET', `/api/orcid/writes/${id}`, (await accessToken(rp, orcid)).token)).json;
+        assert.equal(status.state, 'failed');
+        assert.equal(status.error.code, 'HTTP_NO_ANSWER');
+        app.clock.advance(3600_000);
+        await app.lanyard.orcidWrites.deliverDue();
+        assert.equal((await row()).state, 'failed', 'a write given up on was tried again');
+        assert.equal(ours(orcid).length, 0, 'a write given up on reached ORCID');
+      });
+
       test('rate limited (503): retried later, delivered', async () => {
         const orcid = await researcher();
         const { token } = await accessToken(rp, orcid);
