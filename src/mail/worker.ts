@@ -1,3 +1,4 @@
+import net, { type Socket } from 'node:net';
 import type { Transporter } from 'nodemailer';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
@@ -26,18 +27,32 @@ export const SMTP_STALL_MS = 15_000;
  * SMTP through nodemailer. The Message-ID is the outbox id, so a retried mail is recognisably the same.
  * nodemailer (about 2 MB of heap) loads with the first mail to send, not at start; concurrent
  * first sends share one transporter.
+ *
+ * One connection carries mail after mail (nodemailer's pool): a connection per mail paid the
+ * relay's greeting, EHLO, STARTTLS and AUTH each time, and an outbox that filled while the relay
+ * was away drained at a few mails a second. A mail whose pooled connection closes under it (the
+ * relay timed an idle one out) is sent once more on a fresh one, not more: the worker decides
+ * after that. The socket sends without Nagle's delay: nodemailer writes a mail's final dot on its
+ * own, and held back until the relay acknowledged the body (which it delays up to 40 ms, having
+ * nothing to say yet) it cost every mail that long. LANYARD_SMTP_URL's own `pool`, `maxRequeues`
+ * or `proxy` parameters take precedence.
  */
 export function smtpTransport(url: string, from: string, hostname: string, stallMs = SMTP_STALL_MS): MailTransport {
   let transporter: Promise<Transporter> | undefined;
   // nodemailer takes a URL's options from the URL alone (an object with `url` loses its other
-  // keys), so the timeouts go in as query parameters where the operator did not set them.
-  const withTimeouts = new URL(url);
+  // keys), so the defaults go in as query parameters where the operator did not set them.
+  const withDefaults = new URL(url);
+  const defaults = { pool: 'true', maxConnections: '1', maxRequeues: '1' };
   for (const key of ['connectionTimeout', 'greetingTimeout', 'socketTimeout', 'dnsTimeout'])
-    if (!withTimeouts.searchParams.has(key)) withTimeouts.searchParams.set(key, String(stallMs));
+    if (!withDefaults.searchParams.has(key)) withDefaults.searchParams.set(key, String(stallMs));
+  for (const [key, value] of Object.entries(defaults))
+    if (!withDefaults.searchParams.has(key)) withDefaults.searchParams.set(key, value);
   const connect = () =>
-    (transporter ??= import('nodemailer').then(({ default: nodemailer }) =>
-      nodemailer.createTransport(withTimeouts.href, { from }),
-    ));
+    (transporter ??= import('nodemailer').then(({ default: nodemailer }) => {
+      const mailer = nodemailer.createTransport(withDefaults.href, { from });
+      withoutNagle((mailer as unknown as { transporter: SocketSource }).transporter, stallMs);
+      return mailer;
+    }));
   return {
     async send(mail) {
       await (
@@ -57,7 +72,51 @@ export function smtpTransport(url: string, from: string, hostname: string, stall
         return false;
       }
     },
-    close: () => void transporter?.then((t) => t.close()).catch(() => undefined),
+    // Closes the pooled connection; a later send opens a new one.
+    close: () => {
+      const closing = transporter;
+      transporter = undefined;
+      void closing?.then((t) => t.close()).catch(() => undefined);
+    },
+  };
+}
+
+/** nodemailer's hook for the socket an SMTP connection runs over (its transports' `getSocket`). */
+interface SocketSource {
+  getSocket(
+    options: { host?: string; port?: number; secure?: boolean; localAddress?: string; proxy?: unknown },
+    callback: (err: Error | null, socketOptions?: { connection: Socket } | false) => void,
+  ): void;
+}
+
+/**
+ * Has nodemailer's connections opened here, connected and with Nagle's algorithm off, instead of
+ * by nodemailer (which never turns it off); through a `proxy` of the URL they open as before.
+ * nodemailer takes a connection given this way as its own: it reads the greeting, and upgrades it
+ * to TLS for `smtps:` or STARTTLS as it would its own. The host and default ports are nodemailer's.
+ */
+function withoutNagle(source: SocketSource, connectMs: number): void {
+  const own = source.getSocket.bind(source);
+  source.getSocket = (options, callback) => {
+    if (options.proxy) return own(options, callback);
+    const socket = net.connect({
+      host: options.host || 'localhost',
+      port: Number(options.port) || (options.secure ? 465 : 587),
+      ...(options.localAddress ? { localAddress: options.localAddress } : {}),
+      noDelay: true,
+    });
+    const timer = setTimeout(
+      () => socket.destroy(Object.assign(new Error('Connection timeout'), { code: 'ETIMEDOUT' })),
+      connectMs,
+    );
+    const settle = (err: Error | null) => {
+      clearTimeout(timer);
+      socket.off('connect', connected).off('error', settle);
+      if (err) callback(Object.assign(err, { code: (err as { code?: string }).code ?? 'ECONNECTION' }));
+      else callback(null, { connection: socket });
+    };
+    const connected = () => settle(null);
+    socket.once('connect', connected).once('error', settle);
   };
 }
 

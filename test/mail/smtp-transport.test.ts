@@ -31,6 +31,22 @@ test('the first mails, sent at once, each arrive once with the outbox id as Mess
   }
 });
 
+test('mails sent one after another share one connection to the relay, and a closed transport opens a new one', async () => {
+  const transport = smtpTransport(catcher.url, 'lanyard@example.org', 'lanyard.example.org');
+  const before = catcher.connectionsOpened;
+  try {
+    for (const id of ['1', '2', '3', '4', '5']) await transport.send(mail(`kept-${id}`, `kept-${id}@example.org`));
+    assert.equal(catcher.connectionsOpened - before, 1, 'a connection per mail');
+    transport.close();
+    await transport.send(mail('kept-after-close', 'kept-after-close@example.org'));
+    assert.equal(catcher.connectionsOpened - before, 2);
+    await catcher.waitFor('kept-after-close@example.org');
+    assert.equal(catcher.messages.filter((c) => c.to.startsWith('kept-')).length, 6);
+  } finally {
+    transport.close();
+  }
+});
+
 test('a transport closed before it sent anything closes quietly', () => {
   smtpTransport(catcher.url, 'lanyard@example.org', 'lanyard.example.org').close();
 });

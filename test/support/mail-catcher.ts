@@ -22,9 +22,21 @@ export class MailCatcher {
   refuse = false;
   /**
    * A relay that is away, keeping its port (a stopped catcher frees it, and on a busy machine another
-   * process may take it before the restart): every connection is answered 421 and closed.
+   * process may take it before the restart): the connections open when it goes away are closed, as
+   * a relay going down closes them, and every new one is answered 421 and closed.
    */
-  down = false;
+  get down(): boolean {
+    return this.away;
+  }
+  set down(away: boolean) {
+    this.away = away;
+    if (away)
+      for (const connection of (this.server as unknown as { connections: Set<{ close(): void }> }).connections)
+        connection.close();
+  }
+  private away = false;
+  /** How many connections clients have opened to it. */
+  connectionsOpened = 0;
   /** Mails to an address this matches are answered 421 (closing) while every other goes through. */
   failFor: ((to: string) => boolean) | null = null;
   private waiters: (() => void)[] = [];
@@ -50,7 +62,7 @@ export class MailCatcher {
       disabledCommands: ['STARTTLS'],
       logger: false,
       onConnect: (_session, done) =>
-        this.down
+        ++this.connectionsOpened && this.away
           ? done(Object.assign(new Error('Service not available, closing transmission channel'), { responseCode: 421 }))
           : done(),
       onData: (stream, session, done) => {
