@@ -376,7 +376,9 @@ export async function smtpDownFault(
       load.waitForMail = true;
     },
   });
+  const draining = Date.now();
   const census = await drainOutbox(t, 120_000);
+  const drainedIn = ((Date.now() - draining) / 1000).toFixed(1);
   return {
     fault: 'SMTP server down, then back',
     seconds,
@@ -388,7 +390,12 @@ export async function smtpDownFault(
       'mails were queued while SMTP was down': queuedWhileDown > 0,
       'sign-ins go on once SMTP is back': recovered,
     },
-    notes: [`${queuedWhileDown} mails waiting in the outbox when SMTP came back`],
+    notes: [
+      `${queuedWhileDown} mails waiting in the outbox when SMTP came back`,
+      census.mailsPending === 0 && census.mailsMissing === 0
+        ? `every mail delivered ${drainedIn} s after the load stopped`
+        : `${census.mailsPending} mails still waiting ${drainedIn} s after the load stopped`,
+    ],
   };
 }
 
