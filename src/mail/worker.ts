@@ -50,7 +50,7 @@ export function smtpTransport(url: string, from: string, hostname: string, stall
   const connect = () =>
     (transporter ??= import('nodemailer').then(({ default: nodemailer }) => {
       const mailer = nodemailer.createTransport(withDefaults.href, { from });
-      withoutNagle((mailer as unknown as { transporter: SocketSource }).transporter, stallMs);
+      withoutNagle((mailer as unknown as { transporter: SocketSource }).transporter);
       return mailer;
     }));
   return {
@@ -90,12 +90,16 @@ interface SocketSource {
 }
 
 /**
- * Has nodemailer's connections opened here, connected and with Nagle's algorithm off, instead of
- * by nodemailer (which never turns it off); through a `proxy` of the URL they open as before.
- * nodemailer takes a connection given this way as its own: it reads the greeting, and upgrades it
- * to TLS for `smtps:` or STARTTLS as it would its own. The host and default ports are nodemailer's.
+ * Has nodemailer's connections opened here, with Nagle's algorithm off, instead of by nodemailer
+ * (which never turns it off); through a `proxy` of the URL they open as before. The socket is
+ * handed over at once, still connecting: nodemailer then takes its failure (refused, reset,
+ * silent past the socket and greeting timeouts) as it takes one of its own sockets, and its pool
+ * drops the connection. (A connection that failed before it was handed over would be kept by the
+ * pool as busy for ever: with one connection, no mail would be sent again.) nodemailer reads the
+ * greeting and upgrades to TLS for `smtps:` or by STARTTLS as on its own sockets. The host and
+ * default ports are nodemailer's.
  */
-function withoutNagle(source: SocketSource, connectMs: number): void {
+function withoutNagle(source: SocketSource): void {
   const own = source.getSocket.bind(source);
   source.getSocket = (options, callback) => {
     if (options.proxy) return own(options, callback);
@@ -105,18 +109,7 @@ function withoutNagle(source: SocketSource, connectMs: number): void {
       ...(options.localAddress ? { localAddress: options.localAddress } : {}),
       noDelay: true,
     });
-    const timer = setTimeout(
-      () => socket.destroy(Object.assign(new Error('Connection timeout'), { code: 'ETIMEDOUT' })),
-      connectMs,
-    );
-    const settle = (err: Error | null) => {
-      clearTimeout(timer);
-      socket.off('connect', connected).off('error', settle);
-      if (err) callback(Object.assign(err, { code: (err as { code?: string }).code ?? 'ECONNECTION' }));
-      else callback(null, { connection: socket });
-    };
-    const connected = () => settle(null);
-    socket.once('connect', connected).once('error', settle);
+    callback(null, { connection: socket });
   };
 }
 

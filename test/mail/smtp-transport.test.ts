@@ -47,6 +47,28 @@ test('mails sent one after another share one connection to the relay, and a clos
   }
 });
 
+// The relay stops (its connections closed, new ones refused) and comes back on its port: the kept
+// connection is gone, and the next mails must open a new one, however often sends failed meanwhile.
+test('a relay that stops and comes back: sends fail while it is gone and go through again after', async () => {
+  const relay = await new MailCatcher().start();
+  const port = relay.port;
+  const transport = smtpTransport(relay.url, 'lanyard@example.org', 'lanyard.example.org', 2_000);
+  try {
+    await transport.send(mail('before-stop', 'before-stop@example.org'));
+    await relay.stop();
+    for (const id of ['gone-1', 'gone-2', 'gone-3'])
+      await assert.rejects(transport.send(mail(id, `${id}@example.org`)), `${id} was sent to a stopped relay`);
+    await relay.start(port);
+    for (const id of ['back-1', 'back-2']) {
+      await transport.send(mail(id, `${id}@example.org`));
+      await relay.waitFor(`${id}@example.org`);
+    }
+  } finally {
+    transport.close();
+    await relay.stop();
+  }
+});
+
 test('a transport closed before it sent anything closes quietly', () => {
   smtpTransport(catcher.url, 'lanyard@example.org', 'lanyard.example.org').close();
 });
