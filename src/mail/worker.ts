@@ -32,25 +32,30 @@ export const SMTP_STALL_MS = 15_000;
  * relay's greeting, EHLO, STARTTLS and AUTH each time, and an outbox that filled while the relay
  * was away drained at a few mails a second. A mail whose pooled connection closes under it (the
  * relay timed an idle one out) is sent once more on a fresh one, not more: the worker decides
- * after that. The socket sends without Nagle's delay: nodemailer writes a mail's final dot on its
- * own, and held back until the relay acknowledged the body (which it delays up to 40 ms, having
- * nothing to say yet) it cost every mail that long. LANYARD_SMTP_URL's own `pool`, `maxRequeues`
- * or `proxy` parameters take precedence.
+ * after that (a send may then wait out the stall bound twice, still within half the lease). The
+ * socket sends without Nagle's delay: nodemailer writes a mail's final dot on its own, and held
+ * back until the relay acknowledged the body (which it delays up to 40 ms, having nothing to say
+ * yet) it cost every mail that long. LANYARD_SMTP_URL's own `pool` or `maxRequeues` take
+ * precedence; with a `proxy` it keeps a connection per mail, opened by nodemailer.
  */
 export function smtpTransport(url: string, from: string, hostname: string, stallMs = SMTP_STALL_MS): MailTransport {
   let transporter: Promise<Transporter> | undefined;
   // nodemailer takes a URL's options from the URL alone (an object with `url` loses its other
   // keys), so the defaults go in as query parameters where the operator did not set them.
   const withDefaults = new URL(url);
-  const defaults = { pool: 'true', maxConnections: '1', maxRequeues: '1' };
   for (const key of ['connectionTimeout', 'greetingTimeout', 'socketTimeout', 'dnsTimeout'])
     if (!withDefaults.searchParams.has(key)) withDefaults.searchParams.set(key, String(stallMs));
-  for (const [key, value] of Object.entries(defaults))
-    if (!withDefaults.searchParams.has(key)) withDefaults.searchParams.set(key, value);
+  // Through a `proxy`, nodemailer opens the sockets (its own getSocket replaces ours at the first
+  // mail) and reports a proxy that fails through the path where its pool keeps the failed
+  // connection for ever (withoutNagle): a connection per mail there, as before.
+  const proxied = withDefaults.searchParams.has('proxy');
+  if (!proxied)
+    for (const [key, value] of Object.entries({ pool: 'true', maxConnections: '1', maxRequeues: '1' }))
+      if (!withDefaults.searchParams.has(key)) withDefaults.searchParams.set(key, value);
   const connect = () =>
     (transporter ??= import('nodemailer').then(({ default: nodemailer }) => {
       const mailer = nodemailer.createTransport(withDefaults.href, { from });
-      withoutNagle((mailer as unknown as { transporter: SocketSource }).transporter);
+      if (!proxied) withoutNagle((mailer as unknown as { transporter: SocketSource }).transporter);
       return mailer;
     }));
   return {
@@ -72,7 +77,8 @@ export function smtpTransport(url: string, from: string, hostname: string, stall
         return false;
       }
     },
-    // Closes the pooled connection; a later send opens a new one.
+    // Closes the pooled connection; a later send opens a new one. A send still in flight on the
+    // closed pool would never settle: the worker closes its transport only after its round.
     close: () => {
       const closing = transporter;
       transporter = undefined;
@@ -84,31 +90,48 @@ export function smtpTransport(url: string, from: string, hostname: string, stall
 /** nodemailer's hook for the socket an SMTP connection runs over (its transports' `getSocket`). */
 interface SocketSource {
   getSocket(
-    options: { host?: string; port?: number; secure?: boolean; localAddress?: string; proxy?: unknown },
+    options: { host?: string; port?: number; secure?: boolean; localAddress?: string; connectionTimeout?: number },
     callback: (err: Error | null, socketOptions?: { connection: Socket } | false) => void,
   ): void;
 }
 
 /**
  * Has nodemailer's connections opened here, with Nagle's algorithm off, instead of by nodemailer
- * (which never turns it off); through a `proxy` of the URL they open as before. The socket is
- * handed over at once, still connecting: nodemailer then takes its failure (refused, reset,
- * silent past the socket and greeting timeouts) as it takes one of its own sockets, and its pool
- * drops the connection. (A connection that failed before it was handed over would be kept by the
- * pool as busy for ever: with one connection, no mail would be sent again.) nodemailer reads the
- * greeting and upgrades to TLS for `smtps:` or by STARTTLS as on its own sockets. The host and
- * default ports are nodemailer's.
+ * (which never turns it off). The socket is handed over at once, still connecting: nodemailer then
+ * takes its failure (refused, reset, silent past the greeting and socket timeouts) as it takes one
+ * of its own sockets, and its pool drops the connection. (A connection that failed before it was
+ * handed over would be kept by the pool as busy for ever: with one connection, no mail would be
+ * sent again.) Handed over, the socket is past nodemailer's own connection and DNS timeouts, so
+ * one still connecting after `connectionTimeout` is destroyed here (nodemailer only ends it, and a
+ * relay that drops packets would leave it half-open for minutes). nodemailer reads the greeting and
+ * upgrades to TLS for `smtps:` or by STARTTLS as on its own sockets. The host and default ports
+ * are nodemailer's.
  */
 function withoutNagle(source: SocketSource): void {
-  const own = source.getSocket.bind(source);
   source.getSocket = (options, callback) => {
-    if (options.proxy) return own(options, callback);
-    const socket = net.connect({
-      host: options.host || 'localhost',
-      port: Number(options.port) || (options.secure ? 465 : 587),
-      ...(options.localAddress ? { localAddress: options.localAddress } : {}),
-      noDelay: true,
-    });
+    let socket: Socket;
+    try {
+      socket = net.connect({
+        host: options.host || 'localhost',
+        port: Number(options.port) || (options.secure ? 465 : 587),
+        ...(options.localAddress ? { localAddress: options.localAddress } : {}),
+        noDelay: true,
+        keepAlive: true,
+      });
+    } catch (e) {
+      // A setting net refuses at once (a bad local address): the send fails, the process goes on.
+      const failed = new net.Socket();
+      process.nextTick(() => failed.destroy(e as Error));
+      return callback(null, { connection: failed });
+    }
+    const timer = setTimeout(
+      () => {
+        if (socket.connecting) socket.destroy(Object.assign(new Error('Connection timeout'), { code: 'ETIMEDOUT' }));
+      },
+      Number(options.connectionTimeout) || SMTP_STALL_MS,
+    );
+    timer.unref();
+    socket.once('connect', () => clearTimeout(timer)).once('close', () => clearTimeout(timer));
     callback(null, { connection: socket });
   };
 }

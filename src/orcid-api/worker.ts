@@ -220,7 +220,10 @@ export class OrcidWriteWorker extends PollingWorker {
       if (away) {
         if (now.getTime() - write.created_at.getTime() >= AWAY_GIVE_UP_MS) {
           log.warn({ write: write.id, err: e.message }, 'ORCID write given up after days without an answer from ORCID');
-          return finishWrite(db, write.id, { state: 'failed', ...reported }, now, { counted: false });
+          return finishWrite(db, write.id, { state: 'failed', ...reported }, now, {
+            counted: false,
+            claimedUntil: write.claimed_until,
+          });
         }
         return retryWrite(db, write, reported, AWAY_RETRY_SECONDS, now, { counted: false });
       }

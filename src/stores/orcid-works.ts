@@ -209,15 +209,15 @@ export interface WriteEnd {
   error?: string | null;
 }
 
-/** Ends a write (delivered, failed or needs_consent). */
+/** Ends a write (delivered, failed or needs_consent); `counted: false` takes back the try its claim counted. */
 export async function finishWrite(
   db: Db,
   id: string,
   end: WriteEnd,
   now: Date,
-  { counted = true }: { counted?: boolean } = {},
+  { counted = true, claimedUntil }: { counted?: boolean; claimedUntil?: Date | null } = {},
 ): Promise<void> {
-  await db
+  let update = db
     .updateTable('orcid_write')
     .set({
       ...(counted ? {} : { attempts: sql`greatest(attempts - 1, 0)` }),
@@ -230,8 +230,10 @@ export async function finishWrite(
       claimed_until: null,
       finished_at: now,
     })
-    .where('id', '=', id)
-    .execute();
+    .where('id', '=', id);
+  // Only while the claim that tried it holds it, when the caller names that claim.
+  if (claimedUntil !== undefined) update = update.where('claimed_until', '=', claimedUntil);
+  await update.execute();
 }
 
 /**
