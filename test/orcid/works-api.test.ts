@@ -198,16 +198,22 @@ for (const backend of backends()) {
         assert.equal(ours(orcid).length, 1);
       });
 
-      test('ORCID giving no answer for hours: only the first silence counts, none is given up on, and the write goes out once when ORCID is back', async () => {
+      /** A researcher's work pushed while ORCID's API refuses connections (left so; the caller ends it). */
+      async function pushWhileOrcidSilent(doi: string, title: string) {
         const orcid = await researcher();
         const { token } = await accessToken(rp, orcid);
         app.orcid!.state.setFaults({ api: { refuseConnections: true } });
-        const id = await push(token, '10.5555/silent.1', article('Silent')).catch((e) => {
+        const id = await push(token, doi, article(title)).catch((e) => {
           app.orcid!.state.setFaults({ api: null });
           throw e;
         });
         const row = () =>
           app.lanyard.db.selectFrom('orcid_write').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+        return { orcid, id, row };
+      }
+
+      test('ORCID giving no answer for hours: only the first silence counts, none is given up on, and the write goes out once when ORCID is back', async () => {
+        const { orcid, row } = await pushWhileOrcidSilent('10.5555/silent.1', 'Silent');
         try {
           // Five hours, ten minutes at a time: after each step the worker tries ORCID again.
           for (let step = 0; step < 30; step++) {
@@ -241,15 +247,7 @@ for (const backend of backends()) {
       });
 
       test('ORCID giving no answer for three days: the write is given up on (failed, kept, reported) and not sent when ORCID is back', async () => {
-        const orcid = await researcher();
-        const { token } = await accessToken(rp, orcid);
-        app.orcid!.state.setFaults({ api: { refuseConnections: true } });
-        const id = await push(token, '10.5555/silent.3days', article('Silent for days')).catch((e) => {
-          app.orcid!.state.setFaults({ api: null });
-          throw e;
-        });
-        const row = () =>
-          app.lanyard.db.selectFrom('orcid_write').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+        const { orcid, id, row } = await pushWhileOrcidSilent('10.5555/silent.3days', 'Silent for days');
         try {
           // A try each day; the write is given up on at its first try three days after it was asked for.
           for (let day = 0; day <= 3; day++) {
