@@ -98,6 +98,24 @@ test('a proxy that refuses: every send fails, none waits for ever', { timeout: 6
   }
 });
 
+// A setting the socket refuses at once (a local address that is none) fails each send; it must not
+// throw inside nodemailer's pool, where nothing would catch it and the process would end.
+test('a local address that is not one: every send fails, the process goes on', { timeout: 60_000 }, async () => {
+  const transport = smtpTransport(
+    `${catcher.url}?localAddress=not-an-address`,
+    'l@example.org',
+    'l.example.org',
+    2_000,
+  );
+  try {
+    for (const id of ['bad-local-1', 'bad-local-2'])
+      await assert.rejects(transport.send(mail(id, `${id}@example.org`)), /address/i);
+    assert.equal(catcher.messages.filter((c) => c.to.startsWith('bad-local-')).length, 0);
+  } finally {
+    transport.close();
+  }
+});
+
 test('a transport closed before it sent anything closes quietly', () => {
   smtpTransport(catcher.url, 'lanyard@example.org', 'lanyard.example.org').close();
 });
