@@ -42,8 +42,14 @@ export const MAX_BACKOFF_SECONDS = 3600;
 /** Seconds before the next try after `attempts` tries: 5 s doubling, at most an hour. */
 export const backoffSeconds = (attempts: number) => Math.min(MAX_BACKOFF_SECONDS, 5 * 2 ** Math.max(0, attempts - 1));
 
-/** While ORCID gives no answer at all, a write tried waits this long before it is due again. */
+/** While ORCID is away (no answer, or one of AWAY_STATUSES), a write tried waits this long before it is due again. */
 const AWAY_RETRY_SECONDS = 60;
+/**
+ * Answers that say ORCID is not there rather than that the write failed: its maintenance page and
+ * its rate limiter (503), a gateway or load balancer with nothing behind it (502, 504). Counted
+ * like silence: a maintenance window of some hours, answered 503 throughout, gives up no write.
+ */
+const AWAY_STATUSES = new Set([502, 503, 504]);
 /** A write ORCID has given no answer for this long after it was asked for is given up on. */
 const AWAY_GIVE_UP_MS = 3 * 24 * 3600_000;
 
@@ -76,14 +82,16 @@ const END = {
  * retried with backoff; a refused token, a missing scope, a withdrawn grant or a refused work are
  * never retried.
  *
- * ORCID giving no answer at all (connections refused or timing out: a maintenance window, a network
- * outage) is not the write's failure once it is clear that ORCID is silent. The first silence after
- * an answer counts against its write as any unavailability does (the worker cannot yet tell ORCID
- * from the write); from then on, while ORCID stays silent, no try counts, the write tried waits a
- * minute, and the worker tries again after 5 s doubling to a minute. However long the silence,
- * what waited goes out within about a minute of ORCID's return; a write is given up on only at its
- * first try three days after it was asked for. The silence is logged once when it begins and once
- * when it ends. A write ORCID alone never answers, while it answers others, keeps counting.
+ * ORCID away — giving no answer at all (connections refused or timing out: a network outage), or
+ * answering 502, 503 or 504 (its maintenance page, its rate limiter, a gateway with nothing behind
+ * it) — is not the write's failure once it is clear that ORCID is away. The first such try after an
+ * answer counts against its write as any unavailability does (the worker cannot yet tell ORCID from
+ * the write); from then on, while ORCID stays away, no try counts, the write tried waits a minute,
+ * and the worker tries again after 5 s doubling to a minute. However long the outage, what waited
+ * goes out within about a minute of ORCID's return; a write is given up on only at its first try
+ * three days after it was asked for. The outage is logged once when it begins and once when it
+ * ends. A write ORCID alone refuses with a 500 while it answers others keeps counting, and is given
+ * up on after twelve tries.
  */
 export class OrcidWriteWorker extends PollingWorker {
   /** ORCID's silence, while it lasts: when the next round may try it. */
@@ -197,10 +205,10 @@ export class OrcidWriteWorker extends PollingWorker {
       );
   }
 
-  /** ORCID gave no answer: wait before the next try, longer each time, at most a minute. */
+  /** ORCID is away: wait before the next try, longer each time, at most a minute. */
   private silent(error: string): void {
     if (this.away.missed(this.o.clock.now().getTime()))
-      this.o.log.warn({ err: error }, 'ORCID gives no answer; writes wait in the queue');
+      this.o.log.warn({ err: error }, 'ORCID is unavailable; writes wait in the queue');
   }
 
   /** What ORCID's refusal means for the write: retry later, stop for consent, or fail for good. */
@@ -212,11 +220,15 @@ export class OrcidWriteWorker extends PollingWorker {
       errorStatus: e.status,
       error: e.developerMessage ?? e.message,
     };
-    if (e.status !== null) this.heard();
-    else if (e.transient) {
-      // Silent already, with no answer since: ORCID is away, not this write at fault.
+    // No answer, or ORCID's front saying it is not there (maintenance, a gateway without ORCID
+    // behind it, its rate limiter): ORCID is away, not this write at fault.
+    const unavailable = e.transient && (e.status === null || AWAY_STATUSES.has(e.status));
+    if (!unavailable) {
+      if (e.status !== null) this.heard();
+    } else {
+      // Away already, with no answer since: not this write at fault.
       const away = this.away.ongoing;
-      this.silent(e.message);
+      this.silent(e.status === null ? e.message : `HTTP ${e.status}`);
       if (away) {
         if (now.getTime() - write.created_at.getTime() >= AWAY_GIVE_UP_MS) {
           log.warn({ write: write.id, err: e.message }, 'ORCID write given up after days without an answer from ORCID');
@@ -225,7 +237,9 @@ export class OrcidWriteWorker extends PollingWorker {
             claimedUntil: write.claimed_until,
           });
         }
-        return retryWrite(db, write, reported, AWAY_RETRY_SECONDS, now, { counted: false });
+        // A Retry-After (on a 503) is a floor here too; the longest backoff stays the ceiling.
+        const wait = Math.min(MAX_BACKOFF_SECONDS, Math.max(AWAY_RETRY_SECONDS, e.retryAfterSeconds ?? 0));
+        return retryWrite(db, write, reported, wait, now, { counted: false });
       }
     }
     if (e.transient) {

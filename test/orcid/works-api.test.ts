@@ -13,6 +13,7 @@ import {
 } from '../support/op-client.js';
 import { addOrcidUser, createAccountWithOrcid, signInWithOrcid } from '../support/orcid.js';
 import { TEST_ORCID_CLIENT, type TestApp, withOrcid } from '../support/test-app.js';
+import type { FaultSpec } from '../../src/emulator/orcid/index.js';
 import { waitUntil } from '../support/wait.js';
 import { loadProviderTokens } from '../../src/stores/provider-tokens.js';
 import { identityOf, deleteIdentity, insertIdentity } from '../../src/stores/identities.js';
@@ -198,11 +199,11 @@ for (const backend of backends()) {
         assert.equal(ours(orcid).length, 1);
       });
 
-      /** A researcher's work pushed while ORCID's API refuses connections (left so; the caller ends it). */
-      async function pushWhileOrcidSilent(doi: string, title: string) {
+      /** A researcher's work pushed while ORCID's API is away (`fault`, left so; the caller ends it). */
+      async function pushWhileOrcidAway(doi: string, title: string, fault: FaultSpec = { refuseConnections: true }) {
         const orcid = await researcher();
         const { token } = await accessToken(rp, orcid);
-        app.orcid!.state.setFaults({ api: { refuseConnections: true } });
+        app.orcid!.state.setFaults({ api: fault });
         const id = await push(token, doi, article(title)).catch((e) => {
           app.orcid!.state.setFaults({ api: null });
           throw e;
@@ -212,42 +213,70 @@ for (const backend of backends()) {
         return { orcid, id, row };
       }
 
-      test('ORCID giving no answer for hours: only the first silence counts, none is given up on, and the write goes out once when ORCID is back', async () => {
-        const { orcid, row } = await pushWhileOrcidSilent('10.5555/silent.1', 'Silent');
-        try {
-          // Five hours, ten minutes at a time: after each step the worker tries ORCID again.
-          for (let step = 0; step < 30; step++) {
-            const now = app.clock.now();
-            await waitUntil(async () => {
-              await app.lanyard.orcidWrites.deliverDue();
+      const away = [
+        { what: 'giving no answer', fault: { refuseConnections: true }, code: 'HTTP_NO_ANSWER' },
+        { what: 'answering 503 (a maintenance window)', fault: { status: 503 }, code: 'HTTP_503' },
+      ] satisfies { what: string; fault: FaultSpec; code: string }[];
+      for (const { what, fault, code } of away)
+        test(`ORCID ${what} for hours: only the first try counts, none is given up on, and the write goes out once when ORCID is back`, async () => {
+          const { orcid, row } = await pushWhileOrcidAway(`10.5555/away.${code}`, `Away: ${what}`, fault);
+          try {
+            // Five hours, ten minutes at a time: after each step the worker tries ORCID again.
+            for (let step = 0; step < 30; step++) {
+              const now = app.clock.now();
+              await waitUntil(async () => {
+                await app.lanyard.orcidWrites.deliverDue();
+                const w = await row();
+                return w.claimed_until === null && w.next_attempt_at > now;
+              }, `a try after step ${step}`);
               const w = await row();
-              return w.claimed_until === null && w.next_attempt_at > now;
-            }, `a try after step ${step}`);
+              assert.equal(w.state, 'queued', `step ${step}: ${w.state} ${w.error_code}`);
+              // The first try counts (the worker cannot yet tell ORCID from the write); no later one.
+              assert.equal(w.attempts, 1, `step ${step}: ORCID being away counted as the write's try`);
+              assert.equal(w.error_code, code);
+              app.clock.advance(10 * 60_000);
+            }
+          } finally {
+            app.orcid!.state.setFaults({ api: null });
+          }
+          // The repository's own access token has long expired by now; the write is read as stored.
+          // The write tried last waits a minute, and so, at most, does the worker.
+          app.clock.advance(60_000);
+          const done = await waitUntil(async () => {
+            await app.lanyard.orcidWrites.deliverDue();
             const w = await row();
-            assert.equal(w.state, 'queued', `step ${step}: ${w.state} ${w.error_code}`);
-            // The first silence counts (the worker cannot yet tell ORCID from the write); no later one.
-            assert.equal(w.attempts, 1, `step ${step}: ORCID's silence counted as the write's try`);
-            assert.equal(w.error_code, 'HTTP_NO_ANSWER');
-            app.clock.advance(10 * 60_000);
+            return w.state !== 'queued' && w;
+          }, 'the write to go out');
+          assert.equal(done.state, 'delivered');
+          assert.equal(done.attempts, 2);
+          assert.equal(ours(orcid).length, 1);
+        });
+
+      test('ORCID answering 500 (a failure, not an absence): every try counts, the write is given up on after twelve', async () => {
+        const { token } = await accessToken(rp, await researcher());
+        app.orcid!.state.setFaults({ api: { status: 500 } });
+        try {
+          const id = await push(token, '10.5555/broken.1', article('Broken'));
+          const row = () =>
+            app.lanyard.db.selectFrom('orcid_write').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+          for (let attempt = 1; attempt <= 12; attempt++) {
+            const w = await waitUntil(async () => {
+              await app.lanyard.orcidWrites.deliverDue();
+              const found = await row();
+              return found.claimed_until === null && found.attempts >= attempt && found;
+            }, `try ${attempt}`);
+            assert.equal(w.attempts, attempt);
+            assert.equal(w.state, attempt < 12 ? 'queued' : 'failed', `try ${attempt}: ${w.state}`);
+            assert.equal(w.error_code, 'HTTP_500');
+            app.clock.advance(3601_000);
           }
         } finally {
           app.orcid!.state.setFaults({ api: null });
         }
-        // The repository's own access token has long expired by now; the write is read as stored.
-        // The write tried last waits a minute, and so, at most, does the worker.
-        app.clock.advance(60_000);
-        const done = await waitUntil(async () => {
-          await app.lanyard.orcidWrites.deliverDue();
-          const w = await row();
-          return w.state !== 'queued' && w;
-        }, 'the write to go out');
-        assert.equal(done.state, 'delivered');
-        assert.equal(done.attempts, 2);
-        assert.equal(ours(orcid).length, 1);
       });
 
       test('ORCID giving no answer for three days: the write is given up on (failed, kept, reported) and not sent when ORCID is back', async () => {
-        const { orcid, id, row } = await pushWhileOrcidSilent('10.5555/silent.3days', 'Silent for days');
+        const { orcid, id, row } = await pushWhileOrcidAway('10.5555/silent.3days', 'Silent for days');
         try {
           // A try each day; the write is given up on at its first try three days after it was asked for.
           for (let day = 0; day <= 3; day++) {
@@ -266,13 +295,19 @@ for (const backend of backends()) {
           app.orcid!.state.setFaults({ api: null });
         }
         // Three days on, the repository asks with a token of today.
-        const status = (await call('GET', `/api/orcid/writes/${id}`, (await accessToken(rp, orcid)).token)).json;
+        const { token } = await accessToken(rp, orcid);
+        const status = (await call('GET', `/api/orcid/writes/${id}`, token)).json;
         assert.equal(status.state, 'failed');
         assert.equal(status.error.code, 'HTTP_NO_ANSWER');
         app.clock.advance(3600_000);
         await app.lanyard.orcidWrites.deliverDue();
         assert.equal((await row()).state, 'failed', 'a write given up on was tried again');
         assert.equal(ours(orcid).length, 0, 'a write given up on reached ORCID');
+        // What is asked for now goes out at its first try (and the worker hears ORCID again).
+        const later = (await accessToken(rp, orcid)).token;
+        const now = await settle(later, await push(later, '10.5555/silent.after', article('After the silence')));
+        assert.equal(now.state, 'delivered');
+        assert.equal(now.attempts, 1);
       });
 
       test('rate limited (503): retried later, delivered', async () => {
@@ -312,9 +347,14 @@ for (const backend of backends()) {
 
         // A Retry-After beyond the longest backoff (an hour) is capped at it.
         app.orcid!.state.setFaults({ api: { status: 503, times: 1, retryAfterSeconds: 86_400 } });
-        const capped = await settle(token, await push(token, '10.5555/later.2', article('Much later')));
+        const cappedId = await push(token, '10.5555/later.2', article('Much later'));
+        const capped = await settle(token, cappedId);
         const cappedWait = (Date.parse(capped.nextAttemptAt) - app.clock.now().getTime()) / 1000;
         assert.ok(cappedWait >= 3590 && cappedWait <= 3601, `next try in ${cappedWait} s`);
+        // An hour on, it goes out (with a token of then: the repository's has expired).
+        app.clock.advance(3601_000);
+        const { token: later } = await accessToken(rp, orcid);
+        assert.equal((await settle(later, cappedId, 2)).state, 'delivered');
       });
 
       test('a lost answer (ORCID created the work, Lanyard never heard): the retry finds it, no duplicate', async () => {
