@@ -1,0 +1,41 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { Outage } from '../../src/lib/polling-worker.js';
+
+// What the mail and ORCID workers decide from when a peer (the SMTP relay, ORCID) is away: the
+// waits between tries, and what the log lines that open and close an outage report.
+describe('a peer away (the workers’ Outage)', () => {
+  test('waits 5 s after the first miss, doubling to a minute and staying there', () => {
+    const outage = new Outage();
+    assert.equal(outage.ongoing, false);
+    assert.equal(outage.waiting(0), false);
+    const t0 = 1_000_000;
+    const waits: number[] = [];
+    let now = t0;
+    for (let miss = 0; miss < 12; miss++) {
+      const begins = outage.missed(now);
+      assert.equal(begins, miss === 0, `miss ${miss} said the outage began: ${begins}`);
+      assert.equal(outage.ongoing, true);
+      let until = now;
+      while (outage.waiting(until)) until += 1_000;
+      waits.push((until - now) / 1000);
+      now = until;
+    }
+    assert.deepEqual(waits, [5, 10, 20, 40, 60, 60, 60, 60, 60, 60, 60, 60]);
+  });
+
+  test('an answer ends it: reports how long and how many tries, and the next miss begins a new one', () => {
+    const outage = new Outage();
+    assert.equal(outage.answered(500), undefined, 'an answer with no outage reported one');
+    outage.missed(1_000);
+    outage.missed(6_000);
+    outage.missed(16_000);
+    assert.deepEqual(outage.answered(20_000), { forMs: 19_000, tries: 3 });
+    assert.equal(outage.ongoing, false);
+    assert.equal(outage.waiting(20_001), false, 'still waiting after the peer answered');
+    assert.equal(outage.answered(21_000), undefined);
+    assert.equal(outage.missed(30_000), true, 'the next miss did not begin a new outage');
+    assert.equal(outage.waiting(34_999), true);
+    assert.equal(outage.waiting(35_000), false);
+  });
+});
