@@ -11,7 +11,7 @@ export interface FaultSpec {
   /** Wait this long (real milliseconds) before answering. */
   delayMs?: number;
   /** Answer every request with this status instead. */
-  status?: 500 | 503;
+  status?: 500 | 502 | 503 | 504;
   /** Send the normal response with its JSON body cut in half. */
   malformedJson?: boolean;
   /** Drop the connection without answering (a socket reset on the standalone server). */
@@ -40,7 +40,7 @@ export interface FaultDecision {
   delayMs: number;
   refuse: boolean;
   loseResponse: boolean;
-  status: 500 | 503 | null;
+  status: 500 | 502 | 503 | 504 | null;
   /** With a 503: the `Retry-After` to send, if the fault asks for one. */
   retryAfterSeconds: number | null;
   malformedJson: boolean;

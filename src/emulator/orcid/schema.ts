@@ -109,7 +109,7 @@ const FaultSpecSchema = Type.Union([
   Type.Object(
     {
       delayMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 600_000 })),
-      status: Type.Optional(Type.Union([Type.Literal(500), Type.Literal(503)])),
+      status: Type.Optional(Type.Union([Type.Literal(500), Type.Literal(502), Type.Literal(503), Type.Literal(504)])),
       malformedJson: Type.Optional(Type.Boolean()),
       refuseConnections: Type.Optional(Type.Boolean()),
       loseResponse: Type.Optional(Type.Boolean()),

@@ -43,6 +43,14 @@ export function registerFaultHooks(app: FastifyInstance, state: OrcidEmulatorSta
         return sendJson(reply, 500, { error: 'server_error', error_description: 'Internal Server Error' });
       return reply.code(500).header('content-type', 'text/plain;charset=UTF-8').send('Internal Server Error');
     }
+    if (fault.status === 502 || fault.status === 504) {
+      // A front end with nothing (or nothing fast enough) behind it, as nginx answers.
+      const text = fault.status === 502 ? '502 Bad Gateway' : '504 Gateway Time-out';
+      return reply
+        .code(fault.status)
+        .header('content-type', 'text/html')
+        .send(`<html><head><title>${text}</title></head><body><center><h1>${text}</h1></center></body></html>`);
+    }
     if (fault.status === 503) {
       if (fault.retryAfterSeconds !== null) reply.header('retry-after', String(fault.retryAfterSeconds));
       return reply.code(503).header('content-type', 'text/html').send(RATE_LIMITED);
