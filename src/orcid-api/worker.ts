@@ -42,15 +42,17 @@ export const MAX_BACKOFF_SECONDS = 3600;
 /** Seconds before the next try after `attempts` tries: 5 s doubling, at most an hour. */
 export const backoffSeconds = (attempts: number) => Math.min(MAX_BACKOFF_SECONDS, 5 * 2 ** Math.max(0, attempts - 1));
 
-/** While ORCID is away (no answer, or one of AWAY_STATUSES), a write tried waits this long before it is due again. */
+/** While ORCID is away (no answer, or a 503), a write tried waits at least this long before it is due again. */
 const AWAY_RETRY_SECONDS = 60;
 /**
- * Answers that say ORCID is not there rather than that the write failed: its maintenance page and
- * its rate limiter (503), a gateway or load balancer with nothing behind it (502, 504). Counted
- * like silence: a maintenance window of some hours, answered 503 throughout, gives up no write.
+ * The answer that says ORCID is not there rather than that the write failed: 503, "unavailable",
+ * its maintenance page and its rate limiter. Taken as silence is: a maintenance window of some
+ * hours, answered 503 throughout, gives up no write. A 502 or 504 is not: a gateway's answer may
+ * belong to one request (a record too slow to read), and a write ORCID alone fails must still be
+ * given up after its tries, not hold the work's later writes for days.
  */
-const AWAY_STATUSES = new Set([502, 503, 504]);
-/** A write ORCID has given no answer for this long after it was asked for is given up on. */
+const AWAY_STATUS = 503;
+/** A write ORCID has been away for (no answer, or 503) this long after it was asked for is given up on. */
 const AWAY_GIVE_UP_MS = 3 * 24 * 3600_000;
 
 /** Why a write ended or waits, in the stable codes the write's status reports. */
@@ -83,18 +85,18 @@ const END = {
  * never retried.
  *
  * ORCID away — giving no answer at all (connections refused or timing out: a network outage), or
- * answering 502, 503 or 504 (its maintenance page, its rate limiter, a gateway with nothing behind
- * it) — is not the write's failure once it is clear that ORCID is away. The first such try after an
- * answer counts against its write as any unavailability does (the worker cannot yet tell ORCID from
- * the write); from then on, while ORCID stays away, no try counts, the write tried waits a minute,
- * and the worker tries again after 5 s doubling to a minute. However long the outage, what waited
- * goes out within about a minute of ORCID's return; a write is given up on only at its first try
- * three days after it was asked for. The outage is logged once when it begins and once when it
- * ends. A write ORCID alone refuses with a 500 while it answers others keeps counting, and is given
- * up on after twelve tries.
+ * answering 503 (its maintenance page, its rate limiter) — is not the write's failure once it is
+ * clear that ORCID is away. The first such try after an answer counts against its write as any
+ * unavailability does (the worker cannot yet tell ORCID from the write); from then on, while ORCID
+ * stays away, no try counts, the write tried waits a minute (longer if a 503's Retry-After asks, at
+ * most an hour), and the worker tries again after 5 s doubling to a minute. However long the
+ * outage, what waited goes out within about a minute of ORCID's return (or of the Retry-After it
+ * sent); a write is given up on only at its first try three days after it was asked for. The outage
+ * is logged once when it begins and once when it ends. A write ORCID alone fails with a 500, 502 or
+ * 504 while it answers others keeps counting, and is given up on after twelve tries.
  */
 export class OrcidWriteWorker extends PollingWorker {
-  /** ORCID's silence, while it lasts: when the next round may try it. */
+  /** ORCID's absence (no answer, or 503), while it lasts: when the next round may try it. */
   private readonly away = new Outage();
 
   constructor(private readonly o: OrcidWriteWorkerOptions) {
@@ -200,7 +202,7 @@ export class OrcidWriteWorker extends PollingWorker {
     const ended = this.away.answered(this.o.clock.now().getTime());
     if (ended)
       this.o.log.info(
-        { silentForMs: ended.forMs, tries: ended.tries },
+        { awayForMs: ended.forMs, tries: ended.tries },
         'ORCID answers again; sending the writes that waited',
       );
   }
@@ -220,9 +222,9 @@ export class OrcidWriteWorker extends PollingWorker {
       errorStatus: e.status,
       error: e.developerMessage ?? e.message,
     };
-    // No answer, or ORCID's front saying it is not there (maintenance, a gateway without ORCID
-    // behind it, its rate limiter): ORCID is away, not this write at fault.
-    const unavailable = e.transient && (e.status === null || AWAY_STATUSES.has(e.status));
+    // No answer, or ORCID saying it is not there (503: maintenance, its rate limiter): ORCID is
+    // away, not this write at fault.
+    const unavailable = e.transient && (e.status === null || e.status === AWAY_STATUS);
     if (!unavailable) {
       if (e.status !== null) this.heard();
     } else {
@@ -231,7 +233,7 @@ export class OrcidWriteWorker extends PollingWorker {
       this.silent(e.status === null ? e.message : `HTTP ${e.status}`);
       if (away) {
         if (now.getTime() - write.created_at.getTime() >= AWAY_GIVE_UP_MS) {
-          log.warn({ write: write.id, err: e.message }, 'ORCID write given up after days without an answer from ORCID');
+          log.warn({ write: write.id, err: e.message }, 'ORCID write given up after days of ORCID away');
           return finishWrite(db, write.id, { state: 'failed', ...reported }, now, {
             counted: false,
             claimedUntil: write.claimed_until,

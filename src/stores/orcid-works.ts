@@ -264,8 +264,8 @@ export async function releaseWrite(db: Db, id: string): Promise<void> {
 
 /**
  * Puts a claimed write back to wait `delaySeconds` after a failed try, with what went wrong for its
- * status. `counted: false` while ORCID is away (no answer, or its 502, 503, 504): the try is not counted against the
- * write (ORCID was away, the write did nothing wrong). Only while the claim that tried it still
+ * status. `counted: false` while ORCID is away (no answer, or 503): the try is not counted against
+ * the write (ORCID was away, the write did nothing wrong). Only while the claim that tried it still
  * holds it: a try that outlasted its lease must not move a write another worker has claimed since.
  */
 export async function retryWrite(

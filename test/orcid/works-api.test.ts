@@ -252,63 +252,123 @@ for (const backend of backends()) {
           assert.equal(ours(orcid).length, 1);
         });
 
-      test('ORCID answering 500 (a failure, not an absence): every try counts, the write is given up on after twelve', async () => {
-        const { token } = await accessToken(rp, await researcher());
-        app.orcid!.state.setFaults({ api: { status: 500 } });
-        try {
-          const id = await push(token, '10.5555/broken.1', article('Broken'));
-          const row = () =>
-            app.lanyard.db.selectFrom('orcid_write').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
-          for (let attempt = 1; attempt <= 12; attempt++) {
-            const w = await waitUntil(async () => {
-              await app.lanyard.orcidWrites.deliverDue();
-              const found = await row();
-              return found.claimed_until === null && found.attempts >= attempt && found;
-            }, `try ${attempt}`);
-            assert.equal(w.attempts, attempt);
-            assert.equal(w.state, attempt < 12 ? 'queued' : 'failed', `try ${attempt}: ${w.state}`);
-            assert.equal(w.error_code, 'HTTP_500');
-            app.clock.advance(3601_000);
+      for (const status of [500, 502, 504] as const)
+        test(`ORCID answering ${status} (a failure, not an absence): every try counts, the write is given up on after twelve`, async () => {
+          const { token } = await accessToken(rp, await researcher());
+          app.orcid!.state.setFaults({ api: { status } });
+          try {
+            const id = await push(token, `10.5555/broken.${status}`, article('Broken'));
+            const row = () =>
+              app.lanyard.db.selectFrom('orcid_write').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+            for (let attempt = 1; attempt <= 12; attempt++) {
+              const now = app.clock.now();
+              const w = await waitUntil(async () => {
+                await app.lanyard.orcidWrites.deliverDue();
+                const found = await row();
+                return (
+                  found.claimed_until === null && (found.state !== 'queued' || found.next_attempt_at > now) && found
+                );
+              }, `try ${attempt}`);
+              assert.equal(w.attempts, attempt, `try ${attempt} not counted`);
+              assert.equal(w.state, attempt < 12 ? 'queued' : 'failed', `try ${attempt}: ${w.state}`);
+              assert.equal(w.error_code, `HTTP_${status}`);
+              app.clock.advance(3601_000);
+            }
+          } finally {
+            app.orcid!.state.setFaults({ api: null });
           }
-        } finally {
-          app.orcid!.state.setFaults({ api: null });
-        }
-      });
+          // The worker hears ORCID again (a 500 never made it away; this keeps the next tests clear).
+          const later = (await accessToken(rp, await researcher())).token;
+          assert.equal(
+            (await settle(later, await push(later, `10.5555/after.${status}`, article('After')))).state,
+            'delivered',
+          );
+        });
 
-      test('ORCID giving no answer for three days: the write is given up on (failed, kept, reported) and not sent when ORCID is back', async () => {
-        const { orcid, id, row } = await pushWhileOrcidAway('10.5555/silent.3days', 'Silent for days');
+      test('ORCID away (503) with a Retry-After: a try in the outage waits as long as asked, at most an hour, and does not count', async () => {
+        const { row } = await pushWhileOrcidAway('10.5555/away.retry-after', 'Away, come back later', {
+          status: 503,
+          retryAfterSeconds: 120,
+        });
         try {
-          // A try each day; the write is given up on at its first try three days after it was asked for.
-          for (let day = 0; day <= 3; day++) {
+          for (const [step, expected] of [
+            [0, 120],
+            [1, 120],
+          ] as const) {
             const now = app.clock.now();
             const w = await waitUntil(async () => {
               await app.lanyard.orcidWrites.deliverDue();
               const found = await row();
-              return found.claimed_until === null && (found.state !== 'queued' || found.next_attempt_at > now) && found;
-            }, `a try on day ${day}`);
-            assert.equal(w.state, day < 3 ? 'queued' : 'failed', `day ${day}: ${w.state}`);
-            assert.equal(w.attempts, 1, `day ${day}: ORCID's silence counted after the first`);
-            assert.equal(w.error_code, 'HTTP_NO_ANSWER');
-            app.clock.advance(24 * 3600_000);
+              return found.claimed_until === null && found.next_attempt_at > now && found;
+            }, `try ${step}`);
+            assert.equal(w.attempts, 1, `try ${step}: ORCID being away counted`);
+            const wait = (w.next_attempt_at.getTime() - app.clock.now().getTime()) / 1000;
+            assert.ok(wait >= expected - 10 && wait <= expected + 1, `try ${step}: next in ${wait} s`);
+            app.clock.advance(121_000);
           }
+          // A Retry-After beyond an hour is held to the hour, and still does not count.
+          app.orcid!.state.setFaults({ api: { status: 503, retryAfterSeconds: 86_400 } });
+          const now = app.clock.now();
+          const w = await waitUntil(async () => {
+            await app.lanyard.orcidWrites.deliverDue();
+            const found = await row();
+            return found.claimed_until === null && found.next_attempt_at > now && found;
+          }, 'the capped try');
+          assert.equal(w.attempts, 1);
+          const wait = (w.next_attempt_at.getTime() - app.clock.now().getTime()) / 1000;
+          assert.ok(wait >= 3590 && wait <= 3601, `next in ${wait} s`);
         } finally {
           app.orcid!.state.setFaults({ api: null });
         }
-        // Three days on, the repository asks with a token of today.
-        const { token } = await accessToken(rp, orcid);
-        const status = (await call('GET', `/api/orcid/writes/${id}`, token)).json;
-        assert.equal(status.state, 'failed');
-        assert.equal(status.error.code, 'HTTP_NO_ANSWER');
-        app.clock.advance(3600_000);
-        await app.lanyard.orcidWrites.deliverDue();
-        assert.equal((await row()).state, 'failed', 'a write given up on was tried again');
-        assert.equal(ours(orcid).length, 0, 'a write given up on reached ORCID');
-        // What is asked for now goes out at its first try (and the worker hears ORCID again).
-        const later = (await accessToken(rp, orcid)).token;
-        const now = await settle(later, await push(later, '10.5555/silent.after', article('After the silence')));
-        assert.equal(now.state, 'delivered');
-        assert.equal(now.attempts, 1);
+        app.clock.advance(3601_000);
+        const done = await waitUntil(async () => {
+          await app.lanyard.orcidWrites.deliverDue();
+          const found = await row();
+          return found.state !== 'queued' && found;
+        }, 'the write to go out');
+        assert.equal(done.state, 'delivered');
       });
+
+      for (const { what, fault, code } of away)
+        test(`ORCID ${what} for three days: the write is given up on (failed, kept, reported) and not sent when ORCID is back`, async () => {
+          const { orcid, id, row } = await pushWhileOrcidAway(`10.5555/away.3days.${code}`, 'Away for days', fault);
+          try {
+            // A try each day; the write is given up on at its first try three days after it was asked for.
+            for (let day = 0; day <= 3; day++) {
+              const now = app.clock.now();
+              const w = await waitUntil(async () => {
+                await app.lanyard.orcidWrites.deliverDue();
+                const found = await row();
+                return (
+                  found.claimed_until === null && (found.state !== 'queued' || found.next_attempt_at > now) && found
+                );
+              }, `a try on day ${day}`);
+              assert.equal(w.state, day < 3 ? 'queued' : 'failed', `day ${day}: ${w.state}`);
+              assert.equal(w.attempts, 1, `day ${day}: ORCID's silence counted after the first`);
+              assert.equal(w.error_code, code);
+              app.clock.advance(24 * 3600_000);
+            }
+          } finally {
+            app.orcid!.state.setFaults({ api: null });
+          }
+          // Three days on, the repository asks with a token of today.
+          const { token } = await accessToken(rp, orcid);
+          const status = (await call('GET', `/api/orcid/writes/${id}`, token)).json;
+          assert.equal(status.state, 'failed');
+          assert.equal(status.error.code, code);
+          app.clock.advance(3600_000);
+          await app.lanyard.orcidWrites.deliverDue();
+          assert.equal((await row()).state, 'failed', 'a write given up on was tried again');
+          assert.equal(ours(orcid).length, 0, 'a write given up on reached ORCID');
+          // What is asked for now goes out at its first try (and the worker hears ORCID again).
+          const later = (await accessToken(rp, orcid)).token;
+          const now = await settle(
+            later,
+            await push(later, `10.5555/away.after.${code}`, article('After the silence')),
+          );
+          assert.equal(now.state, 'delivered');
+          assert.equal(now.attempts, 1);
+        });
 
       test('rate limited (503): retried later, delivered', async () => {
         const orcid = await researcher();
