@@ -78,12 +78,15 @@ export class Outage {
     return now < this.retryAt;
   }
 
-  /** The peer gave no answer; true when this begins an outage (the caller logs it). */
-  missed(now: number): boolean {
+  /**
+   * The peer gave no answer; true when this begins an outage (the caller logs it). `atLeastMs`:
+   * how long the peer itself asked to be left alone (a Retry-After), when longer than the backoff.
+   */
+  missed(now: number, atLeastMs = 0): boolean {
     const begins = this.tries === 0;
     if (begins) this.since = now;
     this.tries++;
-    this.retryAt = now + Math.min(this.maxMs, this.firstMs * 2 ** Math.min(this.tries - 1, 10));
+    this.retryAt = now + Math.max(atLeastMs, Math.min(this.maxMs, this.firstMs * 2 ** Math.min(this.tries - 1, 10)));
     return begins;
   }
 

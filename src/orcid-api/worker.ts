@@ -89,11 +89,12 @@ const END = {
  * clear that ORCID is away. The first such try after an answer counts against its write as any
  * unavailability does (the worker cannot yet tell ORCID from the write); from then on, while ORCID
  * stays away, no try counts, the write tried waits a minute (longer if a 503's Retry-After asks, at
- * most an hour), and the worker tries again after 5 s doubling to a minute. However long the
- * outage, what waited goes out within about a minute of ORCID's return (or of the Retry-After it
- * sent); a write is given up on only at its first try three days after it was asked for. The outage
- * is logged once when it begins and once when it ends. A write ORCID alone fails with a 500, 502 or
- * 504 while it answers others keeps counting, and is given up on after twelve tries.
+ * most an hour), and the worker tries again after 5 s doubling to a minute (or after that
+ * Retry-After, when longer). However long the outage, what waited goes out within about a minute of
+ * ORCID's return (or of the Retry-After it sent); a write is given up on only at its first try
+ * three days after it was asked for. The outage is logged once when it begins and once when it
+ * ends. A write ORCID alone fails with a 500, 502 or 504 while it answers others keeps counting,
+ * and is given up on after twelve tries.
  */
 export class OrcidWriteWorker extends PollingWorker {
   /** ORCID's absence (no answer, or 503), while it lasts: when the next round may try it. */
@@ -207,9 +208,12 @@ export class OrcidWriteWorker extends PollingWorker {
       );
   }
 
-  /** ORCID is away: wait before the next try, longer each time, at most a minute. */
-  private silent(error: string): void {
-    if (this.away.missed(this.o.clock.now().getTime()))
+  /** ORCID is away: wait before the next try, longer each time, at most a minute (or its Retry-After). */
+  private silent(error: string, retryAfterSeconds: number | null = null): void {
+    // A 503's Retry-After holds the whole worker too (at most the longest backoff): the next write
+    // would only be refused by the same rate limiter or maintenance page.
+    const atLeastMs = Math.min(MAX_BACKOFF_SECONDS, retryAfterSeconds ?? 0) * 1000;
+    if (this.away.missed(this.o.clock.now().getTime(), atLeastMs))
       this.o.log.warn({ err: error }, 'ORCID is unavailable; writes wait in the queue');
   }
 
@@ -230,7 +234,7 @@ export class OrcidWriteWorker extends PollingWorker {
     } else {
       // Away already, with no answer since: not this write at fault.
       const away = this.away.ongoing;
-      this.silent(e.status === null ? e.message : `HTTP ${e.status}`);
+      this.silent(e.status === null ? e.message : `HTTP ${e.status}`, e.retryAfterSeconds);
       if (away) {
         if (now.getTime() - write.created_at.getTime() >= AWAY_GIVE_UP_MS) {
           log.warn({ write: write.id, err: e.message }, 'ORCID write given up after days of ORCID away');

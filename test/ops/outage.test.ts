@@ -24,6 +24,18 @@ describe('a peer away (the workers’ Outage)', () => {
     assert.deepEqual(waits, [5, 10, 20, 40, 60, 60, 60, 60, 60, 60, 60, 60]);
   });
 
+  test('a wait the peer asked for (a Retry-After) holds when longer than the backoff, and only for that miss', () => {
+    const outage = new Outage();
+    outage.missed(0, 120_000);
+    assert.equal(outage.waiting(119_999), true);
+    assert.equal(outage.waiting(120_000), false);
+    outage.missed(120_000, 1_000);
+    assert.equal(outage.waiting(129_999), true, 'a shorter request cut the backoff');
+    assert.equal(outage.waiting(130_000), false);
+    outage.missed(130_000);
+    assert.equal(outage.waiting(150_000), false, 'the backoff went on doubling from the tries, 20 s');
+  });
+
   test('an answer ends it: reports how long and how many tries, and the next miss begins a new one', () => {
     const outage = new Outage();
     assert.equal(outage.answered(500), undefined, 'an answer with no outage reported one');

@@ -210,7 +210,7 @@ for (const backend of backends()) {
         });
         const row = () =>
           app.lanyard.db.selectFrom('orcid_write').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
-        return { orcid, id, row };
+        return { orcid, token, id, row };
       }
 
       const away = [
@@ -285,8 +285,11 @@ for (const backend of backends()) {
           );
         });
 
-      test('ORCID away (503) with a Retry-After: a try in the outage waits as long as asked, at most an hour, and does not count', async () => {
-        const { row } = await pushWhileOrcidAway('10.5555/away.retry-after', 'Away, come back later', {
+      test('ORCID away (503) with a Retry-After: a try in the outage waits as long as asked, at most an hour, and does not count; the worker waits too', async () => {
+        const rowOf = (id: string) =>
+          app.lanyard.db.selectFrom('orcid_write').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+        let other: string | undefined;
+        const { token, row } = await pushWhileOrcidAway('10.5555/away.retry-after', 'Away, come back later', {
           status: 503,
           retryAfterSeconds: 120,
         });
@@ -317,16 +320,28 @@ for (const backend of backends()) {
           assert.equal(w.attempts, 1);
           const wait = (w.next_attempt_at.getTime() - app.clock.now().getTime()) / 1000;
           assert.ok(wait >= 3590 && wait <= 3601, `next in ${wait} s`);
+          // The whole worker waits as asked, not only that write: another is not tried within it.
+          other = await push(token, '10.5555/away.retry-after.2', article('Also waiting'));
+          app.clock.advance(1800_000);
+          await app.lanyard.orcidWrites.deliverDue();
+          const untried = await rowOf(other);
+          assert.equal(
+            untried.error_code,
+            null,
+            `another write was tried within the Retry-After: ${untried.error_code}`,
+          );
         } finally {
           app.orcid!.state.setFaults({ api: null });
         }
-        app.clock.advance(3601_000);
-        const done = await waitUntil(async () => {
-          await app.lanyard.orcidWrites.deliverDue();
-          const found = await row();
-          return found.state !== 'queued' && found;
-        }, 'the write to go out');
-        assert.equal(done.state, 'delivered');
+        app.clock.advance(1801_000);
+        for (const id of [(await row()).id, other!]) {
+          const done = await waitUntil(async () => {
+            await app.lanyard.orcidWrites.deliverDue();
+            const found = await rowOf(id);
+            return found.state !== 'queued' && found;
+          }, 'the writes to go out');
+          assert.equal(done.state, 'delivered');
+        }
       });
 
       for (const { what, fault, code } of away)
