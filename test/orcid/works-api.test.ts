@@ -208,9 +208,30 @@ for (const backend of backends()) {
           app.orcid!.state.setFaults({ api: null });
           throw e;
         });
-        const row = () =>
-          app.lanyard.db.selectFrom('orcid_write').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
-        return { orcid, token, id, row };
+        return { orcid, token, id, row: () => rowOf(id) };
+      }
+
+      const rowOf = (id: string) =>
+        app.lanyard.db.selectFrom('orcid_write').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+      type WriteRow = Awaited<ReturnType<typeof rowOf>>;
+
+      /** Runs the worker until it has tried the write once more: unclaimed, and ended or due after now. */
+      function nextTry(row: () => Promise<WriteRow>, label: string): Promise<WriteRow> {
+        const now = app.clock.now();
+        return waitUntil(async () => {
+          await app.lanyard.orcidWrites.deliverDue();
+          const found = await row();
+          return found.claimed_until === null && (found.state !== 'queued' || found.next_attempt_at > now) && found;
+        }, label);
+      }
+
+      /** Runs the worker until the write has ended: delivered, or given up on. */
+      function ended(row: () => Promise<WriteRow>, label: string): Promise<WriteRow> {
+        return waitUntil(async () => {
+          await app.lanyard.orcidWrites.deliverDue();
+          const found = await row();
+          return found.state !== 'queued' && found;
+        }, label);
       }
 
       const away = [
@@ -223,13 +244,7 @@ for (const backend of backends()) {
           try {
             // Five hours, ten minutes at a time: after each step the worker tries ORCID again.
             for (let step = 0; step < 30; step++) {
-              const now = app.clock.now();
-              await waitUntil(async () => {
-                await app.lanyard.orcidWrites.deliverDue();
-                const w = await row();
-                return w.claimed_until === null && w.next_attempt_at > now;
-              }, `a try after step ${step}`);
-              const w = await row();
+              const w = await nextTry(row, `a try after step ${step}`);
               assert.equal(w.state, 'queued', `step ${step}: ${w.state} ${w.error_code}`);
               // The first try counts (the worker cannot yet tell ORCID from the write); no later one.
               assert.equal(w.attempts, 1, `step ${step}: ORCID being away counted as the write's try`);
@@ -242,11 +257,7 @@ for (const backend of backends()) {
           // The repository's own access token has long expired by now; the write is read as stored.
           // The write tried last waits a minute, and so, at most, does the worker.
           app.clock.advance(60_000);
-          const done = await waitUntil(async () => {
-            await app.lanyard.orcidWrites.deliverDue();
-            const w = await row();
-            return w.state !== 'queued' && w;
-          }, 'the write to go out');
+          const done = await ended(row, 'the write to go out');
           assert.equal(done.state, 'delivered');
           assert.equal(done.attempts, 2);
           assert.equal(ours(orcid).length, 1);
@@ -258,17 +269,8 @@ for (const backend of backends()) {
           app.orcid!.state.setFaults({ api: { status } });
           try {
             const id = await push(token, `10.5555/broken.${status}`, article('Broken'));
-            const row = () =>
-              app.lanyard.db.selectFrom('orcid_write').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
             for (let attempt = 1; attempt <= 12; attempt++) {
-              const now = app.clock.now();
-              const w = await waitUntil(async () => {
-                await app.lanyard.orcidWrites.deliverDue();
-                const found = await row();
-                return (
-                  found.claimed_until === null && (found.state !== 'queued' || found.next_attempt_at > now) && found
-                );
-              }, `try ${attempt}`);
+              const w = await nextTry(() => rowOf(id), `try ${attempt}`);
               assert.equal(w.attempts, attempt, `try ${attempt} not counted`);
               assert.equal(w.state, attempt < 12 ? 'queued' : 'failed', `try ${attempt}: ${w.state}`);
               assert.equal(w.error_code, `HTTP_${status}`);
@@ -286,8 +288,6 @@ for (const backend of backends()) {
         });
 
       test('ORCID away (503) with a Retry-After: a try in the outage waits as long as asked, at most an hour, and does not count; the worker waits too', async () => {
-        const rowOf = (id: string) =>
-          app.lanyard.db.selectFrom('orcid_write').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
         let other: string | undefined;
         const { token, row } = await pushWhileOrcidAway('10.5555/away.retry-after', 'Away, come back later', {
           status: 503,
@@ -298,12 +298,7 @@ for (const backend of backends()) {
             [0, 120],
             [1, 120],
           ] as const) {
-            const now = app.clock.now();
-            const w = await waitUntil(async () => {
-              await app.lanyard.orcidWrites.deliverDue();
-              const found = await row();
-              return found.claimed_until === null && found.next_attempt_at > now && found;
-            }, `try ${step}`);
+            const w = await nextTry(row, `try ${step}`);
             assert.equal(w.attempts, 1, `try ${step}: ORCID being away counted`);
             const wait = (w.next_attempt_at.getTime() - app.clock.now().getTime()) / 1000;
             assert.ok(wait >= expected - 10 && wait <= expected + 1, `try ${step}: next in ${wait} s`);
@@ -311,12 +306,7 @@ for (const backend of backends()) {
           }
           // A Retry-After beyond an hour is held to the hour, and still does not count.
           app.orcid!.state.setFaults({ api: { status: 503, retryAfterSeconds: 86_400 } });
-          const now = app.clock.now();
-          const w = await waitUntil(async () => {
-            await app.lanyard.orcidWrites.deliverDue();
-            const found = await row();
-            return found.claimed_until === null && found.next_attempt_at > now && found;
-          }, 'the capped try');
+          const w = await nextTry(row, 'the capped try');
           assert.equal(w.attempts, 1);
           const wait = (w.next_attempt_at.getTime() - app.clock.now().getTime()) / 1000;
           assert.ok(wait >= 3590 && wait <= 3601, `next in ${wait} s`);
@@ -334,14 +324,8 @@ for (const backend of backends()) {
           app.orcid!.state.setFaults({ api: null });
         }
         app.clock.advance(1801_000);
-        for (const id of [(await row()).id, other!]) {
-          const done = await waitUntil(async () => {
-            await app.lanyard.orcidWrites.deliverDue();
-            const found = await rowOf(id);
-            return found.state !== 'queued' && found;
-          }, 'the writes to go out');
-          assert.equal(done.state, 'delivered');
-        }
+        for (const id of [(await row()).id, other!])
+          assert.equal((await ended(() => rowOf(id), 'the writes to go out')).state, 'delivered');
       });
 
       for (const { what, fault, code } of away)
@@ -350,14 +334,7 @@ for (const backend of backends()) {
           try {
             // A try each day; the write is given up on at its first try three days after it was asked for.
             for (let day = 0; day <= 3; day++) {
-              const now = app.clock.now();
-              const w = await waitUntil(async () => {
-                await app.lanyard.orcidWrites.deliverDue();
-                const found = await row();
-                return (
-                  found.claimed_until === null && (found.state !== 'queued' || found.next_attempt_at > now) && found
-                );
-              }, `a try on day ${day}`);
+              const w = await nextTry(row, `a try on day ${day}`);
               assert.equal(w.state, day < 3 ? 'queued' : 'failed', `day ${day}: ${w.state}`);
               assert.equal(w.attempts, 1, `day ${day}: ORCID's silence counted after the first`);
               assert.equal(w.error_code, code);
