@@ -442,8 +442,13 @@ export async function startDemo() {
 /**
  * Walks the tour in every language and writes `<page>.<lang>.png` to `outDir`. The demo listens on
  * the fixed port `LANYARD_SCREENSHOT_PORT` (default 3999) because the pages show it in iD links.
+ * `onPage`, when given, sees each page just before its picture is taken (the visual test runs axe
+ * there, so every page of the tour is checked for accessibility too).
  */
-export async function captureScreenshots(outDir: string): Promise<void> {
+export async function captureScreenshots(
+  outDir: string,
+  onPage?: (page: Page, name: string, lang: 'en' | 'de') => Promise<void>,
+): Promise<void> {
   const browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--font-render-hinting=none'],
@@ -476,6 +481,7 @@ export async function captureScreenshots(outDir: string): Promise<void> {
             if (attempt === 10 || !/context was destroyed/.test(String(error))) throw error;
           }
         }
+        await onPage?.(page, name, lang);
         await page.screenshot({
           path: join(outDir, `${name}.${lang}.png`),
           fullPage: true,
@@ -494,6 +500,7 @@ export async function captureScreenshots(outDir: string): Promise<void> {
       const fedPage = await fedContext.newPage();
       try {
         await discoveryTour(fedPage, federation.url, federation.lanyard, lang, async (name) => {
+          await onPage?.(fedPage, name, lang);
           await fedPage.screenshot({ path: join(outDir, `${name}.${lang}.png`), fullPage: true });
         });
       } finally {

@@ -6,7 +6,7 @@ import { describe, test } from 'node:test';
 import pixelmatch from 'pixelmatch';
 import { PNG } from 'pngjs';
 import { captureScreenshots } from '../../scripts/screenshot-tour.js';
-import { chromiumSkipReason } from '../support/chromium.js';
+import { axeViolations, chromiumSkipReason } from '../support/chromium.js';
 
 const COMMITTED = 'docs/screenshots';
 const reason = chromiumSkipReason();
@@ -30,11 +30,17 @@ function differingPixels(committed: string, fresh: string, diffPath: string): nu
  * The README's demo walked in one browser context per language (every case, top to bottom), each
  * page pictured and compared with docs/screenshots/: a page that changed without its picture being
  * renewed fails here. After an intended change: `npm run screenshots`, look at them, commit.
+ * axe-core runs on every page of the tour as it is pictured: a page no walk reaches is still
+ * checked for accessibility (any violation, whatever its impact, fails).
  */
 describe('every page looks as its committed screenshot', { skip: reason || false }, () => {
   test('the README tour in EN and DE matches docs/screenshots/ pixel for pixel', async () => {
     const out = mkdtempSync(join(tmpdir(), 'lanyard-visual-'));
-    await captureScreenshots(out);
+    const inaccessible: string[] = [];
+    await captureScreenshots(out, async (page, name, lang) => {
+      for (const v of await axeViolations(page))
+        inaccessible.push(`${name}.${lang}: ${v.id} (${v.impact}) ${v.help}: ${v.nodes.join(', ')}`);
+    });
     const fresh = readdirSync(out).filter((f) => f.endsWith('.png'));
     const committed = readdirSync(COMMITTED).filter((f) => f.endsWith('.png'));
     const problems: string[] = [];
@@ -50,6 +56,7 @@ describe('every page looks as its committed screenshot', { skip: reason || false
       if (count === null) problems.push(`${name}: the page changed size (new picture: ${join(out, name)})`);
       else if (count > 0) problems.push(`${name}: ${count} pixels differ (diff: ${diffPath})`);
     }
+    assert.deepEqual(inaccessible, [], 'axe found problems on pages of the tour');
     assert.deepEqual(
       problems,
       [],

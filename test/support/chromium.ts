@@ -31,14 +31,21 @@ export async function launchChromium(): Promise<Browser> {
   });
 }
 
+/** What axe-core finds wrong on the page, whatever the impact; an empty list when nothing. */
+export interface AxeViolation {
+  id: string;
+  impact: string | null | undefined;
+  help: string;
+  nodes: string[];
+}
+
 /**
- * Runs axe-core on the page and fails on any violation, whatever its impact (minor and moderate
- * ones too: a heading that skips a level is still a page a screen reader walks worse). axe is evaluated through the DevTools protocol, which the page's CSP
+ * Runs axe-core on the page. axe is evaluated through the DevTools protocol, which the page's CSP
  * (no inline scripts) rightly does not govern.
  */
-export async function assertAccessible(page: Page): Promise<void> {
+export async function axeViolations(page: Page): Promise<AxeViolation[]> {
   await page.evaluate(axe.source);
-  const violations = await page.evaluate(async () => {
+  return page.evaluate(async () => {
     // Runs in the page; the test's tsconfig has no DOM types, so the page's globals are named here.
     const page = globalThis as unknown as { axe: typeof axe; document: axe.ElementContext };
     const results = await page.axe.run(page.document, { resultTypes: ['violations'] });
@@ -49,7 +56,14 @@ export async function assertAccessible(page: Page): Promise<void> {
       nodes: v.nodes.map((n) => n.target.join(' ')),
     }));
   });
-  assert.deepEqual(violations, [], `axe found problems on ${page.url()}`);
+}
+
+/**
+ * Fails on any axe violation, whatever its impact (minor and moderate ones too: a heading that
+ * skips a level is still a page a screen reader walks worse).
+ */
+export async function assertAccessible(page: Page): Promise<void> {
+  assert.deepEqual(await axeViolations(page), [], `axe found problems on ${page.url()}`);
 }
 
 /** A new page in `context` signed in on /login with `email` and the test password, in `lang`; on /profile. */
