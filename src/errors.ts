@@ -92,6 +92,7 @@ export const errorCodes = {
   // ORCID on the researcher's behalf: repositories' calls with an access token of Lanyard's OpenID provider
   ACCESS_TOKEN_INVALID: 401,
   ACCESS_TOKEN_SCOPE: 403,
+  DPOP_PROOF_INVALID: 401,
   ORCID_NOT_LINKED: 409,
   ORCID_CONSENT_REQUIRED: 409,
   // configuration

@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { createHash } from 'node:crypto';
 import { CompiledQuery, sql } from 'kysely';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import type { Clock } from '../clock.js';
@@ -436,6 +437,36 @@ async function consumeAndSave(db: Db, consumption: Consumption, rows: NewPayload
 /** Runs one provider request with the rows read for it at hand (see `RequestReads`). */
 export function withRequestReads<T>(reads: RequestReads, run: () => T): T {
   return requestReads.run(reads, run);
+}
+
+/**
+ * Records that a client used a proof's `jti` (DPoP, RFC 9449 §11.1) until `expiresAt`; false when it
+ * was used before and that record has not expired — a replay. One statement, so of two requests
+ * with the same proof on any processes only one is the first. The row is the provider's own replay
+ * record (model `ReplayDetection`, id the SHA-256 of client and jti): a proof the provider took at
+ * userinfo is a replay here too, and housekeeping removes both kinds alike.
+ */
+export async function firstUseOfProof(
+  db: Db,
+  clientId: string,
+  jti: string,
+  expiresAt: Date,
+  now: Date,
+): Promise<boolean> {
+  const id = createHash('sha256').update(`${clientId}${jti}`).digest('base64url');
+  const payload = { jti: id, iss: clientId, kind: 'ReplayDetection', exp: Math.floor(expiresAt.getTime() / 1000) };
+  const recorded = await db
+    .insertInto('oidc_payload')
+    .values({ model: 'ReplayDetection', id, payload: JSON.stringify(payload), expires_at: expiresAt })
+    .onConflict((oc) =>
+      oc
+        .columns(['model', 'id'])
+        .doUpdateSet({ payload: JSON.stringify(payload), expires_at: expiresAt, consumed_at: null })
+        .where('oidc_payload.expires_at', '<=', now),
+    )
+    .returning('id')
+    .executeTakeFirst();
+  return recorded !== undefined;
 }
 
 /**

@@ -68,11 +68,26 @@ forEachBackend(
       assert.equal((await c.status()).json().authenticated, true);
     });
 
-    test('the ORCID API: 401 with its own Bearer challenge', async () => {
+    test('the ORCID API: 401 with its own challenge, naming Bearer and DPoP; a DPoP token is read there and nowhere else', async () => {
       const c = await ApiClient.for(ctx());
-      const page = await unchanged(() => c.get('/api/orcid/works', { headers: { authorization: 'DPoP abc.def.ghi' } }));
+      const challenge = 'Bearer realm="Lanyard ORCID API", scope="orcid.works", DPoP algs="ES256 Ed25519 EdDSA"';
+      const page = await unchanged(() =>
+        c.get('/api/orcid/works', { headers: { authorization: 'Basic dXNlcjpwYXNz' } }),
+      );
       assertRefused(page, 401, 'AUTH_SCHEME_UNSUPPORTED');
-      assert.equal(page.headers['www-authenticate'], 'Bearer realm="Lanyard ORCID API", scope="orcid.works"');
+      assert.equal(page.headers['www-authenticate'], challenge);
+      assert.equal((await c.get('/api/orcid/works')).headers['www-authenticate'], challenge);
+      // The ORCID API takes tokens bound to a key (test/orcid/works-api.test.ts): this one is no token of Lanyard's.
+      const bound = await unchanged(() =>
+        c.get('/api/orcid/works', { headers: { authorization: 'DPoP abc.def.ghi' } }),
+      );
+      assertRefused(bound, 401, 'ACCESS_TOKEN_INVALID');
+      assert.match(String(bound.headers['www-authenticate']), /^DPoP error="invalid_token"/);
+      assertRefused(
+        await unchanged(() => c.get('/api/authn/status', { headers: { authorization: 'DPoP abc.def.ghi' } })),
+        401,
+        'AUTH_SCHEME_UNSUPPORTED',
+      );
     });
 
     test('Bearer and no credential answer as before; the pages do not read Authorization', async () => {

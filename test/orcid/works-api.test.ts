@@ -24,6 +24,8 @@ import { mergeAccounts } from '../../src/accounts/merge.js';
 import { createAccount, findAccountById } from '../../src/stores/accounts.js';
 import { unlinkIdentity } from '../../src/accounts/unlink.js';
 import * as oidc from 'openid-client';
+import { hash, randomUUID } from 'node:crypto';
+import { exportJWK, SignJWT } from 'jose';
 
 /**
  * Repositories put works on researchers' ORCID records through Lanyard (`/api/orcid/…`), with an
@@ -650,11 +652,10 @@ for (const backend of backends()) {
         await assert.rejects(oidc.refreshTokenGrant(rp.config, tokens.refresh_token!), { error: 'invalid_grant' });
       });
 
-      test('attack: a DPoP-bound access token, stolen and presented as Bearer, is refused; nothing queued', async () => {
-        const orcid = await researcher();
-        // The repository binds its tokens to a key of its own (RFC 9449): a copy of the token alone
-        // must be worth nothing to whoever took it.
-        const dpop = oidc.getDPoPHandle(rp.config, await oidc.randomDPoPKeyPair());
+      /** An access token bound to a key of the repository's own (DPoP, RFC 9449), as openid-client gets it. */
+      async function boundToken(orcid: string, alg = 'ES256') {
+        const keys = await oidc.randomDPoPKeyPair(alg);
+        const dpop = oidc.getDPoPHandle(rp.config, keys);
         const b = new Browser(app.app, 'http://browser-origin.invalid');
         const req = await authorizationRequest(rp, { scope: 'openid orcid.works' });
         const login = await b.follow(await b.get(req.url.href));
@@ -669,37 +670,212 @@ for (const backend of backends()) {
           { DPoP: dpop },
         );
         assert.equal(tokens.token_type, 'dpop');
-        // The provider's own resource checks the binding: the token alone does not read userinfo.
-        const userinfo = await fetch(`${app.url}/oidc/me`, {
-          headers: { authorization: `Bearer ${tokens.access_token}` },
+        return { token: tokens.access_token, accountId: tokens.claims()!.sub, keys, dpop };
+      }
+
+      /** A proof as RFC 9449 §4.2 makes one, signed by `keys`; `claims` override what it says. */
+      async function proof(
+        keys: Awaited<ReturnType<typeof oidc.randomDPoPKeyPair>>,
+        method: string,
+        path: string,
+        token: string,
+        claims = {},
+      ) {
+        return new SignJWT({
+          jti: randomUUID(),
+          htm: method,
+          htu: `${app.url}${path}`,
+          iat: Math.floor(Date.now() / 1000),
+          ath: hash('sha256', token, 'base64url'),
+          ...claims,
+        })
+          .setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk: await exportJWK(keys.publicKey) })
+          .sign(keys.privateKey);
+      }
+
+      /** A push with `Authorization: DPoP` and the given proof (none when undefined). */
+      async function pushBound(token: string, doi: string, dpopProof: string | undefined, scheme = 'DPoP') {
+        const res = await fetch(`${app.url}${workPath(doi)}`, {
+          method: 'PUT',
+          headers: {
+            accept: 'application/json',
+            authorization: `${scheme} ${token}`,
+            'content-type': 'application/json',
+            ...(dpopProof === undefined ? {} : { dpop: dpopProof }),
+          },
+          body: JSON.stringify(article('Bound')),
         });
+        return { status: res.status, headers: res.headers, json: (await res.json()) as { code?: string; id?: string } };
+      }
+
+      const writesOf = async (accountId: string) =>
+        (await app.lanyard.db.selectFrom('orcid_write').select('id').where('account_id', '=', accountId).execute())
+          .length;
+
+      test('a repository whose tokens are bound to its key (DPoP) pushes, reads and deletes works with the proofs openid-client makes', async () => {
+        const orcid = await researcher();
+        const { token, keys, dpop } = await boundToken(orcid);
+        const at = (path: string) => new URL(`${app.url}${path}`);
+        const json = new Headers({ accept: 'application/json', 'content-type': 'application/json' });
+        const doi = '10.5555/dpop.ok';
+        const pushed = await oidc.fetchProtectedResource(
+          rp.config,
+          token,
+          at(workPath(doi)),
+          'PUT',
+          JSON.stringify(article('Bound to a key')),
+          json,
+          { DPoP: dpop },
+        );
+        assert.equal(pushed.status, 202, await pushed.clone().text());
+        const { id } = (await pushed.json()) as { id: string };
+        const read = async (path: string) => {
+          const res = await oidc.fetchProtectedResource(rp.config, token, at(path), 'GET', undefined, json, {
+            DPoP: dpop,
+          });
+          assert.equal(res.status, 200, `${path}: ${res.status}`);
+          return (await res.json()) as Record<string, unknown>;
+        };
+        const done = await waitUntil(async () => {
+          await app.lanyard.orcidWrites.deliverDue();
+          const write = await read(`/api/orcid/writes/${id}`);
+          return write.state !== 'queued' && write;
+        }, 'the push to go out');
+        assert.equal(done.state, 'delivered');
+        assert.equal(ours(orcid).length, 1);
+        assert.equal(((await read('/api/orcid/works')).works as unknown[]).length, 1);
+        const deleted = await oidc.fetchProtectedResource(
+          rp.config,
+          token,
+          at(workPath(doi)),
+          'DELETE',
+          undefined,
+          json,
+          {
+            DPoP: dpop,
+          },
+        );
+        assert.equal(deleted.status, 202, await deleted.clone().text());
+        // Each call had a proof of its own; the same proof again is a replay (below). The key
+        // made the proofs by hand too: what the tests below vary is the proof, not the key.
+        const own = await pushBound(
+          token,
+          '10.5555/dpop.own',
+          await proof(keys, 'PUT', workPath('10.5555/dpop.own'), token),
+        );
+        assert.equal(own.status, 202, JSON.stringify(own.json));
+        // Every algorithm the provider binds tokens with is one a proof here may use.
+        const ed = await boundToken(orcid, 'Ed25519');
+        const edPushed = await oidc.fetchProtectedResource(
+          rp.config,
+          ed.token,
+          at(workPath('10.5555/dpop.ed25519')),
+          'PUT',
+          JSON.stringify(article('Bound to an Ed25519 key')),
+          json,
+          { DPoP: ed.dpop },
+        );
+        assert.equal(edPushed.status, 202, await edPushed.clone().text());
+      });
+
+      test('attack: a DPoP-bound access token, stolen and presented as Bearer, without a proof or with a proof of another key, is refused; nothing queued', async () => {
+        const orcid = await researcher();
+        const { token, accountId, keys } = await boundToken(orcid);
+        // The provider's own resource checks the binding: the token alone does not read userinfo.
+        const userinfo = await fetch(`${app.url}/oidc/me`, { headers: { authorization: `Bearer ${token}` } });
         assert.equal(userinfo.status, 401);
 
-        for (const scheme of ['Bearer', 'DPoP']) {
-          const r = await fetch(`${app.url}${workPath('10.5555/dpop.1')}`, {
-            method: 'PUT',
-            headers: {
-              accept: 'application/json',
-              authorization: `${scheme} ${tokens.access_token}`,
-              'content-type': 'application/json',
-            },
-            body: JSON.stringify(article('Stolen')),
-          });
-          assert.equal(r.status, 401, `${scheme}: ${r.status}`);
-          assert.equal(
-            ((await r.json()) as { code: string }).code,
-            scheme === 'Bearer' ? 'ACCESS_TOKEN_INVALID' : 'AUTH_SCHEME_UNSUPPORTED',
-          );
-        }
-        const listed = await call('GET', '/api/orcid/works', tokens.access_token);
+        const asBearer = await pushBound(token, '10.5555/dpop.1', undefined, 'Bearer');
+        assert.equal(asBearer.status, 401);
+        assert.equal(asBearer.json.code, 'ACCESS_TOKEN_INVALID');
+        assert.match(asBearer.headers.get('www-authenticate') ?? '', /^Bearer error="invalid_token"/);
+        const listed = await call('GET', '/api/orcid/works', token);
         assert.equal(listed.status, 401);
         assert.match(listed.headers.get('www-authenticate') ?? '', /invalid_token/);
-        const queued = await app.lanyard.db
-          .selectFrom('orcid_write')
-          .select('id')
-          .where('account_id', '=', tokens.claims()!.sub)
-          .execute();
-        assert.equal(queued.length, 0);
+
+        const noProof = await pushBound(token, '10.5555/dpop.2', undefined);
+        assert.equal(noProof.status, 401);
+        assert.equal(noProof.json.code, 'DPOP_PROOF_INVALID');
+        assert.match(noProof.headers.get('www-authenticate') ?? '', /^DPoP error="invalid_dpop_proof".*algs="ES256/);
+        // The thief's own key makes a proof right in every other way: it is not the key the token is bound to.
+        const thief = await oidc.randomDPoPKeyPair();
+        const path = workPath('10.5555/dpop.3');
+        const otherKey = await pushBound(token, '10.5555/dpop.3', await proof(thief, 'PUT', path, token));
+        assert.equal(otherKey.status, 401);
+        assert.equal(otherKey.json.code, 'DPOP_PROOF_INVALID');
+        // The token's own key in the header, the thief's signature under it.
+        const [header] = (await proof(keys, 'PUT', path, token)).split('.');
+        const [, claims, signature] = (await proof(thief, 'PUT', path, token)).split('.');
+        const swapped = await pushBound(token, '10.5555/dpop.3', [header, claims, signature].join('.'));
+        assert.equal(swapped.json.code, 'DPOP_PROOF_INVALID');
+        assert.equal(await writesOf(accountId), 0);
+      });
+
+      test('attack: a proof replayed, made for another method, URL or token, too old, or with a nonce Lanyard never gave, is refused; nothing queued', async () => {
+        const orcid = await researcher();
+        const { token, accountId, keys } = await boundToken(orcid);
+        const doi = '10.5555/dpop.replay';
+        const path = workPath(doi);
+        const refused = async (what: string, dpopProof: string) => {
+          const r = await pushBound(token, doi, dpopProof);
+          assert.equal(r.status, 401, `${what}: ${r.status} ${JSON.stringify(r.json)}`);
+          assert.equal(r.json.code, 'DPOP_PROOF_INVALID', what);
+        };
+        await refused('a proof for GET', await proof(keys, 'GET', path, token));
+        await refused('a proof for another work', await proof(keys, 'PUT', workPath('10.5555/other'), token));
+        await refused(
+          'a proof for another host',
+          await proof(keys, 'PUT', path, token, { htu: `http://evil.invalid${path}` }),
+        );
+        await refused(
+          'a proof for another token',
+          await proof(keys, 'PUT', path, token, { ath: hash('sha256', 'x', 'base64url') }),
+        );
+        await refused('a proof without ath', await proof(keys, 'PUT', path, token, { ath: undefined }));
+        await refused('a proof without jti', await proof(keys, 'PUT', path, token, { jti: undefined }));
+        await refused(
+          'a proof six minutes old',
+          await proof(keys, 'PUT', path, token, { iat: Math.floor(Date.now() / 1000) - 360 }),
+        );
+        await refused(
+          'a proof from six minutes ahead',
+          await proof(keys, 'PUT', path, token, { iat: Math.floor(Date.now() / 1000) + 360 }),
+        );
+        await refused('a proof with a nonce', await proof(keys, 'PUT', path, token, { nonce: 'n-0S6_WzA2Mj' }));
+        const untyped = await new SignJWT({
+          jti: randomUUID(),
+          htm: 'PUT',
+          htu: `${app.url}${path}`,
+          iat: Math.floor(Date.now() / 1000),
+          ath: hash('sha256', token, 'base64url'),
+        })
+          .setProtectedHeader({ alg: 'ES256', jwk: await exportJWK(keys.publicKey) })
+          .sign(keys.privateKey);
+        await refused('a JWT that is not typed dpop+jwt', untyped);
+        assert.equal(await writesOf(accountId), 0, 'a refused proof queued a write');
+
+        // Two requests with one proof, at the same moment: only the first is taken.
+        const once = await proof(keys, 'PUT', path, token);
+        const both = await Promise.all([pushBound(token, doi, once), pushBound(token, doi, once)]);
+        assert.deepEqual(both.map((r) => r.status).sort(), [202, 401], JSON.stringify(both.map((r) => r.json)));
+        assert.equal(both.find((r) => r.status === 401)!.json.code, 'DPOP_PROOF_INVALID');
+        await refused('the same proof later', once);
+        assert.equal(await writesOf(accountId), 1);
+      });
+
+      test('a token bound to no key, sent as DPoP with a proof, is refused: it is a Bearer token', async () => {
+        const orcid = await researcher();
+        const { token, accountId } = await accessToken(rp, orcid);
+        const keys = await oidc.randomDPoPKeyPair();
+        const r = await pushBound(
+          token,
+          '10.5555/dpop.unbound',
+          await proof(keys, 'PUT', workPath('10.5555/dpop.unbound'), token),
+        );
+        assert.equal(r.status, 401);
+        assert.equal(r.json.code, 'ACCESS_TOKEN_INVALID');
+        assert.match(r.headers.get('www-authenticate') ?? '', /^DPoP error="invalid_token"/);
+        assert.equal(await writesOf(accountId), 0);
       });
 
       test('attack: a token whose grant is gone (its row still stored) is refused; nothing queued', async () => {

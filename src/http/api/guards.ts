@@ -109,7 +109,8 @@ export function challenge(methods: string) {
 
 /**
  * The API reads one credential from `Authorization`: a Bearer token (DSpace's token of a session,
- * or on the ORCID API an access token of Lanyard's OpenID provider). Another scheme (`DPoP`,
+ * or on the ORCID API an access token of Lanyard's OpenID provider), and on the ORCID API a DPoP
+ * one (a token bound to the repository's key, with its proof). Another scheme (`DPoP` elsewhere,
  * `Basic`, `Negotiate`…) is a credential it cannot check: taken for none, the caller would be
  * answered as anonymous (AUTH_REQUIRED, a signed-out status) and never learn why. So it is refused
  * before any route runs, with a challenge naming Bearer (RFC 9110 §11.6.1) — on the REST API
@@ -118,10 +119,16 @@ export function challenge(methods: string) {
 export function bearerOnly(methods: string) {
   const restChallenge = `Bearer realm="Lanyard REST API", ${methods}`;
   return async (request: FastifyRequest, reply: FastifyReply) => {
-    const scheme = request.headers.authorization?.trim().split(/\s/, 1)[0];
-    if (!scheme || scheme.toLowerCase() === 'bearer') return;
-    reply.header('www-authenticate', request.url.startsWith('/api/orcid/') ? ORCID_API_CHALLENGE : restChallenge);
+    const scheme = request.headers.authorization?.trim().split(/\s/, 1)[0]?.toLowerCase();
+    const orcidApi = request.url.startsWith('/api/orcid/');
+    if (!scheme || scheme === 'bearer' || (orcidApi && scheme === 'dpop')) return;
+    reply.header('www-authenticate', orcidApi ? ORCID_API_CHALLENGE : restChallenge);
     // The scheme is not echoed: a client that sent a bare token would find it in the answer.
-    throw new LanyardError('AUTH_SCHEME_UNSUPPORTED', 'Send the credential as "Authorization: Bearer <token>".');
+    throw new LanyardError(
+      'AUTH_SCHEME_UNSUPPORTED',
+      orcidApi
+        ? 'Send the credential as "Authorization: Bearer <token>", or "Authorization: DPoP <token>" with its proof.'
+        : 'Send the credential as "Authorization: Bearer <token>".',
+    );
   };
 }

@@ -6,6 +6,7 @@ import { ORCID_WORKS_SCOPE } from '../../openid-provider/claims.js';
 import { CurrentProvider } from '../../openid-provider/current.js';
 import { canSignIn, findAccountById } from '../../stores/accounts.js';
 import { bearerOf } from './bearer.js';
+import { DPOP_CHALLENGE, dpopTokenOf, verifyDpopProof } from './dpop.js';
 
 export { ORCID_WORKS_SCOPE };
 
@@ -18,34 +19,45 @@ export interface OrcidCaller {
   clientId: string | null;
 }
 
-/** The ORCID API's challenge to a caller that sent no token (RFC 6750 §3: no error code then). */
-export const ORCID_API_CHALLENGE = `Bearer realm="Lanyard ORCID API", scope="${ORCID_WORKS_SCOPE}"`;
+/**
+ * The ORCID API's challenge to a caller that sent no token (RFC 6750 §3: no error code then): a
+ * Bearer token, or a token bound to the repository's key with its DPoP proof (RFC 9449 §7.1).
+ */
+export const ORCID_API_CHALLENGE = `Bearer realm="Lanyard ORCID API", scope="${ORCID_WORKS_SCOPE}", ${DPOP_CHALLENGE}`;
 
-const invalidToken = (reply: FastifyReply, why: string) => {
-  reply.header('www-authenticate', `Bearer error="invalid_token", error_description="${why}"`);
+type Scheme = 'Bearer' | 'DPoP';
+
+const invalidToken = (reply: FastifyReply, scheme: Scheme, why: string) => {
+  reply.header('www-authenticate', `${scheme} error="invalid_token", error_description="${why}"`);
   return new LanyardError('ACCESS_TOKEN_INVALID', `The access token is not valid: ${why}.`);
 };
 
 /**
  * The guard of `/api/orcid/…`. Accepts either
- * - an access token Lanyard's OpenID provider issued (`Authorization: Bearer`), looked up through
- *   the provider's own AccessToken model: it must exist, be unexpired, belong to
- *   a client that still exists, carry the `orcid.works` scope, and its grant must still stand
- *   (withdrawn on /profile → refused) for an account that may still sign in, and not be bound to
- *   a key (DPoP: this API checks no proof); the account is the token's subject; or
+ * - an access token Lanyard's OpenID provider issued, looked up through the provider's own
+ *   AccessToken model: it must exist, be unexpired, belong to a client that still exists, carry
+ *   the `orcid.works` scope, and its grant must still stand (withdrawn on /profile → refused) for
+ *   an account that may still sign in; the account is the token's subject. A token bound to the
+ *   repository's key (DPoP, RFC 9449) comes as `Authorization: DPoP` with its proof in the `DPoP`
+ *   header (src/http/api/dpop.ts), any other as `Authorization: Bearer`; or
  * - the researcher's own session (cookie, or DSpace's Bearer of a session, which the API's hook
  *   already resolved into `request.auth`; the API's CSRF rule applies to its writes).
- * Anything else: 401 `ACCESS_TOKEN_INVALID` for a Bearer that is none of these, `AUTH_REQUIRED`
+ * Anything else: 401 `ACCESS_TOKEN_INVALID` for a token that is none of these (or comes under the
+ * other scheme), `DPOP_PROOF_INVALID` for a bound token without a good proof, `AUTH_REQUIRED`
  * without credentials, 403 `ACCESS_TOKEN_SCOPE` for a token without `orcid.works`.
  */
 export function orcidCallerGuard(lanyard: Lanyard) {
   let current: CurrentProvider | undefined;
   return async (request: FastifyRequest, reply: FastifyReply): Promise<OrcidCaller> => {
-    const bearer = bearerOf(request);
     if (request.auth) return { accountId: request.auth.account.id, clientId: null };
-    if (!bearer) {
-      // A Bearer credential that is no token (over-long, or with spaces) is a bad token, not none.
-      if (/^Bearer(\s|$)/i.test(request.headers.authorization ?? '')) throw invalidToken(reply, 'malformed');
+    const bearer = bearerOf(request);
+    const bound = bearer === null ? dpopTokenOf(request) : null;
+    const scheme: Scheme = bound === null ? 'Bearer' : 'DPoP';
+    const presented = bearer ?? bound;
+    if (presented === null) {
+      // A credential that is no token (over-long, or with spaces) is a bad token, not none.
+      const sent = /^(Bearer|DPoP)(\s|$)/i.exec(request.headers.authorization ?? '')?.[1];
+      if (sent) throw invalidToken(reply, sent.toLowerCase() === 'dpop' ? 'DPoP' : 'Bearer', 'malformed');
       // RFC 9110 §15.5.2: a 401 names how to authenticate; RFC 6750 §3: no error code when none was sent.
       reply.header('www-authenticate', ORCID_API_CHALLENGE);
       throw new LanyardError('AUTH_REQUIRED', 'Send an access token with the orcid.works scope, or sign in.');
@@ -54,25 +66,31 @@ export function orcidCallerGuard(lanyard: Lanyard) {
     const provider = await current.get();
     // Expiry is Lanyard's clock's (the provider's storage, src/stores/oidc-payloads.ts, forgets an
     // expired token), as for every token the provider itself accepts.
-    const token = await provider.AccessToken.find(bearer);
-    if (!token) throw invalidToken(reply, 'unknown or expired');
-    if (!token.clientId || !token.accountId || !token.grantId) throw invalidToken(reply, 'not issued for a person');
+    const token = await provider.AccessToken.find(presented);
+    if (!token) throw invalidToken(reply, scheme, 'unknown or expired');
+    if (!token.clientId || !token.accountId || !token.grantId)
+      throw invalidToken(reply, scheme, 'not issued for a person');
     // A token bound to the repository's key (DPoP, RFC 9449) is worth something only with a proof of
-    // that key, which this API does not take: presented alone it is a copy, maybe a stolen one.
-    if (token.isSenderConstrained()) throw invalidToken(reply, 'bound to a key (DPoP); this API takes Bearer tokens');
+    // that key: presented as Bearer, alone, it is a copy, maybe a stolen one (RFC 9449 §7.2). A
+    // token bound to nothing proves nothing by a proof: it is a Bearer token.
+    if (scheme === 'Bearer' && token.isSenderConstrained())
+      throw invalidToken(reply, scheme, 'bound to a key (DPoP); send it as "Authorization: DPoP" with its proof');
+    if (scheme === 'DPoP' && !token.jkt) throw invalidToken(reply, scheme, 'bound to no key; send it as Bearer');
     // A token for another audience (a resource server's) is not one for this API.
-    if (token.aud !== undefined) throw invalidToken(reply, 'issued for another audience');
+    if (token.aud !== undefined) throw invalidToken(reply, scheme, 'issued for another audience');
+    if (scheme === 'DPoP')
+      await verifyDpopProof(lanyard, request, reply, { value: presented, clientId: token.clientId, jkt: token.jkt! });
     const [client, grant, account] = await Promise.all([
       provider.Client.find(token.clientId),
       provider.Grant.find(token.grantId),
       findAccountById(lanyard.db, token.accountId),
     ]);
-    if (!client) throw invalidToken(reply, 'its client no longer exists');
+    if (!client) throw invalidToken(reply, scheme, 'its client no longer exists');
     if (!grant || grant.accountId !== token.accountId || grant.clientId !== token.clientId)
-      throw invalidToken(reply, 'the grant was withdrawn');
-    if (!account || !canSignIn(account)) throw invalidToken(reply, 'the account is disabled');
+      throw invalidToken(reply, scheme, 'the grant was withdrawn');
+    if (!account || !canSignIn(account)) throw invalidToken(reply, scheme, 'the account is disabled');
     if (!token.scopes.has(ORCID_WORKS_SCOPE)) {
-      reply.header('www-authenticate', `Bearer error="insufficient_scope", scope="${ORCID_WORKS_SCOPE}"`);
+      reply.header('www-authenticate', `${scheme} error="insufficient_scope", scope="${ORCID_WORKS_SCOPE}"`);
       throw new LanyardError('ACCESS_TOKEN_SCOPE', `The access token was not granted the ${ORCID_WORKS_SCOPE} scope.`, {
         scope: ORCID_WORKS_SCOPE,
       });

@@ -69,6 +69,7 @@ export const orcidRecordRoutes: Route = (api, lanyard) => {
             'VALIDATION_FAILED',
             'AUTH_REQUIRED',
             'ACCESS_TOKEN_INVALID',
+            'DPOP_PROOF_INVALID',
             'ACCESS_TOKEN_SCOPE',
             'PROVIDER_NOT_CONFIGURED',
             'ORCID_NOT_LINKED',

@@ -24,6 +24,7 @@ const json = (schema: object, description: string) => ({ description, content: {
 const callerRefusals = [
   'AUTH_REQUIRED',
   'ACCESS_TOKEN_INVALID',
+  'DPOP_PROOF_INVALID',
   'ACCESS_TOKEN_SCOPE',
   'PROVIDER_NOT_CONFIGURED',
   'RATE_LIMITED',
