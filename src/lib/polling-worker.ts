@@ -73,6 +73,11 @@ export class Outage {
     return this.tries > 0;
   }
 
+  /** When the peer missed the first try of this outage (ms); null while it answers. */
+  get beganAt(): number | null {
+    return this.tries > 0 ? this.since : null;
+  }
+
   /** Whether the worker is still to wait before it tries the peer again. */
   waiting(now: number): boolean {
     return now < this.retryAt;

@@ -52,7 +52,13 @@ const AWAY_RETRY_SECONDS = 60;
  * given up after its tries, not hold the work's later writes for days.
  */
 const AWAY_STATUS = 503;
-/** A write ORCID has been away for (no answer, or 503) this long after it was asked for is given up on. */
+/**
+ * A write is given up on when ORCID has been away (no answer, or 503) this long, and it was asked
+ * for at least this long ago: three days of outage, not three days of the write's age — a write
+ * that waited days for another reason (Lanyard itself was down) is not lost to the next brief
+ * maintenance window of ORCID's. The outage is this process's: one restarted during an outage
+ * waits its three days afresh (keeping writes longer, never shorter).
+ */
 const AWAY_GIVE_UP_MS = 3 * 24 * 3600_000;
 
 /** Why a write ended or waits, in the stable codes the write's status reports. */
@@ -92,7 +98,7 @@ const END = {
  * most an hour), and the worker tries again after 5 s doubling to a minute (or after that
  * Retry-After, when longer). However long the outage, what waited goes out within about a minute of
  * ORCID's return (or of the Retry-After it sent); a write is given up on only at its first try
- * three days after it was asked for. The outage is logged once when it begins and once when it
+ * once ORCID has been away for three days (and the write was asked for as long ago). The outage is logged once when it begins and once when it
  * ends. A write ORCID alone fails with a 500, 502 or 504 while it answers others keeps counting,
  * and is given up on after twelve tries.
  */
@@ -233,10 +239,10 @@ export class OrcidWriteWorker extends PollingWorker {
       if (e.status !== null) this.heard();
     } else {
       // Away already, with no answer since: not this write at fault.
-      const away = this.away.ongoing;
+      const awaySince = this.away.beganAt;
       this.silent(e.status === null ? e.message : `HTTP ${e.status}`, e.retryAfterSeconds);
-      if (away) {
-        if (now.getTime() - write.created_at.getTime() >= AWAY_GIVE_UP_MS) {
+      if (awaySince !== null) {
+        if (now.getTime() - Math.max(awaySince, write.created_at.getTime()) >= AWAY_GIVE_UP_MS) {
           log.warn({ write: write.id, err: e.message }, 'ORCID write given up after days of ORCID away');
           return finishWrite(db, write.id, { state: 'failed', ...reported }, now, {
             counted: false,

@@ -46,8 +46,11 @@ describe('a peer away (the workers’ Outage)', () => {
     assert.equal(outage.ongoing, false);
     assert.equal(outage.waiting(20_001), false, 'still waiting after the peer answered');
     assert.equal(outage.answered(21_000), undefined);
+    assert.equal(outage.beganAt, null, 'an outage still began after the peer answered');
     assert.equal(outage.missed(30_000), true, 'the next miss did not begin a new outage');
     assert.equal(outage.waiting(34_999), true);
     assert.equal(outage.waiting(35_000), false);
+    outage.missed(35_000);
+    assert.equal(outage.beganAt, 30_000, 'the outage began at its first miss');
   });
 });

@@ -364,6 +364,32 @@ for (const backend of backends()) {
           assert.equal(now.attempts, 1);
         });
 
+      test("a write that waited days for another reason (Lanyard down) is not given up at the next brief outage: three days of ORCID away, not of the write's age", async () => {
+        const orcid = await researcher();
+        const { token } = await accessToken(rp, orcid);
+        // ORCID answers but fails the first try (counted, retried in seconds); then Lanyard is
+        // down for four days, and comes back during a maintenance window of ORCID's.
+        app.orcid!.state.setFaults({ api: { status: 500 } });
+        let id: string;
+        try {
+          id = await push(token, '10.5555/waited.days', article('Waited for days'));
+          assert.equal((await nextTry(() => rowOf(id), 'the first try')).error_code, 'HTTP_500');
+          app.orcid!.state.setFaults({ api: { status: 503 } });
+          app.clock.advance(4 * 24 * 3600_000);
+          for (const what of ['the try that finds ORCID away', 'a try a minute into the outage']) {
+            const w = await nextTry(() => rowOf(id), what);
+            assert.equal(w.state, 'queued', `${what}: given up (${w.error_code})`);
+            assert.equal(w.error_code, 'HTTP_503');
+            app.clock.advance(61_000);
+          }
+        } finally {
+          app.orcid!.state.setFaults({ api: null });
+        }
+        app.clock.advance(61_000);
+        assert.equal((await ended(() => rowOf(id), 'the write to go out')).state, 'delivered');
+        assert.equal(ours(orcid).length, 1);
+      });
+
       test('rate limited (503): retried later, delivered', async () => {
         const orcid = await researcher();
         const { token } = await accessToken(rp, orcid);
