@@ -443,8 +443,8 @@ export function withRequestReads<T>(reads: RequestReads, run: () => T): T {
  * Records that a client used a proof's `jti` (DPoP, RFC 9449 §11.1) until `expiresAt`; false when it
  * was used before and that record has not expired — a replay. One statement, so of two requests
  * with the same proof on any processes only one is the first. The row is the provider's own replay
- * record (model `ReplayDetection`, id the SHA-256 of client and jti): a proof the provider took at
- * userinfo is a replay here too, and housekeeping removes both kinds alike.
+ * record (model `ReplayDetection`, id the SHA-256 of client and jti, the payload it writes), so
+ * housekeeping removes both alike; an expired record is taken over.
  */
 export async function firstUseOfProof(
   db: Db,

@@ -65,6 +65,12 @@ forEachBackend(
         401,
         'AUTH_SCHEME_UNSUPPORTED',
       );
+      // On the ORCID API a DPoP credential is read, and the cookie beside it is not used.
+      assertRefused(
+        await unchanged(() => c.get('/api/orcid/works', { headers: { authorization: 'DPoP x' } })),
+        401,
+        'ACCESS_TOKEN_INVALID',
+      );
       assert.equal((await c.status()).json().authenticated, true);
     });
 

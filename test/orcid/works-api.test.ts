@@ -679,11 +679,11 @@ for (const backend of backends()) {
       });
 
       /** An access token bound to a key of the repository's own (DPoP, RFC 9449), as openid-client gets it. */
-      async function boundToken(orcid: string, alg = 'ES256') {
+      async function boundToken(orcid: string, alg = 'ES256', scope = 'openid orcid.works') {
         const keys = await oidc.randomDPoPKeyPair(alg);
         const dpop = oidc.getDPoPHandle(rp.config, keys);
         const b = new Browser(app.app, 'http://browser-origin.invalid');
-        const req = await authorizationRequest(rp, { scope: 'openid orcid.works' });
+        const req = await authorizationRequest(rp, { scope });
         const login = await b.follow(await b.get(req.url.href));
         const returnTo = new URL(login.url).searchParams.get('returnTo')!;
         const back = await signInWithOrcid(b, orcid, { startPath: `${app.url}/login/orcid`, returnTo });
@@ -783,11 +783,14 @@ for (const backend of backends()) {
         );
         assert.equal(deleted.status, 202, await deleted.clone().text());
         // Each call had a proof of its own; the same proof again is a replay (below). The key
-        // made the proofs by hand too: what the tests below vary is the proof, not the key.
+        // makes the proofs by hand too: what the tests below vary is the proof, not the key. The
+        // URL a proof names is compared without its query and fragment (RFC 9449 §4.3).
         const own = await pushBound(
           token,
           '10.5555/dpop.own',
-          await proof(keys, 'PUT', workPath('10.5555/dpop.own'), token),
+          await proof(keys, 'PUT', workPath('10.5555/dpop.own'), token, {
+            htu: `${app.url}${workPath('10.5555/dpop.own')}?via=batch#top`,
+          }),
         );
         assert.equal(own.status, 202, JSON.stringify(own.json));
         // Every algorithm the provider binds tokens with is one a proof here may use.
@@ -814,7 +817,11 @@ for (const backend of backends()) {
         const asBearer = await pushBound(token, '10.5555/dpop.1', undefined, 'Bearer');
         assert.equal(asBearer.status, 401);
         assert.equal(asBearer.json.code, 'ACCESS_TOKEN_INVALID');
-        assert.match(asBearer.headers.get('www-authenticate') ?? '', /^Bearer error="invalid_token"/);
+        // The refusal names the scheme the token wants.
+        assert.match(
+          asBearer.headers.get('www-authenticate') ?? '',
+          /^Bearer error="invalid_token".*, DPoP algs="ES256/,
+        );
         const listed = await call('GET', '/api/orcid/works', token);
         assert.equal(listed.status, 401);
         assert.match(listed.headers.get('www-authenticate') ?? '', /invalid_token/);
@@ -878,6 +885,23 @@ for (const backend of backends()) {
           .setProtectedHeader({ alg: 'ES256', jwk: await exportJWK(keys.publicKey) })
           .sign(keys.privateKey);
         await refused('a JWT that is not typed dpop+jwt', untyped);
+        // Signed with a shared secret, or not at all, beside the bound key's public half.
+        const claims = {
+          jti: randomUUID(),
+          htm: 'PUT',
+          htu: `${app.url}${path}`,
+          iat: Math.floor(Date.now() / 1000),
+          ath: hash('sha256', token, 'base64url'),
+        };
+        const jwk = await exportJWK(keys.publicKey);
+        await refused(
+          'a proof signed HS256',
+          await new SignJWT(claims)
+            .setProtectedHeader({ alg: 'HS256', typ: 'dpop+jwt', jwk })
+            .sign(new TextEncoder().encode('a shared secret of thirty-two bytes')),
+        );
+        const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+        await refused('an unsigned proof', `${b64({ alg: 'none', typ: 'dpop+jwt', jwk })}.${b64(claims)}.`);
         assert.equal(await writesOf(accountId), 0, 'a refused proof queued a write');
 
         // Two requests with one proof, at the same moment: only the first is taken.
@@ -886,7 +910,28 @@ for (const backend of backends()) {
         assert.deepEqual(both.map((r) => r.status).sort(), [202, 401], JSON.stringify(both.map((r) => r.json)));
         assert.equal(both.find((r) => r.status === 401)!.json.code, 'DPOP_PROOF_INVALID');
         await refused('the same proof later', once);
-        assert.equal(await writesOf(accountId), 1);
+        // The jti is what is remembered: a new proof with it is a replay too, until the record
+        // expires (ten minutes and a second by Lanyard's clock), and then it is taken again.
+        const jti = randomUUID();
+        assert.equal((await pushBound(token, doi, await proof(keys, 'PUT', path, token, { jti }))).status, 202);
+        await refused('a new proof with a used jti', await proof(keys, 'PUT', path, token, { jti }));
+        app.clock.advance(590_000);
+        await refused('a used jti ten seconds before its record ends', await proof(keys, 'PUT', path, token, { jti }));
+        app.clock.advance(12_000);
+        const again = await pushBound(token, doi, await proof(keys, 'PUT', path, token, { jti }));
+        assert.equal(again.status, 202, `a jti whose record expired: ${JSON.stringify(again.json)}`);
+        assert.equal(await writesOf(accountId), 3);
+      });
+
+      test('a bound token without orcid.works, with a good proof: 403 under the DPoP scheme; nothing queued', async () => {
+        const orcid = await researcher();
+        const { token, accountId, keys } = await boundToken(orcid, 'ES256', 'openid');
+        const path = workPath('10.5555/dpop.scope');
+        const r = await pushBound(token, '10.5555/dpop.scope', await proof(keys, 'PUT', path, token));
+        assert.equal(r.status, 403, JSON.stringify(r.json));
+        assert.equal(r.json.code, 'ACCESS_TOKEN_SCOPE');
+        assert.match(r.headers.get('www-authenticate') ?? '', /^DPoP error="insufficient_scope"/);
+        assert.equal(await writesOf(accountId), 0);
       });
 
       test('a token bound to no key, sent as DPoP with a proof, is refused: it is a Bearer token', async () => {

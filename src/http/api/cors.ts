@@ -12,8 +12,8 @@ export const EXPOSED_HEADERS = ['Authorization', 'DSPACE-XSRF-TOKEN', 'WWW-Authe
 
 /**
  * Request headers a preflight may ask for: what dspace-angular sends (its interceptors add
- * `X-XSRF-TOKEN`, `Authorization`, `X-On-Behalf-Of`, `X-Correlation-ID`, `X-Referrer`) and
- * `Content-Type` for JSON and JSON Patch bodies.
+ * `X-XSRF-TOKEN`, `Authorization`, `X-On-Behalf-Of`, `X-Correlation-ID`, `X-Referrer`),
+ * `Content-Type` for JSON and JSON Patch bodies, and `DPoP` for a proof to the ORCID API.
  */
 const ALLOWED_HEADERS = new Set([
   'accept',
@@ -25,6 +25,7 @@ const ALLOWED_HEADERS = new Set([
   'x-on-behalf-of',
   'x-correlation-id',
   'x-referrer',
+  'dpop',
 ]);
 const ALLOWED_METHODS = ['GET', 'HEAD', 'POST', 'PATCH', 'PUT', 'DELETE', 'OPTIONS'];
 const PREFLIGHT_MAX_AGE = 600;

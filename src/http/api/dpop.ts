@@ -89,8 +89,9 @@ export async function verifyDpopProof(
   if (payload.ath !== hash('sha256', token.value, 'base64url')) throw invalidProof(reply, 'made for another token');
   if ((await calculateJwkThumbprint(jwk)) !== token.jkt)
     throw invalidProof(reply, 'signed by another key than the token is bound to');
-  // Remembered while a proof with its `iat` could still be taken: the window after the latest `iat` it may carry.
-  const expiresAt = new Date(now.getTime() + 2 * WINDOW_SECONDS * 1000);
+  // Remembered as long as the same proof could still be taken: an `iat` up to five minutes ahead
+  // stays acceptable for five minutes after it, and through the second it is written in.
+  const expiresAt = new Date(now.getTime() + (2 * WINDOW_SECONDS + 1) * 1000);
   if (!(await firstUseOfProof(lanyard.db, token.clientId, payload.jti, expiresAt, now)))
     throw invalidProof(reply, 'used before');
 }

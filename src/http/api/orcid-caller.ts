@@ -6,7 +6,7 @@ import { ORCID_WORKS_SCOPE } from '../../openid-provider/claims.js';
 import { CurrentProvider } from '../../openid-provider/current.js';
 import { canSignIn, findAccountById } from '../../stores/accounts.js';
 import { bearerOf } from './bearer.js';
-import { DPOP_CHALLENGE, dpopTokenOf, verifyDpopProof } from './dpop.js';
+import { DPOP_ALGORITHMS, DPOP_CHALLENGE, dpopTokenOf, verifyDpopProof } from './dpop.js';
 
 export { ORCID_WORKS_SCOPE };
 
@@ -28,7 +28,9 @@ export const ORCID_API_CHALLENGE = `Bearer realm="Lanyard ORCID API", scope="${O
 type Scheme = 'Bearer' | 'DPoP';
 
 const invalidToken = (reply: FastifyReply, scheme: Scheme, why: string) => {
-  reply.header('www-authenticate', `${scheme} error="invalid_token", error_description="${why}"`);
+  // Under either scheme the client learns that a DPoP credential is taken too, and with which keys.
+  const dpop = scheme === 'DPoP' ? `, algs="${DPOP_ALGORITHMS.join(' ')}"` : `, ${DPOP_CHALLENGE}`;
+  reply.header('www-authenticate', `${scheme} error="invalid_token", error_description="${why}"${dpop}`);
   return new LanyardError('ACCESS_TOKEN_INVALID', `The access token is not valid: ${why}.`);
 };
 

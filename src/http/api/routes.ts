@@ -1,6 +1,7 @@
 import type { App, Route } from '../app.js';
 import { authnRoutes, signInMethods } from './authn.js';
 import { bearerOf, sessionOfBearer } from './bearer.js';
+import { dpopTokenOf } from './dpop.js';
 import { corsHook } from './cors.js';
 import { epersonRoutes } from './epersons.js';
 import { bearerOnly, challenge, csrfGuard, mediaTypeGuard, noStore } from './guards.js';
@@ -35,10 +36,13 @@ export const apiRoutes: Route = async (app, lanyard) => {
     api.addContentTypeParser('application/json', { parseAs: 'string' }, jsonOrNothing);
     api.addContentTypeParser('application/json-patch+json', { parseAs: 'string' }, json);
     // DSpace's token authentication: a valid `Authorization: Bearer` stands for its session here
-    // (src/http/api/bearer.ts); an invalid one is ignored, as DSpace's filter ignores it.
+    // (src/http/api/bearer.ts); an invalid one is ignored, as DSpace's filter ignores it. A DPoP
+    // credential (the ORCID API's; refused elsewhere) is never a session: a cookie sent beside it
+    // is not used, as beside a Bearer.
     api.addHook('onRequest', async (request) => {
       const bearer = bearerOf(request);
       if (bearer) request.auth = await sessionOfBearer(lanyard, bearer);
+      else if (dpopTokenOf(request)) request.auth = null;
     });
     // Response schemas are for the document and the tests; replies stay JSON.stringify, so a field
     // missing from a schema is caught by the tests instead of silently dropped by a serializer.
