@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { createServer, type Socket } from 'node:net';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { connect, createServer, type Socket } from 'node:net';
 import { after, before, test } from 'node:test';
 import type { OutboxMail } from '../../src/db/schema.js';
 import { smtpTransport } from '../../src/mail/worker.js';
 import { MailCatcher } from '../support/mail-catcher.js';
+import { waitUntil } from '../support/wait.js';
 
 // nodemailer loads with the first mail, not when the transport is made: the first sends, made at
 // once, must all arrive, each once.
@@ -115,6 +118,55 @@ test('a local address that is not one: every send fails, the process goes on', {
     transport.close();
   }
 });
+
+/** Connections of this machine still being opened (SYN sent, no answer) to `port` on 127.0.0.1. */
+function connectingTo(port: number): number {
+  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
+  return readFileSync('/proc/net/tcp', 'utf8')
+    .split('\n')
+    .slice(1)
+    .map((line) => line.trim().split(/\s+/))
+    .filter((f) => f[2] === `0100007F:${hexPort}` && f[3] === '02').length;
+}
+
+// A relay behind a firewall that drops packets: the connection is never refused, only never
+// answered, and the kernel would go on sending SYNs for about two minutes. Here a listener that
+// never accepts: once its queue (a backlog of 0) holds one connection, the kernel drops further SYNs.
+test(
+  'a relay that never answers the connection: the send fails at the connect timeout and the attempt is abandoned',
+  { timeout: 120_000, skip: existsSync('/proc/net/tcp') ? false : 'no /proc/net/tcp on this system' },
+  async () => {
+    const listener = spawn(
+      'python3',
+      [
+        '-c',
+        'import socket,sys\ns=socket.socket()\ns.bind(("127.0.0.1",0))\ns.listen(0)\nprint(s.getsockname()[1],flush=True)\nsys.stdin.read()',
+      ],
+      { stdio: ['pipe', 'pipe', 'inherit'] },
+    );
+    const filler: Socket[] = [];
+    try {
+      const [line] = (await once(listener.stdout!, 'data')) as [Buffer];
+      const port = Number(line.toString().trim());
+      // The one connection the queue holds.
+      const first = connect(port, '127.0.0.1');
+      filler.push(first);
+      await once(first, 'connect');
+      const transport = smtpTransport(`smtp://127.0.0.1:${port}`, 'l@example.org', 'l.example.org', 500);
+      try {
+        // A timeout, not a refusal: the connection was being opened when the send gave up.
+        await assert.rejects(transport.send(mail('unanswered', 'unanswered@example.org')), /timeout/i);
+        // Not left to the kernel's SYN retries (about two minutes): the attempt is closed.
+        await waitUntil(async () => connectingTo(port) === 0, 'the connection attempt to be abandoned');
+      } finally {
+        transport.close();
+      }
+    } finally {
+      for (const socket of filler) socket.destroy();
+      listener.kill();
+    }
+  },
+);
 
 test('a transport closed before it sent anything closes quietly', () => {
   smtpTransport(catcher.url, 'lanyard@example.org', 'lanyard.example.org').close();
