@@ -137,6 +137,17 @@ for (const backend of backends()) {
           headers: { origin: UI, 'access-control-request-method': 'POST', 'access-control-request-headers': 'x-evil' },
         });
         assert.deepEqual([odd.status, odd.headers.get('access-control-allow-origin')], [403, null]);
+        // A repository's page on an allowed origin may send a DPoP proof to the ORCID API.
+        const dpop = await fetch(`${ctx().url}/api/orcid/works`, {
+          method: 'OPTIONS',
+          headers: {
+            origin: UI,
+            'access-control-request-method': 'GET',
+            'access-control-request-headers': 'authorization,dpop',
+          },
+        });
+        assert.equal(dpop.status, 204, await dpop.clone().text());
+        assert.match(dpop.headers.get('access-control-allow-headers') ?? '', /\bdpop\b/i);
       });
 
       test('sign-in with password: form login → Bearer (a JWT with exp) and a rotated XSRF token; the Bearer authenticates; refresh; logout ends it', async () => {
