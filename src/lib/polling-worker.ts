@@ -56,16 +56,20 @@ export abstract class PollingWorker {
 /**
  * A peer a worker depends on that stopped answering (the SMTP relay, ORCID): the worker waits 5 s
  * before trying it again, doubling up to a minute while it stays away, and logs the outage once
- * when it begins and once when it ends.
+ * when it begins and once when it ends. An outage this worker last saw more than `staleMs` ago is
+ * over as far as it knows (another process may have heard the peer meanwhile): the next miss
+ * begins a new one.
  */
 export class Outage {
   private tries = 0;
   private since = 0;
+  private lastMiss = 0;
   private retryAt = 0;
 
   constructor(
     private readonly firstMs = 5_000,
     private readonly maxMs = 60_000,
+    private readonly staleMs = Number.POSITIVE_INFINITY,
   ) {}
 
   /** Whether the peer has missed a try since it last answered. */
@@ -73,9 +77,9 @@ export class Outage {
     return this.tries > 0;
   }
 
-  /** When the peer missed the first try of this outage (ms); null while it answers. */
-  get beganAt(): number | null {
-    return this.tries > 0 ? this.since : null;
+  /** When the peer missed the first try of the outage still going on at `now` (ms); null if none is. */
+  beganAt(now: number): number | null {
+    return this.tries > 0 && now - this.lastMiss <= this.staleMs ? this.since : null;
   }
 
   /** Whether the worker is still to wait before it tries the peer again. */
@@ -88,17 +92,21 @@ export class Outage {
    * how long the peer itself asked to be left alone (a Retry-After), when longer than the backoff.
    */
   missed(now: number, atLeastMs = 0): boolean {
-    const begins = this.tries === 0;
-    if (begins) this.since = now;
+    const begins = this.beganAt(now) === null;
+    if (begins) {
+      this.since = now;
+      this.tries = 0;
+    }
     this.tries++;
+    this.lastMiss = now;
     this.retryAt = now + Math.max(atLeastMs, Math.min(this.maxMs, this.firstMs * 2 ** Math.min(this.tries - 1, 10)));
     return begins;
   }
 
   /** The peer answered: the outage that ended with it, if there was one (the caller logs it). */
   answered(now: number): { forMs: number; tries: number } | undefined {
-    if (this.tries === 0) return undefined;
-    const ended = { forMs: now - this.since, tries: this.tries };
+    const began = this.beganAt(now);
+    const ended = began === null ? undefined : { forMs: now - began, tries: this.tries };
     this.tries = 0;
     this.since = 0;
     this.retryAt = 0;

@@ -69,6 +69,12 @@ function policy(now: () => Date) {
 }
 
 /**
+ * The keys a DPoP proof (RFC 9449) may be signed with, here and at Lanyard's own resource, the ORCID
+ * API (src/http/api/dpop.ts): one list, so a token the provider binds is one the API can take.
+ */
+export const DPOP_ALGORITHMS = ['ES256', 'Ed25519', 'EdDSA'] as const;
+
+/**
  * Lanyard as an OpenID provider for repositories (DSpace, Invenio, Dataverse, OJS): the
  * authorization code flow with PKCE (required for public clients), refresh tokens rotated at every
  * use, userinfo, revocation, RP-initiated logout. Clients are registered only by the operator
@@ -116,6 +122,7 @@ export function createOpenIdProvider(lanyard: Lanyard, keys: ProviderKeys, now: 
     pairwiseIdentifier: async (_ctx, accountId, client) =>
       pairwiseSubject(await loadPairwiseSalt(db, config.secretKeys), String(client.sectorIdentifier), accountId),
     responseTypes: ['code'],
+    enabledJWA: { dPoPSigningAlgValues: DPOP_ALGORITHMS },
     // Discovery's acr_values_supported: the one class a sign-in can earn (src/openid-provider/signed-in.ts).
     acrValues: [MFA_ACR],
     // Only what a client can be registered with (discovery lists these). Not the JWT methods: the

@@ -57,9 +57,18 @@ const AWAY_STATUS = 503;
  * for at least this long ago: three days of outage, not three days of the write's age — a write
  * that waited days for another reason (Lanyard itself was down) is not lost to the next brief
  * maintenance window of ORCID's. The outage is this process's: one restarted during an outage
- * waits its three days afresh (keeping writes longer, never shorter).
+ * counts its three days afresh, and one that tried ORCID last more than two hours ago (another
+ * process took the writes meanwhile, and may have heard ORCID) begins a new one.
  */
 const AWAY_GIVE_UP_MS = 3 * 24 * 3600_000;
+/** An outage this process last saw longer ago than this may have ended elsewhere. */
+const AWAY_STALE_MS = 2 * MAX_BACKOFF_SECONDS * 1000;
+/**
+ * However ORCID's absence is counted — processes restarted daily while ORCID stays unreachable for
+ * good (a wrong API URL, a firewall) would each count their three days afresh — a write asked for
+ * this long ago is given up on at its next try that ORCID does not answer.
+ */
+const AWAY_KEEP_AT_MOST_MS = 7 * 24 * 3600_000;
 
 /** Why a write ended or waits, in the stable codes the write's status reports. */
 const END = {
@@ -98,13 +107,14 @@ const END = {
  * most an hour), and the worker tries again after 5 s doubling to a minute (or after that
  * Retry-After, when longer). However long the outage, what waited goes out within about a minute of
  * ORCID's return (or of the Retry-After it sent); a write is given up on only at its first try
- * once ORCID has been away for three days (and the write was asked for as long ago). The outage is logged once when it begins and once when it
- * ends. A write ORCID alone fails with a 500, 502 or 504 while it answers others keeps counting,
- * and is given up on after twelve tries.
+ * once ORCID has been away for three days (and the write was asked for as long ago), or a week
+ * after it was asked for. The outage is logged once when it begins and once when it ends. A
+ * write ORCID alone fails with a 500, 502 or 504 while it answers others keeps counting, and is
+ * given up on after twelve tries.
  */
 export class OrcidWriteWorker extends PollingWorker {
   /** ORCID's absence (no answer, or 503), while it lasts: when the next round may try it. */
-  private readonly away = new Outage();
+  private readonly away = new Outage(5_000, 60_000, AWAY_STALE_MS);
 
   constructor(private readonly o: OrcidWriteWorkerOptions) {
     super({ log: o.log, pollMs: o.pollMs ?? 5000, failed: 'ORCID write round failed' });
@@ -239,10 +249,12 @@ export class OrcidWriteWorker extends PollingWorker {
       if (e.status !== null) this.heard();
     } else {
       // Away already, with no answer since: not this write at fault.
-      const awaySince = this.away.beganAt;
+      const awaySince = this.away.beganAt(now.getTime());
       this.silent(e.status === null ? e.message : `HTTP ${e.status}`, e.retryAfterSeconds);
       if (awaySince !== null) {
-        if (now.getTime() - Math.max(awaySince, write.created_at.getTime()) >= AWAY_GIVE_UP_MS) {
+        const age = now.getTime() - write.created_at.getTime();
+        const outage = now.getTime() - awaySince;
+        if ((outage >= AWAY_GIVE_UP_MS && age >= AWAY_GIVE_UP_MS) || age >= AWAY_KEEP_AT_MOST_MS) {
           log.warn({ write: write.id, err: e.message }, 'ORCID write given up after days of ORCID away');
           return finishWrite(db, write.id, { state: 'failed', ...reported }, now, {
             counted: false,

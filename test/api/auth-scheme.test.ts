@@ -65,12 +65,13 @@ forEachBackend(
         401,
         'AUTH_SCHEME_UNSUPPORTED',
       );
-      // On the ORCID API a DPoP credential is read, and the cookie beside it is not used.
-      assertRefused(
-        await unchanged(() => c.get('/api/orcid/works', { headers: { authorization: 'DPoP x' } })),
-        401,
-        'ACCESS_TOKEN_INVALID',
-      );
+      // On the ORCID API a DPoP credential is read, well-formed or not, and the cookie beside it is not used.
+      for (const authorization of ['DPoP x', 'DPoP a b', 'dpop'])
+        assertRefused(
+          await unchanged(() => c.get('/api/orcid/works', { headers: { authorization } })),
+          401,
+          'ACCESS_TOKEN_INVALID',
+        );
       assert.equal((await c.status()).json().authenticated, true);
     });
 

@@ -46,11 +46,26 @@ describe('a peer away (the workers’ Outage)', () => {
     assert.equal(outage.ongoing, false);
     assert.equal(outage.waiting(20_001), false, 'still waiting after the peer answered');
     assert.equal(outage.answered(21_000), undefined);
-    assert.equal(outage.beganAt, null, 'an outage still began after the peer answered');
+    assert.equal(outage.beganAt(21_000), null, 'an outage still began after the peer answered');
     assert.equal(outage.missed(30_000), true, 'the next miss did not begin a new outage');
     assert.equal(outage.waiting(34_999), true);
     assert.equal(outage.waiting(35_000), false);
     outage.missed(35_000);
-    assert.equal(outage.beganAt, 30_000, 'the outage began at its first miss');
+    assert.equal(outage.beganAt(35_000), 30_000, 'the outage began at its first miss');
+  });
+
+  test('an outage not seen for longer than it may last unseen is over: the next miss begins a new one', () => {
+    const outage = new Outage(5_000, 60_000, 7_200_000);
+    assert.equal(outage.missed(0), true);
+    assert.equal(outage.missed(60_000), false);
+    assert.equal(outage.beganAt(60_000 + 7_200_000), 0, 'over before its time');
+    assert.equal(outage.beganAt(60_001 + 7_200_000), null, 'still going on after two hours unseen');
+    assert.equal(outage.missed(60_001 + 7_200_000), true, 'the next miss did not begin a new outage');
+    assert.equal(outage.beganAt(60_002 + 7_200_000), 60_001 + 7_200_000);
+    assert.equal(outage.answered(70_000 + 7_200_000)?.tries, 1, 'the tries of the stale outage were kept');
+    // Heard after it went stale: nothing to report.
+    const stale = new Outage(5_000, 60_000, 1_000);
+    stale.missed(0);
+    assert.equal(stale.answered(1_001), undefined, 'a stale outage was reported as ending');
   });
 });

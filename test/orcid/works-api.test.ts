@@ -334,13 +334,15 @@ for (const backend of backends()) {
         test(`ORCID ${what} for three days: the write is given up on (failed, kept, reported) and not sent when ORCID is back`, async () => {
           const { orcid, id, row } = await pushWhileOrcidAway(`10.5555/away.3days.${code}`, 'Away for days', fault);
           try {
-            // A try each day; the write is given up on at its first try three days after it was asked for.
-            for (let day = 0; day <= 3; day++) {
-              const w = await nextTry(row, `a try on day ${day}`);
-              assert.equal(w.state, day < 3 ? 'queued' : 'failed', `day ${day}: ${w.state}`);
-              assert.equal(w.attempts, 1, `day ${day}: ORCID's silence counted after the first`);
+            // A try each hour (the worker tries every minute: an outage it has not seen for two
+            // hours is over as far as it knows); the write is given up on at its first try after
+            // three days of the outage, which began when it was asked for.
+            for (let hour = 0; hour <= 72; hour++) {
+              const w = await nextTry(row, `a try at hour ${hour}`);
+              assert.equal(w.state, hour < 72 ? 'queued' : 'failed', `hour ${hour}: ${w.state}`);
+              assert.equal(w.attempts, 1, `hour ${hour}: ORCID's silence counted after the first`);
               assert.equal(w.error_code, code);
-              app.clock.advance(24 * 3600_000);
+              app.clock.advance(3600_000);
             }
           } finally {
             app.orcid!.state.setFaults({ api: null });
@@ -364,31 +366,47 @@ for (const backend of backends()) {
           assert.equal(now.attempts, 1);
         });
 
-      test("a write that waited days for another reason (Lanyard down) is not given up at the next brief outage: three days of ORCID away, not of the write's age", async () => {
-        const orcid = await researcher();
-        const { token } = await accessToken(rp, orcid);
-        // ORCID answers but fails the first try (counted, retried in seconds); then Lanyard is
-        // down for four days, and comes back during a maintenance window of ORCID's.
-        app.orcid!.state.setFaults({ api: { status: 500 } });
-        let id: string;
-        try {
-          id = await push(token, '10.5555/waited.days', article('Waited for days'));
-          assert.equal((await nextTry(() => rowOf(id), 'the first try')).error_code, 'HTTP_500');
-          app.orcid!.state.setFaults({ api: { status: 503 } });
-          app.clock.advance(4 * 24 * 3600_000);
-          for (const what of ['the try that finds ORCID away', 'a try a minute into the outage']) {
-            const w = await nextTry(() => rowOf(id), what);
-            assert.equal(w.state, 'queued', `${what}: given up (${w.error_code})`);
-            assert.equal(w.error_code, 'HTTP_503');
+      for (const { days, end } of [
+        { days: 4, end: 'delivered' },
+        { days: 8, end: 'failed' },
+      ] as const)
+        test(`a write that waited ${days} days for another reason (Lanyard down), then a brief outage: ${end === 'delivered' ? "not given up: three days of ORCID away, not of the write's age" : 'given up at its first uncounted try: a week is the most a write is kept'}`, async () => {
+          const orcid = await researcher();
+          const { token } = await accessToken(rp, orcid);
+          // ORCID answers but fails the first try (counted, retried in seconds); then Lanyard is
+          // down for days, and comes back during a maintenance window of ORCID's.
+          app.orcid!.state.setFaults({ api: { status: 500 } });
+          let id: string;
+          try {
+            id = await push(token, `10.5555/waited.${days}days`, article('Waited for days'));
+            assert.equal((await nextTry(() => rowOf(id), 'the first try')).error_code, 'HTTP_500');
+            app.orcid!.state.setFaults({ api: { status: 503 } });
+            app.clock.advance(days * 24 * 3600_000);
+            const found = await nextTry(() => rowOf(id), 'the try that finds ORCID away');
+            assert.deepEqual([found.state, found.attempts, found.error_code], ['queued', 2, 'HTTP_503']);
             app.clock.advance(61_000);
+            const minute = await nextTry(() => rowOf(id), 'a try a minute into the outage');
+            assert.deepEqual(
+              [minute.state, minute.attempts, minute.error_code],
+              [end === 'delivered' ? 'queued' : 'failed', 2, 'HTTP_503'],
+            );
+          } finally {
+            app.orcid!.state.setFaults({ api: null });
           }
-        } finally {
-          app.orcid!.state.setFaults({ api: null });
-        }
-        app.clock.advance(61_000);
-        assert.equal((await ended(() => rowOf(id), 'the write to go out')).state, 'delivered');
-        assert.equal(ours(orcid).length, 1);
-      });
+          app.clock.advance(61_000);
+          if (end === 'delivered') {
+            assert.equal((await ended(() => rowOf(id), 'the write to go out')).state, 'delivered');
+            assert.equal(ours(orcid).length, 1);
+          } else {
+            await app.lanyard.orcidWrites.deliverDue();
+            assert.equal((await rowOf(id)).state, 'failed', 'a write given up on was tried again');
+            assert.equal(ours(orcid).length, 0);
+            // The worker hears ORCID again: what is asked for now (with a token of today) goes out at its first try.
+            const today = (await accessToken(rp, orcid)).token;
+            const now = await settle(today, await push(today, '10.5555/waited.after', article('After')));
+            assert.deepEqual([now.state, now.attempts], ['delivered', 1]);
+          }
+        });
 
       test('rate limited (503): retried later, delivered', async () => {
         const orcid = await researcher();
@@ -913,11 +931,20 @@ for (const backend of backends()) {
         // The jti is what is remembered: a new proof with it is a replay too, until the record
         // expires (ten minutes and a second by Lanyard's clock), and then it is taken again.
         const jti = randomUUID();
+        const usedAt = app.clock.now().getTime();
         assert.equal((await pushBound(token, doi, await proof(keys, 'PUT', path, token, { jti }))).status, 202);
         await refused('a new proof with a used jti', await proof(keys, 'PUT', path, token, { jti }));
-        app.clock.advance(590_000);
-        await refused('a used jti ten seconds before its record ends', await proof(keys, 'PUT', path, token, { jti }));
-        app.clock.advance(12_000);
+        const record = await app.lanyard.db
+          .selectFrom('oidc_payload')
+          .select('expires_at')
+          .where('model', '=', 'ReplayDetection')
+          .where('id', '=', hash('sha256', `${rp.clientId}${jti}`, 'base64url'))
+          .executeTakeFirstOrThrow();
+        // Kept as long as the proof could still be taken: an iat five minutes ahead, five minutes on.
+        assert.ok(record.expires_at!.getTime() - usedAt >= 601_000, `kept ${record.expires_at!.getTime() - usedAt} ms`);
+        app.clock.advance(300_000);
+        await refused('a used jti five minutes on', await proof(keys, 'PUT', path, token, { jti }));
+        app.clock.advance(record.expires_at!.getTime() - app.clock.now().getTime() + 1_000);
         const again = await pushBound(token, doi, await proof(keys, 'PUT', path, token, { jti }));
         assert.equal(again.status, 202, `a jti whose record expired: ${JSON.stringify(again.json)}`);
         assert.equal(await writesOf(accountId), 3);

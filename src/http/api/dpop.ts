@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { calculateJwkThumbprint, EmbeddedJWK, type JWK, jwtVerify } from 'jose';
 import { LanyardError } from '../../errors.js';
 import type { Lanyard } from '../../lanyard.js';
+import { DPOP_ALGORITHMS } from '../../openid-provider/provider.js';
 import { firstUseOfProof } from '../../stores/oidc-payloads.js';
 
 /**
@@ -12,8 +13,7 @@ import { firstUseOfProof } from '../../stores/oidc-payloads.js';
  * provider makes at userinfo, with the same algorithms and window.
  */
 
-/** What the OpenID provider accepts in a proof (its `dpop_signing_alg_values_supported`). */
-export const DPOP_ALGORITHMS = ['ES256', 'Ed25519', 'EdDSA'];
+export { DPOP_ALGORITHMS };
 
 /** A proof is fresh for five minutes either side of its `iat`, as at the provider. */
 const WINDOW_SECONDS = 300;
@@ -61,7 +61,7 @@ export async function verifyDpopProof(
   let payload: Record<string, unknown>;
   let jwk: JWK;
   try {
-    const verified = await jwtVerify(proof, EmbeddedJWK, { algorithms: DPOP_ALGORITHMS, typ: 'dpop+jwt' });
+    const verified = await jwtVerify(proof, EmbeddedJWK, { algorithms: [...DPOP_ALGORITHMS], typ: 'dpop+jwt' });
     payload = verified.payload;
     jwk = verified.protectedHeader.jwk!;
   } catch {
