@@ -72,11 +72,6 @@ export class Outage {
     private readonly staleMs = Number.POSITIVE_INFINITY,
   ) {}
 
-  /** Whether the peer has missed a try since it last answered. */
-  get ongoing(): boolean {
-    return this.tries > 0;
-  }
-
   /** When the peer missed the first try of the outage still going on at `now` (ms); null if none is. */
   beganAt(now: number): number | null {
     return this.tries > 0 && now - this.lastMiss <= this.staleMs ? this.since : null;

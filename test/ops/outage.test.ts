@@ -7,7 +7,7 @@ import { Outage } from '../../src/lib/polling-worker.js';
 describe('a peer away (the workers’ Outage)', () => {
   test('waits 5 s after the first miss, doubling to a minute and staying there', () => {
     const outage = new Outage();
-    assert.equal(outage.ongoing, false);
+    assert.equal(outage.beganAt(0), null);
     assert.equal(outage.waiting(0), false);
     const t0 = 1_000_000;
     const waits: number[] = [];
@@ -15,7 +15,7 @@ describe('a peer away (the workers’ Outage)', () => {
     for (let miss = 0; miss < 12; miss++) {
       const begins = outage.missed(now);
       assert.equal(begins, miss === 0, `miss ${miss} said the outage began: ${begins}`);
-      assert.equal(outage.ongoing, true);
+      assert.equal(outage.beganAt(now), t0);
       let until = now;
       while (outage.waiting(until)) until += 1_000;
       waits.push((until - now) / 1000);
@@ -43,7 +43,7 @@ describe('a peer away (the workers’ Outage)', () => {
     outage.missed(6_000);
     outage.missed(16_000);
     assert.deepEqual(outage.answered(20_000), { forMs: 19_000, tries: 3 });
-    assert.equal(outage.ongoing, false);
+    assert.equal(outage.beganAt(20_000), null);
     assert.equal(outage.waiting(20_001), false, 'still waiting after the peer answered');
     assert.equal(outage.answered(21_000), undefined);
     assert.equal(outage.beganAt(21_000), null, 'an outage still began after the peer answered');

@@ -35,13 +35,21 @@ export async function mintBearer(config: Config, session: Session, now: Date): P
     .sign(keyOf(key));
 }
 
-/** The `Authorization: Bearer …` value of a request, if it has one. */
-export function bearerOf(request: FastifyRequest): string | null {
+/** The scheme of a request's `Authorization`, lower-cased (`bearer`, `dpop`, `basic`…), if it sends one. */
+export function schemeOf(request: FastifyRequest): string | undefined {
+  return request.headers.authorization?.trim().split(/\s/, 1)[0]?.toLowerCase() || undefined;
+}
+
+/** The token of `Authorization: <scheme> <token>` (at most 2048 characters, no spaces), if the request has one. */
+export function credentialOf(request: FastifyRequest, scheme: 'Bearer' | 'DPoP'): string | null {
   const header = request.headers.authorization;
   if (typeof header !== 'string') return null;
-  const match = /^Bearer\s+(\S{1,2048})\s*$/i.exec(header);
+  const match = new RegExp(`^${scheme}\\s+(\\S{1,2048})\\s*$`, 'i').exec(header);
   return match ? match[1]! : null;
 }
+
+/** The `Authorization: Bearer …` value of a request, if it has one. */
+export const bearerOf = (request: FastifyRequest) => credentialOf(request, 'Bearer');
 
 /**
  * The session and account a Bearer token stands for, or null: a bad signature, another key's

@@ -13,8 +13,6 @@ import { firstUseOfProof } from '../../stores/oidc-payloads.js';
  * provider makes at userinfo, with the same algorithms and window.
  */
 
-export { DPOP_ALGORITHMS };
-
 /** A proof is fresh for five minutes either side of its `iat`, as at the provider. */
 const WINDOW_SECONDS = 300;
 
@@ -23,14 +21,6 @@ const MAX_PROOF_LENGTH = 4096;
 
 /** The challenge naming DPoP beside Bearer (RFC 9449 §7.1). */
 export const DPOP_CHALLENGE = `DPoP algs="${DPOP_ALGORITHMS.join(' ')}"`;
-
-/** The `Authorization: DPoP …` token of a request, if it has one (the same shape as a Bearer's). */
-export function dpopTokenOf(request: FastifyRequest): string | null {
-  const header = request.headers.authorization;
-  if (typeof header !== 'string') return null;
-  const match = /^DPoP\s+(\S{1,2048})\s*$/i.exec(header);
-  return match ? match[1]! : null;
-}
 
 const invalidProof = (reply: FastifyReply, why: string) => {
   reply.header(

@@ -6,6 +6,7 @@ import { cookieNames, setCookie } from '../cookies.js';
 import { csrfCookieValue, csrfToken, verifyCsrf } from '../csrf.js';
 import { LanyardError } from '../../errors.js';
 import { routeLimits } from '../guards.js';
+import { schemeOf } from './bearer.js';
 import { ORCID_API_CHALLENGE } from './orcid-caller.js';
 
 declare module 'fastify' {
@@ -119,7 +120,7 @@ export function challenge(methods: string) {
 export function bearerOnly(methods: string) {
   const restChallenge = `Bearer realm="Lanyard REST API", ${methods}`;
   return async (request: FastifyRequest, reply: FastifyReply) => {
-    const scheme = request.headers.authorization?.trim().split(/\s/, 1)[0]?.toLowerCase();
+    const scheme = schemeOf(request);
     const orcidApi = request.url.startsWith('/api/orcid/');
     if (!scheme || scheme === 'bearer' || (orcidApi && scheme === 'dpop')) return;
     reply.header('www-authenticate', orcidApi ? ORCID_API_CHALLENGE : restChallenge);

@@ -5,8 +5,9 @@ import type { Lanyard } from '../../lanyard.js';
 import { ORCID_WORKS_SCOPE } from '../../openid-provider/claims.js';
 import { CurrentProvider } from '../../openid-provider/current.js';
 import { canSignIn, findAccountById } from '../../stores/accounts.js';
-import { bearerOf } from './bearer.js';
-import { DPOP_ALGORITHMS, DPOP_CHALLENGE, dpopTokenOf, verifyDpopProof } from './dpop.js';
+import { DPOP_ALGORITHMS } from '../../openid-provider/provider.js';
+import { bearerOf, credentialOf, schemeOf } from './bearer.js';
+import { DPOP_CHALLENGE, verifyDpopProof } from './dpop.js';
 
 export { ORCID_WORKS_SCOPE };
 
@@ -53,13 +54,14 @@ export function orcidCallerGuard(lanyard: Lanyard) {
   return async (request: FastifyRequest, reply: FastifyReply): Promise<OrcidCaller> => {
     if (request.auth) return { accountId: request.auth.account.id, clientId: null };
     const bearer = bearerOf(request);
-    const bound = bearer === null ? dpopTokenOf(request) : null;
+    const bound = bearer === null ? credentialOf(request, 'DPoP') : null;
     const scheme: Scheme = bound === null ? 'Bearer' : 'DPoP';
     const presented = bearer ?? bound;
     if (presented === null) {
       // A credential that is no token (over-long, or with spaces) is a bad token, not none.
-      const sent = /^(Bearer|DPoP)(\s|$)/i.exec(request.headers.authorization ?? '')?.[1];
-      if (sent) throw invalidToken(reply, sent.toLowerCase() === 'dpop' ? 'DPoP' : 'Bearer', 'malformed');
+      const sent = schemeOf(request);
+      if (sent === 'bearer' || sent === 'dpop')
+        throw invalidToken(reply, sent === 'dpop' ? 'DPoP' : 'Bearer', 'malformed');
       // RFC 9110 §15.5.2: a 401 names how to authenticate; RFC 6750 §3: no error code when none was sent.
       reply.header('www-authenticate', ORCID_API_CHALLENGE);
       throw new LanyardError('AUTH_REQUIRED', 'Send an access token with the orcid.works scope, or sign in.');

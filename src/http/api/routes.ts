@@ -1,6 +1,6 @@
 import type { App, Route } from '../app.js';
 import { authnRoutes, signInMethods } from './authn.js';
-import { bearerOf, sessionOfBearer } from './bearer.js';
+import { bearerOf, schemeOf, sessionOfBearer } from './bearer.js';
 import { corsHook } from './cors.js';
 import { epersonRoutes } from './epersons.js';
 import { bearerOnly, challenge, csrfGuard, mediaTypeGuard, noStore } from './guards.js';
@@ -41,7 +41,7 @@ export const apiRoutes: Route = async (app, lanyard) => {
     api.addHook('onRequest', async (request) => {
       const bearer = bearerOf(request);
       if (bearer) request.auth = await sessionOfBearer(lanyard, bearer);
-      else if (/^DPoP(\s|$)/i.test(request.headers.authorization ?? '')) request.auth = null;
+      else if (schemeOf(request) === 'dpop') request.auth = null;
     });
     // Response schemas are for the document and the tests; replies stay JSON.stringify, so a field
     // missing from a schema is caught by the tests instead of silently dropped by a serializer.
