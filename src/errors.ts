@@ -66,6 +66,7 @@ export const errorCodes = {
   // SAML and Shibboleth (issue 11): each refusal names the IdP (details.idp)
   SAML_IDP_UNKNOWN: 400,
   SAML_METADATA_UNAVAILABLE: 503,
+  SAML_METADATA_EXPIRED: 503,
   SAML_RESPONSE_INVALID: 400,
   SAML_IDP_REFUSED: 400,
   SAML_SIGNATURE_INVALID: 403,

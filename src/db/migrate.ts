@@ -18,6 +18,7 @@ import * as orcidWorks from './migrations/0035-orcid-works.js';
 import * as duplicateIndexes from './migrations/0040-duplicate-indexes.js';
 import * as oidcReadTogether from './migrations/0042-oidc-read-together.js';
 import * as sessionAccountLatest from './migrations/0044-session-account-latest.js';
+import * as samlIdpValidUntil from './migrations/0045-saml-idp-valid-until.js';
 
 const migrations: Record<string, Migration> = {
   '0001-initial': initial,
@@ -38,6 +39,7 @@ const migrations: Record<string, Migration> = {
   '0040-duplicate-indexes': duplicateIndexes,
   '0042-oidc-read-together': oidcReadTogether,
   '0044-session-account-latest': sessionAccountLatest,
+  '0045-saml-idp-valid-until': samlIdpValidUntil,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -151,6 +151,7 @@ export interface SamlIdpTable {
   categories: Json<string[]>;
   registration_authority: string | null;
   hidden: Generated<boolean>;
+  valid_until: Timestamp | null;
 }
 
 export interface SamlMetadataTable {

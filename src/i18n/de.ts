@@ -307,6 +307,8 @@ export const de: Messages = {
   'error.SAML_IDP_UNKNOWN': 'Die Einrichtung „{idp}“ ist hier nicht bekannt. Wählen Sie sie erneut aus der Liste.',
   'error.SAML_METADATA_UNAVAILABLE':
     'Die Liste der Einrichtungen ist noch nicht verfügbar. Bitte versuchen Sie es in einigen Minuten erneut; bleibt der Fehler, informieren Sie das Repository-Team.',
+  'error.SAML_METADATA_EXPIRED':
+    'Die Angaben über {idp} sind veraltet, daher kann Lanyard Sie dort derzeit nicht anmelden. Bitte versuchen Sie es später erneut; bleibt der Fehler, informieren Sie das Repository-Team.',
   'error.SAML_RESPONSE_INVALID':
     'Die Antwort von {idp} war nicht lesbar, daher wurden Sie nicht angemeldet. Bitte beginnen Sie erneut; bleibt der Fehler, informieren Sie das Repository-Team.',
   'error.SAML_IDP_REFUSED': '{idp} hat Sie nicht angemeldet. Bitte beginnen Sie erneut.',

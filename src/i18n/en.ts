@@ -288,6 +288,8 @@ export const en = {
   'error.SAML_IDP_UNKNOWN': 'The institution “{idp}” is not known here. Choose it again from the list.',
   'error.SAML_METADATA_UNAVAILABLE':
     'The list of institutions is not available yet. Please try again in a few minutes; if it persists, tell the repository managers.',
+  'error.SAML_METADATA_EXPIRED':
+    'What Lanyard knows of {idp} is out of date, so it cannot sign you in there now. Please try again later; if it persists, tell the repository managers.',
   'error.SAML_RESPONSE_INVALID':
     'The answer from {idp} could not be read, so you were not signed in. Please start again; if it persists, tell the repository managers.',
   'error.SAML_IDP_REFUSED': '{idp} did not sign you in. Please start again.',

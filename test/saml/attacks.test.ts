@@ -255,6 +255,30 @@ forEachBackendWithSamlIdp(
       await refused(post, 403, 'SAML_UNSOLICITED');
     });
 
+    test('a long assertion ID of multi-byte characters (signed by the IdP) signs in once, and its replay is named as one', async () => {
+      const { app, idp } = ctx();
+      const user = await addSamlUser(idp, {});
+      const post = await plain(user, 'assertion');
+      const xml = responseXml(post);
+      const id = xml.match(/<(\w+:)?Assertion[^>]* ID="([^"]+)"/)![2]!;
+      // 1,900 CJK characters: 5,700 bytes, more than a database index entry may hold.
+      const long = `_${Array.from({ length: 1900 }, (_, i) => String.fromCharCode(0x4e00 + ((i * 7919) % 20000))).join('')}`;
+      const signed = withResponse(post, await resign(xml.split(id).join(long), idpKeys()));
+      const { acs } = await postToAcs(app, app.browser(), signed);
+      assert.equal(acs.status, 303, acs.body.slice(0, 400));
+      await refused(signed, 403, 'SAML_REPLAYED');
+    });
+
+    test('an unknown sender’s Issuer of 500,000 characters is not echoed back whole', async () => {
+      const { app } = ctx();
+      const issuer = `https://x.example/${'a'.repeat(500_000)}`;
+      const xml = `<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_a" InResponseTo="_nope"><saml:Issuer>${issuer}</saml:Issuer></samlp:Response>`;
+      const page = await app.browser().post('/auth/uni/acs', { SAMLResponse: Buffer.from(xml).toString('base64') });
+      assert.equal(page.status, 403);
+      assert.match(page.body, /SAML_REQUEST_UNKNOWN/);
+      assert.ok(page.body.length < 50_000, `a page of ${page.body.length} characters`);
+    });
+
     test('a response for the other entry (lab) posted to uni’s ACS → 403, nothing written', async () => {
       const user = await addSamlUser(ctx().idp, {});
       const post = await authenticateAtIdp(ctx().app.browser(), user, { provider: 'lab' });

@@ -29,3 +29,19 @@ test('a scoped value is one value with one scope: white space or a second @ is r
     for (const scopes of [a, [{ value: '.*', regexp: true }]])
       assert.equal(inScope(value, scopes), false, JSON.stringify(value));
 });
+
+test('a regexp scope that backtracks for ever grants nothing, and is not run again; other patterns still match', () => {
+  // (a|aa)+ against 60 a's and a '!' would take hours: the match is cut off and counts as none.
+  const evil = [{ value: '(a|aa)+', regexp: true }];
+  const value = `alice@${'a'.repeat(60)}!`;
+  assert.equal(inScope(value, evil), false);
+  assert.equal(inScope(value, evil), false);
+  assert.equal(inScope('alice@aaaa', evil), false, 'a pattern that once ran out of time grants nothing from then on');
+  assert.equal(inScope('alice@math.kit.example', pattern), true);
+});
+
+test('a scope longer than a DNS name (253 characters) is none', () => {
+  const long = `${'a'.repeat(250)}.example`;
+  assert.equal(inScope(`alice@${long}`, [{ value: long, regexp: false }]), false);
+  assert.equal(inScope(`alice@${long}`, [{ value: '.*', regexp: true }]), false);
+});

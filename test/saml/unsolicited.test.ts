@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { readAcsForm, addSamlUser, forEachBackendWithSamlIdp } from '../support/saml-sign-in.js';
+import {
+  readAcsForm,
+  addSamlUser,
+  forEachBackendWithSamlIdp,
+  resign,
+  responseXml,
+  withResponse,
+} from '../support/saml-sign-in.js';
 import { PUBLIC_URL } from '../support/test-app.js';
 
 /**
@@ -27,6 +34,24 @@ forEachBackendWithSamlIdp(
       const again = await app.browser().post('/auth/uni/acs', post.fields);
       assert.equal(again.status, 403);
       assert.match(again.body, /SAML_REPLAYED/);
+    });
+
+    test('an unsolicited assertion valid for three days (signed by the IdP) is refused: the replay cache keeps a day', async () => {
+      const { app, idp } = ctx();
+      const user = await addSamlUser(idp, {});
+      const page = await app
+        .browser()
+        .get(
+          `${idp.baseUrl}/unsolicited?sp=${encodeURIComponent(`${PUBLIC_URL}/auth/uni/metadata`)}&login_as=${user}&encrypt=0`,
+        );
+      const post = readAcsForm(page);
+      const later = new Date(Date.now() + 3 * 86400_000).toISOString().replace(/\.\d+Z$/, 'Z');
+      const xml = responseXml(post).replace(/NotOnOrAfter="[^"]+"/g, `NotOnOrAfter="${later}"`);
+      const refused = await app.browser().post('/auth/uni/acs', withResponse(post, await resign(xml, idp.keys)).fields);
+      assert.equal(refused.status, 400, refused.body.slice(0, 400));
+      assert.match(refused.body, /SAML_RESPONSE_INVALID/);
+      const sessions = await app.lanyard.db.selectFrom('session').select('id').execute();
+      assert.equal(sessions.length, 0);
     });
 
     test('the lab entry (not allowing it) still refuses unsolicited responses (403 SAML_UNSOLICITED)', async () => {

@@ -1,5 +1,6 @@
 import { type Selectable, sql } from 'kysely';
 import type { Db } from '../../db/connect.js';
+import { LanyardError } from '../../errors.js';
 import type { SamlIdpTable } from '../../db/schema.js';
 import type { IdpRecord } from './metadata/parse.js';
 import { hiddenFromDiscovery } from './metadata/parse.js';
@@ -48,6 +49,7 @@ export async function insertIdps(db: Db, provider: string, idps: IdpRecord[]): P
         categories: JSON.stringify(idp.categories),
         registration_authority: idp.registrationAuthority,
         hidden: hiddenFromDiscovery(idp),
+        valid_until: idp.validUntil ?? null,
       })),
     )
     // An aggregate listing one entityID twice: the first wins, as in Shibboleth's metadata resolver.
@@ -75,8 +77,25 @@ function fromRow(row: Row): Idp {
     categories: row.categories,
     registrationAuthority: row.registration_authority,
     hidden: row.hidden,
+    validUntil: row.valid_until,
   };
 }
+
+/**
+ * Whether the metadata that vouches for `idp` has run out (its validUntil passed): a federation
+ * that drops an IdP or replaces its key publishes a new copy, and a copy that could not be
+ * refreshed in time is no longer one to trust (Lanyard keeps it only to say what it was).
+ */
+export const idpExpired = (idp: Pick<Idp, 'validUntil'>, now: Date): boolean =>
+  idp.validUntil !== null && idp.validUntil !== undefined && idp.validUntil.getTime() <= now.getTime();
+
+/** The refusal for an IdP whose metadata ran out: the operator's to fix (`npx lanyard saml refresh`). */
+export const metadataExpired = (label: string, idp: Pick<Idp, 'entityId' | 'validUntil'>) =>
+  new LanyardError(
+    'SAML_METADATA_EXPIRED',
+    `The metadata that vouches for ${idp.entityId} expired at ${idp.validUntil!.toISOString()} and no current copy could be loaded.`,
+    { provider: label, idp: idp.entityId },
+  );
 
 export async function findIdp(db: Db, provider: string, entityId: string): Promise<Idp | null> {
   const row = await db
@@ -122,12 +141,14 @@ export async function searchIdps(
   provider: string,
   query: string,
   limit: number,
+  now?: Date,
 ): Promise<{ idps: IdpListing[]; total: number }> {
   const phrase = query.toLowerCase().replace(/\s+/g, ' ').trim();
   const words = phrase.split(' ').filter(Boolean).slice(0, 6);
   const esc = (w: string) => w.replace(/[\\%_]/g, (c) => `\\${c}`);
   let q = db.selectFrom('saml_idp').where('provider', '=', provider);
   for (const w of words) q = q.where('search', 'like', `%${esc(w)}%`);
+  if (now) q = q.where((eb) => eb.or([eb('valid_until', 'is', null), eb('valid_until', '>', now)]));
   const exact = query.trim();
   q = q.where((eb) =>
     eb.or([eb('hidden', '=', false), eb('entity_id', '=', exact), sql<boolean>`domains ? ${exact.toLowerCase()}`]),

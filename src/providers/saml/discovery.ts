@@ -3,7 +3,7 @@ import type { SecretKey } from '../../config/schema.js';
 import type { Db } from '../../db/connect.js';
 import { LanyardError } from '../../errors.js';
 import type { EndpointAnswer, EndpointInput } from '../provider.js';
-import { countIdps, findIdp, type IdpListing, searchIdps } from './catalogue.js';
+import { countIdps, findIdp, idpExpired, type IdpListing, searchIdps } from './catalogue.js';
 import type { SamlEntry } from './config.js';
 import { DISCOVERY_LIMIT, discoveryMain, idpItem, idpHref } from './discovery-page.js';
 import { decodeFlowParam } from './flow-param.js';
@@ -68,7 +68,7 @@ export async function discoveryAnswer(
   const total = await countIdps(deps.db, entry.id);
   const results =
     query || (total > 0 && total <= DISCOVERY_LIMIT)
-      ? await searchIdps(deps.db, entry.id, query, DISCOVERY_LIMIT)
+      ? await searchIdps(deps.db, entry.id, query, DISCOVERY_LIMIT, deps.clock.now())
       : null;
   const startPath = `/auth/${entry.id}/choose`;
   const { t, locale } = input;
@@ -100,7 +100,8 @@ export async function discoveryAnswer(
   const recent: IdpListing[] = [];
   for (const entityId of recentIds(input, entry)) {
     const idp = await findIdp(deps.db, entry.id, entityId);
-    if (idp) recent.push({ entityId: idp.entityId, names: idp.names, logo: idp.logo, domains: idp.domains });
+    if (idp && !idpExpired(idp, deps.clock.now()))
+      recent.push({ entityId: idp.entityId, names: idp.names, logo: idp.logo, domains: idp.domains });
   }
   return {
     kind: 'page',

@@ -5,7 +5,7 @@ import { labelIn } from '../labels.js';
 import type { ExternalProfile } from '../profile.js';
 import type { EndpointAnswer, EndpointInput, Provider, StartRequest } from '../provider.js';
 import type { ProviderContext } from '../registry.js';
-import { countIdps, findIdp, type Idp, idpName, soleIdp } from './catalogue.js';
+import { countIdps, findIdp, type Idp, idpExpired, idpName, metadataExpired, soleIdp } from './catalogue.js';
 import { carriedFlow, discoveryAnswer, rememberIdp } from './discovery.js';
 import { encodeFlowParam } from './flow-param.js';
 import type { SamlEntry } from './config.js';
@@ -79,6 +79,12 @@ export function createSamlProvider(entry: SamlEntry, ctx: ProviderContext): Prov
         provider: label,
         idp: wanted.slice(0, 300),
       });
+    return usable(idp);
+  };
+
+  /** An IdP whose metadata ran out signs no one in until a refresh brings a current copy. */
+  const usable = (idp: Idp): Idp => {
+    if (idpExpired(idp, ctx.clock.now())) throw metadataExpired(label, idp);
     return idp;
   };
 
@@ -87,7 +93,8 @@ export function createSamlProvider(entry: SamlEntry, ctx: ProviderContext): Prov
     await ensureIdps();
     const wanted = request?.query.get('idp');
     if (wanted) return idpNamed(wanted);
-    return soleIdp(runtime().db, entry.id);
+    const sole = await soleIdp(runtime().db, entry.id);
+    return sole && usable(sole);
   };
 
   const sendRequest = (idp: Idp, flow: OAuthFlow) =>

@@ -1,4 +1,8 @@
+import { createContext, Script } from 'node:vm';
 import type { IdpRecord } from './metadata/parse.js';
+
+/** A DNS name has at most 253 characters; a longer scope is none. */
+const MAX_SCOPE_LENGTH = 253;
 
 /**
  * Whether a scoped value (`alice@uni-a.example`) carries a scope the IdP declares in its
@@ -16,16 +20,44 @@ export function inScope(value: string, scopes: IdpRecord['scopes']): boolean {
   // A scope is a DNS name (an international one in its xn-- form): anything beyond printable ASCII
   // is a look-alike (a Cyrillic а; the Kelvin sign, which toLowerCase turns into an ASCII k).
   const scope = value.slice(at + 1);
-  if (!/^[\x21-\x7e]+$/.test(scope)) return false;
+  if (scope.length > MAX_SCOPE_LENGTH || !/^[\x21-\x7e]+$/.test(scope)) return false;
   const lower = asciiLower(scope);
   return scopes.some((s) => {
     if (!s.regexp) return asciiLower(s.value) === lower;
-    try {
-      return new RegExp(`^(?:${s.value})$`, 'i').test(lower);
-    } catch {
-      return false; // an unusable pattern in metadata grants nothing
-    }
+    return matchesPattern(s.value, lower);
   });
+}
+
+/** How long one regexp scope may take to match before it counts as no match, for good. */
+const PATTERN_TIMEOUT_MS = 50;
+const sandbox = createContext({});
+const test = new Script('pattern.test(value)');
+const slowPatterns = new Set<string>();
+
+/**
+ * A regexp scope comes from the IdP's metadata and is matched against what the IdP asserts, so an
+ * IdP could send a pattern that backtracks for hours (`(a|aa)+`) and a value that makes it: the
+ * match runs under a time limit (node:vm interrupts it), and a pattern that once ran out of time
+ * grants nothing from then on, without being run again. An unusable pattern grants nothing either.
+ */
+function matchesPattern(pattern: string, value: string): boolean {
+  if (slowPatterns.has(pattern)) return false;
+  let compiled: RegExp;
+  try {
+    compiled = new RegExp(`^(?:${pattern})$`, 'i');
+  } catch {
+    return false;
+  }
+  sandbox.pattern = compiled;
+  sandbox.value = value;
+  try {
+    return test.runInContext(sandbox, { timeout: PATTERN_TIMEOUT_MS }) === true;
+  } catch {
+    slowPatterns.add(pattern);
+    return false;
+  } finally {
+    sandbox.pattern = sandbox.value = undefined;
+  }
 }
 
 const asciiLower = (s: string) => s.replace(/[A-Z]/g, (c) => c.toLowerCase());

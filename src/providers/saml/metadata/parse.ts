@@ -19,6 +19,11 @@ export interface IdpRecord {
   /** Entity categories, category support and assurance certifications (REFEDS R&S, SIRTFI…). */
   categories: string[];
   registrationAuthority: string | null;
+  /**
+   * Until when the metadata vouches for the IdP: the earliest validUntil of its EntityDescriptor and
+   * of every EntitiesDescriptor around it; null when none says. Past it, the IdP signs no one in.
+   */
+  validUntil?: Date | null;
 }
 
 /** Facts about the document as a whole, for the signature and freshness checks. */
@@ -230,7 +235,11 @@ export class MetadataParser {
       }
       if (Object.keys(idp.names).length === 0) idp.names = orgNames;
       this.doc.idps++;
-      this.onIdp({ ...idp, categories: [...new Set(idp.categories)] });
+      this.onIdp({
+        ...idp,
+        categories: [...new Set(idp.categories)],
+        validUntil: Number.isFinite(frame.validUntil) ? new Date(frame.validUntil) : null,
+      });
     }
   }
 

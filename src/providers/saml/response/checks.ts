@@ -6,8 +6,14 @@ import type { Envelope } from './envelope.js';
 
 /** A refusal that names the IdP it concerns (details.idp; the error page shows it). */
 export function refuse(code: ErrorCode, message: string, idp: string | null, extra: Record<string, unknown> = {}) {
-  return new LanyardError(code, message, { ...(idp ? { idp } : {}), ...extra });
+  return new LanyardError(code, message, { ...(idp ? { idp: shown(idp) } : {}), ...extra });
 }
+
+/**
+ * An entityID as pages and logs show it: a response's Issuer is whatever its sender wrote until
+ * the IdP is found, so a refusal names at most the first 300 characters of it.
+ */
+export const shown = (entityId: string) => (entityId.length > 300 ? `${entityId.slice(0, 300)}…` : entityId);
 
 const BEARER = 'urn:oasis:names:tc:SAML:2.0:cm:bearer';
 
@@ -72,11 +78,32 @@ export function checkNameQualifiers(assertion: ParsedAssertion, entry: SamlEntry
     throw refuse('SAML_NAMEID_QUALIFIER', 'The persistent identifier was issued by or for someone else.', idp);
 }
 
-/** When the assertion expires, for the replay cache: no replay can succeed after that anyway. */
-export function assertionExpiry(assertion: ParsedAssertion, entry: SamlEntry, now: Date): number {
+/** The longest an assertion may stay valid: the replay cache keeps its ID no longer than this. */
+export const MAX_ASSERTION_LIFETIME_SECONDS = 86400;
+
+/**
+ * An assertion valid for longer than the replay cache would remember it could be posted again
+ * once forgotten; one answering a request of ours cannot (the request is used up), but an
+ * unsolicited one can, so an IdP-initiated assertion must expire within a day (IdPs give minutes).
+ */
+export function checkLifetime(assertion: ParsedAssertion, entry: SamlEntry, idp: string, now: Date): void {
+  const latest = latestTime(assertion);
+  if (latest !== null && latest - now.getTime() > (MAX_ASSERTION_LIFETIME_SECONDS - entry.clockSkewSeconds) * 1000)
+    throw refuse('SAML_RESPONSE_INVALID', 'The assertion stays valid for longer than a day.', idp);
+}
+
+const latestTime = (assertion: ParsedAssertion): number | null => {
   const times = [assertion.notOnOrAfter, ...assertion.confirmations.map((c) => c.notOnOrAfter)]
     .map((t) => (t ? Date.parse(t) : NaN))
     .filter((t) => !Number.isNaN(t));
-  const latest = times.length ? Math.max(...times) : now.getTime() + entry.requestTtlSeconds * 1000;
-  return Math.min(86400, Math.max(60, Math.ceil((latest - now.getTime()) / 1000) + entry.clockSkewSeconds));
+  return times.length ? Math.max(...times) : null;
+};
+
+/** When the assertion expires, for the replay cache: no replay can succeed after that anyway. */
+export function assertionExpiry(assertion: ParsedAssertion, entry: SamlEntry, now: Date): number {
+  const latest = latestTime(assertion) ?? now.getTime() + entry.requestTtlSeconds * 1000;
+  return Math.min(
+    MAX_ASSERTION_LIFETIME_SECONDS,
+    Math.max(60, Math.ceil((latest - now.getTime()) / 1000) + entry.clockSkewSeconds),
+  );
 }

@@ -1,9 +1,10 @@
+import { hash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Clock } from '../../../clock.js';
 import type { Db } from '../../../db/connect.js';
 import { isLanyardError } from '../../../errors.js';
 import { type FlowStateStore, postgresFlowState } from '../../../stores/flow-state.js';
-import { findIdp, type Idp } from '../catalogue.js';
+import { findIdp, type Idp, idpExpired, metadataExpired } from '../catalogue.js';
 import type { SamlEntry } from '../config.js';
 import { type PendingRequest, requestKey, usedKey } from '../requests.js';
 import { type Released, readReleased } from '../subject.js';
@@ -13,8 +14,10 @@ import {
   checkConfirmation,
   checkDestination,
   checkIssuer,
+  checkLifetime,
   checkNameQualifiers,
   refuse,
+  shown,
 } from './checks.js';
 import {
   type Envelope,
@@ -84,9 +87,10 @@ export async function verifyResponse(deps: SamlDeps, entry: SamlEntry, samlRespo
   const idpId = request?.idp ?? claimed;
   if (!idpId) throw refuse('SAML_RESPONSE_INVALID', 'The response does not say who sent it.', null);
   if (claimed && claimed !== idpId)
-    throw refuse('SAML_ISSUER_MISMATCH', `The response comes from ${claimed}, not from ${idpId}.`, idpId);
+    throw refuse('SAML_ISSUER_MISMATCH', `The response comes from ${shown(claimed)}, not from ${idpId}.`, idpId);
   const idp = await findIdp(deps.db, entry.id, idpId);
   if (!idp) throw refuse('SAML_IDP_UNKNOWN', 'This institution is not known here.', idpId);
+  if (idpExpired(idp, deps.clock.now())) throw metadataExpired(entry.id, idp);
   if (envelope.status !== SUCCESS)
     throw refuse('SAML_IDP_REFUSED', 'The institution did not sign you in.', idp.entityId, {
       status: envelope.subStatus ?? envelope.status,
@@ -134,6 +138,7 @@ export async function verifyResponse(deps: SamlDeps, entry: SamlEntry, samlRespo
   checkIssuer(assertion, idp.entityId);
   checkDestination(envelope, entry, idp.entityId);
   checkConfirmation(assertion, entry, idp.entityId, request?.id ?? null, deps.clock.now());
+  if (!request) checkLifetime(assertion, entry, idp.entityId, deps.clock.now());
   checkNameQualifiers(assertion, entry, idp.entityId);
   const released = readReleased(assertion, idp, entry, deps.log);
   return { idp, request, envelope, assertion, released };
@@ -152,7 +157,10 @@ export async function commitResponse(deps: SamlDeps, entry: SamlEntry, verified:
   // cache split between Redis and a fallback could not tell, while Redis fails, that an assertion
   // was used before the outage — and for an IdP-initiated response it is the only guard.
   const replayCache = postgresFlowState(deps.db, deps.clock);
-  const fresh = await replayCache.add(`saml:seen:${entry.id}:${idp.entityId}:${assertionId}`.slice(0, 2000), 1, ttl);
+  // Hashed: an assertion ID has no length limit (xs:ID), and a key cut short would let two long
+  // IDs collide (and a long one of multi-byte characters outgrow the index).
+  const seen = hash('sha256', `${entry.id}\n${idp.entityId}\n${assertionId}`, 'base64url');
+  const fresh = await replayCache.add(`saml:seen:${seen}`, 1, ttl);
   if (!fresh) throw refuse('SAML_REPLAYED', 'This response was used already.', idp.entityId);
   if (request) {
     const taken = await deps.store.take<PendingRequest>(requestKey(request.id));
