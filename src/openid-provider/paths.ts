@@ -2,7 +2,9 @@
 export const OIDC_PATH = '/oidc';
 
 /** The provider's endpoints that servers call, not browsers: rate-limited, refused in JSON. */
-export const serverEndpoints = ['/token', '/token/introspection', '/token/revocation', '/me'].map((p) => OIDC_PATH + p);
+export const serverEndpoints = ['/token', '/token/introspection', '/token/revocation', '/me', '/request'].map(
+  (p) => OIDC_PATH + p,
+);
 
 /** Whether a request URL is one of `serverEndpoints`. */
 export const isServerEndpoint = (url: string) => serverEndpoints.includes(url.split('?')[0]!);

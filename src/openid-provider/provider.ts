@@ -38,7 +38,8 @@ function viewOf(ctx: KoaContextWithOIDC) {
 function policy(now: () => Date) {
   const prompts = interactionPolicy.base();
   prompts.get('login')!.checks.push(
-    new interactionPolicy.Check('lanyard_session', 'the Lanyard sign-in ended', (ctx) => {
+    // With prompt=none the client hears login_required, as for the provider's own login checks.
+    new interactionPolicy.Check('lanyard_session', 'the Lanyard sign-in ended', 'login_required', (ctx) => {
       const accountId = ctx.oidc.session?.accountId;
       const signedIn = (ctx.req as SignedInRequest).lanyardAuth?.accountId;
       return accountId && signedIn !== accountId
@@ -46,12 +47,17 @@ function policy(now: () => Date) {
         : interactionPolicy.Check.NO_NEED_TO_PROMPT;
     }),
     // max_age measured against Lanyard's own sign-in (the provider's session only mirrors it).
-    new interactionPolicy.Check('lanyard_max_age', 'the Lanyard sign-in is older than max_age', (ctx) => {
-      const signedIn = (ctx.req as SignedInRequest).lanyardAuth;
-      return signedIn && !ctx.oidc.result?.login && tooOld(ctx.oidc.params?.max_age, signedIn.authenticatedAt, now())
-        ? interactionPolicy.Check.REQUEST_PROMPT
-        : interactionPolicy.Check.NO_NEED_TO_PROMPT;
-    }),
+    new interactionPolicy.Check(
+      'lanyard_max_age',
+      'the Lanyard sign-in is older than max_age',
+      'login_required',
+      (ctx) => {
+        const signedIn = (ctx.req as SignedInRequest).lanyardAuth;
+        return signedIn && !ctx.oidc.result?.login && tooOld(ctx.oidc.params?.max_age, signedIn.authenticatedAt, now())
+          ? interactionPolicy.Check.REQUEST_PROMPT
+          : interactionPolicy.Check.NO_NEED_TO_PROMPT;
+      },
+    ),
     // acr_values the provider's session does not meet: Lanyard's sign-in page decides (it refuses
     // what the person's sign-in cannot meet), never a code that passes over them.
     // With prompt=none the client hears why: unmet_authentication_requirements, not login_required.
@@ -192,8 +198,10 @@ export function createOpenIdProvider(lanyard: Lanyard, keys: ProviderKeys, now: 
     renderError,
   };
   const provider = new Provider(`${config.publicUrl}${OIDC_PATH}`, configuration);
-  // Koa knows only on/off: with any trusted proxy, endpoint URLs follow its X-Forwarded-Proto/Host.
-  provider.proxy = config.trustProxy !== false;
+  // Endpoint URLs, cookies' Secure flag and the DPoP proofs' htu follow X-Forwarded-Proto/Host,
+  // which Lanyard's handler sets from LANYARD_PUBLIC_URL on every request (src/openid-provider/
+  // routes.ts), never a client's: Koa's proxy setting is on or off, not a list of trusted peers.
+  provider.proxy = true;
   // Secrets are stored as their SHA-256 (src/stores/oidc-clients.ts), so compare hashes.
   provider.Client.prototype.compareClientSecret = function (this: { clientSecret?: string }, actual: string) {
     return clientSecretMatches(this.clientSecret, actual);

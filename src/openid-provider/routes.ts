@@ -179,6 +179,19 @@ function withBody(raw: IncomingMessage, body: Buffer): IncomingMessage {
  * oidc-provider reads its own request bodies, so /oidc gets a scope whose parser leaves them unread.
  */
 export const openIdProviderRoutes: Route = async (app, lanyard) => {
+  const publicUrl = new URL(lanyard.config.publicUrl);
+  /**
+   * The request as the provider is to see it: at LANYARD_PUBLIC_URL whatever it says (a client's
+   * X-Forwarded-Host would otherwise name the endpoints of a discovery document a cache keeps, and
+   * the URL a DPoP proof must be made for), from the peer Lanyard saw (trusted proxies applied).
+   */
+  const asProviderSees = (request: FastifyRequest): IncomingMessage => {
+    const raw = request.raw;
+    raw.headers['x-forwarded-host'] = publicUrl.host;
+    raw.headers['x-forwarded-proto'] = publicUrl.protocol.slice(0, -1);
+    raw.headers['x-forwarded-for'] = request.ip;
+    return raw;
+  };
   // Rebuilt when the signing keys change (src/openid-provider/current.ts): ask it per request.
   const current = new CurrentProvider(lanyard);
   await current.get();
@@ -234,6 +247,10 @@ export const openIdProviderRoutes: Route = async (app, lanyard) => {
       (raw as SignedInRequest).lanyardLocale = request.locale;
       (raw as SignedInRequest).lanyardIp = request.ip;
       raw.url = raw.url!.slice(OIDC_PATH.length) || '/';
+      asProviderSees(request);
+      // Its pages (sign-out, errors, form_post) are not to be framed, as none of Lanyard's are.
+      reply.raw.setHeader('x-frame-options', 'DENY');
+      reply.raw.setHeader('content-security-policy', "frame-ancestors 'none'");
       const req = Buffer.isBuffer(request.body) ? withBody(raw, request.body) : raw;
       await withRequestReads(reads, () => callback(req, reply.raw));
     };
@@ -247,7 +264,7 @@ export const openIdProviderRoutes: Route = async (app, lanyard) => {
 
   app.get<{ Params: { uid: string } }>('/interaction/:uid', async (request, reply) => {
     const provider = await current.get();
-    const details = await provider.interactionDetails(request.raw, reply.raw).catch(() => undefined);
+    const details = await provider.interactionDetails(asProviderSees(request), reply.raw).catch(() => undefined);
     if (!details || details.uid !== request.params.uid) {
       // A first sign-in that went through a mailed link may come back in another tab, another
       // browser or after the interaction expired: the same authorization request starts afresh
@@ -274,7 +291,11 @@ export const openIdProviderRoutes: Route = async (app, lanyard) => {
         error: 'unmet_authentication_requirements',
         error_description: 'the sign-in does not meet any of the requested acr_values',
       };
-      return answer(request, reply, await provider.interactionResult(request.raw, reply.raw, result, fresh));
+      return answer(
+        request,
+        reply,
+        await provider.interactionResult(asProviderSees(request), reply.raw, result, fresh),
+      );
     }
     const login = {
       accountId: account.id,
@@ -290,7 +311,11 @@ export const openIdProviderRoutes: Route = async (app, lanyard) => {
     const previous = details.session;
     if (previous?.accountId && previous.accountId !== account.id) await forgetProviderSession(provider, details);
     if (details.prompt.name !== 'consent' || details.session?.accountId !== account.id) {
-      return answer(request, reply, await provider.interactionResult(request.raw, reply.raw, { login }, fresh));
+      return answer(
+        request,
+        reply,
+        await provider.interactionResult(asProviderSees(request), reply.raw, { login }, fresh),
+      );
     }
     const client = await findOidcClient(lanyard.db, String(details.params.client_id));
     // A client the operator marked as needing consent asks the person once per grant; and any client
@@ -305,7 +330,7 @@ export const openIdProviderRoutes: Route = async (app, lanyard) => {
       return consentPage(request, reply, details, client.client_name, account.email, refreshes);
     }
     const result = { consent: { grantId: await grantAll(provider, details, account.id) } };
-    return answer(request, reply, await provider.interactionResult(request.raw, reply.raw, result, fresh));
+    return answer(request, reply, await provider.interactionResult(asProviderSees(request), reply.raw, result, fresh));
   });
 
   const ConsentBody = Type.Object({
@@ -318,7 +343,7 @@ export const openIdProviderRoutes: Route = async (app, lanyard) => {
     async (request, reply) => {
       verifyCsrf(request, lanyard.config, request.body._csrf);
       const provider = await current.get();
-      const details = await provider.interactionDetails(request.raw, reply.raw).catch(() => undefined);
+      const details = await provider.interactionDetails(asProviderSees(request), reply.raw).catch(() => undefined);
       if (!details || details.uid !== request.params.uid || details.prompt.name !== 'consent') {
         throw new LanyardError(
           'OIDC_INTERACTION_EXPIRED',
@@ -335,7 +360,11 @@ export const openIdProviderRoutes: Route = async (app, lanyard) => {
         request.body.decision === 'allow'
           ? { consent: { grantId: await grantAll(provider, details, accountId) } }
           : { error: 'access_denied', error_description: 'The person did not allow the sign-in.' };
-      return answer(request, reply, await provider.interactionResult(request.raw, reply.raw, result, fresh));
+      return answer(
+        request,
+        reply,
+        await provider.interactionResult(asProviderSees(request), reply.raw, result, fresh),
+      );
     },
   );
 
@@ -356,7 +385,7 @@ export const openIdProviderRoutes: Route = async (app, lanyard) => {
     async (request, reply) => {
       verifyCsrf(request, lanyard.config, request.body._csrf);
       const provider = await current.get();
-      const details = await provider.interactionDetails(request.raw, reply.raw).catch(() => undefined);
+      const details = await provider.interactionDetails(asProviderSees(request), reply.raw).catch(() => undefined);
       if (!details || details.uid !== request.params.uid)
         throw new LanyardError(
           'OIDC_INTERACTION_EXPIRED',

@@ -5,7 +5,7 @@ import { createListeningTestApp } from '../support/listening-app.js';
 import { type TestApp, withOrcid } from '../support/test-app.js';
 
 /**
- * The OpenID provider's server-to-server endpoints (token, userinfo, introspection, revocation)
+ * The OpenID provider's server-to-server endpoints (token, userinfo, introspection, revocation, PAR)
  * answer at most LANYARD_RATE_OIDC_PER_MINUTE requests per minute and client address, each; the
  * browser's endpoints (discovery, authorization) are not counted.
  */
@@ -26,12 +26,13 @@ for (const backend of backends()) {
       });
 
     describe(reason ? `skipped: ${reason}` : 'suite', { skip: reason || false }, () => {
-      test('the 4th request in a minute to each of token, userinfo, introspection, revocation is 429 with Retry-After; discovery is not limited', async () => {
+      test('the 4th request in a minute to each of token, userinfo, introspection, revocation, pushed authorization requests is 429 with Retry-After; discovery is not limited', async () => {
         const calls: [string, () => Promise<Response>][] = [
           ['/token', () => post('/token', { grant_type: 'authorization_code', code: 'guess', client_id: 'x' })],
           ['/me', () => fetch(`${app.url}/oidc/me`, { headers: { authorization: 'Bearer guess' } })],
           ['/token/introspection', () => post('/token/introspection', { token: 'guess', client_id: 'x' })],
           ['/token/revocation', () => post('/token/revocation', { token: 'guess', client_id: 'x' })],
+          ['/request', () => post('/request', { client_id: 'x', response_type: 'code', scope: 'openid' })],
         ];
         for (const [path, call] of calls) {
           for (let i = 0; i < 3; i++) {

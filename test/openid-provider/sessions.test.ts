@@ -113,6 +113,9 @@ for (const backend of backends()) {
         const profile = await b.get(`${app.url}/profile`);
         assert.equal(profile.status, 200);
         assert.equal((await b.post(`${app.url}/logout`, {})).status, 303);
+        // Asked silently, the client hears login_required (what silent sign-in code branches on).
+        const silent = await authorize(b, (await request(config, { prompt: 'none' })).url);
+        assert.equal(silent.callback?.searchParams.get('error'), 'login_required', silent.callback?.href);
         onSignInPage(await authorize(b, (await request(config)).url));
 
         // Another person signing in to Lanyard in the same browser is not handed the first one's session.
@@ -179,6 +182,8 @@ for (const backend of backends()) {
         assert.ok((await authorize(b, (await request(config)).url, account.email)).callback);
         app.clock.advance(120_000);
         assert.ok((await authorize(b, (await request(config, { max_age: '3600' })).url)).callback, 'young enough');
+        const silent = await authorize(b, (await request(config, { max_age: '60', prompt: 'none' })).url);
+        assert.equal(silent.callback?.searchParams.get('error'), 'login_required', silent.callback?.href);
         onSignInPage(await authorize(b, (await request(config, { max_age: '60' })).url));
       });
 
