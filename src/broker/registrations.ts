@@ -380,12 +380,25 @@ export async function mergeRegistration<S extends SessionInfo | NoSession>(
         reg.type === 'EXTERNAL' && reg.email && input.choices.email === 'received' ? reg.email : target.email;
       if (email !== target.email && (await findAccountByEmail(tx, email)))
         throw new LanyardError('EMAIL_TAKEN', 'Another account uses that email.');
+      const givenName = pick('givenName', reg.profile.givenName, target.given_name);
+      const familyName = pick('familyName', reg.profile.familyName, target.family_name);
+      // The name shown (pages, the OpenID claim `name`) follows the names kept: the provider's own
+      // form of it when both came from there, else the two parts (as a name change on /profile).
+      const bothReceived =
+        givenName === (reg.profile.givenName ?? null) && familyName === (reg.profile.familyName ?? null);
+      const displayName =
+        givenName === target.given_name && familyName === target.family_name
+          ? target.display_name
+          : bothReceived
+            ? (reg.profile.displayName ?? null)
+            : null;
       const account = await updateAccount(
         tx,
         target.id,
         {
-          given_name: pick('givenName', reg.profile.givenName, target.given_name),
-          family_name: pick('familyName', reg.profile.familyName, target.family_name),
+          given_name: givenName,
+          family_name: familyName,
+          display_name: displayName,
           email,
           email_verified_at: target.email_verified_at ?? now,
         },

@@ -191,6 +191,39 @@ forEachBackend(
       assert.equal((await browser.get('/profile')).status, 200, 'signed in to the account');
     });
 
+    test('case 5: names taken from ORCID at the review replace the name the account shows, not only its parts', async () => {
+      const app = ctx();
+      const account = await createPasswordAccount(app, 'shown-name@uni.example', {
+        givenName: 'Sofía',
+        familyName: 'García',
+      });
+      await app.lanyard.db
+        .updateTable('account')
+        .set({ display_name: 'Sofía García-López' })
+        .where('id', '=', account.id)
+        .execute();
+      const orcid = addOrcidUser(app, { givenNames: 'Maria', familyName: 'Newname', emails: [] });
+      const browser = app.browser();
+      const back = await signInWithOrcid(browser, orcid);
+      await browser.get(back.location!);
+      await browser.post(`${back.location}/email`, { email: 'shown-name@uni.example' });
+      const mail = await app.mail.waitFor('shown-name@uni.example', (m) => m.text.includes('/review-account/'));
+      const link = linkIn(mail, '/review-account/');
+      await browser.get(link);
+      const merged = await browser.post(link, { givenName: 'received', familyName: 'received', confirm: 'yes' });
+      assert.equal(merged.status, 303, merged.body.slice(0, 300));
+      const updated = await app.lanyard.db
+        .selectFrom('account')
+        .selectAll()
+        .where('id', '=', account.id)
+        .executeTakeFirstOrThrow();
+      assert.deepEqual([updated.given_name, updated.family_name], ['Maria', 'Newname']);
+      assert.notEqual(updated.display_name, 'Sofía García-López');
+      const profile = await browser.get('/profile');
+      assert.match(profile.body, /Maria/);
+      assert.doesNotMatch(profile.body, /García-López/, 'the old shown name is gone');
+    });
+
     test('case 5: "sign in to link an existing account" with a password → review → linked', async () => {
       const app = ctx();
       const account = await createPasswordAccount(app, 'linker@uni.example');
