@@ -252,7 +252,7 @@ export const de: Messages = {
   'error.OIDC_INTERACTION_EXPIRED':
     'Diese Anmeldung für eine Anwendung ist abgelaufen oder wurde in einem anderen Browser begonnen. Gehen Sie zurück zur Anwendung und melden Sie sich erneut an.',
   'error.OAUTH_STATE_INVALID':
-    'Diese Anmeldung wurde nicht in diesem Browser begonnen oder hat zu lange gedauert. Bitte beginnen Sie erneut.',
+    'Diese Anmeldung wurde nicht in diesem Browser begonnen, seither durch eine neuere ersetzt oder hat zu lange gedauert. Bitte beginnen Sie erneut.',
   'error.OAUTH_CALLBACK_EMPTY':
     '{provider} hat Sie ohne Antwort zurückgeschickt (die Anfrage wurde vielleicht abgelehnt). Bitte beginnen Sie erneut.',
   'error.OAUTH_CALLBACK_INVALID':

@@ -239,7 +239,8 @@ export const en = {
   'error.INVALID_CREDENTIALS': 'The email address or password is not correct.',
   'error.OIDC_INTERACTION_EXPIRED':
     'This sign-in for an application has expired or was started in another browser. Go back to the application and sign in again.',
-  'error.OAUTH_STATE_INVALID': 'This sign-in was not started in this browser, or it took too long. Please start again.',
+  'error.OAUTH_STATE_INVALID':
+    'This sign-in was not started in this browser, a newer one was started since, or it took too long. Please start again.',
   'error.OAUTH_CALLBACK_EMPTY':
     '{provider} sent you back without an answer (the request may have been refused). Please start again.',
   'error.OAUTH_CODE_INVALID':

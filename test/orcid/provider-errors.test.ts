@@ -74,6 +74,39 @@ forEachBackend(
       await nothingWritten(app, orcid);
     });
 
+    test('two sign-ins started in two tabs: the older tab’s answer is refused and leaves the newer one to finish', async () => {
+      const app = ctx();
+      const orcid = addOrcidUser(app, {});
+      const browser = app.browser();
+      const answerOf = async () => {
+        const authorize = new URL((await browser.get('/login/orcid')).location!);
+        authorize.searchParams.set('login_as', orcid);
+        return (await browser.get(authorize.href)).location!;
+      };
+      const older = await answerOf();
+      const newer = await answerOf();
+      assertErrorPage(await browser.get(older), 'OAUTH_STATE_INVALID', 400);
+      const finished = await browser.get(newer);
+      assert.equal(finished.status, 303, finished.body.slice(0, 300));
+      assert.match(finished.location!, /^\/external-login\//);
+    });
+
+    test('attack: a page elsewhere sending the browser to the callback with a made-up answer does not end the sign-in under way', async () => {
+      const app = ctx();
+      const orcid = addOrcidUser(app, {});
+      const browser = app.browser();
+      const authorize = new URL((await browser.get('/login/orcid')).location!);
+      authorize.searchParams.set('login_as', orcid);
+      const answer = (await browser.get(authorize.href)).location!;
+      const forged = new URL(answer);
+      forged.searchParams.set('code', 'made-up');
+      forged.searchParams.set('state', 'made-up');
+      assertErrorPage(await browser.get(forged.href), 'OAUTH_STATE_INVALID', 400);
+      const finished = await browser.get(answer);
+      assert.equal(finished.status, 303, finished.body.slice(0, 300));
+      assert.match(finished.location!, /^\/external-login\//);
+    });
+
     test('a sign-in started more than ten minutes ago is refused', async () => {
       const app = ctx();
       const orcid = addOrcidUser(app, {});

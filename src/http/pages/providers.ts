@@ -219,13 +219,15 @@ async function consentCallback(
 /**
  * The redirect URI: the provider checks the answer against this browser's flow and returns who
  * signed in; the broker decides; the browser goes where the outcome says. The flow cookie is
- * cleared whatever happens, so a callback can never be replayed with it.
+ * cleared once the answer's state matched it (whatever happens next), so a callback can never be
+ * replayed with it; an answer that is not this flow's — a stale tab's, or one a page elsewhere
+ * sent the browser to — leaves the sign-in under way alone. An unreadable or expired one is cleared.
  */
 async function callback(lanyard: Lanyard, provider: Provider, request: FastifyRequest, reply: FastifyReply) {
   const { config } = lanyard;
   const query = queryOf(request);
   const flowCookie = request.cookies[cookieNames(config).oauth];
-  clearCookie(reply, config, cookieNames(config).oauth);
+  const clear = () => clearCookie(reply, config, cookieNames(config).oauth);
   let flow: OAuthFlow | undefined;
   const profile = await provider.finish({
     query,
@@ -237,8 +239,16 @@ async function callback(lanyard: Lanyard, provider: Provider, request: FastifyRe
     },
     flow: () => {
       if (!flow) {
-        flow = decodeFlow(flowCookie, config, lanyard.clock.now());
-        checkState(flow, query.get('state'), provider.id);
+        let current: OAuthFlow;
+        try {
+          current = decodeFlow(flowCookie, config, lanyard.clock.now());
+        } catch (e) {
+          if (flowCookie !== undefined) clear();
+          throw e;
+        }
+        checkState(current, query.get('state'), provider.id);
+        clear();
+        flow = current;
       }
       return flow;
     },

@@ -67,6 +67,9 @@ export function decodeFlow(cookie: string | undefined, config: Config, now: Date
 /** The callback's `state` must be the one this browser's flow holds, for this provider. */
 export function checkState(flow: OAuthFlow, received: unknown, provider: string): void {
   if (flow.provider !== provider || typeof received !== 'string' || !safeEqual(received, flow.state)) {
-    throw new LanyardError('OAUTH_STATE_INVALID', 'The sign-in response does not belong to this browser. Start again.');
+    throw new LanyardError(
+      'OAUTH_STATE_INVALID',
+      'The sign-in response does not belong to the sign-in this browser has under way. Start again.',
+    );
   }
 }
