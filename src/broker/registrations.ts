@@ -19,6 +19,7 @@ import {
   createRegistration,
   fromOriginBrowser,
   markMerged,
+  usedRegistration,
 } from '../stores/registrations.js';
 import { linkIdentity } from './link.js';
 
@@ -101,6 +102,46 @@ export async function findRegistrationByToken(
   }
   const user = registration.email ? ((await findAccountByEmail(lanyard.db, registration.email)) ?? null) : null;
   return { registration, user };
+}
+
+/** How long after a token was used a repeat of that request (a double click) is told what it did. */
+const REPEAT_SECONDS = 60;
+
+/**
+ * What the request that used `token` did, for a repeat of it from the browser of the sign-in
+ * within a minute (a double click on "Create my account" or "Send the link", whose second request
+ * finds the token used): the account it created and where the sign-in was going, or that it
+ * mailed a link. Null for anything else — another browser, later, a token never used — which stays
+ * TOKEN_CONSUMED.
+ */
+export async function repeatOf(
+  lanyard: Lanyard,
+  token: string,
+  browser: string | null,
+): Promise<{ kind: 'created'; accountId: string; returnTo: string | null } | { kind: 'mailed' } | null> {
+  const reg = await usedRegistration(lanyard.db, token);
+  const now = lanyard.clock.now();
+  if (!reg || !fromOriginBrowser(reg, browser) || now.getTime() - reg.consumed_at!.getTime() > REPEAT_SECONDS * 1000)
+    return null;
+  const identity = reg.provider && reg.subject ? await findIdentity(lanyard.db, reg.provider, reg.subject) : null;
+  if (reg.type === 'EXTERNAL' && identity && reg.merged_into === null)
+    return { kind: 'created', accountId: identity.account_id, returnTo: reg.return_to };
+  if (!identity && (await laterMailedRegistration(lanyard.db, reg))) return { kind: 'mailed' };
+  return null;
+}
+
+/** Whether an email change made a mailed registration from `reg` (same identity, same browser) after it. */
+async function laterMailedRegistration(db: Db, reg: Registration): Promise<boolean> {
+  const row = await db
+    .selectFrom('registration')
+    .select('id')
+    .where('provider', '=', reg.provider)
+    .where('subject', '=', reg.subject)
+    .where('mailed', '=', true)
+    .where('created_at', '>=', reg.consumed_at!)
+    .where('id', '!=', reg.id)
+    .executeTakeFirst();
+  return row !== undefined;
 }
 
 /**

@@ -182,6 +182,12 @@ export async function providerOfToken(db: Db, token: string, now: Date): Promise
   return reg && !reg.consumed_at && reg.expires_at > now ? reg.provider : null;
 }
 
+/** The registration a token named, when the token was used already; null when unknown or unused. */
+export async function usedRegistration(db: Db, token: string | undefined): Promise<Registration | null> {
+  const reg = await lookup(db, token).catch(() => null);
+  return reg?.consumed_at ? reg : null;
+}
+
 async function lookup(db: Db, token: string | undefined): Promise<Registration> {
   if (!token || !tokenPattern.test(token)) throw new LanyardError('TOKEN_INVALID', 'This link is not valid.');
   const reg = db.isTransaction

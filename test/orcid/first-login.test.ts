@@ -50,6 +50,59 @@ forEachBackend(
       assert.equal((await again.get('/profile')).status, 200);
     });
 
+    test('a double click on "Create my account" or "Send the link": the second request is told what the first did, once, in that browser only', async () => {
+      const app = ctx();
+      const orcid = addOrcidUser(app, {
+        emails: [{ email: 'double@click.example', visibility: 'public', verified: true }],
+      });
+      const browser = app.browser();
+      const back = await signInWithOrcid(browser, orcid);
+      await browser.get(back.location!);
+      const sessionBefore = browser.cookie('lanyard-session');
+      const created = await browser.post(`${back.location}/create`, {});
+      assert.equal(created.location, '/profile');
+      // The second click's request left before the first one's cookie arrived: told to sign in.
+      const signedIn = browser.cookie('lanyard-session');
+      assert.ok(signedIn && signedIn !== sessionBefore, 'the first request signed in');
+      browser.setCookie('lanyard-session', sessionBefore ?? '');
+      const repeat = await browser.post(`${back.location}/create`, {});
+      assert.equal(repeat.status, 303, repeat.body.slice(0, 300));
+      assert.match(repeat.location!, /^\/login/);
+      assert.equal((await accountsWith('double@click.example')).length, 1, 'one account');
+      // Its cookie arrived: straight on, signed in.
+      browser.setCookie('lanyard-session', signedIn!);
+      const signedInRepeat = await browser.post(`${back.location}/create`, {});
+      assert.equal(signedInRepeat.location, '/profile');
+      // Another browser with the same link: used, as before.
+      const other = app.browser();
+      await other.get('/login');
+      const refused = await other.post(`${back.location}/create`, {});
+      assert.equal(refused.status, 401);
+      assert.match(refused.body, /TOKEN_CONSUMED/);
+
+      // "Send the link" twice: one mail, and the second request lands on the same page.
+      const quiet = addOrcidUser(app, { emails: [] });
+      const b = app.browser();
+      const start = await signInWithOrcid(b, quiet);
+      await b.get(start.location!);
+      const first = await b.post(`${start.location}/email`, { email: 'twice@click.example' });
+      assert.equal(first.location, '/email-confirmation');
+      const second = await b.post(`${start.location}/email`, { email: 'twice@click.example' });
+      assert.equal(second.status, 303, second.body.slice(0, 300));
+      assert.equal(second.location, '/email-confirmation');
+      const queued = await app.lanyard.db
+        .selectFrom('email_outbox')
+        .select('id')
+        .where('to_address', '=', 'twice@click.example')
+        .execute();
+      assert.equal(queued.length, 1, 'one mail');
+
+      // A minute later the token is simply used.
+      app.clock.advance(61_000);
+      const late = await b.post(`${start.location}/email`, { email: 'twice@click.example' });
+      assert.equal(late.status, 401);
+    });
+
     test('case 3: a verified email matching a verified account links and signs in, and the account gets a security notice', async () => {
       const app = ctx();
       const account = await createPasswordAccount(app, 'linus@kernel.example');

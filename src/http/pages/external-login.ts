@@ -1,7 +1,12 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { parseEmail } from '../../accounts/email-address.js';
-import { canCreateFrom, changeRegistrationEmail, createAccountFromRegistration } from '../../broker/registrations.js';
+import {
+  canCreateFrom,
+  changeRegistrationEmail,
+  createAccountFromRegistration,
+  repeatOf,
+} from '../../broker/registrations.js';
 import type { Registration } from '../../db/schema.js';
 import { isLanyardError } from '../../errors.js';
 import type { MessageKey } from '../../i18n/index.js';
@@ -148,16 +153,25 @@ export const externalLoginRoutes: Route = (app, lanyard) => {
     '/external-login/:token/create',
     { schema: { params: TokenParams, body: CreateBody }, config: { ...limits.token, guards: ['csrf'] } },
     async (request, reply) => {
-      const { cookie, returnTo } = await createAccountFromRegistration(
-        lanyard,
-        request.params.token,
-        sessionContext(request),
-        {
-          browser: browserHashOf(lanyard, request),
+      const browser = browserHashOf(lanyard, request);
+      let created: Awaited<ReturnType<typeof createAccountFromRegistration>>;
+      try {
+        created = await createAccountFromRegistration(lanyard, request.params.token, sessionContext(request), {
+          browser,
           confirmed: request.body.confirm === 'yes',
           locale: request.locale,
-        },
-      );
+        });
+      } catch (e) {
+        // A double click: the second request finds the token used by the first, which created the
+        // account; it is told so (signed in if the first one's cookie arrived, else to sign in).
+        const repeat = isConsumed(e) ? await repeatOf(lanyard, request.params.token, browser) : null;
+        if (repeat?.kind !== 'created') throw e;
+        const next = safeRedirect(repeat.returnTo, config);
+        if (request.auth?.account.id === repeat.accountId) return reply.redirect(next, 303);
+        setFlash(reply, config, { kind: 'success', key: 'flash.accountCreatedSignIn' });
+        return reply.redirect(loginThen(next), 303);
+      }
+      const { cookie, returnTo } = created;
       // Where the sign-in was going (a repository's authorization request, say) — else /profile.
       const next = safeRedirect(returnTo, config);
       // Not the browser of the sign-in (a mailed link opened elsewhere): the account exists, and
@@ -188,11 +202,20 @@ export const externalLoginRoutes: Route = (app, lanyard) => {
           status: 400,
         });
       }
-      const sent = await changeRegistrationEmail(lanyard, token, email, request.locale, {
-        browser: browserHashOf(lanyard, request),
-      });
+      const browser = browserHashOf(lanyard, request);
+      let sent: Awaited<ReturnType<typeof changeRegistrationEmail>>;
+      try {
+        sent = await changeRegistrationEmail(lanyard, token, email, request.locale, { browser });
+      } catch (e) {
+        // A double click on "Send the link": the first request sent it.
+        if (isConsumed(e) && (await repeatOf(lanyard, token, browser))?.kind === 'mailed')
+          return reply.redirect('/email-confirmation', 303);
+        throw e;
+      }
       flashMailResult(reply, config, sent, lanyard.clock.now());
       return reply.redirect('/email-confirmation', 303);
     },
   );
 };
+
+const isConsumed = (e: unknown) => isLanyardError(e) && e.code === 'TOKEN_CONSUMED';
