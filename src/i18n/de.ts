@@ -643,6 +643,7 @@ export const de: Messages = {
   'admin.duplicates.merge': 'Zusammenführen',
   'admin.duplicates.preview': 'Vorschau: {duplicate} mit {survivor} zusammenführen',
   'activity.action.names_change': 'Name geändert',
+  'activity.action.consent_granted': 'Zugriff einer Anwendung erteilt',
   'activity.action.consent_withdrawn': 'Zugriff einer Anwendung entzogen',
   'admin.merge.sub':
     'Repositorien, die Personen über Lanyard anmelden und ihre Nutzer nach dessen „sub“-Kennung führen, sehen ab der nächsten Anmeldung die sub von {survivor}: Ihr Eintrag für {duplicate} bleibt dort verwaist und muss dort zusammengeführt oder entfernt werden.',

@@ -604,6 +604,7 @@ export const en = {
   'admin.duplicates.merge': 'Merge',
   'admin.duplicates.preview': 'Preview merging {duplicate} into {survivor}',
   'activity.action.names_change': 'Name changed',
+  'activity.action.consent_granted': 'Access given to an application',
   'activity.action.consent_withdrawn': 'Access of an application withdrawn',
   'admin.merge.sub':
     'Repositories that sign people in through Lanyard and keep their users by its "sub" identifier will see the sub of {survivor} from the next sign-in on: their record of {duplicate} is left orphaned there, for them to merge or remove.',

@@ -10,6 +10,7 @@ import { translator } from '../i18n/index.js';
 import { standalonePage } from '../http/views/layout.js';
 import { html, raw } from '../lib/html.js';
 import { clientAuthMethods, clientSecretMatches, type OidcClient } from '../stores/oidc-clients.js';
+import { recordAudit } from '../stores/audit.js';
 import { signOutSession } from '../stores/sessions.js';
 import { endRequestWrites, OidcPayloadAdapter } from '../stores/oidc-payloads.js';
 import { findAccount, scopeClaims } from './claims.js';
@@ -231,13 +232,29 @@ export function createOpenIdProvider(lanyard: Lanyard, keys: ProviderKeys, now: 
   // in that browser too: signing out of the repository through Lanyard signs out of Lanyard. The
   // session ends before the provider's answer leaves (Koa writes it after the middleware returns),
   // audited as the person's own `sign_out` with the repository that asked (when it named itself).
+  // "Stay signed in" ends only the named client's grant: audited as the person's own withdrawal of
+  // that client's access (`consent_withdrawn`), as on /profile. ("Sign me out of Lanyard" ends
+  // every client's grant with the session, and is audited as that `sign_out`.)
   const endsLanyard = new WeakMap<object, string | undefined>();
+  const withdraws = new WeakMap<object, { accountId: string; client?: string; clientName?: string }>();
   provider.on('end_session.success', (ctx: KoaContextWithOIDC) => {
     if (ctx.oidc.params?.logout) endsLanyard.set(ctx, ctx.oidc.client?.clientId);
+  });
+  provider.on('grant.revoked', (ctx: KoaContextWithOIDC) => {
+    const accountId = ctx.oidc.session?.accountId;
+    if (ctx.oidc.route === 'end_session_confirm' && !ctx.oidc.params?.logout && accountId)
+      withdraws.set(ctx, { accountId, client: ctx.oidc.client?.clientId, clientName: ctx.oidc.client?.clientName });
   });
   provider.use(async (ctx, next) => {
     await next();
     const req = ctx.req as SignedInRequest;
+    const withdrawn = withdraws.get(ctx);
+    if (withdrawn) {
+      const { accountId, ...client } = withdrawn;
+      const detail = { ...client, via: 'rp_initiated_logout' };
+      const event = { action: 'consent_withdrawn', accountId, actorAccountId: accountId, detail } as const;
+      await recordAudit(db, { ...event, ip: req.lanyardIp ?? null }, clock.now());
+    }
     if (!req.lanyardAuth || !endsLanyard.has(ctx)) return;
     const client = endsLanyard.get(ctx);
     const detail = { ...(client ? { client } : {}), via: 'rp_initiated_logout' };

@@ -20,6 +20,7 @@ import { type RequestRows, withRequestReads } from '../stores/oidc-payloads.js';
 import { html } from '../lib/html.js';
 import type { Lanyard } from '../lanyard.js';
 import { type ConsentScope, consentScopes, ORCID_WORKS_SCOPE } from './claims.js';
+import { grantRequested } from './grant.js';
 import { interactionPath, isServerEndpointVariant, OIDC_PATH, serverEndpoints } from './paths.js';
 import { CurrentProvider } from './current.js';
 import { acrOf, meetsAcrValues, type SignedInRequest, tooOld } from './signed-in.js';
@@ -329,7 +330,12 @@ export const openIdProviderRoutes: Route = async (app, lanyard) => {
       const refreshes = client.grant_types.includes('refresh_token');
       return consentPage(request, reply, details, client.client_name, account.email, refreshes);
     }
-    const result = { consent: { grantId: await grantAll(provider, details, account.id) } };
+    const grantId = await grantRequested(lanyard, provider, details, {
+      accountId: account.id,
+      ip: request.ip,
+      asked: false,
+    });
+    const result = { consent: { grantId } };
     return answer(request, reply, await provider.interactionResult(asProviderSees(request), reply.raw, result, fresh));
   });
 
@@ -356,9 +362,10 @@ export const openIdProviderRoutes: Route = async (app, lanyard) => {
         throw new LanyardError('AUTH_REQUIRED', 'Sign in first.');
       if (request.body.decision === 'allow' && needsFreshSignIn(request, details))
         return reply.redirect(signInAgain(details.uid), 303);
+      const by = { accountId, ip: request.ip, asked: true };
       const result: InteractionResults =
         request.body.decision === 'allow'
-          ? { consent: { grantId: await grantAll(provider, details, accountId) } }
+          ? { consent: { grantId: await grantRequested(lanyard, provider, details, by) } }
           : { error: 'access_denied', error_description: 'The person did not allow the sign-in.' };
       return answer(
         request,
@@ -480,25 +487,3 @@ export const openIdProviderRoutes: Route = async (app, lanyard) => {
 
 /** Each answer stands alone: an earlier one (a login) is not carried into the next. */
 const fresh = { mergeWithLastSubmission: false };
-
-/** Grants the client what it asked for (a first-party client, or the person allowed it). */
-async function grantAll(
-  provider: Provider,
-  details: Awaited<ReturnType<Provider['interactionDetails']>>,
-  accountId: string,
-): Promise<string> {
-  const clientId = String(details.params.client_id);
-  const existing = details.grantId ? await provider.Grant.find(details.grantId) : undefined;
-  const grant = existing ?? new provider.Grant({ accountId, clientId });
-  const missing = details.prompt.details as {
-    missingOIDCScope?: string[];
-    missingOIDCClaims?: string[];
-    missingResourceScopes?: Record<string, string[]>;
-  };
-  if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
-  if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
-  for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes ?? {})) {
-    grant.addResourceScope(indicator, scopes.join(' '));
-  }
-  return grant.save();
-}

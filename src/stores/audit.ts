@@ -12,6 +12,7 @@ export type AuditAction =
   | 'email_change'
   | 'email_change_requested'
   | 'names_change'
+  | 'consent_granted'
   | 'consent_withdrawn'
   | 'password_change'
   | 'password_reset'
@@ -76,6 +77,7 @@ const everyAction: Record<AuditAction, true> = {
   email_change: true,
   email_change_requested: true,
   names_change: true,
+  consent_granted: true,
   consent_withdrawn: true,
   password_change: true,
   password_reset: true,

@@ -80,7 +80,9 @@ for (const backend of backends()) {
           .where('account_id', '=', account.id)
           .where('action', '=', 'consent_withdrawn')
           .execute();
-        assert.deepEqual(audited, [{ actor_account_id: account.id, detail: { client: rp.clientId } }]);
+        assert.deepEqual(audited, [
+          { actor_account_id: account.id, detail: { client: rp.clientId, clientName: 'Withdrawn Repository' } },
+        ]);
 
         await assert.rejects(oidc.refreshTokenGrant(rp.config, tokens.refresh_token!), { error: 'invalid_grant' });
         await assert.rejects(oidc.fetchUserInfo(rp.config, tokens.access_token, account.id));

@@ -235,7 +235,7 @@ export const profileRoutes: Route = (app, lanyard) => {
           accountId: account.id,
           actorAccountId: account.id,
           ip: request.ip,
-          detail: { client: clientId },
+          detail: { client: clientId, clientName: client.client_name },
         },
         lanyard.clock.now(),
       );

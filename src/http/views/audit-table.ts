@@ -42,7 +42,7 @@ export function auditTable(
             <td>
               ${t(actionKey(e.action))}${
                 e.outcome === 'failure' ? html` <span class="badge warn">${t('activity.refused')}</span>` : ''
-              }${!o.accountHref && byOperator(e) ? html` <span class="badge muted">${t('activity.byOperator')}</span>` : ''}
+              }${!o.accountHref && byOperator(e) ? html` <span class="badge muted">${t('activity.byOperator')}</span>` : ''}${consentOf(e)}
             </td>
             ${
               o.withAccount
@@ -64,4 +64,17 @@ export function auditTable(
       )}
     </tbody>
   </table>`;
+}
+
+/**
+ * Which application a consent event concerns (its name when the event was written: a client removed
+ * since is still named), and the scopes a grant gained, as the authorization request named them.
+ */
+function consentOf(e: AuditEvent): SafeHtml | '' {
+  if (e.action !== 'consent_granted' && e.action !== 'consent_withdrawn') return '';
+  const { client, clientName, scopes } = e.detail as { client?: unknown; clientName?: unknown; scopes?: unknown };
+  const name = typeof clientName === 'string' ? clientName : typeof client === 'string' ? client : undefined;
+  if (name === undefined) return '';
+  const granted = Array.isArray(scopes) ? scopes.filter((s): s is string => typeof s === 'string') : [];
+  return html`<br /><span class="muted">${name}</span>${granted.length ? html` <code>${granted.join(' ')}</code>` : ''}`;
 }
