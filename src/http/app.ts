@@ -153,8 +153,10 @@ export async function buildHttpApp(lanyard: Lanyard, opts: HttpOptions = {}): Pr
     if (config.secureCookies) reply.header('strict-transport-security', 'max-age=63072000');
   });
 
+  // A route's guards come before its schema: a form without `_csrf` is CSRF_FAILED and a visitor
+  // without the right is refused as such, whatever the body (src/http/guards.ts).
+  app.addHook('preValidation', routeGuards(lanyard));
   app.addHook('preValidation', async (request) => refuseUnstorableInBody(request));
-  app.addHook('preHandler', routeGuards(lanyard));
 
   app.setErrorHandler((error, request, reply) => sendError(lanyard, request, reply, error));
   // A path some route serves, asked with another method, is 405 with `Allow` (RFC 9110 §15.5.6), as

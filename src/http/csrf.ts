@@ -11,8 +11,9 @@ import { cookieNames, setCookie } from './cookies.js';
  * compute the HMAC, so it cannot make a form field that passes.
  */
 /**
- * The `_csrf` field of every form's body schema. Optional on purpose: a form without it must be
- * refused by `verifyCsrf` as CSRF_FAILED (403), like a wrong token, not as VALIDATION_FAILED.
+ * The `_csrf` field of every form's body schema. Optional on purpose: a form without it is refused
+ * by the `csrf` guard (src/http/guards.ts, before the schema) as CSRF_FAILED (403), like a wrong
+ * token, not as VALIDATION_FAILED; the schema only keeps its type and length.
  */
 export const CsrfField = Type.Optional(Type.String({ maxLength: 200 }));
 

@@ -17,8 +17,11 @@ import { LanyardError } from '../errors.js';
  *   else is refused with `ADMIN_REQUIRED`, except that a signed-out browser asking for a page is
  *   sent to sign in and back to it.
  *
- * They run in the order listed, before the handler (after the body was read and validated), so a
- * new page route gets them by declaring `config: { guards: ['csrf', 'signedIn'] }`.
+ * They run in the order listed, after the body was read and before it is checked against the
+ * route's schema (`preValidation`), so a new page route gets them by declaring
+ * `config: { guards: ['csrf', 'signedIn'] }`, and a form's schema cannot answer first: a form
+ * without `_csrf` (or with no body at all) is 403 `CSRF_FAILED` as a wrong token is, and a
+ * visitor without the right is refused as such, never told what the form would accept.
  */
 export type Guard = 'csrf' | 'signedIn' | 'freshSignIn' | 'admin';
 
@@ -51,7 +54,7 @@ const checks: Record<Guard, Check> = {
   },
 };
 
-/** The preHandler hook that runs each route's declared guards, in order. */
+/** The preValidation hook that runs each route's declared guards, in order. */
 export function routeGuards(lanyard: Lanyard) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
     for (const guard of request.routeOptions.config.guards ?? []) {

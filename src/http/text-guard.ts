@@ -32,7 +32,7 @@ export function refuseUnstorableInUrl(request: FastifyRequest): void {
     if (unstorable.test(name) || (typeof value === 'string' && unstorable.test(value))) delete cookies![name];
 }
 
-/** The parsed body (a form, JSON): checked before validation, guards and handler. */
+/** The parsed body (a form, JSON): checked after the route's guards, before validation and handler. */
 export function refuseUnstorableInBody(request: FastifyRequest): void {
   if (holdsUnstorable(request.body)) throw refusal();
 }

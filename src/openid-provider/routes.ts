@@ -9,7 +9,7 @@ import { Type } from 'typebox';
 import { isFreshAuth, readSession, signOut } from '../http/auth.js';
 import { cookieNames } from '../http/cookies.js';
 import { sendError } from '../http/errors.js';
-import { verifyCsrf } from '../http/csrf.js';
+import { CsrfField } from '../http/csrf.js';
 import { setFlash } from '../http/flash.js';
 import { routeLimits } from '../http/guards.js';
 import { button, linkButton } from '../http/views/components.js';
@@ -339,15 +339,15 @@ export const openIdProviderRoutes: Route = async (app, lanyard) => {
     return answer(request, reply, await provider.interactionResult(asProviderSees(request), reply.raw, result, fresh));
   });
 
+  const InteractionParams = Type.Object({ uid: Type.String({ maxLength: 100 }) });
   const ConsentBody = Type.Object({
-    _csrf: Type.String({ maxLength: 200 }),
+    _csrf: CsrfField,
     decision: Type.Union([Type.Literal('allow'), Type.Literal('deny')]),
   });
-  app.post<{ Params: { uid: string }; Body: { _csrf: string; decision: 'allow' | 'deny' } }>(
+  app.post(
     '/interaction/:uid/consent',
-    { schema: { params: Type.Object({ uid: Type.String({ maxLength: 100 }) }), body: ConsentBody } },
+    { schema: { params: InteractionParams, body: ConsentBody }, config: { guards: ['csrf'] } },
     async (request, reply) => {
-      verifyCsrf(request, lanyard.config, request.body._csrf);
       const provider = await current.get();
       const details = await provider.interactionDetails(asProviderSees(request), reply.raw).catch(() => undefined);
       if (!details || details.uid !== request.params.uid || details.prompt.name !== 'consent') {
@@ -381,16 +381,13 @@ export const openIdProviderRoutes: Route = async (app, lanyard) => {
    * authorization request, so someone else can answer it. A form post with the CSRF field, like
    * every other sign-out.
    */
-  app.post<{ Params: { uid: string }; Body: { _csrf: string } }>(
+  app.post(
     '/interaction/:uid/another-account',
     {
-      schema: {
-        params: Type.Object({ uid: Type.String({ maxLength: 100 }) }),
-        body: Type.Object({ _csrf: Type.String({ maxLength: 200 }) }),
-      },
+      schema: { params: InteractionParams, body: Type.Object({ _csrf: CsrfField }) },
+      config: { guards: ['csrf'] },
     },
     async (request, reply) => {
-      verifyCsrf(request, lanyard.config, request.body._csrf);
       const provider = await current.get();
       const details = await provider.interactionDetails(asProviderSees(request), reply.raw).catch(() => undefined);
       if (!details || details.uid !== request.params.uid)

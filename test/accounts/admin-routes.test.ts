@@ -8,30 +8,13 @@ import { createRegistration } from '../../src/stores/registrations.js';
 import { seedAccount, signedInBrowser } from '../support/accounts.js';
 import type { Browser } from '../support/browser.js';
 import { expectNoChange } from '../support/db-snapshot.js';
+import { routeTable } from '../support/route-table.js';
 import { forEachBackend } from '../support/suite.js';
 import type { TestApp } from '../support/test-app.js';
 
-/**
- * Every route of the operators' console, read from the app's own route table rather than listed by
- * hand: a route added under /admin later is attacked here without anyone remembering to add it.
- * `printRoutes` draws a tree, each level indented by four characters, each node the part of the
- * path it adds to its parent's.
- */
-function adminRoutes(app: TestApp): { method: string; path: string }[] {
-  const routes: { method: string; path: string }[] = [];
-  const parents: string[] = [];
-  for (const line of app.app.printRoutes({ commonPrefix: false }).split('\n')) {
-    const node = line.match(/^((?:[│ ] {3})*)[└├]── (\S+) \(([A-Z, ]+)\)$/);
-    if (!node) continue;
-    const depth = node[1]!.length / 4;
-    const path = (parents[depth - 1] ?? '') + node[2]!;
-    parents[depth] = path;
-    parents.length = depth + 1;
-    if (path === '/admin' || path.startsWith('/admin/'))
-      for (const method of node[3]!.split(', ')) routes.push({ method, path });
-  }
-  return routes;
-}
+/** Every route of the operators' console, from the app's route table (a route added later is attacked too). */
+const adminRoutes = (app: TestApp) =>
+  routeTable(app).filter((r) => r.path === '/admin' || r.path.startsWith('/admin/'));
 
 /** A form body that an admin with a fresh sign-in would have accepted, per POST route. */
 const bodies = (ids: Ids): Record<string, Record<string, string>> => ({

@@ -18,6 +18,7 @@ import { confirmBox, field, formError } from '../views/forms.js';
 import { browserHashOf } from '../browser-binding.js';
 import { html } from '../../lib/html.js';
 import { loginThen, safeRedirect } from '../redirects.js';
+import { CsrfField } from '../csrf.js';
 import { csrfField, sendPage } from '../views/layout.js';
 import { flashMailResult, setFlash } from '../flash.js';
 import {
@@ -33,8 +34,8 @@ import {
 import { clientOfReturnTo } from '../../openid-provider/interaction-client.js';
 
 const TokenParams = Type.Object({ token: Type.String({ maxLength: 200 }) });
-const CreateBody = Type.Object({ _csrf: Type.String({ maxLength: 200 }), confirm: Type.Optional(Type.Literal('yes')) });
-const EmailBody = Type.Object({ email: Type.String({ maxLength: 1000 }), _csrf: Type.String({ maxLength: 200 }) });
+const CreateBody = Type.Object({ _csrf: CsrfField, confirm: Type.Optional(Type.Literal('yes')) });
+const EmailBody = Type.Object({ email: Type.String({ maxLength: 1000 }), _csrf: CsrfField });
 
 /**
  * /external-login/:token — DSpace's route for a first sign-in that needs a decision (docs/design.md §3

@@ -187,7 +187,7 @@ export const profileRoutes: Route = (app, lanyard) => {
     {
       schema: {
         params: IdentityParams,
-        body: Type.Object({ _csrf: Type.String({ maxLength: 200 }) }),
+        body: Type.Object({ _csrf: CsrfField }),
       },
       config: {
         guards: ['csrf', 'freshSignIn'],
@@ -217,7 +217,7 @@ export const profileRoutes: Route = (app, lanyard) => {
     {
       schema: {
         params: Type.Object({ clientId: Type.String({ maxLength: 100 }) }),
-        body: Type.Object({ _csrf: Type.String({ maxLength: 200 }) }),
+        body: Type.Object({ _csrf: CsrfField }),
       },
       config: { guards: ['csrf', 'signedIn'] },
     },

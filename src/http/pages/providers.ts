@@ -22,6 +22,7 @@ import { clientOfReturnTo } from '../../openid-provider/interaction-client.js';
 import { extensionsOf } from '../extensions.js';
 import { setFlash } from '../flash.js';
 import { linkBase, returnsToUi } from '../ui-links.js';
+import { CsrfField } from '../csrf.js';
 
 /** DSpace's callback answers 401 when its provider is off or no code came (docs/design.md, DSpace §4.1): so do all callbacks. */
 export const callbackStatuses: StatusOverrides = { PROVIDER_NOT_CONFIGURED: 401, OAUTH_CALLBACK_EMPTY: 401 };
@@ -118,7 +119,7 @@ export const providerRoutes: Route = (app, lanyard) => {
     app.post(
       `/profile/link/${provider.id}`,
       {
-        schema: { body: Type.Object({ _csrf: Type.String({ maxLength: 200 }) }) },
+        schema: { body: Type.Object({ _csrf: CsrfField }) },
         config: { guards: ['csrf', 'freshSignIn'] },
       },
       (request, reply) => {

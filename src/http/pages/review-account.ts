@@ -13,6 +13,7 @@ import { isFreshAuth, sessionContext, setSessionCookie } from '../auth.js';
 import { routeLimits } from '../guards.js';
 import { html } from '../../lib/html.js';
 import { loginThen, safeRedirect } from '../redirects.js';
+import { CsrfField } from '../csrf.js';
 import { csrfField, sendPage } from '../views/layout.js';
 import { button, comparison, facts, notice, signingInFor } from '../views/components.js';
 import { clientOfReturnTo } from '../../openid-provider/interaction-client.js';
@@ -27,7 +28,7 @@ const MergeBody = Type.Object({
   familyName: Choice,
   email: Choice,
   confirm: Type.Optional(Type.Literal('yes')),
-  _csrf: Type.String({ maxLength: 200 }),
+  _csrf: CsrfField,
 });
 
 /**
