@@ -484,7 +484,8 @@ export const de: Messages = {
   'flash.admin.sessionsRevoked':
     '{count, plural, =0 {Kein Gerät von {email} war angemeldet.} one {# Gerät von {email} ist abgemeldet.} other {# Geräte von {email} sind abgemeldet.}}',
   'error.ADMIN_REQUIRED': 'Diese Seite ist nur für den Betrieb des Repositoriums.',
-  'error.INVALID_DAY': 'Geben Sie den Tag als TT.MM.JJJJ (oder JJJJ-MM-TT) an, zum Beispiel 30.11.2026.',
+  'error.INVALID_DAY':
+    'Geben Sie den Tag als TT.MM.JJJJ (oder JJJJ-MM-TT) an, ein Jahr von 1000 bis 9999, zum Beispiel 30.11.2026.',
   'error.LAST_ADMIN':
     'Dies ist das letzte Admin-Konto, mit dem sich jemand anmelden kann; ernennen Sie erst ein weiteres, bevor Sie es sperren.',
   'error.MERGE_SAME_ACCOUNT': 'Ein Konto kann nicht mit sich selbst zusammengeführt werden.',

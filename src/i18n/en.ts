@@ -458,7 +458,7 @@ export const en = {
   'flash.admin.sessionsRevoked':
     '{count, plural, =0 {No device of {email} was signed in.} one {# device of {email} is signed out.} other {# devices of {email} are signed out.}}',
   'error.ADMIN_REQUIRED': 'This page is for the repository’s operators only.',
-  'error.INVALID_DAY': 'Write the day as YYYY-MM-DD (or DD.MM.YYYY), for example 2026-11-30.',
+  'error.INVALID_DAY': 'Write the day as YYYY-MM-DD (or DD.MM.YYYY), a year from 1000 to 9999, for example 2026-11-30.',
   'error.LAST_ADMIN': 'This is the last admin account that can sign in; make another admin before disabling it.',
   'error.MERGE_SAME_ACCOUNT': 'An account cannot be merged into itself.',
   'error.MERGE_SAME_PROVIDER':

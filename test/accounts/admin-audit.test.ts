@@ -162,4 +162,40 @@ forEachBackend('the operators’ audit trail', (ctx) => {
       .execute();
     assert.deepEqual(exports, [], 'a refused export is not one');
   });
+
+  test('the last day of year 9999 is the end of the trail; a year outside 1000–9999 is 400 INVALID_DAY, never 500', async () => {
+    const { browser } = await operatorBrowser(ctx());
+    const person = await seedAccount(ctx().lanyard);
+    await signedInBrowser(ctx(), person.email);
+    for (const to of ['9999-12-31', '31.12.9999']) {
+      const page = await browser.get(`/admin/audit?account=${person.id}&to=${to}`);
+      assert.equal(page.status, 200, `${to}: ${page.body.slice(0, 300)}`);
+      assert.deepEqual(rowsOf(page.body), ['sign_in'], to);
+      const csv = await browser.get(`/admin/audit?account=${person.id}&to=${to}&format=csv`);
+      assert.equal(csv.status, 200, to);
+      assert.match(csv.body, /,sign_in,success,/, to);
+    }
+    const first = await browser.get(`/admin/audit?account=${person.id}&from=1000-01-01&to=9999-12-31`);
+    assert.deepEqual(rowsOf(first.body), ['sign_in']);
+    assert.deepEqual(rowsOf((await browser.get(`/admin/audit?account=${person.id}&from=9999-12-31`)).body), []);
+    // Years 0000–0999 are not the 1900s (as Date.UTC would read 0026), nor a day PostgreSQL reads.
+    await expectNoChange(ctx().lanyard.db, async () => {
+      for (const [field, value] of [
+        ['to', '0026-11-30'],
+        ['from', '30.11.0026'],
+        ['from', '0000-01-01'],
+        ['to', '0999-12-31'],
+        ['to', '10000-01-01'],
+      ] as const) {
+        const bad = await browser.get(`/admin/audit?${field}=${encodeURIComponent(value)}`);
+        assert.equal(bad.status, 400, value);
+        assert.match(bad.body, /data-error-code="INVALID_DAY"/, value);
+        assert.match(bad.body, /a year from 1000 to 9999/, value);
+        assert.deepEqual(rowsOf(bad.body), [], value);
+        const exported = await browser.get(`/admin/audit?${field}=${encodeURIComponent(value)}&format=csv`);
+        assert.equal(exported.status, 400, `csv ${value}`);
+        assert.match(exported.body, /INVALID_DAY/, `csv ${value}`);
+      }
+    });
+  });
 });

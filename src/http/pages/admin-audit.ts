@@ -26,8 +26,16 @@ const AuditQuery = Type.Object({
 });
 
 /**
+ * The years a day may name. Before 1000 is a typo (and year 0 no year to PostgreSQL); after 9999,
+ * JavaScript writes a date as `+010000-…`, which PostgreSQL refuses.
+ */
+const FIRST_YEAR = 1000;
+const LAST_YEAR = 9999;
+
+/**
  * A day as an operator types it: `YYYY-MM-DD`, or `DD.MM.YYYY` as German writes it. The separator
- * tells the order, so both are read whatever the page's language. Only days the calendar has.
+ * tells the order, so both are read whatever the page's language. Only days the calendar has, in
+ * the years FIRST_YEAR to LAST_YEAR (built with setUTCFullYear: `Date.UTC` reads 0026 as 1926).
  * Plain text fields rather than `type=date`: Chromium draws a date field in the order of the
  * browser's own language (mm/dd/yyyy in an English browser on a German page), not the page's.
  */
@@ -37,8 +45,19 @@ export function parseDay(value: string): Date | undefined {
   const dotted = /^(\d{1,2})\.(\d{1,2})\.(\d{4})$/.exec(v);
   const [y, m, d] = (iso ? [iso[1], iso[2], iso[3]] : dotted ? [dotted[3], dotted[2], dotted[1]] : []).map(Number);
   if (y === undefined || m === undefined || d === undefined) return undefined;
-  const day = new Date(Date.UTC(y, m - 1, d));
+  if (y < FIRST_YEAR || y > LAST_YEAR) return undefined;
+  const day = new Date(0);
+  day.setUTCFullYear(y, m - 1, d);
   return day.getUTCFullYear() === y && day.getUTCMonth() === m - 1 && day.getUTCDate() === d ? day : undefined;
+}
+
+/**
+ * The end of a `to` day: the next midnight. None after the last day there is (31.12.9999): the
+ * next midnight is in a year PostgreSQL is not given, and no event is later anyway.
+ */
+function endOfDay(day: Date): Date | undefined {
+  const next = new Date(day.getTime() + 86_400_000);
+  return next.getUTCFullYear() > LAST_YEAR ? undefined : next;
 }
 
 /**
@@ -80,15 +99,17 @@ export const adminAuditRoutes: Route = (app, lanyard) => {
         const day = parseDay(value);
         if (!day) badDays.add(field);
         else if (field === 'from') filter.from = day;
-        else filter.before = new Date(day.getTime() + 86_400_000);
+        else filter.before = endOfDay(day);
       }
 
       const format = q.format ?? 'html';
       // A day that is not one: nothing is listed or exported (never a guess at what was meant).
       if (badDays.size && format !== 'html')
-        throw new LanyardError('INVALID_DAY', 'A day is written as YYYY-MM-DD or DD.MM.YYYY.', {
-          field: [...badDays].join(' '),
-        });
+        throw new LanyardError(
+          'INVALID_DAY',
+          `A day is written as YYYY-MM-DD or DD.MM.YYYY, a year from ${FIRST_YEAR} to ${LAST_YEAR}.`,
+          { field: [...badDays].join(' ') },
+        );
       if (format !== 'html') {
         const events = await queryAudit(lanyard.db, filter, EXPORT_LIMIT);
         const operator = requireAuth(request).account;
