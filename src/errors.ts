@@ -98,6 +98,7 @@ export const errorCodes = {
   ORCID_CONSENT_REQUIRED: 409,
   // configuration
   CONFIG_INVALID: 500,
+  DATA_DIR_IN_USE: 500,
   INTERNAL: 500,
 } as const;
 

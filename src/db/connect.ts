@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { CompiledQuery, Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.js';
+import { lockDataDir } from './data-dir-lock.js';
 import { PGliteDialect } from './pglite-dialect.js';
 
 export type Db = Kysely<Database>;
@@ -12,7 +13,11 @@ const INT8 = 20;
 // Align both backends on the same JS types: int8 (count(*)) as number, timestamptz as Date, jsonb parsed.
 const int8 = (v: string) => Number(v);
 
-/** PostgreSQL through `pg` when a URL is given, else PGlite in `dataDir` (or in memory for `memory://`). */
+/**
+ * PostgreSQL through `pg` when a URL is given, else PGlite in `dataDir` (or in memory for
+ * `memory://`). A data directory is this process's until the database is destroyed; while another
+ * process has it open, opening it is refused with DATA_DIR_IN_USE (src/db/data-dir-lock.ts).
+ */
 export async function connectDatabase(opts: {
   databaseUrl: string | null;
   dataDir: string;
@@ -48,6 +53,7 @@ export async function connectDatabase(opts: {
   const { PGlite } = await import('@electric-sql/pglite');
   const inMemory = opts.dataDir === 'memory://';
   if (!inMemory) mkdirSync(opts.dataDir, { recursive: true });
+  const lock = inMemory ? undefined : await lockDataDir(opts.dataDir);
   const parsers = { [INT8]: int8 };
   // PGlite's PostgreSQL lives in this process's memory, and initialises all of its shared buffers
   // at start: its default of 128 MB (a server's, sized for a machine of its own) is 128 MB of
@@ -57,7 +63,16 @@ export async function connectDatabase(opts: {
   const pglite = inMemory
     ? new PGlite({ parsers, startParams, ...(opts.image ? { loadDataDir: opts.image } : {}) })
     : new PGlite(join(opts.dataDir, 'pglite'), { parsers, startParams });
-  return new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
+  if (lock) {
+    // A database that fails to open (damaged files) gives its lock back at once.
+    try {
+      await pglite.waitReady;
+    } catch (e) {
+      lock.release();
+      throw e;
+    }
+  }
+  return new Kysely<Database>({ dialect: new PGliteDialect(pglite, () => lock?.release()) });
 }
 
 const marker = '/* lanyard_';

@@ -18,9 +18,13 @@ import {
  * time and a transaction holds the only one until it ends.
  */
 export class PGliteDialect implements Dialect {
-  constructor(private readonly db: PGlite) {}
+  /** `closed` runs once PGlite has closed (the data directory's lock is released there). */
+  constructor(
+    private readonly db: PGlite,
+    private readonly closed: () => void = () => {},
+  ) {}
   createAdapter = () => new PostgresAdapter();
-  createDriver = (): Driver => new PGliteDriver(this.db);
+  createDriver = (): Driver => new PGliteDriver(this.db, this.closed);
   createQueryCompiler = () => new PostgresQueryCompiler();
   createIntrospector = (db: Kysely<any>) => new PostgresIntrospector(db);
 }
@@ -29,7 +33,10 @@ class PGliteDriver implements Driver {
   private queue: Promise<void> = Promise.resolve();
   private readonly connection: PGliteConnection;
 
-  constructor(private readonly db: PGlite) {
+  constructor(
+    private readonly db: PGlite,
+    private readonly closed: () => void,
+  ) {
     this.connection = new PGliteConnection(db);
   }
 
@@ -64,7 +71,11 @@ class PGliteDriver implements Driver {
   }
 
   async destroy(): Promise<void> {
-    await this.db.close();
+    try {
+      await this.db.close();
+    } finally {
+      this.closed();
+    }
   }
 }
 

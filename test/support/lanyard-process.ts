@@ -41,6 +41,10 @@ export class LanyardProcess {
     return this.out;
   }
 
+  get pid(): number {
+    return this.child.pid!;
+  }
+
   /** Resident memory now (Linux /proc), 0 once the process is gone. */
   rssBytes(): number {
     try {
