@@ -196,7 +196,7 @@ export async function mergeAccounts(db: Db, publicUrl: string, input: MergeInput
       await tx.updateTable('account').set({ is_admin: true, updated_at: now }).where('id', '=', survivor.id).execute();
     await tx
       .updateTable('account')
-      .set({ status: 'disabled', is_admin: false, updated_at: now })
+      .set({ status: 'disabled', is_admin: false, merged_into: survivor.id, updated_at: now })
       .where('id', '=', duplicate.id)
       .execute();
     await revokeAccountSessions(tx, duplicate.id, now);

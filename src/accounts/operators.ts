@@ -150,6 +150,8 @@ export async function disableAccount(
  * Lets a disabled account sign in again. Its sessions and grants stay ended: any written while it
  * was disabled (a sign-in or a token request that passed its check just before the disable
  * committed) are ended here too, or enabling the account would bring them back to life.
+ * Refused with ACCOUNT_MERGED for a duplicate merged into another account: enabled, a reset of
+ * its password would make it the person's second live account beside the survivor.
  */
 export async function enableAccount(db: Db, accountId: string, by: OperatorAction, now: Date): Promise<void> {
   await db.transaction().execute(async (tx) => {
@@ -158,12 +160,23 @@ export async function enableAccount(db: Db, accountId: string, by: OperatorActio
       .set({ status: 'active', updated_at: now })
       .where('id', '=', accountId)
       .where('status', '=', 'disabled')
+      .where('merged_into', 'is', null)
       .executeTakeFirst();
     if (Number(updated.numUpdatedRows)) {
       await revokeAccountSessions(tx, accountId, now);
       await revokeAccountGrants(tx, accountId);
-    } else if (!(await tx.selectFrom('account').select('id').where('id', '=', accountId).executeTakeFirst()))
-      throw new LanyardError('NOT_FOUND', 'No such account.');
+    } else {
+      const account = await tx
+        .selectFrom('account')
+        .select('merged_into')
+        .where('id', '=', accountId)
+        .executeTakeFirst();
+      if (!account) throw new LanyardError('NOT_FOUND', 'No such account.');
+      if (account.merged_into)
+        throw new LanyardError('ACCOUNT_MERGED', 'This account was merged into another and stays disabled.', {
+          mergedInto: account.merged_into,
+        });
+    }
     await recordAudit(tx, { action: 'account_enabled', accountId, actorAccountId: by.actorAccountId, ip: by.ip }, now);
   });
 }

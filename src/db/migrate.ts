@@ -19,6 +19,7 @@ import * as duplicateIndexes from './migrations/0040-duplicate-indexes.js';
 import * as oidcReadTogether from './migrations/0042-oidc-read-together.js';
 import * as sessionAccountLatest from './migrations/0044-session-account-latest.js';
 import * as samlIdpValidUntil from './migrations/0045-saml-idp-valid-until.js';
+import * as accountMergedInto from './migrations/0046-account-merged-into.js';
 
 const migrations: Record<string, Migration> = {
   '0001-initial': initial,
@@ -40,6 +41,7 @@ const migrations: Record<string, Migration> = {
   '0042-oidc-read-together': oidcReadTogether,
   '0044-session-account-latest': sessionAccountLatest,
   '0045-saml-idp-valid-until': samlIdpValidUntil,
+  '0046-account-merged-into': accountMergedInto,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -448,6 +448,7 @@ export const de: Messages = {
   'admin.col.state': 'Zustand',
   'admin.state.active': 'Aktiv',
   'admin.state.disabled': 'Gesperrt',
+  'admin.state.merged': 'Übernommen',
   'admin.state.noSignIn': 'Darf sich nicht anmelden',
   'admin.state.admin': 'Admin',
   'admin.back': 'Zurück zur Suche',
@@ -455,6 +456,9 @@ export const de: Messages = {
   'admin.account.emailVerified': 'E-Mail bestätigt',
   'admin.account.created': 'Angelegt',
   'admin.account.id': 'Konto-ID',
+  'admin.account.mergedInto': 'Übernommen in',
+  'admin.account.mergedHint':
+    'Dieses Konto wurde in das oben genannte übernommen: Seine Anmeldewege liegen jetzt dort. Es bleibt gesperrt, damit es nicht wieder zu einem zweiten Konto derselben Person wird.',
   'admin.account.actions': 'Aktionen',
   'admin.account.identities': 'Anmeldewege',
   'admin.account.noIdentities': 'Kein Anmeldeweg ist verknüpft.',
@@ -493,6 +497,8 @@ export const de: Messages = {
     'Beide Konten haben eine Anmeldung beim selben Anbieter; entfernen Sie eine davon vor dem Zusammenführen.',
   'error.MERGE_SURVIVOR_DISABLED':
     'Das Zielkonto ist gesperrt oder von der Anmeldung ausgeschlossen; entsperren Sie es zuerst (oder führen Sie umgekehrt zusammen).',
+  'error.ACCOUNT_MERGED':
+    'Dieses Konto wurde in ein anderes übernommen und bleibt gesperrt; seine Anmeldewege liegen jetzt bei jenem Konto.',
   'error.MERGE_NOTHING_TO_MOVE':
     'Das andere Konto hat keine Anmeldung mehr, die übernommen werden könnte; es wurde bereits zusammengeführt.',
   'admin.registration.cancel': 'Abbrechen',

@@ -422,6 +422,7 @@ export const en = {
   'admin.col.state': 'State',
   'admin.state.active': 'Active',
   'admin.state.disabled': 'Disabled',
+  'admin.state.merged': 'Merged',
   'admin.state.noSignIn': 'May not sign in',
   'admin.state.admin': 'admin',
   'admin.back': 'Back to the search',
@@ -429,6 +430,9 @@ export const en = {
   'admin.account.emailVerified': 'Email verified',
   'admin.account.created': 'Created',
   'admin.account.id': 'Account id',
+  'admin.account.mergedInto': 'Merged into',
+  'admin.account.mergedHint':
+    'This account was merged into the one above: its ways to sign in are there now. It stays disabled, so it cannot become a second account of the same person again.',
   'admin.account.actions': 'Actions',
   'admin.account.identities': 'Ways to sign in',
   'admin.account.noIdentities': 'No way to sign in is linked.',
@@ -465,6 +469,8 @@ export const en = {
     'Both accounts have a sign-in with the same provider; remove one of them before merging.',
   'error.MERGE_SURVIVOR_DISABLED':
     'The account to merge into is disabled or barred from signing in; enable it first (or merge the other way round).',
+  'error.ACCOUNT_MERGED':
+    'This account was merged into another and stays disabled; its ways to sign in are on that account now.',
   'error.MERGE_NOTHING_TO_MOVE': 'The other account has no way to sign in left to move; it was merged already.',
   'admin.registration.cancel': 'Cancel',
   'activity.action.registration_cancelled': 'Registration cancelled',

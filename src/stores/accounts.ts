@@ -23,6 +23,7 @@ const everyAccountColumn: Record<keyof AccountTable, true> = {
   self_registered: true,
   is_admin: true,
   locale: true,
+  merged_into: true,
   created_at: true,
   updated_at: true,
 };

@@ -264,6 +264,7 @@ const sessionRowColumns: Record<keyof SessionAndAccount, 'value' | 'time'> = {
   self_registered: 'value',
   is_admin: 'value',
   locale: 'value',
+  merged_into: 'value',
   created_at: 'time',
   updated_at: 'time',
   session_id: 'value',

@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Account } from '../../src/db/schema.js';
+import { createAccount, updateAccount } from '../../src/stores/accounts.js';
+import { insertIdentity } from '../../src/stores/identities.js';
 import type { Browser } from '../support/browser.js';
-import { PASSWORD, mailedLink, signedInBrowser, uniqueEmail } from '../support/accounts.js';
+import { PASSWORD, mailedLink, seedAccount, signedInBrowser, uniqueEmail } from '../support/accounts.js';
+import { expectNoChange } from '../support/db-snapshot.js';
 import { linkIn } from '../support/mail-catcher.js';
 import { addOrcidUser, createPasswordAccount, signInWithOrcid } from '../support/orcid.js';
 import { assertRefused } from '../support/refusals.js';
@@ -136,6 +139,85 @@ forEachBackend(
         await assertSignedOut(browser, 'the VALIDATION link signed the browser in');
       });
     }
+
+    test('merged into another account: it stays disabled (Enable is 409 ACCOUNT_MERGED), its page links the survivor, no way in reaches it', async () => {
+      const app = ctx();
+      const { db } = app.lanyard;
+      const now = app.lanyard.clock.now();
+      const operator = await seedAccount(app.lanyard);
+      await updateAccount(db, operator.id, { is_admin: true }, now);
+      const admin = await signedInBrowser(app, operator.email);
+      const email = uniqueEmail('merged');
+      const duplicate = await createPasswordAccount(app, email);
+      const survivor = await createAccount(db, { email: uniqueEmail('survivor'), email_verified_at: now }, now);
+      await insertIdentity(db, survivor.id, { provider: 'orcid', subject: addOrcidUser(app, { emails: [] }) }, now);
+      await admin.get(`/admin/accounts/${survivor.id}`);
+      const merged = await admin.post(`/admin/accounts/${survivor.id}/merge`, { duplicate: duplicate.id });
+      assert.equal(merged.status, 303, merged.body.slice(0, 300));
+
+      const page = await admin.get(`/admin/accounts/${duplicate.id}?lang=en`);
+      assert.equal(page.status, 200);
+      assert.match(page.body, new RegExp(`<dt>Merged into</dt>\\s*<dd><a href="/admin/accounts/${survivor.id}">`));
+      assert.match(page.body, new RegExp(`data-merged-into="${survivor.id}"`));
+      assert.doesNotMatch(page.body, /\/enable"/, 'an Enable button on a merged account');
+      assert.match((await admin.get(`/admin/accounts/${duplicate.id}?lang=de`)).body, /<dt>Übernommen in<\/dt>/);
+      assert.match((await admin.get(`/admin?q=${encodeURIComponent(email)}&lang=en`)).body, />Merged</);
+
+      // Enabled, a password reset for its verified address would sign a browser in to a second live account.
+      await expectNoChange(db, async () => {
+        assertRefused(await admin.post(`/admin/accounts/${duplicate.id}/enable`, {}), 409, 'ACCOUNT_MERGED');
+      });
+      // Whatever code writes, the database keeps a merged account disabled.
+      await assert.rejects(
+        db.updateTable('account').set({ status: 'active' }).where('id', '=', duplicate.id).execute(),
+      );
+      const row = await db
+        .selectFrom('account')
+        .select(['status', 'merged_into'])
+        .where('id', '=', duplicate.id)
+        .executeTakeFirstOrThrow();
+      assert.deepEqual(row, { status: 'disabled', merged_into: survivor.id });
+
+      // A password reset for its address: answered as for an address without an account (the
+      // mail held back, never sent), and no reset link is minted.
+      const asked = app.browser();
+      await asked.get('/forgot');
+      assert.equal((await asked.post('/forgot', { email })).status, 303);
+      const resets = await db
+        .selectFrom('registration')
+        .select('id')
+        .where('email', '=', email)
+        .where('type', '=', 'FORGOT')
+        .execute();
+      assert.deepEqual(resets, [], 'a reset link was minted for the merged account');
+      const held = await db
+        .selectFrom('email_outbox')
+        .select('held_reason')
+        .where('to_address', '=', email)
+        .where('kind', '=', 'forgot')
+        .execute();
+      assert.deepEqual(held, [{ held_reason: 'no_account' }]);
+      // A provider releasing its verified address: not linked into it, nobody signed in.
+      const orcid = addOrcidUser(app, { emails: [{ email, visibility: 'public', verified: true }] });
+      const fresh = app.browser();
+      assertRefused(await signInWithOrcid(fresh, orcid), 403, 'ACCOUNT_DISABLED');
+      await assertSignedOut(fresh, 'the ORCID callback signed in to the merged account');
+      // A mailed VALIDATION link for its address (an iD without an email, the address typed).
+      const typed = addOrcidUser(app, { emails: [] });
+      const browser = app.browser();
+      const back = await signInWithOrcid(browser, typed);
+      await browser.get(back.location!);
+      await browser.post(`${back.location}/email`, { email });
+      const validation = linkIn(
+        await app.mail.waitFor(email, (m) => m.text.includes('/review-account/')),
+        '/review-account/',
+      );
+      const opened = await browser.get(validation);
+      assertRefused(opened.status === 200 ? await browser.post(validation, {}) : opened, 403, 'ACCOUNT_DISABLED');
+      await assertSignedOut(browser, 'the VALIDATION link signed in to the merged account');
+      const linked = await db.selectFrom('identity').select('subject').where('account_id', '=', duplicate.id).execute();
+      assert.deepEqual(linked, [], 'a way in was linked into the merged account');
+    });
   },
   withOrcid,
 );

@@ -109,12 +109,14 @@ export const adminRoutes: Route = (app, lanyard) => {
       const account = await findAccountById(lanyard.db, request.params.id);
       if (!account) throw new LanyardError('NOT_FOUND', 'No such account.');
       const now = lanyard.clock.now();
-      const [identities, sessions, registrations, events] = await Promise.all([
+      const [identities, sessions, registrations, events, survivor] = await Promise.all([
         listIdentities(lanyard.db, account.id),
         listLiveSessions(lanyard.db, account.id, now),
         registrationsInFlight(lanyard.db, account, now),
         listAudit(lanyard.db, { accountId: account.id, limit: AUDIT_SHOWN }),
+        account.merged_into ? findAccountById(lanyard.db, account.merged_into) : undefined,
       ]);
+      const survivorLink = survivor && html`<a href="${accountPath(survivor.id)}">${survivor.email}</a>`;
       const csrf = csrfField(lanyard, request, reply);
       const path = accountPath(account.id);
       const active = account.status === 'active';
@@ -125,6 +127,7 @@ export const adminRoutes: Route = (app, lanyard) => {
           ${facts([
             [t('admin.col.email'), account.email],
             [t('admin.col.state'), state(account, t)],
+            [t('admin.account.mergedInto'), survivorLink],
             [
               t('admin.account.emailVerified'),
               account.email_verified_at ? when(account.email_verified_at, locale) : t('admin.no'),
@@ -138,11 +141,15 @@ export const adminRoutes: Route = (app, lanyard) => {
             ${
               active
                 ? postButton(`${path}/disable`, csrf, t('admin.disable'), { weight: 'danger' })
-                : postButton(`${path}/enable`, csrf, t('admin.enable'))
+                : survivor
+                  ? ''
+                  : postButton(`${path}/enable`, csrf, t('admin.enable'))
             }
             ${sessions.length ? postButton(`${path}/sign-out-everywhere`, csrf, t('admin.signOutEverywhere'), { weight: 'secondary' }) : ''}
           </div>
-          <p class="hint">${t('admin.disableHint')}</p>
+          <p class="hint" ${survivor ? html`data-merged-into="${survivor.id}"` : ''}>
+            ${survivor ? t('admin.account.mergedHint') : t('admin.disableHint')}
+          </p>
           ${
             active
               ? html`<form method="get" action="${path}/merge" class="admin-merge">
@@ -506,11 +513,11 @@ export const adminRoutes: Route = (app, lanyard) => {
   });
 };
 
-/** "Active", "Disabled", "May not sign in", with "admin" marked. */
+/** "Active", "Disabled", "Merged", "May not sign in", with "admin" marked. */
 function state(account: Account, t: Translate): SafeHtml {
   const main =
     account.status !== 'active'
-      ? html`<span class="badge warn">${t('admin.state.disabled')}</span>`
+      ? html`<span class="badge warn">${t(account.merged_into ? 'admin.state.merged' : 'admin.state.disabled')}</span>`
       : account.can_log_in
         ? html`${t('admin.state.active')}`
         : html`<span class="badge warn">${t('admin.state.noSignIn')}</span>`;
