@@ -8,6 +8,8 @@ export interface AccountFacts {
   emailVerified: boolean;
   /** The account already has an identity of this provider (one per provider per account). */
   hasProvider: boolean;
+  /** The account was merged into another (it stays disabled; its person signs in to the other). */
+  merged?: boolean;
 }
 
 export interface BrokerFacts {
@@ -31,7 +33,8 @@ export type RegistrationReason =
   | 'no_email' // case 5: nothing released (an address the person keeps private at the provider)
   | 'email_unverified' // case 5: only unverified addresses
   | 'email_untrusted' // case 5: the provider's emails are not trusted for linking
-  | 'account_email_unverified'; // case 3 → 5: the matching account never proved its own email
+  | 'account_email_unverified' // case 3 → 5: the matching account never proved its own email
+  | 'account_merged'; // case 3 → 5: the matching account was merged into another
 
 export type Decision =
   | { kind: 'sign_in'; accountId: string }
@@ -84,6 +87,9 @@ export function decide(profile: Pick<ExternalProfile, 'emails'>, facts: BrokerFa
   if (!owner) return { kind: 'registration', reason: 'email_unknown', email, canCreate };
   // 3: it matches an account — link only into one that proved its own email (docs/design.md §4).
   if (!owner.emailVerified) return { kind: 'registration', reason: 'account_email_unverified', email: null, canCreate };
+  // An account merged into another keeps its address but is no one's way in any more: the person
+  // names the account they use now (the merge's survivor, under its own address).
+  if (owner.merged) return { kind: 'registration', reason: 'account_merged', email: null, canCreate };
   if (!owner.active) return { kind: 'refuse', code: 'ACCOUNT_DISABLED', accountId: owner.id };
   if (owner.hasProvider) return { kind: 'refuse', code: 'IDENTITY_ALREADY_LINKED', accountId: owner.id };
   return { kind: 'link', accountId: owner.id, via: 'email', signIn: true };

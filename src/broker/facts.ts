@@ -13,6 +13,7 @@ async function accountFacts(db: Db, account: Account | undefined, provider: stri
     active: canSignIn(account),
     emailVerified: account.email_verified_at !== null,
     hasProvider: other !== undefined,
+    merged: account.merged_into !== null,
   };
 }
 

@@ -205,6 +205,8 @@ export const de: Messages = {
     'Dieser Dienst erkennt Konten nicht an der E-Mail-Adresse von {provider}. Geben Sie Ihre ein: Damit finden wir Ihr Konto hier oder legen eines an.',
   'external.needEmail.account_email_unverified':
     'Bevor wir Ihre Anmeldung „{identity}“ verknüpfen, müssen wir Ihre E-Mail-Adresse bestätigen. Geben Sie sie ein, und wir senden Ihnen einen Link.',
+  'external.needEmail.account_merged':
+    'Das Konto mit der E-Mail-Adresse aus {provider} wurde mit einem anderen zusammengeführt. Geben Sie die Adresse des Kontos ein, das Sie jetzt nutzen, und wir senden Ihnen einen Link.',
   'external.needEmail.email_unknown':
     'Falls Sie für Ihr Konto hier eine andere Adresse verwenden, geben Sie diese ein.',
   'external.emailLabel': 'Ihre E-Mail-Adresse',

@@ -199,6 +199,8 @@ export const en = {
     'This service does not identify accounts by the email address from {provider}. Enter yours: we use it to find your account here, or to create one.',
   'external.needEmail.account_email_unverified':
     'We need to confirm your email address before linking your {identity}. Enter it and we will send you a link.',
+  'external.needEmail.account_merged':
+    'The account that used the email address from {provider} was merged into another one. Enter the address of the account you use now, and we will send you a link.',
   'external.needEmail.email_unknown': 'If you use another address for your account here, enter it.',
   'external.emailLabel': 'Your email address',
   'external.emailHint':

@@ -197,10 +197,15 @@ forEachBackend(
         .where('kind', '=', 'forgot')
         .execute();
       assert.deepEqual(held, [{ held_reason: 'no_account' }]);
-      // A provider releasing its verified address: not linked into it, nobody signed in.
+      // A provider releasing its verified address: not linked into it, nobody signed in; the person
+      // is asked for the address of the account they use now (not stopped at "account disabled").
       const orcid = addOrcidUser(app, { emails: [{ email, visibility: 'public', verified: true }] });
       const fresh = app.browser();
-      assertRefused(await signInWithOrcid(fresh, orcid), 403, 'ACCOUNT_DISABLED');
+      const arrived = await signInWithOrcid(fresh, orcid);
+      assert.equal(arrived.status, 303, arrived.body.slice(0, 300));
+      assert.match(arrived.location!, /^\/external-login\//);
+      const askPage = await fresh.get(arrived.location!);
+      assert.match(askPage.body, /was merged into another one/);
       await assertSignedOut(fresh, 'the ORCID callback signed in to the merged account');
       // A mailed VALIDATION link for its address (an iD without an email, the address typed).
       const typed = addOrcidUser(app, { emails: [] });

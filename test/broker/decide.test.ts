@@ -113,6 +113,12 @@ const table: {
     expect: { kind: 'refuse', code: 'ACCOUNT_DISABLED', accountId: 'B' },
   },
   {
+    name: '3 → 5 the matching account was merged into another (disabled, its person signs in elsewhere) → ask for the address',
+    emails: verified,
+    facts: facts({ emailOwner: account('B', { active: false, merged: true }) }),
+    expect: { kind: 'registration', reason: 'account_merged', email: null, canCreate: true },
+  },
+  {
     name: '3 the matching account has another iD → refuse',
     emails: verified,
     facts: facts({ emailOwner: account('B', { hasProvider: true }) }),
