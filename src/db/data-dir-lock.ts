@@ -44,7 +44,7 @@ export async function lockDataDir(dataDir: string): Promise<DataDirLock> {
       await sleep(10);
       continue;
     }
-    if (holder.pid !== process.pid && alive(holder.pid)) throw inUse(path, holder.pid);
+    if (holder.pid !== process.pid && alive(holder.pid) && sameProcess(holder)) throw inUse(path, holder.pid);
     await takeOver(path, holder.ino);
   }
 }
@@ -59,19 +59,46 @@ function create(path: string): number | undefined {
     throw e;
   }
   try {
-    writeSync(fd, `${process.pid}\n`);
+    const me = identity(process.pid);
+    writeSync(fd, me ? `${process.pid} ${me}\n` : `${process.pid}\n`);
   } finally {
     closeSync(fd);
   }
   return statSync(path).ino;
 }
 
-/** The lock's pid (null while it is being written) and inode; undefined when there is no lock. */
-function read(path: string): { pid: number | null; ino: number } | undefined {
+/**
+ * What tells a process apart from a later one given the same pid (Linux): the boot's id and the
+ * process's start time since boot. A container restarted gives its process the pid the last one
+ * had, or to another process (npm, a shell) that is alive: the pid alone would keep a dead
+ * server's lock for ever. Null where /proc does not say.
+ */
+function identity(pid: number): string | null {
+  try {
+    const boot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Field 22 (start time), counted after the command name's closing parenthesis.
+    const start = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+    return start && /^[\w-]+$/.test(boot) ? `${boot} ${start}` : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Whether the live process with the lock's pid is the one that wrote it (as far as /proc says). */
+function sameProcess(holder: { pid: number | null; identity: string | null }): boolean {
+  if (holder.identity === null) return true;
+  const now = identity(holder.pid!);
+  return now === null || now === holder.identity;
+}
+
+/** The lock's pid (null while it is being written), its writer's identity and inode; undefined without a lock. */
+function read(path: string): { pid: number | null; identity: string | null; ino: number } | undefined {
   try {
     const ino = statSync(path).ino;
     const text = readFileSync(path, 'utf8').trim();
-    return { pid: /^\d+$/.test(text) ? Number(text) : null, ino };
+    const m = /^(\d+)(?: ([\w-]+ \d+))?$/.exec(text);
+    return { pid: m ? Number(m[1]) : null, identity: m?.[2] ?? null, ino };
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw e;

@@ -32,7 +32,7 @@ export interface AccountTable {
   self_registered: Generated<boolean>;
   is_admin: Generated<boolean>;
   locale: string | null;
-  /** The survivor this account was merged into; such an account stays disabled (migration 0045). */
+  /** The survivor this account was merged into; such an account stays disabled (migration 0046). */
   merged_into: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: CreatedAt;
   updated_at: Timestamp;

@@ -35,6 +35,8 @@ export async function grantRequested(
     grant.addResourceScope(indicator, scopes.join(' '));
   }
   const grantId = await grant.save();
+  // What a grant gains here is scopes: the claims parameter is off and no resource server is known
+  // (every `resource` is refused), so no request asks for claims or resource scopes beyond them.
   const added = [...scopesOf(grant.getOIDCScope())].filter((s) => !before.has(s));
   if (added.length === 0) return grantId;
   const client = await findOidcClient(lanyard.db, clientId);

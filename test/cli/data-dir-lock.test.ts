@@ -28,7 +28,7 @@ describe('the embedded database is one process’s at a time (npm start, npx lan
   let env: Record<string, string>;
   let server: LanyardProcess | undefined;
   const lockFile = () => lockFileOf(dataDir);
-  const lockPid = () => Number(readFileSync(lockFile(), 'utf8').trim());
+  const lockPid = () => Number(readFileSync(lockFile(), 'utf8').trim().split(' ')[0]);
   const cli = (args: string[], extra: Record<string, string> = {}) =>
     runLanyardCli(args, { ...env, LANYARD_ADMIN_PASSWORD: PASSWORD, ...extra });
   const start = async () => {
@@ -115,6 +115,14 @@ describe('the embedded database is one process’s at a time (npm start, npx lan
     await start();
     assert.equal(lockPid(), server!.pid);
     assert.equal(await server!.stop('SIGTERM'), 0, server!.output);
+
+    // A restarted container: the lock's pid is alive again, but as another process (here the test
+    // runner's parent, with a start time it never had): taken over, not held for ever.
+    const boot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    writeFileSync(lockFile(), `${process.ppid} ${boot} 1\n`);
+    const reused = await cli(['clients', 'list']);
+    assert.equal(reused.code, 0, reused.stderr);
+    assert.equal(existsSync(lockFile()), false, 'the command took the stale lock over and removed it');
 
     writeFileSync(lockFile(), `${deadPid()}\n`);
     const created = await cli(['admin', 'create', GRACE]);

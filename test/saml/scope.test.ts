@@ -30,13 +30,13 @@ test('a scoped value is one value with one scope: white space or a second @ is r
       assert.equal(inScope(value, scopes), false, JSON.stringify(value));
 });
 
-test('a regexp scope that backtracks for ever grants nothing, and is not run again; other patterns still match', () => {
+test('a regexp scope that backtracks for ever grants nothing, and after three such tries is not run again; other patterns still match', () => {
   // (a|aa)+ against 60 a's and a '!' would take hours: the match is cut off and counts as none.
   const evil = [{ value: '(a|aa)+', regexp: true }];
   const value = `alice@${'a'.repeat(60)}!`;
-  assert.equal(inScope(value, evil), false);
-  assert.equal(inScope(value, evil), false);
-  assert.equal(inScope('alice@aaaa', evil), false, 'a pattern that once ran out of time grants nothing from then on');
+  assert.equal(inScope('alice@aaaa', evil), true, 'the pattern itself matches what it should');
+  for (let i = 0; i < 3; i++) assert.equal(inScope(value, evil), false);
+  assert.equal(inScope('alice@aaaa', evil), false, 'a pattern that ran out of time three times grants nothing');
   assert.equal(inScope('alice@math.kit.example', pattern), true);
 });
 

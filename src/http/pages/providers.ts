@@ -223,6 +223,7 @@ async function consentCallback(
  * cleared once the answer's state matched it (whatever happens next), so a callback can never be
  * replayed with it; an answer that is not this flow's — a stale tab's, or one a page elsewhere
  * sent the browser to — leaves the sign-in under way alone. An unreadable or expired one is cleared.
+ * An answer refused before its state is read (a provider's `error=`) leaves the cookie to expire.
  */
 async function callback(lanyard: Lanyard, provider: Provider, request: FastifyRequest, reply: FastifyReply) {
   const { config } = lanyard;

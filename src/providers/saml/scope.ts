@@ -28,20 +28,27 @@ export function inScope(value: string, scopes: IdpRecord['scopes']): boolean {
   });
 }
 
-/** How long one regexp scope may take to match before it counts as no match, for good. */
-const PATTERN_TIMEOUT_MS = 50;
+/**
+ * How long one regexp scope may take to match before it counts as no match. Wall-clock time (a
+ * busy machine can stretch a harmless match past a few tens of milliseconds), hence generous.
+ */
+const PATTERN_TIMEOUT_MS = 250;
+/** A pattern that ran out of time this often grants nothing from then on (in this process). */
+const STRIKES = 3;
 const sandbox = createContext({});
 const test = new Script('pattern.test(value)');
-const slowPatterns = new Set<string>();
+const strikes = new Map<string, number>();
 
 /**
  * A regexp scope comes from the IdP's metadata and is matched against what the IdP asserts, so an
  * IdP could send a pattern that backtracks for hours (`(a|aa)+`) and a value that makes it: the
- * match runs under a time limit (node:vm interrupts it), and a pattern that once ran out of time
- * grants nothing from then on, without being run again. An unusable pattern grants nothing either.
+ * match runs under a time limit (node:vm interrupts it) and counts as no match. A pattern that
+ * ran out of time three times is not run again: each such try held the event loop for the limit.
+ * One slow match on a busy machine does not disable a harmless pattern. An unusable pattern grants
+ * nothing either.
  */
 function matchesPattern(pattern: string, value: string): boolean {
-  if (slowPatterns.has(pattern)) return false;
+  if ((strikes.get(pattern) ?? 0) >= STRIKES) return false;
   let compiled: RegExp;
   try {
     compiled = new RegExp(`^(?:${pattern})$`, 'i');
@@ -53,7 +60,7 @@ function matchesPattern(pattern: string, value: string): boolean {
   try {
     return test.runInContext(sandbox, { timeout: PATTERN_TIMEOUT_MS }) === true;
   } catch {
-    slowPatterns.add(pattern);
+    strikes.set(pattern, (strikes.get(pattern) ?? 0) + 1);
     return false;
   } finally {
     sandbox.pattern = sandbox.value = undefined;

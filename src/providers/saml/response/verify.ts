@@ -162,6 +162,10 @@ export async function commitResponse(deps: SamlDeps, entry: SamlEntry, verified:
   const seen = hash('sha256', `${entry.id}\n${idp.entityId}\n${assertionId}`, 'base64url');
   const fresh = await replayCache.add(`saml:seen:${seen}`, 1, ttl);
   if (!fresh) throw refuse('SAML_REPLAYED', 'This response was used already.', idp.entityId);
+  // An ID recorded before the key was hashed (kept at most a day): remove a day after upgrading.
+  const earlier = `saml:seen:${entry.id}:${idp.entityId}:${assertionId}`;
+  if (Buffer.byteLength(earlier) <= 2000 && (await replayCache.peek(earlier)) !== null)
+    throw refuse('SAML_REPLAYED', 'This response was used already.', idp.entityId);
   if (request) {
     const taken = await deps.store.take<PendingRequest>(requestKey(request.id));
     if (!taken) throw refuse('SAML_REPLAYED', 'This response was used already.', idp.entityId);
