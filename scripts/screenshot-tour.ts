@@ -80,7 +80,17 @@ export async function tour(page: Page, base: string, lang: 'en' | 'de', shot: (n
     .fill(`maria.${lang}@example.it`);
   await page.getByRole('button', { name: t('Send the link', 'Link senden') }).click();
   await shot('email-confirmation');
+  // The mailed link opened in another browser (here: this one without its browser cookie) asks
+  // for the iD first; signing in with it there brings the person back to finish.
+  await page.context().clearCookies({ name: /lanyard-browser$/ });
   await page.goto((await lastMailLink('/external-login/'))!);
+  await shot('external-login-prove');
+  await page
+    .getByRole('button', { name: t('Sign in with ORCID to continue', 'Mit ORCID anmelden und fortfahren') })
+    .click();
+  await page.getByRole('button', { name: /0000-0001-5109-3700/ }).click();
+  await page.waitForURL((u) => u.pathname.startsWith('/external-login/'));
+  await shot('external-login-proved');
   await page.getByRole('checkbox').check();
   await page.getByRole('button', { name: t('Create my account', 'Mein Konto anlegen') }).click();
   await signOut();

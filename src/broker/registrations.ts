@@ -19,9 +19,13 @@ import {
   createRegistration,
   fromOriginBrowser,
   markMerged,
+  rebindRegistration,
+  registrationForProof,
   usedRegistration,
 } from '../stores/registrations.js';
 import { linkIdentity } from './link.js';
+import type { ExternalProfile } from '../providers/profile.js';
+import { sanitizeProfile } from '../providers/sanitize.js';
 
 /** Registration types that carry an external identity waiting to be linked. */
 export const externalTypes: readonly RegistrationType[] = ['EXTERNAL', 'VALIDATION'];
@@ -53,13 +57,77 @@ export interface TokenUse {
 }
 
 /**
- * A mailed link proves the mailbox, not who asked for it: the mailbox owner confirms the identity
- * named on the page, and only the browser that completed the provider sign-in is signed in (any
- * other browser is told to sign in — so nobody can be signed in to an account by someone else's link).
+ * A mailed link proves the mailbox, not who asked for it — a mistyped address reaches somebody
+ * else. So it is used only in a browser that proved the identity: the one that completed the
+ * provider sign-in, or one where the person signed in with the same identity since
+ * (`proveRegistration`); elsewhere IDENTITY_PROOF_REQUIRED, for the pages and the REST API alike.
+ * There the mailbox owner still confirms the identity named on the page (a REST client confirms
+ * in its own UI).
  */
-function checkConfirmed(reg: Registration, use: TokenUse): void {
+function checkConfirmed(lanyard: Lanyard, reg: Registration, use: TokenUse): void {
+  if (reg.mailed && !fromOriginBrowser(reg, use.browser))
+    throw new LanyardError(
+      'IDENTITY_PROOF_REQUIRED',
+      'Sign in with the provider in this browser first, or open the link in the browser that signed in.',
+      providerDetails(lanyard, reg.provider),
+    );
   if (reg.mailed && !use.confirmed)
     throw new LanyardError('CONFIRMATION_REQUIRED', 'Confirm that this identity is yours first.');
+}
+
+/**
+ * A mailed link opened in another browser (docs/security.md, "A mailed link needs the identity
+ * too"): the person signed in there with a provider, and `received` is who that provider
+ * authenticated. The same identity as the registration's → the registration now belongs to this
+ * browser (`browser`), and its link works here. Anyone else → IDENTITY_PROOF_MISMATCH, audited,
+ * nothing changed: whoever holds a mailbox cannot finish a sign-in somebody else started.
+ */
+export async function proveRegistration(
+  lanyard: Lanyard,
+  registrationId: string,
+  received: ExternalProfile,
+  browser: string,
+  ip: string | null,
+): Promise<Registration> {
+  const now = lanyard.clock.now();
+  const reg = await registrationForProof(lanyard.db, registrationId, now);
+  // As the broker names an identity: the sanitized subject, or a former one the provider still reports.
+  const proven = sanitizeProfile(received);
+  const subjects = [proven.subject, ...(proven.formerSubjects ?? [])];
+  if (reg.provider !== proven.provider || !subjects.includes(reg.subject!)) {
+    await recordAudit(
+      lanyard.db,
+      {
+        action: 'link_refused',
+        outcome: 'failure',
+        provider: proven.provider,
+        subject: proven.subject,
+        ip,
+        detail: { code: 'IDENTITY_PROOF_MISMATCH', registration: reg.id },
+      },
+      now,
+    );
+    throw new LanyardError(
+      'IDENTITY_PROOF_MISMATCH',
+      'This sign-in is not the identity the link was sent for.',
+      providerDetails(lanyard, reg.provider),
+    );
+  }
+  return lanyard.db.transaction().execute(async (tx) => {
+    await rebindRegistration(tx, reg.id, browser, now);
+    await recordAudit(
+      tx,
+      {
+        action: 'registration_proved',
+        provider: reg.provider,
+        subject: reg.subject,
+        ip,
+        detail: { registration: reg.id },
+      },
+      now,
+    );
+    return reg;
+  });
 }
 
 function linkInputOf(lanyard: Lanyard, reg: Registration) {
@@ -162,7 +230,7 @@ export async function createAccountFromRegistration<S extends SessionInfo | NoSe
       browser: use.browser,
       ...(use.expectId ? { id: use.expectId } : {}),
     });
-    checkConfirmed(reg, use);
+    checkConfirmed(lanyard, reg, use);
     if (!lanyard.config.selfRegistration)
       throw new LanyardError('SELF_REGISTRATION_DISABLED', 'This service does not allow creating accounts.');
     if (!reg.email) throw new LanyardError('REGISTRATION_EMAIL_STATE', 'An email address is needed first.');
@@ -400,7 +468,7 @@ export async function mergeRegistration<S extends SessionInfo | NoSession>(
         ...(use.expectId ? { id: use.expectId } : {}),
       });
       const target = await mergeTarget(tx, reg, input.viewer, input.viewerFresh, use.browser, input.claimedTargetId);
-      checkConfirmed(reg, use);
+      checkConfirmed(lanyard, reg, use);
       const linked = await findIdentity(tx, reg.provider!, reg.subject!);
       // A follow-up only adds overrides to the account the first merge linked, while the link holds.
       const nothingToAdd = Object.keys(input.choices).length === 0;

@@ -25,6 +25,7 @@ export type AuditAction =
   | 'account_enabled'
   | 'registration_cancelled'
   | 'registration_resent'
+  | 'registration_proved'
   | 'accounts_merged'
   | 'orcid_work_pushed'
   | 'orcid_work_deleted'
@@ -90,6 +91,7 @@ const everyAction: Record<AuditAction, true> = {
   account_enabled: true,
   registration_cancelled: true,
   registration_resent: true,
+  registration_proved: true,
   accounts_merged: true,
   orcid_work_pushed: true,
   orcid_work_deleted: true,

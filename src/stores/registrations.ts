@@ -143,6 +143,34 @@ export async function markMerged(db: Db, registrationId: string, accountId: stri
   await db.updateTable('registration').set({ merged_into: accountId }).where('id', '=', registrationId).execute();
 }
 
+/**
+ * The live mailed registration a proof sign-in names (by id, from its signed flow): unconsumed,
+ * unexpired, carrying an identity. Anything else is TOKEN_INVALID / TOKEN_CONSUMED / TOKEN_EXPIRED.
+ */
+export async function registrationForProof(db: Db, id: string, now: Date): Promise<Registration> {
+  const reg = isUuid(id)
+    ? await db.selectFrom('registration').selectAll().where('id', '=', id).executeTakeFirst()
+    : undefined;
+  if (!reg || !reg.mailed || reg.provider === null || reg.subject === null)
+    throw new LanyardError('TOKEN_INVALID', 'This link is not valid.');
+  if (reg.consumed_at) throw new LanyardError('TOKEN_CONSUMED', 'This link has already been used.');
+  if (reg.expires_at <= now) throw new LanyardError('TOKEN_EXPIRED', 'This link has expired.');
+  return reg;
+}
+
+/** A mailed registration moves to the browser that proved its identity (`proveRegistration`). */
+export async function rebindRegistration(db: Db, id: string, browserHash: string, now: Date): Promise<void> {
+  const moved = await db
+    .updateTable('registration')
+    .set({ browser_hash: browserHash })
+    .where('id', '=', id)
+    .where('mailed', '=', true)
+    .where('consumed_at', 'is', null)
+    .where('expires_at', '>', now)
+    .executeTakeFirst();
+  if (Number(moved.numUpdatedRows) === 0) throw new LanyardError('TOKEN_CONSUMED', 'This link has already been used.');
+}
+
 // Every column of a registration, named (the compiler keeps the list complete): a prepared
 // statement's result type is fixed, so `registration.*` would break running processes when a
 // migration adds a column (`preparedStatement`).

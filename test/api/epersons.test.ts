@@ -30,7 +30,11 @@ forEachBackend(
     const merge = (c: ApiClient, uuid: string, token: string, override?: string) =>
       c.post(`/api/eperson/epersons/${uuid}?token=${token}${override ? `&override=${override}` : ''}`);
 
-    /** DSpace's fixture: a password account "Vins 4Science", and an ORCID registration "Vincenzo Mecca" renewed to its email. */
+    /**
+     * DSpace's fixture: a password account "Vins 4Science", and an ORCID registration "Vincenzo Mecca"
+     * renewed to its email. `origin`: the client of the ORCID sign-in, the one a mailed token creates
+     * and merges in (another client: 403 IDENTITY_PROOF_REQUIRED, test/orcid/mailed-link-proof.test.ts).
+     */
     async function validationFixture() {
       const custom = await createPasswordAccount(ctx(), unique('vins'), { givenName: 'Vins', familyName: '4Science' });
       const c = await client();
@@ -39,7 +43,7 @@ forEachBackend(
         familyName: 'Mecca',
       });
       assert.equal((await c.patchEmail(registration.id, token, 'add', custom.email)).status, 204);
-      return { custom, orcid, token: await mailedToken(ctx(), custom.email, '/review-account/') };
+      return { custom, orcid, origin: c, token: await mailedToken(ctx(), custom.email, '/review-account/') };
     }
 
     test('givenOrcidToken_whenPostForMerge_thenUnauthorized: anonymous + ORCID token → 401 AUTH_REQUIRED', async () => {
@@ -86,8 +90,7 @@ forEachBackend(
     });
 
     test('givenValidationRegistration_whenPostWithoutOverride_thenCreated / …_thenOnlyNewMetadataAdded: 201, names kept, iD linked', async () => {
-      const { custom, token, orcid } = await validationFixture();
-      const c = await client();
+      const { custom, token, orcid, origin: c } = await validationFixture();
       await c.login(custom.email);
       const res = await merge(c, custom.id, token);
       assert.equal(res.status, 201);
@@ -110,8 +113,7 @@ forEachBackend(
       ],
     ] as const) {
       test(`${name}: 201, names replaced by the received ones`, async () => {
-        const { custom, token, orcid } = await validationFixture();
-        const c = await client();
+        const { custom, token, orcid, origin: c } = await validationFixture();
         await c.login(custom.email);
         const res = await merge(c, custom.id, token, override);
         assert.equal(res.status, 201);
@@ -133,8 +135,7 @@ forEachBackend(
     }
 
     test('givenValidationRegistration_whenPostWithOverrideAndMetadataNotFound_thenBadRequest: eperson.phone → 400, the token still works', async () => {
-      const { custom, token } = await validationFixture();
-      const c = await client();
+      const { custom, token, origin: c } = await validationFixture();
       await c.login(custom.email);
       const refused = await unchanged(() => merge(c, custom.id, token, 'eperson.phone'));
       assertRefused(refused, 400, 'OVERRIDE_UNKNOWN_FIELD');
@@ -143,8 +144,7 @@ forEachBackend(
     });
 
     test('anonymous VALIDATION merge into the owner of the email (DSpace UI branch C) → 201, not signed in; ORCID sign-in then lands there', async () => {
-      const { custom, token, orcid } = await validationFixture();
-      const c = await client();
+      const { custom, token, orcid, origin: c } = await validationFixture();
       const res = await merge(c, custom.id, token, 'eperson.firstname');
       assert.equal(res.status, 201);
       assert.equal(res.json<EPerson>().metadata['eperson.firstname']?.[0]?.value, 'Vincenzo');
@@ -152,6 +152,14 @@ forEachBackend(
       const back = await c.orcidSignIn(orcid, '/api/authn/status');
       assert.equal(back.location, '/api/authn/status');
       assert.equal((await c.status()).json()._embedded.eperson.id, custom.id);
+    });
+
+    test('Lanyard, unlike DSpace: the owner signed in on another client cannot merge a mailed token → 403 IDENTITY_PROOF_REQUIRED', async () => {
+      const { custom, token, orcid } = await validationFixture();
+      const c = await client();
+      await c.login(custom.email);
+      assertRefused(await unchanged(() => merge(c, custom.id, token)), 403, 'IDENTITY_PROOF_REQUIRED');
+      assert.equal(await identityOf(orcid), undefined);
     });
 
     test('postEpersonFromOrcidRegistrationToken: the DSpace UI body → 201 with the ORCID values; not signed in', async () => {
@@ -207,8 +215,7 @@ forEachBackend(
     });
 
     test('postEPersonFromOrcidValidationRegistrationToken: a VALIDATION token never creates (an account owns the email) → 401 TOKEN_WRONG_TYPE; it merges', async () => {
-      const { custom, token } = await validationFixture();
-      const c = await client();
+      const { custom, token, origin: c } = await validationFixture();
       assertRefused(
         await unchanged(() => c.post(`/api/eperson/epersons?token=${token}`, { json: { email: custom.email } })),
         400,

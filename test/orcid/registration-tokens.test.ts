@@ -74,12 +74,15 @@ forEachBackend(
       await signInWithPassword(other, 'other-v@uni.example');
       const refused = await other.get(link);
       assert.equal(refused.status, 403);
-      // The owner opens it in another browser and confirms: linked, and told to sign in (not signed in).
+      // Another browser without the iD: refused (test/orcid/mailed-link-proof.test.ts).
       const anonymous = app.browser();
+      await anonymous.get(link);
+      assert.equal((await anonymous.post(link, { confirm: 'yes' })).status, 403);
+      // There the person signs in with the same iD first, then confirms: linked into the owner's account.
+      await signInWithOrcid(anonymous, orcid, { startPath: `${new URL(link).pathname}/prove`, form: {} });
       await anonymous.get(link);
       const merged = await anonymous.post(link, { confirm: 'yes' });
       assert.equal(merged.status, 303);
-      assert.equal(merged.location, '/login');
       const identity = await app.lanyard.db
         .selectFrom('identity')
         .selectAll()

@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { linkIn } from '../support/mail-catcher.js';
 import { createPasswordAccount, signInWithPassword } from '../support/orcid.js';
-import { addSamlUser, forEachBackendWithSamlIdp, signInWithSaml } from '../support/saml-sign-in.js';
+import {
+  addSamlUser,
+  answerAtIdp,
+  forEachBackendWithSamlIdp,
+  postToAcs,
+  signInWithSaml,
+} from '../support/saml-sign-in.js';
 
 /**
  * Every branch of the first-login table for a SAML IdP, against a real pysaml2 IdP over HTTP that
@@ -149,6 +155,41 @@ forEachBackendWithSamlIdp('first sign-in with a SAML IdP', (ctx) => {
     const [identity] = await identities('uni', persistent(user));
     assert.equal(identity?.account_id, account.id);
     assert.equal((await accountsWith('reviewer@uni-a.example'))[0]?.given_name, 'New');
+  });
+
+  test('a mailed link opened in another browser: the IdP sign-in there proves the identity; another person of the IdP cannot', async () => {
+    const { app, idp } = ctx();
+    const user = await addSamlUser(idp, {});
+    const browser = app.browser();
+    const back = await signInWithSaml(app, browser, user);
+    await browser.get(back.location!);
+    await browser.post(`${back.location}/email`, { email: 'elsewhere@uni-a.example' });
+    const mail = await app.mail.waitFor('elsewhere@uni-a.example', (m) => /external-login/.test(m.text));
+    const link = new URL(linkIn(mail, '/external-login/')).pathname;
+    /** The proof sign-in at the IdP as `who`, in `device`: what the callback answers. */
+    const prove = async (device: ReturnType<typeof app.browser>, who: string) => {
+      await device.get(link);
+      const start = await device.post(`${link}/prove`, {});
+      assert.equal(start.status, 303);
+      const { callback } = await postToAcs(app, device, await answerAtIdp(device, start.location!, who));
+      return callback!;
+    };
+    // Somebody else at the same IdP holds the mailbox: refused, nothing created.
+    const stranger = app.browser();
+    const other = await addSamlUser(idp, {});
+    const refused = await prove(stranger, other);
+    assert.equal(refused.status, 403);
+    assert.match(refused.body, /data-error-code="IDENTITY_PROOF_MISMATCH"/);
+    assert.equal((await stranger.post(`${link}/create`, { confirm: 'yes' })).status, 403);
+    assert.equal((await accountsWith('elsewhere@uni-a.example')).length, 0);
+    // The person on a second device: proved, then the account is created and signed in there.
+    const phone = app.browser();
+    const proved = await prove(phone, user);
+    assert.equal(proved.location, link);
+    const created = await phone.post(`${link}/create`, { confirm: 'yes' });
+    assert.equal(created.status, 303);
+    const [identity] = await identities('uni', persistent(user));
+    assert.equal(identity?.account_id, (await accountsWith('elsewhere@uni-a.example'))[0]?.id);
   });
 
   test('case 2: a signed-in account links the IdP from its account page (the flow survives the cookie-less POST)', async () => {

@@ -32,9 +32,11 @@ import {
   signingInFor,
 } from '../views/components.js';
 import { clientOfReturnTo } from '../../openid-provider/interaction-client.js';
+import { startProof } from './providers.js';
 
 const TokenParams = Type.Object({ token: Type.String({ maxLength: 200 }) });
 const CreateBody = Type.Object({ _csrf: CsrfField, confirm: Type.Optional(Type.Literal('yes')) });
+const ProveBody = Type.Object({ _csrf: CsrfField });
 const EmailBody = Type.Object({ email: Type.String({ maxLength: 1000 }), _csrf: CsrfField });
 
 /**
@@ -79,7 +81,8 @@ export const externalLoginRoutes: Route = (app, lanyard) => {
           ${csrf}${confirmBox(t('external.confirm', { ...who, id: idUrl, email: reg.email ?? '' }))}${button(t('external.create'))}
         </form>`
       : postButton(`/external-login/${token}/create`, csrf, t('external.create'));
-    const canLinkExisting = fromOriginBrowser(reg, browserHashOf(lanyard, request));
+    const fromOrigin = fromOriginBrowser(reg, browserHashOf(lanyard, request));
+    const canLinkExisting = fromOrigin;
     // The repository this sign-in goes on to, from the registration's stored return-to (as the
     // sign-in started it) and that authorization request: nothing in this page's URL names it.
     const client = reg.return_to ? await clientOfReturnTo(lanyard.db, reg.return_to) : undefined;
@@ -88,48 +91,60 @@ export const externalLoginRoutes: Route = (app, lanyard) => {
       ${field({ name: 'email', label: t('external.emailLabel'), type: 'email', value: opts.email, autocomplete: 'email', hint: t('external.emailHint', who), error: opts.error === 'INVALID_EMAIL' ? t('error.INVALID_EMAIL') : undefined })}
       ${button(t('external.sendLink'), { weight: canCreate && reg.email ? 'secondary' : 'primary' })}
     </form>`;
-    // The recommended way is the primary card: create the account when the proven email is new
+    // A mailed link in a browser that has not signed in with its identity: only the proof sign-in
+    // (the mailbox alone may be somebody else's, reached through a mistyped address).
+    const proof: Choice = {
+      id: 'prove',
+      weight: 'primary',
+      heading: t('external.prove.title'),
+      body: t('external.prove.body', { ...who, id: idUrl, email: reg.email ?? '' }),
+      action: postButton(`/external-login/${token}/prove`, csrf, t('external.prove.button', who)),
+    };
+    const proving = reg.mailed && !fromOrigin;
+    // Else the recommended way is the primary card: create the account when the proven email is new
     // here, else give an email; signing in to an existing account is always the alternative.
-    const options: Choice[] = [
-      ...(canCreate && reg.email
-        ? [
-            {
-              id: 'create',
-              weight: 'primary' as const,
-              heading: t('external.create'),
-              body: html`<p>
+    const options: Choice[] = proving
+      ? [proof]
+      : [
+          ...(canCreate && reg.email
+            ? [
+                {
+                  id: 'create',
+                  weight: 'primary' as const,
+                  heading: t('external.create'),
+                  body: html`<p>
                 ${t('external.email_unknown', { email: reg.email })} ${t('external.createHint', { email: reg.email })}
               </p>`,
-              action: createAction,
-            },
-          ]
-        : []),
-      {
-        id: 'email',
-        weight: canCreate && reg.email ? 'secondary' : 'primary',
-        heading: reg.email ? t('external.otherEmail') : t('external.needEmail.title'),
-        body: t(`external.needEmail.${reason}` as MessageKey, who),
-        action: emailForm,
-      },
-      ...(canLinkExisting
-        ? [
-            {
-              id: 'existing',
-              weight: 'secondary' as const,
-              heading: t('external.linkExisting'),
-              body: t('external.linkExistingHint', who),
-              action: linkButton(linkExisting, t('external.linkExisting'), { weight: 'secondary' }),
-            },
-          ]
-        : []),
-    ];
+                  action: createAction,
+                },
+              ]
+            : []),
+          {
+            id: 'email',
+            weight: canCreate && reg.email ? 'secondary' : 'primary',
+            heading: reg.email ? t('external.otherEmail') : t('external.needEmail.title'),
+            body: t(`external.needEmail.${reason}` as MessageKey, who),
+            action: emailForm,
+          },
+          ...(canLinkExisting
+            ? [
+                {
+                  id: 'existing',
+                  weight: 'secondary' as const,
+                  heading: t('external.linkExisting'),
+                  body: t('external.linkExistingHint', who),
+                  action: linkButton(linkExisting, t('external.linkExisting'), { weight: 'secondary' }),
+                },
+              ]
+            : []),
+        ];
     return sendPage(lanyard, request, reply, {
       title: t('external.title', who),
       status: opts.status,
       wide: true,
       main: html`${client ? signingInFor(t, client, 'firstSignIn') : ''}${formError(t, opts.error)}
         <section aria-labelledby="who">
-          <h2 id="who" class="subtle">${t('external.authenticated', who)}</h2>
+          <h2 id="who" class="subtle">${t(proving ? 'external.prove.whose' : 'external.authenticated', who)}</h2>
           ${facts([
             [who.identity, lanyard.providers.identityView(reg.provider, reg.subject, p.issuer, request.locale)],
             [t('external.name'), name],
@@ -184,6 +199,19 @@ export const externalLoginRoutes: Route = (app, lanyard) => {
       setSessionCookie(lanyard, reply, cookie);
       setFlash(reply, config, { kind: 'success', key: 'flash.accountCreated' });
       return reply.redirect(next, 303);
+    },
+  );
+
+  // A mailed link opened in another browser: sign in with its provider here first (startProof).
+  app.post(
+    '/external-login/:token/prove',
+    { schema: { params: TokenParams, body: ProveBody }, config: { ...limits.token, guards: ['csrf'] } },
+    async (request, reply) => {
+      const { token } = request.params;
+      const reg = await check(request, token);
+      if (!reg.mailed || fromOriginBrowser(reg, browserHashOf(lanyard, request)))
+        return reply.redirect(`/external-login/${token}`, 303);
+      return startProof(lanyard, reply, reg, `/external-login/${token}`);
     },
   );
 

@@ -1,6 +1,8 @@
 import { Type } from 'typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { brokerSignIn } from '../../broker/execute.js';
+import { proveRegistration } from '../../broker/registrations.js';
+import type { Registration } from '../../db/schema.js';
 import { replaceOrcidTokens } from '../../accounts/orcid-access.js';
 import type { ExternalProfile } from '../../providers/profile.js';
 import { isLanyardError, LanyardError } from '../../errors.js';
@@ -218,6 +220,48 @@ async function consentCallback(
 }
 
 /**
+ * A mailed link opened in a browser other than the sign-in's asks the person to sign in with the
+ * link's provider here (docs/security.md, "A mailed link needs the identity too"). Starts that
+ * sign-in, naming the registration and the page to return to in the signed flow; SAML goes straight
+ * to the IdP that authenticated the first time.
+ */
+export async function startProof(lanyard: Lanyard, reply: FastifyReply, reg: Registration, back: string) {
+  const provider = lanyard.providers.get(reg.provider);
+  if (!provider) throw new LanyardError('PROVIDER_NOT_CONFIGURED', 'Sign-in with this provider is not set up here.');
+  const query = new URLSearchParams(reg.profile.issuer ? { idp: reg.profile.issuer } : {});
+  return startSignIn(
+    lanyard,
+    reply,
+    provider,
+    { returnTo: back, intent: 'sign_in', sessionId: null, proves: { registration: reg.id, back } },
+    303,
+    { query, sessionId: null },
+  );
+}
+
+/**
+ * The callback of a proof sign-in: the same identity as the mailed link's → the link works in this
+ * browser now, back to its page; anyone else → IDENTITY_PROOF_MISMATCH, nothing changed. Nobody is
+ * signed in here: the link's own page finishes (creating or linking the account, and signing in).
+ */
+async function proofCallback(
+  lanyard: Lanyard,
+  provider: Provider,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  proves: NonNullable<OAuthFlow['proves']>,
+  profile: ExternalProfile,
+) {
+  await proveRegistration(lanyard, proves.registration, profile, bindBrowser(lanyard, request, reply), request.ip);
+  setFlash(reply, lanyard.config, {
+    kind: 'success',
+    key: 'flash.proved',
+    params: { identity: provider.identityName(request.locale) },
+  });
+  return reply.redirect(proves.back, 303);
+}
+
+/**
  * The redirect URI: the provider checks the answer against this browser's flow and returns who
  * signed in; the broker decides; the browser goes where the outcome says. The flow cookie is
  * cleared once the answer's state matched it (whatever happens next), so a callback can never be
@@ -257,6 +301,7 @@ async function callback(lanyard: Lanyard, provider: Provider, request: FastifyRe
   });
   if (!flow) throw new LanyardError('OAUTH_STATE_INVALID', 'The sign-in response was not checked. Start again.');
   if (flow.intent === 'consent') return consentCallback(lanyard, request, reply, flow, profile);
+  if (flow.proves) return proofCallback(lanyard, provider, request, reply, flow.proves, profile);
   const linking = flow.intent === 'link' && request.auth !== null && request.auth.session.id === flow.sessionId;
   const outcome = await brokerSignIn(lanyard, profile, {
     intent: linking ? 'link' : 'sign_in',

@@ -15,7 +15,9 @@ import { html } from '../../lib/html.js';
 import { loginThen, safeRedirect } from '../redirects.js';
 import { CsrfField } from '../csrf.js';
 import { csrfField, sendPage } from '../views/layout.js';
-import { button, comparison, facts, notice, signingInFor } from '../views/components.js';
+import { button, comparison, facts, notice, postButton, signingInFor } from '../views/components.js';
+import { checkRegistrationToken, fromOriginBrowser } from '../../stores/registrations.js';
+import { startProof } from './providers.js';
 import { clientOfReturnTo } from '../../openid-provider/interaction-client.js';
 import { confirmBox } from '../views/forms.js';
 import { browserHashOf } from '../browser-binding.js';
@@ -23,6 +25,7 @@ import { setFlash } from '../flash.js';
 
 const TokenParams = Type.Object({ token: Type.String({ maxLength: 200 }) });
 const Choice = Type.Optional(Type.Union([Type.Literal('received'), Type.Literal('current')]));
+const ProveBody = Type.Object({ _csrf: CsrfField });
 const MergeBody = Type.Object({
   givenName: Choice,
   familyName: Choice,
@@ -87,6 +90,16 @@ export const reviewAccountRoutes: Route = (app, lanyard) => {
           registration.subject,
           registration.profile.issuer,
         );
+        const csrf = csrfField(lanyard, request, reply);
+        // A mailed link opened in a browser that has not signed in with its identity: the proof
+        // sign-in first (the mailbox alone may be somebody else's, reached through a mistyped address).
+        if (registration.mailed && !fromOriginBrowser(registration, browserHashOf(lanyard, request)))
+          return sendPage(lanyard, request, reply, {
+            title: t('external.prove.title'),
+            main: html`<p>${t('external.prove.body', { ...who, id: idUrl, email: target.email })}</p>
+              ${facts([[t('review.linking', who), identity]])}
+              ${postButton(`/review-account/${token}/prove`, csrf, t('external.prove.button', who))}`,
+          });
         // A mailed link proves the mailbox, not who started the sign-in: its owner confirms the identity.
         const confirm = registration.mailed
           ? confirmBox(t('review.confirm', { ...who, id: idUrl, email: target.email }))
@@ -101,7 +114,7 @@ export const reviewAccountRoutes: Route = (app, lanyard) => {
           ${facts([[t('review.linking', who), identity]])}
           ${notice('warning', t(registration.mailed ? 'review.notYou' : 'review.notYouSignedIn', who))}
           <form method="post" action="/review-account/${token}">
-            ${csrfField(lanyard, request, reply)} ${table(request, rows, who)} ${confirm} ${button(t('review.submit', who))}
+            ${csrf} ${table(request, rows, who)} ${confirm} ${button(t('review.submit', who))}
           </form>`,
         });
       } catch (e) {
@@ -112,6 +125,23 @@ export const reviewAccountRoutes: Route = (app, lanyard) => {
         if (isLanyardError(e) && e.code === 'REAUTH_REQUIRED') return signInAgain(reply, token);
         throw e;
       }
+    },
+  );
+
+  // A mailed link opened in another browser: sign in with its provider here first (startProof).
+  app.post(
+    '/review-account/:token/prove',
+    { schema: { params: TokenParams, body: ProveBody }, config: { ...limits.token, guards: ['csrf'] } },
+    async (request, reply) => {
+      const { token } = request.params;
+      const reg = await checkRegistrationToken(lanyard.db, token, {
+        types: ['VALIDATION'],
+        now: lanyard.clock.now(),
+        browser: browserHashOf(lanyard, request),
+      });
+      if (!reg.mailed || fromOriginBrowser(reg, browserHashOf(lanyard, request)))
+        return reply.redirect(`/review-account/${token}`, 303);
+      return startProof(lanyard, reply, reg, `/review-account/${token}`);
     },
   );
 

@@ -23,6 +23,12 @@ export interface OAuthFlow {
   intent: 'sign_in' | 'link' | 'consent';
   /** For 'link' and 'consent': the session that asked, so another session cannot finish it. */
   sessionId: string | null;
+  /**
+   * A sign-in that proves the identity of a mailed link opened in this browser (docs/security.md,
+   * "A mailed link needs the identity too"): the registration it names, and the link's page to
+   * go back to. The callback compares identities and signs nobody in.
+   */
+  proves?: { registration: string; back: string };
   /** Scopes to ask for instead of the provider's sign-in scopes ('consent'). */
   scopes?: string[];
   /** Expiry, epoch seconds. */
@@ -34,7 +40,7 @@ export interface OAuthFlow {
 const FLOW_TTL_SECONDS = 600;
 
 export function newFlow(
-  input: Pick<OAuthFlow, 'provider' | 'returnTo' | 'intent' | 'sessionId' | 'scopes'>,
+  input: Pick<OAuthFlow, 'provider' | 'returnTo' | 'intent' | 'sessionId' | 'scopes' | 'proves'>,
   now: Date,
 ): OAuthFlow {
   return {
