@@ -7,6 +7,7 @@ import { expectNoChange } from '../support/db-snapshot.js';
 import { linkIn } from '../support/mail-catcher.js';
 import { addOrcidUser, createPasswordAccount, signInWithOrcid, signInWithPassword } from '../support/orcid.js';
 import { assertRefused } from '../support/refusals.js';
+import { accountIdsWith, identityWith } from '../support/accounts.js';
 import { forEachBackend } from '../support/suite.js';
 import { withOrcid } from '../support/test-app.js';
 import { ApiClient, mailedToken, orcidRegistration } from '../api/support/api-client.js';
@@ -23,15 +24,8 @@ forEachBackend(
   'registration links from a provider sign-in work only in its browser',
   (ctx) => {
     const db = () => ctx().lanyard.db;
-    const identityOf = (orcid: string) =>
-      db()
-        .selectFrom('identity')
-        .selectAll()
-        .where('provider', '=', 'orcid')
-        .where('subject', '=', orcid)
-        .executeTakeFirst();
-    const accountsWith = (email: string) =>
-      db().selectFrom('account').select('id').where('email', '=', email).execute();
+    const identityOf = (orcid: string) => identityWith(db(), orcid);
+    const accountsWith = (email: string) => accountIdsWith(db(), email);
     const session = (browser: Browser) => browser.cookie(cookieNames(ctx().config).session);
 
     /** The attacker's own ORCID sign-in, ending on /external-login/{token} in the attacker's browser. */

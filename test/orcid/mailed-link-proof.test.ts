@@ -6,6 +6,7 @@ import { expectNoChange } from '../support/db-snapshot.js';
 import { linkIn } from '../support/mail-catcher.js';
 import { addOrcidUser, createPasswordAccount, signInWithOrcid } from '../support/orcid.js';
 import { assertRefused } from '../support/refusals.js';
+import { accountIdsWith, identityWith } from '../support/accounts.js';
 import { forEachBackend } from '../support/suite.js';
 import { withOrcid } from '../support/test-app.js';
 import { ApiClient, mailedToken, orcidRegistration } from '../api/support/api-client.js';
@@ -25,15 +26,8 @@ forEachBackend(
   'a mailed link opened in another browser needs the identity it names',
   (ctx) => {
     const db = () => ctx().lanyard.db;
-    const identityOf = (orcid: string) =>
-      db()
-        .selectFrom('identity')
-        .selectAll()
-        .where('provider', '=', 'orcid')
-        .where('subject', '=', orcid)
-        .executeTakeFirst();
-    const accountsWith = (email: string) =>
-      db().selectFrom('account').select('id').where('email', '=', email).execute();
+    const identityOf = (orcid: string) => identityWith(db(), orcid);
+    const accountsWith = (email: string) => accountIdsWith(db(), email);
     const session = (browser: Browser) => browser.cookie(cookieNames(ctx().config).session);
 
     /** The researcher's ORCID sign-in (no public email) and an address typed on the "we need your email" page. */

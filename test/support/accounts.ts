@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import type { Account } from '../../src/db/schema.js';
 import { cookieNames } from '../../src/http/cookies.js';
+import type { Db } from '../../src/db/connect.js';
 import type { Lanyard } from '../../src/lanyard.js';
 import { createAccount } from '../../src/stores/accounts.js';
 import { setPasswordHash } from '../../src/stores/identities.js';
@@ -14,6 +15,19 @@ export const PASSWORD = 'correct horse battery';
 
 /** An address no other test uses, so suites sharing one database stay independent. */
 export const uniqueEmail = (name = 'user') => `${name}-${randomBytes(4).toString('hex')}@example.org`;
+
+/** The identity of `provider` (ORCID unless named) with `subject`, when one is linked. */
+export const identityWith = (db: Db, subject: string, provider = 'orcid') =>
+  db
+    .selectFrom('identity')
+    .selectAll()
+    .where('provider', '=', provider)
+    .where('subject', '=', subject)
+    .executeTakeFirst();
+
+/** The ids of the accounts that use `email` (none or one). */
+export const accountIdsWith = (db: Db, email: string) =>
+  db.selectFrom('account').select('id').where('email', '=', email).execute();
 
 /** An active, verified password account made straight in the stores (the register flow has its own tests). */
 export async function seedAccount(lanyard: Lanyard, email = uniqueEmail(), password = PASSWORD): Promise<Account> {
