@@ -367,6 +367,8 @@ export const de: Messages = {
     'Zurückgehalten, nicht gesendet: Diese Adresse hat in der letzten Stunde bereits {max, plural, one {# E-Mail} other {# E-Mails}} erhalten. Die Seite hat der Person gesagt, wann sie es erneut versuchen kann.',
   'devMail.noAccount':
     'Nicht gesendet: Kein aktives Konto verwendet diese Adresse. Die Anfrage zählt trotzdem für das Stundenlimit, damit die Antwort nie verrät, ob ein Konto existiert.',
+  'flash.linkSentTo':
+    'Der Link geht an {email}. Nicht Ihre Adresse? Beginnen Sie die Anmeldung neu und geben Sie die richtige ein: Ohne Ihre Anmeldung lässt sich mit dem Link an diese Adresse nichts abschließen.',
   'flash.mailHeldBack':
     'Wenn die Adresse stimmt, ist bereits ein Link unterwegs: Wir senden höchstens {max, plural, one {# E-Mail} other {# E-Mails}} pro Stunde an eine Adresse, daher wurde jetzt keine neue gesendet. Sie können in {minutes, plural, one {# Minute} other {# Minuten}} einen weiteren Link anfordern.',
   'flash.accountCreated': 'Ihr Konto ist angelegt, und Sie sind angemeldet.',

@@ -343,6 +343,8 @@ export const en = {
     'Held back, not sent: this address already had {max, plural, one {# mail} other {# mails}} in the last hour. The page told the person when to ask again.',
   'devMail.noAccount':
     'Not sent: no active account uses this address. It still counts towards the hourly limit, so the answer to the request never tells whether an account exists.',
+  'flash.linkSentTo':
+    'The link goes to {email}. Not your address? Start signing in again and type the right one: the link to this one finishes nothing without your sign-in.',
   'flash.mailHeldBack':
     'If the address is right, a link is already on its way: we send at most {max, plural, one {# mail} other {# mails}} an hour to one address, so no new one was sent now. You can ask for another in {minutes, plural, one {# minute} other {# minutes}}.',
   'flash.accountCreated': 'Your account is ready and you are signed in.',

@@ -46,7 +46,10 @@ forEachBackend(
     test('the typo’s mailbox owner, in their own browser, is offered only the proof sign-in and can create nothing', async () => {
       const app = ctx();
       const stranger = unique('stranger');
-      const { orcid } = await typed(stranger);
+      const { orcid, researcher } = await typed(stranger);
+      // The researcher is shown the address typed, typo and all, with the way out.
+      const told = await researcher.get('/email-confirmation');
+      assert.match(told.body, new RegExp(`The link goes to ${stranger.replace(/[.]/g, '\\.')}\\. Not your address\\?`));
       const link = new URL(linkIn(await app.mail.waitFor(stranger), '/external-login/')).pathname;
       const owner = app.browser();
       const page = await owner.get(link);

@@ -241,7 +241,9 @@ export const externalLoginRoutes: Route = (app, lanyard) => {
           return reply.redirect('/email-confirmation', 303);
         throw e;
       }
-      flashMailResult(reply, config, sent, lanyard.clock.now());
+      // Name the address typed, so a typo is seen now rather than after an hour's wait for a mail.
+      if (sent.queued) setFlash(reply, config, { kind: 'info', key: 'flash.linkSentTo', params: { email } });
+      else flashMailResult(reply, config, sent, lanyard.clock.now());
       return reply.redirect('/email-confirmation', 303);
     },
   );
