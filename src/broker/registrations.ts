@@ -65,15 +65,24 @@ export interface TokenUse {
  * in its own UI).
  */
 function checkConfirmed(lanyard: Lanyard, reg: Registration, use: TokenUse): void {
-  if (reg.mailed && !fromOriginBrowser(reg, use.browser))
-    throw new LanyardError(
-      'IDENTITY_PROOF_REQUIRED',
-      'Sign in with the provider in this browser first, or open the link in the browser that signed in.',
-      providerDetails(lanyard, reg.provider),
-    );
+  if (reg.mailed && !fromOriginBrowser(reg, use.browser)) throw proofRequired(lanyard, reg);
   if (reg.mailed && !use.confirmed)
     throw new LanyardError('CONFIRMATION_REQUIRED', 'Confirm that this identity is yours first.');
 }
+
+/**
+ * Refusal of a mailed link in a browser that has not proved its identity. `page`: Lanyard's page
+ * of the link, where that proof is offered (the REST API names its URL: `continueAt`).
+ */
+const proofRequired = (lanyard: Lanyard, reg: Registration) =>
+  new LanyardError(
+    'IDENTITY_PROOF_REQUIRED',
+    'Sign in with the provider in this browser first, or open the link in the browser that signed in.',
+    {
+      ...providerDetails(lanyard, reg.provider),
+      page: reg.type === 'VALIDATION' ? 'review-account' : 'external-login',
+    },
+  );
 
 /**
  * A mailed link opened in another browser (docs/security.md, "A mailed link needs the identity
@@ -314,6 +323,9 @@ export async function changeRegistrationEmail(
       browser: expect.browser,
       ...(expect.id !== undefined ? { id: expect.id } : {}),
     });
+    // A mailed link sent on elsewhere keeps its browser: from a browser that has not proved the
+    // identity that would hand the sign-in's browser a link to an address of the sender's choice.
+    if (old.mailed && !fromOriginBrowser(old, expect.browser)) throw proofRequired(lanyard, old);
     if (expect.email !== undefined && (old.email === null) !== (expect.email === 'absent')) {
       throw new LanyardError(
         'REGISTRATION_EMAIL_STATE',
@@ -341,9 +353,11 @@ export async function changeRegistrationEmail(
       ttl,
       now,
     );
-    const link = `${base}/${owner ? 'review-account' : 'external-login'}/${fresh}`;
+    const page = `${owner ? 'review-account' : 'external-login'}/${fresh}`;
+    const link = `${base}/${page}`;
     const params = {
       link,
+      ...(base !== config.publicUrl ? { otherDevice: `${config.publicUrl}/${page}` } : {}),
       validHours: hours(ttl),
       provider: lanyard.providers.identityName(old.provider, owner ? localeOf(owner, locale) : locale),
       identifier: lanyard.providers.identifier(old.provider, old.subject, old.profile.issuer),

@@ -1,4 +1,5 @@
 import type { Config } from '../config/schema.js';
+import { isLanyardError, LanyardError } from '../errors.js';
 
 /**
  * Where links for a person go: Lanyard's own pages, or — with `LANYARD_UI_URL` (DSpace's
@@ -20,4 +21,19 @@ export function returnsToUi(config: Pick<Config, 'uiUrl' | 'corsOrigins'>, retur
   } catch {
     return false;
   }
+}
+
+/**
+ * A REST refusal of a mailed link in a browser that has not proved its identity
+ * (IDENTITY_PROOF_REQUIRED) names Lanyard's own page of that link, `details.continueAt`: there the
+ * person signs in with the provider on this device, then finishes. Use as `.catch(…)`.
+ */
+export function withProofPage(config: Pick<Config, 'publicUrl'>, token: string | undefined) {
+  return (e: unknown): never => {
+    if (isLanyardError(e) && e.code === 'IDENTITY_PROOF_REQUIRED' && token && typeof e.details?.page === 'string') {
+      const continueAt = `${config.publicUrl}/${e.details.page}/${encodeURIComponent(token)}`;
+      throw new LanyardError(e.code, e.message, { ...e.details, continueAt }, { cause: e.cause, status: e.status });
+    }
+    throw e;
+  };
 }

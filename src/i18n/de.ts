@@ -174,6 +174,8 @@ export const de: Messages = {
   'mail.external.subject': 'Bestätigen Sie Ihre E-Mail-Adresse für die Anmeldung bei {app} mit {provider}',
   'mail.external.body':
     'Sie haben sich mit {provider} {identifier} angemeldet und diese E-Mail-Adresse angegeben. Um sie zu bestätigen und fortzufahren, öffnen Sie diesen Link:',
+  'mail.otherDevice':
+    'Sie lesen dies auf einem anderen Gerät als dem, mit dem Sie sich angemeldet haben? Fahren Sie stattdessen hier fort; dort melden Sie sich zuerst mit {provider} an:',
   'mail.validation.subject': '{provider} mit Ihrem {app}-Konto verknüpfen',
   'mail.validation.body':
     'Jemand hat sich mit {provider} {identifier} angemeldet und möchte sie mit dem Konto dieser Adresse verknüpfen. Wenn Sie das waren, öffnen Sie diesen Link, um zu prüfen und zu bestätigen:',

@@ -169,6 +169,8 @@ export const en = {
   'mail.external.subject': 'Confirm your email address to sign in to {app} with {provider}',
   'mail.external.body':
     'You signed in with {provider} {identifier} and gave this email address. To confirm it and continue, open this link:',
+  'mail.otherDevice':
+    'Reading this on a device other than the one you signed in on? Continue here instead; you will sign in with {provider} there first:',
   'mail.validation.subject': 'Link {provider} to your {app} account',
   'mail.validation.body':
     'Someone signed in with {provider} {identifier} and asked to link it to the account of this address. If that was you, open this link to review and confirm:',

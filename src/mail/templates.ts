@@ -11,6 +11,8 @@ interface MailSpec {
   params?: Record<string, string>;
   /** A closing line for mails someone else may have caused ("ignore this email"). */
   ignoreNote?: MessageKey;
+  /** A second way to the same step, with the line that says when to take it. */
+  alternative?: { note: MessageKey; link: string };
 }
 
 export type MailKind = keyof typeof specs;
@@ -33,6 +35,11 @@ interface ProviderLink {
   provider: string;
   /** The identity itself (the ORCID iD URL), so the reader knows what would be linked. */
   identifier: string;
+  /**
+   * Lanyard's own page of the link, when `link` is a repository UI's route: on a device other
+   * than the sign-in's, only Lanyard's page can have the person prove the identity first.
+   */
+  otherDevice?: string;
 }
 
 const providerLink = (subject: MessageKey, body: MessageKey, p: ProviderLink, ignoreNote: MessageKey): MailSpec => ({
@@ -42,6 +49,7 @@ const providerLink = (subject: MessageKey, body: MessageKey, p: ProviderLink, ig
   validHours: p.validHours,
   params: { provider: p.provider, identifier: p.identifier },
   ignoreNote,
+  ...(p.otherDevice ? { alternative: { note: 'mail.otherDevice' as const, link: p.otherDevice } } : {}),
 });
 
 const specs = {
@@ -150,12 +158,14 @@ export function renderMail<K extends MailKind>(
   const body = t(spec.body, vars);
   const valid = spec.validHours ? validFor(t, spec.validHours) : undefined;
   const ignore = spec.ignoreNote ? t(spec.ignoreNote) : undefined;
+  const alternative = spec.alternative ? { note: t(spec.alternative.note, vars), link: spec.alternative.link } : null;
 
   const text = [
     t('mail.greeting'),
     '',
     body,
     ...(spec.link ? ['', spec.link] : []),
+    ...(alternative ? ['', alternative.note, alternative.link] : []),
     ...(valid ? ['', valid] : []),
     ...(ignore ? ['', ignore] : []),
     '',
@@ -167,7 +177,9 @@ export function renderMail<K extends MailKind>(
       <body style="font-family:sans-serif;line-height:1.5">
         <p>${t('mail.greeting')}</p>
         <p>${body}</p>
-        ${spec.link ? html`<p><a href="${spec.link}">${spec.link}</a></p>` : ''} ${paragraph(valid)}${paragraph(ignore)}
+        ${spec.link ? html`<p><a href="${spec.link}">${spec.link}</a></p>` : ''}
+        ${alternative ? html`<p>${alternative.note}<br /><a href="${alternative.link}">${alternative.link}</a></p>` : ''}
+        ${paragraph(valid)}${paragraph(ignore)}
         <p>— ${appName}</p>
       </body>
     </html>`;

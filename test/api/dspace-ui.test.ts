@@ -233,6 +233,34 @@ for (const backend of backends()) {
         assert.deepEqual([me.email, me.netid], [email, orcid]);
       });
 
+      test('the mailed UI link on another device: the UI’s create is 403 IDENTITY_PROOF_REQUIRED naming Lanyard’s page, which the mail names too; where an ORCID sign-in proves the iD', async () => {
+        const orcid = addOrcidUser(ctx(), { emails: [] });
+        const laptop = await ui();
+        const token = tokenOf(
+          await followOrcid(laptop, await orcidButton(laptop, '/reload/1'), orcid),
+          'external-login',
+        );
+        const reg = (await laptop.findByToken(token)).json<Registration>();
+        const email = unique('phone');
+        assert.equal((await laptop.patchUpdateRegistration([email], reg.id, token, 'add')).status, 204);
+        const mail = await ctx().mail.waitFor(email);
+        const mailed = tokenOf(linkIn(mail, `${UI}/external-login/`), 'external-login');
+        const ownPage = `${ctx().config.publicUrl}/external-login/${mailed}`;
+        assert.ok(mail.text.includes(`on a device other than the one you signed in on?`), mail.text);
+        assert.ok(mail.text.includes(ownPage), mail.text);
+
+        // The phone: the UI's page of the link, no Lanyard cookie.
+        const phone = await ui();
+        const fresh = (await phone.findByToken(mailed)).json<Registration>();
+        const refused = await expectNoChange(ctx().lanyard.db, () => phone.createEPersonForToken(fresh, mailed));
+        assert.equal(refused.status, 403, refused.body);
+        const problem = refused.json<{ code: string; details: { continueAt: string } }>();
+        assert.deepEqual([problem.code, problem.details.continueAt], ['IDENTITY_PROOF_REQUIRED', ownPage]);
+
+        // There (Lanyard's page in any browser) the ORCID sign-in proves the iD first: test/orcid/mailed-link-proof.test.ts.
+        assert.equal((await ctx().browser().get(new URL(ownPage).pathname)).status, 200);
+      });
+
       test('an address no account uses → "Connect to an existing user": password login → review page → merge into the signed-in account', async () => {
         const email = unique('existing');
         const account = await createPasswordAccount(ctx(), email);

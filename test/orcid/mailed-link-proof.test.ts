@@ -145,6 +145,45 @@ forEachBackend(
       assert.equal(await identityOf(second.orcid), undefined);
     });
 
+    test('the mailbox owner cannot send the link on to an address of their choice (page and REST): 403, nothing mailed', async () => {
+      const app = ctx();
+      const strangerAccount = await createPasswordAccount(app, unique('stranger-account'));
+      const typo = unique('typo');
+      const { researcher } = await typed(typo);
+      const link = new URL(linkIn(await app.mail.waitFor(typo), '/external-login/')).pathname;
+      const stranger = app.browser();
+      await stranger.get(link);
+      // Re-aimed at the stranger's own account, the new link would still open in the researcher's
+      // browser without a proof, and "I got this by mistake" is what the researcher waits for.
+      await expectNoChange(db(), async () => {
+        assertRefused(
+          await stranger.post(`${link}/email`, { email: strangerAccount.email }),
+          403,
+          'IDENTITY_PROOF_REQUIRED',
+        );
+      });
+      // The researcher's own browser may still change it (a typo seen late).
+      const fixed = unique('fixed');
+      assert.equal((await researcher.post(`${link}/email`, { email: fixed })).status, 303);
+      await app.mail.waitFor(fixed);
+
+      const c = await ApiClient.for(app);
+      const { registration, token } = await orcidRegistration(c);
+      const apiTypo = unique('api-typo');
+      assert.equal((await c.patchEmail(registration.id, token, 'add', apiTypo)).status, 204);
+      const mailed = await mailedToken(app, apiTypo, '/external-login/');
+      const elsewhere = await ApiClient.for(app);
+      const id = (await elsewhere.findByToken(mailed)).json<{ id: string }>().id;
+      await expectNoChange(db(), async () => {
+        const patched = await elsewhere.patchEmail(id, mailed, 'replace', strangerAccount.email);
+        assertRefused(patched, 403, 'IDENTITY_PROOF_REQUIRED');
+        assert.equal(
+          patched.json<{ details: { continueAt: string } }>().details.continueAt,
+          `${app.config.publicUrl}/external-login/${mailed}`,
+        );
+      });
+    });
+
     test('the researcher on another device proves the iD with ORCID, then creates the account there and is signed in', async () => {
       const app = ctx();
       const own = unique('own');

@@ -13,6 +13,7 @@ import type { Route } from '../app.js';
 import { isFreshAuth, requireAuth, sessionContext } from '../auth.js';
 import { apiLimits } from './guards.js';
 import { browserHashOf } from '../browser-binding.js';
+import { withProofPage } from '../ui-links.js';
 import { accountView, epersonJson } from './representations.js';
 import { allAs, type StatusOverrides } from '../status-overrides.js';
 import {
@@ -155,7 +156,7 @@ export const epersonRoutes: Route = (api, lanyard) => {
           token,
           { ...sessionContext(request), signIn: false },
           { browser, confirmed: true, locale: request.locale },
-        ));
+        ).catch(withProofPage(config, token)));
       } else {
         // DSpace copies any JSON netid onto a password registrant (DSpace §6.2 item 6): never here.
         if (body.netid !== undefined)
@@ -220,7 +221,7 @@ export const epersonRoutes: Route = (api, lanyard) => {
         session: { ...sessionContext(request), signIn: false },
         // The client's own review page is where a mailed link's owner confirms (docs/api.md).
         use: { browser: browserHashOf(lanyard, request), confirmed: true },
-      });
+      }).catch(withProofPage(config, request.query.token));
       return reply.code(201).send(await respond(account));
     },
   );

@@ -3,7 +3,7 @@ import { requestPasswordReset, requestRegistration } from '../../accounts/passwo
 import { changeRegistrationEmail, findRegistrationByToken } from '../../broker/registrations.js';
 import { LanyardError } from '../../errors.js';
 import type { Route } from '../app.js';
-import { linkBase } from '../ui-links.js';
+import { linkBase, withProofPage } from '../ui-links.js';
 import { apiLimits } from './guards.js';
 import { browserHashOf } from '../browser-binding.js';
 import { accountView, registrationJson } from './representations.js';
@@ -136,6 +136,7 @@ export const registrationRoutes: Route = (api, lanyard) => {
             ...tokenRefusals,
             'TOKEN_REGISTRATION_MISMATCH',
             'REGISTRATION_OTHER_BROWSER',
+            'IDENTITY_PROOF_REQUIRED',
             'CSRF_FAILED',
             'REGISTRATION_EMAIL_STATE',
             'BODY_TOO_LARGE',
@@ -161,7 +162,7 @@ export const registrationRoutes: Route = (api, lanyard) => {
           browser: browserHashOf(lanyard, request),
         },
         linkBase(config, true),
-      );
+      ).catch(withProofPage(config, request.query.token));
       return reply.code(204).send();
     },
   );
