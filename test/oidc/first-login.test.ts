@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { linkIn } from '../support/mail-catcher.js';
-import { addIdpUser, forEachBackendWithIdp, signInWithOidc } from '../support/oidc.js';
+import { addIdpUser, authorizeAtIdp, forEachBackendWithIdp, signInWithOidc } from '../support/oidc.js';
 import { createPasswordAccount, signInWithPassword } from '../support/orcid.js';
 
 /** Every branch of the first-login table for an OpenID Connect provider, against a real IdP. */
@@ -161,6 +161,36 @@ forEachBackendWithIdp('first sign-in with an OpenID Connect IdP', (ctx) => {
     const [identity] = await identities('uni', sub);
     assert.equal(identity?.account_id, account.id);
     assert.equal((await accountsWith('reviewer@uni.example'))[0]?.given_name, 'New');
+  });
+
+  test('a mailed VALIDATION link opened in another browser: the IdP sign-in there as the same subject proves it; another subject cannot', async () => {
+    const { app, idp } = ctx();
+    const account = await createPasswordAccount(app, 'elsewhere@uni.example');
+    const sub = addIdpUser(idp, {});
+    const browser = app.browser();
+    const back = await signInWithOidc(browser, sub);
+    await browser.get(back.location!);
+    await browser.post(`${back.location}/email`, { email: 'elsewhere@uni.example' });
+    const mail = await app.mail.waitFor('elsewhere@uni.example', (m) => /review-account/.test(m.text));
+    const link = new URL(linkIn(mail, '/review-account/')).pathname;
+    /** The proof sign-in at the IdP as `who`, in `device`: what the callback answers. */
+    const prove = async (device: ReturnType<typeof app.browser>, who: string) => {
+      await device.get(link);
+      return device.get(await authorizeAtIdp(device, who, { start: await device.post(`${link}/prove`, {}) }));
+    };
+    // The account's owner, not the person who signed in at the IdP: refused, nothing linked.
+    const owner = app.browser();
+    const refused = await prove(owner, addIdpUser(idp, {}));
+    assert.equal(refused.status, 403);
+    assert.match(refused.body, /data-error-code="IDENTITY_PROOF_MISMATCH"/);
+    assert.equal((await owner.post(link, { confirm: 'yes' })).status, 403);
+    assert.equal((await identities('uni', sub)).length, 0);
+    // The person who signed in, on a second device: proved, then linked and signed in there.
+    const phone = app.browser();
+    assert.equal((await prove(phone, sub)).location, link);
+    assert.equal((await phone.post(link, { confirm: 'yes' })).status, 303);
+    const [identity] = await identities('uni', sub);
+    assert.equal(identity?.account_id, account.id);
   });
 
   test('case 2: a signed-in account links the IdP from its account page', async () => {
