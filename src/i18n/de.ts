@@ -370,7 +370,7 @@ export const de: Messages = {
   'devMail.noAccount':
     'Nicht gesendet: Kein aktives Konto verwendet diese Adresse. Die Anfrage zählt trotzdem für das Stundenlimit, damit die Antwort nie verrät, ob ein Konto existiert.',
   'flash.linkSentTo':
-    'Der Link geht an {email}. Nicht Ihre Adresse? Beginnen Sie die Anmeldung neu und geben Sie die richtige ein: Ohne Ihre Anmeldung lässt sich mit dem Link an diese Adresse nichts abschließen.',
+    'Wir haben einen Link an {email} gesendet. Folgen Sie ihm, um fortzufahren; er ist nur begrenzt gültig. Nicht Ihre Adresse? Beginnen Sie die Anmeldung neu und geben Sie die richtige ein: Ohne Ihre Anmeldung lässt sich mit dem Link an diese Adresse nichts abschließen.',
   'flash.mailHeldBack':
     'Wenn die Adresse stimmt, ist bereits ein Link unterwegs: Wir senden höchstens {max, plural, one {# E-Mail} other {# E-Mails}} pro Stunde an eine Adresse, daher wurde jetzt keine neue gesendet. Sie können in {minutes, plural, one {# Minute} other {# Minuten}} einen weiteren Link anfordern.',
   'flash.accountCreated': 'Ihr Konto ist angelegt, und Sie sind angemeldet.',

@@ -346,7 +346,7 @@ export const en = {
   'devMail.noAccount':
     'Not sent: no active account uses this address. It still counts towards the hourly limit, so the answer to the request never tells whether an account exists.',
   'flash.linkSentTo':
-    'The link goes to {email}. Not your address? Start signing in again and type the right one: the link to this one finishes nothing without your sign-in.',
+    'We have sent a link to {email}. Follow it to continue; it is valid for a limited time. Not your address? Start signing in again and type the right one: the link to this one finishes nothing without your sign-in.',
   'flash.mailHeldBack':
     'If the address is right, a link is already on its way: we send at most {max, plural, one {# mail} other {# mails}} an hour to one address, so no new one was sent now. You can ask for another in {minutes, plural, one {# minute} other {# minutes}}.',
   'flash.accountCreated': 'Your account is ready and you are signed in.',

@@ -152,8 +152,10 @@ export const registerRoutes: Route = (app, lanyard) => {
     sendPage(lanyard, request, reply, {
       title: request.t('confirm.title'),
       // When the mail was held back, the flash says so; "we have sent it an email" would contradict it.
-      main:
-        peekFlash(request, config)?.key === 'flash.mailHeldBack' ? html`` : notice('info', request.t('confirm.body')),
+      // When the flash names the address the link went to, it says all this page would.
+      main: ['flash.mailHeldBack', 'flash.linkSentTo'].includes(peekFlash(request, config)?.key ?? '')
+        ? html``
+        : notice('info', request.t('confirm.body')),
     }),
   );
 };
