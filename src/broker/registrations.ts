@@ -87,8 +87,8 @@ const proofRequired = (lanyard: Lanyard, reg: Registration) =>
 /**
  * A mailed link opened in another browser (docs/security.md, "A mailed link needs the identity
  * too"): the person signed in there with a provider, and `received` is who that provider
- * authenticated. The same identity as the registration's → the registration now belongs to this
- * browser (`browser`), and its link works here. Anyone else → IDENTITY_PROOF_MISMATCH, audited,
+ * authenticated. The same identity as the registration's → its link works in this browser
+ * (`browser`) too, beside the browser of the first sign-in. Anyone else → IDENTITY_PROOF_MISMATCH, audited,
  * nothing changed: whoever holds a mailbox cannot finish a sign-in somebody else started.
  */
 export async function proveRegistration(
@@ -347,6 +347,7 @@ export async function changeRegistrationEmail(
         profile: old.profile,
         sealedTokens: old.sealed_tokens,
         browserHash: old.browser_hash,
+        provedBrowserHash: old.proved_browser_hash,
         mailed: true,
         returnTo: old.return_to,
       },

@@ -20,6 +20,7 @@ import * as oidcReadTogether from './migrations/0042-oidc-read-together.js';
 import * as sessionAccountLatest from './migrations/0044-session-account-latest.js';
 import * as samlIdpValidUntil from './migrations/0045-saml-idp-valid-until.js';
 import * as accountMergedInto from './migrations/0046-account-merged-into.js';
+import * as registrationProvedBrowser from './migrations/0047-registration-proved-browser.js';
 
 const migrations: Record<string, Migration> = {
   '0001-initial': initial,
@@ -42,6 +43,7 @@ const migrations: Record<string, Migration> = {
   '0044-session-account-latest': sessionAccountLatest,
   '0045-saml-idp-valid-until': samlIdpValidUntil,
   '0046-account-merged-into': accountMergedInto,
+  '0047-registration-proved-browser': registrationProvedBrowser,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -84,7 +84,12 @@ export interface RegistrationTable {
   merged_into: Generated<string | null>;
   /** SHA-256 of the browser cookie of the browser that completed the provider sign-in (migration 0013). */
   browser_hash: string | null;
-  /** The token went by mail: it proves the mailbox, so it works in any browser (migration 0013). */
+  /**
+   * SHA-256 of the browser cookie of a browser where the person signed in with the registration's
+   * identity after the link was mailed (migration 0047): the link works there too.
+   */
+  proved_browser_hash: Generated<string | null>;
+  /** The token went by mail: it proves the mailbox only, so it also needs a proved browser (migration 0013). */
   mailed: Generated<boolean>;
   /** Where the sign-in that made this registration was going (migration 0027), carried to mailed links. */
   return_to: Generated<string | null>;

@@ -31,8 +31,9 @@ export function returnsToUi(config: Pick<Config, 'uiUrl' | 'corsOrigins'>, retur
 export function withProofPage(config: Pick<Config, 'publicUrl'>, token: string | undefined) {
   return (e: unknown): never => {
     if (isLanyardError(e) && e.code === 'IDENTITY_PROOF_REQUIRED' && token && typeof e.details?.page === 'string') {
-      const continueAt = `${config.publicUrl}/${e.details.page}/${encodeURIComponent(token)}`;
-      throw new LanyardError(e.code, e.message, { ...e.details, continueAt }, { cause: e.cause, status: e.status });
+      const { page, ...details } = e.details;
+      const continueAt = `${config.publicUrl}/${page}/${encodeURIComponent(token)}`;
+      throw new LanyardError(e.code, e.message, { ...details, continueAt }, { cause: e.cause, status: e.status });
     }
     throw e;
   };

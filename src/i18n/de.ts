@@ -141,9 +141,9 @@ export const de: Messages = {
     'Dieser Link funktioniert nur in dem Browser, in dem die Anmeldung stattfand. Wenn Sie sie begonnen haben, kehren Sie zu diesem Browser zurück; sonst melden Sie sich hier selbst an.',
   'error.CONFIRMATION_REQUIRED': 'Bitte bestätigen Sie mit dem Häkchen, dass diese Identität Ihnen gehört.',
   'error.IDENTITY_PROOF_REQUIRED':
-    'Dieser Link wurde in einem anderen Browser geöffnet als dem, der sich mit {provider} angemeldet hat. Melden Sie sich hier zuerst mit {provider} an, damit wir wissen, dass die {identity} Ihnen gehört, oder öffnen Sie den Link in dem Browser, mit dem Sie sich angemeldet haben.',
+    'Dieser Link wurde in einem anderen Browser geöffnet als dem, der sich mit {provider} angemeldet hat. Melden Sie sich hier zuerst mit {provider} an, damit wir wissen, dass Sie es sind, oder öffnen Sie den Link in dem Browser, mit dem Sie sich angemeldet haben.',
   'error.IDENTITY_PROOF_MISMATCH':
-    'Sie haben sich mit einer anderen {identity} angemeldet als der, für die dieser Link verschickt wurde. Es wurde nichts verknüpft oder angelegt. Wenn Sie den Link angefordert haben, melden Sie sich mit der darin genannten {identity} an.',
+    'Sie haben sich mit {provider} als jemand anderes angemeldet als die Person, für die dieser Link verschickt wurde. Es wurde nichts verknüpft oder angelegt. Wenn Sie den Link angefordert haben, melden Sie sich mit {provider} als die darin genannte Person an.',
   'error.TOKEN_WRONG_TYPE': 'Dieser Link kann hier nicht verwendet werden.',
   'error.TOKEN_REGISTRATION_MISMATCH': 'Dieser Link gehört nicht zu dieser Anfrage.',
   'error.VALIDATION_FAILED': 'Einige Angaben fehlen oder sind ungültig.',
@@ -223,13 +223,13 @@ export const de: Messages = {
   'external.linkExisting': 'Anmelden und bestehendes Konto verknüpfen',
   'external.linkExistingHint':
     'Sie haben hier schon ein Konto? Melden Sie sich an, und wir verknüpfen Ihre Anmeldung „{identity}“ damit.',
-  'external.prove.whose': 'Dieser Link wurde für eine Anmeldung mit dieser {identity} verschickt:',
+  'external.prove.whose': 'Dieser Link wurde für diese Anmeldung mit {provider} verschickt:',
   'external.prove.title': 'Bestätigen Sie, dass Sie es sind',
   'external.prove.body':
     'Dieser Link wurde an {email} geschickt, für eine Anmeldung mit {provider} in einem anderen Browser. Um hier fortzufahren, melden Sie sich mit {provider} als {id} an. Wenn Sie den Link nicht angefordert haben, schließen Sie diese Seite: Es wird nichts angelegt oder verknüpft.',
   'external.prove.button': 'Mit {provider} anmelden und fortfahren',
   'flash.proved':
-    'Danke: Sie haben sich mit der {identity} angemeldet, für die dieser Link verschickt wurde. Sie können den Vorgang jetzt hier abschließen.',
+    'Danke: Sie haben sich mit {provider} als die Person angemeldet, für die dieser Link verschickt wurde. Sie können den Vorgang jetzt hier abschließen.',
   'external.noCreate':
     'Dieser Dienst legt Konten nicht selbst an. Verknüpfen Sie Ihre Anmeldung „{identity}“ mit Ihrem bestehenden Konto: Melden Sie sich an oder geben Sie dessen E-Mail-Adresse ein.',
   'review.title': 'Kontodaten prüfen',

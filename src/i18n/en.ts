@@ -136,9 +136,9 @@ export const en = {
     'This link works only in the browser in which the sign-in was made. If you started it, go back to that browser; otherwise sign in here yourself.',
   'error.CONFIRMATION_REQUIRED': 'Please tick the box to confirm that this identity is yours.',
   'error.IDENTITY_PROOF_REQUIRED':
-    'This link was opened in a browser other than the one that signed in with {provider}. Sign in with {provider} here first, so we know the {identity} is yours, or open the link in the browser you signed in with.',
+    'This link was opened in a browser other than the one that signed in with {provider}. Sign in with {provider} here first, so we know it is you, or open the link in the browser you signed in with.',
   'error.IDENTITY_PROOF_MISMATCH':
-    'You signed in with a different {identity} from the one this link was sent for. Nothing was linked or created. If you asked for this link, sign in with the {identity} it names.',
+    'You signed in with {provider} as someone other than the person this link was sent for. Nothing was linked or created. If you asked for this link, sign in with {provider} as the one it names.',
   'error.TOKEN_WRONG_TYPE': 'This link cannot be used here.',
   'error.TOKEN_REGISTRATION_MISMATCH': 'This link does not belong to this request.',
   'error.VALIDATION_FAILED': 'Some of the information sent is missing or not valid.',
@@ -215,12 +215,13 @@ export const en = {
   'external.otherEmail': 'Use another email address',
   'external.linkExisting': 'Sign in to link an existing account',
   'external.linkExistingHint': 'Already have an account here? Sign in to it and we will link your {identity} to it.',
-  'external.prove.whose': 'This link was sent for a sign-in with this {identity}:',
+  'external.prove.whose': 'This link was sent for this sign-in with {provider}:',
   'external.prove.title': 'Confirm it is you',
   'external.prove.body':
     'This link was sent to {email} for a sign-in with {provider} in another browser. To go on here, sign in with {provider} as {id}. If you did not ask for this link, close this page: nothing is created or linked.',
   'external.prove.button': 'Sign in with {provider} to continue',
-  'flash.proved': 'Thank you: you signed in as the {identity} this link was sent for. You can finish here now.',
+  'flash.proved':
+    'Thank you: you signed in with {provider} as the person this link was sent for. You can finish here now.',
   'external.noCreate':
     'This service does not create accounts by itself. Link your {identity} to your existing account: sign in to it, or enter its email address.',
   'review.title': 'Review your account information',

@@ -17,7 +17,9 @@ export interface NewRegistration {
   accountId?: string | null;
   /** The browser that completed the provider sign-in (hash of its browser cookie), carried on to mailed links. */
   browserHash?: string | null;
-  /** The token goes out by mail (it will prove the mailbox, so any browser may use it). */
+  /** A browser that proved the identity since (`rebindRegistration`), carried on to a link sent on from there. */
+  provedBrowserHash?: string | null;
+  /** The token goes out by mail: it proves the mailbox only, so it works only in a browser that proved the identity. */
   mailed?: boolean;
   /** Where the sign-in was going (a checked local path or allowed URL); the flow ends there. */
   returnTo?: string | null;
@@ -43,6 +45,7 @@ export async function createRegistration(
       sealed_tokens: input.sealedTokens ?? null,
       account_id: input.accountId ?? null,
       browser_hash: input.browserHash ?? null,
+      proved_browser_hash: input.provedBrowserHash ?? null,
       mailed: input.mailed ?? false,
       return_to: input.returnTo ?? null,
       created_at: now,
@@ -65,13 +68,14 @@ export interface TokenExpectation {
 /**
  * A registration a provider sign-in created is bound to the browser that completed that sign-in:
  * its token is in that browser's address bar, and someone else's browser must not finish the flow
- * (linking a stranger's identity, or login CSRF). Mailed tokens prove the mailbox instead.
+ * (linking a stranger's identity, or login CSRF). A mailed token may be read anywhere (it proves a
+ * mailbox), and is used only where `fromOriginBrowser` holds (src/broker/registrations.ts).
  */
 export const boundToBrowser = (reg: Registration): boolean => reg.provider !== null && !reg.mailed;
 
-/** Whether `browser` is the browser that completed the registration's provider sign-in. */
+/** Whether `browser` completed the registration's provider sign-in, or proved its identity since. */
 export const fromOriginBrowser = (reg: Registration, browser: string | null | undefined): boolean =>
-  reg.browser_hash !== null && !!browser && safeEqual(reg.browser_hash, browser);
+  !!browser && [reg.browser_hash, reg.proved_browser_hash].some((hash) => hash !== null && safeEqual(hash, browser));
 
 /**
  * Checks a token without using it up: it must exist, be unconsumed, unexpired, of an expected
@@ -158,11 +162,11 @@ export async function registrationForProof(db: Db, id: string, now: Date): Promi
   return reg;
 }
 
-/** A mailed registration moves to the browser that proved its identity (`proveRegistration`). */
+/** A mailed registration works in the browser that proved its identity too (`proveRegistration`). */
 export async function rebindRegistration(db: Db, id: string, browserHash: string, now: Date): Promise<void> {
   const moved = await db
     .updateTable('registration')
-    .set({ browser_hash: browserHash })
+    .set({ proved_browser_hash: browserHash })
     .where('id', '=', id)
     .where('mailed', '=', true)
     .where('consumed_at', 'is', null)
@@ -189,6 +193,7 @@ const registrationColumns: Record<keyof Registration, true> = {
   consumed_at: true,
   merged_into: true,
   browser_hash: true,
+  proved_browser_hash: true,
   mailed: true,
   return_to: true,
 };

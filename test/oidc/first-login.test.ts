@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { linkIn } from '../support/mail-catcher.js';
 import { addIdpUser, authorizeAtIdp, forEachBackendWithIdp, signInWithOidc } from '../support/oidc.js';
 import { createPasswordAccount, signInWithPassword } from '../support/orcid.js';
+import { assertRefused } from '../support/refusals.js';
 
 /** Every branch of the first-login table for an OpenID Connect provider, against a real IdP. */
 forEachBackendWithIdp('first sign-in with an OpenID Connect IdP', (ctx) => {
@@ -181,9 +182,8 @@ forEachBackendWithIdp('first sign-in with an OpenID Connect IdP', (ctx) => {
     // The account's owner, not the person who signed in at the IdP: refused, nothing linked.
     const owner = app.browser();
     const refused = await prove(owner, addIdpUser(idp, {}));
-    assert.equal(refused.status, 403);
-    assert.match(refused.body, /data-error-code="IDENTITY_PROOF_MISMATCH"/);
-    assert.equal((await owner.post(link, { confirm: 'yes' })).status, 403);
+    assertRefused(refused, 403, 'IDENTITY_PROOF_MISMATCH');
+    assertRefused(await owner.post(link, { confirm: 'yes' }), 403, 'IDENTITY_PROOF_REQUIRED');
     assert.equal((await identities('uni', sub)).length, 0);
     // The person who signed in, on a second device: proved, then linked and signed in there.
     const phone = app.browser();

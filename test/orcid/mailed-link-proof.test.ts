@@ -139,10 +139,14 @@ forEachBackend(
       const owner = await ApiClient.for(app);
       await owner.status();
       await expectNoChange(db(), async () => {
-        assertRefused(
-          await owner.post(`/api/eperson/epersons/${existing.id}?token=${validation}&override=eperson.firstname`),
-          403,
-          'IDENTITY_PROOF_REQUIRED',
+        const refused = await owner.post(
+          `/api/eperson/epersons/${existing.id}?token=${validation}&override=eperson.firstname`,
+        );
+        assertRefused(refused, 403, 'IDENTITY_PROOF_REQUIRED');
+        // The refusal names Lanyard's page of the link, where this client's person can prove the iD.
+        assert.equal(
+          refused.json<{ details: { continueAt: string } }>().details.continueAt,
+          `${app.config.publicUrl}/review-account/${validation}`,
         );
       });
       assert.equal(await identityOf(second.orcid), undefined);
@@ -190,7 +194,7 @@ forEachBackend(
     test('the researcher on another device proves the iD with ORCID, then creates the account there and is signed in', async () => {
       const app = ctx();
       const own = unique('own');
-      const { orcid } = await typed(own);
+      const { orcid, researcher } = await typed(own);
       const link = new URL(linkIn(await app.mail.waitFor(own), '/external-login/')).pathname;
       const phone = app.browser();
       await phone.get(link);
@@ -200,7 +204,9 @@ forEachBackend(
       assert.equal(session(phone), undefined, 'proving signs nobody in');
       const page = await phone.get(link);
       assert.match(page.body, /Create my account/);
-      assert.match(page.body, /you signed in as the ORCID iD this link was sent for/);
+      // The browser of the first sign-in keeps the link too.
+      assert.match((await researcher.get(link)).body, /Create my account/);
+      assert.match(page.body, /you signed in with ORCID as the person this link was sent for/);
       const created = await phone.post(`${link}/create`, { confirm: 'yes' });
       assert.equal(created.status, 303);
       assert.notEqual(session(phone), undefined, 'signed in where the iD was proved');

@@ -31,7 +31,7 @@ function providerCallback(provider: string, startPaths: string) {
       responses: {
         303: {
           description:
-            'Signed in: Location is the redirectUrl given at the start, session cookie set. Or a registration was made: Location is /external-login/{token}.',
+            'Signed in: Location is the redirectUrl given at the start, session cookie set. Or a registration was made: Location is /external-login/{token}. Or, for a sign-in started on a mailed link’s page to prove its identity, that page again (nobody signed in).',
           headers: { Location: { schema: { type: 'string' as const } } },
         },
         ...refusalsWith(
@@ -48,6 +48,10 @@ function providerCallback(provider: string, startPaths: string) {
           'ACCOUNT_EMAIL_UNVERIFIED',
           'IDENTITY_LINKED_ELSEWHERE',
           'IDENTITY_ALREADY_LINKED',
+          'IDENTITY_PROOF_MISMATCH',
+          'TOKEN_INVALID',
+          'TOKEN_EXPIRED',
+          'TOKEN_CONSUMED',
           'RATE_LIMITED',
         ),
       },

@@ -5,7 +5,7 @@ import { LanyardError } from '../../errors.js';
 import type { Route } from '../app.js';
 import { linkBase, withProofPage } from '../ui-links.js';
 import { apiLimits } from './guards.js';
-import { browserHashOf } from '../browser-binding.js';
+import { bindBrowser, browserHashOf } from '../browser-binding.js';
 import { accountView, registrationJson } from './representations.js';
 import { allAs, type StatusOverrides } from '../status-overrides.js';
 import {
@@ -163,6 +163,8 @@ export const registrationRoutes: Route = (api, lanyard) => {
         },
         linkBase(config, true),
       ).catch(withProofPage(config, request.query.token));
+      // The browser cookie lives as long as the link this browser just had sent may.
+      if (browserHashOf(lanyard, request)) bindBrowser(lanyard, request, reply);
       return reply.code(204).send();
     },
   );

@@ -15,7 +15,7 @@ import type { Route } from '../app.js';
 import { sessionContext, setSessionCookie } from '../auth.js';
 import { routeLimits } from '../guards.js';
 import { confirmBox, field, formError } from '../views/forms.js';
-import { browserHashOf } from '../browser-binding.js';
+import { bindBrowser, browserHashOf } from '../browser-binding.js';
 import { html } from '../../lib/html.js';
 import { loginThen, safeRedirect } from '../redirects.js';
 import { CsrfField } from '../csrf.js';
@@ -82,7 +82,6 @@ export const externalLoginRoutes: Route = (app, lanyard) => {
         </form>`
       : postButton(`/external-login/${token}/create`, csrf, t('external.create'));
     const fromOrigin = fromOriginBrowser(reg, browserHashOf(lanyard, request));
-    const canLinkExisting = fromOrigin;
     // The repository this sign-in goes on to, from the registration's stored return-to (as the
     // sign-in started it) and that authorization request: nothing in this page's URL names it.
     const client = reg.return_to ? await clientOfReturnTo(lanyard.db, reg.return_to) : undefined;
@@ -126,7 +125,7 @@ export const externalLoginRoutes: Route = (app, lanyard) => {
             body: t(`external.needEmail.${reason}` as MessageKey, who),
             action: emailForm,
           },
-          ...(canLinkExisting
+          ...(fromOrigin
             ? [
                 {
                   id: 'existing',
@@ -190,8 +189,8 @@ export const externalLoginRoutes: Route = (app, lanyard) => {
       const { cookie, returnTo } = created;
       // Where the sign-in was going (a repository's authorization request, say) — else /profile.
       const next = safeRedirect(returnTo, config);
-      // Not the browser of the sign-in (a mailed link opened elsewhere): the account exists, and
-      // the person signs in to it — nobody is signed in to an account by someone else's link.
+      // Only a browser that proved the identity gets this far, and is signed in. Should a change
+      // ever let another one through, it is not signed in: the person signs in to the new account.
       if (!cookie) {
         setFlash(reply, config, { kind: 'success', key: 'flash.accountCreatedSignIn' });
         return reply.redirect(loginThen(next), 303);
@@ -208,10 +207,7 @@ export const externalLoginRoutes: Route = (app, lanyard) => {
     { schema: { params: TokenParams, body: ProveBody }, config: { ...limits.token, guards: ['csrf'] } },
     async (request, reply) => {
       const { token } = request.params;
-      const reg = await check(request, token);
-      if (!reg.mailed || fromOriginBrowser(reg, browserHashOf(lanyard, request)))
-        return reply.redirect(`/external-login/${token}`, 303);
-      return startProof(lanyard, reply, reg, `/external-login/${token}`);
+      return startProof(lanyard, request, reply, await check(request, token), `/external-login/${token}`);
     },
   );
 
@@ -241,6 +237,8 @@ export const externalLoginRoutes: Route = (app, lanyard) => {
           return reply.redirect('/email-confirmation', 303);
         throw e;
       }
+      // The browser cookie lives as long as the link this browser just had sent may.
+      if (browser) bindBrowser(lanyard, request, reply);
       // Name the address typed, so a typo is seen now rather than after an hour's wait for a mail.
       if (sent.queued) setFlash(reply, config, { kind: 'info', key: 'flash.linkSentTo', params: { email } });
       else flashMailResult(reply, config, sent, lanyard.clock.now());

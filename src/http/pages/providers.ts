@@ -14,7 +14,8 @@ import type { Route } from '../app.js';
 import { requireAuth, sessionContext, setSessionCookie } from '../auth.js';
 import { clearCookie, cookieNames, setCookie } from '../cookies.js';
 import { routeLimits } from '../guards.js';
-import { bindBrowser } from '../browser-binding.js';
+import { bindBrowser, browserHashOf } from '../browser-binding.js';
+import { fromOriginBrowser } from '../../stores/registrations.js';
 import { safeRedirect } from '../redirects.js';
 import type { StatusOverrides } from '../status-overrides.js';
 import { html } from '../../lib/html.js';
@@ -222,10 +223,18 @@ async function consentCallback(
 /**
  * A mailed link opened in a browser other than the sign-in's asks the person to sign in with the
  * link's provider here (docs/security.md, "A mailed link needs the identity too"). Starts that
- * sign-in, naming the registration and the page to return to in the signed flow; SAML goes straight
+ * sign-in (or, where there is nothing to prove, goes straight back to the link's page), naming the registration and the page to return to in the signed flow; SAML goes straight
  * to the IdP that authenticated the first time.
  */
-export async function startProof(lanyard: Lanyard, reply: FastifyReply, reg: Registration, back: string) {
+export async function startProof(
+  lanyard: Lanyard,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  reg: Registration,
+  back: string,
+) {
+  // Nothing to prove: a link sent straight from a sign-in, or a browser that already has.
+  if (!reg.mailed || fromOriginBrowser(reg, browserHashOf(lanyard, request))) return reply.redirect(back, 303);
   const provider = lanyard.providers.get(reg.provider);
   if (!provider) throw new LanyardError('PROVIDER_NOT_CONFIGURED', 'Sign-in with this provider is not set up here.');
   const query = new URLSearchParams(reg.profile.issuer ? { idp: reg.profile.issuer } : {});
@@ -256,7 +265,7 @@ async function proofCallback(
   setFlash(reply, lanyard.config, {
     kind: 'success',
     key: 'flash.proved',
-    params: { identity: provider.identityName(request.locale) },
+    params: { provider: provider.label(request.locale) },
   });
   return reply.redirect(proves.back, 303);
 }

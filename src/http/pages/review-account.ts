@@ -139,9 +139,7 @@ export const reviewAccountRoutes: Route = (app, lanyard) => {
         now: lanyard.clock.now(),
         browser: browserHashOf(lanyard, request),
       });
-      if (!reg.mailed || fromOriginBrowser(reg, browserHashOf(lanyard, request)))
-        return reply.redirect(`/review-account/${token}`, 303);
-      return startProof(lanyard, reply, reg, `/review-account/${token}`);
+      return startProof(lanyard, request, reply, reg, `/review-account/${token}`);
     },
   );
 
@@ -166,8 +164,8 @@ export const reviewAccountRoutes: Route = (app, lanyard) => {
       }
       const { cookie, provider, returnTo } = merged;
       const identity = lanyard.providers.identityName(provider, request.locale);
-      // Not the browser of the sign-in (the mailed link opened elsewhere): linked, and the mailbox
-      // owner signs in — nobody is signed in to an account by someone else's link.
+      // Only a browser that proved the identity gets this far, and is signed in. Should a change
+      // ever let another one through, it is not signed in: the person signs in to the account.
       const next = safeRedirect(returnTo, config);
       if (!cookie && !request.auth) {
         setFlash(reply, config, { kind: 'success', key: 'flash.linkedSignIn', params: { provider: identity } });
