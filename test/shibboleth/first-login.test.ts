@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { linkIn } from '../support/mail-catcher.js';
 import { createPasswordAccount } from '../support/orcid.js';
+import { assertRefused } from '../support/refusals.js';
+import { released } from '../support/shibboleth-proxy.js';
 import { forEachBackendBehindShibboleth, LAB, person, signInThroughProxy, UNI } from './support.js';
 
 /** Every branch of the first-login table for Lanyard behind mod_shib (HAProxy standing in), over HTTP. */
@@ -143,6 +145,33 @@ forEachBackendBehindShibboleth('first sign-in behind a Shibboleth SP (header mod
     assert.equal(refused.status, 409);
     assert.match(refused.body, /IDENTITY_LINKED_ELSEWHERE/);
     assert.equal((await identities('shib', subjectOf(UNI, attrs)))[0]?.account_id, owner.id);
+  });
+
+  test('a mailed link opened in another browser: the SP sign-in there as the same subject proves it; another person cannot', async () => {
+    const { app } = ctx();
+    const attrs = person(UNI, {});
+    const subject = subjectOf(UNI, attrs);
+    const browser = ctx().browser();
+    const back = await signInThroughProxy(browser, attrs);
+    await browser.get(back.location!);
+    await browser.post(`${back.location}/email`, { email: 'elsewhere@uni.example' });
+    const mail = await app.mail.waitFor('elsewhere@uni.example', (m) => /external-login/.test(m.text));
+    const link = new URL(linkIn(mail, '/external-login/')).pathname;
+    /** The proof sign-in through mod_shib as the person `who`, in `device`: what the callback answers. */
+    const prove = async (device: ReturnType<ShibBrowser>, who: Record<string, string>) => {
+      await device.get(link);
+      const start = await device.post(`${link}/prove`, {});
+      assert.equal(start.status, 303);
+      return device.get(new URL(start.location!, start.url).href, released(who));
+    };
+    const stranger = ctx().browser();
+    assertRefused(await prove(stranger, person(UNI, {})), 403, 'IDENTITY_PROOF_MISMATCH');
+    assertRefused(await stranger.post(`${link}/create`, { confirm: 'yes' }), 403, 'IDENTITY_PROOF_REQUIRED');
+    assert.equal((await identities('shib', subject)).length, 0);
+    const phone = ctx().browser();
+    assert.equal((await prove(phone, attrs)).location, link);
+    assert.equal((await phone.post(`${link}/create`, { confirm: 'yes' })).status, 303);
+    assert.equal((await identities('shib', subject)).length, 1);
   });
 
   test('case 5 into an existing account: the typed email of an account → review → linked to it', async () => {
