@@ -221,6 +221,27 @@ forEachBackend(
       assert.equal(proofs.length, 1);
     });
 
+    test('a proved browser may send the link on (a typo seen late): the new link works there and in the first browser, the cookie renewed', async () => {
+      const app = ctx();
+      const typo = unique('late-typo');
+      const { orcid, researcher } = await typed(typo);
+      const link = new URL(linkIn(await app.mail.waitFor(typo), '/external-login/')).pathname;
+      const phone = app.browser();
+      await phone.get(link);
+      await signInWithOrcid(phone, orcid, { startPath: `${link}/prove`, form: {} });
+      await phone.get(link);
+      const right = unique('right');
+      const sent = await phone.post(`${link}/email`, { email: right });
+      assert.equal(sent.status, 303);
+      const name = cookieNames(app.config).browser;
+      const renewed = [sent.headers['set-cookie'] ?? []].flat().find((c) => c.startsWith(`${name}=`));
+      assert.match(renewed ?? '', /Max-Age=\d+/, 'the browser cookie lives as long as the new link');
+      const next = new URL(linkIn(await app.mail.waitFor(right), '/external-login/')).pathname;
+      assert.match((await phone.get(next)).body, /Create my account/);
+      assert.match((await researcher.get(next)).body, /Create my account/);
+      assert.match((await app.browser().get(next)).body, /Confirm it is you/);
+    });
+
     test('the researcher proves the iD for a link to their existing account, then links it there', async () => {
       const app = ctx();
       const mine = await createPasswordAccount(app, unique('mine'));
