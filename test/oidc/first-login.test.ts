@@ -177,7 +177,10 @@ forEachBackendWithIdp('first sign-in with an OpenID Connect IdP', (ctx) => {
     /** The proof sign-in at the IdP as `who`, in `device`: what the callback answers. */
     const prove = async (device: ReturnType<typeof app.browser>, who: string) => {
       await device.get(link);
-      return device.get(await authorizeAtIdp(device, who, { start: await device.post(`${link}/prove`, {}) }));
+      const start = await device.post(`${link}/prove`, {});
+      // A fresh sign-in at the IdP: the device may be signed in there as somebody else.
+      assert.equal(new URL(start.location!).searchParams.get('prompt'), 'login');
+      return device.get(await authorizeAtIdp(device, who, { start }));
     };
     // The account's owner, not the person who signed in at the IdP: refused, nothing linked.
     const owner = app.browser();

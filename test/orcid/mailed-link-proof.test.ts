@@ -198,7 +198,12 @@ forEachBackend(
       const link = new URL(linkIn(await app.mail.waitFor(own), '/external-login/')).pathname;
       const phone = app.browser();
       await phone.get(link);
-      const proved = await signInWithOrcid(phone, orcid, { startPath: `${link}/prove`, form: {} });
+      // ORCID is asked for a fresh sign-in: the phone may be signed in there as somebody else.
+      const proved = await signInWithOrcid(phone, orcid, {
+        startPath: `${link}/prove`,
+        form: {},
+        authorize: (url) => assert.equal(url.searchParams.get('prompt'), 'login'),
+      });
       assert.equal(proved.status, 303);
       assert.equal(proved.location, link);
       assert.equal(session(phone), undefined, 'proving signs nobody in');

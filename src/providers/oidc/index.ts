@@ -50,6 +50,9 @@ export function createOidcProvider(entry: OidcEntry, ctx: ProviderContext): Prov
         nonce: flow.nonce,
         code_challenge: await oidc.calculatePKCECodeChallenge(codeVerifier),
         code_challenge_method: 'S256',
+        // A proof of a mailed link's identity asks for a fresh sign-in: this browser may still be
+        // signed in at the IdP as somebody else.
+        ...(flow.proves ? { prompt: 'login' } : {}),
       });
       return { url: url.href, flow: { ...flow, codeVerifier } };
     },

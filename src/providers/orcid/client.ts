@@ -53,12 +53,15 @@ export class OrcidClient {
    * Where to send the browser; `nonce` only with `openid` (ORCID echoes it in the ID token). A flow
    * may ask for more than sign-in's scopes (the account console's "grant access").
    */
-  authorizationUrl(flow: { state: string; nonce: string; scopes?: string[] }): string {
+  authorizationUrl(flow: { state: string; nonce: string; scopes?: string[]; proves?: object }): string {
     return oidc.buildAuthorizationUrl(this.oidc, {
       redirect_uri: this.redirectUri,
       scope: (flow.scopes ?? this.config.scopes).join(' '),
       state: flow.state,
       ...(this.openid ? { nonce: flow.nonce } : {}),
+      // A proof of a mailed link's iD asks ORCID for a fresh sign-in: this browser may still be
+      // signed in there as somebody else (ORCID honours `prompt` with `openid` only).
+      ...(this.openid && flow.proves ? { prompt: 'login' } : {}),
     }).href;
   }
 
