@@ -19,7 +19,7 @@ import {
   createRegistration,
   fromOriginBrowser,
   markMerged,
-  rebindRegistration,
+  addProvedBrowser,
   registrationForProof,
   usedRegistration,
 } from '../stores/registrations.js';
@@ -88,8 +88,8 @@ const proofRequired = (lanyard: Lanyard, reg: Registration) =>
  * A mailed link opened in another browser (docs/security.md, "A mailed link needs the identity
  * too"): the person signed in there with a provider, and `received` is who that provider
  * authenticated. The same identity as the registration's → its link works in this browser
- * (`browser`) too, beside the browser of the first sign-in. Anyone else → IDENTITY_PROOF_MISMATCH, audited,
- * nothing changed: whoever holds a mailbox cannot finish a sign-in somebody else started.
+ * (`browser`) too, beside the browser of the first sign-in. Anyone else → IDENTITY_PROOF_MISMATCH,
+ * audited, nothing changed: whoever holds a mailbox cannot finish a sign-in somebody else started.
  */
 export async function proveRegistration(
   lanyard: Lanyard,
@@ -123,7 +123,7 @@ export async function proveRegistration(
     );
   }
   return lanyard.db.transaction().execute(async (tx) => {
-    await rebindRegistration(tx, reg.id, browser, now);
+    await addProvedBrowser(tx, reg.id, browser, now);
     await recordAudit(
       tx,
       {

@@ -17,7 +17,7 @@ export interface NewRegistration {
   accountId?: string | null;
   /** The browser that completed the provider sign-in (hash of its browser cookie), carried on to mailed links. */
   browserHash?: string | null;
-  /** A browser that proved the identity since (`rebindRegistration`), carried on to a link sent on from there. */
+  /** A browser that proved the identity since (`addProvedBrowser`), carried on to a link sent on from there. */
   provedBrowserHash?: string | null;
   /** The token goes out by mail: it proves the mailbox only, so it works only in a browser that proved the identity. */
   mailed?: boolean;
@@ -157,14 +157,13 @@ export async function registrationForProof(db: Db, id: string, now: Date): Promi
     : undefined;
   if (!reg || !reg.mailed || reg.provider === null || reg.subject === null)
     throw new LanyardError('TOKEN_INVALID', 'This link is not valid.');
-  if (reg.consumed_at) throw new LanyardError('TOKEN_CONSUMED', 'This link has already been used.');
-  if (reg.expires_at <= now) throw new LanyardError('TOKEN_EXPIRED', 'This link has expired.');
+  assertUsable(reg, { now });
   return reg;
 }
 
 /** A mailed registration works in the browser that proved its identity too (`proveRegistration`). */
-export async function rebindRegistration(db: Db, id: string, browserHash: string, now: Date): Promise<void> {
-  const moved = await db
+export async function addProvedBrowser(db: Db, id: string, browserHash: string, now: Date): Promise<void> {
+  const added = await db
     .updateTable('registration')
     .set({ proved_browser_hash: browserHash })
     .where('id', '=', id)
@@ -172,7 +171,7 @@ export async function rebindRegistration(db: Db, id: string, browserHash: string
     .where('consumed_at', 'is', null)
     .where('expires_at', '>', now)
     .executeTakeFirst();
-  if (Number(moved.numUpdatedRows) === 0) throw new LanyardError('TOKEN_CONSUMED', 'This link has already been used.');
+  if (Number(added.numUpdatedRows) === 0) throw new LanyardError('TOKEN_CONSUMED', 'This link has already been used.');
 }
 
 // Every column of a registration, named (the compiler keeps the list complete): a prepared

@@ -223,8 +223,9 @@ async function consentCallback(
 /**
  * A mailed link opened in a browser other than the sign-in's asks the person to sign in with the
  * link's provider here (docs/security.md, "A mailed link needs the identity too"). Starts that
- * sign-in (or, where there is nothing to prove, goes straight back to the link's page), naming the registration and the page to return to in the signed flow; SAML goes straight
- * to the IdP that authenticated the first time.
+ * sign-in (where there is nothing to prove, goes straight back to the link's page), naming the
+ * registration and the page to return to in the signed flow. An entry with several IdPs goes
+ * straight to the one that authenticated the first time (the start's `idp`, its issuer).
  */
 export async function startProof(
   lanyard: Lanyard,
