@@ -104,7 +104,14 @@ export async function tour(page: Page, base: string, lang: 'en' | 'de', shot: (n
   await orcid(/0000-0003-1415-9269/);
   await page.getByLabel(t('Your email address', 'Ihre E-Mail-Adresse'), { exact: true }).fill('ada.king@example.org');
   await page.getByRole('button', { name: t('Send the link', 'Link senden') }).click();
-  await page.goto((await lastMailLink('/review-account/'))!);
+  const review = (await lastMailLink('/review-account/'))!;
+  // The same link in a browser without the sign-in's browser cookie: only the proof is offered.
+  const kept = await page.context().cookies();
+  await page.context().clearCookies({ name: /lanyard-browser$/ });
+  await page.goto(review);
+  await shot('review-account-prove');
+  await page.context().addCookies(kept.filter((c) => c.name.endsWith('lanyard-browser')));
+  await page.goto(review);
   await shot('review-account');
   await page.getByRole('checkbox').check();
   await page.getByRole('button', { name: t('Link my ORCID iD and save', 'ORCID iD verknüpfen und speichern') }).click();

@@ -96,6 +96,7 @@ export const reviewAccountRoutes: Route = (app, lanyard) => {
         if (registration.mailed && !fromOriginBrowser(registration, browserHashOf(lanyard, request)))
           return sendPage(lanyard, request, reply, {
             title: t('external.prove.title'),
+            wide: true,
             main: html`<p>${t('external.prove.body', { ...who, id: idUrl, email: target.email })}</p>
               ${facts([[t('review.linking', who), identity]])}
               ${postButton(`/review-account/${token}/prove`, csrf, t('external.prove.button', who))}`,
