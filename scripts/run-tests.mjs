@@ -32,15 +32,19 @@ const deadlineMinutes = Number(process.env.LANYARD_TEST_DEADLINE_MINUTES ?? 75);
 // A test file's process must end when its tests have, even with a handle left open. Node 20 does
 // that with --test-force-exit; from Node 22 that flag drops the last results of a file from the
 // report (nodejs/node#64833: fewer tests counted, the run still green), so there each file's
-// process ends itself once its tests are done (test/support/exit-when-done.mjs).
+// process ends itself once its tests are done (test/support/exit-when-done.mjs). On both, a file's
+// process writes its results to the runner with blocking writes (test/support/report-in-full.mjs):
+// results still queued in the process when it ended were lost on a busy machine, Node 20 too.
 const nodeMajor = Number(process.versions.node.split('.')[0]);
 const exitWhenDone = nodeMajor >= 22 ? ['--import', './test/support/exit-when-done.mjs'] : ['--test-force-exit'];
+const reportInFull = ['--import', './test/support/report-in-full.mjs'];
 const child = spawn(
   process.execPath,
   [
     '--import',
     'tsx',
     ...exitWhenDone,
+    ...reportInFull,
     '--test',
     '--test-timeout=900000',
     '--test-reporter=spec',
