@@ -5,6 +5,7 @@ import { addOidcClient } from '../../src/stores/oidc-clients.js';
 import { AddressClient } from '../support/address-client.js';
 import { linkIn } from '../support/mail-catcher.js';
 import { authorizeWithPassword } from '../support/op-sign-in.js';
+import { assertRefused } from '../support/refusals.js';
 import { signInWithOrcid } from '../support/orcid.js';
 import { type SamlIdp, startSamlIdp } from '../support/saml-idp.js';
 import { samlPeersMissing } from '../support/saml-peers.js';
@@ -118,6 +119,51 @@ describe('three Lanyard processes behind a load balancer: every flow crosses pro
         again.served.map((s) => s.by),
         ['l3', 'l1'],
       );
+    });
+
+    test('the mailed link on another device: the ORCID proof starts on one process, its callback lands on another, the account is made on a third', async () => {
+      const orcid = await t.orcid.addUser({
+        givenNames: 'Jonas',
+        familyName: 'Proof',
+        emails: [{ email: 'jonas@private.example', visibility: 'private', verified: true }],
+      });
+      const laptop = new RoutedBrowser(null, t.url);
+      const back = await signInWithOrcid(laptop, orcid);
+      assert.match(back.location ?? '', /^\/external-login\//, `${back.status} ${back.location}`);
+      assert.match((await laptop.get(back.location!)).body, /We need your email address/);
+      const sent = await laptop.post(`${back.location}/email`, { email: 'jonas.proof@uni.example' });
+      assert.equal(sent.location, '/email-confirmation', `${sent.status} ${sent.body.slice(0, 300)}`);
+      const link = new URL(linkIn(await t.mail.waitFor('jonas.proof@uni.example'), '/external-login/')).pathname;
+
+      // The phone never did the first sign-in: it must prove the iD before the link works there.
+      const phone = new RoutedBrowser(null, t.url);
+      phone.routeTo = 'l1';
+      assert.match((await phone.get(link)).body, /Sign in with ORCID to continue/);
+      assertRefused(await phone.post(`${link}/create`, { confirm: 'yes' }), 403, 'IDENTITY_PROOF_REQUIRED');
+      const proved = await signInWithOrcid(phone, orcid, {
+        startPath: `${link}/prove`,
+        form: {},
+        authorize: () => (phone.routeTo = 'l2'),
+      });
+      assert.equal(proved.status, 303, proved.body.slice(0, 300));
+      assert.equal(proved.location, link);
+      phone.routeTo = 'l3';
+      const created = await phone.post(`${link}/create`, { confirm: 'yes' });
+      assert.equal(created.location, '/profile', `${created.status} ${created.body.slice(0, 300)}`);
+      // The page, the refused create and the proof's start on l1, ORCID's callback on l2, the create on l3.
+      assert.deepEqual(
+        phone.served.map((s) => `${s.method} ${s.by}`),
+        ['GET l1', 'POST l1', 'POST l1', 'GET l2', 'POST l3'],
+      );
+
+      const accounts = await t.db
+        .selectFrom('account')
+        .select('id')
+        .where('email', '=', 'jonas.proof@uni.example')
+        .execute();
+      assert.equal(accounts.length, 1);
+      const identities = await t.db.selectFrom('identity').select('account_id').where('subject', '=', orcid).execute();
+      assert.deepEqual(identities, [{ account_id: accounts[0]!.id }]);
     });
 
     test('OpenID provider: authorize and sign in on one process, code redeemed on another, userinfo on a third', async () => {
