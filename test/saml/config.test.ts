@@ -138,6 +138,7 @@ forEachBackendWithSamlIdp('the SAML service provider', (ctx) => {
     assert.match(xml, /ProtocolBinding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"/);
     assert.match(xml, /Format="urn:oasis:names:tc:SAML:2.0:nameid-format:persistent"/);
     assert.doesNotMatch(xml, /emailAddress/);
+    assert.doesNotMatch(xml, /ForceAuthn/, 'a sign-in may use the IdP session');
     const id = xml.match(/ ID="([^"]+)"/)![1]!;
     const pending = await app.lanyard.db
       .selectFrom('flow_state')

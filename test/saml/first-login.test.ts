@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { inflateRawSync } from 'node:zlib';
 import { linkIn } from '../support/mail-catcher.js';
 import { createPasswordAccount, signInWithPassword } from '../support/orcid.js';
 import { assertRefused } from '../support/refusals.js';
@@ -172,6 +173,9 @@ forEachBackendWithSamlIdp('first sign-in with a SAML IdP', (ctx) => {
       await device.get(link);
       const start = await device.post(`${link}/prove`, {});
       assert.equal(start.status, 303);
+      // The IdP is asked for a fresh sign-in: the device may hold an IdP session as somebody else.
+      const request = new URL(start.location!).searchParams.get('SAMLRequest')!;
+      assert.match(inflateRawSync(Buffer.from(request, 'base64')).toString('utf8'), / ForceAuthn="true"/);
       const { callback } = await postToAcs(app, device, await answerAtIdp(device, start.location!, who));
       return callback!;
     };

@@ -104,6 +104,9 @@ export function createSamlProvider(entry: SamlEntry, ctx: ProviderContext): Prov
       idp,
       { intent: samlIntent(flow), returnTo: flow.returnTo, sessionId: flow.sessionId },
       flow.state,
+      // A proof asks the IdP for a fresh sign-in (ForceAuthn): the browser may hold a session
+      // there as somebody else, who would otherwise be refused with no way to switch.
+      { forceAuthn: Boolean(flow.proves) },
     );
 
   /** A link of the discovery page: remember the choice on this device and go to the IdP. */

@@ -44,6 +44,7 @@ export async function createAuthnRequest(
   idp: Idp,
   intent: FlowIntent,
   state: string,
+  opts: { forceAuthn?: boolean } = {},
 ): Promise<string> {
   if (!idp.ssoRedirect)
     throw new LanyardError('SAML_IDP_UNKNOWN', `${idpName(idp, 'en')} offers no HTTP-Redirect sign-in endpoint.`, {
@@ -60,5 +61,9 @@ export async function createAuthnRequest(
     state,
   };
   await deps.store.add(requestKey(id), request, entry.requestTtlSeconds);
-  return (await samlFor(entry, idp, { requestId: id })).getAuthorizeUrlAsync('', undefined, {});
+  return (await samlFor(entry, idp, { requestId: id, forceAuthn: opts.forceAuthn })).getAuthorizeUrlAsync(
+    '',
+    undefined,
+    {},
+  );
 }

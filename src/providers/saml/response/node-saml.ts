@@ -24,7 +24,7 @@ const nodeSaml = () => import('@node-saml/node-saml');
 export async function samlFor(
   entry: SamlEntry,
   idp: Idp,
-  opts: { requestId?: string; pending?: { createdAt: string } | null } = {},
+  opts: { requestId?: string; pending?: { createdAt: string } | null; forceAuthn?: boolean } = {},
 ): Promise<SAML> {
   const { SAML, ValidateInResponseTo } = await nodeSaml();
   // The pending request, read-only: consuming it is the caller's job, after every check passed.
@@ -45,6 +45,7 @@ export async function samlFor(
     // Shibboleth IdPs release persistent NameIDs when configured to; never ask for emailAddress.
     identifierFormat: wantsPersistent ? nameIdFormat.persistent : null,
     allowCreate: true,
+    forceAuthn: opts.forceAuthn ?? false,
     disableRequestedAuthnContext: true,
     wantAuthnResponseSigned: false,
     wantAssertionsSigned: entry.wantAssertionsSigned,
