@@ -593,10 +593,14 @@ export async function mergeRegistration<S extends SessionInfo | NoSession>(
   }
 }
 
-/** How refusals name the provider on their page (`{provider}`, `{identity}` in the messages). */
+/**
+ * How refusals name the provider (`{provider}`, `{identity}` in the messages): in English, with
+ * `providerId`, from which a page names it in its own language (src/http/errors.ts).
+ */
 export function providerDetails(lanyard: Lanyard, key: string | null): Record<string, string> {
   return {
     provider: lanyard.providers.get(key)?.label('en') ?? key ?? '',
     identity: lanyard.providers.identityName(key),
+    ...(key ? { providerId: key } : {}),
   };
 }

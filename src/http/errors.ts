@@ -107,7 +107,7 @@ export function sendError(
   const t = request.t;
   // Not every code has its own sentence; those get the generic one.
   const key = `error.${e.code}`;
-  const message = hasMessage(key) ? t(key, messageParams(e.details)) : t('error.generic');
+  const message = hasMessage(key) ? t(key, localParams(lanyard, request, e.details)) : t('error.generic');
   // Signed in, the sign-in form is no way back: the account page is.
   const wayBack = request.auth
     ? html`<p><a href="/profile">${t('error.backToAccount')}</a></p>`
@@ -131,6 +131,27 @@ function withAllowed(request: FastifyRequest, reply: FastifyReply, e: LanyardErr
   const allowed = request.server.allowedMethods(request).filter((m) => m !== request.method);
   reply.header('allow', allowed.join(', '));
   return new LanyardError(e.code, e.message, { ...e.details, allowed }, { cause: e.cause, status: e.status });
+}
+
+/**
+ * The placeholders of a page's sentence: the error's plain details, with the provider (named in
+ * English in the details, which the API answers too) in the page's language.
+ */
+function localParams(
+  lanyard: Lanyard,
+  request: FastifyRequest,
+  details: Record<string, unknown> | undefined,
+): Record<string, string | number> {
+  const params = messageParams(details);
+  const provider = typeof details?.providerId === 'string' ? lanyard.providers.get(details.providerId) : undefined;
+  if (!provider) return params;
+  return {
+    ...params,
+    // Where the provider stands for its one IdP, so does its name.
+    ...(params.idp === params.provider ? { idp: provider.label(request.locale) } : {}),
+    provider: provider.label(request.locale),
+    identity: lanyard.providers.identityName(provider.id, request.locale),
+  };
 }
 
 /** The plain values of an error's details ({ idp: … }), for the placeholders of its sentence. */

@@ -186,6 +186,14 @@ forEachBackendWithIdp('first sign-in with an OpenID Connect IdP', (ctx) => {
     const owner = app.browser();
     const refused = await prove(owner, addIdpUser(idp, {}));
     assertRefused(refused, 403, 'IDENTITY_PROOF_MISMATCH');
+    assert.match(refused.body, /You signed in with University of Example as someone other than/);
+    // In German the page names the IdP by its German label; the API's details stay as they are.
+    const reader = app.browser();
+    await reader.get(`${link}?lang=de`);
+    const german = await prove(reader, addIdpUser(idp, {}));
+    assertRefused(german, 403, 'IDENTITY_PROOF_MISMATCH');
+    assert.match(german.body, /Sie haben sich mit Universität Beispiel als jemand anderes angemeldet/);
+    assert.doesNotMatch(german.body, /University of Example/);
     assertRefused(await owner.post(link, { confirm: 'yes' }), 403, 'IDENTITY_PROOF_REQUIRED');
     assert.equal((await identities('uni', sub)).length, 0);
     // The person who signed in, on a second device: proved, then linked and signed in there.

@@ -71,7 +71,11 @@ export function createOidcProvider(entry: OidcEntry, ctx: ProviderContext): Prov
           idTokenExpected: true,
         });
         const claims = tokens.claims();
-        if (!claims) throw new LanyardError('OIDC_ID_TOKEN_INVALID', `${label} sent no ID token.`, { provider: label });
+        if (!claims)
+          throw new LanyardError('OIDC_ID_TOKEN_INVALID', `${label} sent no ID token.`, {
+            provider: label,
+            providerId: entry.id,
+          });
         // userinfo's `sub` must be the ID token's (openid-client checks it: OIDC Core 5.3.2).
         const userinfo = config.serverMetadata().userinfo_endpoint
           ? await oidc.fetchUserInfo(config, tokens.access_token, claims.sub)
