@@ -270,6 +270,7 @@ export async function consoleTour(
   await page.getByRole('button', { name: t('Show what moves', 'Anzeigen, was sich ändert') }).click();
   await page.waitForURL(/merge/);
   await shot('admin-merge-preview', randomIds());
+  const mergePreview = page.url();
   await page.goto(`${base}/admin/audit`);
   await shot('admin-audit', randomIds());
   // A day typed month first: refused, the field says how to write it.
@@ -290,6 +291,19 @@ export async function consoleTour(
   await page.getByRole('link', { name: t('Possible duplicates', 'Mögliche Dubletten') }).click();
   await page.waitForURL(`${base}/admin/duplicates`);
   await shot('admin-duplicates');
+  // The merge itself, then the page of the account merged away: disabled for good, naming the
+  // account it went into.
+  await page.goto(mergePreview);
+  await page.getByRole('button', { name: t('Merge the accounts', 'Konten zusammenführen') }).click();
+  await page.waitForURL(/\/admin\/accounts\/[0-9a-f-]+$/);
+  await shot('admin-merged', randomIds());
+  await page.goto(`${base}/admin?q=josiah.carberry%40example.edu`);
+  await page
+    .getByRole('row', { name: /josiah\.carberry@example\.edu/ })
+    .getByRole('link')
+    .click();
+  await page.waitForURL(/\/admin\/accounts\//);
+  await shot('admin-account-merged-away', randomIds());
   await page.getByRole('button', { name: t('Sign out', 'Abmelden') }).click();
 
   // A person changes their email address: the link mailed to the new address, and its page.
