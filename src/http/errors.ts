@@ -148,7 +148,7 @@ function localParams(
   return {
     ...params,
     // Where the provider stands for its one IdP, so does its name.
-    ...(params.idp === params.provider ? { idp: provider.label(request.locale) } : {}),
+    ...(params.idp === provider.label('en') ? { idp: provider.label(request.locale) } : {}),
     provider: provider.label(request.locale),
     identity: lanyard.providers.identityName(provider.id, request.locale),
   };

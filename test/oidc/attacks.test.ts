@@ -247,7 +247,7 @@ for (const backend of backends()) {
         {
           id: 'down',
           type: 'oidc',
-          label: 'Closed University',
+          label: { en: 'Closed University', de: 'Geschlossene Universität' },
           issuer: 'http://127.0.0.1:9',
           clientId: 'x',
           clientSecret: 'y',
@@ -263,6 +263,12 @@ for (const backend of backends()) {
       assert.equal(page.status, 503);
       assert.match(page.body, /PROVIDER_UNAVAILABLE/);
       assert.match(page.body, /Closed University is not reachable/);
+      // In German the page names it by its German label.
+      const german = app.browser();
+      await german.get('/login?lang=de');
+      const de = await german.get('/auth/down');
+      assert.equal(de.status, 503);
+      assert.match(de.body, /Geschlossene Universität ist gerade nicht erreichbar/);
       assert.deepEqual(await counts(app), before);
     } finally {
       await app.close();

@@ -144,10 +144,11 @@ forEachBackend(
         );
         assertRefused(refused, 403, 'IDENTITY_PROOF_REQUIRED');
         // The refusal names Lanyard's page of the link, where this client's person can prove the iD.
-        assert.equal(
-          refused.json<{ details: { continueAt: string } }>().details.continueAt,
-          `${app.config.publicUrl}/review-account/${validation}`,
-        );
+        const { details } = refused.json<{ details: Record<string, string> }>();
+        assert.equal(details.continueAt, `${app.config.publicUrl}/review-account/${validation}`);
+        // The provider in English, and its id, from which a client names it in its own language.
+        assert.equal(details.provider, 'ORCID');
+        assert.equal(details.providerId, 'orcid');
       });
       assert.equal(await identityOf(second.orcid), undefined);
     });

@@ -6,7 +6,6 @@ import type { Registration } from '../../db/schema.js';
 import { replaceOrcidTokens } from '../../accounts/orcid-access.js';
 import type { ExternalProfile } from '../../providers/profile.js';
 import { isLanyardError, LanyardError } from '../../errors.js';
-import type { Locale } from '../../i18n/index.js';
 import type { Lanyard } from '../../lanyard.js';
 import type { Provider, ProviderEndpoint, StartRequest } from '../../providers/provider.js';
 import { type OAuthFlow, checkState, decodeFlow, encodeFlow, newFlow } from '../../providers/oauth/state.js';
@@ -113,7 +112,9 @@ export const providerRoutes: Route = (app, lanyard) => {
           { returnTo: safeRedirect(request.query.returnTo, config), intent: 'sign_in', sessionId: null },
           303,
           { query: queryOf(request), sessionId: request.auth?.session.id ?? null },
-        ),
+        ).catch((e: unknown) => {
+          throw namedBy(e, provider);
+        }),
       );
 
     for (const endpoint of provider.endpoints ?? []) mountEndpoint(lanyard, app, provider, endpoint, limits.signIn);
@@ -127,7 +128,13 @@ export const providerRoutes: Route = (app, lanyard) => {
       },
       (request, reply) => {
         const { session } = requireAuth(request);
-        return startSignIn(lanyard, reply, provider, { returnTo: '/profile', intent: 'link', sessionId: session.id });
+        return startSignIn(lanyard, reply, provider, {
+          returnTo: '/profile',
+          intent: 'link',
+          sessionId: session.id,
+        }).catch((e: unknown) => {
+          throw namedBy(e, provider);
+        });
       },
     );
 
@@ -135,7 +142,7 @@ export const providerRoutes: Route = (app, lanyard) => {
     for (const path of callbackPaths)
       app.get(path, { config: { ...limits.signIn, statusOverrides: callbackStatuses } }, (request, reply) =>
         callback(lanyard, provider, request, reply).catch((e: unknown) => {
-          throw namedInLanguage(e, provider, request.locale);
+          throw namedBy(e, provider);
         }),
       );
   }
@@ -184,20 +191,24 @@ function mountEndpoint(
     for (const c of answer.cookies ?? []) setCookie(reply, config, `${prefix}${c.name}`, c.value, c.maxAgeSeconds);
     return reply.redirect(answer.location, 303);
   };
-  if (endpoint.method === 'GET') app.get(path, handler);
-  else app.post(path, { bodyLimit: endpoint.bodyLimit ?? 64 * 1024, config: limit }, handler);
+  const named = (request: FastifyRequest, reply: FastifyReply) =>
+    handler(request, reply).catch((e: unknown) => {
+      throw namedBy(e, provider);
+    });
+  if (endpoint.method === 'GET') app.get(path, named);
+  else app.post(path, { bodyLimit: endpoint.bodyLimit ?? 64 * 1024, config: limit }, named);
 }
 
 /**
- * A provider names itself in its refusals with its default label; the page a person reads names
- * it in the page's language.
+ * A provider names itself in its refusals by its English label (`details.provider`); `providerId`
+ * beside it lets a page (src/http/errors.ts) and an API client name it in their own language.
  */
-function namedInLanguage(e: unknown, provider: Provider, locale: Locale): unknown {
-  if (!isLanyardError(e) || typeof e.details?.provider !== 'string') return e;
+function namedBy(e: unknown, provider: Provider): unknown {
+  if (!isLanyardError(e) || typeof e.details?.provider !== 'string' || e.details.providerId !== undefined) return e;
   return new LanyardError(
     e.code,
     e.message,
-    { ...e.details, provider: provider.label(locale) },
+    { ...e.details, provider: provider.label('en'), providerId: provider.id },
     { cause: e.cause, status: e.status },
   );
 }
@@ -246,7 +257,9 @@ export async function startProof(
     { returnTo: back, intent: 'sign_in', sessionId: null, proves: { registration: reg.id, back } },
     303,
     { query, sessionId: null },
-  );
+  ).catch((e: unknown) => {
+    throw namedBy(e, provider);
+  });
 }
 
 /**

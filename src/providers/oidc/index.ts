@@ -71,11 +71,7 @@ export function createOidcProvider(entry: OidcEntry, ctx: ProviderContext): Prov
           idTokenExpected: true,
         });
         const claims = tokens.claims();
-        if (!claims)
-          throw new LanyardError('OIDC_ID_TOKEN_INVALID', `${label} sent no ID token.`, {
-            provider: label,
-            providerId: entry.id,
-          });
+        if (!claims) throw new LanyardError('OIDC_ID_TOKEN_INVALID', `${label} sent no ID token.`, { provider: label });
         // userinfo's `sub` must be the ID token's (openid-client checks it: OIDC Core 5.3.2).
         const userinfo = config.serverMetadata().userinfo_endpoint
           ? await oidc.fetchUserInfo(config, tokens.access_token, claims.sub)

@@ -68,7 +68,6 @@ export function createSamlProvider(entry: SamlEntry, ctx: ProviderContext): Prov
     if ((await countIdps(db, entry.id)) === 0)
       throw new LanyardError('SAML_METADATA_UNAVAILABLE', `The metadata of ${label} could not be loaded.`, {
         provider: label,
-        providerId: entry.id,
         idp: label,
       });
   };
@@ -78,7 +77,6 @@ export function createSamlProvider(entry: SamlEntry, ctx: ProviderContext): Prov
     if (!idp)
       throw new LanyardError('SAML_IDP_UNKNOWN', `${wanted} is not an IdP of ${label}.`, {
         provider: label,
-        providerId: entry.id,
         idp: wanted.slice(0, 300),
       });
     return usable(idp);
@@ -130,13 +128,7 @@ export function createSamlProvider(entry: SamlEntry, ctx: ProviderContext): Prov
     return new LanyardError(
       e.code,
       e.message,
-      {
-        ...e.details,
-        provider: label,
-        providerId: entry.id,
-        idp: idp ? idpName(idp, 'en') : (entityId ?? label),
-        entityId,
-      },
+      { ...e.details, provider: label, idp: idp ? idpName(idp, 'en') : (entityId ?? label), entityId },
       { cause: e },
     );
   };
@@ -222,7 +214,6 @@ export function createSamlProvider(entry: SamlEntry, ctx: ProviderContext): Prov
       if (!result || result.provider !== entry.id || !safeEqual(result.state, flow.state))
         throw new LanyardError('SAML_FLOW_INVALID', 'This sign-in was not finished in this browser.', {
           provider: label,
-          providerId: entry.id,
           idp: label,
         });
       return result.profile;
