@@ -32,9 +32,9 @@ const deadlineMinutes = Number(process.env.LANYARD_TEST_DEADLINE_MINUTES ?? 75);
 // A test file's process must end when its tests have, even with a handle left open. Node 20 does
 // that with --test-force-exit; from Node 22 that flag drops the last results of a file from the
 // report (nodejs/node#64833: fewer tests counted, the run still green), so there each file's
-// process ends itself once its tests are done (test/support/exit-when-done.mjs). On both, a file's
-// process writes its results to the runner with blocking writes (test/support/report-in-full.mjs):
-// results still queued in the process when it ended were lost on a busy machine, Node 20 too.
+// process ends itself once its tests are done (test/support/exit-when-done.mjs). On both, every
+// process of the run writes with blocking writes (test/support/report-in-full.mjs): a file's
+// results still queued in its process when it ended were lost on a busy machine, Node 20 too.
 const nodeMajor = Number(process.versions.node.split('.')[0]);
 const exitWhenDone = nodeMajor >= 22 ? ['--import', './test/support/exit-when-done.mjs'] : ['--test-force-exit'];
 const reportInFull = ['--import', './test/support/report-in-full.mjs'];
@@ -51,7 +51,7 @@ const child = spawn(
     `--test-concurrency=${process.env.LANYARD_TEST_CONCURRENCY ?? 2}`,
     ...files,
   ],
-  { stdio: 'inherit', env: { ...process.env, NODE_ENV: 'test' }, detached: true },
+  { stdio: 'inherit', env: { ...process.env, NODE_ENV: 'test', LANYARD_TEST_RUN: '1' }, detached: true },
 );
 const timer = setTimeout(() => {
   const running = stillRunning(child.pid, files);
