@@ -205,6 +205,10 @@ forEachBackendWithSamlIdp('first sign-in with a SAML IdP', (ctx) => {
     const profile = await browser.get('/profile');
     assert.match(profile.body, /action="\/profile\/link\/uni"/);
     assert.match(profile.body, /Connect University A/);
+    // Linking may use the IdP session: only a proof asks for a fresh sign-in.
+    const start = await browser.post('/profile/link/uni', {});
+    const request = new URL(start.location!).searchParams.get('SAMLRequest')!;
+    assert.doesNotMatch(inflateRawSync(Buffer.from(request, 'base64')).toString('utf8'), /ForceAuthn/);
     const back = await signInWithSaml(app, browser, user, { form: {} });
     assert.equal(back.location, '/profile');
     assert.equal((await identities('uni', persistent(user)))[0]?.account_id, account.id);
