@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import * as oidc from 'openid-client';
 import { addOidcClient } from '../../src/stores/oidc-clients.js';
+import { accountIdsWith } from '../support/accounts.js';
 import { AddressClient } from '../support/address-client.js';
 import { linkIn } from '../support/mail-catcher.js';
 import { authorizeWithPassword } from '../support/op-sign-in.js';
@@ -61,6 +62,15 @@ describe('three Lanyard processes behind a load balancer: every flow crosses pro
     await idp?.close();
   });
 
+  /** One account uses `email`, and the identities of `provider` (with `subject`: that one) are one, and its. */
+  const madeOnce = async (email: string, provider: string, subject?: string) => {
+    const accounts = await accountIdsWith(t.db, email);
+    assert.equal(accounts.length, 1);
+    let identities = t.db.selectFrom('identity').select('account_id').where('provider', '=', provider);
+    if (subject) identities = identities.where('subject', '=', subject);
+    assert.deepEqual(await identities.execute(), [{ account_id: accounts[0]!.id }]);
+  };
+
   describe(reason ? `skipped: ${reason}` : 'suite', { skip: reason || false }, () => {
     test('the balancer spreads requests round robin over the three processes', async () => {
       const by = new Set<string>();
@@ -100,14 +110,7 @@ describe('three Lanyard processes behind a load balancer: every flow crosses pro
       );
       assert.equal(b.servedBy('GET', new URL(link).pathname), 'l3');
       assert.equal(b.servedBy('POST', `${new URL(link).pathname}/create`), 'l2');
-      const accounts = await t.db
-        .selectFrom('account')
-        .select('id')
-        .where('email', '=', 'maria.cross@uni.example')
-        .execute();
-      assert.equal(accounts.length, 1);
-      const identities = await t.db.selectFrom('identity').select('account_id').where('subject', '=', orcid).execute();
-      assert.deepEqual(identities, [{ account_id: accounts[0]!.id }]);
+      await madeOnce('maria.cross@uni.example', 'orcid', orcid);
 
       // The returning sign-in: start on l3, callback on l1.
       const again = new RoutedBrowser(null, t.url);
@@ -156,14 +159,7 @@ describe('three Lanyard processes behind a load balancer: every flow crosses pro
         ['GET l1', 'POST l1', 'POST l1', 'GET l2', 'POST l3'],
       );
 
-      const accounts = await t.db
-        .selectFrom('account')
-        .select('id')
-        .where('email', '=', 'jonas.proof@uni.example')
-        .execute();
-      assert.equal(accounts.length, 1);
-      const identities = await t.db.selectFrom('identity').select('account_id').where('subject', '=', orcid).execute();
-      assert.deepEqual(identities, [{ account_id: accounts[0]!.id }]);
+      await madeOnce('jonas.proof@uni.example', 'orcid', orcid);
     });
 
     test('OpenID provider: authorize and sign in on one process, code redeemed on another, userinfo on a third', async () => {
@@ -235,18 +231,7 @@ describe('three Lanyard processes behind a load balancer: every flow crosses pro
           [b.served[0]!.by, idpPost.served[0]!.by, b.servedBy('GET', new URL(acs.location!, t.url).pathname)],
           ['l1', 'l2', 'l3'],
         );
-        const accounts = await t.db
-          .selectFrom('account')
-          .select('id')
-          .where('email', '=', 'saml.cross@uni-a.example')
-          .execute();
-        assert.equal(accounts.length, 1);
-        const identities = await t.db
-          .selectFrom('identity')
-          .select('account_id')
-          .where('provider', '=', 'uni')
-          .execute();
-        assert.deepEqual(identities, [{ account_id: accounts[0]!.id }]);
+        await madeOnce('saml.cross@uni-a.example', 'uni');
       },
     );
 
