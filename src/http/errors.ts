@@ -7,7 +7,7 @@ import { isUniqueViolation } from '../stores/identities.js';
 import { statusFor } from './status-overrides.js';
 import { sendPage } from './views/layout.js';
 import { notice } from './views/components.js';
-import { hasMessage } from '../i18n/index.js';
+import { hasMessage, nameIn } from '../i18n/index.js';
 
 /** Fastify's own errors, mapped once to Lanyard's stable codes. */
 const fastifyCodes: Record<string, ErrorCode> = {
@@ -135,7 +135,8 @@ function withAllowed(request: FastifyRequest, reply: FastifyReply, e: LanyardErr
 
 /**
  * The placeholders of a page's sentence: the error's plain details, with the provider (named in
- * English in the details, which the API answers too) in the page's language.
+ * English in the details, which the API answers too) and an IdP whose metadata names it in the
+ * page's language (`idpNames`) in that language.
  */
 function localParams(
   lanyard: Lanyard,
@@ -143,6 +144,10 @@ function localParams(
   details: Record<string, unknown> | undefined,
 ): Record<string, string | number> {
   const params = messageParams(details);
+  const idpNames = details?.idpNames;
+  const idpHere =
+    idpNames && typeof idpNames === 'object' ? nameIn(idpNames as Record<string, unknown>, request.locale) : undefined;
+  if (idpHere) params.idp = idpHere;
   const provider = typeof details?.providerId === 'string' ? lanyard.providers.get(details.providerId) : undefined;
   if (!provider) return params;
   return {

@@ -75,3 +75,16 @@ export function negotiateLocale(header: string | undefined): Locale {
     .sort((a, b) => b.q - a.q);
   return (ranked.find((r) => isLocale(r.lang) && r.q > 0)?.lang as Locale | undefined) ?? 'en';
 }
+
+/**
+ * A name given in several languages (`{ en: …, "de-AT": … }`, as SAML metadata's xml:lang tags
+ * them) in `locale`: its own tag, else a regional one of the same language; undefined when none.
+ */
+export function nameIn(names: Record<string, unknown>, locale: string): string | undefined {
+  const exact = names[locale];
+  if (typeof exact === 'string' && exact) return exact;
+  const wanted = locale.toLowerCase();
+  for (const [tag, name] of Object.entries(names))
+    if (tag.toLowerCase().split('-')[0] === wanted && typeof name === 'string' && name) return name;
+  return undefined;
+}

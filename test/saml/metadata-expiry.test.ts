@@ -88,6 +88,19 @@ for (const backend of backends()) {
         assert.match(refused.acs.body, /SAML_METADATA_EXPIRED/);
         assert.match(refused.acs.body, /University A/, 'the page names the IdP');
         assert.equal(refused.callback, null, 'no continuation');
+        // The page names it in its own language where the metadata does (here regionally tagged, as
+        // federations often do).
+        await app.lanyard.db
+          .updateTable('saml_idp')
+          .set({ names: JSON.stringify({ en: 'University A', 'de-AT': 'Universität A' }) })
+          .where('provider', '=', 'fed')
+          .where('entity_id', '=', a.entityId)
+          .execute();
+        const german = app.browser();
+        await german.get('/login?lang=de');
+        const refusedDe = await german.get(`/auth/fed?idp=${encodeURIComponent(a.entityId)}`);
+        assert.equal(refusedDe.status, 503);
+        assert.match(refusedDe.body, /Die Angaben über Universität A sind veraltet/);
 
         // The copy itself runs out: the aggregate's validUntil passes.
         app.clock.advance(3 * DAY);

@@ -1,6 +1,7 @@
 import { type Selectable, sql } from 'kysely';
 import type { Db } from '../../db/connect.js';
 import { LanyardError } from '../../errors.js';
+import { nameIn } from '../../i18n/index.js';
 import type { SamlIdpTable } from '../../db/schema.js';
 import type { IdpRecord } from './metadata/parse.js';
 import { hiddenFromDiscovery } from './metadata/parse.js';
@@ -10,9 +11,11 @@ export interface Idp extends IdpRecord {
   hidden: boolean;
 }
 
-/** The IdP's name in `locale`, else English, else any, else its entityID. */
+/** The IdP's name in `locale` (or a regional variant), else English, else any, else its entityID. */
 export function idpName(idp: Pick<IdpRecord, 'names' | 'entityId'>, locale: string): string {
-  return idp.names[locale] ?? idp.names.en ?? idp.names[''] ?? Object.values(idp.names)[0] ?? idp.entityId;
+  return (
+    nameIn(idp.names, locale) ?? nameIn(idp.names, 'en') ?? idp.names[''] ?? Object.values(idp.names)[0] ?? idp.entityId
+  );
 }
 
 /** The discovery page searches one lower-cased string: names, domain hints, scopes, entityID's host. */

@@ -120,7 +120,10 @@ export function createSamlProvider(entry: SamlEntry, ctx: ProviderContext): Prov
     return { kind: 'redirect', location, flow, cookies: [rememberIdp(input, entry, idp.entityId)] };
   };
 
-  /** A refusal's page names the IdP by its display name; the entityID stays in the details. */
+  /**
+   * A refusal's page names the IdP by its display name (in English in the details, with every
+   * language its metadata gives in `idpNames` for the page); the entityID stays in the details.
+   */
   const named = async (e: unknown): Promise<unknown> => {
     if (!isLanyardError(e) || !e.code.startsWith('SAML_')) return e;
     const entityId = typeof e.details?.idp === 'string' ? e.details.idp : null;
@@ -128,7 +131,13 @@ export function createSamlProvider(entry: SamlEntry, ctx: ProviderContext): Prov
     return new LanyardError(
       e.code,
       e.message,
-      { ...e.details, provider: label, idp: idp ? idpName(idp, 'en') : (entityId ?? label), entityId },
+      {
+        ...e.details,
+        provider: label,
+        idp: idp ? idpName(idp, 'en') : (entityId ?? label),
+        ...(idp && Object.keys(idp.names).length ? { idpNames: idp.names } : {}),
+        entityId,
+      },
       { cause: e },
     );
   };
