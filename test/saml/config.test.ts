@@ -35,6 +35,7 @@ describe('a saml entry of the providers list', () => {
     assert.equal(entry.trustEmail, false);
     assert.equal(entry.allowIdpInitiated, false);
     assert.equal(entry.clockSkewSeconds, 180);
+    assert.equal(entry.requireValidUntil, true, 'an aggregate must say when it runs out');
     assert.deepEqual(entry.source, { kind: 'idp', url: uni.idpMetadataUrl, file: null, certificate: null });
   });
 

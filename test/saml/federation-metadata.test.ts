@@ -40,6 +40,7 @@ before(async () => {
   await sign('other', { idps: 30, id: '_other' });
   await sign('foreign-key', { idps: 20, id: '_foreign' }, ATTACKER);
   await sign('expired', { idps: 20, id: '_expired', validUntil: new Date(Date.now() - 86400_000) });
+  await sign('timeless', { idps: 20, id: '_timeless', validUntil: null });
   // Tampered after signing: one IdP renamed and given another university's scope.
   const small = readFileSync(join(dir, 'small.xml'), 'utf8');
   writeFileSync(join(dir, 'tampered.xml'), small.replace('>uni3.example.org<', '>uni-b.example<'));
@@ -115,6 +116,7 @@ withSamlPeers('federation aggregates', () =>
       ['signed with another key (its certificate in KeyInfo)', '/foreign-key.xml', /signature/],
       ['a root signature that covers one entity only', '/wrapped.xml', /covers "#_entity0"/],
       ['expired (validUntil in the past)', '/expired.xml', /expired/],
+      ['without a validUntil (it would never run out)', '/timeless.xml', /carries no validUntil/],
       ['not found at its URL', '/missing.xml', /HTTP 404/],
       [
         'redirected to plain http on another host',
@@ -141,6 +143,15 @@ withSamlPeers('federation aggregates', () =>
         assert.equal(row.idp_count, 20);
       });
     }
+
+    test('an entry that waives requireValidUntil imports an aggregate without one, its IdPs with no end', async () => {
+      const app = ctx();
+      const entry = { ...federation('/timeless.xml', 'timeless'), requireValidUntil: false };
+      const result = await refreshMetadata(deps(app), entry);
+      assert.equal(result.outcome, 'imported', JSON.stringify(result));
+      assert.equal((result as { validUntil: Date | null }).validUntil, null);
+      assert.equal(await countIdps(app.lanyard.db, 'timeless'), 20);
+    });
 
     test('a changed aggregate replaces the IdPs of its entry, and only of its entry', async () => {
       const app = ctx();

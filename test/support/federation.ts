@@ -20,7 +20,8 @@ export interface AggregateOptions {
   sps?: number;
   /** EntityDescriptor elements to include verbatim (the metadata of running test IdPs). */
   entities?: string[];
-  validUntil?: Date;
+  /** The root's validUntil (default: in 14 days); null leaves the attribute out. */
+  validUntil?: Date | null;
   id?: string;
   /** Keep adding SPs until the file is at least this large (eduGAIN's aggregate is about 70 MB). */
   targetBytes?: number;
@@ -94,7 +95,8 @@ function spEntity(n: number): string {
 /** Writes an unsigned aggregate with a signature template at its root; returns how many IdPs it holds. */
 export async function writeAggregate(file: string, opts: AggregateOptions): Promise<{ idps: number }> {
   const id = opts.id ?? `_agg${Date.now()}`;
-  const validUntil = (opts.validUntil ?? new Date(Date.now() + 14 * 86400_000)).toISOString();
+  const until = opts.validUntil === undefined ? new Date(Date.now() + 14 * 86400_000) : opts.validUntil;
+  const validUntil = until ? ` validUntil="${until.toISOString()}"` : '';
   const out = createWriteStream(file);
   let bytes = 0;
   const write = async (s: string) => {
@@ -102,7 +104,7 @@ export async function writeAggregate(file: string, opts: AggregateOptions): Prom
     if (!out.write(s)) await once(out, 'drain');
   };
   await write(`<?xml version="1.0" encoding="UTF-8"?>
-<md:EntitiesDescriptor xmlns:md="${ns.md}" xmlns:ds="${ns.ds}" xmlns:saml="${ns.saml}" xmlns:shibmd="${ns.shibmd}" xmlns:mdui="${ns.mdui}" xmlns:mdattr="${ns.mdattr}" xmlns:mdrpi="${ns.mdrpi}" ID="${id}" Name="https://federation.example.org" validUntil="${validUntil}">
+<md:EntitiesDescriptor xmlns:md="${ns.md}" xmlns:ds="${ns.ds}" xmlns:saml="${ns.saml}" xmlns:shibmd="${ns.shibmd}" xmlns:mdui="${ns.mdui}" xmlns:mdattr="${ns.mdattr}" xmlns:mdrpi="${ns.mdrpi}" ID="${id}" Name="https://federation.example.org"${validUntil}>
 ${signatureTemplate(`#${id}`)}
 `);
   for (const entity of opts.entities ?? []) await write(`${entity.replace(/<\?xml[^>]*\?>/, '')}\n`);

@@ -25,6 +25,7 @@ export function samlEntry(over: Partial<SamlEntry> & Pick<SamlEntry, 'source'>):
     requestTtlSeconds: 1800,
     wantAssertionsSigned: false,
     allowSha1Signatures: false,
+    requireValidUntil: true,
     signAuthnRequests: false,
     nameIdFormat: 'auto',
     maxMetadataBytes: 200 * 1024 * 1024,

@@ -59,6 +59,12 @@ export interface SamlEntry extends CommonEntry {
   signAuthnRequests: boolean;
   nameIdFormat: NameIdRequest;
   maxMetadataBytes: number;
+  /**
+   * A federation's aggregate must say until when it vouches for its IdPs (validUntil): without one,
+   * a copy replayed or kept from an unreachable server would be trusted for ever. Off only for a
+   * federation that publishes none; one IdP's own metadata needs none either way.
+   */
+  requireValidUntil: boolean;
 }
 
 export const samlKeys = [
@@ -83,6 +89,7 @@ export const samlKeys = [
   'signAuthnRequests',
   'nameIdFormat',
   'maxMetadataMegabytes',
+  'requireValidUntil',
 ] as const;
 
 export const keygenCommand = 'npx lanyard saml keygen';
@@ -126,6 +133,7 @@ export function parseSamlEntry(common: CommonEntry, r: Reader, ctx: ParseContext
     signAuthnRequests: r.bool('signAuthnRequests', false),
     nameIdFormat: nameIdFormat as NameIdRequest,
     maxMetadataBytes: r.int('maxMetadataMegabytes', 200, 1, 2000) * 1024 * 1024,
+    requireValidUntil: r.bool('requireValidUntil', true),
   };
 }
 

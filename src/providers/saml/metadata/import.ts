@@ -22,7 +22,8 @@ export class ImportBusy extends Error {
  * Replaces an entry's IdPs with those of a metadata file, all or nothing. A federation aggregate
  * (or an IdP's metadata with a configured certificate) must first verify with xmlsec1, then is
  * stream-parsed straight into the database in batches inside one transaction; the signature must
- * cover the root, the document must not have expired, and a single-IdP entry must find exactly one
+ * cover the root, the document must not have expired (and an aggregate must say when it does, unless
+ * the entry waives that), and a single-IdP entry must find exactly one
  * IdP — otherwise the transaction rolls back and the last good copy stays in place.
  */
 export async function importMetadataFile(
@@ -30,7 +31,7 @@ export async function importMetadataFile(
   provider: string,
   source: MetadataSource,
   file: string,
-  ctx: { now: Date; workDir: string },
+  ctx: { now: Date; workDir: string; requireValidUntil: boolean },
 ): Promise<Imported> {
   if (source.certificate) await verifyWithXmlsec1(file, source.certificate, ctx.workDir);
   return db.transaction().execute(async (tx) => {
@@ -55,6 +56,10 @@ export async function importMetadataFile(
     if (source.certificate) checkSignatureCoversRoot(doc);
     if (doc.validUntil && doc.validUntil.getTime() <= ctx.now.getTime())
       throw new Error(`the metadata expired at ${doc.validUntil.toISOString()} (validUntil)`);
+    if (!doc.validUntil && source.kind === 'federation' && ctx.requireValidUntil)
+      throw new Error(
+        'the aggregate carries no validUntil, so nothing would end its trust; set requireValidUntil to false only if the federation publishes none',
+      );
     if (source.kind === 'idp' && doc.idps !== 1)
       throw new Error(
         doc.idps === 0

@@ -66,7 +66,11 @@ export async function refreshMetadata(deps: RefreshDeps, entry: SamlEntry, force
       return { outcome: 'unchanged' };
     }
     const now = clock.now();
-    const { doc, idps } = await importMetadataFile(db, provider, entry.source, file, { now, workDir });
+    const { doc, idps } = await importMetadataFile(db, provider, entry.source, file, {
+      now,
+      workDir,
+      requireValidUntil: entry.requireValidUntil,
+    });
     // Thousands of rows replaced at once: fresh statistics, so the search plans for what is there.
     await sql`analyze saml_idp`.execute(db);
     await record({
