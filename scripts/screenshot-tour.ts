@@ -222,7 +222,9 @@ export async function consoleTour(
   await page.waitForURL((u) => u.pathname === '/login');
   await shot('oidc-login');
   await signIn('grace.hopper@example.edu');
-  await page.waitForURL((u) => u.pathname.startsWith('/interaction/'));
+  // The consent page, not the "Continue" page before it (the same /interaction/ path, which moves
+  // on by itself with a Refresh header: a picture taken there is lost with the page on a slow machine).
+  await page.getByRole('button', { name: t('Allow', 'Erlauben') }).waitFor();
   await shot('oidc-consent');
   // "Not you?": signed out, and back at the sign-in for the same request (here the same person again).
   await page
