@@ -85,6 +85,12 @@ export interface ShibbolethHeadersEntry extends ProviderEntryBase {
   trustEmailFrom: string[];
   /** The SP's entityID, checked against a persistent-id's SPNameQualifier when set. */
   spEntityId: string | null;
+  /**
+   * The SP's session initiator (`/Shibboleth.sso/Login`, a path on the public URL's host, or an
+   * absolute URL): a proof starts there with forceAuthn, so the person signs in afresh at the IdP.
+   * Null: a proof goes straight to the callback, into whatever session the SP holds.
+   */
+  loginHandler: string | null;
 }
 
 /** One entry per way to sign in through somebody else, in the order the login page shows them. */

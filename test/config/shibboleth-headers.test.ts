@@ -28,6 +28,21 @@ describe('a shibboleth-headers entry', () => {
     assert.equal(entry.trustEmail, false);
     assert.deepEqual(entry.trustEmailFrom, []);
     assert.deepEqual(entry.idps[UNI]?.scopes, ['uni.example']);
+    assert.equal(entry.loginHandler, '/Shibboleth.sso/Login', 'proofs go through the SP’s session initiator');
+  });
+
+  test('loginHandler: another path or URL of the session initiator, or null for none', () => {
+    const entryWith = (loginHandler: unknown) => {
+      const [entry] = loadConfig(providers([{ ...shib, loginHandler }])).providers;
+      return entry?.type === 'shibboleth-headers' ? entry.loginHandler : undefined;
+    };
+    assert.equal(entryWith('/secure/Shibboleth.sso/Login'), '/secure/Shibboleth.sso/Login');
+    assert.equal(
+      entryWith('https://sp.uni.example/Shibboleth.sso/Login'),
+      'https://sp.uni.example/Shibboleth.sso/Login',
+    );
+    assert.equal(entryWith(null), null);
+    assert.equal(entryWith(''), null);
   });
 
   test('trustEmail with one IdP trusts that one; with several it must name them', () => {
@@ -71,6 +86,10 @@ describe('a shibboleth-headers entry', () => {
     [{ headers: { colour: 'x' } }, 'headers.colour', /idp, subjectId/],
     [{ headers: { eppn: 'mail' } }, 'headers', /twice/],
     [{ issuer: 'x' }, 'issuer', /use only trustedProxies/],
+    [{ loginHandler: 'Shibboleth.sso/Login' }, 'loginHandler', /set it to null/],
+    [{ loginHandler: '//evil.example/Login' }, 'loginHandler', /set it to null/],
+    [{ loginHandler: 'javascript:alert(1)' }, 'loginHandler', /set it to null/],
+    [{ loginHandler: true }, 'loginHandler', /set it to null/],
   ];
   for (const [change, field, fix] of bad) {
     test(`${JSON.stringify(change)} → names "${field}" and the fix`, () => {

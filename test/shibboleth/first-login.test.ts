@@ -162,7 +162,16 @@ forEachBackendBehindShibboleth('first sign-in behind a Shibboleth SP (header mod
       await device.get(link);
       const start = await device.post(`${link}/prove`, {});
       assert.equal(start.status, 303);
-      return device.get(new URL(start.location!, start.url).href, released(who));
+      // Through the SP's session initiator, asked for a fresh sign-in at the IdP: the device may
+      // hold an SP session as somebody else.
+      const initiator = new URL(start.location!, start.url);
+      assert.equal(initiator.origin + initiator.pathname, `${ctx().proxy.url}/Shibboleth.sso/Login`);
+      assert.equal(initiator.searchParams.get('forceAuthn'), 'true');
+      const target = initiator.searchParams.get('target')!;
+      assert.match(target, new RegExp(`^${ctx().proxy.url}/auth/shib/callback\\?state=[\\w-]+$`));
+      const back = await device.get(initiator.href);
+      assert.equal(back.location, target, 'the session initiator returns to the target');
+      return device.get(target, released(who));
     };
     const stranger = ctx().browser();
     assertRefused(await prove(stranger, person(UNI, {})), 403, 'IDENTITY_PROOF_MISMATCH');

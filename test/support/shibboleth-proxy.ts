@@ -29,7 +29,9 @@ export const released = (attributes: Record<string, string>) =>
  * address. HAProxy speaks no SAML, so "what the IdP released" comes in test-only
  * `X-Released-<header>` request headers (mod_shib takes it from the verified assertion); every
  * header a client writes itself under an attribute's name is dropped on the way, as mod_shib's
- * spoofing protection does.
+ * spoofing protection does. Its `/Shibboleth.sso/Login` stands in for the SP's session initiator
+ * asked for a fresh sign-in: `?target=…&forceAuthn=true` returns the browser to `target` (where
+ * the test then presents what the IdP released); anything else under `/Shibboleth.sso/` is 400.
  */
 export class ShibbolethProxy {
   private constructor(
@@ -59,6 +61,8 @@ export class ShibbolethProxy {
         '  timeout server 60s',
         'frontend shibboleth',
         `  bind 127.0.0.1:${port}`,
+        '  http-request redirect code 302 location "%[url_param(target),url_dec]" if { path /Shibboleth.sso/Login } { url_param(forceAuthn) -m str true } { url_param(target) -m found }',
+        '  http-request return status 400 if { path_beg /Shibboleth.sso/ }',
         ...rules,
         `  http-request set-header ${secretHeader} ${opts.secret}`,
         '  default_backend lanyard',

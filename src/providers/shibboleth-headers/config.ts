@@ -3,7 +3,18 @@ import type { ShibbolethHeadersEntry } from '../../config/schema.js';
 import { defaultHeaderNames, type HeaderNames } from './headers.js';
 import { proxyList } from './trust.js';
 
-const keys = ['trustedProxies', 'secret', 'secretHeader', 'idps', 'trustEmailFrom', 'spEntityId', 'headers'];
+const keys = [
+  'trustedProxies',
+  'secret',
+  'secretHeader',
+  'idps',
+  'trustEmailFrom',
+  'spEntityId',
+  'headers',
+  'loginHandler',
+];
+/** Where the Shibboleth SP starts a sign-in (its default handlerURL and SessionInitiator location). */
+export const defaultLoginHandler = '/Shibboleth.sso/Login';
 /** The header the proxy adds with the shared secret, unless the entry names another. */
 export const defaultSecretHeader = 'X-Lanyard-Proxy-Secret';
 const headerName = /^[A-Za-z0-9][A-Za-z0-9-]{0,62}$/;
@@ -122,6 +133,14 @@ export const readShibbolethHeadersEntry: EntryReader = (entry, ctx) => {
   if (spEntityId !== undefined && (typeof spEntityId !== 'string' || !spEntityId.trim()))
     throw ctx.fix('spEntityId', 'must be the entityID of the Shibboleth SP in front', 'copy it from shibboleth2.xml');
 
+  const loginHandler = entry.loginHandler === undefined ? defaultLoginHandler : entry.loginHandler;
+  if (loginHandler !== null && loginHandler !== '' && !isHandlerUrl(loginHandler))
+    throw ctx.fix(
+      'loginHandler',
+      `must be the path of the SP's session initiator (or its https URL), got ${JSON.stringify(loginHandler)}`,
+      `leave it out for ${defaultLoginHandler}, or set it to null when the SP has no session initiator to send proofs to`,
+    );
+
   return {
     ...ctx.base,
     type: 'shibboleth-headers',
@@ -132,5 +151,18 @@ export const readShibbolethHeadersEntry: EntryReader = (entry, ctx) => {
     idps,
     trustEmailFrom: ctx.base.trustEmail ? trustEmailFrom : [],
     spEntityId: (spEntityId as string | undefined) ?? null,
+    loginHandler: loginHandler || null,
   };
 };
+
+/** A path on this host (`/Shibboleth.sso/Login`) or an http(s) URL without credentials or fragment. */
+function isHandlerUrl(value: unknown): value is string {
+  if (typeof value !== 'string' || value.length > 2000) return false;
+  if (value.startsWith('/')) return !value.startsWith('//') && !/[\s#\\]/.test(value);
+  try {
+    const url = new URL(value);
+    return ['https:', 'http:'].includes(url.protocol) && !url.username && !url.password && !url.hash;
+  } catch {
+    return false;
+  }
+}

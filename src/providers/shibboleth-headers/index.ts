@@ -32,8 +32,18 @@ export function createShibbolethHeadersProvider(entry: ShibbolethHeadersEntry, c
     demo: false,
     label: name,
     identityName: name,
-    // mod_shib guards the callback: reaching it starts the SAML exchange, and it comes back with the same URL.
-    start: (flow) => Promise.resolve({ url: `${redirectUri}?state=${encodeURIComponent(flow.state)}`, flow }),
+    // mod_shib guards the callback: reaching it starts the SAML exchange, and it comes back with the
+    // same URL. A proof asks the SP's session initiator for a fresh sign-in at the IdP (forceAuthn)
+    // first: the browser may hold an SP session as somebody else, who would otherwise be refused
+    // with no way to switch.
+    start: (flow) => {
+      const callback = `${redirectUri}?state=${encodeURIComponent(flow.state)}`;
+      if (!flow.proves || !entry.loginHandler) return Promise.resolve({ url: callback, flow });
+      const url = new URL(entry.loginHandler, ctx.publicUrl);
+      url.searchParams.set('target', callback);
+      url.searchParams.set('forceAuthn', 'true');
+      return Promise.resolve({ url: url.href, flow });
+    },
     finish(callback) {
       if (!fromTrustedProxy(callback.request, proxies, entry.secretHeader, entry.secret)) {
         callback.request.log.warn(
@@ -53,6 +63,9 @@ export function createShibbolethHeadersProvider(entry: ShibbolethHeadersEntry, c
       `Protect ${callbackPath} with mod_shib in Apache (AuthType shibboleth, ShibRequestSession On,`,
       `ShibUseHeaders On) and add the header ${entry.secretHeader} with the entry's secret there (docs/shibboleth.md).`,
       `Trusted proxies: ${entry.trustedProxies.join(', ')}. IdPs: ${Object.keys(entry.idps).join(', ')}`,
+      entry.loginHandler
+        ? `Proofs of a mailed link start at ${new URL(entry.loginHandler, ctx.publicUrl).href} with forceAuthn (the SP's session initiator).`
+        : 'Proofs of a mailed link go straight to the callback (loginHandler is null): the SP session in the browser counts.',
     ],
     view: {
       ...labelButtons(entry.label),
