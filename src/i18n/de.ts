@@ -15,6 +15,9 @@ export const de: Messages = {
   'demo.banner': 'Demomodus: „Mit ORCID anmelden“ verwendet den eingebauten ORCID-Emulator, nicht das echte ORCID.',
 
   'login.title': 'Anmelden',
+  'onward.title': 'Weiter zu {provider}',
+  'onward.text': 'Sie werden zur Anmeldung zu {provider} weitergeleitet …',
+  'onward.button': 'Weiter zu {provider}',
   'oidc.continue.title': 'Angemeldet',
   'oidc.continue.text': 'Sie sind angemeldet. Sie werden zur Anwendung zurückgebracht …',
   'oidc.continue.button': 'Weiter zur Anwendung',

@@ -14,6 +14,9 @@ export const en = {
   'demo.banner': 'Demo mode: “Sign in with ORCID” uses the built-in ORCID emulator, not the real ORCID.',
 
   'login.title': 'Sign in',
+  'onward.title': 'On to {provider}',
+  'onward.text': 'Taking you to {provider} to sign in…',
+  'onward.button': 'Continue to {provider}',
   'oidc.continue.title': 'Signed in',
   'oidc.continue.text': 'You are signed in. Taking you back to the application…',
   'oidc.continue.button': 'Continue to the application',

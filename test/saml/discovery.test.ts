@@ -1,3 +1,4 @@
+import { onwardFrom } from '../support/browser.js';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -99,14 +100,17 @@ forEachBackendWithFederation('choosing an institution of a federation', (ctx) =>
     opts: { provider?: string; form?: boolean } = {},
   ) => {
     const provider = opts.provider ?? 'fed';
-    const start = opts.form
-      ? await browser.post(`/profile/link/${provider}`, {})
-      : await browser.get(`/auth/${provider}?returnTo=%2Fprofile`);
-    assert.equal(start.status, 303, start.body.slice(0, 300));
-    assert.match(start.location!, new RegExp(`^/auth/${provider}/discovery\\?flow=`));
-    const page = await browser.get(start.location!);
+    let url: string;
+    if (opts.form) url = onwardFrom(await browser.post(`/profile/link/${provider}`, {}));
+    else {
+      const start = await browser.get(`/auth/${provider}?returnTo=%2Fprofile`);
+      assert.equal(start.status, 303, start.body.slice(0, 300));
+      url = start.location!;
+    }
+    assert.match(url, new RegExp(`^/auth/${provider}/discovery\\?flow=`));
+    const page = await browser.get(url);
     assert.equal(page.status, 200, page.body.slice(0, 300));
-    return { url: start.location!, page };
+    return { url, page };
   };
   /** The discovery page's link for an IdP, followed: the AuthnRequest to that IdP. */
   const choose = async (browser: ReturnType<TestApp['browser']>, body: string, idp: SamlIdp) => {

@@ -1,6 +1,6 @@
 import { after, before, describe } from 'node:test';
 import { AddressClient } from '../support/address-client.js';
-import { Browser, type Page } from '../support/browser.js';
+import { Browser, onwardFrom, type Page } from '../support/browser.js';
 import { type Backend, backends, skipReason } from '../support/databases.js';
 import { freePort } from '../support/listening-app.js';
 import { PROXY_SOURCE, released, ShibbolethProxy, withHaproxy } from '../support/shibboleth-proxy.js';
@@ -99,12 +99,19 @@ export async function signInThroughProxy(
   opts: { provider?: string; returnTo?: string; link?: boolean; extraHeaders?: Record<string, string> } = {},
 ): Promise<Page> {
   const provider = opts.provider ?? 'shib';
-  const start = opts.link
-    ? await browser.post(`/profile/link/${provider}`, {})
-    : await browser.get(`/auth/${provider}${opts.returnTo ? `?returnTo=${encodeURIComponent(opts.returnTo)}` : ''}`);
+  const headers = { ...released(attributes), ...opts.extraHeaders };
+  // From the account page's form: a page that moves on by itself (mod_shib would send the browser
+  // on to the IdP, a redirect the form page's CSP stops).
+  if (opts.link) {
+    const start = await browser.post(`/profile/link/${provider}`, {});
+    return browser.get(new URL(onwardFrom(start), start.url).href, headers);
+  }
+  const start = await browser.get(
+    `/auth/${provider}${opts.returnTo ? `?returnTo=${encodeURIComponent(opts.returnTo)}` : ''}`,
+  );
   if (start.status !== 303 || !start.location)
     throw new Error(`start did not redirect: ${start.status} ${start.body.slice(0, 300)}`);
-  return browser.get(new URL(start.location, start.url).href, { ...released(attributes), ...opts.extraHeaders });
+  return browser.get(new URL(start.location, start.url).href, headers);
 }
 
 let counter = 0;

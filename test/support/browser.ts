@@ -123,3 +123,17 @@ function makePage(status: number, url: string, headers: Page['headers'], body: s
     json: () => JSON.parse(body),
   };
 }
+
+/**
+ * Where Lanyard sends the browser after one of its forms (linking, a proof) to a provider the form
+ * page's CSP does not name (SAML, Shibboleth): a page that moves on by itself (200, `Refresh:
+ * 0;url=…`), never a redirect, which a browser would stop at the next origin.
+ */
+export function onwardFrom(page: Page): string {
+  const refresh = page.headers.refresh;
+  if (page.status !== 200 || typeof refresh !== 'string' || !refresh.startsWith('0;url='))
+    throw new Error(
+      `not a page that moves on by itself: ${page.status} ${page.location ?? ''} ${page.body.slice(0, 300)}`,
+    );
+  return refresh.slice('0;url='.length);
+}

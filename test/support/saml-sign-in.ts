@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe } from 'node:test';
-import type { Browser, Page } from './browser.js';
+import { type Browser, onwardFrom, type Page } from './browser.js';
 import { type Backend, backends, skipReason } from './databases.js';
 import type { KeyPair } from '../../src/providers/saml/certificate.js';
 import { ns } from '../../src/providers/saml/namespaces.js';
@@ -145,9 +145,14 @@ export async function authenticateAtIdp(
   const query = new URLSearchParams();
   if (opts.returnTo) query.set('returnTo', opts.returnTo);
   if (opts.idp) query.set('idp', opts.idp);
-  const start = opts.form
-    ? await browser.post(`/profile/link/${provider}`, opts.form)
-    : await browser.get(`/auth/${provider}${query.size ? `?${query}` : ''}`);
+  if (opts.form)
+    return answerAtIdp(
+      browser,
+      onwardFrom(await browser.post(`/profile/link/${provider}`, opts.form)),
+      user,
+      opts.switches,
+    );
+  const start = await browser.get(`/auth/${provider}${query.size ? `?${query}` : ''}`);
   if (start.status !== 303 || !start.location)
     throw new Error(`start did not redirect: ${start.status} ${start.body.slice(0, 300)}`);
   return answerAtIdp(browser, start.location, user, opts.switches);

@@ -19,7 +19,7 @@ import { safeRedirect } from '../redirects.js';
 import type { StatusOverrides } from '../status-overrides.js';
 import { html } from '../../lib/html.js';
 import { sendPage } from '../views/layout.js';
-import { signingInFor } from '../views/components.js';
+import { linkButton, signingInFor } from '../views/components.js';
 import { clientOfReturnTo } from '../../openid-provider/interaction-client.js';
 import { extensionsOf } from '../extensions.js';
 import { setFlash } from '../flash.js';
@@ -48,7 +48,29 @@ export async function startSignIn(
     request ?? { query: new URLSearchParams(), sessionId: input.sessionId },
   );
   setCookie(reply, config, cookieNames(config).oauth, encodeFlow(flow, config), 600);
+  if (reply.request.method === 'POST' && !provider.formOrigins.includes(new URL(url, config.publicUrl).origin))
+    return onwardPage(lanyard, reply, provider, url);
   return reply.redirect(url, status);
+}
+
+/**
+ * The way on after one of Lanyard's forms (linking from the account page, "Sign in to continue"
+ * on a mailed link's page) to a provider whose sign-in may lead anywhere: a SAML IdP of a
+ * federation, a Shibboleth SP's session initiator or guarded callback, which send the browser on
+ * to an IdP. Browsers check every redirect after a form against the form page's CSP
+ * (`form-action 'self'` and the providers' `formOrigins`) and would stop there; a page that moves
+ * on by itself (Refresh, and a link for whoever has it switched off) starts a new navigation.
+ */
+function onwardPage(lanyard: Lanyard, reply: FastifyReply, provider: Provider, url: string) {
+  const request = reply.request;
+  const { t } = request;
+  const name = provider.label(request.locale);
+  reply.header('refresh', `0;url=${url}`);
+  return sendPage(lanyard, request, reply, {
+    title: t('onward.title', { provider: name }),
+    main: html`<p>${t('onward.text', { provider: name })}</p>
+      ${linkButton(url, t('onward.button', { provider: name }), { block: true })}`,
+  });
 }
 
 /**
