@@ -90,6 +90,7 @@ describe('a shibboleth-headers entry', () => {
     [{ loginHandler: '//evil.example/Login' }, 'loginHandler', /set it to null/],
     [{ loginHandler: 'javascript:alert(1)' }, 'loginHandler', /set it to null/],
     [{ loginHandler: true }, 'loginHandler', /set it to null/],
+    [{ loginHandler: 'http://sp.uni.example/Shibboleth.sso/Login' }, 'loginHandler', /set it to null/],
   ];
   for (const [change, field, fix] of bad) {
     test(`${JSON.stringify(change)} → names "${field}" and the fix`, () => {

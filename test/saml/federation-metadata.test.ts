@@ -151,6 +151,13 @@ withSamlPeers('federation aggregates', () =>
       assert.equal(result.outcome, 'imported', JSON.stringify(result));
       assert.equal((result as { validUntil: Date | null }).validUntil, null);
       assert.equal(await countIdps(app.lanyard.db, 'timeless'), 20);
+      // Required again: the same document is not waved through as unchanged, the refresh says why
+      // it cannot be used, every time.
+      for (let i = 0; i < 2; i++) {
+        const again = await refreshMetadata(deps(app), { ...entry, requireValidUntil: true });
+        assert.equal(again.outcome, 'failed', JSON.stringify(again));
+        assert.match((again as { error: string }).error, /carries no validUntil/);
+      }
     });
 
     test('a changed aggregate replaces the IdPs of its entry, and only of its entry', async () => {

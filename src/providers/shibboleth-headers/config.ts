@@ -1,6 +1,7 @@
 import type { EntryReader } from '../../config/providers.js';
 import type { ShibbolethHeadersEntry } from '../../config/schema.js';
 import { defaultHeaderNames, type HeaderNames } from './headers.js';
+import { isLoopback } from '../../lib/loopback.js';
 import { proxyList } from './trust.js';
 
 const keys = [
@@ -155,13 +156,17 @@ export const readShibbolethHeadersEntry: EntryReader = (entry, ctx) => {
   };
 };
 
-/** A path on this host (`/Shibboleth.sso/Login`) or an http(s) URL without credentials or fragment. */
+/**
+ * A path on this host (`/Shibboleth.sso/Login`) or an https URL (http only on loopback) without
+ * credentials or fragment: the flow's state travels in its `target`.
+ */
 function isHandlerUrl(value: unknown): value is string {
   if (typeof value !== 'string' || value.length > 2000) return false;
   if (value.startsWith('/')) return !value.startsWith('//') && !/[\s#\\]/.test(value);
   try {
     const url = new URL(value);
-    return ['https:', 'http:'].includes(url.protocol) && !url.username && !url.password && !url.hash;
+    const secure = url.protocol === 'https:' || (url.protocol === 'http:' && isLoopback(url.hostname));
+    return secure && !url.username && !url.password && !url.hash;
   } catch {
     return false;
   }

@@ -34,6 +34,11 @@ export async function refreshMetadata(deps: RefreshDeps, entry: SamlEntry, force
   const provider = entry.id;
   const started = Date.now();
   const current = await db.selectFrom('saml_metadata').selectAll().where('provider', '=', provider).executeTakeFirst();
+  // A federation's copy imported without validUntil (before the entry required one) is never taken
+  // as unchanged: each refresh loads the document again, imports a current one or says why not.
+  const timeless =
+    entry.source.kind === 'federation' && entry.requireValidUntil && !!current?.imported_at && !current.valid_until;
+  const again = force || timeless;
   const workDir = mkdtempSync(join(tmpdir(), 'lanyard-metadata-'));
   const record = (values: Record<string, unknown>) =>
     db
@@ -50,7 +55,7 @@ export async function refreshMetadata(deps: RefreshDeps, entry: SamlEntry, force
         workDir,
         maxBytes: entry.maxMetadataBytes,
         timeoutMs: Math.max(entry.timeoutMs, 300_000),
-        etag: force ? null : (current?.etag ?? null),
+        etag: again ? null : (current?.etag ?? null),
       });
       if (download.status === 'not-modified') {
         await record({ checked_at: clock.now() });
@@ -61,7 +66,7 @@ export async function refreshMetadata(deps: RefreshDeps, entry: SamlEntry, force
       file = entry.source.file!;
       ({ digest } = await digestFile(file));
     }
-    if (!force && current?.digest === digest && current.imported_at) {
+    if (!again && current?.digest === digest && current.imported_at) {
       await record({ checked_at: clock.now(), etag });
       return { outcome: 'unchanged' };
     }
