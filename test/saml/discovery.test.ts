@@ -190,6 +190,33 @@ forEachBackendWithFederation('choosing an institution of a federation', (ctx) =>
     assert.match(unknown.body, /SAML_IDP_UNKNOWN/);
   });
 
+  test('a member whose metadata gives a sign-in endpoint that is not https is sent nobody (400 SAML_IDP_UNKNOWN)', async () => {
+    const { app } = ctx();
+    const members = await app.lanyard.db
+      .selectFrom('saml_idp')
+      .select('entity_id')
+      .where('provider', '=', 'fed')
+      .where('sso_redirect', 'like', 'https://%')
+      .orderBy('entity_id')
+      .limit(2)
+      .execute();
+    assert.equal(members.length, 2);
+    for (const [i, endpoint] of ['javascript:alert(document.domain)', 'http://idp.elsewhere.example/sso'].entries()) {
+      const entityId = members[i]!.entity_id;
+      await app.lanyard.db
+        .updateTable('saml_idp')
+        .set({ sso_redirect: endpoint })
+        .where('provider', '=', 'fed')
+        .where('entity_id', '=', entityId)
+        .execute();
+      const start = await app.browser().get(`/auth/fed?idp=${encodeURIComponent(entityId)}`);
+      assert.equal(start.status, 400, `${endpoint}: ${start.status} ${start.location}`);
+      assert.match(start.body, /SAML_IDP_UNKNOWN/);
+      assert.equal(start.location, undefined);
+      assert.ok(!start.body.includes(endpoint), 'the endpoint is nowhere on the page');
+    }
+  });
+
   test('linking from the account page goes through the discovery page and stays a link', async () => {
     const { app, b } = ctx();
     const account = await createPasswordAccount(app, 'fed.linker@uni-b.example');

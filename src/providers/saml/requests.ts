@@ -4,6 +4,7 @@ import type { FlowStateStore } from '../../stores/flow-state.js';
 import type { Clock } from '../../clock.js';
 import { type Idp, idpName } from './catalogue.js';
 import type { SamlEntry } from './config.js';
+import { isLoopback } from '../../lib/loopback.js';
 import { samlFor } from './response/node-saml.js';
 
 /** Why a sign-in was started (the seam's SignInFlow, minus the provider: the request names it). */
@@ -46,7 +47,9 @@ export async function createAuthnRequest(
   state: string,
   opts: { forceAuthn?: boolean } = {},
 ): Promise<string> {
-  if (!idp.ssoRedirect)
+  // Metadata is the IdP's (in a federation, any member's) to write: an endpoint that is not https
+  // (http only on loopback) is none, never a link or a Refresh target on Lanyard's pages.
+  if (!idp.ssoRedirect || !webAddress(idp.ssoRedirect))
     throw new LanyardError('SAML_IDP_UNKNOWN', `${idpName(idp, 'en')} offers no HTTP-Redirect sign-in endpoint.`, {
       idp: idp.entityId,
     });
@@ -66,4 +69,14 @@ export async function createAuthnRequest(
     undefined,
     {},
   );
+}
+
+/** An https URL, or http on this machine's loopback. */
+function webAddress(location: string): boolean {
+  try {
+    const url = new URL(location);
+    return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopback(url.hostname));
+  } catch {
+    return false;
+  }
 }
